@@ -1,0 +1,1 @@
+"""Code shared by every scribestream service: contracts, delivery, settings, logging."""

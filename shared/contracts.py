@@ -1,0 +1,337 @@
+"""Event contracts: the single source of truth for every topic.
+
+One pydantic model per event type. Each payload carries its schema name and major version
+(``schema_name`` / ``schema_version``), and the same pair travels in Kafka headers. The partition key of
+every event is its ``encounter_id`` so one encounter stays ordered.
+
+Events are named for what happened (past tense). Nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import json
+import uuid
+from enum import StrEnum
+from typing import Annotated, Any, ClassVar, Literal, Union
+
+from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+
+
+class Topic(StrEnum):
+    AUDIO_CHUNKS = "audio.chunks"
+    TRANSCRIPT_TURNS = "transcript.turns"
+    SOAP_DRAFT = "soap.draft"
+    SOAP_CODED = "soap.coded"
+    EHR_SUBMITTED = "ehr.submitted"
+
+    @property
+    def dlq(self) -> str:
+        return f"{self.value}.dlq"
+
+
+ALL_TOPICS: tuple[Topic, ...] = tuple(Topic)
+
+# Header names. Headers carry ids and schema facts only, never PHI.
+H_SCHEMA = "x-schema"
+H_VERSION = "x-schema-version"
+H_EVENT_ID = "x-event-id"
+H_ENCOUNTER = "x-encounter-id"
+H_AUDIO_META = "x-audio-meta"
+H_DLQ_ERROR = "x-dlq-error-class"
+H_DLQ_REASON = "x-dlq-reason"
+H_DLQ_SOURCE = "x-dlq-source"
+
+SAMPLE_RATE = 16_000
+SAMPLE_WIDTH = 2  # s16le
+
+_NAMESPACE = uuid.UUID("7b0c1e52-4a8e-4f2e-9a53-5c3f0d6c2f11")
+
+
+def derive_id(*parts: object) -> str:
+    """Deterministic id: the same inputs always give the same id, so redelivery is idempotent."""
+    return str(uuid.uuid5(_NAMESPACE, "\x1f".join(str(p) for p in parts)))
+
+
+EncounterId = Annotated[str, Field(min_length=1, max_length=128, pattern=r"^[A-Za-z0-9._:\-]+$")]
+
+
+class Role(StrEnum):
+    CLINICIAN = "clinician"
+    PATIENT = "patient"
+    OTHER = "other"
+
+
+class Model(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class EncounterContext(Model):
+    """What the producer (EHR, telehealth platform) tells us about the visit. References, not PHI text."""
+
+    patient_ref: str | None = None  # e.g. "Patient/123"
+    encounter_ref: str | None = None  # e.g. "Encounter/abc"
+    practitioner_ref: str | None = None  # e.g. "Practitioner/9"
+    specialty: str = "primary_care"
+    telehealth: bool = False
+
+
+class Event(Model):
+    schema_major: ClassVar[int] = 1
+
+    event_id: str = Field(min_length=1, max_length=64)
+    encounter_id: EncounterId
+
+    @classmethod
+    def name(cls) -> str:
+        return cls.model_fields["schema_name"].default
+
+
+# ---------------------------------------------------------------- audio.chunks
+class AudioChunkReceived(Event):
+    """One slice (typically 200 ms) of PCM s16le 16 kHz audio. On the wire the value is the raw PCM;
+    everything else rides in the ``x-audio-meta`` header. Multichannel audio is interleaved."""
+
+    schema_name: Literal["AudioChunkReceived"] = "AudioChunkReceived"
+    schema_version: Literal[1] = 1
+    seq: int = Field(ge=0)
+    sample_rate: Literal[16000] = SAMPLE_RATE
+    channels: int = Field(default=1, ge=1, le=8)
+    # Declared on the encounter's first chunk (seq 0): which channel is which speaker.
+    channel_roles: dict[int, Role] | None = None
+    context: EncounterContext | None = None
+    pcm: bytes = Field(exclude=True, repr=False)
+
+    @model_validator(mode="after")
+    def _whole_frames(self) -> "AudioChunkReceived":
+        frame = SAMPLE_WIDTH * self.channels
+        if len(self.pcm) == 0 or len(self.pcm) % frame:
+            raise ValueError(f"truncated audio chunk: {len(self.pcm)} bytes is not a whole number of {frame}-byte frames")
+        if self.channel_roles is not None and any(c >= self.channels or c < 0 for c in self.channel_roles):
+            raise ValueError("channel_roles names a channel the audio does not have")
+        return self
+
+    @property
+    def seconds(self) -> float:
+        return len(self.pcm) / (SAMPLE_WIDTH * self.channels * self.sample_rate)
+
+
+class AudioEnded(Event):
+    """The visit is over: no more chunks will come for this encounter."""
+
+    schema_name: Literal["AudioEnded"] = "AudioEnded"
+    schema_version: Literal[1] = 1
+    chunk_count: int = Field(ge=0)
+
+
+AudioEvent = Annotated[Union[AudioChunkReceived, AudioEnded], Field(discriminator="schema_name")]
+
+
+# ---------------------------------------------------------------- transcript.turns
+class QualityFlag(StrEnum):
+    LOW_CONFIDENCE = "low_confidence"
+    POSSIBLE_HALLUCINATION = "possible_hallucination"
+    OVERLAP = "overlapping_speech"
+    CORRECTED_TERM = "corrected_term"
+
+
+class Turn(Model):
+    turn_id: str
+    seq: int = Field(ge=0)
+    speaker: Role
+    channel: int | None = None
+    start: float = Field(ge=0)
+    end: float = Field(ge=0)
+    text: str
+    confidence: float = Field(ge=0, le=1)
+    flags: list[QualityFlag] = Field(default_factory=list)
+
+
+class TurnTranscribed(Event):
+    schema_name: Literal["TurnTranscribed"] = "TurnTranscribed"
+    schema_version: Literal[1] = 1
+    turn: Turn
+
+
+class TranscriptClosed(Event):
+    """All turns of the encounter have been published; ``turn_count`` says how many."""
+
+    schema_name: Literal["TranscriptClosed"] = "TranscriptClosed"
+    schema_version: Literal[1] = 1
+    turn_count: int = Field(ge=0)
+    audio_seconds: float = Field(ge=0)
+    context: EncounterContext = Field(default_factory=EncounterContext)
+    asr_model: str = ""
+
+
+TranscriptEvent = Annotated[Union[TurnTranscribed, TranscriptClosed], Field(discriminator="schema_name")]
+
+
+# ---------------------------------------------------------------- soap.draft
+class Section(StrEnum):
+    SUBJECTIVE = "subjective"
+    OBJECTIVE = "objective"
+    ASSESSMENT = "assessment"
+    PLAN = "plan"
+
+
+class Statement(Model):
+    statement_id: str
+    text: str
+    evidence_turn_ids: list[str]
+    supported: bool = True
+    kind: str = "finding"  # chief_complaint, symptom, medication, vital, exam, diagnosis, plan, allergy, history...
+
+
+class SoapNote(Model):
+    subjective: list[Statement] = Field(default_factory=list)
+    objective: list[Statement] = Field(default_factory=list)
+    assessment: list[Statement] = Field(default_factory=list)
+    plan: list[Statement] = Field(default_factory=list)
+
+    def statements(self) -> list[Statement]:
+        return [*self.subjective, *self.objective, *self.assessment, *self.plan]
+
+    def section_of(self, statement_id: str) -> Section | None:
+        for section in Section:
+            if any(s.statement_id == statement_id for s in getattr(self, section.value)):
+                return section
+        return None
+
+
+class GeneratorInfo(Model):
+    backend: str  # "grounded" | "llm"
+    model: str = ""
+    version: str = ""
+
+
+class NoteDrafted(Event):
+    schema_name: Literal["NoteDrafted"] = "NoteDrafted"
+    schema_version: Literal[1] = 1
+    note_version: int = Field(ge=1)
+    status: Literal["drafted", "no_note"]
+    note: SoapNote
+    needs_review: bool = False
+    unsupported_statement_ids: list[str] = Field(default_factory=list)
+    missing_elements: list[str] = Field(default_factory=list)
+    generator: GeneratorInfo
+    context: EncounterContext = Field(default_factory=EncounterContext)
+    turns: list[Turn]  # the transcript the note cites, in order
+    asr_model: str = ""
+
+
+# ---------------------------------------------------------------- soap.coded
+ICD10CM_SYSTEM = "http://hl7.org/fhir/sid/icd-10-cm"
+CPT_SYSTEM = "http://www.ama-assn.org/go/cpt"
+
+
+class CodeSuggestion(Model):
+    system: str
+    code: str
+    display: str
+    confidence: float = Field(ge=0, le=1)
+    rank: int = Field(ge=1)
+    evidence_statement_ids: list[str]
+    evidence_turn_ids: list[str]
+    category: str = "diagnosis"  # diagnosis, symptom, history, family_history, em_level
+
+
+class NoteCoded(Event):
+    schema_name: Literal["NoteCoded"] = "NoteCoded"
+    schema_version: Literal[1] = 1
+    draft: NoteDrafted
+    codes: list[CodeSuggestion]
+    code_set: str = ""  # e.g. "ICD-10-CM FY2026"
+
+
+# ---------------------------------------------------------------- ehr.submitted
+class ResourceRef(Model):
+    resource_type: str
+    id: str
+    version: str | None = None
+
+
+class NoteSubmitted(Event):
+    schema_name: Literal["NoteSubmitted"] = "NoteSubmitted"
+    schema_version: Literal[1] = 1
+    note_version: int = Field(ge=1)
+    mode: Literal["outbox", "fhir"]
+    destination: str  # FHIR base URL or outbox file path
+    status: Literal["created", "unchanged", "no_note"]
+    bundle_id: str
+    resources: list[ResourceRef]
+
+
+# ---------------------------------------------------------------- registry and wire codec
+TOPIC_EVENTS: dict[Topic, tuple[type[Event], ...]] = {
+    Topic.AUDIO_CHUNKS: (AudioChunkReceived, AudioEnded),
+    Topic.TRANSCRIPT_TURNS: (TurnTranscribed, TranscriptClosed),
+    Topic.SOAP_DRAFT: (NoteDrafted,),
+    Topic.SOAP_CODED: (NoteCoded,),
+    Topic.EHR_SUBMITTED: (NoteSubmitted,),
+}
+_BY_NAME: dict[str, type[Event]] = {cls.name(): cls for classes in TOPIC_EVENTS.values() for cls in classes}
+
+
+def topic_of(event: Event) -> Topic:
+    for topic, classes in TOPIC_EVENTS.items():
+        if isinstance(event, classes):
+            return topic
+    raise TypeError(f"{type(event).__name__} belongs to no topic")
+
+
+class ContractViolation(ValueError):
+    """An incoming message does not satisfy its contract. The message names no payload content."""
+
+
+def encode(event: Event) -> tuple[bytes, dict[str, str]]:
+    """Event -> (Kafka value, headers)."""
+    headers = {
+        H_SCHEMA: event.name(),
+        H_VERSION: str(event.schema_major),
+        H_EVENT_ID: event.event_id,
+        H_ENCOUNTER: event.encounter_id,
+    }
+    if isinstance(event, AudioChunkReceived):
+        headers[H_AUDIO_META] = event.model_dump_json()
+        return event.pcm, headers
+    return event.model_dump_json().encode(), headers
+
+
+def _describe(err: ValidationError) -> str:
+    # Location and error type only: pydantic's default message may echo input values (PHI).
+    parts = [f"{'.'.join(str(p) for p in e['loc']) or '<root>'}:{e['type']}" for e in err.errors()[:5]]
+    return "; ".join(parts)
+
+
+def decode(topic: Topic | str, value: bytes | None, headers: dict[str, Any]) -> Event:
+    """(Kafka value, headers) -> Event, or ContractViolation with a PHI-free reason."""
+    topic = Topic(topic)
+    hdr = {k: (v.decode() if isinstance(v, bytes) else str(v)) for k, v in headers.items()}
+    name, version = hdr.get(H_SCHEMA), hdr.get(H_VERSION)
+    cls = _BY_NAME.get(name or "")
+    if cls is None or cls not in TOPIC_EVENTS[topic]:
+        raise ContractViolation(f"unknown schema {name!r} for topic {topic.value}")
+    if version != str(cls.schema_major):
+        raise ContractViolation(f"unsupported schema version {version!r} for {name} (supported: {cls.schema_major})")
+    try:
+        if cls is AudioChunkReceived:
+            meta = json.loads(hdr.get(H_AUDIO_META) or "null")
+            if not isinstance(meta, dict):
+                raise ContractViolation("audio chunk without x-audio-meta header")
+            return AudioChunkReceived.model_validate({**meta, "pcm": value or b""})
+        if not value:
+            raise ContractViolation(f"empty payload for {name}")
+        return cls.model_validate_json(value)
+    except ValidationError as err:
+        raise ContractViolation(f"invalid {name}: {_describe(err)}") from None
+    except json.JSONDecodeError:
+        raise ContractViolation("x-audio-meta header is not JSON") from None
+
+
+def load_event(payload: dict[str, Any]) -> Event:
+    """Build an event from its JSON form (payload carries ``schema_name``), e.g. when read back from a file."""
+    cls = _BY_NAME[payload["schema_name"]]
+    return cls.model_validate(payload)
+
+
+TRANSCRIPT_ADAPTER: TypeAdapter[Any] = TypeAdapter(TranscriptEvent)
