@@ -22,3 +22,7 @@ class Stage(Protocol):
         """Process one input event. Must be idempotent: the same input gives the same outputs
         (deterministic event ids), because delivery is at-least-once."""
         ...
+
+
+class StageError(RuntimeError):
+    """A processing failure whose message holds ids and counts only (safe for DLQ headers and logs)."""

@@ -1,0 +1,52 @@
+"""The embedded pipeline: the same four stages, wired through an in-process bus instead of Kafka.
+
+Every event still crosses the wire contract (encode → decode) between stages, so the embedded run
+exercises exactly what the distributed one does, minus the broker and Redis.
+"""
+
+from __future__ import annotations
+
+from collections import defaultdict, deque
+from collections.abc import Callable, Iterable, Sequence
+from pathlib import Path
+
+from shared.contracts import Event, Topic, decode, encode, topic_of
+from shared.stage import Stage
+from shared.state import MemoryStateStore
+
+Progress = Callable[[Event], None]
+
+
+class InProcessBus:
+    def __init__(self, stages: Sequence[Stage]) -> None:
+        self._routes = {Topic(s.consumes): s for s in stages}
+
+    async def run(self, events: Iterable[Event], *, on_event: Progress | None = None) -> dict[Topic, list[Event]]:
+        produced: dict[Topic, list[Event]] = defaultdict(list)
+        queue: deque[Event] = deque(events)
+        while queue:
+            event = queue.popleft()
+            topic = topic_of(event)
+            produced[topic].append(event)
+            if on_event is not None:
+                on_event(event)
+            stage = self._routes.get(topic)
+            if stage is not None:
+                value, headers = encode(event)
+                queue.extend(await stage.handle(decode(topic, value, headers)))
+        return produced
+
+
+def build_stages(*, outbox_dir: Path, model_path: str | None = None, vocabulary: Sequence[str] = ()) -> list[Stage]:
+    """The four stages with in-memory state and an outbox sink: no Kafka, Redis, network or API key."""
+    from services.asr.stage import build_asr_stage
+    from services.coding.stage import build_coding_stage
+    from services.ehr_sink.stage import build_ehr_sink_stage
+    from services.notegen.stage import build_notegen_stage
+
+    return [
+        build_asr_stage(state=MemoryStateStore(), model_path=model_path, vocabulary=vocabulary),
+        build_notegen_stage(state=MemoryStateStore()),
+        build_coding_stage(),
+        build_ehr_sink_stage(outbox_dir=outbox_dir, fhir_base_url=None),
+    ]

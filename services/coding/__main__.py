@@ -1,0 +1,4 @@
+from services.coding.app import SPEC, CodingSettings
+from shared.runtime import serve
+
+serve(SPEC, CodingSettings())

@@ -1,0 +1,4 @@
+from services.notegen.app import SPEC, NotegenSettings
+from shared.runtime import serve
+
+serve(SPEC, NotegenSettings())
