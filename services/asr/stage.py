@@ -1,0 +1,209 @@
+"""The ASR stage: ``audio.chunks`` -> ``transcript.turns``.
+
+Per encounter the store holds three kinds of keys (ids only, never content in key names):
+  ``asr:{enc}:state``           StreamState JSON, written last for every event: the commit point.
+  ``asr:{enc}:buf:{ch}:{gen}``  the channel's buffered mono PCM. Chunks are appended (no JSON arrays of
+                                floats, no rewrite per chunk); a cut writes the remainder under the next
+                                generation, so a crash before the state write leaves the old one intact.
+  ``asr:{enc}:out``             the events produced by the last handled input, so a redelivery of that
+                                input (crash after the state write, before the publish) re-publishes the
+                                very same events instead of losing them.
+The recognizer runs in a worker thread so the event loop (broker heartbeats) keeps running.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import json
+import logging
+from collections.abc import Sequence
+
+from services.asr.domain import (
+    Cut,
+    SegmenterConfig,
+    StreamState,
+    Transcriber,
+    commit,
+    feed,
+    next_cut,
+    split_channels,
+)
+from shared.contracts import (
+    SAMPLE_WIDTH,
+    AudioChunkReceived,
+    AudioEnded,
+    EncounterContext,
+    Event,
+    Topic,
+    TranscriptClosed,
+    Turn,
+    TurnTranscribed,
+    derive_id,
+    load_event,
+)
+from shared.state import DEFAULT_TTL_S, StateStore
+
+log = logging.getLogger(__name__)
+
+
+class ChunkOrderError(ValueError):
+    """Audio chunks arrived with a gap or after the end. The message names ids and numbers only."""
+
+
+class BufferLostError(RuntimeError):
+    """The buffered audio is shorter than the state says (expired or evicted)."""
+
+
+class AsrStage:
+    name = "asr"
+    consumes = Topic.AUDIO_CHUNKS
+    produces = Topic.TRANSCRIPT_TURNS
+
+    def __init__(
+        self,
+        *,
+        state: StateStore,
+        transcriber: Transcriber,
+        model_name: str,
+        config: SegmenterConfig | None = None,
+        ttl_s: int = DEFAULT_TTL_S,
+    ) -> None:
+        self._store = state
+        self._transcriber = transcriber
+        self._model_name = model_name
+        self._cfg = config or SegmenterConfig()
+        self._ttl = ttl_s
+
+    async def handle(self, event: Event) -> Sequence[Event]:
+        if isinstance(event, AudioChunkReceived):
+            return await self._on_chunk(event)
+        if isinstance(event, AudioEnded):
+            return await self._on_end(event)
+        raise TypeError(f"asr stage cannot handle {type(event).__name__}")
+
+    # ------------------------------------------------------------ handlers
+    async def _on_chunk(self, chunk: AudioChunkReceived) -> list[Event]:
+        enc = chunk.encounter_id
+        state = await self._load(enc)
+        if state is None:
+            if chunk.seq != 0:
+                raise ChunkOrderError(f"encounter {enc}: first chunk seen has seq {chunk.seq}, expected 0")
+            state = StreamState.open(chunk)
+        if chunk.seq < state.next_seq:
+            return await self._replay(enc, f"chunk:{chunk.seq}")
+        if state.ended:
+            raise ChunkOrderError(f"encounter {enc}: chunk seq {chunk.seq} arrived after the audio ended")
+        if chunk.seq > state.next_seq:
+            raise ChunkOrderError(f"encounter {enc}: expected chunk seq {state.next_seq}, got {chunk.seq}")
+        if chunk.channels != state.channels:
+            raise ChunkOrderError(
+                f"encounter {enc}: chunk seq {chunk.seq} has {chunk.channels} channels, expected {state.channels}"
+            )
+        turns: list[Turn] = []
+        stale: list[str] = []
+        for channel, pcm in enumerate(split_channels(chunk.pcm, channels=state.channels)):
+            await self._append(state, channel=channel, pcm=pcm)
+            feed(state.lanes[channel], pcm, cfg=self._cfg)
+            cut = next_cut(state.lanes[channel], cfg=self._cfg)
+            if cut is not None:
+                turns += await self._cut(state, channel=channel, cut=cut, stale=stale)
+        state.next_seq += 1
+        events: list[Event] = [self._turn_event(enc, turn) for turn in turns]
+        await self._save(state, key=f"chunk:{chunk.seq}", events=events)
+        await self._store.delete(*stale)
+        return events
+
+    async def _on_end(self, ended: AudioEnded) -> list[Event]:
+        enc = ended.encounter_id
+        state = await self._load(enc)
+        if state is None:
+            if ended.chunk_count:
+                raise ChunkOrderError(f"encounter {enc}: audio ended after {ended.chunk_count} chunks, none seen")
+            state = StreamState(encounter_id=enc, channels=1, lanes=[])
+        if state.ended:
+            return await self._replay(enc, "end") or [self._closed_event(state)]
+        if ended.chunk_count != state.next_seq:
+            raise ChunkOrderError(
+                f"encounter {enc}: audio ended after {ended.chunk_count} chunks, {state.next_seq} seen"
+            )
+        turns: list[Turn] = []
+        stale: list[str] = []
+        for channel, lane in enumerate(state.lanes):
+            cut = next_cut(lane, cfg=self._cfg, final=True)
+            if cut is not None:
+                turns += await self._cut(state, channel=channel, cut=cut, stale=stale)
+            stale.append(self._buf_key(enc, channel, lane.generation))
+        state.ended = True
+        events: list[Event] = [self._turn_event(enc, turn) for turn in turns]
+        events.append(self._closed_event(state))
+        await self._save(state, key="end", events=events)
+        await self._store.delete(*stale)
+        log.info("transcript closed", extra={"encounter_id": enc, "turn_count": state.turn_count})
+        return events
+
+    # ------------------------------------------------------------ audio buffers
+    def _buf_key(self, enc: str, channel: int, generation: int) -> str:
+        return f"asr:{enc}:buf:{channel}:{generation}"
+
+    async def _append(self, state: StreamState, *, channel: int, pcm: bytes) -> None:
+        lane = state.lanes[channel]
+        key = self._buf_key(state.encounter_id, channel, lane.generation)
+        expected = lane.buffered * SAMPLE_WIDTH
+        length = await self._store.append(key, pcm, ttl_s=self._ttl)
+        if length != expected + len(pcm):
+            # A previous attempt at this chunk appended and then failed before the state write.
+            current = await self._store.get(key) or b""
+            if len(current) < expected:
+                raise BufferLostError(f"encounter {state.encounter_id}: audio buffer of channel {channel} is gone")
+            await self._store.set(key, current[:expected] + pcm, ttl_s=self._ttl)
+
+    async def _cut(self, state: StreamState, *, channel: int, cut: Cut, stale: list[str]) -> list[Turn]:
+        lane = state.lanes[channel]
+        old_key = self._buf_key(state.encounter_id, channel, lane.generation)
+        buffer = (await self._store.get(old_key) or b"")[: lane.buffered * SAMPLE_WIDTH]
+        if len(buffer) < lane.buffered * SAMPLE_WIDTH:
+            raise BufferLostError(f"encounter {state.encounter_id}: audio buffer of channel {channel} is gone")
+        if cut.speech_from is None:  # nothing to decode: skip the thread hop
+            turns, rest = commit(state, channel=channel, buffer=buffer, cut=cut, transcriber=self._transcriber, cfg=self._cfg)
+        else:
+            turns, rest = await asyncio.to_thread(
+                commit, state, channel=channel, buffer=buffer, cut=cut, transcriber=self._transcriber, cfg=self._cfg
+            )
+        await self._store.set(self._buf_key(state.encounter_id, channel, lane.generation), rest, ttl_s=self._ttl)
+        stale.append(old_key)
+        return turns
+
+    # ------------------------------------------------------------ state and outputs
+    async def _load(self, enc: str) -> StreamState | None:
+        raw = await self._store.get(f"asr:{enc}:state")
+        return StreamState.model_validate_json(raw) if raw else None
+
+    async def _save(self, state: StreamState, *, key: str, events: list[Event]) -> None:
+        enc = state.encounter_id
+        out = {"input": key, "events": [e.model_dump(mode="json") for e in events]}
+        await self._store.set(f"asr:{enc}:out", json.dumps(out).encode(), ttl_s=self._ttl)
+        await self._store.set(f"asr:{enc}:state", state.model_dump_json().encode(), ttl_s=self._ttl)
+
+    async def _replay(self, enc: str, key: str) -> list[Event]:
+        """A redelivered input: the same events again if it was the last one handled, else nothing
+        (older inputs' events were published before the next input was taken)."""
+        raw = await self._store.get(f"asr:{enc}:out")
+        if not raw:
+            return []
+        out = json.loads(raw)
+        if out.get("input") != key:
+            return []
+        return [load_event(payload) for payload in out["events"]]
+
+    def _turn_event(self, enc: str, turn: Turn) -> TurnTranscribed:
+        return TurnTranscribed(event_id=derive_id("TurnTranscribed", turn.turn_id), encounter_id=enc, turn=turn)
+
+    def _closed_event(self, state: StreamState) -> TranscriptClosed:
+        return TranscriptClosed(
+            event_id=derive_id(state.encounter_id, "TranscriptClosed"),
+            encounter_id=state.encounter_id,
+            turn_count=state.turn_count,
+            audio_seconds=round(state.audio_seconds, 3),
+            context=state.context or EncounterContext(),
+            asr_model=self._model_name,
+        )
