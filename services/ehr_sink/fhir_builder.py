@@ -1,0 +1,369 @@
+"""FHIR R4 (R4B models) for a coded note: a ``document`` Bundle, and the ``transaction`` Bundle that
+posts the same resources to a FHIR server with conditional create.
+
+Pure and deterministic: ids come from ``derive_id(encounter id, note version, kind, ...)``, and the only
+input that varies between runs is ``now``, so a redelivered NoteCoded with the same ``now`` gives a
+byte-identical document. ``content_fingerprint`` ignores the ``now``-derived timestamps, which lets a
+destination tell "same note again" from "different note".
+"""
+
+from __future__ import annotations
+
+import base64
+import copy
+import hashlib
+import json
+from datetime import datetime
+from typing import Any
+from urllib.parse import quote
+
+from fhir.resources.R4B.bundle import Bundle
+from fhir.resources.R4B.composition import Composition
+from fhir.resources.R4B.condition import Condition
+from fhir.resources.R4B.documentreference import DocumentReference
+from fhir.resources.R4B.provenance import Provenance
+from fhir.resources.R4B.resource import Resource
+from pydantic import ValidationError
+
+from shared.contracts import ICD10CM_SYSTEM, NoteCoded, ResourceRef, Section, derive_id
+from services.ehr_sink.domain import (
+    CONDITION_ID_SYSTEM,
+    NOTE_ID_SYSTEM,
+    SECTION_LOINC,
+    TRANSCRIPT_ID_SYSTEM,
+    CodedCondition,
+    coded_conditions,
+    condition_note,
+    has_document,
+    note_identifier,
+    render_note_text,
+    section_narrative,
+)
+
+LOINC = "http://loinc.org"
+PROGRESS_NOTE = {"system": LOINC, "code": "11506-3", "display": "Progress note"}
+CONDITION_CATEGORY = "http://terminology.hl7.org/CodeSystem/condition-category"
+CONDITION_CLINICAL = "http://terminology.hl7.org/CodeSystem/condition-clinical"
+CONDITION_VERIFICATION = "http://terminology.hl7.org/CodeSystem/condition-ver-status"
+DOCREF_CATEGORY = "http://hl7.org/fhir/us/core/CodeSystem/us-core-documentreference-category"
+PROVENANCE_PARTICIPANT = "http://terminology.hl7.org/CodeSystem/provenance-participant-type"
+DATA_OPERATION = "http://terminology.hl7.org/CodeSystem/v3-DataOperation"
+LIST_EMPTY_REASON = "http://terminology.hl7.org/CodeSystem/list-empty-reason"
+
+SOFTWARE_NAME = "scribestream"
+
+# Fields set from ``now``; everything else is a function of the NoteCoded and the software version.
+_VOLATILE: dict[str, tuple[str, ...]] = {
+    "Composition": ("date",),
+    "DocumentReference": ("date",),
+    "Provenance": ("recorded",),
+}
+
+
+class BundleBuildError(ValueError):
+    """The resources did not validate. The message holds field paths and error types, never values."""
+
+
+def _validated(model: type[Resource], data: dict[str, Any]) -> Resource:
+    try:
+        return model.model_validate(data)
+    except ValidationError as err:
+        # pydantic's own message echoes input values, which here are note text.
+        where = "; ".join(f"{'.'.join(map(str, e['loc'])) or '<root>'}:{e['type']}" for e in err.errors()[:5])
+        raise BundleBuildError(f"invalid {model.__name__}: {where}") from None
+
+
+def _instant(now: datetime) -> str:
+    if now.tzinfo is None or now.utcoffset() is None:
+        raise ValueError("now must be timezone-aware (FHIR instants carry a zone)")
+    return now.isoformat(timespec="seconds")
+
+
+def _urn(resource_id: str) -> str:
+    return f"urn:uuid:{resource_id}"
+
+
+def _device(local_id: str, *, name: str, version: str = "", kind: str) -> dict[str, Any]:
+    device: dict[str, Any] = {
+        "resourceType": "Device",
+        "id": local_id,
+        "deviceName": [{"name": name, "type": "user-friendly-name"}],
+        "type": {"text": kind},
+    }
+    if version:
+        device["version"] = [{"value": version}]
+    return device
+
+
+def _scribestream_device(software_version: str) -> dict[str, Any]:
+    return _device("scribestream", name=SOFTWARE_NAME, version=software_version, kind="clinical documentation software")
+
+
+def build_document_bundle(coded: NoteCoded, *, software_version: str, now: datetime) -> dict[str, Any]:
+    """The coded note as a FHIR ``document`` Bundle (JSON-ready dict). Raises ValueError for a note
+    without content (check ``has_document`` first): there is nothing to document."""
+    if not has_document(coded):
+        raise ValueError(f"encounter {coded.encounter_id} has no note to document")
+    draft = coded.draft
+    ctx = draft.context
+    enc, ver = coded.encounter_id, draft.note_version
+    note_id = note_identifier(enc, ver)
+    instant = _instant(now)
+    tag = [{"system": NOTE_ID_SYSTEM, "code": note_id}]
+
+    def rid(kind: str, *more: object) -> str:
+        return derive_id(enc, ver, kind, *more)
+
+    comp_id, doc_id, prov_id = rid("Composition"), rid("DocumentReference"), rid("Provenance")
+    subject = {"reference": ctx.patient_ref, "type": "Patient"} if ctx.patient_ref else None
+    encounter = {"reference": ctx.encounter_ref, "type": "Encounter"} if ctx.encounter_ref else None
+
+    # Without a named practitioner the software is the author; a contained Device keeps the document
+    # self-contained (no Device resource to create on the server per note).
+    contained_author = ctx.practitioner_ref is None
+    author = (
+        [{"reference": ctx.practitioner_ref, "type": "Practitioner"}]
+        if ctx.practitioner_ref
+        else [{"reference": "#scribestream", "type": "Device", "display": SOFTWARE_NAME}]
+    )
+
+    conditions = coded_conditions(coded)
+    condition_ids = {c.code: rid("Condition", c.code) for c in conditions}
+
+    sections = []
+    for section, (code, display, title) in SECTION_LOINC.items():
+        statements = getattr(draft.note, section.value)
+        entry: dict[str, Any] = {
+            "title": title,
+            "code": {"coding": [{"system": LOINC, "code": code, "display": display}]},
+            "text": {"status": "generated", "div": section_narrative(statements)},
+        }
+        if section is Section.ASSESSMENT and conditions:
+            entry["entry"] = [
+                {"reference": _urn(condition_ids[c.code]), "type": "Condition", "display": c.code} for c in conditions
+            ]
+        if not statements and "entry" not in entry:
+            entry["emptyReason"] = {"coding": [{"system": LIST_EMPTY_REASON, "code": "unavailable"}]}
+        sections.append(entry)
+
+    composition: dict[str, Any] = {
+        "resourceType": "Composition",
+        "id": comp_id,
+        "meta": {"tag": tag},
+        "identifier": {"system": NOTE_ID_SYSTEM, "value": note_id},
+        "status": "preliminary",
+        "type": {"coding": [PROGRESS_NOTE]},
+        "date": instant,
+        "author": author,
+        "title": "Progress note",
+        "section": sections,
+    }
+    if contained_author:
+        composition["contained"] = [_scribestream_device(software_version)]
+    if subject:
+        composition["subject"] = subject
+    if encounter:
+        composition["encounter"] = encounter
+
+    condition_resources = [
+        _condition(c, cid=condition_ids[c.code], note_id=note_id, tag=tag, subject=subject, encounter=encounter,
+                   docref_urn=_urn(doc_id))
+        for c in conditions
+    ]
+
+    text = render_note_text(coded).encode("utf-8")
+    docref: dict[str, Any] = {
+        "resourceType": "DocumentReference",
+        "id": doc_id,
+        "meta": {"tag": tag},
+        "identifier": [{"system": NOTE_ID_SYSTEM, "value": note_id}],
+        "status": "current",
+        "docStatus": "preliminary",
+        "type": {"coding": [PROGRESS_NOTE]},
+        "category": [{"coding": [{"system": DOCREF_CATEGORY, "code": "clinical-note", "display": "Clinical Note"}]}],
+        "date": instant,
+        "author": author,
+        "content": [
+            {
+                "attachment": {
+                    "contentType": "text/plain; charset=utf-8",
+                    "data": base64.b64encode(text).decode("ascii"),
+                    "size": len(text),
+                    "hash": base64.b64encode(hashlib.sha1(text).digest()).decode("ascii"),
+                    "title": "Progress note (preliminary)",
+                }
+            }
+        ],
+        "context": {"related": [{"reference": _urn(comp_id), "type": "Composition"}]},
+    }
+    if contained_author:
+        docref["contained"] = [_scribestream_device(software_version)]
+    if subject:
+        docref["subject"] = subject
+    if encounter:
+        docref["context"]["encounter"] = [encounter]
+
+    provenance = _provenance(
+        coded,
+        prov_id=prov_id,
+        tag=tag,
+        instant=instant,
+        software_version=software_version,
+        targets=[("Composition", comp_id), ("DocumentReference", doc_id)]
+        + [("Condition", condition_ids[c.code]) for c in conditions],
+    )
+
+    resources = [
+        _validated(Composition, composition),
+        *(_validated(Condition, c) for c in condition_resources),
+        _validated(DocumentReference, docref),
+        _validated(Provenance, provenance),
+    ]
+    bundle = {
+        "resourceType": "Bundle",
+        "id": rid("Bundle"),
+        "identifier": {"system": NOTE_ID_SYSTEM, "value": note_id},
+        "type": "document",
+        "timestamp": instant,
+        "entry": [{"fullUrl": _urn(r.id), "resource": r} for r in resources],
+    }
+    return _validated(Bundle, bundle).model_dump(mode="json")
+
+
+def _condition(
+    c: CodedCondition,
+    *,
+    cid: str,
+    note_id: str,
+    tag: list[dict[str, str]],
+    subject: dict[str, str] | None,
+    encounter: dict[str, str] | None,
+    docref_urn: str,
+) -> dict[str, Any]:
+    condition: dict[str, Any] = {
+        "resourceType": "Condition",
+        "id": cid,
+        "meta": {"tag": tag},
+        "identifier": [{"system": CONDITION_ID_SYSTEM, "value": f"{note_id}/{c.code}"}],
+        "clinicalStatus": {"coding": [{"system": CONDITION_CLINICAL, "code": "active"}]},
+        "verificationStatus": {"coding": [{"system": CONDITION_VERIFICATION, "code": "provisional"}]},
+        "category": [{"coding": [{"system": CONDITION_CATEGORY, "code": "encounter-diagnosis"}]}],
+        "code": {"coding": [_coding(ICD10CM_SYSTEM, c.code, c.display)]},
+        # Condition.subject is mandatory in R4; with no patient reference given we say so rather than
+        # inventing one.
+        "subject": subject or {"display": "patient not identified by the producer"},
+        "evidence": [
+            {"detail": [{"reference": docref_urn, "type": "DocumentReference", "display": f"note statement {sid}"}]}
+            for sid in c.statement_ids
+        ],
+        "note": [{"text": condition_note(c)}],
+    }
+    if not condition["evidence"]:
+        del condition["evidence"]
+    if encounter:
+        condition["encounter"] = encounter
+    return condition
+
+
+def _coding(system: str, code: str, display: str) -> dict[str, str]:
+    coding = {"system": system, "code": code}
+    if display.strip():  # FHIR strings may not be empty
+        coding["display"] = display
+    return coding
+
+
+def _provenance(
+    coded: NoteCoded,
+    *,
+    prov_id: str,
+    tag: list[dict[str, str]],
+    instant: str,
+    software_version: str,
+    targets: list[tuple[str, str]],
+) -> dict[str, Any]:
+    draft = coded.draft
+    gen = draft.generator
+    contained = [_scribestream_device(software_version)]
+    agents = [_agent("assembler", "#scribestream", SOFTWARE_NAME)]
+    if draft.asr_model:
+        contained.append(_device("asr", name=draft.asr_model, kind="speech recognition model"))
+        agents.append(_agent("performer", "#asr", "speech recognition"))
+    gen_name = gen.model or gen.backend or "unnamed"
+    contained.append(_device("notegen", name=gen_name, version=gen.version, kind=f"note generator ({gen.backend})"))
+    agents.append(_agent("author", "#notegen", "note generator"))
+    return {
+        "resourceType": "Provenance",
+        "id": prov_id,
+        "meta": {"tag": tag},
+        "contained": contained,
+        "target": [{"reference": _urn(i), "type": t} for t, i in targets],
+        "recorded": instant,
+        "activity": {"coding": [{"system": DATA_OPERATION, "code": "CREATE"}]},
+        "agent": agents,
+        "entity": [
+            {
+                "role": "source",
+                "what": {
+                    "identifier": {"system": TRANSCRIPT_ID_SYSTEM, "value": coded.encounter_id},
+                    "display": f"visit transcript ({len(draft.turns)} turns)",
+                },
+            }
+        ],
+    }
+
+
+def _agent(role: str, ref: str, display: str) -> dict[str, Any]:
+    return {
+        "type": {"coding": [{"system": PROVENANCE_PARTICIPANT, "code": role}]},
+        "who": {"reference": ref, "type": "Device", "display": display},
+    }
+
+
+def _if_none_exist(resource: dict[str, Any]) -> str:
+    """Conditional-create query: the business identifier where the resource type has one; Provenance has
+    none in R4, so it matches on the note tag (one Provenance per note)."""
+    ident = resource.get("identifier")
+    if isinstance(ident, list):
+        ident = ident[0] if ident else None
+    if ident:
+        return f"identifier={quote(ident['system'], safe=':/')}|{quote(ident['value'], safe=':/')}"
+    tag = resource["meta"]["tag"][0]
+    return f"_tag={quote(tag['system'], safe=':/')}|{quote(tag['code'], safe=':/')}"
+
+
+def build_transaction_bundle(document: dict[str, Any]) -> dict[str, Any]:
+    """The document's resources as a ``transaction`` Bundle: each one a conditional create, so posting
+    the same note twice creates nothing the second time. References between entries stay ``urn:uuid``
+    full URLs, which the server rewrites to the ids it assigns."""
+    if document.get("type") != "document":
+        raise ValueError("expected a document Bundle")
+    _validated(Bundle, document)
+    entries = []
+    for entry in document["entry"]:
+        resource = copy.deepcopy(entry["resource"])
+        resource.pop("id", None)  # the server assigns ids on create; identity travels in identifier/tag
+        entries.append(
+            {
+                "fullUrl": entry["fullUrl"],
+                "resource": resource,
+                "request": {"method": "POST", "url": resource["resourceType"], "ifNoneExist": _if_none_exist(resource)},
+            }
+        )
+    tx = {"resourceType": "Bundle", "type": "transaction", "entry": entries}
+    return _validated(Bundle, tx).model_dump(mode="json")
+
+
+def resource_refs(document: dict[str, Any]) -> list[ResourceRef]:
+    """The resources a document carries, as they are identified inside it."""
+    return [ResourceRef(resource_type=e["resource"]["resourceType"], id=e["resource"]["id"]) for e in document["entry"]]
+
+
+def content_fingerprint(document: dict[str, Any]) -> str:
+    """Hash of the document without its ``now``-derived timestamps: equal fingerprints mean the same note."""
+    doc = copy.deepcopy(document)
+    doc.pop("timestamp", None)
+    for entry in doc.get("entry", []):
+        resource = entry.get("resource", {})
+        for field in _VOLATILE.get(resource.get("resourceType", ""), ()):
+            resource.pop(field, None)
+    return hashlib.sha256(json.dumps(doc, sort_keys=True, separators=(",", ":")).encode()).hexdigest()
