@@ -1,0 +1,117 @@
+"""The code set port and its adapter on the ``simple-icd-10-cm`` package (ICD-10-CM FY2026, April 2026 update).
+
+The domain asks the code set four things: is a code real, is it billable (a leaf), what is it called, and do
+two codes exclude each other (Excludes1). The fuzzy matcher also needs every billable code's terms.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+from collections.abc import Iterable
+from types import ModuleType
+from typing import Protocol
+
+CODE_SET_NAME = "ICD-10-CM FY2026"
+
+
+class CodeSet(Protocol):
+    def is_valid(self, code: str) -> bool: ...
+
+    def is_billable(self, code: str) -> bool: ...
+
+    def description(self, code: str) -> str: ...
+
+    def excludes(self, code: str, other: str) -> bool:
+        """True when ``code`` (or one of its ancestors) has an Excludes1 note naming ``other``."""
+        ...
+
+    def billable_terms(self) -> Iterable[tuple[str, str]]:
+        """(code, term) for every billable code: its description and its inclusion terms."""
+        ...
+
+
+# A code reference inside an Excludes1 note: "E10.-", "O24.4-", "P70.2", or a range "R50.2-R50.9" / "I10-I16".
+_CODE = r"[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]+)?"
+_REF = re.compile(rf"({_CODE})(?:\s*-\s*({_CODE})|\.?-)?")
+_PAREN = re.compile(r"\(([^()]*)\)")
+
+
+def parse_refs(note: str) -> list[tuple[str, str]]:
+    """Excludes1 note text -> [(low, high)] code ranges; a single code or ``X.-`` is the range (X, X)."""
+    refs: list[tuple[str, str]] = []
+    for group in _PAREN.findall(note):
+        for low, high in _REF.findall(group):
+            refs.append((low, high or low))
+    return refs
+
+
+def in_ref(code: str, ref: tuple[str, str]) -> bool:
+    # Compare on the reference's own length, so "E11.22" falls within "E08-E13" and "E11.-".
+    low, high = ref
+    return code[: len(low)] >= low and code[: len(high)] <= high
+
+
+class SimpleIcd10CmCodeSet:
+    """Adapter on ``simple_icd_10_cm``. The package parses its XML when imported (about 2 s), so the import
+    and every derived table happen on first use (or an explicit :meth:`load`), never at module import."""
+
+    def __init__(self) -> None:
+        self._lib: ModuleType | None = None
+        self._lock = threading.Lock()
+        self._terms: list[tuple[str, str]] | None = None
+        self._refs: dict[str, list[tuple[str, str]]] = {}
+
+    def load(self) -> "SimpleIcd10CmCodeSet":
+        self._module()
+        self.billable_terms()
+        return self
+
+    def _module(self) -> ModuleType:
+        if self._lib is None:
+            with self._lock:
+                if self._lib is None:
+                    import simple_icd_10_cm
+
+                    self._lib = simple_icd_10_cm
+        return self._lib
+
+    def is_valid(self, code: str) -> bool:
+        return bool(code) and self._module().is_valid_item(code)
+
+    def is_billable(self, code: str) -> bool:
+        return self.is_valid(code) and self._module().is_leaf(code)
+
+    def description(self, code: str) -> str:
+        return self._module().get_description(code) if self.is_valid(code) else ""
+
+    def _excludes1_refs(self, code: str) -> list[tuple[str, str]]:
+        refs = self._refs.get(code)
+        if refs is None:
+            lib = self._module()
+            refs = []
+            for item in [code, *lib.get_ancestors(code)]:
+                if lib.is_chapter_or_block(item):
+                    continue
+                for note in lib.get_excludes1(item):
+                    refs.extend(parse_refs(note))
+            self._refs[code] = refs
+        return refs
+
+    def excludes(self, code: str, other: str) -> bool:
+        if not (self.is_valid(code) and self.is_valid(other)):
+            return False
+        other = self._module().add_dot(other)
+        return any(in_ref(other, ref) for ref in self._excludes1_refs(self._module().add_dot(code)))
+
+    def billable_terms(self) -> list[tuple[str, str]]:
+        if self._terms is None:
+            lib = self._module()
+            terms: list[tuple[str, str]] = []
+            for code in lib.get_all_codes(True):
+                if not lib.is_leaf(code):
+                    continue
+                terms.append((code, lib.get_description(code)))
+                terms.extend((code, t) for t in lib.get_inclusion_term(code))
+            self._terms = terms
+        return self._terms

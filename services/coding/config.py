@@ -1,0 +1,16 @@
+"""Coding service settings (environment prefix ``SCRIBESTREAM_``)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from shared.settings import ServiceSettings
+
+
+class CodingSettings(ServiceSettings):
+    coding_fuzzy: bool = Field(
+        default=True, description="also match statement text against ICD-10-CM descriptions, not only the curated lexicon"
+    )
+    coding_preload: bool = Field(
+        default=True, description="load the code set and build its description index at startup, not on the first note"
+    )

@@ -1,0 +1,234 @@
+"""Pure coding domain: a drafted SOAP note -> ranked ICD-10-CM suggestions.
+
+Outpatient coding rules applied (ICD-10-CM Official Guidelines, Section IV):
+- code what the Assessment establishes; uncertain diagnoses ("rule out", "possible", "versus") are not coded;
+- signs and symptoms (Subjective) are coded only when no diagnosis has been established;
+- negated findings are never coded; "history of" becomes a Z85-Z87 code (or the condition itself when it is
+  chronic and still treated), family history a Z80-Z84 code;
+- combination codes where ICD-10-CM presumes the link ("with"), the most specific code the text supports,
+  and never two codes that exclude each other (Excludes1).
+Only billable codes of the injected code set are emitted; nothing here does I/O.
+"""
+
+from __future__ import annotations
+
+import weakref
+from collections.abc import Callable
+from dataclasses import dataclass, field
+
+from shared.contracts import ICD10CM_SYSTEM, CodeSuggestion, NoteDrafted, Statement
+
+from services.coding.codeset import CodeSet
+from services.coding.lexicon import COMBINATIONS, FAMILY, SUBSUMED_BY, Concept
+from services.coding.matcher import Assertion, DescriptionIndex, Lexicon, Mention, assertions, clauses
+
+# Confidence by how the code was reached: curated lexicon > fuzzy description match.
+CONF_LEXICON = 0.9
+CONF_SYMPTOM = 0.8
+CONF_HISTORY = 0.85
+CONF_FUZZY_BASE, CONF_FUZZY_SPAN = 0.3, 0.4
+
+# Rank groups: the first Assessment diagnosis is the primary code.
+_GROUP = {"diagnosis": 0, "symptom": 1, "history": 2, "family_history": 3}
+# Subjective statement kinds that never describe a symptom.
+_NOT_SYMPTOM_KINDS = frozenset({"medication", "allergy", "vital", "plan", "exam"})
+
+_LEXICON = Lexicon()
+_INDEXES: "weakref.WeakKeyDictionary[object, DescriptionIndex]" = weakref.WeakKeyDictionary()
+
+
+def description_index(codeset: CodeSet) -> DescriptionIndex:
+    """Built once per code set on first use (about a second for the full FY2026 set), then cached."""
+    try:
+        index = _INDEXES.get(codeset)
+    except TypeError:  # not weak-referenceable: build without caching
+        return DescriptionIndex(codeset.billable_terms())
+    if index is None:
+        index = DescriptionIndex(codeset.billable_terms())
+        _INDEXES[codeset] = index
+    return index
+
+
+@dataclass
+class Finding:
+    code: str
+    category: str
+    confidence: float
+    order: tuple[int, int, int]  # (statement index, clause, token) of first evidence: reading order
+    statement_ids: list[str] = field(default_factory=list)
+    turn_ids: list[str] = field(default_factory=list)
+    key: str | None = None  # lexicon concept key, for combinations
+    sentence: int = -1  # statement index, for statement-scoped combinations
+
+    def absorb(self, other: "Finding") -> None:
+        self.statement_ids += [s for s in other.statement_ids if s not in self.statement_ids]
+        self.turn_ids += [t for t in other.turn_ids if t not in self.turn_ids]
+        self.confidence = max(self.confidence, other.confidence)
+        self.order = min(self.order, other.order)
+
+
+def _codes_for(concept: Concept, side: str | None) -> list[str | None]:
+    if concept.lateral and side is not None:
+        right, left, both = concept.lateral
+        if side == "bilateral":
+            # Where ICD-10-CM has no bilateral code (joint pain), each side is coded.
+            return [both] if both else [right, left]
+        return [right if side == "right" else left]
+    return [concept.code]
+
+
+def _statement_findings(
+    statement: Statement, *, index: int, assessment: bool, codeset: CodeSet, fuzzy: DescriptionIndex | None
+) -> list[Finding]:
+    found: list[Finding] = []
+
+    def add(code: str | None, category: str, confidence: float, pos: tuple[int, int], key: str | None = None) -> None:
+        if code is None or not codeset.is_billable(code):
+            return
+        found.append(Finding(code=code, category=category, confidence=confidence, order=(index, *pos),
+                             statement_ids=[statement.statement_id], turn_ids=list(statement.evidence_turn_ids),
+                             key=key, sentence=index))
+
+    for c_idx, toks in enumerate(clauses(statement.text)):
+        mentions = _LEXICON.mentions(toks)
+        affirmed_keys = {m.concept.key for m in mentions if m.assertion is Assertion.AFFIRMED}
+        covered: set[int] = set()
+        for m in mentions:
+            covered.update(range(m.start, m.end))
+            _add_mention(m, add=add, pos=(c_idx, m.start), assessment=assessment, affirmed_keys=affirmed_keys)
+        if fuzzy is None:
+            continue
+        status = assertions(toks)
+        words = {t for i, t in enumerate(toks) if i not in covered and status[i] is Assertion.AFFIRMED}
+        # Outside the Assessment only symptom codes (chapter R) may come from free text.
+        allow = None if assessment else (lambda code: code.startswith("R"))
+        for m in fuzzy.matches(words, allow=allow):
+            category = "symptom" if m.code.startswith("R") else "diagnosis"
+            first = min((i for i, t in enumerate(toks) if t in m.matched), default=0)
+            add(m.code, category, CONF_FUZZY_BASE + CONF_FUZZY_SPAN * m.coverage, (c_idx, first))
+    return found
+
+
+def _add_mention(m: Mention, *, add: Callable[..., None], pos: tuple[int, int], assessment: bool, affirmed_keys: set[str]) -> None:
+    concept = m.concept
+    if m.assertion is Assertion.FAMILY:
+        add(concept.family_code, "family_history", CONF_HISTORY, pos)
+    elif m.assertion is Assertion.HISTORY:
+        if concept.chronic and assessment:
+            for code in _codes_for(concept, m.side):
+                add(code, concept.kind, CONF_LEXICON, pos, concept.key)
+        else:
+            add(concept.history_code, "history", CONF_HISTORY, pos)
+    elif m.assertion is Assertion.AFFIRMED:
+        if concept.kind == "modifier":
+            return  # no code of its own; _modifier_keys hands it to the combinations
+        if SUBSUMED_BY.get(concept.key, frozenset()) & affirmed_keys:
+            return
+        if concept.kind == "diagnosis" and not assessment:
+            return  # a diagnosis voiced in the Subjective is not established by it
+        confidence = CONF_SYMPTOM if concept.kind == "symptom" else CONF_LEXICON
+        for code in _codes_for(concept, m.side):
+            add(code, concept.kind, confidence, pos, concept.key)
+    # NEGATED and UNCERTAIN mentions are never coded.
+
+
+def _modifier_keys(statement: Statement) -> set[str]:
+    keys: set[str] = set()
+    for toks in clauses(statement.text):
+        keys |= {m.concept.key for m in _LEXICON.mentions(toks)
+                 if m.concept.kind == "modifier" and m.assertion is Assertion.AFFIRMED}
+    return keys
+
+
+def _combine(findings: list[Finding], *, modifiers: dict[int, set[str]], codeset: CodeSet) -> list[Finding]:
+    """Replace linked diagnoses with their ICD-10-CM combination code."""
+    keyed: dict[str, list[Finding]] = {}
+    for f in findings:
+        if f.key is not None:
+            keyed.setdefault(FAMILY.get(f.key, f.key), []).append(f)
+    consumed: set[int] = set()
+    combined: list[Finding] = []
+    for combo in COMBINATIONS:
+        if not codeset.is_billable(combo.code) or any(f.code == combo.code for f in combined):
+            continue
+        disease_keys = {k for k in combo.needs if k in keyed}
+        modifier_keys = combo.needs - disease_keys
+        if len(disease_keys) + len(modifier_keys) != len(combo.needs):
+            continue
+        parts = [f for k in disease_keys for f in keyed[k]]
+        if modifier_keys:
+            # A modifier ("poorly controlled") speaks only of the statement it is in.
+            parts = [f for f in parts if modifier_keys <= modifiers.get(f.sentence, set())]
+            if not parts or {FAMILY.get(f.key or "", f.key) for f in parts} != disease_keys:
+                continue
+        new = Finding(code=combo.code, category="diagnosis", confidence=CONF_LEXICON, order=min(f.order for f in parts))
+        for f in parts:
+            new.absorb(f)
+            if FAMILY.get(f.key or "", f.key) in combo.consumes:
+                consumed.add(id(f))
+        combined.append(new)
+    return [f for f in findings if id(f) not in consumed] + combined
+
+
+def _unspecified(codeset: CodeSet, code: str) -> bool:
+    d = codeset.description(code).lower()
+    return "unspecified" in d or "without complications" in d
+
+
+def _resolve(findings: list[Finding], *, codeset: CodeSet) -> list[Finding]:
+    """Merge duplicates, keep the specific code over its unspecified sibling, honour Excludes1."""
+    merged: dict[str, Finding] = {}
+    for f in sorted(findings, key=lambda f: (_GROUP[f.category], f.order, f.code)):
+        if f.code in merged:
+            merged[f.code].absorb(f)
+        else:
+            merged[f.code] = f
+    ordered = sorted(merged.values(), key=lambda f: (_GROUP[f.category], f.order, -len(f.code), f.code))
+    kept: list[Finding] = []
+    for f in ordered:
+        if any(
+            k.code[:3] == f.code[:3] and _unspecified(codeset, f.code) and not _unspecified(codeset, k.code) for k in ordered
+        ):
+            continue
+        if any(codeset.excludes(k.code, f.code) or codeset.excludes(f.code, k.code) for k in kept):
+            continue
+        kept.append(f)
+    return kept
+
+
+def suggest_codes(draft: NoteDrafted, *, codeset: CodeSet, fuzzy: bool = True) -> list[CodeSuggestion]:
+    """ICD-10-CM suggestions for one drafted note, primary first. Deterministic for a given note and code set."""
+    if draft.status != "drafted":
+        return []
+    index = description_index(codeset) if fuzzy else None
+    findings: list[Finding] = []
+    modifiers: dict[int, set[str]] = {}
+    for i, statement in enumerate(draft.note.assessment):
+        findings += _statement_findings(statement, index=i, assessment=True, codeset=codeset, fuzzy=index)
+        modifiers[i] = _modifier_keys(statement)
+    established = any(f.category == "diagnosis" for f in findings)
+    offset = len(draft.note.assessment)
+    for i, statement in enumerate(draft.note.subjective, start=offset):
+        if statement.kind in _NOT_SYMPTOM_KINDS:
+            continue
+        for f in _statement_findings(statement, index=i, assessment=False, codeset=codeset, fuzzy=index):
+            if f.category == "symptom" and established:
+                continue  # outpatient rule: symptoms give way to an established diagnosis
+            findings.append(f)
+    findings = _combine(findings, modifiers=modifiers, codeset=codeset)
+    # Symptoms in an Assessment statement that also names a diagnosis are part of that diagnosis.
+    with_diagnosis = {f.sentence for f in findings if f.category == "diagnosis"}
+    findings = [f for f in findings if not (f.category == "symptom" and f.sentence in with_diagnosis)]
+    return [
+        CodeSuggestion(
+            system=ICD10CM_SYSTEM,
+            code=f.code,
+            display=codeset.description(f.code),
+            confidence=round(f.confidence, 3),
+            rank=rank,
+            evidence_statement_ids=f.statement_ids,
+            evidence_turn_ids=f.turn_ids,
+            category=f.category,
+        )
+        for rank, f in enumerate(_resolve(findings, codeset=codeset), start=1)
+    ]

@@ -1,0 +1,233 @@
+"""Curated clinical lexicon: how clinicians and patients say common outpatient conditions, and their codes.
+
+Terms are matched as whole token sequences after :func:`services.coding.matcher.tokens` normalisation, so
+"high blood pressure", "HTN" and "hypertension" all reach I10. Every code here is checked against the real
+code set by the unit tests (valid and billable), so the lexicon can never emit an invented code.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Literal
+
+Kind = Literal["diagnosis", "symptom", "modifier"]
+
+
+@dataclass(frozen=True)
+class Concept:
+    key: str
+    code: str | None  # None for modifiers ("poorly controlled") that only steer combination codes
+    terms: tuple[str, ...]
+    kind: Kind = "diagnosis"
+    # Clinicians say "history of hypertension" for a condition the patient still has.
+    chronic: bool = False
+    history_code: str | None = None  # Z85-Z87 personal history code when the condition is past
+    family_code: str | None = None  # Z80-Z84 family history code
+    lateral: tuple[str, str, str | None] | None = None  # (right, left, bilateral); no bilateral code: code both sides
+
+
+def _c(key: str, code: str | None, *terms: str, **kw: object) -> Concept:
+    return Concept(key=key, code=code, terms=terms, **kw)  # type: ignore[arg-type]
+
+
+CONCEPTS: tuple[Concept, ...] = (
+    # --- cardiovascular
+    _c("htn", "I10", "hypertension", "htn", "high blood pressure", "elevated blood pressure readings", "essential hypertension",
+       "hypertensive", "high bp", chronic=True, family_code="Z82.49"),
+    _c("chf", "I50.9", "heart failure", "chf", "congestive heart failure", "congestive cardiac failure", "cardiac failure", chronic=True),
+    _c("hfref", "I50.22", "chronic systolic heart failure", "hfref", "heart failure with reduced ejection fraction", chronic=True),
+    _c("hfpef", "I50.32", "chronic diastolic heart failure", "hfpef", "heart failure with preserved ejection fraction", chronic=True),
+    _c("afib", "I48.91", "atrial fibrillation", "afib", "a fib", "af", chronic=True),
+    _c("cad", "I25.10", "coronary artery disease", "cad", "coronary disease", "ischemic heart disease", "atherosclerotic heart disease",
+       chronic=True, family_code="Z82.49"),
+    _c("mi", "I21.9", "myocardial infarction", "heart attack", "mi", "stemi", "nstemi", history_code="I25.2", family_code="Z82.49"),
+    _c("stroke", "I63.9", "stroke", "cva", "cerebrovascular accident", "cerebral infarction", history_code="Z86.73", family_code="Z82.3"),
+    _c("tia", "G45.9", "transient ischemic attack", "tia", "mini stroke", history_code="Z86.73"),
+    _c("dvt", "I82.409", "deep vein thrombosis", "dvt", "deep venous thrombosis", history_code="Z86.718",
+       lateral=("I82.401", "I82.402", "I82.403")),
+    _c("pe", "I26.99", "pulmonary embolism", history_code="Z86.711"),
+    _c("hld", "E78.5", "hyperlipidemia", "hld", "dyslipidemia", "high cholesterol", "elevated cholesterol", "hypercholesterolemia",
+       chronic=True, family_code="Z83.42"),
+    _c("palpitations", "R00.2", "palpitations", "heart racing", "heart pounding", kind="symptom"),
+    _c("chest_pain", "R07.9", "chest pain", "chest discomfort", "chest pains", kind="symptom"),
+    _c("syncope", "R55", "syncope", "fainting", "passed out", "fainted", kind="symptom"),
+    _c("edema", "R60.0", "leg swelling", "ankle swelling", "pedal edema", "peripheral edema", "swollen ankles", kind="symptom"),
+    # --- endocrine / metabolic
+    _c("t2dm", "E11.9", "type 2 diabetes", "t2dm", "dm2", "type 2 diabetes mellitus", "diabetes mellitus type 2", "niddm",
+       "diabetes type 2", "sugar diabetes", "the sugar", "adult onset diabetes", chronic=True, family_code="Z83.3"),
+    _c("t1dm", "E10.9", "type 1 diabetes", "t1dm", "dm1", "type 1 diabetes mellitus", "diabetes mellitus type 1", "diabetes type 1",
+       "juvenile diabetes", chronic=True, family_code="Z83.3"),
+    _c("dm", "E11.9", "diabetes", "diabetes mellitus", "dm", "diabetic", chronic=True, family_code="Z83.3"),
+    _c("prediabetes", "R73.03", "prediabetes", "prediabetic", "pre diabetes", "borderline diabetes"),
+    _c("hyperglycemia", "R73.9", "hyperglycemia", "high blood sugar", "elevated blood sugar", "high sugars", kind="symptom"),
+    _c("hypoglycemia", "E16.2", "hypoglycemia", "low blood sugar"),
+    _c("hypothyroid", "E03.9", "hypothyroidism", "underactive thyroid", "low thyroid", chronic=True),
+    _c("hyperthyroid", "E05.90", "hyperthyroidism", "overactive thyroid", chronic=True),
+    _c("obesity", "E66.9", "obesity", "obese", chronic=True),
+    _c("morbid_obesity", "E66.01", "morbid obesity", "severe obesity", "morbidly obese", chronic=True),
+    _c("overweight", "E66.3", "overweight"),
+    _c("vitd", "E55.9", "vitamin d deficiency", "low vitamin d"),
+    _c("gout", "M10.9", "gout", chronic=True),
+    _c("anemia", "D64.9", "anemia", "anaemia"),
+    _c("iron_anemia", "D50.9", "iron deficiency anemia", "iron deficiency anaemia"),
+    # --- respiratory
+    _c("copd", "J44.9", "copd", "chronic obstructive pulmonary disease", "chronic obstructive lung disease", "emphysema",
+       chronic=True),
+    _c("asthma", "J45.909", "asthma", "reactive airway disease", chronic=True, family_code="Z82.5"),
+    _c("uri", "J06.9", "upper respiratory infection", "uri", "upper respiratory tract infection", "common cold", "head cold", "cold symptoms",
+       "viral uri"),
+    _c("pneumonia", "J18.9", "pneumonia", "pna"),
+    _c("bronchitis", "J20.9", "acute bronchitis", "bronchitis", "chest cold"),
+    _c("sinusitis", "J01.90", "sinusitis", "sinus infection", "acute sinusitis", "rhinosinusitis"),
+    _c("pharyngitis", "J02.9", "pharyngitis", "sore throat", kind="diagnosis"),
+    _c("strep", "J02.0", "strep throat", "streptococcal pharyngitis"),
+    _c("allergic_rhinitis", "J30.9", "allergic rhinitis", "hay fever", "seasonal allergies", chronic=True),
+    _c("influenza", "J11.1", "influenza", "flu"),
+    _c("covid", "U07.1", "covid 19", "covid", "sars cov 2 infection"),
+    _c("osa", "G47.33", "obstructive sleep apnea", "osa", "sleep apnea", chronic=True),
+    _c("cough", "R05.9", "cough", "coughing", kind="symptom"),
+    _c("sob", "R06.02", "shortness of breath", "sob", "short of breath", "breathlessness", "dyspnea", "trouble breathing", kind="symptom"),
+    _c("wheezing", "R06.2", "wheezing", "wheeze", kind="symptom"),
+    _c("fever", "R50.9", "fever", "febrile", "fevers", "pyrexia", kind="symptom"),
+    # --- digestive
+    _c("gerd", "K21.9", "gerd", "gastroesophageal reflux disease", "acid reflux", "heartburn", "gastro oesophageal reflux",
+       chronic=True),
+    _c("ibs", "K58.9", "irritable bowel syndrome", "ibs", chronic=True),
+    _c("constipation", "K59.00", "constipation", "constipated", kind="symptom"),
+    _c("diarrhea", "R19.7", "diarrhea", "diarrhoea", "loose stools", kind="symptom"),
+    _c("nausea_vomiting", "R11.2", "nausea and vomiting", "nausea with vomiting", kind="symptom"),
+    _c("nausea", "R11.0", "nausea", "nauseous", "nauseated", kind="symptom"),
+    _c("vomiting", "R11.10", "vomiting", "throwing up", kind="symptom"),
+    _c("abd_pain", "R10.9", "abdominal pain", "stomach pain", "belly pain", "tummy pain", "stomach ache", "abdominal discomfort",
+       kind="symptom"),
+    _c("gastroenteritis", "K52.9", "gastroenteritis", "stomach bug", "stomach flu"),
+    _c("hemorrhoids", "K64.9", "hemorrhoids", "haemorrhoids", "piles"),
+    _c("fatty_liver", "K76.0", "fatty liver", "nafld", "hepatic steatosis"),
+    # --- genitourinary / renal
+    _c("uti", "N39.0", "urinary tract infection", "uti", "bladder infection", history_code="Z87.440"),
+    _c("cystitis", "N30.90", "cystitis"),
+    _c("ckd", "N18.9", "chronic kidney disease", "ckd", "chronic renal disease", "chronic renal insufficiency", "chronic renal failure",
+       chronic=True),
+    _c("ckd3", "N18.30", "chronic kidney disease stage 3", "ckd stage 3", "ckd 3", "stage 3 chronic kidney disease", chronic=True),
+    _c("ckd4", "N18.4", "chronic kidney disease stage 4", "ckd stage 4", "ckd 4", "stage 4 chronic kidney disease", chronic=True),
+    _c("ckd5", "N18.5", "chronic kidney disease stage 5", "ckd stage 5", "ckd 5", "stage 5 chronic kidney disease", chronic=True),
+    _c("kidney_stone", "N20.0", "kidney stone", "kidney stones", "nephrolithiasis", "renal calculus", history_code="Z87.442"),
+    _c("bph", "N40.0", "benign prostatic hyperplasia", "bph", "enlarged prostate", "prostatic hypertrophy", chronic=True),
+    _c("ed", "N52.9", "erectile dysfunction"),
+    _c("dysuria", "R30.0", "dysuria", "burning with urination", "painful urination", "burning urination", kind="symptom"),
+    _c("hematuria", "R31.9", "hematuria", "blood in urine", "blood in the urine", kind="symptom"),
+    # --- neurological / mental health
+    _c("migraine", "G43.909", "migraine", "migraines", "migraine headache", chronic=True, family_code="Z82.0"),
+    _c("tension_headache", "G44.209", "tension headache", "tension type headache"),
+    _c("headache", "R51.9", "headache", "headaches", "head pain", "head ache", kind="symptom"),
+    _c("dizziness", "R42", "dizziness", "dizzy", "lightheaded", "lightheadedness", "light headed", kind="symptom"),
+    _c("vertigo", "R42", "vertigo", kind="symptom"),
+    _c("seizure", "R56.9", "seizure", "seizures", kind="symptom"),
+    _c("epilepsy", "G40.909", "epilepsy", "seizure disorder", chronic=True, family_code="Z82.0"),
+    _c("neuropathy", "G62.9", "neuropathy", "peripheral neuropathy", "polyneuropathy"),
+    _c("insomnia", "G47.00", "insomnia", "trouble sleeping", "difficulty sleeping", "can t sleep"),
+    _c("depression", "F32.A", "depression", "depressed", "depressive disorder", chronic=True, family_code="Z81.8"),
+    _c("mdd", "F32.9", "major depressive disorder", "mdd", "major depression", chronic=True, family_code="Z81.8"),
+    _c("anxiety", "F41.9", "anxiety", "anxious", "anxiety disorder", chronic=True, family_code="Z81.8"),
+    _c("gad", "F41.1", "generalized anxiety disorder", "gad", chronic=True, family_code="Z81.8"),
+    _c("panic", "F41.0", "panic disorder", "panic attacks"),
+    _c("adhd", "F90.9", "adhd", "attention deficit hyperactivity disorder", "attention deficit disorder", chronic=True),
+    _c("dementia", "F03.90", "dementia", chronic=True, family_code="Z82.0"),
+    _c("alcohol", "F10.20", "alcohol dependence", "alcoholism", "alcohol use disorder", family_code="Z81.1"),
+    _c("nicotine", "F17.210", "smoker", "smokes cigarettes", "cigarette smoker", "nicotine dependence", history_code="Z87.891"),
+    _c("tobacco", "Z72.0", "tobacco use", "smoking", "smokes", history_code="Z87.891"),
+    _c("fatigue", "R53.83", "fatigue", "tired", "tiredness", "exhaustion", "low energy", kind="symptom"),
+    # --- musculoskeletal
+    _c("low_back_pain", "M54.50", "low back pain", "lower back pain", "lumbago", "lumbar pain", kind="symptom"),
+    _c("back_pain", "M54.9", "back pain", "backache", "dorsalgia", kind="symptom"),
+    _c("neck_pain", "M54.2", "neck pain", "cervicalgia", kind="symptom"),
+    _c("knee_pain", "M25.569", "knee pain", kind="symptom", lateral=("M25.561", "M25.562", None)),
+    _c("shoulder_pain", "M25.519", "shoulder pain", kind="symptom", lateral=("M25.511", "M25.512", None)),
+    _c("hip_pain", "M25.559", "hip pain", kind="symptom", lateral=("M25.551", "M25.552", None)),
+    _c("knee_oa", "M17.9", "osteoarthritis of the knee", "knee osteoarthritis", "arthritis in the knee", "arthritis of the knee",
+       chronic=True, lateral=("M17.11", "M17.12", "M17.0")),
+    _c("oa", "M19.90", "osteoarthritis", "degenerative joint disease", "djd", chronic=True),
+    _c("ra", "M06.9", "rheumatoid arthritis", chronic=True, family_code="Z82.61"),
+    _c("osteoporosis", "M81.0", "osteoporosis", chronic=True, family_code="Z82.62"),
+    _c("fibromyalgia", "M79.7", "fibromyalgia", chronic=True),
+    # --- skin / eye / ear
+    _c("cellulitis", "L03.90", "cellulitis"),
+    _c("eczema", "L30.9", "eczema", "dermatitis", chronic=True),
+    _c("psoriasis", "L40.9", "psoriasis", chronic=True),
+    _c("acne", "L70.0", "acne"),
+    _c("rash", "R21", "rash", "skin rash", kind="symptom"),
+    _c("conjunctivitis", "H10.9", "conjunctivitis", "pink eye"),
+    _c("otitis_media", "H66.90", "otitis media", "ear infection", "middle ear infection", lateral=("H66.91", "H66.92", "H66.93")),
+    _c("cerumen", "H61.20", "cerumen impaction", "impacted cerumen", "ear wax impaction", "impacted ear wax",
+       lateral=("H61.21", "H61.22", "H61.23")),
+    _c("glaucoma", "H40.9", "glaucoma", chronic=True, family_code="Z83.511"),
+    # --- neoplasms (current vs history vs family)
+    _c("breast_ca", "C50.919", "breast cancer", "breast carcinoma", "carcinoma of the breast", "malignant neoplasm of breast",
+       history_code="Z85.3", family_code="Z80.3"),
+    _c("colon_ca", "C18.9", "colon cancer", "colorectal cancer", "colon carcinoma", history_code="Z85.038", family_code="Z80.0"),
+    _c("prostate_ca", "C61", "prostate cancer", "prostate carcinoma", history_code="Z85.46", family_code="Z80.42"),
+    _c("lung_ca", "C34.90", "lung cancer", "lung carcinoma", history_code="Z85.118", family_code="Z80.1"),
+    _c("ovarian_ca", "C56.9", "ovarian cancer", history_code="Z85.43", family_code="Z80.41"),
+    _c("cancer", None, "cancer", "malignancy", family_code="Z80.9", history_code="Z85.9"),
+    # --- modifiers: no code of their own; they pick a combination code
+    _c("poor_control", None, "poorly controlled", "uncontrolled", "out of control", "inadequately controlled", "not well controlled",
+       "not controlled", "poor control", kind="modifier"),
+)
+
+# Combination codes (ICD-10-CM "with" convention: the link is presumed). Checked most specific first; the
+# consumed concepts are replaced by the combination code, the others stay as additional codes.
+@dataclass(frozen=True)
+class Combination:
+    needs: frozenset[str]
+    code: str
+    consumes: frozenset[str]
+
+
+def _combo(code: str, needs: set[str], consumes: set[str]) -> Combination:
+    return Combination(needs=frozenset(needs), code=code, consumes=frozenset(consumes))
+
+
+COMBINATIONS: tuple[Combination, ...] = (
+    _combo("I13.0", {"htn", "ckd", "chf"}, {"htn"}),
+    _combo("I11.0", {"htn", "chf"}, {"htn"}),
+    _combo("I12.9", {"htn", "ckd"}, {"htn"}),
+    _combo("E11.22", {"t2dm", "ckd"}, {"t2dm"}),
+    _combo("E11.22", {"dm", "ckd"}, {"dm"}),
+    _combo("E10.22", {"t1dm", "ckd"}, {"t1dm"}),
+    _combo("E11.40", {"t2dm", "neuropathy"}, {"t2dm", "neuropathy"}),
+    _combo("E11.40", {"dm", "neuropathy"}, {"dm", "neuropathy"}),
+    _combo("E10.40", {"t1dm", "neuropathy"}, {"t1dm", "neuropathy"}),
+    _combo("E11.65", {"t2dm", "hyperglycemia"}, {"t2dm", "hyperglycemia"}),
+    _combo("E11.65", {"dm", "hyperglycemia"}, {"dm", "hyperglycemia"}),
+    _combo("E10.65", {"t1dm", "hyperglycemia"}, {"t1dm", "hyperglycemia"}),
+    _combo("E11.65", {"t2dm", "poor_control"}, {"t2dm", "poor_control"}),
+    _combo("E11.65", {"dm", "poor_control"}, {"dm", "poor_control"}),
+    _combo("E10.65", {"t1dm", "poor_control"}, {"t1dm", "poor_control"}),
+    _combo("E11.649", {"t2dm", "hypoglycemia"}, {"t2dm", "hypoglycemia"}),
+    _combo("E11.649", {"dm", "hypoglycemia"}, {"dm", "hypoglycemia"}),
+    _combo("E10.649", {"t1dm", "hypoglycemia"}, {"t1dm", "hypoglycemia"}),
+)
+
+# Concepts that a more specific concept in the same statement makes redundant ("type 2 diabetes" also
+# contains "diabetes"; "ckd stage 3" contains "ckd").
+SUBSUMED_BY: dict[str, frozenset[str]] = {
+    "dm": frozenset({"t2dm", "t1dm", "prediabetes"}),
+    "ckd": frozenset({"ckd3", "ckd4", "ckd5"}),
+    "chf": frozenset({"hfref", "hfpef"}),
+    "depression": frozenset({"mdd"}),
+    "anxiety": frozenset({"gad", "panic"}),
+    "obesity": frozenset({"morbid_obesity"}),
+    "oa": frozenset({"knee_oa"}),
+    "cancer": frozenset({"breast_ca", "colon_ca", "prostate_ca", "lung_ca", "ovarian_ca"}),
+    "nausea": frozenset({"nausea_vomiting"}),
+    "vomiting": frozenset({"nausea_vomiting"}),
+    "back_pain": frozenset({"low_back_pain"}),
+    "headache": frozenset({"migraine", "tension_headache"}),
+    "pharyngitis": frozenset({"strep"}),
+    "anemia": frozenset({"iron_anemia"}),
+    "stroke": frozenset({"tia"}),
+    "tobacco": frozenset({"nicotine"}),
+}
+
+# A specific concept still counts as its general one when a combination code needs it.
+FAMILY: dict[str, str] = {"ckd3": "ckd", "ckd4": "ckd", "ckd5": "ckd", "hfref": "chf", "hfpef": "chf"}

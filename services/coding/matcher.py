@@ -1,0 +1,280 @@
+"""Text -> concept mentions: tokenising, assertion context (negated / uncertain / history / family), lexicon
+matching, and the fuzzy fallback against ICD-10-CM descriptions. Pure: stdlib only."""
+
+from __future__ import annotations
+
+import math
+import re
+from collections import defaultdict
+from collections.abc import Callable, Iterable
+from dataclasses import dataclass
+from enum import StrEnum
+
+from services.coding.lexicon import CONCEPTS, Concept
+
+
+class Assertion(StrEnum):
+    AFFIRMED = "affirmed"
+    NEGATED = "negated"
+    UNCERTAIN = "uncertain"
+    HISTORY = "history"
+    FAMILY = "family"
+
+
+# ---------------------------------------------------------------- tokens
+_SLASH_ABBREV = {"h/o": "h o", "r/o": "rule out", "s/p": "status post", "a/fib": "afib", "w/o": "without", "c/o": "complains of"}
+_TOKEN = re.compile(r"[a-z0-9]+")
+_NUMERALS = {"ii": "2", "i": "1", "two": "2", "one": "1", "iii": "3", "three": "3", "iv": "4", "four": "4", "v": "5", "five": "5"}
+_KEEP_S = ("ss", "us", "is", "ys")
+_CLAUSE_END = re.compile(r"[.;:!?\n]+")
+
+
+def stem(token: str) -> str:
+    # Plural folding only: enough for "headaches"/"headache"; both sides of every match use it.
+    if len(token) > 3 and token.endswith("s") and not token.endswith(_KEEP_S):
+        return token[:-1]
+    return token
+
+
+def tokens(text: str) -> list[str]:
+    text = text.lower().replace("’", "'")
+    for abbrev, expansion in _SLASH_ABBREV.items():
+        text = text.replace(abbrev, f" {expansion} ")
+    raw = _TOKEN.findall(text)
+    out: list[str] = []
+    for i, tok in enumerate(raw):
+        # "type II" / "stage three": numerals only after the words that take them.
+        if tok in _NUMERALS and i > 0 and raw[i - 1] in ("type", "stage", "grade", "class"):
+            tok = _NUMERALS[tok]
+        out.append(stem(tok))
+    return out
+
+
+def clauses(text: str) -> list[list[str]]:
+    return [t for part in _CLAUSE_END.split(text) if (t := tokens(part))]
+
+
+# ---------------------------------------------------------------- assertion context (NegEx-style)
+def _phrases(*items: str) -> list[tuple[str, ...]]:
+    return sorted((tuple(tokens(i)) for i in items), key=len, reverse=True)
+
+
+_PSEUDO = _phrases(
+    "not well controlled", "not controlled", "not at goal", "not improved", "not improving", "no improvement", "no change",
+    "not resolved", "no relief", "no longer", "not only", "gram negative", "not been", "without complications",
+    "not certain whether", "no increase", "not necessarily", "no further",
+)
+_TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
+    [(p, Assertion.NEGATED) for p in _phrases(
+        "no", "not", "denies", "denied", "deny", "denying", "without", "negative for", "free of", "absence of", "absent",
+        "non", "never had", "never", "nor", "ruled out", "no sign of", "no signs of", "no evidence of", "no history of",
+        "no family history of", "no personal history of",
+    )]
+    + [(p, Assertion.UNCERTAIN) for p in _phrases(
+        "rule out", "possible", "possibly", "probable", "probably", "suspected", "suspect", "suspicion of", "suspicious for",
+        "likely", "questionable", "query", "concern for", "concerning for", "consider", "considering", "cannot exclude",
+        "cannot rule out", "differential", "ddx", "may be", "may have", "might", "could be", "presumed", "presumptive",
+        "worried about", "evaluate for", "to exclude", "at risk for", "risk of", "screening for", "screen for", "if",
+    )]
+    + [(p, Assertion.HISTORY) for p in _phrases(
+        "history of", "hx of", "h o", "past history of", "personal history of", "past medical history of", "prior", "previous",
+        "previously", "remote", "status post", "former", "ex", "quit", "past",
+    )]
+    + [(p, Assertion.FAMILY) for p in _phrases(
+        "family history of", "family history", "fh of", "fhx", "mother", "father", "brother", "sister", "sibling", "parent",
+        "grandmother", "grandfather", "aunt", "uncle", "maternal", "paternal", "mom", "dad",
+    )],
+    key=lambda t: len(t[0]),
+    reverse=True,
+)
+# Words that end a trigger's scope inside a clause.
+_TERMINATORS = _phrases(
+    "but", "however", "although", "though", "except", "now", "currently", "presents", "presenting", "presented", "who",
+    "which", "complains", "reports", "endorses", "positive for", "has", "here for", "today", "aside from", "apart from",
+)
+# Post-position triggers: they act on what came before them in the clause.
+_POST = _phrases("ruled out", "was ruled out", "resolved", "unlikely", "excluded", "is negative", "was negative")
+_WINDOW = 10  # tokens a pre-trigger reaches, as in NegEx's bounded scope
+# Uncertainty triggers that cast doubt on both sides ("migraine versus tension headache").
+_WHOLE_CLAUSE_UNCERTAIN = _phrases("versus", "vs", "or")
+
+
+def _match_at(toks: list[str], i: int, phrases: Iterable[tuple[str, ...]]) -> tuple[str, ...] | None:
+    for p in phrases:
+        if tuple(toks[i : i + len(p)]) == p:
+            return p
+    return None
+
+
+def assertions(toks: list[str]) -> list[Assertion]:
+    """One assertion per token of a clause."""
+    status = [Assertion.AFFIRMED] * len(toks)
+    i = 0
+    while i < len(toks):
+        if (p := _match_at(toks, i, _PSEUDO)) is not None:
+            i += len(p)
+            continue
+        if (p := _match_at(toks, i, _POST)) is not None:
+            for j in range(i):
+                if status[j] is Assertion.AFFIRMED:
+                    status[j] = Assertion.NEGATED
+            i += len(p)
+            continue
+        hit = next(((p, a) for p, a in _TRIGGERS if tuple(toks[i : i + len(p)]) == p), None)
+        if hit is None:
+            i += 1
+            continue
+        phrase, assertion = hit
+        # The cue words themselves ("family history of") are context, never findings.
+        for k in range(i, i + len(phrase)):
+            status[k] = Assertion.UNCERTAIN if status[k] is Assertion.AFFIRMED else status[k]
+        j = i + len(phrase)
+        end = min(len(toks), j + _WINDOW)
+        while j < end and _match_at(toks, j, _TERMINATORS) is None:
+            # A later trigger takes over from here ("no fever, history of stroke").
+            if j > i + len(phrase) and any(tuple(toks[j : j + len(p)]) == p for p, _ in _TRIGGERS):
+                break
+            status[j] = assertion
+            j += 1
+        i += len(phrase)
+    # "versus" (and "or" between two candidate diagnoses) leaves the whole clause undecided; only where
+    # the clause also holds an explicit uncertainty cue for "or", which is too common to trust alone.
+    if any(_match_at(toks, k, _WHOLE_CLAUSE_UNCERTAIN[:2]) for k in range(len(toks))) or (
+        "or" in toks and Assertion.UNCERTAIN in status
+    ):
+        status = [Assertion.UNCERTAIN if s is Assertion.AFFIRMED else s for s in status]
+    return status
+
+
+# ---------------------------------------------------------------- lexicon matching
+@dataclass(frozen=True)
+class Mention:
+    concept: Concept
+    start: int  # token offsets within the clause
+    end: int
+    assertion: Assertion
+    side: str | None  # "right" | "left" | "bilateral" | None
+
+
+_SIDES = {"right": "right", "left": "left", "bilateral": "bilateral", "both": "bilateral", "rt": "right", "lt": "left"}
+_IGNORED_IN_TERMS = frozenset({*_SIDES, "the", "a", "an", "his", "her", "my", "your"})
+
+
+class Lexicon:
+    def __init__(self, concepts: Iterable[Concept] = CONCEPTS) -> None:
+        by_first: dict[str, list[tuple[tuple[str, ...], Concept]]] = defaultdict(list)
+        for concept in concepts:
+            for term in concept.terms:
+                toks = tuple(t for t in tokens(term) if t not in _IGNORED_IN_TERMS)
+                if toks:
+                    by_first[toks[0]].append((toks, concept))
+        for entries in by_first.values():
+            entries.sort(key=lambda e: len(e[0]), reverse=True)
+        self._by_first = dict(by_first)
+
+    def mentions(self, toks: list[str]) -> list[Mention]:
+        status = assertions(toks)
+        # Match with laterality and articles set aside, so "osteoarthritis of the right knee" still reads as
+        # "osteoarthritis of knee"; offsets map back to the clause for laterality and coverage.
+        kept = [i for i, t in enumerate(toks) if t not in _IGNORED_IN_TERMS]
+        words = [toks[i] for i in kept]
+        found: list[Mention] = []
+        i = 0
+        while i < len(words):
+            entry = next((e for e in self._by_first.get(words[i], ()) if tuple(words[i : i + len(e[0])]) == e[0]), None)
+            if entry is None:
+                i += 1
+                continue
+            term, concept = entry
+            start, end = kept[i], kept[i + len(term) - 1] + 1
+            found.append(Mention(concept=concept, start=start, end=end, assertion=status[start], side=_side(toks, start, end)))
+            i += len(term)  # longest match wins: "type 2 diabetes" is not also "diabetes"
+        return found
+
+
+
+
+def _side(toks: list[str], start: int, end: int) -> str | None:
+    # Laterality words sit just before ("left knee pain"), inside ("arthritis of the right knee") or just
+    # after ("knee pain, left") the term.
+    near = toks[max(0, start - 3) : end + 2]
+    sides = {_SIDES[t] for t in near if t in _SIDES}
+    if len(sides) == 1:
+        return sides.pop()
+    return "bilateral" if {"right", "left"} <= sides else None
+
+
+# ---------------------------------------------------------------- fuzzy fallback over code descriptions
+_STOP = frozenset(tokens(
+    "of the and or with in to due by on at for a an as from unspecified other nos specified elsewhere classified not "
+    "site type unsp part region without condition disorder disease initial encounter subsequent sequela use"
+)) - {"2", "1"}
+
+
+_LATERAL = frozenset({"right", "left", "bilateral"})
+
+
+@dataclass(frozen=True)
+class FuzzyMatch:
+    code: str
+    coverage: float  # share (idf-weighted) of the description's words found in the text
+    matched: frozenset[str]
+
+
+class DescriptionIndex:
+    """Inverted index over billable codes' descriptions and inclusion terms."""
+
+    def __init__(self, entries: Iterable[tuple[str, str]], *, min_coverage: float = 0.8) -> None:
+        self._codes: list[str] = []
+        self._words: list[frozenset[str]] = []
+        postings: dict[str, list[int]] = defaultdict(list)
+        for code, term in entries:
+            words = frozenset(t for t in tokens(term) if t not in _STOP)
+            if not words:
+                continue
+            idx = len(self._codes)
+            self._codes.append(code)
+            self._words.append(words)
+            for w in words:
+                postings[w].append(idx)
+        n = max(1, len(self._codes))
+        self._idf = {w: math.log(n / len(p)) for w, p in postings.items()}
+        self._postings = dict(postings)
+        self._weight = [sum(self._idf[w] for w in words) for words in self._words]
+        self._min_coverage = min_coverage
+
+    def best(self, words: set[str], *, allow: Callable[[str], bool] | None = None) -> FuzzyMatch | None:
+        candidates: set[int] = set()
+        for w in words:
+            # Only reasonably specific words nominate candidates; "pain" alone names thousands of codes.
+            if self._idf.get(w, 0.0) >= 3.0:
+                candidates.update(self._postings[w])
+        best: tuple[tuple[float, float, int, str], FuzzyMatch] | None = None
+        for idx in candidates:
+            entry = self._words[idx]
+            hit = entry & words
+            # Laterality refines a match but is never evidence of one ("right ear" is not a diagnosis).
+            core, core_hit = entry - _LATERAL, hit - _LATERAL
+            if not core or (len(core_hit) < 2 and not (len(core) == 1 and core_hit and self._idf[next(iter(core))] >= 6.0)):
+                continue
+            covered = sum(self._idf[w] for w in hit)
+            coverage = covered / self._weight[idx] if self._weight[idx] else 0.0
+            code = self._codes[idx]
+            if coverage < self._min_coverage or (allow is not None and not allow(code)):
+                continue
+            key = (coverage, covered, -len(entry), code)
+            if best is None or key > best[0]:
+                best = (key, FuzzyMatch(code=code, coverage=coverage, matched=frozenset(hit)))
+        return best[1] if best else None
+
+    def matches(self, words: Iterable[str], *, limit: int = 3, allow: Callable[[str], bool] | None = None) -> list[FuzzyMatch]:
+        remaining = {w for w in words if w not in _STOP}
+        out: list[FuzzyMatch] = []
+        while remaining and len(out) < limit:
+            m = self.best(remaining, allow=allow)
+            if m is None:
+                break
+            out.append(m)
+            remaining -= m.matched
+        return out
+
