@@ -19,8 +19,8 @@ from typing import Any, Literal, Protocol
 
 import httpx
 
-from shared.contracts import ResourceRef
 from services.ehr_sink.fhir_builder import build_transaction_bundle, content_fingerprint, resource_refs
+from shared.contracts import ResourceRef
 
 Mode = Literal["outbox", "fhir"]
 SubmissionStatus = Literal["created", "unchanged"]

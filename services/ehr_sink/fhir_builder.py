@@ -25,7 +25,6 @@ from fhir.resources.R4B.provenance import Provenance
 from fhir.resources.R4B.resource import Resource
 from pydantic import ValidationError
 
-from shared.contracts import ICD10CM_SYSTEM, NoteCoded, ResourceRef, Section, derive_id
 from services.ehr_sink.domain import (
     CONDITION_ID_SYSTEM,
     NOTE_ID_SYSTEM,
@@ -39,6 +38,7 @@ from services.ehr_sink.domain import (
     render_note_text,
     section_narrative,
 )
+from shared.contracts import ICD10CM_SYSTEM, NoteCoded, ResourceRef, Section, derive_id
 
 LOINC = "http://loinc.org"
 PROGRESS_NOTE = {"system": LOINC, "code": "11506-3", "display": "Progress note"}

@@ -106,3 +106,20 @@ def test_settings_from_environment(monkeypatch):
     monkeypatch.setenv("SCRIBESTREAM_FHIR_BASE_URL", "ftp://nope")
     with pytest.raises(ValueError):
         EhrSinkSettings()
+
+
+async def test_factories_pick_the_destination(tmp_path, monkeypatch):
+    from services.ehr_sink.destinations import FhirServerDestination
+    from services.ehr_sink.stage import build_ehr_sink_stage, make_stage
+    from shared.state import MemoryStateStore
+
+    outbox_stage = build_ehr_sink_stage(outbox_dir=tmp_path, fhir_base_url=None)
+    (out,) = await outbox_stage.handle(make_coded())
+    assert out.mode == "outbox" and out.status == "created"
+
+    monkeypatch.setenv("SCRIBESTREAM_KAFKA_BOOTSTRAP", "kafka:9092")
+    monkeypatch.setenv("SCRIBESTREAM_REDIS_URL", "redis://redis:6379/0")
+    monkeypatch.setenv("SCRIBESTREAM_FHIR_BASE_URL", "http://fhir.invalid/r4")
+    stage = await make_stage(EhrSinkSettings(), MemoryStateStore())
+    assert isinstance(stage.destination, FhirServerDestination)
+    assert stage.destination.location == "http://fhir.invalid/r4"
