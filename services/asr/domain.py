@@ -230,8 +230,8 @@ def commit(
         turn = build_turn(
             state,
             channel=channel,
-            start_sample=lane.origin + cut.speech_from,
-            end_sample=lane.origin + cut.cut,
+            onset=lane.origin + (lane.speech_start or 0),
+            region=(lane.origin + cut.speech_from, lane.origin + cut.cut),
             segments=segments,
             cfg=cfg,
         )
@@ -290,8 +290,8 @@ def build_turn(
     state: StreamState,
     *,
     channel: int,
-    start_sample: int,
-    end_sample: int,
+    onset: int,
+    region: tuple[int, int],
     segments: list[Segment],
     cfg: SegmenterConfig,
 ) -> Turn | None:
@@ -311,10 +311,11 @@ def build_turn(
     )
     if suspicious or has_repetition_loop(text):
         flags.append(QualityFlag.POSSIBLE_HALLUCINATION)
-    # The id comes from the VAD onset, not from the decoder's timestamps, so a re-run gives the same id.
-    start_ms = start_sample * 1000 // SAMPLE_RATE
-    start = start_sample / SAMPLE_RATE
-    end = min(end_sample / SAMPLE_RATE, start + max(s.end for s in kept))
+    # Start and id come from the VAD onset (absolute samples), not from the decoder's timestamps, so a
+    # re-run gives the same id. ``region`` is what was decoded (onset minus padding .. cut).
+    start_ms = onset * 1000 // SAMPLE_RATE
+    start = onset / SAMPLE_RATE
+    end = min(region[1], region[0] + int(max(s.end for s in kept) * SAMPLE_RATE)) / SAMPLE_RATE
     return Turn(
         turn_id=derive_id(state.encounter_id, "turn", channel, start_ms),
         seq=state.turn_count,
