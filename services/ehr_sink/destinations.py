@@ -21,6 +21,7 @@ import httpx
 
 from services.ehr_sink.fhir_builder import build_transaction_bundle, content_fingerprint, resource_refs
 from shared.contracts import ResourceRef
+from shared.stage import StageError
 
 Mode = Literal["outbox", "fhir"]
 SubmissionStatus = Literal["created", "unchanged"]
@@ -41,7 +42,7 @@ class FhirDestination(Protocol):
     async def submit(self, *, encounter_id: str, note_version: int, document: dict[str, Any]) -> Submission: ...
 
 
-class FhirSubmissionError(RuntimeError):
+class FhirSubmissionError(StageError):
     """The destination refused or failed. ``retryable`` separates a server that may recover (5xx, 429,
     network) from a request that will fail the same way again (other 4xx). The message holds the
     status and OperationOutcome issue codes only, never note text."""

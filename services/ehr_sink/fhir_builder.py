@@ -39,6 +39,7 @@ from services.ehr_sink.domain import (
     section_narrative,
 )
 from shared.contracts import ICD10CM_SYSTEM, NoteCoded, ResourceRef, Section, derive_id
+from shared.stage import StageError
 
 LOINC = "http://loinc.org"
 PROGRESS_NOTE = {"system": LOINC, "code": "11506-3", "display": "Progress note"}
@@ -60,7 +61,7 @@ _VOLATILE: dict[str, tuple[str, ...]] = {
 }
 
 
-class BundleBuildError(ValueError):
+class BundleBuildError(StageError, ValueError):
     """The resources did not validate. The message holds field paths and error types, never values."""
 
 

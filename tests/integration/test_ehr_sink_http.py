@@ -18,6 +18,7 @@ import pytest
 from services.ehr_sink.destinations import FhirServerDestination, FhirSubmissionError
 from services.ehr_sink.fhir_builder import build_document_bundle
 from services.ehr_sink.stage import EhrSinkStage
+from shared.stage import StageError
 from tests.unit.test_ehr_sink_fhir import NOW, make_coded
 
 pytestmark = pytest.mark.integration
@@ -144,6 +145,7 @@ async def test_rejection_reports_issue_codes_without_note_text(fhir_server):
     assert err.value.issue_codes == ("error:invalid", "error:required")
     assert "400" in str(err.value) and "error:invalid" in str(err.value) and "enc-42" in str(err.value)
     assert PHI not in str(err.value) and "Bad text" not in str(err.value)
+    assert isinstance(err.value, StageError)  # the delivery mechanism may put its message in DLQ headers
 
 
 async def test_server_errors_are_retryable(fhir_server):

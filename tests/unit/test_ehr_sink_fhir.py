@@ -336,3 +336,9 @@ def test_transaction_bundle_is_conditional_create_of_every_resource(doc):
 def test_transaction_needs_a_document():
     with pytest.raises(ValueError):
         build_transaction_bundle({"resourceType": "Bundle", "type": "collection", "entry": []})
+
+
+def test_build_errors_are_phi_free_stage_errors():
+    from shared.stage import StageError
+
+    assert issubclass(BundleBuildError, StageError)
