@@ -17,6 +17,7 @@ import asyncio
 import json
 import logging
 from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from services.asr.domain import (
     Cut,
@@ -42,6 +43,9 @@ from shared.contracts import (
     load_event,
 )
 from shared.state import DEFAULT_TTL_S, StateStore
+
+if TYPE_CHECKING:
+    from services.asr.config import AsrSettings
 
 log = logging.getLogger(__name__)
 
@@ -207,3 +211,43 @@ class AsrStage:
             context=state.context or EncounterContext(),
             asr_model=self._model_name,
         )
+
+
+# ---------------------------------------------------------------- factories (wiring only)
+def build_asr_stage(
+    *,
+    state: StateStore,
+    model_path: str | None = None,
+    vocabulary: Sequence[str] = (),
+    device: str = "cpu",
+    compute_type: str = "int8",
+    cpu_threads: int = 0,
+    beam_size: int = 5,
+    ttl_s: int = DEFAULT_TTL_S,
+) -> AsrStage:
+    """The stage with the faster-whisper engine, model loaded (blocking: call it off the event loop).
+    ``vocabulary`` adds terms to the default drug list used as the decoder prompt."""
+    from services.asr.config import DEFAULT_VOCABULARY
+    from services.asr.engine import FasterWhisperTranscriber
+
+    terms = list(dict.fromkeys([*DEFAULT_VOCABULARY, *vocabulary]))
+    engine = FasterWhisperTranscriber(
+        model_path=model_path,
+        device=device,
+        compute_type=compute_type,
+        cpu_threads=cpu_threads,
+        beam_size=beam_size,
+        vocabulary=terms,
+    )
+    engine.load()
+    return AsrStage(state=state, transcriber=engine, model_name=engine.model_name, ttl_s=ttl_s)
+
+
+async def make_stage(settings: "AsrSettings", store: StateStore) -> AsrStage:
+    """Stage factory for ``shared.runtime`` (called in on_startup): loads the model in a worker thread,
+    so the service reports not-ready until it is loaded. ``settings.vocabulary`` is the full term list."""
+    from services.asr.engine import FasterWhisperTranscriber
+
+    engine = FasterWhisperTranscriber.from_settings(settings)
+    await asyncio.to_thread(engine.load)
+    return AsrStage(state=store, transcriber=engine, model_name=engine.model_name, ttl_s=settings.state_ttl_s)
