@@ -1,0 +1,90 @@
+"""The notegen stage: collects an encounter's turns, and drafts the note when the transcript closes.
+
+Turns are kept in a per-encounter hash keyed by turn id, so a redelivered turn overwrites itself and a
+redelivered close drafts the same note with the same event id.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from importlib import metadata
+
+from services.notegen.domain import draft_note, order_turns
+from shared.contracts import (
+    Event,
+    GeneratorInfo,
+    NoteDrafted,
+    Topic,
+    TranscriptClosed,
+    Turn,
+    TurnTranscribed,
+    derive_id,
+)
+from shared.state import DEFAULT_TTL_S, StateStore
+
+BACKEND = "grounded"
+
+
+def package_version() -> str:
+    try:
+        return metadata.version("scribestream")
+    except metadata.PackageNotFoundError:  # running from a checkout that was never installed
+        return "0+unknown"
+
+
+class IncompleteTranscript(RuntimeError):
+    """The close event arrived before all its turns were stored. Retrying later usually succeeds."""
+
+    def __init__(self, *, encounter_id: str, stored: int, expected: int) -> None:
+        super().__init__(f"encounter {encounter_id}: {stored} of {expected} turns stored")
+        self.encounter_id = encounter_id
+        self.stored = stored
+        self.expected = expected
+
+
+def turns_key(encounter_id: str) -> str:
+    return f"notegen:turns:{encounter_id}"
+
+
+class NotegenStage:
+    name = "notegen"
+    consumes = Topic.TRANSCRIPT_TURNS
+    produces = Topic.SOAP_DRAFT
+
+    def __init__(self, *, state: StateStore, ttl_s: int = DEFAULT_TTL_S, version: str | None = None) -> None:
+        self._state = state
+        self._ttl_s = ttl_s
+        self._generator = GeneratorInfo(backend=BACKEND, version=version or package_version())
+
+    async def handle(self, event: Event) -> Sequence[Event]:
+        if isinstance(event, TurnTranscribed):
+            await self._state.hset(
+                turns_key(event.encounter_id), event.turn.turn_id, event.turn.model_dump_json().encode(), ttl_s=self._ttl_s
+            )
+            return []
+        if isinstance(event, TranscriptClosed):
+            return [await self._draft(event)]
+        raise TypeError(f"{self.name} cannot handle {type(event).__name__}")
+
+    async def _draft(self, closed: TranscriptClosed) -> NoteDrafted:
+        stored = await self._state.hgetall(turns_key(closed.encounter_id))
+        if len(stored) < closed.turn_count:
+            raise IncompleteTranscript(encounter_id=closed.encounter_id, stored=len(stored), expected=closed.turn_count)
+        turns = order_turns([Turn.model_validate_json(raw) for raw in stored.values()])
+        result = draft_note(
+            turns, context=closed.context, specialty=closed.context.specialty, encounter_id=closed.encounter_id
+        )
+        return NoteDrafted(
+            event_id=derive_id(closed.encounter_id, "NoteDrafted", 1),
+            encounter_id=closed.encounter_id,
+            note_version=1,
+            status=result.status,
+            note=result.note,
+            needs_review=result.needs_review,
+            unsupported_statement_ids=result.unsupported_statement_ids,
+            missing_elements=result.missing_elements,
+            generator=self._generator,
+            context=closed.context,
+            turns=turns,
+            asr_model=closed.asr_model,
+        )
