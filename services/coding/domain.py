@@ -37,14 +37,34 @@ _LEXICON = Lexicon()
 _INDEXES: "weakref.WeakKeyDictionary[object, DescriptionIndex]" = weakref.WeakKeyDictionary()
 
 
+def _fuzzy_admissible(code: str, codeset: CodeSet) -> bool:
+    """Codes that free-text similarity must never propose: external causes (V-Y) and Z codes (history, status and
+    encounter reasons need the assertion handling of the curated lexicon), and manifestation codes ("in diseases
+    classified elsewhere") that are only valid after their etiology code."""
+    if code[0] in "VWXYZ":
+        return False
+    return "classified elsewhere" not in codeset.description(code).lower()
+
+
+def _build_index(codeset: CodeSet) -> DescriptionIndex:
+    admissible: dict[str, bool] = {}
+    entries = []
+    for code, term in codeset.billable_terms():
+        if code not in admissible:
+            admissible[code] = _fuzzy_admissible(code, codeset)
+        if admissible[code]:
+            entries.append((code, term))
+    return DescriptionIndex(entries)
+
+
 def description_index(codeset: CodeSet) -> DescriptionIndex:
     """Built once per code set on first use (about a second for the full FY2026 set), then cached."""
     try:
         index = _INDEXES.get(codeset)
     except TypeError:  # not weak-referenceable: build without caching
-        return DescriptionIndex(codeset.billable_terms())
+        return _build_index(codeset)
     if index is None:
-        index = DescriptionIndex(codeset.billable_terms())
+        index = _build_index(codeset)
         _INDEXES[codeset] = index
     return index
 

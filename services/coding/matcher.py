@@ -207,8 +207,13 @@ def _side(toks: list[str], start: int, end: int) -> str | None:
 # ---------------------------------------------------------------- fuzzy fallback over code descriptions
 _STOP = frozenset(tokens(
     "of the and or with in to due by on at for a an as from unspecified other nos specified elsewhere classified not "
-    "site type unsp part region without condition disorder disease initial encounter subsequent sequela use"
+    "site type unsp part region without condition disorder disease initial encounter subsequent sequela use "
+    # everyday words of narrative text ("Hers disease" must not match every "her")
+    "he she her hers his him it its was is were be been has had have this that which who patient year old after "
+    "before also at no yes"
 )) - {"2", "1"}
+# Words that make a one-word description a vague catch-all ("Disorder of prostate, unspecified").
+_GENERIC = frozenset(tokens("disorder disease condition other specified abnormal abnormality problem"))
 
 
 _LATERAL = frozenset({"right", "left", "bilateral"})
@@ -229,8 +234,10 @@ class DescriptionIndex:
         self._words: list[frozenset[str]] = []
         postings: dict[str, list[int]] = defaultdict(list)
         for code, term in entries:
-            words = frozenset(t for t in tokens(term) if t not in _STOP)
-            if not words:
+            raw = tokens(term)
+            words = frozenset(t for t in raw if t not in _STOP)
+            # A single remaining word only stands for the whole code when nothing vague was stripped from it.
+            if not words or (len(words) == 1 and _GENERIC & set(raw)):
                 continue
             idx = len(self._codes)
             self._codes.append(code)
@@ -249,7 +256,7 @@ class DescriptionIndex:
             # Only reasonably specific words nominate candidates; "pain" alone names thousands of codes.
             if self._idf.get(w, 0.0) >= 3.0:
                 candidates.update(self._postings[w])
-        best: tuple[tuple[float, float, int, str], FuzzyMatch] | None = None
+        best: tuple[tuple[float, float, int, str], FuzzyMatch] | None = None  # (sort key, match)
         for idx in candidates:
             entry = self._words[idx]
             hit = entry & words
@@ -262,8 +269,10 @@ class DescriptionIndex:
             code = self._codes[idx]
             if coverage < self._min_coverage or (allow is not None and not allow(code)):
                 continue
-            key = (coverage, covered, -len(entry), code)
-            if best is None or key > best[0]:
+            # Ties go to the lowest code: the 7th-character "A" (initial encounter) over "D"/"S", and
+            # reading order of the classification otherwise.
+            key = (-coverage, -covered, len(entry), code)
+            if best is None or key < best[0]:
                 best = (key, FuzzyMatch(code=code, coverage=coverage, matched=frozenset(hit)))
         return best[1] if best else None
 
