@@ -34,3 +34,20 @@ class CodingStage:
                 code_set=CODE_SET_NAME,
             )
         ]
+
+
+def build_coding_stage(*, fuzzy: bool = True, preload: bool = True) -> CodingStage:
+    """The stage on the bundled FY2026 code set (used by the embedded run and ``make_stage``)."""
+    from services.coding.codeset import SimpleIcd10CmCodeSet
+    from services.coding.domain import description_index
+
+    codeset = SimpleIcd10CmCodeSet()
+    if preload:
+        codeset.load()
+        if fuzzy:
+            description_index(codeset)
+    return CodingStage(codeset=codeset, fuzzy=fuzzy)
+
+
+async def make_stage(settings, store) -> CodingStage:  # settings: CodingSettings; the store is unused
+    return await asyncio.to_thread(build_coding_stage, fuzzy=settings.coding_fuzzy, preload=settings.coding_preload)
