@@ -57,6 +57,20 @@ def _is_cue(token: str) -> bool:
     return token in NEGATION_CUES or token.endswith("n't")
 
 
+_CLAUSE_BREAK = frozenset({"yeah", "yes", "okay", "ok", "so", "but", "well", "because", "then", "that", "alright"})
+
+
+def _scope(toks: list[str], *, start: int, width: int, concept: set[str]) -> list[str]:
+    """The matched stretch (first to last concept word) and up to three words before it, not crossing a
+    clause break ("yeah", "but", "so"): where a "no" that governs the concept would be."""
+    hits = [i for i in range(start, min(start + width, len(toks))) if stem(toks[i]) in concept]
+    first, last = hits[0], hits[-1]
+    lead = first
+    while lead > 0 and first - lead < 3 and toks[lead - 1] not in _CLAUSE_BREAK:
+        lead -= 1
+    return toks[lead : last + 1]
+
+
 def _evidence_polarity(statement: Statement, evidence: Sequence[Turn]) -> bool | None:
     """True if the evidence negates what the statement talks about, False if it affirms it, None if unclear.
 
@@ -75,7 +89,7 @@ def _evidence_polarity(statement: Statement, evidence: Sequence[Turn]) -> bool |
                 window = toks[start : start + width]
                 overlap = len(concept & {stem(w) for w in window})
                 if overlap and (best is None or overlap > best[0]):
-                    best = (overlap, start, toks[max(start - 3, 0) : start + width], turn, sentence)
+                    best = (overlap, start, _scope(toks, start=start, width=width, concept=concept), turn, sentence)
     if best is None:
         return None
     _, _, window, turn, sentence = best

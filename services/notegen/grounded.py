@@ -86,6 +86,7 @@ def _clean(text: str) -> str:
     return re.sub(r",?\s*\b(?:you know|i mean|i guess)\b,?", "", s, flags=re.IGNORECASE).strip()
 
 
+_WAKE_WORD = re.compile(r"^(?:hey,?\s+)?dragon,?\s*", re.IGNORECASE)
 _LONG_WORDS = 30
 _DISCOURSE = re.compile(r"\s+(?=(?:so|okay|alright|all right|now|and then|um|uh|but|because)\b)", re.IGNORECASE)
 
@@ -298,7 +299,10 @@ class _Writer:
     # -------------------------------------------------------- clinician
     def clinician(self, sentence: str, turn: Turn) -> None:
         s = _strip_filler(normalize_spoken(sentence))
-        if not s:
+        # Commands to a dictation assistant ("hey dragon, show me the x-ray") are not findings; orders spoken
+        # to it ("hey dragon, order a thyroid panel") are, without the wake word.
+        s = _WAKE_WORD.sub("", s)
+        if not s or re.match(r"^(?:show me|open|pull up|go to)\b", s, re.IGNORECASE):
             return
         if s.endswith("?"):
             self.last_question = (s, turn.turn_id)
@@ -372,8 +376,11 @@ class _Writer:
         ev = [turn.turn_id]
         low = s.lower()
         # "No chest pain and no shortness of breath." / "I don't have any fever." -> "Denies ..."
-        m = re.match(r"^(?:no|not any)\s+(.+)$", s, re.IGNORECASE) or re.match(
-            r"^i (?:do not|don't|haven't|have not|didn't|did not) (?:have|had|noticed?|experienced?|get|got)\s+(?:any\s+)?(.+)$",
+        # "No, I ..." is an answer word, not a denial of what follows.
+        m = re.match(r"^(?:no|not any)\s+(?!(?:i|i'm|i've|it|it's|we|they|he|she|that|this|there|not|but|so|and|well)\b)(.+)$",
+                     s, re.IGNORECASE) or re.match(
+            r"^i (?:do not|don't|haven't|have not|didn't|did not) (?:have|had|noticed?|experienced?|get|got)\s+"
+            r"(?!up\b|out\b|to\b|it\b)(?:any\s+)?(.+)$",
             s, re.IGNORECASE,
         )
         if m and not re.search(r"\b(?:but|although|though)\b", m.group(1), re.IGNORECASE):
