@@ -80,7 +80,9 @@ def load_stack(run_dir: Path) -> StackInfo:
     if "bootstrap" not in state:
         raise StackError(f"no stack recorded in {_stack_path(run_dir)}")
     pids = {name: rec["pid"] for name, rec in state.get("processes", {}).items()}
-    return StackInfo(bootstrap=state["bootstrap"], redis_url=state["redis_url"], pids=pids, run_dir=Path(run_dir))
+    return StackInfo(
+        bootstrap=state["bootstrap"], redis_url=state["redis_url"], pids=pids, run_dir=Path(run_dir)
+    )
 
 
 # ------------------------------------------------------------------------------------------- processes
@@ -135,7 +137,9 @@ def _terminate(pid: int, *, start_time: int | None, timeout_s: float) -> None:
             time.sleep(0.05)
 
 
-def _spawn(argv: list[str], *, log_path: Path, env: Mapping[str, str] | None = None, cwd: Path) -> subprocess.Popen[bytes]:
+def _spawn(
+    argv: list[str], *, log_path: Path, env: Mapping[str, str] | None = None, cwd: Path
+) -> subprocess.Popen[bytes]:
     # A new session, so Ctrl-C in the caller's terminal does not reach the stack, and `make up` can exit
     # while the stack keeps running.
     with log_path.open("ab") as log:
@@ -151,7 +155,11 @@ def _spawn(argv: list[str], *, log_path: Path, env: Mapping[str, str] | None = N
 
 
 def _record(state: dict[str, Any], name: str, proc: subprocess.Popen[bytes], **extra: Any) -> None:
-    state.setdefault("processes", {})[name] = {"pid": proc.pid, "start_time": _proc_start_time(proc.pid), **extra}
+    state.setdefault("processes", {})[name] = {
+        "pid": proc.pid,
+        "start_time": _proc_start_time(proc.pid),
+        **extra,
+    }
 
 
 def _log_tail(path: Path, lines: int = 20) -> str:
@@ -274,15 +282,36 @@ def _format_storage(*, props_path: Path, run_dir: Path) -> None:
     log_path = run_dir / "kafka-format.log"
     with log_path.open("wb") as log:
         proc = subprocess.run(
-            [_java(), "-Xmx256m", "-XX:+UseSerialGC", "-cp", _kafka_classpath(), "kafka.tools.StorageTool",
-             "format", "-t", cluster_id, "-c", str(props_path), "--standalone"],
-            stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT, timeout=120, check=False,
+            [
+                _java(),
+                "-Xmx256m",
+                "-XX:+UseSerialGC",
+                "-XX:TieredStopAtLevel=1",
+                "-cp",
+                _kafka_classpath(),
+                "kafka.tools.StorageTool",
+                "format",
+                "-t",
+                cluster_id,
+                "-c",
+                str(props_path),
+                "--standalone",
+            ],
+            stdin=subprocess.DEVNULL,
+            stdout=log,
+            stderr=subprocess.STDOUT,
+            timeout=120,
+            check=False,
         )
     if proc.returncode != 0:
-        raise StackError(f"kafka storage format failed (exit {proc.returncode}); see {log_path}:\n{_log_tail(log_path)}")
+        raise StackError(
+            f"kafka storage format failed (exit {proc.returncode}); see {log_path}:\n{_log_tail(log_path)}"
+        )
 
 
-async def _wait_kafka(*, bootstrap: str, proc: subprocess.Popen[bytes], log_path: Path, timeout_s: float) -> None:
+async def _wait_kafka(
+    *, bootstrap: str, proc: subprocess.Popen[bytes], log_path: Path, timeout_s: float
+) -> None:
     import asyncio
 
     from aiokafka.admin import AIOKafkaAdminClient
@@ -291,7 +320,9 @@ async def _wait_kafka(*, bootstrap: str, proc: subprocess.Popen[bytes], log_path
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise StackError(f"kafka exited with {proc.returncode} during startup; see {log_path}:\n{_log_tail(log_path)}")
+            raise StackError(
+                f"kafka exited with {proc.returncode} during startup; see {log_path}:\n{_log_tail(log_path)}"
+            )
         if _port_open(port):
             admin = AIOKafkaAdminClient(bootstrap_servers=bootstrap, request_timeout_ms=5000)
             try:
@@ -304,7 +335,9 @@ async def _wait_kafka(*, bootstrap: str, proc: subprocess.Popen[bytes], log_path
                 with contextlib.suppress(Exception):
                     await admin.close()
         await asyncio.sleep(0.25)
-    raise StackError(f"kafka not ready on {bootstrap} within {timeout_s:.0f}s; see {log_path}:\n{_log_tail(log_path)}")
+    raise StackError(
+        f"kafka not ready on {bootstrap} within {timeout_s:.0f}s; see {log_path}:\n{_log_tail(log_path)}"
+    )
 
 
 def topic_names() -> list[str]:
@@ -380,7 +413,9 @@ async def describe_partitions(*, bootstrap: str) -> dict[str, int]:
 # ----------------------------------------------------------------------------------------------- redis
 
 
-async def _wait_redis(*, redis_url: str, proc: subprocess.Popen[bytes], log_path: Path, timeout_s: float) -> None:
+async def _wait_redis(
+    *, redis_url: str, proc: subprocess.Popen[bytes], log_path: Path, timeout_s: float
+) -> None:
     import asyncio
 
     import redis.asyncio as aioredis
@@ -388,7 +423,9 @@ async def _wait_redis(*, redis_url: str, proc: subprocess.Popen[bytes], log_path
     deadline = time.monotonic() + timeout_s
     while time.monotonic() < deadline:
         if proc.poll() is not None:
-            raise StackError(f"redis exited with {proc.returncode} during startup; see {log_path}:\n{_log_tail(log_path)}")
+            raise StackError(
+                f"redis exited with {proc.returncode} during startup; see {log_path}:\n{_log_tail(log_path)}"
+            )
         client = aioredis.Redis.from_url(redis_url, socket_connect_timeout=1, socket_timeout=2)
         try:
             if await client.ping():
@@ -398,7 +435,9 @@ async def _wait_redis(*, redis_url: str, proc: subprocess.Popen[bytes], log_path
         finally:
             await client.aclose()
         await asyncio.sleep(0.1)
-    raise StackError(f"redis not ready at {redis_url} within {timeout_s:.0f}s; see {log_path}:\n{_log_tail(log_path)}")
+    raise StackError(
+        f"redis not ready at {redis_url} within {timeout_s:.0f}s; see {log_path}:\n{_log_tail(log_path)}"
+    )
 
 
 # ------------------------------------------------------------------------------------------ public API
@@ -447,9 +486,25 @@ def start_stack(
         if redis_bin is None:
             raise StackError("redis-server not found; run `make install` (infra/install.sh)")
         redis_proc = _spawn(
-            [redis_bin, "--port", str(redis_port), "--bind", LOOPBACK, "--save", "", "--appendonly", "no",
-             "--daemonize", "no", "--dir", str(run_dir), "--logfile", ""],
-            log_path=redis_log, cwd=run_dir,
+            [
+                redis_bin,
+                "--port",
+                str(redis_port),
+                "--bind",
+                LOOPBACK,
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--daemonize",
+                "no",
+                "--dir",
+                str(run_dir),
+                "--logfile",
+                "",
+            ],
+            log_path=redis_log,
+            cwd=run_dir,
         )
         _record(state, "redis", redis_proc, port=redis_port)
         _write_state(run_dir, state)
@@ -458,21 +513,30 @@ def start_stack(
         shutil.rmtree(data_dir, ignore_errors=True)  # a dev stack starts empty every time
         props_path = run_dir / "server.properties"
         props_path.write_text(
-            _server_properties(kafka_port=kafka_port, controller_port=controller_port, data_dir=data_dir,
-                               partitions=partitions)
+            _server_properties(
+                kafka_port=kafka_port,
+                controller_port=controller_port,
+                data_dir=data_dir,
+                partitions=partitions,
+            )
         )
         _format_storage(props_path=props_path, run_dir=run_dir)
+        timings = {"format_s": round(time.monotonic() - started, 2)}
         kafka_log = run_dir / "kafka.log"
         kafka_proc = _spawn(
             [_java(), *_jvm_args(), "-cp", _kafka_classpath(), "kafka.Kafka", str(props_path)],
-            log_path=kafka_log, cwd=run_dir,
+            log_path=kafka_log,
+            cwd=run_dir,
         )
         _record(state, "kafka", kafka_proc, port=kafka_port)
         _write_state(run_dir, state)
 
         async def ready() -> None:
-            await _wait_redis(redis_url=redis_url, proc=redis_proc, log_path=redis_log, timeout_s=min(timeout_s, 20))
+            await _wait_redis(
+                redis_url=redis_url, proc=redis_proc, log_path=redis_log, timeout_s=min(timeout_s, 20)
+            )
             await _wait_kafka(bootstrap=bootstrap, proc=kafka_proc, log_path=kafka_log, timeout_s=timeout_s)
+            timings["kafka_ready_s"] = round(time.monotonic() - started, 2)
             await ensure_topics(bootstrap=bootstrap, partitions=partitions)
 
         run_blocking(ready)
@@ -480,6 +544,7 @@ def start_stack(
         stop_stack(run_dir)
         raise
     state["startup_s"] = round(time.monotonic() - started, 2)
+    state["startup_breakdown_s"] = timings  # cumulative marks: where a slow start spent its time
     _write_state(run_dir, state)
     return load_stack(run_dir)
 
@@ -506,7 +571,9 @@ def _stop(run_dir: Path, names: Iterable[str], *, timeout_s: float) -> list[str]
     return stopped
 
 
-def stop_services(run_dir: Path, *, names: Iterable[str] = SERVICE_NAMES, timeout_s: float = 15.0) -> list[str]:
+def stop_services(
+    run_dir: Path, *, names: Iterable[str] = SERVICE_NAMES, timeout_s: float = 15.0
+) -> list[str]:
     """Stop the recorded service processes; returns the names that were stopped."""
     return _stop(Path(run_dir), names, timeout_s=timeout_s)
 
@@ -538,7 +605,11 @@ def start_services(
     run_dir = Path(run_dir).resolve()
     run_dir.mkdir(parents=True, exist_ok=True)
     stack = stack or load_stack(run_dir)
-    state = read_state(run_dir) or {"bootstrap": stack.bootstrap, "redis_url": stack.redis_url, "processes": {}}
+    state = read_state(run_dir) or {
+        "bootstrap": stack.bootstrap,
+        "redis_url": stack.redis_url,
+        "processes": {},
+    }
     names = list(names)
     ports = free_ports(len(names))
     procs: dict[str, subprocess.Popen[bytes]] = {}
@@ -554,15 +625,23 @@ def start_services(
             "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
         }
-        proc = _spawn([str(python), "-m", "faststream", "run", f"services.{name}.app:app"],
-                      log_path=run_dir / f"{name}.log", env=env, cwd=REPO_ROOT)
+        proc = _spawn(
+            [str(python), "-m", "faststream", "run", f"services.{name}.app:app"],
+            log_path=run_dir / f"{name}.log",
+            env=env,
+            cwd=REPO_ROOT,
+        )
         procs[name] = proc
         _record(state, name, proc, http_port=http_port)
         _write_state(run_dir, state)
     if ready_timeout_s is not None:
         try:
-            _wait_services(run_dir=run_dir, procs=procs, ports=dict(zip(names, ports, strict=True)),
-                           timeout_s=ready_timeout_s)
+            _wait_services(
+                run_dir=run_dir,
+                procs=procs,
+                ports=dict(zip(names, ports, strict=True)),
+                timeout_s=ready_timeout_s,
+            )
         except BaseException:
             stop_services(run_dir, names=names)  # no half-started pipeline left behind; the stack stays
             raise
@@ -578,9 +657,13 @@ def _wait_services(
         for name in sorted(pending):
             if procs[name].poll() is not None:
                 log = run_dir / f"{name}.log"
-                raise StackError(f"service {name} exited with {procs[name].returncode}; see {log}:\n{_log_tail(log)}")
+                raise StackError(
+                    f"service {name} exited with {procs[name].returncode}; see {log}:\n{_log_tail(log)}"
+                )
             try:
-                with urllib.request.urlopen(f"http://{LOOPBACK}:{ports[name]}/health/ready", timeout=1) as resp:
+                with urllib.request.urlopen(
+                    f"http://{LOOPBACK}:{ports[name]}/health/ready", timeout=1
+                ) as resp:
                     if resp.status == 200:
                         pending.discard(name)
             except OSError:
@@ -602,12 +685,16 @@ def _status(run_dir: Path) -> dict[str, Any]:
         "run_dir": str(run_dir),
         "bootstrap": state.get("bootstrap"),
         "redis_url": state.get("redis_url"),
-        "processes": {name: {**rec, "alive": name in alive} for name, rec in state.get("processes", {}).items()},
+        "processes": {
+            name: {**rec, "alive": name in alive} for name, rec in state.get("processes", {}).items()
+        },
     }
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(prog="python -m scribestream.devstack", description=__doc__.split("\n\n")[0])
+    parser = argparse.ArgumentParser(
+        prog="python -m scribestream.devstack", description=__doc__.split("\n\n")[0]
+    )
     parser.add_argument("command", choices=["up", "down", "status"])
     parser.add_argument("--run-dir", type=Path, default=Path(".run"))
     parser.add_argument("--partitions", type=int, default=6)
@@ -619,13 +706,21 @@ def main(argv: list[str] | None = None) -> int:
 
     try:
         if args.command == "up":
-            info = start_stack(run_dir=args.run_dir, kafka_port=args.kafka_port, redis_port=args.redis_port,
-                               partitions=args.partitions)
-            print(f"kafka  {info.bootstrap}\nredis  {info.redis_url}\n"
-                  f"started in {read_state(args.run_dir).get('startup_s')} s; logs in {info.run_dir}")
+            info = start_stack(
+                run_dir=args.run_dir,
+                kafka_port=args.kafka_port,
+                redis_port=args.redis_port,
+                partitions=args.partitions,
+            )
+            print(
+                f"kafka  {info.bootstrap}\nredis  {info.redis_url}\n"
+                f"started in {read_state(args.run_dir).get('startup_s')} s; logs in {info.run_dir}"
+            )
             if args.services:
                 try:
-                    pids = start_services(run_dir=args.run_dir, ready_timeout_s=None if args.no_wait else 90.0)
+                    pids = start_services(
+                        run_dir=args.run_dir, ready_timeout_s=None if args.no_wait else 90.0
+                    )
                 except BaseException:
                     stop_stack(args.run_dir)  # so a second `up` after the fix does not find a stale stack
                     raise

@@ -16,7 +16,14 @@ from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from aiokafka.admin import AIOKafkaAdminClient, NewTopic
 from aiokafka.errors import KafkaTimeoutError, UnknownTopicOrPartitionError
 
-from scribestream.devstack import StackInfo, _proc_start_time, describe_partitions, read_state, stop_stack, topic_names
+from scribestream.devstack import (
+    StackInfo,
+    _proc_start_time,
+    describe_partitions,
+    read_state,
+    stop_stack,
+    topic_names,
+)
 from shared.contracts import ALL_TOPICS
 
 pytestmark = pytest.mark.integration
@@ -37,7 +44,9 @@ async def test_every_topic_and_its_dlq_exists_with_the_configured_partitions(sta
         assert {name: partitions[name] for name in topic_names()} == {name: 6 for name in topic_names()}
 
 
-async def test_idempotent_acks_all_message_round_trips_on_a_created_topic(stack: StackInfo, encounter_id: str) -> None:
+async def test_idempotent_acks_all_message_round_trips_on_a_created_topic(
+    stack: StackInfo, encounter_id: str
+) -> None:
     topic = f"selftest.{encounter_id}"
     admin = AIOKafkaAdminClient(bootstrap_servers=stack.bootstrap)
     await admin.start()
@@ -55,18 +64,27 @@ async def test_idempotent_acks_all_message_round_trips_on_a_created_topic(stack:
     assert sent.offset == 0
 
     consumer = AIOKafkaConsumer(
-        topic, bootstrap_servers=stack.bootstrap, group_id=f"selftest-{uuid.uuid4().hex}",
-        auto_offset_reset="earliest", enable_auto_commit=False,
+        topic,
+        bootstrap_servers=stack.bootstrap,
+        group_id=f"selftest-{uuid.uuid4().hex}",
+        auto_offset_reset="earliest",
+        enable_auto_commit=False,
     )
     await consumer.start()
     try:
         record = await asyncio.wait_for(consumer.getone(), timeout=30)
     finally:
         await consumer.stop()
-    assert (record.key, record.value, record.partition) == (encounter_id.encode(), b"payload-1", sent.partition)
+    assert (record.key, record.value, record.partition) == (
+        encounter_id.encode(),
+        b"payload-1",
+        sent.partition,
+    )
 
 
-async def test_producing_to_a_missing_topic_fails_instead_of_creating_it(stack: StackInfo, encounter_id: str) -> None:
+async def test_producing_to_a_missing_topic_fails_instead_of_creating_it(
+    stack: StackInfo, encounter_id: str
+) -> None:
     producer = AIOKafkaProducer(bootstrap_servers=stack.bootstrap, request_timeout_ms=2000)
     await producer.start()
     try:
