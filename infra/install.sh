@@ -74,4 +74,10 @@ if [ "$(cat "$lib/.pom-sha" 2>/dev/null)" != "$want_pom" ] || ! ls "$lib"/kafka_
   mv "$tmp" "$lib"
   printf '%s\n' "$want_pom" > "$lib/.pom-sha"
 fi
+# --- kustomize, to render deploy/k8s in the manifest tests: built from the Go module proxy ------------
+gobin="$(go env GOPATH 2>/dev/null)/bin"
+if command -v go >/dev/null && ! command -v kustomize >/dev/null && [ ! -x "$gobin/kustomize" ]; then
+  log "go install kustomize"
+  quietly "${TMPDIR:-/tmp}/scribestream-kustomize.log" env GOFLAGS=-mod=mod go install sigs.k8s.io/kustomize/kustomize/v5@v5.5.0
+fi
 log "ok"

@@ -596,7 +596,7 @@ def start_services(
     extra_env: Mapping[str, str] | None = None,
     ready_timeout_s: float | None = 60.0,
 ) -> dict[str, int]:
-    """Launch each service as ``<python> -m faststream run services.<name>.app:app`` with the stack's
+    """Launch each service as ``<python> -m services.<name>`` with the stack's
     addresses in the environment and a free port for its health/metrics endpoint.
 
     ``stack`` defaults to the one recorded in ``run_dir``. With ``ready_timeout_s`` set, waits until every
@@ -626,7 +626,7 @@ def start_services(
             **(extra_env or {}),
         }
         proc = _spawn(
-            [str(python), "-m", "faststream", "run", f"services.{name}.app:app"],
+            [str(python), "-m", f"services.{name}"],
             log_path=run_dir / f"{name}.log",
             env=env,
             cwd=REPO_ROOT,
