@@ -267,11 +267,18 @@ _WORD = re.compile(r"[a-z0-9']+")
 
 def is_hallucinated(segment: Segment, *, cfg: SegmenterConfig) -> bool:
     """Output that must never become a turn: empty, only a non-speech tag ("[Music]", "(silence)",
-    "♪"), or decoded with the model both sure there was no speech and unsure of the words."""
+    "♪"), or decoded while the model judged the audio to be no speech and the words are unsure or a loop."""
     text = segment.text.strip()
     if not _ALNUM.search(_TAG.sub("", text)):
         return True
-    return segment.no_speech_prob > cfg.drop_no_speech_prob and segment.avg_logprob < cfg.drop_logprob
+    if segment.no_speech_prob <= cfg.drop_no_speech_prob:
+        return False
+    # The model doubts there was speech, and the words are either unsure or a decoder loop.
+    return (
+        segment.avg_logprob < cfg.drop_logprob
+        or segment.compression_ratio > cfg.max_compression_ratio
+        or has_repetition_loop(text)
+    )
 
 
 def has_repetition_loop(text: str) -> bool:

@@ -8,6 +8,7 @@ VAD that screens out non-speech ships inside faster-whisper.
 
 from __future__ import annotations
 
+import re
 import threading
 from collections.abc import Sequence
 from pathlib import Path
@@ -16,6 +17,11 @@ import numpy as np
 
 from services.asr.config import DEFAULT_VOCABULARY, AsrSettings
 from services.asr.domain import Segment
+
+# A 25 s utterance is ~100 words; this bounds what a decoder loop can cost without cutting real speech.
+MAX_NEW_TOKENS = 220
+# A segment made only of prompt words counts as an echo when the model also doubts there was speech.
+ECHO_NO_SPEECH_PROB = 0.5
 
 
 def default_model_path() -> str:
@@ -95,15 +101,34 @@ class FasterWhisperTranscriber:
             initial_prompt=initial_prompt,
             # Each call is one utterance; carrying text across windows mainly spreads loops.
             condition_on_previous_text=False,
+            # Greedy-at-zero only: the sampling fallback is not reproducible, and on music that slips past
+            # the VAD it re-decodes a full-length loop at every temperature (measured: 22 s for 10 s of
+            # tones, vs 4 s). Loops that remain are flagged or dropped by the domain's quality rules.
+            temperature=0.0,
+            max_new_tokens=MAX_NEW_TOKENS,
         )
-        return [
-            Segment(
-                text=s.text,
-                start=float(s.start),
-                end=float(s.end),
-                avg_logprob=float(s.avg_logprob),
-                no_speech_prob=float(s.no_speech_prob),
-                compression_ratio=float(s.compression_ratio),
+        prompt_words = set(_words(initial_prompt or ""))
+        out: list[Segment] = []
+        for s in segments:  # a generator: decoding happens here
+            if s.no_speech_prob > ECHO_NO_SPEECH_PROB and _only_words_from(s.text, prompt_words):
+                continue  # the prompt echoed back on non-speech, a known Whisper failure
+            out.append(
+                Segment(
+                    text=s.text,
+                    start=float(s.start),
+                    end=float(s.end),
+                    avg_logprob=float(s.avg_logprob),
+                    no_speech_prob=float(s.no_speech_prob),
+                    compression_ratio=float(s.compression_ratio),
+                )
             )
-            for s in segments  # a generator: decoding happens here
-        ]
+        return out
+
+
+def _words(text: str) -> list[str]:
+    return re.findall(r"[a-z0-9']+", text.lower())
+
+
+def _only_words_from(text: str, vocabulary: set[str]) -> bool:
+    words = _words(text)
+    return bool(words) and all(w in vocabulary for w in words)

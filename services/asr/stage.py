@@ -168,7 +168,9 @@ class AsrStage:
         if len(buffer) < lane.buffered * SAMPLE_WIDTH:
             raise BufferLostError(f"encounter {state.encounter_id}: audio buffer of channel {channel} is gone")
         if cut.speech_from is None:  # nothing to decode: skip the thread hop
-            turns, rest = commit(state, channel=channel, buffer=buffer, cut=cut, transcriber=self._transcriber, cfg=self._cfg)
+            turns, rest = commit(
+                state, channel=channel, buffer=buffer, cut=cut, transcriber=self._transcriber, cfg=self._cfg
+            )
         else:
             turns, rest = await asyncio.to_thread(
                 commit, state, channel=channel, buffer=buffer, cut=cut, transcriber=self._transcriber, cfg=self._cfg

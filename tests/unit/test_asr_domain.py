@@ -362,6 +362,8 @@ async def test_suspicious_output_is_flagged(segment):
         [Segment("   ", 0.0, 1.0, -0.2, 0.1, 1.0)],
         [Segment(" [Music]", 0.0, 1.0, -0.4, 0.3, 1.0), Segment("♪ ♪", 1.0, 2.0, -0.4, 0.3, 1.0)],
         [Segment("(silence)", 0.0, 1.0, -0.4, 0.3, 1.0)],
+        # What tiny.en produced on hold-music tones: a confident loop the model itself judged non-speech.
+        [Segment(" lisinopril, amlodipine, amlodipine, amlodipine, amlodipine", 0.0, 8.0, -0.09, 0.94, 13.2)],
     ],
 )
 async def test_hallucinated_segments_are_dropped_and_not_counted(segments):
@@ -372,7 +374,9 @@ async def test_hallucinated_segments_are_dropped_and_not_counted(segments):
 
 async def test_only_the_hallucinated_part_of_a_turn_is_dropped():
     (turn,) = await transcribe_one(
-        one_turn_with(Segment(" Any allergies?", 0.0, 1.0, -0.2, 0.05, 1.0), Segment(" [BLANK_AUDIO]", 1.0, 2.0, -0.5, 0.4, 1.0))
+        one_turn_with(
+            Segment(" Any allergies?", 0.0, 1.0, -0.2, 0.05, 1.0), Segment(" [BLANK_AUDIO]", 1.0, 2.0, -0.5, 0.4, 1.0)
+        )
     )
     assert turn.text == "Any allergies?"
 
