@@ -71,6 +71,15 @@ def _scope(toks: list[str], *, start: int, width: int, concept: set[str]) -> lis
     return toks[lead : last + 1]
 
 
+def _statement_negated(text: str) -> bool:
+    """Polarity of a statement, judged over the same kind of scope as the evidence so both sides match."""
+    toks = words(text)
+    concept = _content_stems(text) - {stem(w) for w in TEMPLATE_WORDS}
+    if not any(stem(t) in concept for t in toks):
+        return _negated(text)
+    return any(_is_cue(t) for t in _scope(toks, start=0, width=len(toks), concept=concept))
+
+
 def _evidence_polarity(statement: Statement, evidence: Sequence[Turn]) -> bool | None:
     """True if the evidence negates what the statement talks about, False if it affirms it, None if unclear.
 
@@ -125,7 +134,7 @@ def check_statement(statement: Statement, evidence: Sequence[Turn], *, max_ungro
     if any(w in LATERALITY and w not in source_words for w in stmt_words):
         reasons.append("laterality")
     polarity = _evidence_polarity(statement, evidence)
-    if polarity is not None and polarity != _negated(statement.text):
+    if polarity is not None and polarity != _statement_negated(statement.text):
         reasons.append("negation")
     ungrounded = [
         w for w in stmt_words
