@@ -88,3 +88,11 @@ class NotegenStage:
             turns=turns,
             asr_model=closed.asr_model,
         )
+
+
+def build_notegen_stage(*, state: StateStore, ttl_s: int = DEFAULT_TTL_S) -> NotegenStage:
+    return NotegenStage(state=state, ttl_s=ttl_s)
+
+
+async def make_stage(settings, store: StateStore) -> NotegenStage:  # settings: NotegenSettings
+    return build_notegen_stage(state=store, ttl_s=settings.state_ttl_s)
