@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import yaml
 from faststream.specification import AsyncAPI
 
 
@@ -23,4 +24,5 @@ def render() -> str:
                     description="audio.chunks → transcript.turns → soap.draft → soap.coded → ehr.submitted. "
                                 "Partition key: encounter id. Schema name/version in x-schema/x-schema-version "
                                 "headers and in each payload. audio.chunks values are raw PCM s16le 16 kHz.")
-    return spec.to_specification().to_yaml()
+    # FastStream keeps publishers in a set: sort keys so the committed document is stable.
+    return yaml.safe_dump(yaml.safe_load(spec.to_specification().to_yaml()), sort_keys=True, allow_unicode=True)
