@@ -298,8 +298,12 @@ def encode(event: Event) -> tuple[bytes, dict[str, str]]:
 
 
 def _describe(err: ValidationError) -> str:
-    # Location and error type only: pydantic's default message may echo input values (PHI).
-    parts = [f"{'.'.join(str(p) for p in e['loc']) or '<root>'}:{e['type']}" for e in err.errors()[:5]]
+    # Location, type and pydantic's message, never ``input``: the messages of pydantic's own checks and
+    # of our validators name constraints and sizes, not the offending value (which may be PHI).
+    parts = [
+        f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}"
+        for e in err.errors(include_url=False, include_input=False)[:5]
+    ]
     return "; ".join(parts)
 
 

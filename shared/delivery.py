@@ -9,6 +9,7 @@ the dedupe mark make redelivery harmless downstream.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Awaitable, Callable, Mapping
 from dataclasses import dataclass
@@ -92,7 +93,9 @@ class Delivery:
             EMITTED.labels(service).inc()
         await self.dedupe.set(self._dedupe_key(event), b"1", ttl_s=self.dedupe_ttl_s)
         PROCESSED.labels(service, Outcome.PROCESSED).inc()
-        log.info(
+        # Most audio chunks produce nothing: keep those at debug so the log shows the events that matter.
+        log.log(
+            logging.INFO if outputs else logging.DEBUG,
             "processed",
             extra={"stage": service, "event_id": event.event_id, "encounter_id": event.encounter_id,
                    "count": len(outputs), "duration_ms": round((time.perf_counter() - started) * 1000, 1)},

@@ -21,13 +21,26 @@ SAFE_FIELDS = frozenset(
 _STD = frozenset(vars(logging.makeLogRecord({})).keys()) | {"message", "asctime"}
 
 
+def _message(record: logging.LogRecord) -> str:
+    if not isinstance(record.msg, str):
+        return type(record.msg).__name__
+    # Interpolate only numeric arguments (ports, pids, counts); a string argument may be content.
+    args = record.args if isinstance(record.args, tuple) else ()
+    if args and all(isinstance(a, (int, float)) for a in args):
+        try:
+            return record.msg % args
+        except (TypeError, ValueError):
+            pass
+    return record.msg
+
+
 class JsonFormatter(logging.Formatter):
     def format(self, record: logging.LogRecord) -> str:
         out: dict[str, object] = {
             "ts": time.strftime("%Y-%m-%dT%H:%M:%S", time.gmtime(record.created)) + f".{int(record.msecs):03d}Z",
             "level": record.levelname,
             "logger": record.name,
-            "msg": record.msg if isinstance(record.msg, str) else type(record.msg).__name__,
+            "msg": _message(record),
         }
         for key, value in vars(record).items():
             if key in SAFE_FIELDS and key not in _STD:

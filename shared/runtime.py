@@ -112,7 +112,8 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings, *, span_exporter: Sp
                                        max_attempts=settings.max_attempts, dedupe_ttl_s=settings.dedupe_ttl_s)
         log.info("started", extra={"service": spec.name, "bootstrap": settings.kafka_bootstrap})
 
-    async def on_shutdown() -> None:
+    async def after_shutdown() -> None:
+        # after_shutdown: the broker has stopped fetching and the in-flight message has finished.
         client = runtime.pop("redis", None)
         if client is not None and redis_client is None:
             await client.aclose()
@@ -145,9 +146,10 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings, *, span_exporter: Sp
 
     app = AsgiFastStream(
         broker,
+        logger=log,
         asgi_routes=[("/health/live", http), ("/health/ready", http), ("/metrics", http)],
         on_startup=[on_startup],
-        on_shutdown=[on_shutdown],
+        after_shutdown=[after_shutdown],
         specification=AsyncAPI(broker, title=f"scribestream-{spec.name}", version=_version(),
                                description=spec.description),
     )
@@ -171,5 +173,8 @@ def serve(spec: ServiceSpec, settings: ServiceSettings) -> None:
     """Run one service: the Kafka consumer plus its HTTP endpoints on ``settings.http_port``."""
     import asyncio
 
+    configure_logging(settings.log_level)
     app = build_app(spec, settings)
-    asyncio.run(app.run(run_extra_options={"host": settings.http_host, "port": settings.http_port}))
+    # log_config=None: uvicorn keeps our JSON handler instead of installing its own text format.
+    asyncio.run(app.run(run_extra_options={"host": settings.http_host, "port": settings.http_port,
+                                           "log_config": None}))

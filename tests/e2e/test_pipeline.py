@@ -17,6 +17,7 @@ from fhir.resources.R4B.bundle import Bundle
 
 from scribestream.cli import _publish
 from scribestream.devstack import running_processes, start_services, stop_services
+from services.ehr_sink.destinations import OutboxDestination
 from shared.audio import load_audio
 from shared.contracts import (
     H_DLQ_REASON,
@@ -142,5 +143,18 @@ async def test_note_service_killed_mid_encounter_files_exactly_one_note(services
     await asyncio.sleep(8)
     records = await records_for(bootstrap, Topic.EHR_SUBMITTED, encounter_id=encounter_id, want=2, timeout_s=5)
     assert len(records) == 1
-    assert submitted(records[0]).status == "created"
-    assert len([p for p in services.outbox.rglob("*") if p.is_file() and not p.name.startswith(".")]) >= 1
+    event = submitted(records[0])
+    assert event.status == "created"
+    note_file = OutboxDestination(services.outbox).path_for(encounter_id=encounter_id, note_version=1)
+    assert Path(event.destination) == note_file and note_file.exists()
+    assert [p for p in services.outbox.iterdir() if p.name.startswith(note_file.name.split("-v")[0])] == [note_file]
+
+
+def test_service_logs_carry_no_transcript_or_note_text(services):
+    """Runs after the visits above: what the four services logged names ids and counts, never content."""
+    logs = {p.name: p.read_text() for p in services.run_dir.glob("*.log")}
+    assert {"asr.log", "notegen.log", "coding.log", "ehr_sink.log"} <= set(logs)
+    for name, text in logs.items():
+        assert "processed" in text or name != "asr.log"
+        for said in ("headache", "lisinopril", "penicillin", "hypertension", "Hypertension", "I10"):
+            assert said not in text, f"{said!r} leaked into {name}"
