@@ -341,6 +341,27 @@ def asyncapi(out: Path = typer.Option(Path("docs/asyncapi.yaml"), "--out")) -> N
     console.print(f"wrote {out}", highlight=False)
 
 
+eval_app = typer.Typer(no_args_is_help=True, help="Measure accuracy and speed on any dataset of the given format.")
+app.add_typer(eval_app, name="eval")
+
+
+def _register_evals() -> None:
+    """Each evaluation lives in its own module under scribestream/evals and exposes ``command``."""
+    import importlib
+
+    for name in ("asr", "notes", "coding"):
+        try:
+            module = importlib.import_module(f"scribestream.evals.{name}")
+        except ModuleNotFoundError as err:
+            if err.name != f"scribestream.evals.{name}":
+                raise
+            continue
+        eval_app.command(name)(module.command)
+
+
+_register_evals()
+
+
 def main() -> None:  # pragma: no cover
     app()
 

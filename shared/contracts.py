@@ -73,6 +73,11 @@ class EncounterContext(Model):
     practitioner_ref: str | None = None  # e.g. "Practitioner/9"
     specialty: str = "primary_care"
     telehealth: bool = False
+    # Demographics and visit facts used by coding (E/M level, HCC risk); optional, never free text.
+    patient_age: int | None = Field(default=None, ge=0, le=130)
+    patient_sex: Literal["female", "male", "other", "unknown"] | None = None
+    new_patient: bool | None = None
+    total_minutes: float | None = Field(default=None, ge=0)
 
 
 class Event(Model):
@@ -202,6 +207,11 @@ class GeneratorInfo(Model):
     backend: str  # "grounded" | "llm"
     model: str = ""
     version: str = ""
+    prompt_id: str = ""  # name@version of the prompt template (never the prompt text)
+    prompt_tokens: int = 0
+    completion_tokens: int = 0
+    latency_ms: float = 0
+    fallback_reason: str = ""  # set when the llm backend was unavailable and grounded wrote the note
 
 
 class NoteDrafted(Event):
@@ -233,6 +243,11 @@ class CodeSuggestion(Model):
     evidence_statement_ids: list[str]
     evidence_turn_ids: list[str]
     category: str = "diagnosis"  # diagnosis, symptom, history, family_history, em_level
+    rationale: str = ""  # why this code (e.g. E/M decision-making elements); no transcript quotes
+    query: str | None = None  # documentation that would allow a more specific code (a clinician query)
+    tags: list[str] = Field(default_factory=list)  # chronic, acute, preventive, behavioral_health, telehealth
+    hcc: str | None = None  # CMS-HCC V28 category, when the diagnosis maps to one
+    modifiers: list[str] = Field(default_factory=list)  # e.g. CPT modifier 95 for telehealth
 
 
 class NoteCoded(Event):
@@ -241,6 +256,8 @@ class NoteCoded(Event):
     draft: NoteDrafted
     codes: list[CodeSuggestion]
     code_set: str = ""  # e.g. "ICD-10-CM FY2026"
+    risk_score: float | None = None  # CMS-HCC V28 risk score, when demographics are known
+    place_of_service: str | None = None  # e.g. "02"/"10" for telehealth
 
 
 # ---------------------------------------------------------------- ehr.submitted

@@ -3,7 +3,7 @@ health/metrics endpoints, and the ``Delivery`` mechanism. A service's ``app.py``
 ``ServiceSpec`` and how to build its stage.
 
 Nothing connects or loads a model at import time: ``build_app`` only declares; connections open in
-``on_startup`` and close in ``on_shutdown``. SIGTERM (handled by uvicorn/FastStream) stops fetching,
+``on_startup`` and close in ``after_shutdown``. SIGTERM (handled by uvicorn/FastStream) stops fetching,
 lets the in-flight message finish (offsets are committed per message), and exits.
 """
 
