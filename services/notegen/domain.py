@@ -69,10 +69,21 @@ def draft_note(
                 kind=draft.kind,
             )
         )
-    checked, unsupported = check_note(SoapNote(**sections), ordered)
+    return finish_draft(SoapNote(**sections), ordered, specialty=specialty or context.specialty)
+
+
+def finish_draft(note: SoapNote, turns: Sequence[Turn], *, specialty: str) -> DraftResult:
+    """Check every statement against the turns it cites and list what the template still misses.
+
+    Any backend's proposed note goes through here, so the same checker judges grounded and LLM statements.
+    A note with no statements is the explicit "no note" outcome.
+    """
+    if not note.statements():
+        return DraftResult(status="no_note", note=SoapNote())
+    checked, unsupported = check_note(note, order_turns(turns))
     return DraftResult(
         status="drafted",
         note=checked,
         unsupported_statement_ids=unsupported,
-        missing_elements=missing_elements(checked, specialty=specialty or context.specialty),
+        missing_elements=missing_elements(checked, specialty=specialty),
     )

@@ -9,10 +9,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from importlib import metadata
 
-from services.notegen.domain import draft_note, order_turns
+from services.notegen.domain import order_turns
+from services.notegen.writers import GroundedWriter, NoteWriter
 from shared.contracts import (
     Event,
-    GeneratorInfo,
     NoteDrafted,
     Topic,
     TranscriptClosed,
@@ -21,9 +21,6 @@ from shared.contracts import (
     derive_id,
 )
 from shared.state import DEFAULT_TTL_S, StateStore
-
-BACKEND = "grounded"
-
 
 def package_version() -> str:
     try:
@@ -51,10 +48,13 @@ class NotegenStage:
     consumes = Topic.TRANSCRIPT_TURNS
     produces = Topic.SOAP_DRAFT
 
-    def __init__(self, *, state: StateStore, ttl_s: int = DEFAULT_TTL_S, version: str | None = None) -> None:
+    def __init__(
+        self, *, state: StateStore, ttl_s: int = DEFAULT_TTL_S, version: str | None = None,
+        writer: NoteWriter | None = None,
+    ) -> None:
         self._state = state
         self._ttl_s = ttl_s
-        self._generator = GeneratorInfo(backend=BACKEND, version=version or package_version())
+        self._writer = writer or GroundedWriter(version=version or package_version())
 
     async def handle(self, event: Event) -> Sequence[Event]:
         if isinstance(event, TurnTranscribed):
@@ -71,9 +71,8 @@ class NotegenStage:
         if len(stored) < closed.turn_count:
             raise IncompleteTranscript(encounter_id=closed.encounter_id, stored=len(stored), expected=closed.turn_count)
         turns = order_turns([Turn.model_validate_json(raw) for raw in stored.values()])
-        result = draft_note(
-            turns, context=closed.context, specialty=closed.context.specialty, encounter_id=closed.encounter_id
-        )
+        written = await self._writer.write(turns, context=closed.context, encounter_id=closed.encounter_id)
+        result = written.result
         return NoteDrafted(
             event_id=derive_id(closed.encounter_id, "NoteDrafted", 1),
             encounter_id=closed.encounter_id,
@@ -83,16 +82,21 @@ class NotegenStage:
             needs_review=result.needs_review,
             unsupported_statement_ids=result.unsupported_statement_ids,
             missing_elements=result.missing_elements,
-            generator=self._generator,
+            generator=written.generator,
             context=closed.context,
             turns=turns,
             asr_model=closed.asr_model,
         )
 
 
-def build_notegen_stage(*, state: StateStore, ttl_s: int = DEFAULT_TTL_S) -> NotegenStage:
-    return NotegenStage(state=state, ttl_s=ttl_s)
+def build_notegen_stage(
+    *, state: StateStore, ttl_s: int = DEFAULT_TTL_S, writer: NoteWriter | None = None
+) -> NotegenStage:
+    return NotegenStage(state=state, ttl_s=ttl_s, writer=writer)
 
 
 async def make_stage(settings, store: StateStore) -> NotegenStage:  # settings: NotegenSettings
-    return build_notegen_stage(state=store, ttl_s=settings.state_ttl_s)
+    from services.notegen.backends import build_writer
+
+    writer = build_writer(backend=settings.notegen_backend, settings=settings, version=package_version())
+    return build_notegen_stage(state=store, ttl_s=settings.state_ttl_s, writer=writer)
