@@ -30,6 +30,10 @@ class CodeSet(Protocol):
         """(code, term) for every billable code: its description and its inclusion terms."""
         ...
 
+    def siblings(self, code: str) -> list[tuple[str, str]]:
+        """(code, description) of the billable codes in the same 3-character category (at most a few hundred)."""
+        ...
+
 
 # A code reference inside an Excludes1 note: "E10.-", "O24.4-", "P70.2", or a range "R50.2-R50.9" / "I10-I16".
 _CODE = r"[A-Z][0-9][0-9A-Z](?:\.[0-9A-Z]+)?"
@@ -61,6 +65,7 @@ class SimpleIcd10CmCodeSet:
         self._lock = threading.Lock()
         self._terms: list[tuple[str, str]] | None = None
         self._refs: dict[str, list[tuple[str, str]]] = {}
+        self._siblings: dict[str, list[tuple[str, str]]] = {}
 
     def load(self) -> "SimpleIcd10CmCodeSet":
         self._module()
@@ -115,3 +120,15 @@ class SimpleIcd10CmCodeSet:
                 terms.extend((code, t) for t in lib.get_inclusion_term(code))
             self._terms = terms
         return self._terms
+
+    def siblings(self, code: str) -> list[tuple[str, str]]:
+        if not self.is_valid(code):
+            return []
+        category = code[:3]
+        found = self._siblings.get(category)
+        if found is None:
+            lib = self._module()
+            leaves = [c for c in lib.get_descendants(category) if lib.is_leaf(c)] if lib.is_valid_item(category) else []
+            found = [(c, lib.get_description(c)) for c in leaves[:400]]
+            self._siblings[category] = found
+        return found

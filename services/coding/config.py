@@ -14,3 +14,6 @@ class CodingSettings(ServiceSettings):
     coding_preload: bool = Field(
         default=True, description="load the code set and build its description index at startup, not on the first note"
     )
+    coding_hcc: bool = Field(
+        default=True, description="tag diagnoses with their CMS-HCC V28 category and compute the risk score when age and sex are known"
+    )

@@ -8,6 +8,11 @@ Outpatient coding rules applied (ICD-10-CM Official Guidelines, Section IV):
 - combination codes where ICD-10-CM presumes the link ("with"), the most specific code the text supports,
   and never two codes that exclude each other (Excludes1).
 Only billable codes of the injected code set are emitted; nothing here does I/O.
+
+``mode="all-findings"`` is an evaluation mode for inpatient-style gold standards (case reports coded by
+professional coders, e.g. CodiEsp): uncertain diagnoses are coded as if established (inpatient guideline
+Section II.H), symptoms stay beside diagnoses, and history mentions are coded as the condition. Negated
+mentions are never coded in either mode.
 """
 
 from __future__ import annotations
@@ -97,8 +102,12 @@ def _codes_for(concept: Concept, side: str | None) -> list[str | None]:
     return [concept.code]
 
 
+OUTPATIENT, ALL_FINDINGS = "outpatient", "all-findings"
+
+
 def _statement_findings(
-    statement: Statement, *, index: int, assessment: bool, codeset: CodeSet, fuzzy: DescriptionIndex | None
+    statement: Statement, *, index: int, assessment: bool, codeset: CodeSet, fuzzy: DescriptionIndex | None,
+    mode: str = OUTPATIENT,
 ) -> list[Finding]:
     found: list[Finding] = []
 
@@ -115,11 +124,12 @@ def _statement_findings(
         covered: set[int] = set()
         for m in mentions:
             covered.update(range(m.start, m.end))
-            _add_mention(m, add=add, pos=(c_idx, m.start), assessment=assessment, affirmed_keys=affirmed_keys)
+            _add_mention(m, add=add, pos=(c_idx, m.start), assessment=assessment, affirmed_keys=affirmed_keys, mode=mode)
         if fuzzy is None:
             continue
         status = assertions(toks)
-        words = {t for i, t in enumerate(toks) if i not in covered and status[i] is Assertion.AFFIRMED}
+        codable = (Assertion.AFFIRMED,) if mode == OUTPATIENT else (Assertion.AFFIRMED, Assertion.UNCERTAIN, Assertion.HISTORY)
+        words = {t for i, t in enumerate(toks) if i not in covered and status[i] in codable}
         # Outside the Assessment only symptom codes (chapter R) may come from free text.
         allow = None if assessment else (lambda code: code.startswith("R"))
         for m in fuzzy.matches(words, allow=allow):
@@ -129,17 +139,22 @@ def _statement_findings(
     return found
 
 
-def _add_mention(m: Mention, *, add: Callable[..., None], pos: tuple[int, int], assessment: bool, affirmed_keys: set[str]) -> None:
+def _add_mention(
+    m: Mention, *, add: Callable[..., None], pos: tuple[int, int], assessment: bool, affirmed_keys: set[str], mode: str = OUTPATIENT
+) -> None:
     concept = m.concept
-    if m.assertion is Assertion.FAMILY:
+    assertion = m.assertion
+    if mode == ALL_FINDINGS and assertion in (Assertion.UNCERTAIN, Assertion.HISTORY):
+        assertion = Assertion.AFFIRMED  # inpatient-style: uncertain and historical findings are coded as the condition
+    if assertion is Assertion.FAMILY:
         add(concept.family_code, "family_history", CONF_HISTORY, pos)
-    elif m.assertion is Assertion.HISTORY:
+    elif assertion is Assertion.HISTORY:
         if concept.chronic and assessment:
             for code in _codes_for(concept, m.side):
                 add(code, concept.kind, CONF_LEXICON, pos, concept.key)
         else:
             add(concept.history_code, "history", CONF_HISTORY, pos)
-    elif m.assertion is Assertion.AFFIRMED:
+    elif assertion is Assertion.AFFIRMED:
         if concept.kind == "modifier":
             return  # no code of its own; _modifier_keys hands it to the combinations
         if SUBSUMED_BY.get(concept.key, frozenset()) & affirmed_keys:
@@ -216,7 +231,7 @@ def _resolve(findings: list[Finding], *, codeset: CodeSet) -> list[Finding]:
     return kept
 
 
-def suggest_codes(draft: NoteDrafted, *, codeset: CodeSet, fuzzy: bool = True) -> list[CodeSuggestion]:
+def suggest_codes(draft: NoteDrafted, *, codeset: CodeSet, fuzzy: bool = True, mode: str = OUTPATIENT) -> list[CodeSuggestion]:
     """ICD-10-CM suggestions for one drafted note, primary first. Deterministic for a given note and code set."""
     if draft.status != "drafted":
         return []
@@ -224,20 +239,20 @@ def suggest_codes(draft: NoteDrafted, *, codeset: CodeSet, fuzzy: bool = True) -
     findings: list[Finding] = []
     modifiers: dict[int, set[str]] = {}
     for i, statement in enumerate(draft.note.assessment):
-        findings += _statement_findings(statement, index=i, assessment=True, codeset=codeset, fuzzy=index)
+        findings += _statement_findings(statement, index=i, assessment=True, codeset=codeset, fuzzy=index, mode=mode)
         modifiers[i] = _modifier_keys(statement)
-    established = any(f.category == "diagnosis" for f in findings)
+    established = mode == OUTPATIENT and any(f.category == "diagnosis" for f in findings)
     offset = len(draft.note.assessment)
     for i, statement in enumerate(draft.note.subjective, start=offset):
         if statement.kind in _NOT_SYMPTOM_KINDS:
             continue
-        for f in _statement_findings(statement, index=i, assessment=False, codeset=codeset, fuzzy=index):
+        for f in _statement_findings(statement, index=i, assessment=False, codeset=codeset, fuzzy=index, mode=mode):
             if f.category == "symptom" and established:
                 continue  # outpatient rule: symptoms give way to an established diagnosis
             findings.append(f)
     findings = _combine(findings, modifiers=modifiers, codeset=codeset)
     # Symptoms in an Assessment statement that also names a diagnosis are part of that diagnosis.
-    with_diagnosis = {f.sentence for f in findings if f.category == "diagnosis"}
+    with_diagnosis = {f.sentence for f in findings if f.category == "diagnosis"} if mode == OUTPATIENT else set()
     findings = [f for f in findings if not (f.category == "symptom" and f.sentence in with_diagnosis)]
     return [
         CodeSuggestion(

@@ -1,4 +1,4 @@
-"""The coding stage: soap.draft -> soap.coded. Thin: the rules live in :mod:`services.coding.domain`."""
+"""The coding stage: soap.draft -> soap.coded. Thin: the rules live in :mod:`services.coding.coder`."""
 
 from __future__ import annotations
 
@@ -8,7 +8,8 @@ from collections.abc import Sequence
 from shared.contracts import Event, NoteCoded, NoteDrafted, Topic, derive_id
 
 from services.coding.codeset import CODE_SET_NAME, CodeSet
-from services.coding.domain import suggest_codes
+from services.coding.coder import code_note
+from services.coding.insurance import RiskModel
 
 
 class CodingStage:
@@ -16,38 +17,47 @@ class CodingStage:
     consumes = Topic.SOAP_DRAFT
     produces = Topic.SOAP_CODED
 
-    def __init__(self, *, codeset: CodeSet, fuzzy: bool = True) -> None:
+    def __init__(self, *, codeset: CodeSet, fuzzy: bool = True, risk_model: RiskModel | None = None) -> None:
         self._codeset = codeset
         self._fuzzy = fuzzy
+        self._risk_model = risk_model
 
     async def handle(self, event: Event) -> Sequence[Event]:
         if not isinstance(event, NoteDrafted):
             raise TypeError(f"coding stage cannot handle {type(event).__name__}")
         # CPU-bound (and the first call builds the description index): keep the event loop free.
-        codes = await asyncio.to_thread(suggest_codes, event, codeset=self._codeset, fuzzy=self._fuzzy)
+        coded = await asyncio.to_thread(code_note, event, codeset=self._codeset, risk_model=self._risk_model, fuzzy=self._fuzzy)
         return [
             NoteCoded(
                 event_id=derive_id(event.event_id, "NoteCoded"),
                 encounter_id=event.encounter_id,
                 draft=event,
-                codes=codes,  # explicitly empty for no_note drafts and notes with nothing codable
+                codes=coded.codes,  # explicitly empty for no_note drafts and notes with nothing codable
                 code_set=CODE_SET_NAME,
+                risk_score=coded.risk_score,
+                place_of_service=coded.place_of_service,
             )
         ]
 
 
-def build_coding_stage(*, fuzzy: bool = True, preload: bool = True) -> CodingStage:
-    """The stage on the bundled FY2026 code set (used by the embedded run and ``make_stage``)."""
+def build_coding_stage(*, fuzzy: bool = True, preload: bool = True, hcc: bool = True) -> CodingStage:
+    """The stage on the bundled FY2026 code set and CMS-HCC V28 tables (used by the embedded run and ``make_stage``)."""
     from services.coding.codeset import SimpleIcd10CmCodeSet
     from services.coding.domain import description_index
+    from services.coding.hcc import HccInFhirRiskModel
 
     codeset = SimpleIcd10CmCodeSet()
+    risk_model = HccInFhirRiskModel() if hcc else None
     if preload:
         codeset.load()
         if fuzzy:
             description_index(codeset)
-    return CodingStage(codeset=codeset, fuzzy=fuzzy)
+        if risk_model is not None:
+            risk_model.load()
+    return CodingStage(codeset=codeset, fuzzy=fuzzy, risk_model=risk_model)
 
 
 async def make_stage(settings, store) -> CodingStage:  # settings: CodingSettings; the store is unused
-    return await asyncio.to_thread(build_coding_stage, fuzzy=settings.coding_fuzzy, preload=settings.coding_preload)
+    return await asyncio.to_thread(
+        build_coding_stage, fuzzy=settings.coding_fuzzy, preload=settings.coding_preload, hcc=settings.coding_hcc
+    )

@@ -37,7 +37,10 @@ async def test_draft_becomes_one_coded_note(stage: CodingStage) -> None:
     assert coded.encounter_id == "enc-7"
     assert coded.draft == draft
     assert coded.code_set == "ICD-10-CM FY2026"
-    assert [c.code for c in coded.codes] == ["I10"]
+    # The diagnosis, then the E/M level (one chronic illness with exacerbation -> moderate problems, but data and
+    # risk are minimal: two of three elements decide, so straightforward; established when not stated).
+    assert [(c.code, c.category) for c in coded.codes] == [("I10", "diagnosis"), ("99212", "em_level")]
+    assert coded.codes[0].tags == ["chronic"] and coded.risk_score is None and coded.place_of_service is None
     assert await stage.handle(draft) == out  # redelivery gives the same event
 
 
@@ -45,3 +48,13 @@ async def test_draft_becomes_one_coded_note(stage: CodingStage) -> None:
 async def test_nothing_codable_gives_explicit_empty_list(stage: CodingStage, texts: list[str], status: str) -> None:
     (coded,) = await stage.handle(_draft(texts, status))
     assert isinstance(coded, NoteCoded) and coded.codes == []
+
+
+def test_eval_scoring_follows_codiesp_map() -> None:
+    from scribestream.evals.coding import score
+
+    m = score([(["A01.0", "B02", "C03.1"], ["A01.0", "C03.1", "D04"]), ([], ["E05"]), (["F06"], [])])
+    # doc 1: AP = (1/1 + 2/3) / 3; doc 2: 0; doc 3 has no gold and is left out of MAP and top-k.
+    assert m["map"] == round((1 + 2 / 3) / 3 / 2, 4)
+    assert m["exact"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5}  # 2 hits of 4 predicted and 4 gold
+    assert m["category"]["recall"] == 0.5 and (m["top1_accuracy"], m["top5_accuracy"]) == (0.5, 0.5)
