@@ -9,8 +9,11 @@ lets the in-flight message finish (offsets are committed per message), and exits
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
 import json
-from collections.abc import Awaitable, Callable
+from collections.abc import Awaitable, Callable, Sequence
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -22,15 +25,21 @@ from faststream.specification import AsyncAPI
 from opentelemetry.sdk.trace.export import SpanExporter
 from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
 
-from shared.contracts import TOPIC_EVENTS, Topic
+from shared.contracts import TOPIC_EVENTS, Event, Topic
 from shared.delivery import Delivery
 from shared.logging import configure_logging, get_logger
 from shared.settings import ServiceSettings
 from shared.stage import Stage
 from shared.state import RedisStateStore, StateStore
-from shared.telemetry import make_tracer_provider
+from shared.telemetry import H_CLOSED_AT, LagTracker, closed_at, make_tracer_provider, observe_handled, observe_publish
 
 StageFactory = Callable[[Any, StateStore], Awaitable[Stage]]  # (settings, state store) -> stage
+# (service, input event, output events) -> None; called after a successful handle, must not raise
+Observer = Callable[..., None]
+LAG_INTERVAL_S = 5.0
+
+# When the input being handled closed its encounter (see shared.telemetry); read by the publish path.
+_CLOSED_AT: ContextVar[float | None] = ContextVar("scribestream_closed_at", default=None)
 
 
 @dataclass(frozen=True)
@@ -40,6 +49,42 @@ class ServiceSpec:
     produces: Topic
     description: str
     make_stage: StageFactory = field(repr=False)
+    # Extra metric hooks for a service (the default one, telemetry.observe_handled, always runs).
+    observers: tuple[Observer, ...] = field(default=(), repr=False)
+
+
+class ObservedStage:
+    """The service's stage, plus content-free metrics about each handled input and its outputs
+    (audio seconds for the ASR real-time factor, note writer latency and tokens)."""
+
+    def __init__(self, inner: Stage, *, observers: Sequence[Observer]) -> None:
+        self.inner = inner
+        self.name, self.consumes, self.produces = inner.name, inner.consumes, inner.produces
+        self._observers = (observe_handled, *observers)
+
+    async def handle(self, event: Event) -> Sequence[Event]:
+        outputs = list(await self.inner.handle(event))
+        for observe in self._observers:
+            try:
+                observe(service=self.name, event=event, outputs=outputs)
+            except Exception:  # noqa: BLE001 - a metrics hook never fails a message
+                get_logger("telemetry").warning("observer failed", extra={"stage": self.name})
+        return outputs
+
+
+async def consumer_lag(consumer: Any) -> dict[tuple[str, int], int]:
+    """Per assigned partition: high watermark (from the last fetch) minus the consumer's position."""
+    lags: dict[tuple[str, int], int] = {}
+    for tp in list(consumer.assignment()):
+        high = consumer.highwater(tp)
+        if high is None:
+            continue  # nothing fetched from this partition yet
+        try:
+            position = await asyncio.wait_for(consumer.position(tp), timeout=1)
+        except Exception:  # noqa: BLE001 - unassigned mid-rebalance or no position yet: skip this round
+            continue
+        lags[(tp.topic, tp.partition)] = high - position
+    return lags
 
 
 def _payload_type(topic: Topic) -> Any:
@@ -76,9 +121,13 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings, *, span_exporter: Sp
     runtime: dict[str, Any] = {}
 
     async def publish(topic: str, value: bytes, *, key: bytes | None, headers: dict[str, str]) -> None:
+        closed = _CLOSED_AT.get()
+        if closed is not None:
+            headers = {**headers, H_CLOSED_AT: f"{closed:.3f}"}
         await publishers[topic].publish(value, key=key, headers=headers)  # awaits the acks=all confirmation
+        observe_publish(service=spec.name, topic=topic, closed=closed)
 
-    @broker.subscriber(
+    subscriber = broker.subscriber(
         spec.consumes.value,
         group_id=spec.name,
         ack_policy=AckPolicy.MANUAL,
@@ -87,9 +136,12 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings, *, span_exporter: Sp
         title=f"{spec.consumes.value}:{spec.name}",
         description=spec.description,
     )
+
+    @subscriber
     async def on_message(msg: KafkaMessage) -> None:
         delivery: Delivery = runtime["delivery"]
         record = msg.raw_message
+        _CLOSED_AT.set(closed_at(msg.headers, record_timestamp_ms=record.timestamp))
         try:
             await delivery.deliver(value=msg.body, headers=msg.headers,
                                    source=f"{record.topic}:{record.partition}:{record.offset}")
@@ -107,10 +159,34 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings, *, span_exporter: Sp
         else:
             runtime["redis"] = redis_client
         store = RedisStateStore(runtime["redis"], prefix=f"ss:{spec.name}:")
-        stage = await spec.make_stage(settings, store)
+        stage = ObservedStage(await spec.make_stage(settings, store), observers=spec.observers)
         runtime["delivery"] = Delivery(stage=stage, dedupe=store, publish=publish,
                                        max_attempts=settings.max_attempts, dedupe_ttl_s=settings.dedupe_ttl_s)
         log.info("started", extra={"service": spec.name, "bootstrap": settings.kafka_bootstrap})
+
+    lag = LagTracker(spec.name)
+
+    async def update_lag() -> None:
+        consumer = getattr(subscriber, "consumer", None)
+        if consumer is not None:
+            lag.update(await consumer_lag(consumer))
+
+    async def lag_loop() -> None:
+        while True:
+            with contextlib.suppress(Exception):
+                await update_lag()
+            await asyncio.sleep(LAG_INTERVAL_S)
+
+    async def after_startup() -> None:
+        runtime["lag_task"] = asyncio.create_task(lag_loop())
+
+    async def on_shutdown() -> None:
+        task = runtime.pop("lag_task", None)
+        if task is not None:
+            task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await task
+        lag.clear()
 
     async def after_shutdown() -> None:
         # after_shutdown: the broker has stopped fetching and the in-flight message has finished.
@@ -135,6 +211,8 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings, *, span_exporter: Sp
     async def http(scope: dict[str, Any], receive: Any, send: Any) -> None:
         path = scope.get("path", "")
         if path == "/metrics":
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(update_lag(), timeout=2)  # fresh lag on every scrape
             status, body, ctype = 200, generate_latest(), CONTENT_TYPE_LATEST.encode()
         elif path == "/health/live":
             status, body, ctype = _json(200, {"status": "live", "service": spec.name})
@@ -149,6 +227,8 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings, *, span_exporter: Sp
         logger=log,
         asgi_routes=[("/health/live", http), ("/health/ready", http), ("/metrics", http)],
         on_startup=[on_startup],
+        after_startup=[after_startup],
+        on_shutdown=[on_shutdown],
         after_shutdown=[after_shutdown],
         specification=AsyncAPI(broker, title=f"scribestream-{spec.name}", version=_version(),
                                description=spec.description),

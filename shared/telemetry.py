@@ -1,17 +1,29 @@
 """Metrics (prometheus-client) and tracing (OpenTelemetry) shared by every service.
 
-Metric labels are service/stage/outcome names only, never ids or text. Trace context rides in Kafka
-headers (FastStream's Kafka telemetry middleware injects/extracts it), so one encounter is one trace
-across the four services; the embedded run uses the same propagation through ``inject``/``extract``.
+Metric labels are service/stage/topic/outcome/backend names (and Kafka partition numbers) only, never ids
+or text. Trace context rides in Kafka headers (FastStream's Kafka telemetry middleware injects/extracts
+it), so one encounter is one trace across the four services; the embedded run uses the same propagation
+through ``inject``/``extract``.
+
+End-to-end time: the time an encounter closed (the Kafka timestamp of its ``AudioEnded`` record, i.e.
+when the producer published it) travels forward in the ``x-closed-at`` header of every event derived
+from it, so each service can observe "seconds since close" when it publishes; the sink's observation on
+``ehr.submitted`` is the end-to-end figure. The stamp is the producer's clock: keep hosts NTP-synced.
 """
 
 from __future__ import annotations
+
+import time
+from collections.abc import Iterable, Mapping
+from typing import Any
 
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
 from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
-from prometheus_client import Counter, Histogram
+from prometheus_client import Counter, Gauge, Histogram
+
+from shared.contracts import H_SCHEMA, AudioChunkReceived, AudioEnded, Event, NoteDrafted
 
 PROCESSED = Counter(
     "scribestream_messages_total", "Input messages handled, by outcome", ["service", "outcome"]
@@ -24,6 +36,99 @@ STAGE_SECONDS = Histogram(
     ["service"],
     buckets=(0.005, 0.02, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60),
 )
+CONSUMER_LAG = Gauge(
+    "scribestream_consumer_lag_records",
+    "Records on the partition not yet taken by this consumer (high watermark - position)",
+    ["service", "topic", "partition"],
+)
+SINCE_CLOSE = Histogram(
+    "scribestream_close_to_publish_seconds",
+    "Seconds from the encounter's close (AudioEnded published) to this service publishing a derived event; "
+    "topic=ehr.submitted is the end-to-end time",
+    ["service", "topic"],
+    buckets=(0.1, 0.25, 0.5, 1, 2, 3, 5, 7.5, 10, 15, 20, 30, 60, 120, 300),
+)
+AUDIO_SECONDS = Counter(
+    "scribestream_audio_seconds_total",
+    "Seconds of audio handled (per channel-interleaved chunk duration); ASR real-time factor = "
+    "rate(scribestream_stage_seconds_sum) / rate(scribestream_audio_seconds_total)",
+    ["service"],
+)
+NOTES = Counter("scribestream_notes_total", "Notes drafted, by writer backend and status", ["backend", "status"])
+LLM_LATENCY = Histogram(
+    "scribestream_llm_latency_seconds",
+    "Latency of the note writer's model call (GeneratorInfo.latency_ms)",
+    ["backend", "model"],
+    buckets=(0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120),
+)
+LLM_TOKENS = Counter("scribestream_llm_tokens_total", "Tokens used by the note writer", ["backend", "model", "kind"])
+LLM_FALLBACKS = Counter("scribestream_llm_fallbacks_total", "Notes the fallback writer wrote instead", ["backend"])
+
+H_CLOSED_AT = "x-closed-at"  # epoch seconds (decimal string) the encounter's audio ended; ids/times only
+
+
+def closed_at(headers: Mapping[str, Any], *, record_timestamp_ms: int | None) -> float | None:
+    """When the encounter of this input closed: the forwarded header, or, for the ``AudioEnded`` record
+    itself, its Kafka timestamp. None for inputs that precede the close (audio chunks, turns)."""
+    def text(value: Any) -> str:
+        return value.decode(errors="replace") if isinstance(value, bytes) else str(value)
+
+    if (stamp := headers.get(H_CLOSED_AT)) is not None:
+        try:
+            return float(text(stamp))
+        except ValueError:
+            return None
+    if record_timestamp_ms is not None and text(headers.get(H_SCHEMA, "")) == AudioEnded.name():
+        return record_timestamp_ms / 1000
+    return None
+
+
+def observe_publish(*, service: str, topic: str, closed: float | None, now: float | None = None) -> None:
+    if closed is not None and not topic.endswith(".dlq"):
+        SINCE_CLOSE.labels(service, topic).observe(max(0.0, (now or time.time()) - closed))
+
+
+def _label(value: str) -> str:
+    return (value or "none")[:64]
+
+
+def observe_handled(*, service: str, event: Event, outputs: Iterable[Event]) -> None:
+    """Content-free facts about one successfully handled input and what it produced."""
+    if isinstance(event, AudioChunkReceived):
+        AUDIO_SECONDS.labels(service).inc(event.seconds)
+    for out in outputs:
+        if isinstance(out, NoteDrafted):
+            gen = out.generator
+            backend, model = _label(gen.backend), _label(gen.model)
+            NOTES.labels(backend, out.status).inc()
+            if gen.latency_ms > 0:
+                LLM_LATENCY.labels(backend, model).observe(gen.latency_ms / 1000)
+            if gen.prompt_tokens:
+                LLM_TOKENS.labels(backend, model, "prompt").inc(gen.prompt_tokens)
+            if gen.completion_tokens:
+                LLM_TOKENS.labels(backend, model, "completion").inc(gen.completion_tokens)
+            if gen.fallback_reason:
+                LLM_FALLBACKS.labels(backend).inc()
+
+
+class LagTracker:
+    """Exports consumer lag per assigned partition, and removes the series of partitions this replica
+    no longer owns after a rebalance (a stale gauge would make an autoscaler see phantom lag)."""
+
+    def __init__(self, service: str) -> None:
+        self._service = service
+        self._series: set[tuple[str, str]] = set()
+
+    def update(self, lags: Mapping[tuple[str, int], int]) -> None:
+        current = {(topic, str(partition)) for topic, partition in lags}
+        for topic, partition in self._series - current:
+            CONSUMER_LAG.remove(self._service, topic, partition)
+        for (topic, partition), lag in lags.items():
+            CONSUMER_LAG.labels(self._service, topic, str(partition)).set(max(0, lag))
+        self._series = current
+
+    def clear(self) -> None:
+        self.update({})
 
 
 def make_tracer_provider(service: str, *, exporter: str = "none", endpoint: str | None = None,
