@@ -22,6 +22,7 @@ from shared.contracts import (
 )
 from shared.state import DEFAULT_TTL_S, StateStore
 
+
 def package_version() -> str:
     try:
         return metadata.version("scribestream")

@@ -415,3 +415,23 @@ def test_llm_backend_requires_an_api_key(monkeypatch):
     monkeypatch.setenv("SCRIBESTREAM_LLM_API_KEY", "sk-test")
     settings = NotegenSettings()
     assert "sk-test" not in repr(settings)  # SecretStr
+
+
+def test_eval_harness_runs_unchanged_on_the_llm_backend(server, tmp_path, monkeypatch):
+    from typer.testing import CliRunner
+
+    from scribestream.cli import app
+
+    server.then(valid)
+    dialogue = "\n".join(f"[{'doctor' if r == Role.CLINICIAN else 'patient'}] {text}" for r, text in LINES)
+    path = tmp_path / "mini.csv"
+    path.write_text('dataset,encounter_id,dialogue,note\nmini,E1,"' + dialogue + '","CHIEF COMPLAINT\n\nSore throat."\n')
+    monkeypatch.setenv("SCRIBESTREAM_LLM_API_KEY", "test-key")
+    monkeypatch.setenv("SCRIBESTREAM_LLM_TIMEOUT_S", "2")
+    result = CliRunner().invoke(app, ["eval", "notes", "--aci-csv", str(path), "--backend", "llm",
+                                      "--base-url", server.base_url, "--model", MODEL])
+    assert result.exit_code == 0, result.output
+    report = json.loads(result.output)
+    assert report["backend"] == "llm" and report["model"] == MODEL and report["fallbacks"] == 0
+    assert report["supported_share"] == 1.0 and report["rouge"]["rouge1"] > 0
+    assert server.requests[0]["model"] == MODEL

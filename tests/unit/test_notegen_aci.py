@@ -6,15 +6,15 @@ ACI-Bench: Yim et al. 2023, Nature Scientific Data, CC BY 4.0. Read in place, ne
 from __future__ import annotations
 
 import csv
-import re
 from pathlib import Path
 
 import pytest
 
 from services.notegen.checker import STOPWORDS, TEMPLATE_WORDS
 from services.notegen.domain import draft_note
+from services.notegen.evaluation import dialogue_turns
 from services.notegen.spoken import stem, words
-from shared.contracts import EncounterContext, Role, Turn
+from shared.contracts import EncounterContext, Turn
 
 pytestmark = pytest.mark.unit
 
@@ -23,16 +23,7 @@ N_DIALOGUES = 5
 
 
 def aci_turns(dialogue: str) -> list[Turn]:
-    turns: list[Turn] = []
-    for line in dialogue.splitlines():
-        m = re.match(r"\s*\[(doctor|patient)\]\s*(.*)", line)
-        if not m:
-            continue
-        i = len(turns)
-        role = Role.CLINICIAN if m.group(1) == "doctor" else Role.PATIENT
-        turns.append(Turn(turn_id=f"t{i}", seq=i, speaker=role, start=float(i), end=i + 0.5, text=m.group(2),
-                          confidence=1.0))
-    return turns
+    return dialogue_turns(dialogue)
 
 
 def dialogues() -> list[tuple[str, str]]:
