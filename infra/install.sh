@@ -74,6 +74,18 @@ if [ "$(cat "$lib/.pom-sha" 2>/dev/null)" != "$want_pom" ] || ! ls "$lib"/kafka_
   mv "$tmp" "$lib"
   printf '%s\n' "$want_pom" > "$lib/.pom-sha"
 fi
+# --- HAPI FHIR JPA server (R4, in-memory H2) for the EHR sink's integration tests: launcher + jars ----------
+fhir_lib=infra/fhir/lib
+want_fhir=$(sha infra/fhir/pom.xml infra/fhir/src/main/java/dev/scribestream/fhir/*.java)
+if [ "$(cat "$fhir_lib/.src-sha" 2>/dev/null)" != "$want_fhir" ] || [ ! -f "$fhir_lib/scribestream-fhir-server.jar" ]; then
+  log "building the HAPI FHIR test server with Maven"
+  tmp=$(mktemp -d "${TMPDIR:-/tmp}/scribestream-fhir-lib.XXXXXX")
+  quietly "$tmp.log" mvn -B -q -f infra/fhir/pom.xml package -Dfhir.lib="$tmp"
+  chmod 755 "$tmp"
+  rm -rf "$fhir_lib" "$tmp.log" infra/fhir/target
+  mv "$tmp" "$fhir_lib"
+  printf '%s\n' "$want_fhir" > "$fhir_lib/.src-sha"
+fi
 # --- kustomize, to render deploy/k8s in the manifest tests: built from the Go module proxy ------------
 gobin="$(go env GOPATH 2>/dev/null)/bin"
 if command -v go >/dev/null && ! command -v kustomize >/dev/null && [ ! -x "$gobin/kustomize" ]; then
