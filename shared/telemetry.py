@@ -20,10 +20,14 @@ from typing import Any
 from opentelemetry import trace
 from opentelemetry.sdk.resources import Resource
 from opentelemetry.sdk.trace import TracerProvider
-from opentelemetry.sdk.trace.export import BatchSpanProcessor, ConsoleSpanExporter, SpanExporter
+from opentelemetry.sdk.trace.export import (
+    BatchSpanProcessor,
+    ConsoleSpanExporter,
+    SpanExporter,
+)
 from prometheus_client import Counter, Gauge, Histogram
 
-from shared.contracts import H_SCHEMA, AudioChunkReceived, AudioEnded, Event, NoteDrafted
+from shared.contracts import H_SCHEMA, AudioChunkReceived, AudioEnded, Event
 
 PROCESSED = Counter(
     "scribestream_messages_total", "Input messages handled, by outcome", ["service", "outcome"]
@@ -54,16 +58,6 @@ AUDIO_SECONDS = Counter(
     "rate(scribestream_stage_seconds_sum) / rate(scribestream_audio_seconds_total)",
     ["service"],
 )
-NOTES = Counter("scribestream_notes_total", "Notes drafted, by writer backend and status", ["backend", "status"])
-LLM_LATENCY = Histogram(
-    "scribestream_llm_latency_seconds",
-    "Latency of the note writer's model call (GeneratorInfo.latency_ms)",
-    ["backend", "model"],
-    buckets=(0.25, 0.5, 1, 2, 4, 8, 15, 30, 60, 120),
-)
-LLM_TOKENS = Counter("scribestream_llm_tokens_total", "Tokens used by the note writer", ["backend", "model", "kind"])
-LLM_FALLBACKS = Counter("scribestream_llm_fallbacks_total", "Notes the fallback writer wrote instead", ["backend"])
-
 H_CLOSED_AT = "x-closed-at"  # epoch seconds (decimal string) the encounter's audio ended; ids/times only
 
 
@@ -88,27 +82,12 @@ def observe_publish(*, service: str, topic: str, closed: float | None, now: floa
         SINCE_CLOSE.labels(service, topic).observe(max(0.0, (now or time.time()) - closed))
 
 
-def _label(value: str) -> str:
-    return (value or "none")[:64]
-
-
 def observe_handled(*, service: str, event: Event, outputs: Iterable[Event]) -> None:
-    """Content-free facts about one successfully handled input and what it produced."""
+    """Content-free facts about one successfully handled input (the runtime's default observer).
+    Note-writer latency and tokens are exported by notegen itself (services/notegen/metrics.py), per
+    model call, so they are not derived again here from ``NoteDrafted.generator``."""
     if isinstance(event, AudioChunkReceived):
         AUDIO_SECONDS.labels(service).inc(event.seconds)
-    for out in outputs:
-        if isinstance(out, NoteDrafted):
-            gen = out.generator
-            backend, model = _label(gen.backend), _label(gen.model)
-            NOTES.labels(backend, out.status).inc()
-            if gen.latency_ms > 0:
-                LLM_LATENCY.labels(backend, model).observe(gen.latency_ms / 1000)
-            if gen.prompt_tokens:
-                LLM_TOKENS.labels(backend, model, "prompt").inc(gen.prompt_tokens)
-            if gen.completion_tokens:
-                LLM_TOKENS.labels(backend, model, "completion").inc(gen.completion_tokens)
-            if gen.fallback_reason:
-                LLM_FALLBACKS.labels(backend).inc()
 
 
 class LagTracker:
@@ -138,7 +117,9 @@ def make_tracer_provider(service: str, *, exporter: str = "none", endpoint: str 
     if chosen is None and exporter == "console":
         chosen = ConsoleSpanExporter()
     elif chosen is None and exporter == "otlp":  # pragma: no cover - needs a collector
-        from opentelemetry.exporter.otlp.proto.http.trace_exporter import OTLPSpanExporter
+        from opentelemetry.exporter.otlp.proto.http.trace_exporter import (
+            OTLPSpanExporter,
+        )
 
         chosen = OTLPSpanExporter(endpoint=endpoint) if endpoint else OTLPSpanExporter()
     if chosen is not None:
