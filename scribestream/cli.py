@@ -11,7 +11,7 @@ import sys
 import time
 import uuid
 from pathlib import Path
-from typing import Optional
+from typing import Any, Optional
 
 import typer
 from rich.console import Console
@@ -59,7 +59,7 @@ def _parse_roles(roles: Optional[str]) -> dict[int, Role] | None:
 
 # ------------------------------------------------------------------ embedded run
 async def _run_embedded(audio, *, encounter_id: str, specialty: str, outbox: Path, roles, model_path):
-    from scribestream.embedded import InProcessBus, build_stages
+    from scribestream.embedded import InProcessBus, build_stages, ephemeral_keyring
     from scribestream.encounter import encounter_events
 
     events = list(encounter_events(audio, encounter_id=encounter_id, channel_roles=roles,
@@ -68,7 +68,8 @@ async def _run_embedded(audio, *, encounter_id: str, specialty: str, outbox: Pat
     with Progress(TextColumn("[progress.description]{task.description}"), BarColumn(), TaskProgressColumn(),
                   TimeElapsedColumn(), console=err_console, transient=True) as progress:
         task = progress.add_task("loading models", total=chunks)
-        stages = await asyncio.to_thread(build_stages, outbox_dir=outbox, model_path=model_path)
+        keyring = ephemeral_keyring()  # in memory only: the embedded run needs no key configuration
+        stages = await asyncio.to_thread(build_stages, outbox_dir=outbox, model_path=model_path, keyring=keyring)
         progress.update(task, description="transcribing")
 
         def on_event(event: Event) -> None:
@@ -77,7 +78,7 @@ async def _run_embedded(audio, *, encounter_id: str, specialty: str, outbox: Pat
             elif isinstance(event, TranscriptClosed):
                 progress.update(task, description="drafting and coding")
 
-        return await InProcessBus(stages).run(events, on_event=on_event)
+        return await InProcessBus(stages, keyring=keyring).run(events, on_event=on_event)
 
 
 def _write_outputs(out: Path, produced: dict[Topic, list[Event]]) -> dict[str, Path]:
@@ -202,8 +203,30 @@ def _bootstrap(value: Optional[str]) -> str:
     return bootstrap  # type: ignore[return-value]
 
 
+_FROM_ENV: Any = object()  # sentinel: resolve the key ring from the environment / local stack
+
+
+def _client_security() -> tuple[Any, dict[str, Any]]:
+    """(key ring or None, aiokafka security kwargs) for the CLI's own Kafka clients, from the same
+    SCRIBESTREAM_* variables the services read; a local stack (`make up`) lends its dev key ring."""
+    from shared.crypto import KeyRing, KeyRingError
+    from shared.security import kafka_client_kwargs, load_keyring
+    from shared.settings import SecuritySettings
+
+    settings = SecuritySettings()
+    kwargs = kafka_client_kwargs(settings)
+    configured = settings.keys or settings.keyring_file or settings.keyring_dir
+    local = REPO / ".run" / "keyring.json"
+    if settings.encryption and not configured and local.exists():
+        return KeyRing.from_json(local.read_text()), kwargs
+    try:
+        return load_keyring(settings, component="cli"), kwargs
+    except KeyRingError as err:
+        raise CliError(str(err)) from None
+
+
 async def _publish(audio, *, bootstrap: str, encounter_id: str, realtime: bool, context: EncounterContext,
-                   roles) -> int:
+                   roles, keyring: Any = _FROM_ENV) -> int:
     from aiokafka import AIOKafkaProducer
     from opentelemetry import propagate, trace
 
@@ -211,9 +234,11 @@ async def _publish(audio, *, bootstrap: str, encounter_id: str, realtime: bool, 
     from shared.contracts import encode, topic_of
     from shared.telemetry import make_tracer_provider
 
+    ring, security = _client_security()
+    keyring = ring if keyring is _FROM_ENV else keyring
     provider = make_tracer_provider("publisher", exporter=os.environ.get("SCRIBESTREAM_OTEL_EXPORTER", "none"))
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap.split(","), acks="all", enable_idempotence=True,
-                                client_id="scribestream-publish")
+                                client_id="scribestream-publish", **security)
     await producer.start()
     sent = 0
     try:
@@ -223,7 +248,7 @@ async def _publish(audio, *, bootstrap: str, encounter_id: str, realtime: bool, 
             propagate.inject(carrier)
             started = time.monotonic()
             for event in encounter_events(audio, encounter_id=encounter_id, context=context, channel_roles=roles):
-                value, headers = encode(event)
+                value, headers = encode(event, keyring=keyring)
                 headers.update(carrier)
                 await producer.send_and_wait(topic_of(event).value, value, key=encounter_id.encode(),
                                              headers=[(k, v.encode()) for k, v in headers.items()])
@@ -273,14 +298,16 @@ def publish(
 
 
 async def _tail(topic: str, *, bootstrap: str, from_beginning: bool, max_events: Optional[int],
-                timeout_s: Optional[float]) -> None:
+                timeout_s: Optional[float], keyring: Any = _FROM_ENV) -> None:
     from aiokafka import AIOKafkaConsumer
 
     from shared.contracts import ContractViolation, decode
 
+    ring, security = _client_security()
+    keyring = ring if keyring is _FROM_ENV else keyring
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap.split(","), group_id=None,
                                 auto_offset_reset="earliest" if from_beginning else "latest",
-                                enable_auto_commit=False)
+                                enable_auto_commit=False, **security)
     await consumer.start()
     seen = 0
     deadline = time.monotonic() + timeout_s if timeout_s else None
@@ -293,8 +320,11 @@ async def _tail(topic: str, *, bootstrap: str, from_beginning: bool, max_events:
             for records in batch.values():
                 for record in records:
                     headers = {k: v for k, v in (record.headers or [])}
+                    if record.value is None and not headers:
+                        print(json.dumps({"offset": record.offset, "tombstone": True}), flush=True)
+                        continue
                     try:
-                        event = decode(topic.removesuffix(".dlq"), record.value, headers) if not topic.endswith(".dlq") else None
+                        event = decode(topic, record.value, headers, keyring=keyring) if not topic.endswith(".dlq") else None
                     except ContractViolation as err:
                         event = None
                         print(json.dumps({"offset": record.offset, "invalid": str(err)}), flush=True)
@@ -328,6 +358,8 @@ def tail(
                           max_events=max_events, timeout_s=timeout))
     except KeyboardInterrupt:
         pass
+    except CliError as err:
+        _fail(str(err))
     except Exception as err:  # noqa: BLE001
         _fail(f"tail failed: {type(err).__name__}")
 

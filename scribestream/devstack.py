@@ -587,6 +587,24 @@ def stop_stack(run_dir: Path, *, timeout_s: float = 20.0) -> list[str]:
     return stopped
 
 
+KEY_ENV = ("SCRIBESTREAM_KEYS", "SCRIBESTREAM_KEYRING_FILE", "SCRIBESTREAM_KEYRING_DIR", "SCRIBESTREAM_ENCRYPTION")
+
+
+def dev_keyring_env(run_dir: Path, *, env: Mapping[str, str]) -> dict[str, str]:
+    """A local stack's services encrypt like production ones: without key settings, they get a dev key ring
+    created once in ``run_dir/keyring.json`` (mode 0600), which ``scribestream publish/tail`` find there too."""
+    if any(name in env for name in KEY_ENV):
+        return {}
+    from shared.crypto import KeyRing
+
+    path = Path(run_dir) / "keyring.json"
+    if not path.exists():
+        fd = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
+        with os.fdopen(fd, "w") as f:
+            f.write(KeyRing.generate("dev-1").to_json())
+    return {"SCRIBESTREAM_KEYRING_FILE": str(path)}
+
+
 def start_services(
     *,
     run_dir: Path,
@@ -612,6 +630,7 @@ def start_services(
     }
     names = list(names)
     ports = free_ports(len(names))
+    extra_env = {**dev_keyring_env(run_dir, env={**os.environ, **(extra_env or {})}), **(extra_env or {})}
     procs: dict[str, subprocess.Popen[bytes]] = {}
     for name, http_port in zip(names, ports, strict=True):
         if name in running_processes(run_dir):

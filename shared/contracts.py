@@ -10,11 +10,14 @@ Events are named for what happened (past tense). Nothing here does I/O.
 from __future__ import annotations
 
 import json
+import struct
 import uuid
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal, Union
 
 from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+
+from shared.crypto import ALGORITHM, DecryptError, Sealer, bus_aad
 
 
 class Topic(StrEnum):
@@ -40,6 +43,15 @@ H_AUDIO_META = "x-audio-meta"
 H_DLQ_ERROR = "x-dlq-error-class"
 H_DLQ_REASON = "x-dlq-reason"
 H_DLQ_SOURCE = "x-dlq-source"
+H_KEY_ID = "x-key-id"  # set when the value is AES-256-GCM sealed (shared.crypto); names the key, not its material
+H_CIPHER = "x-cipher"
+
+# Topics whose values carry PHI (audio, transcript, note, codes with evidence) and are sealed when a key ring
+# is configured. ehr.submitted carries ids, status and the destination only, so downstream consumers without
+# the key can read it.
+ENCRYPTED_TOPICS: frozenset[str] = frozenset(
+    {"audio.chunks", "transcript.turns", "soap.draft", "soap.coded"}
+)
 
 SAMPLE_RATE = 16_000
 SAMPLE_WIDTH = 2  # s16le
@@ -300,14 +312,37 @@ class ContractViolation(ValueError):
     """An incoming message does not satisfy its contract. The message names no payload content."""
 
 
-def encode(event: Event) -> tuple[bytes, dict[str, str]]:
-    """Event -> (Kafka value, headers)."""
+def is_tombstone(value: bytes | None, headers: dict[str, Any]) -> bool:
+    """A null-value record without a schema: ``scribestream forget`` wrote it so compacted stores drop the
+    encounter. Consumers skip it."""
+    return value is None and H_SCHEMA not in headers
+
+
+def _audio_plaintext(event: AudioChunkReceived) -> bytes:
+    # Sealed audio carries its metadata (incl. the EncounterContext's patient refs) inside the ciphertext:
+    # u32 length of the JSON metadata | metadata | PCM.
+    meta = event.model_dump_json().encode()
+    return struct.pack(">I", len(meta)) + meta + event.pcm
+
+
+def encode(event: Event, *, keyring: Sealer | None = None) -> tuple[bytes, dict[str, str]]:
+    """Event -> (Kafka value, headers). With a key ring, values of PHI-bearing topics are sealed with
+    AES-256-GCM bound to topic + encounter id + event id + schema; headers then hold ids only."""
+    topic = topic_of(event).value
     headers = {
         H_SCHEMA: event.name(),
         H_VERSION: str(event.schema_major),
         H_EVENT_ID: event.event_id,
         H_ENCOUNTER: event.encounter_id,
     }
+    if keyring is not None and topic in ENCRYPTED_TOPICS:
+        plaintext = (_audio_plaintext(event) if isinstance(event, AudioChunkReceived)
+                     else event.model_dump_json().encode())
+        aad = bus_aad(topic=topic, encounter_id=event.encounter_id, event_id=event.event_id, schema=event.name())
+        key_id, blob = keyring.seal(plaintext, aad=aad)
+        headers[H_KEY_ID] = key_id
+        headers[H_CIPHER] = ALGORITHM
+        return blob, headers
     if isinstance(event, AudioChunkReceived):
         headers[H_AUDIO_META] = event.model_dump_json()
         return event.pcm, headers
@@ -324,29 +359,79 @@ def _describe(err: ValidationError) -> str:
     return "; ".join(parts)
 
 
-def decode(topic: Topic | str, value: bytes | None, headers: dict[str, Any]) -> Event:
-    """(Kafka value, headers) -> Event, or ContractViolation with a PHI-free reason."""
+def _open(topic: Topic, value: bytes | None, hdr: dict[str, str], *, name: str,
+          keyring: Sealer | None) -> tuple[bytes | None, dict[str, Any] | None]:
+    """Sealed value -> (plaintext value, audio metadata or None). Plain values pass through."""
+    key_id = hdr.get(H_KEY_ID)
+    if key_id is None:
+        if keyring is not None and topic.value in ENCRYPTED_TOPICS:
+            raise ContractViolation(f"unencrypted {name} refused: {topic.value} requires sealed payloads")
+        return value, None
+    if keyring is None:
+        raise ContractViolation(f"sealed {name} but no key ring is configured")
+    if hdr.get(H_CIPHER, ALGORITHM) != ALGORITHM:
+        raise ContractViolation(f"unsupported cipher for {name}")
+    event_id, encounter_id = hdr.get(H_EVENT_ID), hdr.get(H_ENCOUNTER)
+    if not event_id or not encounter_id:
+        raise ContractViolation(f"sealed {name} without event and encounter id headers")
+    aad = bus_aad(topic=topic.value, encounter_id=encounter_id, event_id=event_id, schema=name)
+    try:
+        plaintext = keyring.open(value or b"", key_id=key_id, aad=aad)
+    except DecryptError as err:
+        raise ContractViolation(f"cannot decrypt {name}: {err}") from None
+    if name != AudioChunkReceived.name():
+        return plaintext, None
+    if len(plaintext) < 4:
+        raise ContractViolation("sealed audio chunk is too short")
+    (meta_len,) = struct.unpack(">I", plaintext[:4])
+    if meta_len > min(len(plaintext) - 4, MAX_AUDIO_META):
+        raise ContractViolation("sealed audio chunk metadata length is out of range")
+    try:
+        meta = json.loads(plaintext[4:4 + meta_len])
+    except (json.JSONDecodeError, UnicodeDecodeError):
+        raise ContractViolation("sealed audio chunk metadata is not JSON") from None
+    if not isinstance(meta, dict):
+        raise ContractViolation("sealed audio chunk metadata is not an object")
+    return plaintext[4 + meta_len:], meta
+
+
+MAX_AUDIO_META = 64 * 1024
+
+
+def decode(topic: Topic | str, value: bytes | None, headers: dict[str, Any], *,
+           keyring: Sealer | None = None) -> Event:
+    """(Kafka value, headers) -> Event, or ContractViolation with a PHI-free reason.
+
+    With a key ring, values on PHI-bearing topics must be sealed; a value that fails to open (unknown or
+    retired key, tampering, or replayed into another topic/encounter/event) is a ContractViolation."""
     topic = Topic(topic)
-    hdr = {k: (v.decode() if isinstance(v, bytes) else str(v)) for k, v in headers.items()}
+    hdr = {k: (v.decode(errors="replace") if isinstance(v, bytes) else str(v)) for k, v in headers.items()}
     name, version = hdr.get(H_SCHEMA), hdr.get(H_VERSION)
     cls = _BY_NAME.get(name or "")
     if cls is None or cls not in TOPIC_EVENTS[topic]:
-        raise ContractViolation(f"unknown schema {name!r} for topic {topic.value}")
+        raise ContractViolation(f"unknown schema {(name or '')[:64]!r} for topic {topic.value}")
     if version != str(cls.schema_major):
-        raise ContractViolation(f"unsupported schema version {version!r} for {name} (supported: {cls.schema_major})")
+        raise ContractViolation(f"unsupported schema version {(version or '')[:16]!r} for {name} (supported: {cls.schema_major})")
+    value, sealed_meta = _open(topic, value, hdr, name=cls.name(), keyring=keyring)
     try:
         if cls is AudioChunkReceived:
-            meta = json.loads(hdr.get(H_AUDIO_META) or "null")
+            meta = sealed_meta if sealed_meta is not None else json.loads(hdr.get(H_AUDIO_META) or "null")
             if not isinstance(meta, dict):
                 raise ContractViolation("audio chunk without x-audio-meta header")
-            return AudioChunkReceived.model_validate({**meta, "pcm": value or b""})
-        if not value:
+            event = AudioChunkReceived.model_validate({**meta, "pcm": value or b""})
+        elif not value:
             raise ContractViolation(f"empty payload for {name}")
-        return cls.model_validate_json(value)
+        else:
+            event = cls.model_validate_json(value)
     except ValidationError as err:
         raise ContractViolation(f"invalid {name}: {_describe(err)}") from None
     except json.JSONDecodeError:
         raise ContractViolation("x-audio-meta header is not JSON") from None
+    if sealed_meta is not None or H_KEY_ID in hdr:
+        # The AAD authenticated the header ids; the sealed body must name the same event.
+        if event.event_id != hdr.get(H_EVENT_ID) or event.encounter_id != hdr.get(H_ENCOUNTER):
+            raise ContractViolation(f"sealed {name} names another event or encounter than its headers")
+    return event
 
 
 def load_event(payload: dict[str, Any]) -> Event:

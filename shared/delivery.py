@@ -28,8 +28,10 @@ from shared.contracts import (
     Topic,
     decode,
     encode,
+    is_tombstone,
     topic_of,
 )
+from shared.crypto import Sealer
 from shared.logging import get_logger
 from shared.stage import Stage, StageError
 from shared.state import StateStore
@@ -44,6 +46,7 @@ class Outcome(StrEnum):
     PROCESSED = "processed"
     DUPLICATE = "duplicate"
     DEAD_LETTERED = "dead_lettered"
+    TOMBSTONE = "tombstone"
 
 
 def _safe_reason(err: BaseException) -> str:
@@ -61,14 +64,18 @@ class Delivery:
     max_attempts: int = 3
     dedupe_ttl_s: int = 7 * 24 * 3600
     retry_wait_s: float = 0.2
+    keyring: Sealer | None = None  # None: payloads in clear (only when encryption is explicitly off)
 
     def _dedupe_key(self, event: Event) -> str:
         return f"done:{self.stage.name}:{event.event_id}"
 
     async def deliver(self, *, value: bytes | None, headers: Mapping[str, Any], source: str = "") -> Outcome:
         service = self.stage.name
+        if is_tombstone(value, dict(headers)):  # `scribestream forget` marker for compacted stores: nothing to do
+            PROCESSED.labels(service, Outcome.TOMBSTONE).inc()
+            return Outcome.TOMBSTONE
         try:
-            event = decode(self.stage.consumes, value, dict(headers))
+            event = decode(self.stage.consumes, value, dict(headers), keyring=self.keyring)
         except ContractViolation as err:
             await self._dead_letter(value=value, headers=headers, err=err, source=source)
             return Outcome.DEAD_LETTERED
@@ -88,7 +95,7 @@ class Delivery:
 
         # Publishing failures propagate: the adapter does not commit, so the input is redelivered.
         for out in outputs:
-            out_value, out_headers = encode(out)
+            out_value, out_headers = encode(out, keyring=self.keyring)
             await self.publish(topic_of(out).value, out_value, key=out.encounter_id.encode(), headers=out_headers)
             EMITTED.labels(service).inc()
         await self.dedupe.set(self._dedupe_key(event), b"1", ttl_s=self.dedupe_ttl_s)

@@ -30,7 +30,8 @@ from shared.delivery import Delivery
 from shared.logging import configure_logging, get_logger
 from shared.settings import ServiceSettings
 from shared.stage import Stage
-from shared.state import RedisStateStore, StateStore
+from shared.security import kafka_security, load_keyring, open_redis
+from shared.state import EncryptingStateStore, RedisStateStore, StateStore
 from shared.telemetry import H_CLOSED_AT, LagTracker, closed_at, make_tracer_provider, observe_handled, observe_publish
 
 StageFactory = Callable[[Any, StateStore], Awaitable[Stage]]  # (settings, state store) -> stage
@@ -111,6 +112,7 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings, *, span_exporter: Sp
         acks="all",
         enable_idempotence=True,
         middlewares=[KafkaTelemetryMiddleware(tracer_provider=tracer_provider)],
+        security=kafka_security(settings),  # SSL / mutual TLS / SASL_SSL (SCRAM) from settings
         logger=None,  # our JSON logger only; FastStream's access log would print message ids and bodies
     )
     out = broker.publisher(spec.produces.value, title=f"{spec.produces.value}:publish",
@@ -152,16 +154,15 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings, *, span_exporter: Sp
 
     async def on_startup() -> None:
         configure_logging(settings.log_level)
-        if redis_client is None:
-            import redis.asyncio as redis
-
-            runtime["redis"] = redis.from_url(settings.redis_url)
-        else:
-            runtime["redis"] = redis_client
-        store = RedisStateStore(runtime["redis"], prefix=f"ss:{spec.name}:")
+        keyring = load_keyring(settings, component=spec.name)  # refuses to start without keys unless turned off
+        runtime["redis"] = open_redis(settings.redis_url, settings) if redis_client is None else redis_client
+        store: StateStore = RedisStateStore(runtime["redis"], prefix=f"ss:{spec.name}:")
+        if keyring is not None:
+            store = EncryptingStateStore(store, keyring=keyring)
         stage = ObservedStage(await spec.make_stage(settings, store), observers=spec.observers)
         runtime["delivery"] = Delivery(stage=stage, dedupe=store, publish=publish,
-                                       max_attempts=settings.max_attempts, dedupe_ttl_s=settings.dedupe_ttl_s)
+                                       max_attempts=settings.max_attempts, dedupe_ttl_s=settings.dedupe_ttl_s,
+                                       keyring=keyring)
         log.info("started", extra={"service": spec.name, "bootstrap": settings.kafka_bootstrap})
 
     lag = LagTracker(spec.name)

@@ -3,11 +3,48 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from typing import Literal
+
+from pydantic import Field, SecretStr
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
-class ServiceSettings(BaseSettings):
+class SecuritySettings(BaseSettings):
+    """Payload encryption and connection security. Shared by the services and the CLI (``publish``,
+    ``tail``, ``forget``), so every client of the bus reads the same variables. See docs/security.md."""
+
+    model_config = SettingsConfigDict(env_prefix="SCRIBESTREAM_", extra="ignore")
+
+    # ---- payload encryption (shared.crypto): on unless explicitly turned off
+    encryption: bool = Field(default=True, description="AES-256-GCM payload encryption; false only for debugging")
+    keys: SecretStr | None = Field(default=None, description="key ring inline: ID=BASE64[,ID=BASE64...]")
+    active_key_id: str | None = Field(default=None, description="key id new writes use (default: the only key)")
+    keyring_dir: str | None = Field(default=None, description="mounted Secret folder: one file per key id, "
+                                                              "holding base64; optional file 'active'")
+    keyring_file: str | None = Field(default=None, description='JSON {"active": ID, "keys": {ID: BASE64}}')
+    keyring_reload_s: float = Field(default=30.0, ge=0, description="re-read keyring_dir/file this often (rotation)")
+
+    # ---- Kafka connection
+    kafka_security_protocol: Literal["PLAINTEXT", "SSL", "SASL_PLAINTEXT", "SASL_SSL"] = "PLAINTEXT"
+    kafka_sasl_mechanism: Literal["SCRAM-SHA-256", "SCRAM-SHA-512", "PLAIN"] = "SCRAM-SHA-512"
+    kafka_sasl_username: str | None = None
+    kafka_sasl_password: SecretStr | None = None
+    kafka_ssl_cafile: str | None = Field(default=None, description="CA bundle that signed the broker certificate")
+    kafka_ssl_certfile: str | None = Field(default=None, description="client certificate (mutual TLS)")
+    kafka_ssl_keyfile: str | None = Field(default=None, description="client private key (mutual TLS)")
+    kafka_ssl_key_password: SecretStr | None = None
+    kafka_ssl_check_hostname: bool = True
+
+    # ---- Redis connection (the URL may also be rediss://user:password@host:port/db)
+    redis_username: str | None = None
+    redis_password: SecretStr | None = None
+    redis_ssl_cafile: str | None = None
+    redis_ssl_certfile: str | None = None
+    redis_ssl_keyfile: str | None = None
+    redis_ssl_check_hostname: bool = True
+
+
+class ServiceSettings(SecuritySettings):
     model_config = SettingsConfigDict(env_prefix="SCRIBESTREAM_", extra="ignore")
 
     kafka_bootstrap: str = Field(description="Kafka bootstrap servers, host:port[,host:port]")

@@ -6,6 +6,7 @@ import asyncio
 import json
 import os
 import signal
+import struct
 import time
 import uuid
 from pathlib import Path
@@ -19,10 +20,12 @@ from scribestream.cli import _publish
 from scribestream.devstack import running_processes, start_services, stop_services
 from services.ehr_sink.destinations import OutboxDestination
 from shared.audio import load_audio
+from shared.crypto import KeyRing, bus_aad
 from shared.contracts import (
     H_DLQ_REASON,
     H_ENCOUNTER,
     H_EVENT_ID,
+    H_KEY_ID,
     H_SCHEMA,
     H_VERSION,
     EncounterContext,
@@ -44,7 +47,9 @@ def services(stack, tmp_path_factory):
     outbox = run_dir / "outbox"
     env = {"SCRIBESTREAM_OUTBOX_DIR": str(outbox)}
     start_services(run_dir=run_dir, stack=stack, extra_env=env, ready_timeout_s=180)
-    yield SimpleNamespace(run_dir=run_dir, outbox=outbox, stack=stack, env=env)
+    # start_services gave the services a dev key ring (payloads are sealed); the test's clients need it too.
+    keyring = KeyRing.from_json((run_dir / "keyring.json").read_text())
+    yield SimpleNamespace(run_dir=run_dir, outbox=outbox, stack=stack, env=env, keyring=keyring)
     stop_services(run_dir)
 
 
@@ -85,21 +90,31 @@ async def send_raw(bootstrap: str, topic: str, value: bytes, headers: dict[str, 
         await producer.stop()
 
 
+def seal(ring: KeyRing, topic: str, value: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:
+    """A poison payload sealed like a real producer would, so it fails on its content, not its encryption."""
+    aad = bus_aad(topic=topic, encounter_id=headers[H_ENCOUNTER], event_id=headers[H_EVENT_ID],
+                  schema=headers[H_SCHEMA])
+    key_id, blob = ring.seal(value, aad=aad)
+    return blob, {**headers, H_KEY_ID: key_id}
+
+
 async def test_poison_messages_are_dead_lettered_and_next_encounter_is_filed(services, sample_audio, encounter_id):
-    bootstrap = services.stack.bootstrap
-    base = {H_EVENT_ID: uuid.uuid4().hex, H_ENCOUNTER: encounter_id}
+    bootstrap, ring = services.stack.bootstrap, services.keyring
     # A truncated audio chunk (3 bytes is not a whole s16le frame), on the same partition as the good visit.
-    meta = {"event_id": uuid.uuid4().hex, "encounter_id": encounter_id, "schema_name": "AudioChunkReceived",
-            "schema_version": 1, "seq": 0, "channels": 1}
-    await send_raw(bootstrap, Topic.AUDIO_CHUNKS, b"\x01\x02\x03",
-                   {**base, H_SCHEMA: "AudioChunkReceived", H_VERSION: "1", "x-audio-meta": json.dumps(meta)}, encounter_id)
-    await send_raw(bootstrap, Topic.TRANSCRIPT_TURNS, b'{"turn": {"text": ',
-                   {**base, H_SCHEMA: "TurnTranscribed", H_VERSION: "1"}, encounter_id)
+    meta = json.dumps({"event_id": uuid.uuid4().hex, "encounter_id": encounter_id, "schema_name": "AudioChunkReceived",
+                       "schema_version": 1, "seq": 0, "channels": 1}).encode()
+    base = {H_EVENT_ID: json.loads(meta)["event_id"], H_ENCOUNTER: encounter_id}
+    await send_raw(bootstrap, Topic.AUDIO_CHUNKS, *seal(ring, Topic.AUDIO_CHUNKS, struct.pack(">I", len(meta)) + meta
+                                                         + b"\x01\x02\x03", {**base, H_SCHEMA: "AudioChunkReceived",
+                                                                               H_VERSION: "1"}), encounter_id)
+    await send_raw(bootstrap, Topic.TRANSCRIPT_TURNS, *seal(ring, Topic.TRANSCRIPT_TURNS, b'{"turn": {"text": ',
+                                                             {**base, H_SCHEMA: "TurnTranscribed", H_VERSION: "1"}),
+                   encounter_id)
     await send_raw(bootstrap, Topic.SOAP_DRAFT, b"{}", {**base, H_SCHEMA: "NoteDrafted", H_VERSION: "7"}, encounter_id)
 
     await _publish(sample_audio, bootstrap=bootstrap, encounter_id=encounter_id, realtime=False,
                    context=EncounterContext(patient_ref="Patient/p-1", encounter_ref=f"Encounter/{encounter_id}"),
-                   roles=None)
+                   roles=None, keyring=ring)
 
     [record] = await records_for(bootstrap, Topic.EHR_SUBMITTED, encounter_id=encounter_id, want=1, timeout_s=420)
     event = submitted(record)
@@ -127,7 +142,8 @@ async def test_poison_messages_are_dead_lettered_and_next_encounter_is_filed(ser
 async def test_note_service_killed_mid_encounter_files_exactly_one_note(services, sample_audio, encounter_id):
     bootstrap = services.stack.bootstrap
     publisher = asyncio.create_task(_publish(sample_audio, bootstrap=bootstrap, encounter_id=encounter_id,
-                                             realtime=False, context=EncounterContext(), roles=None))
+                                             realtime=False, context=EncounterContext(), roles=None,
+                                             keyring=services.keyring))
     # Wait until the note service has started collecting this encounter's turns, then kill it hard.
     await records_for(bootstrap, Topic.TRANSCRIPT_TURNS, encounter_id=encounter_id, want=2, timeout_s=240)
     pid = running_processes(services.run_dir)["notegen"]
