@@ -373,6 +373,15 @@ def asyncapi(out: Path = typer.Option(Path("docs/asyncapi.yaml"), "--out")) -> N
     console.print(f"wrote {out}", highlight=False)
 
 
+def _register_forget() -> None:
+    from scribestream.forget import command
+
+    app.command("forget")(command)
+
+
+_register_forget()
+
+
 eval_app = typer.Typer(no_args_is_help=True, help="Measure accuracy and speed on any dataset of the given format.")
 app.add_typer(eval_app, name="eval")
 

@@ -1,0 +1,109 @@
+"""``scribestream forget ENCOUNTER_ID``: erase an encounter from the pipeline's working stores.
+
+1. Redis: every service's state for the encounter (``ss:<service>:...`` keys that name the encounter as a
+   whole ``:``-separated segment: ASR stream state, outputs and audio buffers, notegen's collected turns).
+   Dedupe markers (``done:<stage>:<event id>``) hold no content and expire on their own.
+2. Kafka: a tombstone (key = encounter id, null value, no headers) on every topic and DLQ, so compacted
+   downstream stores and mirrors drop the encounter. Kafka itself removes the records of a delete-policy
+   topic only when they age out (retention.ms, see docs/security.md); until then they are sealed with
+   AES-256-GCM and unreadable without the key ring. The services skip tombstones.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+from typing import Any, Optional
+
+import typer
+
+from shared.contracts import ALL_TOPICS
+
+STATE_PREFIX = "ss:"
+
+
+@dataclass(frozen=True)
+class ForgetReport:
+    redis_keys_deleted: int
+    tombstones_written: int
+
+
+def _names_encounter(key: str, encounter_id: str) -> bool:
+    # A whole segment, so forgetting "enc-1" leaves "enc-12" alone (ids may themselves contain ':').
+    return re.search(rf"(^|:){re.escape(encounter_id)}(:|#o$|$)", key) is not None
+
+
+async def forget_redis(client: Any, encounter_id: str) -> int:
+    """Delete the encounter's state keys of every service; returns how many were deleted."""
+    doomed: list[bytes] = []
+    # Encounter ids cannot hold glob characters (contracts.EncounterId), so the pattern is literal.
+    async for raw in client.scan_iter(match=f"{STATE_PREFIX}*{encounter_id}*", count=1000):
+        key = raw.decode() if isinstance(raw, bytes) else raw
+        if _names_encounter(key, encounter_id):
+            doomed.append(raw)
+    if doomed:
+        await client.delete(*doomed)
+    return len(doomed)
+
+
+async def write_tombstones(producer: Any, encounter_id: str) -> int:
+    topics = [name for topic in ALL_TOPICS for name in (topic.value, topic.dlq)]
+    for topic in topics:
+        await producer.send_and_wait(topic, None, key=encounter_id.encode())
+    return len(topics)
+
+
+async def forget(*, encounter_id: str, bootstrap: str, redis_url: str, settings: Any) -> ForgetReport:
+    """Both steps with the connection security of ``settings`` (shared.settings.SecuritySettings)."""
+    from aiokafka import AIOKafkaProducer
+
+    from shared.security import kafka_client_kwargs, open_redis
+
+    client = open_redis(redis_url, settings)
+    try:
+        deleted = await forget_redis(client, encounter_id)
+    finally:
+        await client.aclose()
+    producer = AIOKafkaProducer(bootstrap_servers=bootstrap.split(","), acks="all", enable_idempotence=True,
+                                client_id="scribestream-forget", **kafka_client_kwargs(settings))
+    await producer.start()
+    try:
+        written = await write_tombstones(producer, encounter_id)
+    finally:
+        await producer.stop()
+    return ForgetReport(redis_keys_deleted=deleted, tombstones_written=written)
+
+
+def command(
+    encounter_id: str = typer.Argument(..., help="the encounter to erase"),
+    bootstrap: Optional[str] = typer.Option(None, help="Kafka bootstrap servers"),
+    redis_url: Optional[str] = typer.Option(None, "--redis-url", help="Redis URL (default: SCRIBESTREAM_REDIS_URL)"),
+) -> None:
+    """Delete an encounter's Redis state in every service and write a tombstone to every topic."""
+    import asyncio
+    import json
+    import os
+
+    from pydantic import TypeAdapter, ValidationError
+
+    from scribestream.cli import REPO, _bootstrap, _fail, console
+    from shared.contracts import EncounterId
+    from shared.settings import SecuritySettings
+
+    try:
+        TypeAdapter(EncounterId).validate_python(encounter_id)
+    except ValidationError:
+        _fail("invalid ENCOUNTER_ID: use 1-128 characters of letters, digits, '.', '_', ':' or '-'")
+    url = redis_url or os.environ.get("SCRIBESTREAM_REDIS_URL")
+    stack = REPO / ".run" / "stack.json"
+    if not url and stack.exists():
+        url = json.loads(stack.read_text()).get("redis_url")
+    if not url:
+        _fail("no Redis URL: pass --redis-url, set SCRIBESTREAM_REDIS_URL, or run `make up`")
+    try:
+        report = asyncio.run(forget(encounter_id=encounter_id, bootstrap=_bootstrap(bootstrap), redis_url=url,
+                                    settings=SecuritySettings()))
+    except Exception as err:  # noqa: BLE001 - connection errors: class name only
+        _fail(f"forget failed: {type(err).__name__}")
+    console.print(f"forgot encounter {encounter_id}: deleted {report.redis_keys_deleted} Redis keys, "
+                  f"wrote {report.tombstones_written} tombstones", highlight=False)

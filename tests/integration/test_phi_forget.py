@@ -1,0 +1,59 @@
+"""``scribestream forget`` against the real Kafka broker and Redis: the encounter's state is gone from every
+service's keys (and only its own), and every topic and DLQ got a tombstone for it."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+
+import pytest
+from aiokafka import AIOKafkaConsumer
+from typer.testing import CliRunner
+
+from scribestream.cli import app
+from shared.contracts import ALL_TOPICS
+from shared.crypto import KeyRing
+from shared.state import EncryptingStateStore, RedisStateStore
+
+pytestmark = pytest.mark.integration
+
+
+async def _tombstones(bootstrap: str, topics: list[str], key: str, timeout_s: float = 20) -> set[str]:
+    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
+                                enable_auto_commit=False)
+    await consumer.start()
+    found: set[str] = set()
+    deadline = time.monotonic() + timeout_s
+    try:
+        while time.monotonic() < deadline and found != set(topics):
+            for records in (await consumer.getmany(timeout_ms=500)).values():
+                found |= {r.topic for r in records if r.key == key.encode() and r.value is None and not r.headers}
+    finally:
+        await consumer.stop()
+    return found
+
+
+async def test_forget_removes_the_encounters_state_and_writes_tombstones(stack, redis_client, encounter_id,
+                                                                         monkeypatch):
+    ring = KeyRing.generate()
+    asr = EncryptingStateStore(RedisStateStore(redis_client, prefix="ss:asr:"), keyring=ring)
+    notegen = EncryptingStateStore(RedisStateStore(redis_client, prefix="ss:notegen:"), keyring=ring)
+    neighbour = f"{encounter_id}2"  # shares a prefix: must survive
+    for enc in (encounter_id, neighbour):
+        await asr.set(f"asr:{enc}:state", b"{}")
+        await asr.append(f"asr:{enc}:buf:0:0", b"\x01\x00" * 100)
+        await notegen.hset(f"notegen:turns:{enc}", "t1", b"turn")
+    await asr.set("done:asr:event-1", b"1")
+
+    monkeypatch.setenv("SCRIBESTREAM_KAFKA_BOOTSTRAP", stack.bootstrap)
+    monkeypatch.setenv("SCRIBESTREAM_REDIS_URL", stack.redis_url)
+    result = await asyncio.to_thread(CliRunner().invoke, app, ["forget", encounter_id])
+    assert result.exit_code == 0, result.output
+    topics = [name for t in ALL_TOPICS for name in (t.value, t.dlq)]
+    assert f"deleted 4 Redis keys, wrote {len(topics)} tombstones" in result.output  # state, buffer+tally, turns
+
+    left = {k.decode() async for k in redis_client.scan_iter(match=f"ss:*{encounter_id}*")}
+    assert left == {f"ss:asr:asr:{neighbour}:state", f"ss:asr:asr:{neighbour}:buf:0:0",
+                    f"ss:asr:asr:{neighbour}:buf:0:0#o", f"ss:notegen:notegen:turns:{neighbour}"}
+    assert await asr.get("done:asr:event-1") == b"1"
+    assert await _tombstones(stack.bootstrap, topics, encounter_id) == set(topics)
