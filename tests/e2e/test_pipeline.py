@@ -174,3 +174,12 @@ def test_service_logs_carry_no_transcript_or_note_text(services):
         assert "processed" in text or name != "asr.log"
         for said in ("headache", "lisinopril", "penicillin", "hypertension", "Hypertension", "I10"):
             assert said not in text, f"{said!r} leaked into {name}"
+
+
+def test_sigterm_stops_every_service_gracefully(services):
+    """SIGTERM: stop fetching, let the in-flight message finish (FastStream graceful timeout), close, exit."""
+    stopped = stop_services(services.run_dir, timeout_s=30)
+    assert set(stopped) == {"asr", "notegen", "coding", "ehr_sink"}
+    for name in stopped:
+        log = (services.run_dir / f"{name}.log").read_text()
+        assert "shut down gracefully" in log, name
