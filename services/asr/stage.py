@@ -19,6 +19,7 @@ import logging
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from services.asr.diarization import MonoDiarizer, SpeakerState, needs_diarization
 from services.asr.domain import (
     Cut,
     SegmenterConfig,
@@ -71,7 +72,9 @@ class AsrStage:
         model_name: str,
         config: SegmenterConfig | None = None,
         ttl_s: int = DEFAULT_TTL_S,
+        diarizer: MonoDiarizer | None = None,
     ) -> None:
+        self._diarizer = diarizer
         self._store = state
         self._transcriber = transcriber
         self._model_name = model_name
@@ -167,7 +170,9 @@ class AsrStage:
         buffer = (await self._store.get(old_key) or b"")[: lane.buffered * SAMPLE_WIDTH]
         if len(buffer) < lane.buffered * SAMPLE_WIDTH:
             raise BufferLostError(f"encounter {state.encounter_id}: audio buffer of channel {channel} is gone")
-        if cut.speech_from is None:  # nothing to decode: skip the thread hop
+        if self._diarizer is not None and needs_diarization(state, channel=channel):
+            turns, rest = await self._diarized_commit(state, channel=channel, buffer=buffer, cut=cut, stale=stale)
+        elif cut.speech_from is None:  # nothing to decode: skip the thread hop
             turns, rest = commit(
                 state, channel=channel, buffer=buffer, cut=cut, transcriber=self._transcriber, cfg=self._cfg
             )
@@ -178,6 +183,29 @@ class AsrStage:
         await self._store.set(self._buf_key(state.encounter_id, channel, lane.generation), rest, ttl_s=self._ttl)
         stale.append(old_key)
         return turns
+
+    # ------------------------------------------------------------ diarization hook (ASR part B)
+    # Mono audio without a channel map: ``diarization.MonoDiarizer`` splits each cut by speaker and gives
+    # roles. Its speaker state is versioned by the lane's buffer generation exactly like the audio buffer
+    # (written under the next generation before the state commit point, old key deleted after), so a crash
+    # or a partition move never loses or double-counts a speaker update.
+    async def _diarized_commit(
+        self, state: StreamState, *, channel: int, buffer: bytes, cut: Cut, stale: list[str]
+    ) -> tuple[list[Turn], bytes]:
+        assert self._diarizer is not None
+        enc, lane = state.encounter_id, state.lanes[channel]
+        old_key = f"asr:{enc}:spk:{channel}:{lane.generation}"
+        raw = await self._store.get(old_key)
+        speakers = SpeakerState.model_validate_json(raw) if raw else SpeakerState()
+        turns, rest = await asyncio.to_thread(
+            self._diarizer.commit, state, speakers, channel=channel, buffer=buffer, cut=cut,
+            transcriber=self._transcriber, cfg=self._cfg,
+        )  # fmt: skip
+        await self._store.set(
+            f"asr:{enc}:spk:{channel}:{lane.generation}", speakers.model_dump_json().encode(), ttl_s=self._ttl
+        )
+        stale.append(old_key)
+        return turns, rest
 
     # ------------------------------------------------------------ state and outputs
     async def _load(self, enc: str) -> StreamState | None:
@@ -226,9 +254,11 @@ def build_asr_stage(
     cpu_threads: int = 0,
     beam_size: int = 5,
     ttl_s: int = DEFAULT_TTL_S,
+    diarize: bool = True,
 ) -> AsrStage:
     """The stage with the faster-whisper engine, model loaded (blocking: call it off the event loop).
-    ``vocabulary`` adds terms to the default drug list used as the decoder prompt."""
+    ``vocabulary`` adds terms to the default drug list used as the decoder prompt. ``diarize``: split mono
+    audio without a channel map by speaker and infer clinician/patient roles (bundled d-vector encoder)."""
     from services.asr.config import DEFAULT_VOCABULARY
     from services.asr.engine import FasterWhisperTranscriber
 
@@ -242,7 +272,17 @@ def build_asr_stage(
         vocabulary=terms,
     )
     engine.load()
-    return AsrStage(state=state, transcriber=engine, model_name=engine.model_name, ttl_s=ttl_s)
+    diarizer = _mono_diarizer() if diarize else None
+    return AsrStage(state=state, transcriber=engine, model_name=engine.model_name, ttl_s=ttl_s, diarizer=diarizer)
+
+
+def _mono_diarizer() -> MonoDiarizer:
+    """The diarizer for mono audio with its speaker encoder loaded (blocking, ~0.3 s)."""
+    from services.asr.diarization import DVectorEmbedder
+
+    embedder = DVectorEmbedder()
+    embedder.load()
+    return MonoDiarizer(embedder=embedder)
 
 
 async def make_stage(settings: "AsrSettings", store: StateStore) -> AsrStage:
@@ -252,4 +292,7 @@ async def make_stage(settings: "AsrSettings", store: StateStore) -> AsrStage:
 
     engine = FasterWhisperTranscriber.from_settings(settings)
     await asyncio.to_thread(engine.load)
-    return AsrStage(state=store, transcriber=engine, model_name=engine.model_name, ttl_s=settings.state_ttl_s)
+    diarizer = await asyncio.to_thread(_mono_diarizer)
+    return AsrStage(
+        state=store, transcriber=engine, model_name=engine.model_name, ttl_s=settings.state_ttl_s, diarizer=diarizer
+    )

@@ -1,0 +1,293 @@
+"""Benchmark: speaker diarization and clinician/patient role attribution on single-channel recordings.
+
+Every recording goes through the real ASR stage (``AsrStage`` with tiny.en, the bundled d-vector
+encoder, MemoryStateStore) as one mono stream with no channel map, chunked at 200 ms without pacing,
+exactly the live code path. From the published turns (start, end, role) it reports:
+  * DER: diarization error rate (missed + false alarm + speaker confusion) / reference speech, frame
+    based at 10 ms, optimal one-to-one label mapping, a 0.25 s collar around reference boundaries
+    not scored, overlapping reference speech scored (counts as two speakers).
+  * role accuracy (time): of the reference single-speaker speech time (outside the collar) that has a
+    hypothesis turn, the share whose turn carries the right role (doctor -> clinician, patient -> patient),
+    no mapping.
+  * role accuracy (words): where the reference has no times (OSCE), hypothesis words are aligned to the
+    reference words (difflib on normalized words); share of matched words attributed to the right role.
+
+Sets:
+  sample   samples/encounter.wav, its two channels mixed to mono; reference = per-channel speech.
+  primock  PriMock57 consultations synthesized with espeak-ng (each speaker's TextGrid intervals spoken at
+           their times, one voice per speaker) into .cache/diarization/ (git-ignored), mixed to mono;
+           reference = per-channel speech of the unmixed synthesis.
+  osce     the real OSCE interviews (mono MP3), D:/P: transcripts without times -> word-aligned role accuracy.
+
+    .venv/bin/python bench/asr_diarization.py --set sample
+    .venv/bin/python bench/asr_diarization.py --set primock --limit 3
+    .venv/bin/python bench/asr_diarization.py --set osce
+
+Data: PriMock57 (Papadopoulos Korfiatis, Moramarco, Sarac, Savkov), ACL 2022, CC BY 4.0. OSCE: Smith,
+Fareez, Parikh et al. (2022), Scientific Data 9:313, CC BY 4.0. Read in place, never copied into the repo.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import difflib
+import json
+import re
+import subprocess
+import sys
+import tempfile
+import time
+import uuid
+from fractions import Fraction
+from pathlib import Path
+
+import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
+
+from shared.contracts import SAMPLE_RATE, AudioChunkReceived, AudioEnded, Role, Turn, TurnTranscribed  # noqa: E402
+
+REPO = Path(__file__).resolve().parents[1]
+DATA = REPO.parent / "shared" / "data"
+CACHE = REPO / ".cache" / "diarization"
+STEP = 0.01  # scoring frame, seconds
+Segment = tuple[float, float, str]  # start, end, label
+
+
+# ---------------------------------------------------------------- metrics
+def _frames(segments: list[Segment], *, n: int) -> dict[str, np.ndarray]:
+    tracks: dict[str, np.ndarray] = {}
+    for start, end, label in segments:
+        track = tracks.setdefault(label, np.zeros(n, dtype=bool))
+        track[int(round(start / STEP)) : int(round(end / STEP))] = True
+    return tracks
+
+
+def _scored(reference: list[Segment], *, n: int, collar: float) -> np.ndarray:
+    """Frames outside the collar: ``collar`` seconds either side of every reference boundary are not scored."""
+    mask = np.ones(n, dtype=bool)
+    c = int(round(collar / STEP))
+    for start, end, _ in reference:
+        for t in (start, end):
+            i = int(round(t / STEP))
+            mask[max(0, i - c) : i + c] = False
+    return mask
+
+
+def der(reference: list[Segment], hypothesis: list[Segment], *, collar: float = 0.25) -> dict[str, float]:
+    """Diarization error rate with an optimal one-to-one mapping of hypothesis to reference labels."""
+    from scipy.optimize import linear_sum_assignment
+
+    end = max([e for _, e, _ in reference + hypothesis], default=0.0)
+    n = int(np.ceil(end / STEP)) + 1
+    ref, hyp = _frames(reference, n=n), _frames(hypothesis, n=n)
+    scored = _scored(reference, n=n, collar=collar)
+    rl, hl = sorted(ref), sorted(hyp)
+    overlap = np.array([[np.sum(ref[r] & hyp[h] & scored) for h in hl] for r in rl], dtype=float).reshape(len(rl), len(hl))
+    correct = 0.0
+    if rl and hl:
+        rows, cols = linear_sum_assignment(-overlap)
+        correct = float(overlap[rows, cols].sum())
+    n_ref = sum((ref[r] & scored).astype(int) for r in rl) if rl else np.zeros(n, int)
+    n_hyp = sum((hyp[h] & scored).astype(int) for h in hl) if hl else np.zeros(n, int)
+    total = float(np.sum(n_ref))
+    missed = float(np.sum(np.maximum(n_ref - n_hyp, 0)))
+    false_alarm = float(np.sum(np.maximum(n_hyp - n_ref, 0)))
+    confusion = float(np.sum(np.minimum(n_ref, n_hyp))) - correct
+    if total == 0:
+        return {"der": 0.0, "missed": 0.0, "false_alarm": 0.0, "confusion": 0.0, "reference_s": 0.0}
+    return {
+        "der": (missed + false_alarm + confusion) / total,
+        "missed": missed / total,
+        "false_alarm": false_alarm / total,
+        "confusion": confusion / total,
+        "reference_s": total * STEP,
+    }
+
+
+def role_accuracy_time(reference: list[Segment], hypothesis: list[Segment], *, collar: float = 0.25) -> dict[str, float]:
+    """Share of single-speaker reference time covered by a turn whose role is the reference role (no mapping)."""
+    end = max([e for _, e, _ in reference + hypothesis], default=0.0)
+    n = int(np.ceil(end / STEP)) + 1
+    ref, hyp = _frames(reference, n=n), _frames(hypothesis, n=n)
+    scored = _scored(reference, n=n, collar=collar)
+    single = sum(t.astype(int) for t in ref.values()) == 1 if ref else np.zeros(n, bool)
+    covered = sum(t.astype(int) for t in hyp.values()) >= 1 if hyp else np.zeros(n, bool)
+    frames = single & covered & scored
+    right = sum((ref[r] & hyp.get(r, np.zeros(n, bool)) & frames).sum() for r in ref)
+    return {"role_accuracy": float(right / max(frames.sum(), 1)), "scored_s": float(frames.sum() * STEP)}
+
+
+_WORD = re.compile(r"[a-z0-9']+")
+
+
+def role_accuracy_words(reference: list[tuple[str, str]], hypothesis: list[tuple[str, str]]) -> dict[str, float]:
+    """Align hypothesis words to reference words (each labelled with a role); share of matched words whose
+    roles agree. ``reference``/``hypothesis``: (role, text) turns in order."""
+    ref = [(w, role) for role, text in reference for w in _WORD.findall(text.lower())]
+    hyp = [(w, role) for role, text in hypothesis for w in _WORD.findall(text.lower())]
+    matcher = difflib.SequenceMatcher(a=[w for w, _ in ref], b=[w for w, _ in hyp], autojunk=False)
+    matched = right = 0
+    for block in matcher.get_matching_blocks():
+        for k in range(block.size):
+            matched += 1
+            right += ref[block.a + k][1] == hyp[block.b + k][1]
+    return {"role_accuracy": right / max(matched, 1), "matched_words": matched, "reference_words": len(ref)}
+
+
+# ---------------------------------------------------------------- reference from separate channels
+def channel_segments(samples: np.ndarray, *, label: str, floor_dbfs: float = -45.0, fill_s: float = 0.3) -> list[Segment]:
+    """Speech of one isolated channel (synthesized, no noise): voiced 10 ms frames, gaps < ``fill_s`` filled."""
+    hop = int(SAMPLE_RATE * STEP)
+    n = len(samples) // hop
+    frames = samples[: n * hop].reshape(n, hop).astype(np.float64)
+    voiced = 20 * np.log10(np.sqrt(np.mean(frames**2, axis=1)) + 1e-10) > floor_dbfs
+    out: list[Segment] = []
+    for i in np.flatnonzero(voiced):
+        t = i * STEP
+        if out and t - out[-1][1] <= fill_s:
+            out[-1] = (out[-1][0], t + STEP, label)
+        else:
+            out.append((t, t + STEP, label))
+    return out
+
+
+# ---------------------------------------------------------------- recordings
+def sample_recording() -> tuple[np.ndarray, list[Segment]]:
+    from shared.audio import load_audio
+
+    audio = load_audio(REPO / "samples" / "encounter.wav")
+    x = np.frombuffer(audio.pcm, dtype="<i2").reshape(-1, 2).astype(np.float32) / 32768.0
+    ref = channel_segments(x[:, 0], label="clinician") + channel_segments(x[:, 1], label="patient")
+    return np.clip(x.sum(axis=1), -1, 1), ref
+
+
+_INTERVAL = re.compile(r'xmin = ([\d.]+)\s*\n\s*xmax = ([\d.]+)\s*\n\s*text = "((?:[^"]|"")*)"', re.MULTILINE)
+VOICES = {"doctor": ("en-gb", "clinician"), "patient": ("en-us+f3", "patient")}
+
+
+def _speak(text: str, *, voice: str, wpm: int) -> np.ndarray:
+    import soundfile
+    from scipy.signal import resample_poly
+
+    with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
+        subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", tmp.name, text], check=True,
+                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)  # fmt: skip
+        samples, rate = soundfile.read(tmp.name, dtype="float32")
+    ratio = Fraction(SAMPLE_RATE, rate)
+    return resample_poly(samples, ratio.numerator, ratio.denominator).astype(np.float32)
+
+
+def primock_recording(stem: str) -> tuple[np.ndarray, list[Segment]]:
+    """Synthesize (once, cached) a consultation: each TextGrid interval spoken at its time, one voice each."""
+    CACHE.mkdir(parents=True, exist_ok=True)
+    cached = CACHE / f"{stem}.npy"
+    if not cached.exists():
+        tracks = []
+        for who, (voice, _) in VOICES.items():
+            grid = (DATA / "primock57" / "transcripts" / f"{stem}_{who}.TextGrid").read_text(encoding="utf-8")
+            track = np.zeros(0, dtype=np.float32)
+            for start, end, text in _INTERVAL.findall(grid):
+                words = re.sub(r"</?[A-Za-z]+/?>", " ", text.replace('""', '"')).strip()
+                if not re.search(r"[A-Za-z0-9]", words):
+                    continue
+                wpm = int(np.clip(len(words.split()) / max(float(end) - float(start), 0.5) * 60, 130, 230))
+                speech = 0.6 * _speak(words, voice=voice, wpm=wpm)
+                at = int(float(start) * SAMPLE_RATE)
+                if len(track) < at + len(speech):
+                    track = np.pad(track, (0, at + len(speech) - len(track)))
+                # Never run into the same speaker's next interval: later intervals overwrite the tail.
+                track[at : at + len(speech)] = speech
+            tracks.append(track)
+        n = max(len(t) for t in tracks) + SAMPLE_RATE
+        np.save(cached, np.stack([np.pad(t, (0, n - len(t))) for t in tracks]))
+    both = np.load(cached)
+    ref = [s for k, (_, role) in enumerate(VOICES.values()) for s in channel_segments(both[k], label=role)]
+    return np.clip(both.sum(axis=0), -1, 1), ref
+
+
+def osce_reference(path: Path) -> list[tuple[str, str]]:
+    turns: list[tuple[str, str]] = []
+    for raw in path.read_text(encoding="utf-8").splitlines():
+        m = re.match(r"\s*([DP])\s*[:;]\s*(.*)", raw)
+        if m:
+            turns.append(("clinician" if m.group(1) == "D" else "patient", m.group(2)))
+        elif raw.strip() and turns:
+            turns[-1] = (turns[-1][0], turns[-1][1] + " " + raw.strip())
+    return turns
+
+
+# ---------------------------------------------------------------- the stage
+async def transcribe_mono(samples: np.ndarray, stage) -> list[Turn]:
+    pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2").tobytes()
+    enc = f"bench-{uuid.uuid4().hex[:10]}"
+    step = SAMPLE_RATE // 5 * 2
+    events = []
+    count = 0
+    for seq, offset in enumerate(range(0, len(pcm), step)):
+        events += await stage.handle(AudioChunkReceived(event_id=f"{enc}-{seq}", encounter_id=enc, seq=seq,
+                                                        channels=1, pcm=pcm[offset : offset + step]))  # fmt: skip
+        count += 1
+    events += await stage.handle(AudioEnded(event_id=f"{enc}-end", encounter_id=enc, chunk_count=count))
+    return [e.turn for e in events if isinstance(e, TurnTranscribed)]
+
+
+def build_stage():
+    from services.asr.stage import build_asr_stage
+    from shared.state import MemoryStateStore
+
+    return build_asr_stage(state=MemoryStateStore(), cpu_threads=2)
+
+
+def score_timed(turns: list[Turn], reference: list[Segment]) -> dict[str, float]:
+    hyp = [(t.start, t.end, t.speaker.value) for t in turns]
+    out = der(reference, hyp)
+    out.update(role_accuracy_time(reference, hyp))
+    out["turns"] = len(turns)
+    out["clinician_turns"] = sum(t.speaker is Role.CLINICIAN for t in turns)
+    out["patient_turns"] = sum(t.speaker is Role.PATIENT for t in turns)
+    return out
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--set", choices=["sample", "primock", "osce"], default="sample")
+    parser.add_argument("--limit", type=int, default=3, help="PriMock57 consultations (sorted by name)")
+    parser.add_argument("--out", type=Path, help="write the per-recording results as JSON")
+    args = parser.parse_args()
+    stage = build_stage()
+    results = []
+    if args.set == "sample":
+        items = [("encounter.wav", sample_recording)]
+    elif args.set == "primock":
+        stems = sorted({p.name.rsplit("_", 1)[0] for p in (DATA / "primock57" / "transcripts").glob("*.TextGrid")})
+        items = [(s, lambda s=s: primock_recording(s)) for s in stems[: args.limit]]
+    else:
+        items = [(p.name, p) for p in sorted((DATA / "osce").glob("*.mp3"))]
+    for name, source in items:
+        if args.set == "osce":
+            from shared.audio import load_audio
+
+            audio = load_audio(source)
+            samples = np.frombuffer(audio.pcm, dtype="<i2").astype(np.float32) / 32768.0
+        else:
+            samples, reference = source()
+        started = time.perf_counter()
+        turns = asyncio.run(transcribe_mono(samples, stage))
+        wall = time.perf_counter() - started
+        if args.set == "osce":
+            row: dict = role_accuracy_words(osce_reference(source.with_suffix(".txt")),
+                                            [(t.speaker.value, t.text) for t in turns])  # fmt: skip
+            row["turns"] = len(turns)
+        else:
+            row = score_timed(turns, reference)
+        row.update({"recording": name, "audio_s": round(len(samples) / SAMPLE_RATE, 1), "rtf": round(wall / (len(samples) / SAMPLE_RATE), 3)})
+        results.append(row)
+        print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}), flush=True)
+    if args.out:
+        args.out.write_text(json.dumps(results, indent=1), encoding="utf-8")
+
+
+if __name__ == "__main__":
+    main()
