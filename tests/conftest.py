@@ -48,3 +48,17 @@ async def redis_client(stack: StackInfo) -> AsyncIterator[aioredis.Redis]:
         yield client
     finally:
         await client.aclose()
+
+
+@pytest.fixture(scope="session")
+def fhir_server(tmp_path_factory: pytest.TempPathFactory) -> Iterator[str]:
+    """A real HAPI FHIR R4 JPA server (in-memory H2) on a free loopback port, built by infra/install.sh;
+    yields its base URL. ``SCRIBESTREAM_TEST_FHIR_BASE`` points the tests at a server you already run."""
+    from services.ehr_sink.fhir_test_server import running_fhir_server
+
+    external = os.environ.get("SCRIBESTREAM_TEST_FHIR_BASE")
+    if external:
+        yield external.rstrip("/")
+        return
+    with running_fhir_server(log_dir=tmp_path_factory.mktemp("fhir")) as base:
+        yield base

@@ -8,18 +8,36 @@ to a FHIR server. Both are idempotent: the same note submitted twice reports "un
 from __future__ import annotations
 
 import asyncio
+import email.utils
 import hashlib
 import json
 import os
 import re
 import tempfile
+import time
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import httpx
+from tenacity import (
+    AsyncRetrying,
+    RetryCallState,
+    retry_if_exception,
+    stop_after_attempt,
+    stop_after_delay,
+)
+from tenacity.wait import wait_random_exponential
 
-from services.ehr_sink.fhir_builder import build_transaction_bundle, content_fingerprint, resource_refs
+from services.ehr_sink.auth import Authenticator, AuthError, NoAuth, StaticBearer
+from services.ehr_sink.domain import ENCOUNTER_TAG_SYSTEM, NOTE_ID_SYSTEM
+from services.ehr_sink.fhir_builder import (
+    build_transaction_bundle,
+    check_us_core,
+    content_fingerprint,
+    resource_refs,
+)
 from shared.contracts import ResourceRef
 from shared.stage import StageError
 
@@ -47,11 +65,13 @@ class FhirSubmissionError(StageError):
     network) from a request that will fail the same way again (other 4xx). The message holds the
     status and OperationOutcome issue codes only, never note text."""
 
-    def __init__(self, message: str, *, status_code: int | None, issue_codes: tuple[str, ...] = (), retryable: bool):
+    def __init__(self, message: str, *, status_code: int | None, issue_codes: tuple[str, ...] = (), retryable: bool,
+                 retry_after: float | None = None):
         super().__init__(message)
         self.status_code = status_code
         self.issue_codes = issue_codes
         self.retryable = retryable
+        self.retry_after = retry_after  # seconds the server asked us to wait (Retry-After), if it did
 
 
 def _serialize(document: dict[str, Any]) -> bytes:
@@ -127,47 +147,153 @@ _LOCATION = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_hist
 _ETAG = re.compile(r'^(?:W/)?"?([^"]+)"?$')
 
 
+@dataclass(frozen=True)
+class RetryPolicy:
+    """Retries inside one ``submit``: exponential backoff with full jitter on 429, 5xx, 408/409/412 and
+    network errors, honouring ``Retry-After``. Bounded in attempts and time so one slow server call never
+    holds the consumer for long; what is still failing after that goes back to the delivery mechanism
+    (its own retries, then the DLQ)."""
+
+    max_attempts: int = 4
+    initial_wait_s: float = 0.5
+    max_wait_s: float = 8.0
+    max_retry_after_s: float = 20.0  # a server asking for a longer pause is not called earlier: we give up
+    deadline_s: float = 40.0
+
+
+def _retry_after_s(response: httpx.Response, *, now: float) -> float | None:
+    """``Retry-After`` as seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
+    value = response.headers.get("Retry-After")
+    if not value:
+        return None
+    value = value.strip()
+    if value.isdigit():
+        return float(value)
+    try:
+        when = email.utils.parsedate_to_datetime(value)
+    except (TypeError, ValueError):
+        return None
+    if when.tzinfo is None:
+        return None
+    return max(when.timestamp() - now, 0.0)
+
+
 class FhirServerDestination:
     mode: Mode = "fhir"
 
-    def __init__(self, base_url: str, *, token: str | None, client: httpx.AsyncClient) -> None:
+    def __init__(
+        self,
+        base_url: str,
+        *,
+        token: str | None = None,
+        client: httpx.AsyncClient,
+        auth: Authenticator | None = None,
+        retry: RetryPolicy | None = None,
+        sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
+    ) -> None:
         self._base = base_url.rstrip("/")
-        self._token = token
+        self._auth: Authenticator = auth or (StaticBearer(token) if token else NoAuth())
         self._client = client
+        self._retry = retry or RetryPolicy()
+        self._sleep = sleep
         self.location = self._base
 
     async def submit(self, *, encounter_id: str, note_version: int, document: dict[str, Any]) -> Submission:
-        tx = build_transaction_bundle(document)
-        headers = {
-            "Content-Type": "application/fhir+json",
-            "Accept": "application/fhir+json",
-            "Prefer": "return=minimal",
-        }
-        if self._token:
-            headers["Authorization"] = f"Bearer {self._token}"
+        # What EHRs reject or misfile is refused here, before anything leaves: US Core elements, patient.
+        check_us_core(document)
+        policy = self._retry
+
+        def wait(state: RetryCallState) -> float:
+            err = state.outcome.exception() if state.outcome else None
+            retry_after = getattr(err, "retry_after", None)
+            if retry_after is not None:
+                return retry_after
+            return wait_random_exponential(multiplier=policy.initial_wait_s, max=policy.max_wait_s)(state)
+
+        def should_retry(err: BaseException) -> bool:
+            if not isinstance(err, (FhirSubmissionError, AuthError)) or not err.retryable:
+                return False
+            retry_after = getattr(err, "retry_after", None)
+            return retry_after is None or retry_after <= policy.max_retry_after_s
+
+        retrying = AsyncRetrying(
+            stop=stop_after_attempt(policy.max_attempts) | stop_after_delay(policy.deadline_s),
+            wait=wait,
+            retry=retry_if_exception(should_retry),
+            sleep=self._sleep,
+            reraise=True,
+        )
+        async for attempt in retrying:
+            with attempt:
+                return await self._submit_once(encounter_id=encounter_id, note_version=note_version,
+                                               document=document)
+        raise AssertionError("unreachable")  # pragma: no cover
+
+    async def _submit_once(self, *, encounter_id: str, note_version: int, document: dict[str, Any]) -> Submission:
+        where = f"encounter {encounter_id} v{note_version}"
+        filed = await self._filed_versions(encounter_id=encounter_id, where=where)
+        older = [(rid, vid) for version, rid, vid in filed if version < note_version]
+        newer = any(version > note_version for version, _, _ in filed)
+        tx = build_transaction_bundle(document, supersedes=older, superseded=newer)
         body = json.dumps(tx, ensure_ascii=False).encode("utf-8")
         # The base URL, not the id: the transaction endpoint of a FHIR server is its root.
-        try:
-            response = await self._client.post(self._base, content=body, headers=headers)
-        except httpx.TransportError as err:
-            raise FhirSubmissionError(
-                f"FHIR server unreachable ({type(err).__name__}) for encounter {encounter_id} v{note_version}",
-                status_code=None,
-                retryable=True,
-            ) from None
-        if response.status_code >= 400:
-            codes = _issue_codes(response)
-            raise FhirSubmissionError(
-                f"FHIR server answered {response.status_code} to the transaction for encounter {encounter_id} "
-                f"v{note_version}; issue codes: {', '.join(codes) or 'none'}",
-                status_code=response.status_code,
-                issue_codes=codes,
-                retryable=response.status_code >= 500 or response.status_code in (408, 429),
-            )
-        refs, created = _parse_transaction_response(response, expected=[e["request"]["url"] for e in tx["entry"]])
+        response = await self._request("POST", self._base, where=where, content=body,
+                                       headers={"Content-Type": "application/fhir+json", "Prefer": "return=minimal"})
+        refs, created = _parse_transaction_response(response, expected=[_entry_type(e) for e in tx["entry"]])
         return Submission(
             mode="fhir", destination=self._base, status="created" if created else "unchanged", resources=refs
         )
+
+    async def _filed_versions(self, *, encounter_id: str, where: str) -> list[tuple[int, str, str | None]]:
+        """(note version, server id, version id) of this encounter's DocumentReferences that are still
+        ``current``: the ones a newer version replaces."""
+        params = {"_tag": f"{ENCOUNTER_TAG_SYSTEM}|{encounter_id}", "status": "current",
+                  "_elements": "identifier", "_count": "100"}
+        # no-cache: servers (HAPI among them) reuse a recent identical search's results, which would hide
+        # the version filed a moment ago.
+        response = await self._request("GET", f"{self._base}/DocumentReference", where=where, params=params,
+                                       headers={"Cache-Control": "no-cache"})
+        try:
+            bundle = response.json()
+        except ValueError:
+            raise _bad_response("search answer is not JSON", response.status_code) from None
+        prefix = f"{encounter_id}/v"
+        found = []
+        for entry in bundle.get("entry") or []:
+            resource = (entry or {}).get("resource") or {}
+            for ident in resource.get("identifier") or []:
+                value = str(ident.get("value", ""))
+                if ident.get("system") == NOTE_ID_SYSTEM and value.startswith(prefix) and value[len(prefix):].isdigit():
+                    found.append((int(value[len(prefix):]), str(resource.get("id")),
+                                  (resource.get("meta") or {}).get("versionId")))
+        return found
+
+    async def _request(self, method: str, url: str, *, where: str, **kwargs: Any) -> httpx.Response:
+        headers = {"Accept": "application/fhir+json", **kwargs.pop("headers", {})}
+        headers.update(await self._auth.headers(self._client))
+        try:
+            response = await self._client.request(method, url, headers=headers, **kwargs)
+        except httpx.TransportError as err:  # timeouts included
+            raise FhirSubmissionError(
+                f"FHIR server unreachable ({type(err).__name__}) for {where}", status_code=None, retryable=True
+            ) from None
+        if response.status_code < 400:
+            return response
+        if response.status_code == 401:
+            self._auth.invalidate()  # a SMART token may have been revoked early: the retry fetches a new one
+        codes = _issue_codes(response)
+        status = response.status_code
+        raise FhirSubmissionError(
+            f"FHIR server answered {status} to {method} for {where}; issue codes: {', '.join(codes) or 'none'}",
+            status_code=status,
+            issue_codes=codes,
+            retryable=status >= 500 or status in (408, 409, 412, 429) or (status == 401 and self._auth.renewable),
+            retry_after=_retry_after_s(response, now=time.time()),
+        )
+
+
+def _entry_type(entry: dict[str, Any]) -> str:
+    return entry["request"]["url"].split("/", 1)[0].split("?", 1)[0]
 
 
 def _issue_codes(response: httpx.Response) -> tuple[str, ...]:

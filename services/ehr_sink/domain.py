@@ -12,13 +12,23 @@ from collections.abc import Iterable
 from dataclasses import dataclass
 from xml.etree import ElementTree
 
-from shared.contracts import ICD10CM_SYSTEM, CodeSuggestion, NoteCoded, Section, Statement
+from shared.contracts import (
+    CPT_SYSTEM,
+    ICD10CM_SYSTEM,
+    CodeSuggestion,
+    NoteCoded,
+    Section,
+    Statement,
+)
 
 # Business identifier systems. The note identifier is "<encounter id>/v<note version>"; "/" cannot occur
 # in an encounter id (contract pattern), so the value is unambiguous.
 NOTE_ID_SYSTEM = "urn:scribestream:note"
 CONDITION_ID_SYSTEM = "urn:scribestream:condition"
 TRANSCRIPT_ID_SYSTEM = "urn:scribestream:transcript"
+CHARGE_ID_SYSTEM = "urn:scribestream:charge"
+# Every resource of a note is tagged with its encounter id, so the sink can find the versions it filed before.
+ENCOUNTER_TAG_SYSTEM = "urn:scribestream:encounter"
 
 XHTML_NS = "http://www.w3.org/1999/xhtml"
 
@@ -29,6 +39,32 @@ SECTION_LOINC: dict[Section, tuple[str, str, str]] = {
     Section.ASSESSMENT: ("51848-0", "Assessment note", "Assessment"),
     Section.PLAN: ("18776-5", "Plan of care note", "Plan"),
 }
+
+# Templates that write one "Assessment and plan" section use this code instead of 51848-0 + 18776-5
+# (never both: a document with 51847-2 and either of the others says the same thing twice).
+ASSESSMENT_AND_PLAN_LOINC = ("51847-2", "Evaluation + Plan note", "Assessment and plan")
+
+
+@dataclass(frozen=True)
+class NoteLayout:
+    """What the template says about the document: its LOINC note type and whether Assessment and Plan
+    are one section. The default is a SOAP progress note (LOINC 11506-3) with four sections."""
+
+    type_code: str = "11506-3"
+    type_display: str = "Progress note"
+    combined_assessment_plan: bool = False
+
+    def __post_init__(self) -> None:
+        if not re.fullmatch(r"\d{1,7}-\d", self.type_code):
+            raise ValueError("note type must be a LOINC code such as 11506-3")
+
+
+def em_suggestions(coded: NoteCoded) -> list[CodeSuggestion]:
+    """CPT evaluation-and-management level suggestions, best first. At most one level is billed per visit,
+    so only the best-ranked one becomes a draft charge."""
+    levels = [s for s in coded.codes if s.system == CPT_SYSTEM and s.category == "em_level"]
+    return sorted(levels, key=lambda s: (s.rank, -s.confidence))[:1]
+
 
 # Characters XML 1.0 cannot carry at all; escaping does not help, so they are dropped.
 _XML_INVALID = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\ufffe\uffff]")

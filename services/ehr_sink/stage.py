@@ -4,15 +4,29 @@ in-process bus both drive it."""
 from __future__ import annotations
 
 import logging
+import ssl
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
 from importlib import metadata
 from pathlib import Path
+
 import httpx
 
+from services.ehr_sink.auth import (
+    Authenticator,
+    NoAuth,
+    SmartBackendAuth,
+    StaticBearer,
+    load_private_key,
+)
 from services.ehr_sink.config import EhrSinkSettings
-from services.ehr_sink.destinations import FhirDestination, FhirServerDestination, OutboxDestination
-from services.ehr_sink.domain import has_document
+from services.ehr_sink.destinations import (
+    FhirDestination,
+    FhirServerDestination,
+    OutboxDestination,
+    RetryPolicy,
+)
+from services.ehr_sink.domain import NoteLayout, has_document
 from services.ehr_sink.fhir_builder import build_document_bundle
 from shared.contracts import Event, NoteCoded, NoteSubmitted, Topic, derive_id
 from shared.state import StateStore
@@ -35,8 +49,10 @@ class EhrSinkStage:
         destination: FhirDestination,
         software_version: str,
         clock: Callable[[], datetime] = _utc_now,
+        layout: NoteLayout | None = None,
     ) -> None:
         self._destination = destination
+        self._layout = layout or NoteLayout()
         self._software_version = software_version
         self._clock = clock
 
@@ -66,7 +82,8 @@ class EhrSinkStage:
                     resources=[],
                 )
             ]
-        document = build_document_bundle(coded, software_version=self._software_version, now=self._clock())
+        document = build_document_bundle(coded, software_version=self._software_version, now=self._clock(),
+                                         layout=self._layout)
         submission = await self._destination.submit(
             encounter_id=coded.encounter_id, note_version=note_version, document=document
         )
@@ -103,6 +120,9 @@ def build_ehr_sink_stage(
     fhir_base_url: str | None = None,
     fhir_token: str | None = None,
     client: httpx.AsyncClient | None = None,
+    auth: Authenticator | None = None,
+    retry: RetryPolicy | None = None,
+    layout: NoteLayout | None = None,
     software_version: str | None = None,
 ) -> EhrSinkStage:
     """The stage with a FHIR server destination when ``fhir_base_url`` is given, else the outbox.
@@ -111,18 +131,53 @@ def build_ehr_sink_stage(
     destination: FhirDestination
     if fhir_base_url:
         destination = FhirServerDestination(
-            fhir_base_url, token=fhir_token, client=client or httpx.AsyncClient(timeout=15.0)
+            fhir_base_url, token=fhir_token, auth=auth, retry=retry,
+            client=client or httpx.AsyncClient(timeout=15.0),
         )
     else:
         destination = OutboxDestination(outbox_dir)
-    return EhrSinkStage(destination=destination, software_version=software_version or _software_version())
+    return EhrSinkStage(destination=destination, software_version=software_version or _software_version(),
+                        layout=layout)
+
+
+def http_client(settings: EhrSinkSettings) -> httpx.AsyncClient:
+    """TLS verification always on: against the configured CA bundle, or the system store. Every call is
+    bounded by ``fhir_timeout_s`` (connect, read, write, pool), so a hung server costs a bounded wait."""
+    verify: ssl.SSLContext | bool = True
+    if settings.fhir_ca_bundle is not None:
+        verify = ssl.create_default_context(cafile=str(settings.fhir_ca_bundle))
+    return httpx.AsyncClient(timeout=httpx.Timeout(settings.fhir_timeout_s), verify=verify)
+
+
+def authenticator(settings: EhrSinkSettings) -> Authenticator:
+    if settings.smart_token_url:
+        pem = settings.private_key_pem()
+        assert pem is not None and settings.smart_client_id  # guaranteed by the settings validator
+        return SmartBackendAuth(
+            token_url=settings.smart_token_url,
+            client_id=settings.smart_client_id,
+            private_key=load_private_key(pem),
+            alg=settings.smart_alg,
+            scope=settings.smart_scope,
+            kid=settings.smart_key_id,
+        )
+    if settings.fhir_token:
+        return StaticBearer(settings.fhir_token.get_secret_value())
+    return NoAuth()
 
 
 async def make_stage(settings: EhrSinkSettings, store: StateStore) -> EhrSinkStage:
     """Stage factory for ``shared.runtime`` (called in on_startup). The sink keeps no per-encounter state:
     idempotency comes from deterministic ids and conditional creates, so the state store is unused."""
-    token = settings.fhir_token.get_secret_value() if settings.fhir_token else None
-    client = httpx.AsyncClient(timeout=settings.fhir_timeout_s) if settings.fhir_base_url else None
+    layout = NoteLayout(type_code=settings.note_type_code, type_display=settings.note_type_display,
+                        combined_assessment_plan=settings.combined_assessment_plan)
+    if not settings.fhir_base_url:
+        return build_ehr_sink_stage(outbox_dir=settings.outbox_dir, layout=layout)
     return build_ehr_sink_stage(
-        outbox_dir=settings.outbox_dir, fhir_base_url=settings.fhir_base_url, fhir_token=token, client=client
+        outbox_dir=settings.outbox_dir,
+        fhir_base_url=settings.fhir_base_url,
+        client=http_client(settings),
+        auth=authenticator(settings),
+        retry=RetryPolicy(max_attempts=settings.fhir_max_attempts, deadline_s=settings.fhir_deadline_s),
+        layout=layout,
     )

@@ -118,7 +118,7 @@ def test_document_bundle_validates_and_is_a_document(doc):
     assert doc["identifier"] == {"system": "urn:scribestream:note", "value": "enc-42/v1"}
     assert doc["timestamp"].startswith("2026-03-02T09:30:15")
     assert [e["resource"]["resourceType"] for e in doc["entry"]] == [
-        "Composition", "Condition", "Condition", "DocumentReference", "Provenance"
+        "Composition", "Condition", "Condition", "ChargeItem", "DocumentReference", "Provenance"
     ]
     json.dumps(doc)  # JSON-ready
 
@@ -321,12 +321,13 @@ def test_transaction_bundle_is_conditional_create_of_every_resource(doc):
     assert [e["fullUrl"] for e in tx["entry"]] == [e["fullUrl"] for e in doc["entry"]]
     requests = [e["request"] for e in tx["entry"]]
     assert all(r["method"] == "POST" for r in requests)
-    assert [r["url"] for r in requests] == ["Composition", "Condition", "Condition", "DocumentReference",
-                                            "Provenance"]
+    assert [r["url"] for r in requests] == ["Composition", "Condition", "Condition", "ChargeItem",
+                                            "DocumentReference", "Provenance"]
     assert requests[0]["ifNoneExist"] == "identifier=urn:scribestream:note|enc-42/v1"
     assert requests[1]["ifNoneExist"] == "identifier=urn:scribestream:condition|enc-42/v1/I10"
-    assert requests[3]["ifNoneExist"] == "identifier=urn:scribestream:note|enc-42/v1"
-    assert requests[4]["ifNoneExist"] == "_tag=urn:scribestream:note|enc-42/v1"
+    assert requests[3]["ifNoneExist"] == "identifier=urn:scribestream:charge|enc-42/v1/99214"
+    assert requests[4]["ifNoneExist"] == "identifier=urn:scribestream:note|enc-42/v1"
+    assert requests[5]["ifNoneExist"] == "_tag=urn:scribestream:note|enc-42/v1"
     assert all("id" not in e["resource"] for e in tx["entry"])
     # references between entries still point at the entries' full URLs
     assert tx["entry"][0]["resource"]["section"][2]["entry"][0]["reference"] == tx["entry"][1]["fullUrl"]

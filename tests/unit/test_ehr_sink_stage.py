@@ -77,7 +77,7 @@ async def test_no_note_submits_nothing(tmp_path):
 async def test_outbox_end_to_end(tmp_path):
     stage = stage_with(OutboxDestination(tmp_path))
     (out,) = await stage.handle(make_coded())
-    assert out.mode == "outbox" and out.status == "created" and len(out.resources) == 5
+    assert out.mode == "outbox" and out.status == "created" and len(out.resources) == 6
     (again,) = await stage.handle(make_coded())
     assert again.status == "unchanged" and again.destination == out.destination
 
