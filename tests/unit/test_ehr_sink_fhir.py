@@ -343,3 +343,78 @@ def test_build_errors_are_phi_free_stage_errors():
     from shared.stage import StageError
 
     assert issubclass(BundleBuildError, StageError)
+
+
+# --- E/M charge, note layout, supersede, US Core checks -------------------------------------------------
+
+
+def test_em_level_becomes_one_planned_charge_item(doc):
+    (charge,) = resources(doc, "ChargeItem")
+    assert charge["status"] == "planned"
+    assert charge["code"]["coding"][0] == {"system": CPT_SYSTEM, "code": "99214", "display": "Office visit, established"}
+    assert charge["identifier"] == [{"system": "urn:scribestream:charge", "value": "enc-42/v1/99214"}]
+    assert charge["subject"]["reference"] == "Patient/123" and charge["context"]["reference"] == "Encounter/abc"
+    docref_url = next(e["fullUrl"] for e in doc["entry"] if e["resource"]["resourceType"] == "DocumentReference")
+    assert charge["supportingInformation"][0]["reference"] == docref_url
+    (prov,) = resources(doc, "Provenance")
+    assert {"reference": f"urn:uuid:{charge['id']}", "type": "ChargeItem"} in prov["target"]
+
+
+def test_no_em_suggestion_no_charge_item():
+    codes = [c for c in make_coded().codes if c.system == ICD10CM_SYSTEM]
+    doc = build_document_bundle(make_coded(codes=codes), software_version="0.1.0", now=NOW)
+    assert resources(doc, "ChargeItem") == []
+
+
+def test_combined_assessment_and_plan_uses_51847_2_and_never_both():
+    from services.ehr_sink.domain import NoteLayout
+
+    layout = NoteLayout(type_code="34117-2", type_display="History and physical note", combined_assessment_plan=True)
+    doc = build_document_bundle(make_coded(), software_version="0.1.0", now=NOW, layout=layout)
+    comp = composition(doc)
+    codes = [s["code"]["coding"][0]["code"] for s in comp["section"]]
+    assert codes == ["61150-9", "61149-1", "51847-2"]
+    assert comp["type"]["coding"][0]["code"] == "34117-2"
+    assert len(comp["section"][2]["entry"]) == 2
+    items = ElementTree.fromstring(comp["section"][2]["text"]["div"]).iter(f"{XHTML}li")
+    assert len(list(items)) == 4  # two assessment and two plan statements
+    with pytest.raises(ValueError):
+        NoteLayout(type_code="not-loinc")
+
+
+def test_document_reference_carries_the_structured_document_too(doc):
+    (ref,) = resources(doc, "DocumentReference")
+    plain, structured = (c["attachment"] for c in ref["content"])
+    assert structured["contentType"] == "application/fhir+json"
+    inner = json.loads(base64.b64decode(structured["data"]))
+    Bundle.model_validate(inner)
+    assert [e["resource"]["resourceType"] for e in inner["entry"]] == ["Composition", "Condition", "Condition"]
+    assert all(c["format"]["code"] == "urn:ihe:iti:xds:2017:mimeTypeSufficient" for c in ref["content"])
+    assert {"system": "urn:scribestream:encounter", "code": "enc-42"} in ref["meta"]["tag"]
+
+
+def test_supersede_adds_relates_to_and_a_guarded_status_patch(doc):
+    tx = build_transaction_bundle(doc, supersedes=[("77", "3")])
+    Bundle.model_validate(tx)
+    docref = next(e["resource"] for e in tx["entry"] if e["resource"]["resourceType"] == "DocumentReference")
+    assert docref["relatesTo"] == [{"code": "replaces",
+                                    "target": {"reference": "DocumentReference/77", "type": "DocumentReference"}}]
+    patch = tx["entry"][-1]
+    assert patch["request"] == {"method": "PATCH", "url": "DocumentReference/77", "ifMatch": 'W/"3"'}
+    ops = {p["name"]: p for p in patch["resource"]["parameter"][0]["part"]}
+    assert ops["path"]["valueString"] == "DocumentReference.status" and ops["value"]["valueCode"] == "superseded"
+    late = build_transaction_bundle(doc, superseded=True)
+    assert next(e["resource"] for e in late["entry"]
+                if e["resource"]["resourceType"] == "DocumentReference")["status"] == "superseded"
+
+
+def test_us_core_check_refuses_a_note_without_a_patient_or_with_a_wrong_one(doc):
+    from services.ehr_sink.fhir_builder import check_us_core, us_core_problems
+
+    assert us_core_problems(doc) == []
+    no_patient = build_document_bundle(make_coded(context=EncounterContext()), software_version="0.1.0", now=NOW)
+    assert "DocumentReference.subject must reference a Patient" in us_core_problems(no_patient)
+    wrong = build_document_bundle(make_coded(context=EncounterContext(patient_ref="Practitioner/9")),
+                                  software_version="0.1.0", now=NOW)
+    with pytest.raises(BundleBuildError, match="subject must reference a Patient"):
+        check_us_core(wrong)

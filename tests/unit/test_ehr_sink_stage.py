@@ -7,9 +7,21 @@ from typing import Any
 import pytest
 
 from services.ehr_sink.config import EhrSinkSettings
-from services.ehr_sink.destinations import FhirDestination, Mode, OutboxDestination, Submission
+from services.ehr_sink.destinations import (
+    FhirDestination,
+    Mode,
+    OutboxDestination,
+    Submission,
+)
 from services.ehr_sink.stage import EhrSinkStage
-from shared.contracts import NoteSubmitted, ResourceRef, SoapNote, Topic, TurnTranscribed, derive_id
+from shared.contracts import (
+    NoteSubmitted,
+    ResourceRef,
+    SoapNote,
+    Topic,
+    TurnTranscribed,
+    derive_id,
+)
 from shared.stage import Stage
 from tests.unit.test_ehr_sink_fhir import NOW, make_coded
 
