@@ -26,7 +26,10 @@ from typing import Any, Optional
 
 import typer
 
-NORMALIZER = "whisper_normalizer.english.EnglishTextNormalizer (PyPI whisper-normalizer), markup <...> removed"
+NORMALIZER = (
+    "whisper_normalizer.english.EnglishTextNormalizer (PyPI whisper-normalizer), markup <...> removed; "
+    "'wer' also merges ok/okay, alright/all right and uhh/uhm/umm fillers; 'wer_whisper_normalizer' does not"
+)
 
 
 @dataclass
@@ -85,13 +88,27 @@ def _engine(opts: dict[str, Any]):
     return engine, engine, engine.correction_stats
 
 
-async def _stream(rec: Recording, audio, transcriber, *, model_name: str, chunk_ms: int) -> Hypothesis:
+def _diarizer(enabled: bool):
+    """The service's mono-audio diarizer (speaker turns + roles) when asked for and available."""
+    if not enabled:
+        return None
+    from services.asr import stage
+
+    build = getattr(stage, "_mono_diarizer", None)
+    return build() if build is not None else None
+
+
+async def _stream(rec: Recording, audio, transcriber, *, model_name: str, chunk_ms: int, diarizer=None,
+                  context_chars: int = 200) -> Hypothesis:
+    from services.asr.domain import SegmenterConfig
     from services.asr.stage import AsrStage
     from shared.audio import chunk_pcm
     from shared.contracts import SAMPLE_RATE, AudioChunkReceived, AudioEnded, Role, TurnTranscribed
     from shared.state import MemoryStateStore
 
-    stage = AsrStage(state=MemoryStateStore(), transcriber=transcriber, model_name=model_name)
+    extra = {"diarizer": diarizer} if diarizer is not None else {}
+    stage = AsrStage(state=MemoryStateStore(), transcriber=transcriber, model_name=model_name,
+                     config=SegmenterConfig(context_chars=context_chars), **extra)
     enc = f"eval-{uuid.uuid4().hex[:12]}"
     roles = {i: Role(r) for i, r in rec.roles.items() if r in {x.value for x in Role}} or None
     turns: list[tuple[float, str | None, str]] = []
@@ -159,9 +176,11 @@ def evaluate(recordings: list[Recording], opts: dict[str, Any], *, hyp_out: Path
     else:
         engine, transcriber, stats = _engine(opts)
         name = engine.model_name
+        diarizer = _diarizer(opts["diarize"])
     per_file: list[dict[str, Any]] = []
     medical, drugs = TermCounts(), TermCounts()
-    totals = {"ref_words": 0, "errors": 0, "audio_s": 0.0, "wall_s": 0.0, "cpu_s": 0.0, "spk_m": 0, "spk_r": 0}
+    totals = {"ref_words": 0, "errors": 0, "audio_s": 0.0, "wall_s": 0.0, "cpu_s": 0.0, "spk_m": 0, "spk_r": 0,
+              "errors_plain": 0, "ref_words_plain": 0}
     latencies: list[float] = []
     hyp_lines: list[str] = []
     for rec in recordings:
@@ -169,13 +188,22 @@ def evaluate(recordings: list[Recording], opts: dict[str, Any], *, hyp_out: Path
         if opts["mode"] == "offline":
             hyp = _offline(rec, audio, model, beam_size=opts["beam_size"])
         else:
-            hyp = asyncio.run(_stream(rec, audio, transcriber, model_name=name, chunk_ms=opts["chunk_ms"]))
+            hyp = asyncio.run(_stream(rec, audio, transcriber, model_name=name, chunk_ms=opts["chunk_ms"],
+                                      diarizer=diarizer, context_chars=opts["context_chars"]))
         s = score(
             reference=speaker_words(rec.turns),
             hypothesis=speaker_words((spk, text) for _, spk, text in hyp.turns),
             medical_terms=lexicon.all_terms(),
             drug_terms=lexicon.drugs,
         )
+        plain = score(
+            reference=speaker_words(rec.turns, variants=False),
+            hypothesis=speaker_words(((spk, text) for _, spk, text in hyp.turns), variants=False),
+            medical_terms=(),
+            drug_terms=(),
+        )
+        totals["errors_plain"] += plain.errors
+        totals["ref_words_plain"] += plain.ref_words
         medical.add(s.medical)
         drugs.add(s.drugs)
         latencies += hyp.latencies_s
@@ -188,6 +216,7 @@ def evaluate(recordings: list[Recording], opts: dict[str, Any], *, hyp_out: Path
         totals["spk_r"] += s.speaker_right
         per_file.append({"audio": rec.audio.name, "wer": round(s.wer, 4), "ref_words": s.ref_words,
                          "audio_s": round(audio.seconds, 1), "rtf": round(hyp.wall_s / audio.seconds, 4),
+                         "wer_whisper_normalizer": round(plain.wer, 4),
                          "drug_terms": s.drugs.total, "drug_errors": s.drugs.wrong})
         if hyp_out is not None:
             hyp_lines.append(json.dumps({"audio": rec.audio.name, "turns": hyp.turns}))
@@ -202,6 +231,8 @@ def evaluate(recordings: list[Recording], opts: dict[str, Any], *, hyp_out: Path
         "files": len(recordings),
         "audio_s": round(totals["audio_s"], 1),
         "wer": round(totals["errors"] / totals["ref_words"], 4) if totals["ref_words"] else None,
+        "wer_whisper_normalizer": round(totals["errors_plain"] / totals["ref_words_plain"], 4)
+        if totals["ref_words_plain"] else None,
         "wer_mean_per_file": round(statistics.mean(f["wer"] for f in per_file), 4) if per_file else None,
         "medical_terms": _terms(medical),
         "drug_names": _terms(drugs),
@@ -242,6 +273,8 @@ def command(
     correction: bool = typer.Option(True, help="near-miss drug-name correction with re-scoring (stream mode)"),
     lexicon: Optional[Path] = typer.Option(None, help="'category: term' lexicon; default: the packaged list"),
     chunk_ms: int = typer.Option(200, min=20, max=5000),
+    context_chars: int = typer.Option(200, min=0, help="transcript tail given to the decoder as context"),
+    diarize: bool = typer.Option(False, help="diarize mono audio without a channel map (stream mode; adds its CPU cost)"),
     limit: Optional[int] = typer.Option(None, min=1, help="only the first N recordings"),
     hyp_out: Optional[Path] = typer.Option(None, help="write the hypotheses (JSONL) here for inspection"),
 ) -> None:
@@ -251,5 +284,6 @@ def command(
     recordings = read_manifest(manifest)[:limit]
     opts = {"mode": mode, "model": model, "device": device, "compute_type": compute_type, "threads": threads,
             "beam_size": beam_size, "prompt": prompt and mode == "stream",
-            "correction": correction and mode == "stream", "lexicon": lexicon, "chunk_ms": chunk_ms}
+            "correction": correction and mode == "stream", "lexicon": lexicon, "chunk_ms": chunk_ms,
+            "diarize": diarize and mode == "stream", "context_chars": context_chars}
     typer.echo(json.dumps(evaluate(recordings, opts, hyp_out=hyp_out), indent=2))

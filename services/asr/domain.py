@@ -81,6 +81,7 @@ class SegmenterConfig:
     idle_keep_s: float = 0.5  # silence kept as pre-roll while nobody speaks
     idle_trim_s: float = 3.0  # ...once that much silence has piled up
     low_confidence: float = 0.5
+    context_chars: int = 200  # transcript tail passed as decoder context; 0 = decode each utterance alone
     # Hallucination rules, after Whisper's own thresholds.
     max_compression_ratio: float = 2.4
     drop_no_speech_prob: float = 0.6
@@ -129,6 +130,10 @@ class StreamState(BaseModel):
     turn_count: int = 0
     ended: bool = False
     lanes: list[LaneState]
+    # The end of the transcript so far, given to the decoder as context for the next utterance (Whisper
+    # decodes a short utterance better when it knows what was just said). Lives in the state store with
+    # the buffered audio, so a replacement worker decodes exactly as this one would have.
+    recent_text: str = ""
 
     @classmethod
     def open(cls, first: AudioChunkReceived) -> "StreamState":
@@ -237,7 +242,8 @@ def commit(
     turns: list[Turn] = []
     if cut.speech_from is not None and lane.voiced >= cfg.samples(cfg.min_speech_s):
         region = buffer[cut.speech_from * SAMPLE_WIDTH : cut.cut * SAMPLE_WIDTH]
-        segments = transcriber.transcribe(to_float(region), prompt=prompt)
+        context = state.recent_text if cfg.context_chars else ""
+        segments = transcriber.transcribe(to_float(region), prompt=prompt or context or None)
         turn = build_turn(
             state,
             channel=channel,
@@ -250,6 +256,11 @@ def commit(
             turns.append(turn)
             lane.turns += 1
             state.turn_count += 1
+            if cfg.context_chars:
+                full = f"{state.recent_text} {turn.text.strip()}".strip()
+                tail = full[-cfg.context_chars :]
+                # Cut at a word boundary: a half word in the prompt invites the decoder to complete it.
+                state.recent_text = tail.split(" ", 1)[-1] if len(full) > cfg.context_chars else tail
     _advance(lane, cut.cut)
     return turns, buffer[cut.cut * SAMPLE_WIDTH :]
 

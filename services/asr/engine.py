@@ -17,7 +17,7 @@ import numpy as np
 
 from services.asr.config import DEFAULT_VOCABULARY, AsrSettings
 from services.asr.correction import CorrectingTranscriber, CorrectionStats, TermCorrector
-from services.asr.domain import Segment, Word
+from services.asr.domain import Segment, Word, has_repetition_loop
 from services.asr.models import resolve_model
 from services.asr.vocabulary import decoder_prompt, load_lexicon
 
@@ -25,6 +25,11 @@ from services.asr.vocabulary import decoder_prompt, load_lexicon
 MAX_NEW_TOKENS = 220
 # A segment made only of prompt words counts as an echo when the model also doubts there was speech.
 ECHO_NO_SPEECH_PROB = 0.5
+# A looping segment is re-decoded once with repeated 4-grams forbidden: "thank you thank you" may occur,
+# a third "thank you" may not. Measured on a real interview, one loop replaced two drug names and added
+# 70 words; the re-decode recovered the utterance.
+LOOP_COMPRESSION_RATIO = 2.4
+NO_REPEAT_NGRAM = 4
 
 
 def default_model_path() -> str:
@@ -119,7 +124,7 @@ class FasterWhisperTranscriber:
         if audio.size == 0:
             return []
         initial_prompt = " ".join(p for p in (self._vocabulary_prompt, prompt) if p) or None
-        out = self._decode(audio, initial_prompt=initial_prompt)
+        out = self._decode_without_loops(audio, initial_prompt=initial_prompt)
         if self._correcting is not None and self._vocabulary_prompt:
             # The vocabulary prompt can make the model "hear" a drug in ordinary words ("I met four men" ->
             # "I metformin"). A drug it was unsure of must also be heard without the bias, or the unbiased
@@ -127,13 +132,19 @@ class FasterWhisperTranscriber:
             corrector = self._correcting.corrector
             if any(corrector.is_term(w) and w.probability <= corrector.config.max_probability
                    for s in out for w in s.words):
-                plain = self._decode(audio, initial_prompt=prompt)
+                plain = self._decode_without_loops(audio, initial_prompt=prompt)
                 if corrector.unconfirmed_terms(out, plain):
                     self._correcting.stats.unbiased += 1
                     return plain
         return out
 
-    def _decode(self, audio: np.ndarray, *, initial_prompt: str | None) -> list[Segment]:
+    def _decode_without_loops(self, audio: np.ndarray, *, initial_prompt: str | None) -> list[Segment]:
+        out = self._decode(audio, initial_prompt=initial_prompt)
+        if any(_looping(s) for s in out):
+            out = self._decode(audio, initial_prompt=initial_prompt, no_repeat_ngram=NO_REPEAT_NGRAM)
+        return out
+
+    def _decode(self, audio: np.ndarray, *, initial_prompt: str | None, no_repeat_ngram: int = 0) -> list[Segment]:
         assert self._model is not None
         segments, _info = self._model.transcribe(
             audio,
@@ -149,6 +160,7 @@ class FasterWhisperTranscriber:
             temperature=0.0,
             max_new_tokens=MAX_NEW_TOKENS,
             word_timestamps=self._word_level,
+            no_repeat_ngram_size=no_repeat_ngram,
         )
         prompt_words = set(_words(initial_prompt or ""))
         out: list[Segment] = []
@@ -198,6 +210,10 @@ class FasterWhisperTranscriber:
             probs = np.clip(np.asarray(result.text_token_probs, dtype=np.float64), 1e-12, 1.0)
             scores.append(float(np.log(probs).sum()))
         return scores
+
+
+def _looping(segment: Segment) -> bool:
+    return segment.compression_ratio > LOOP_COMPRESSION_RATIO or has_repetition_loop(segment.text)
 
 
 class _Decoder:

@@ -3,6 +3,9 @@
 Text normalizer: Whisper's ``EnglishTextNormalizer`` (the one the published PriMock57 figures use), from
 the PyPI package ``whisper-normalizer`` (offline, no model). Before it, reference markup is removed:
 ``<UNSURE>…</UNSURE>`` keeps its words, ``<UNIN/>`` (unintelligible) and other tags are dropped.
+After it, ``variants=True`` (the default) merges spelling variants that transcription conventions choose
+freely and that are not recognition errors: ok/okay, alright/all right, and the fillers uhh/uhm/umm/mm-hmm
+that the Whisper normalizer does not already drop. ``variants=False`` is the plain Whisper normalizer.
 
 Term errors are counted on the alignment of the normalized word sequences (jiwer): a term occurrence in the
 reference is right when every one of its words is aligned to an identical hypothesis word. Drug names that
@@ -29,12 +32,18 @@ def _normalizer():
     return EnglishTextNormalizer()
 
 
-def normalize(text: str) -> str:
-    return _normalizer()(_MARKUP.sub(" ", text)).strip()
+_VARIANTS = {"ok": "okay", "alright": "all right", "uhh": "", "uhm": "", "umm": "", "mhm": "", "mmhmm": ""}
 
 
-def tokens(text: str) -> list[str]:
-    return normalize(text).split()
+def normalize(text: str, *, variants: bool = True) -> str:
+    normalized = _normalizer()(_MARKUP.sub(" ", text)).strip()
+    if not variants:
+        return normalized
+    return " ".join(w for w in (_VARIANTS.get(t, t) for t in normalized.split()) if w)
+
+
+def tokens(text: str, *, variants: bool = True) -> list[str]:
+    return normalize(text, variants=variants).split()
 
 
 @dataclass(frozen=True)
@@ -43,11 +52,11 @@ class SpeakerWords:
     speakers: list[str | None]
 
 
-def speaker_words(turns: Iterable[tuple[str | None, str]]) -> SpeakerWords:
+def speaker_words(turns: Iterable[tuple[str | None, str]], *, variants: bool = True) -> SpeakerWords:
     words: list[str] = []
     speakers: list[str | None] = []
     for speaker, text in turns:
-        toks = tokens(text)
+        toks = tokens(text, variants=variants)
         words += toks
         speakers += [speaker] * len(toks)
     return SpeakerWords(words=words, speakers=speakers)

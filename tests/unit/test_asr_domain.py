@@ -393,3 +393,37 @@ def test_silence_hallucination_rule_needs_both_signals():
     assert is_hallucinated(Segment("Thanks.", 0, 1, -1.2, 0.7, 1.0), cfg=cfg)
     assert not is_hallucinated(Segment("Thanks.", 0, 1, -0.3, 0.7, 1.0), cfg=cfg)
     assert not is_hallucinated(Segment("Thanks.", 0, 1, -1.2, 0.3, 1.0), cfg=cfg)
+
+
+# ---------------------------------------------------------------- decoder context
+class PromptRecorder(FakeTranscriber):
+    def __init__(self) -> None:
+        super().__init__()
+        self.prompts: list[str | None] = []
+
+    def transcribe(self, samples: np.ndarray, *, prompt: str | None = None) -> list[Segment]:
+        self.prompts.append(prompt)
+        return super().transcribe(samples, prompt=prompt)
+
+
+async def test_the_transcript_so_far_is_the_next_utterances_context():
+    fake = PromptRecorder()
+    audio = np.concatenate([tone(1.0), silence(1.0), tone(1.0), silence(1.0), tone(1.0), silence(1.0)])
+    await run(make_stage(fake), new_encounter(), *pcm_of(audio))
+    assert fake.prompts == [None, "utterance 1", "utterance 1 utterance 2"]
+
+
+async def test_context_is_bounded_and_can_be_switched_off():
+    from services.asr.domain import SegmenterConfig as Cfg
+
+    fake = PromptRecorder()
+    audio = np.concatenate([tone(1.0), silence(1.0)] * 4)
+    stage = AsrStage(state=MemoryStateStore(), transcriber=fake, model_name="fake", config=Cfg(context_chars=15))
+    await run(stage, new_encounter(), *pcm_of(audio))
+    assert all(p is None or len(p) <= 15 for p in fake.prompts)
+    assert fake.prompts[-1] == "2 utterance 3"  # cut at a word boundary ("...ce 2 utterance 3")
+
+    off = PromptRecorder()
+    stage = AsrStage(state=MemoryStateStore(), transcriber=off, model_name="fake", config=Cfg(context_chars=0))
+    await run(stage, new_encounter(), *pcm_of(audio))
+    assert off.prompts == [None] * 4

@@ -75,3 +75,8 @@ def test_manifest_accepts_text_or_turns_and_relative_paths(tmp_path):
     assert second.turns == [("clinician", "hi"), ("patient", "hello")]
     assert second.roles == {0: "clinician", 1: "patient"}
     assert canonical_speaker("Doctor") == "clinician" and canonical_speaker("P") == "patient"
+
+
+def test_spelling_variants_are_merged_unless_asked_not_to():
+    assert normalize("OK, alright, uhm, fine") == "okay all right fine"
+    assert normalize("OK, alright", variants=False) == "ok alright"
