@@ -38,9 +38,9 @@ from typing import Any
 REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO))
 
-from prometheus_client.parser import text_string_to_metric_families  # noqa: E402
+from prometheus_client.parser import text_string_to_metric_families
 
-from scribestream.devstack import (  # noqa: E402
+from scribestream.devstack import (
     SERVICE_NAMES,
     StackInfo,
     read_state,
@@ -49,8 +49,8 @@ from scribestream.devstack import (  # noqa: E402
     stop_services,
     stop_stack,
 )
-from shared.audio import Audio, load_audio  # noqa: E402
-from shared.contracts import EncounterContext, Topic  # noqa: E402
+from shared.audio import Audio, load_audio
+from shared.contracts import EncounterContext, Topic
 
 SAMPLE = REPO / "samples" / "encounter.wav"
 CLK_TCK = os.sysconf("SC_CLK_TCK")
@@ -162,7 +162,7 @@ async def run_once(*, stack: StackInfo, endpoints: list[dict[str, Any]], audio: 
     published_at = time.time()
     try:
         await asyncio.wait_for(watcher, timeout=timeout_s)
-    except asyncio.TimeoutError:
+    except TimeoutError:
         pass
     stop.set()
     await asyncio.gather(sampler, rss_task, return_exceptions=True)
@@ -251,6 +251,33 @@ def plot(results: list[dict[str, Any]], path: Path) -> None:
     fig.savefig(path, dpi=110)
 
 
+def summarize(path: Path) -> str:
+    """Markdown table of a results file: per label, medians over its runs."""
+    groups: dict[str, list[dict[str, Any]]] = {}
+    for line in path.read_text().splitlines():
+        if line.strip():
+            res = json.loads(line)
+            groups.setdefault(res["label"], []).append(res)
+
+    def med(rows: list[dict[str, Any]], key: str) -> str:
+        values = [r[key] for r in rows if r.get(key) is not None]
+        return f"{statistics.median(values):g}" if values else "-"
+
+    head = ("| run | mode | encounters x audio | ASR replicas | runs | submitted | e2e p50 s | e2e p95 s | "
+            "enc/min | audio s / wall s | ASR RTF (wall) | ASR CPU s / audio s | max ASR lag | load avg |")
+    lines = [head, "|" + "---|" * (head.count("|") - 1)]
+    for label, rows in groups.items():
+        r0 = rows[0]
+        lines.append(
+            f"| {label} | {'real time' if r0['realtime'] else 'as fast as possible'}, C={r0['concurrency']} | "
+            f"{r0['encounters']} x {r0['audio_s_per_encounter']:g} s | {r0['asr_replicas']} | {len(rows)} | "
+            f"{sum(r['submitted'] for r in rows)}/{sum(r['encounters'] for r in rows)} | {med(rows, 'e2e_p50_s')} | "
+            f"{med(rows, 'e2e_p95_s')} | {med(rows, 'encounters_per_min')} | {med(rows, 'audio_s_per_wall_s')} | "
+            f"{med(rows, 'asr_rtf')} | {med(rows, 'asr_cpu_per_audio_s')} | "
+            f"{statistics.median(r['max_lag'].get('asr', 0) for r in rows):g} | {med(rows, 'load_avg_1m')} |")
+    return "\n".join(lines)
+
+
 # ------------------------------------------------------------------ main
 def main(argv: list[str] | None = None) -> int:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
@@ -265,7 +292,11 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--label", default="")
     parser.add_argument("--out", type=Path, default=REPO / "out" / "bench" / "capacity.jsonl")
     parser.add_argument("--plot", type=Path, default=None, help="PNG: lag over time of each run")
+    parser.add_argument("--summarize", type=Path, default=None, help="print a markdown table of a results file")
     args = parser.parse_args(argv)
+    if args.summarize:
+        print(summarize(args.summarize))
+        return 0
 
     audio = load_audio(SAMPLE)
     if args.seconds:
