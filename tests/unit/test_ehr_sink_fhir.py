@@ -384,7 +384,7 @@ def test_combined_assessment_and_plan_uses_51847_2_and_never_both():
 
 def test_document_reference_carries_the_structured_document_too(doc):
     (ref,) = resources(doc, "DocumentReference")
-    plain, structured = (c["attachment"] for c in ref["content"])
+    _plain, structured = (c["attachment"] for c in ref["content"])
     assert structured["contentType"] == "application/fhir+json"
     inner = json.loads(base64.b64decode(structured["data"]))
     Bundle.model_validate(inner)
