@@ -6,7 +6,7 @@
    first uncommitted one, as a Kafka consumer does); afterwards every note must be on the server exactly
    once (zero duplicates, zero lost).
 
-    .venv/bin/python bench/ehr_sink_fhir.py [--notes 40] [--kills 20] [--concurrency 1,4,8]
+    .venv/bin/python bench/ehr_sink_fhir.py [--notes 40] [--kills 20] [--crash-notes 80] [--concurrency 1,4,8]
 
 Synthetic notes (tests/unit/test_ehr_sink_fhir.make_coded: 7 statements, 2 ICD-10-CM codes, 1 E/M level);
 no patient data is involved.
@@ -153,7 +153,7 @@ def _run_with_kills(script: str, *, kills: int, offset: Path, total: int) -> int
         proc.stdout.readline()  # "ready": imports done, so the kill lands while notes are being filed
         if killed < kills:
             try:
-                proc.wait(timeout=rng.uniform(0.1, 2.5))  # dies mid-submission at a random point
+                proc.wait(timeout=rng.uniform(0.1, 1.2))  # dies mid-submission at a random point
             except subprocess.TimeoutExpired:
                 os.kill(proc.pid, signal.SIGKILL)
                 proc.wait()
@@ -172,6 +172,7 @@ async def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--notes", type=int, default=40)
     parser.add_argument("--kills", type=int, default=20)
+    parser.add_argument("--crash-notes", type=int, default=80, help="encounters filed while the sink is killed")
     parser.add_argument("--concurrency", default="1,4,8")
     args = parser.parse_args()
     print(f"machine: {platform.machine()}, {os.cpu_count()} cores, load {os.getloadavg()[0]:.1f}", flush=True)
@@ -184,7 +185,7 @@ async def main() -> None:
             print(f"concurrency {c}: {r['per_s']:.1f} notes/s, p50 {r['p50_ms']:.0f} ms, p95 {r['p95_ms']:.0f} ms",
                   flush=True)
         if args.kills:
-            print(json.dumps(await crash_safety(base, notes=args.notes, kills=args.kills)), flush=True)
+            print(json.dumps(await crash_safety(base, notes=args.crash_notes, kills=args.kills)), flush=True)
 
 
 if __name__ == "__main__":

@@ -84,6 +84,13 @@ if [ "$(cat "$fhir_lib/.src-sha" 2>/dev/null)" != "$want_fhir" ] || [ ! -f "$fhi
   chmod 755 "$tmp"
   rm -rf "$fhir_lib" "$tmp.log" infra/fhir/target
   mv "$tmp" "$fhir_lib"
+  # One start that records a class-data-sharing archive (same JVM options as
+  # services/ehr_sink/fhir_test_server.py): later starts of the test server skip most class loading.
+  log "recording the HAPI FHIR server's class-data-sharing archive"
+  java -Xms256m -Xmx1g -XX:+UseSerialGC -XX:TieredStopAtLevel=1 \
+    -Xshare:auto -Dorg.slf4j.simpleLogger.defaultLogLevel=warn -XX:ArchiveClassesAtExit="$REPO_ROOT/$fhir_lib/hapi-cds.jsa" \
+    -cp "$REPO_ROOT/$fhir_lib/*" dev.scribestream.fhir.FhirTestServer 0 --exit-when-ready \
+    >"${TMPDIR:-/tmp}/scribestream-fhir-cds.log" 2>&1 || log "no class-data-sharing archive (optional; slower start)"
   printf '%s\n' "$want_fhir" > "$fhir_lib/.src-sha"
 fi
 # --- kustomize, to render deploy/k8s in the manifest tests: built from the Go module proxy ------------

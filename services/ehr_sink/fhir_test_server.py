@@ -27,6 +27,15 @@ JVM_OPTS = ("-Xms256m", "-Xmx1g", "-XX:+UseSerialGC", "-XX:TieredStopAtLevel=1",
             "-Dorg.slf4j.simpleLogger.defaultLogLevel=warn")
 
 
+CDS_ARCHIVE = LIB_DIR / "hapi-cds.jsa"  # written by infra/install.sh; optional
+
+
+def _cds_opts() -> list[str]:
+    # The archive only matches the exact jars and JVM it was recorded with; -Xshare:auto makes the JVM
+    # ignore a stale one instead of failing.
+    return [f"-XX:SharedArchiveFile={CDS_ARCHIVE}"] if CDS_ARCHIVE.exists() else []
+
+
 class FhirServerError(RuntimeError):
     pass
 
@@ -43,7 +52,7 @@ def running_fhir_server(*, log_dir: Path, start_timeout_s: float = 240.0) -> Ite
     log_path = log_dir / "hapi-fhir.log"
     with open(log_path, "wb") as log:
         proc = subprocess.Popen(
-            [java, *JVM_OPTS, "-cp", f"{LIB_DIR}{os.sep}*", MAIN_CLASS, "0"],
+            [java, *JVM_OPTS, *_cds_opts(), "-cp", f"{LIB_DIR}{os.sep}*", MAIN_CLASS, "0"],
             stdout=subprocess.PIPE, stderr=log, cwd=REPO_ROOT,
         )
         try:

@@ -45,7 +45,8 @@ import java.util.Properties;
  * server, wired with the smallest Spring configuration that starts it. Every request body is checked by
  * HAPI's instance validator against the R4 base profiles; errors are rejected with an OperationOutcome.
  *
- * Usage: java -cp 'infra/fhir/lib/*' dev.scribestream.fhir.FhirTestServer [port]   (0 or none = any free port)
+ * Usage: java -cp 'infra/fhir/lib/*' dev.scribestream.fhir.FhirTestServer [port [--exit-when-ready]]
+ *        (port 0 or none = any free port)
  * Prints "FHIR_SERVER_READY http://127.0.0.1:PORT/fhir" on stdout once it serves requests.
  */
 @Configuration
@@ -148,5 +149,11 @@ public class FhirTestServer {
 				bound, (System.nanoTime() - started) / 1e9);
 		System.out.flush();
 		Runtime.getRuntime().addShutdownHook(new Thread(spring::close));
+		if (args.length > 1 && args[1].equals("--exit-when-ready")) {
+			// infra/install.sh starts the server once this way to record a class-data-sharing archive
+			// (-XX:ArchiveClassesAtExit), which the JVM writes at exit; later starts map it instead of
+			// loading and verifying the same ~20k classes again.
+			System.exit(0);
+		}
 	}
 }
