@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 from typing import Any
 
-from tenacity import AsyncRetrying, stop_after_attempt, wait_exponential
+from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
 from shared.contracts import (
     H_DLQ_ERROR,
@@ -47,6 +47,12 @@ class Outcome(StrEnum):
     DUPLICATE = "duplicate"
     DEAD_LETTERED = "dead_lettered"
     TOMBSTONE = "tombstone"
+
+
+def _retryable(err: BaseException) -> bool:
+    """An error may say it won't get better by retrying (``retryable = False``, e.g. a FHIR 4xx or a
+    contract violation found while processing): it goes to the DLQ at once instead of after N attempts."""
+    return not isinstance(err, ContractViolation) and bool(getattr(err, "retryable", True))
 
 
 def _safe_reason(err: BaseException) -> str:
@@ -112,6 +118,7 @@ class Delivery:
     async def _handle(self, event: Event):
         async for attempt in AsyncRetrying(
             stop=stop_after_attempt(self.max_attempts),
+            retry=retry_if_exception(_retryable),
             wait=wait_exponential(multiplier=self.retry_wait_s, max=5),
             reraise=True,
         ):

@@ -134,3 +134,14 @@ async def test_publish_failure_propagates_and_is_not_marked_done():
     rec = Recorder()
     delivery.publish = rec
     assert await delivery.deliver(value=value, headers=headers) is Outcome.PROCESSED  # redelivery does the work
+
+
+async def test_error_that_says_it_is_not_retryable_goes_to_dlq_at_once():
+    class Rejected(StageError):
+        retryable = False
+
+    rec = Recorder()
+    stage = EchoStage(failures=99, error=Rejected("server rejected note for enc-1: error:invalid"))
+    outcome = await make(stage, rec, max_attempts=5).deliver(value=turn_event()[0], headers=turn_event()[1])
+    assert outcome is Outcome.DEAD_LETTERED and stage.calls == 1
+    assert rec.sent[0][3][H_DLQ_REASON] == "server rejected note for enc-1: error:invalid"
