@@ -80,7 +80,8 @@ def _engine(opts: dict[str, Any]):
         compute_type=opts["compute_type"],
         cpu_threads=opts["threads"],
         beam_size=opts["beam_size"],
-        vocabulary=list(DEFAULT_VOCABULARY) if opts["prompt"] else [],
+        vocabulary=list(DEFAULT_VOCABULARY),
+        vocabulary_prompt=opts["prompt"],
         correction=opts["correction"],
         lexicon_path=str(opts["lexicon"]) if opts["lexicon"] else None,
     )
@@ -269,7 +270,7 @@ def command(
     compute_type: str = typer.Option("int8", help="int8, int8_float16, float16, float32"),
     threads: int = typer.Option(2, help="CPU threads for CTranslate2"),
     beam_size: int = typer.Option(5, min=1, max=10),
-    prompt: bool = typer.Option(True, help="bias decoding with the vocabulary prompt (stream mode)"),
+    prompt: bool = typer.Option(False, help="bias decoding with the vocabulary prompt (stream mode; off in the service)"),
     correction: bool = typer.Option(True, help="near-miss drug-name correction with re-scoring (stream mode)"),
     lexicon: Optional[Path] = typer.Option(None, help="'category: term' lexicon; default: the packaged list"),
     chunk_ms: int = typer.Option(200, min=20, max=5000),

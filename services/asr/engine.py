@@ -46,6 +46,7 @@ class FasterWhisperTranscriber:
         cpu_threads: int = 0,
         beam_size: int = 5,
         vocabulary: Sequence[str] = DEFAULT_VOCABULARY,
+        vocabulary_prompt: bool = False,
         vad_filter: bool = True,
         correction: bool = True,
         lexicon_path: str | None = None,
@@ -58,7 +59,8 @@ class FasterWhisperTranscriber:
         self._compute_type = compute_type
         self._cpu_threads = cpu_threads
         self._beam_size = beam_size
-        self._vocabulary_prompt = decoder_prompt(vocabulary) if vocabulary else None
+        # Off by default (see config.DEFAULT_VOCABULARY): on real speech the prompt invites stock phrases.
+        self._vocabulary_prompt = decoder_prompt(vocabulary) if vocabulary and vocabulary_prompt else None
         self._vad_filter = vad_filter
         # Word timings cost a cross-attention alignment per segment; only the correction step needs them.
         self._word_level = correction
@@ -80,6 +82,7 @@ class FasterWhisperTranscriber:
             cpu_threads=settings.cpu_threads,
             beam_size=settings.beam_size,
             vocabulary=settings.vocabulary,
+            vocabulary_prompt=settings.vocabulary_prompt,
             correction=settings.correction,
             lexicon_path=settings.lexicon_path,
         )

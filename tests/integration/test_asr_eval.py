@@ -67,7 +67,7 @@ def test_eval_prints_wer_terms_rtf_and_speakers(visit, mode):
 
 @pytest.fixture(scope="module")
 def engine() -> FasterWhisperTranscriber:
-    """The service defaults: vocabulary prompt, near-miss correction with re-scoring."""
+    """The service defaults: near-miss correction with re-scoring (no vocabulary prompt)."""
     engine = FasterWhisperTranscriber(cpu_threads=2)
     engine.load()
     return engine
@@ -81,6 +81,15 @@ def test_a_misheard_drug_is_corrected(engine, tmp_path):
 DRUG = re.compile("|".join(re.escape(d) for d in default_lexicon().drugs), re.IGNORECASE)
 
 
+@pytest.fixture(scope="module")
+def prompted_engine() -> FasterWhisperTranscriber:
+    """With the optional vocabulary prompt on: the prompt-bias guard must hold."""
+    engine = FasterWhisperTranscriber(cpu_threads=2, vocabulary_prompt=True)
+    engine.load()
+    return engine
+
+
+@pytest.mark.parametrize("which", ["engine", "prompted_engine"])
 @pytest.mark.parametrize(
     "said",
     [
@@ -88,7 +97,8 @@ DRUG = re.compile("|".join(re.escape(d) for d in default_lexicon().drugs), re.IG
         "A moxie sill in the window was broken.",
     ],
 )
-def test_no_drug_is_invented_from_ordinary_speech(said, engine, tmp_path):
+def test_no_drug_is_invented_from_ordinary_speech(said, which, request, tmp_path):
+    engine = request.getfixturevalue(which)
     segments = engine.transcribe(speak(said, voice="en-us", tmp=tmp_path))
     text = " ".join(s.text for s in segments)
     assert not DRUG.search(text), text
