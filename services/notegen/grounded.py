@@ -13,8 +13,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass, field
 
 from services.notegen.lexicon import BODY_PARTS, CONDITIONS, SYMPTOMS, VITAL_PATTERNS, is_clinical_word, is_drug
-from shared.contracts import QualityFlag, Role, Section, Turn
 from services.notegen.spoken import normalize_spoken, tidy
+from shared.contracts import QualityFlag, Role, Section, Turn
 
 
 @dataclass(frozen=True)

@@ -9,6 +9,7 @@ budget (``chunk_turns``) and the per-chunk answers merged (``merge_notes``), nev
 
 from __future__ import annotations
 
+import copy
 import json
 import math
 import re
@@ -31,25 +32,41 @@ KINDS = (
 class LlmStatement(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    text: str = Field(min_length=1, max_length=600, description="one clinical statement, third person")
+    text: str = Field(min_length=1, max_length=400, description="one clinical statement, third person")
     turn_ids: list[str] = Field(min_length=1, max_length=12, description="ids of the transcript turns it rests on")
     kind: str = Field(description="one of: " + ", ".join(KINDS))
+
+
+# Bounds the answer: a grammar-constrained server (llama.cpp, vLLM) cannot loop on statements forever.
+MAX_PER_SECTION = 40
 
 
 class LlmNote(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
     no_clinical_content: bool = Field(description="true when the transcript has no clinical content at all")
-    subjective: list[LlmStatement]
-    objective: list[LlmStatement]
-    assessment: list[LlmStatement]
-    plan: list[LlmStatement]
+    subjective: list[LlmStatement] = Field(max_length=MAX_PER_SECTION)
+    objective: list[LlmStatement] = Field(max_length=MAX_PER_SECTION)
+    assessment: list[LlmStatement] = Field(max_length=MAX_PER_SECTION)
+    plan: list[LlmStatement] = Field(max_length=MAX_PER_SECTION)
 
 
-def response_schema() -> dict:
-    """JSON schema for ``response_format`` (strict mode: every property required, no extras)."""
-    return {"name": "soap_note", "strict": True, "schema": LlmNote.model_json_schema()}
+def response_schema(turn_ids: Sequence[str] = ()) -> dict:
+    """JSON schema for ``response_format`` (strict mode: every property required, no extras).
 
+    With ``turn_ids`` the citations are an enum of the ids in this request and ``kind`` an enum of
+    ``KINDS``: a server that decodes under the schema (llama.cpp, vLLM, OpenAI strict mode) then cannot cite
+    a turn that does not exist. ``parse_answer`` still checks, for servers that only take JSON mode.
+    """
+    schema = copy.deepcopy(_BASE_SCHEMA)
+    statement = schema["$defs"]["LlmStatement"]["properties"]
+    statement["kind"]["enum"] = list(KINDS)
+    if turn_ids:
+        statement["turn_ids"]["items"]["enum"] = list(dict.fromkeys(turn_ids))
+    return {"name": "soap_note", "strict": True, "schema": schema}
+
+
+_BASE_SCHEMA = LlmNote.model_json_schema()
 
 SYSTEM_PROMPT = """You are a clinical documentation assistant. From a doctor-patient transcript you write \
 the SOAP note the clinician will sign.

@@ -167,7 +167,7 @@ class LlmWriter:
         base = build_messages(chunk, specialty=context.specialty, part=part, parts=parts)
         messages = base
         for _ in range(self._policy.max_repairs + 1):
-            completion = await self._request(messages, usage=usage)
+            completion = await self._request(messages, schema=response_schema([t.turn_id for t in chunk]), usage=usage)
             if completion.refusal or completion.finish_reason == "content_filter":
                 self._count("refusal")
                 raise LlmUnavailable("refusal")
@@ -197,7 +197,7 @@ class LlmWriter:
             return min(err.retry_after, self._policy.retry_after_cap_s)
         return wait_exponential_jitter(initial=self._policy.backoff_initial_s, max=self._policy.backoff_max_s)(state)
 
-    async def _request(self, messages: list[dict[str, str]], *, usage: _Usage) -> Completion:
+    async def _request(self, messages: list[dict[str, str]], *, schema: dict, usage: _Usage) -> Completion:
         retrying = AsyncRetrying(
             stop=stop_after_attempt(self._policy.max_attempts),
             wait=self._wait,
@@ -208,12 +208,12 @@ class LlmWriter:
         try:
             async for attempt in retrying:
                 with attempt:
-                    return await self._one_request(messages, usage=usage)
+                    return await self._one_request(messages, schema=schema, usage=usage)
         except LlmError as err:
             raise LlmUnavailable(err.reason) from None
         raise LlmUnavailable("no_attempt")  # pragma: no cover - tenacity always makes one
 
-    async def _one_request(self, messages: list[dict[str, str]], *, usage: _Usage) -> Completion:
+    async def _one_request(self, messages: list[dict[str, str]], *, schema: dict, usage: _Usage) -> Completion:
         try:
             self._breaker.before_call()
         except CircuitOpen:
@@ -222,7 +222,7 @@ class LlmWriter:
         started = time.perf_counter()
         try:
             completion = await self._model.complete(
-                messages, schema=response_schema(), max_tokens=self._policy.max_output_tokens
+                messages, schema=schema, max_tokens=self._policy.max_output_tokens
             )
         except LlmError as err:
             self._breaker.record_failure()

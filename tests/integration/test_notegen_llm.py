@@ -210,7 +210,10 @@ async def test_valid_answer_becomes_a_checked_note(server):
     request = server.requests[0]
     assert request["model"] == MODEL and request["temperature"] == 0
     assert request["response_format"]["type"] == "json_schema"
-    assert request["response_format"]["json_schema"]["schema"]["additionalProperties"] is False
+    schema = request["response_format"]["json_schema"]["schema"]
+    assert schema["additionalProperties"] is False
+    # Citations are constrained to this request's turn ids for servers that decode under the schema.
+    assert schema["$defs"]["LlmStatement"]["properties"]["turn_ids"]["items"]["enum"] == [f"t{i}" for i in range(6)]
 
 
 async def test_malformed_json_is_re_asked_not_passed_on(server):
