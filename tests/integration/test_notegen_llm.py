@@ -18,6 +18,7 @@ from dataclasses import dataclass, field
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
+from prometheus_client import REGISTRY
 
 from services.notegen.breaker import CircuitBreaker
 from services.notegen.config import NotegenSettings
@@ -196,9 +197,20 @@ async def write(writer: LlmWriter, turns: list[Turn] | None = None):
 
 
 # ------------------------------------------------------------------ protocol behaviour
+def sample(name: str, outcome: str) -> float:
+    return REGISTRY.get_sample_value(name, {"backend": "llm", "model": MODEL, "outcome": outcome}) or 0.0
+
+
 async def test_valid_answer_becomes_a_checked_note(server):
     server.then(valid)
+    before = (sample("scribestream_notegen_llm_requests_total", "ok"),
+              sample("scribestream_notegen_llm_prompt_tokens_total", "ok"),
+              sample("scribestream_notegen_notes_total", "drafted"))
     written = await write(writer_for(server))
+    after = (sample("scribestream_notegen_llm_requests_total", "ok"),
+             sample("scribestream_notegen_llm_prompt_tokens_total", "ok"),
+             sample("scribestream_notegen_notes_total", "drafted"))
+    assert [a - b for a, b in zip(after, before)] == [1, 120, 1]  # labels: backend, model, outcome only
     result, gen = written.result, written.generator
     assert result.status == "drafted" and not result.needs_review
     assert [s.text for s in result.note.assessment] == ["Viral sore throat."]
