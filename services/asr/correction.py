@@ -29,17 +29,19 @@ from services.asr.vocabulary import letters
 
 @dataclass(frozen=True)
 class CorrectionConfig:
-    max_words: int = 3  # a drug name split by the decoder rarely spans more words
+    max_words: int = 4  # a drug name split by the decoder rarely spans more words ("Matt for me in")
     min_term_letters: int = 5  # short terms ("senna") collide with too many ordinary words
     max_probability: float = 0.55  # mean word probability above this = the model heard it clearly
     min_spelling: float = 0.72  # 1 - normalized Levenshtein distance of the joined letters
     min_sound: float = 0.70  # same on the Metaphone codes
     min_score: float = 0.80  # mean of spelling and sound
     # Re-scoring: the corrected transcript may fit the audio at most this much worse (total log-probability,
-    # nats) than what was decoded. The decoder's own choice is the best-scoring text under a prompt that
-    # already favours drug names, so a term that was said scores close to it; a word that was said
-    # clearly as something else ("met four men") scores many nats lower.
-    max_logprob_loss: float = 2.5
+    # nats, per letter of the term) than what was decoded. A rare drug name costs its few, rare tokens a low
+    # prior even when it was said (measured on espeak speech: "metformin" for "Matt for me in" -7.1 nats,
+    # "rosuvastatin" for "Rossumastatin" -9.5, both ~0.8 per letter), so the budget grows with the term;
+    # text the model heard clearly as something else scores far lower ("I metformin atorvastatin" for
+    # "I met four men at the station": -45 nats, ~2 per letter).
+    max_logprob_loss_per_letter: float = 1.0
 
 
 @dataclass(frozen=True)
@@ -228,7 +230,9 @@ class CorrectingTranscriber:
         hi = min(len(samples), int((segment.end + self.PAD_S) * self.SAMPLE_RATE))
         texts = [segment.text] + [apply_fixes(segment, [fix]).text for fix in fixes]
         original, *fixed = self._scorer.score(samples[lo:hi], texts=texts)
-        limit = self._corrector.config.max_logprob_loss
-        accepted = [fix for fix, score in zip(fixes, fixed) if score >= original - limit]
+        per_letter = self._corrector.config.max_logprob_loss_per_letter
+        accepted = [
+            fix for fix, score in zip(fixes, fixed) if score >= original - per_letter * len(letters(fix.term))
+        ]
         self.stats.accepted += len(accepted)
         return apply_fixes(segment, accepted)
