@@ -102,6 +102,14 @@ class TermCorrector:
                 taken.update(range(c.start, c.end))
         return sorted(chosen, key=lambda c: c.start)
 
+    def mentions_term(self, text: str) -> bool:
+        return any(letters(w) in self._known for w in text.split())
+
+    def might_correct(self, text: str) -> bool:
+        """Whether any phrase of ``text`` matches a term by sound and spelling alone (cheap: no audio).
+        Only then are word probabilities worth an alignment pass."""
+        return bool(self.find(_unsure_words(text)))
+
     def is_term(self, word: Word) -> bool:
         return letters(word.text) in self._known
 
@@ -188,9 +196,17 @@ def apply_fixes(segment: Segment, fixes: Sequence[Correction]) -> Segment:
     )
 
 
+def _unsure_words(text: str) -> list[Word]:
+    return [Word(text=f" {w}", start=0.0, end=0.0, probability=0.0) for w in text.split()]
+
+
 class Scorer(Protocol):
     def score(self, samples: np.ndarray, *, texts: Sequence[str]) -> list[float]:
         """Total log-probability of each text as the transcript of ``samples``."""
+        ...
+
+    def words(self, samples: np.ndarray, *, text: str) -> list[Word]:
+        """The words of ``text`` with the decoder's probability for each, given ``samples``."""
         ...
 
 
@@ -222,12 +238,19 @@ class CorrectingTranscriber:
         return [self._verified(s, samples) for s in self._inner.transcribe(samples, prompt=prompt)]
 
     def _verified(self, segment: Segment, samples: np.ndarray) -> Segment:
-        fixes = self._corrector.find(segment.words) if segment.words else []
+        lo = max(0, int((segment.start - self.PAD_S) * self.SAMPLE_RATE))
+        hi = min(len(samples), int((segment.end + self.PAD_S) * self.SAMPLE_RATE))
+        if not segment.words:
+            if not self._corrector.might_correct(segment.text):
+                return segment  # the common case: nothing sounds like a term, no extra model pass
+            words = tuple(self._scorer.words(samples[lo:hi], text=segment.text))
+            segment = Segment(text="".join(w.text for w in words) or segment.text, start=segment.start,
+                              end=segment.end, avg_logprob=segment.avg_logprob, no_speech_prob=segment.no_speech_prob,
+                              compression_ratio=segment.compression_ratio, words=words)
+        fixes = self._corrector.find(segment.words)
         if not fixes:
             return segment
         self.stats.proposed += len(fixes)
-        lo = max(0, int((segment.start - self.PAD_S) * self.SAMPLE_RATE))
-        hi = min(len(samples), int((segment.end + self.PAD_S) * self.SAMPLE_RATE))
         texts = [segment.text] + [apply_fixes(segment, [fix]).text for fix in fixes]
         original, *fixed = self._scorer.score(samples[lo:hi], texts=texts)
         per_letter = self._corrector.config.max_logprob_loss_per_letter

@@ -88,15 +88,21 @@ def test_correct_terms_are_left_alone():
 
 
 class FakeScorer:
-    """Scores texts by a fixed table: what the audio 'supports'."""
+    """Scores texts by a fixed table (what the audio 'supports'); every word gets ``probability``."""
 
-    def __init__(self, table: dict[str, float]) -> None:
+    def __init__(self, table: dict[str, float], *, probability: float = 0.3) -> None:
         self.table = table
+        self.probability = probability
         self.calls: list[Sequence[str]] = []
+        self.aligned: list[str] = []
 
     def score(self, samples: np.ndarray, *, texts: Sequence[str]) -> list[float]:
         self.calls.append(list(texts))
         return [self.table[t] for t in texts]
+
+    def words(self, samples: np.ndarray, *, text: str) -> list[Word]:
+        self.aligned.append(text)
+        return words(text, self.probability)
 
 
 class FixedTranscriber:
@@ -126,9 +132,24 @@ def test_fix_is_kept_only_when_rescoring_supports_it():
     assert (engine.stats.proposed, engine.stats.accepted) == (1, 0)
 
 
-def test_no_word_level_output_means_no_correction_and_no_rescoring():
-    plain = Segment(text=" meth form in", start=0, end=1, avg_logprob=-1.0, no_speech_prob=0.1, compression_ratio=1)
+def test_without_word_output_probabilities_come_from_alignment_only_when_a_phrase_could_match():
+    audio = np.zeros(16000 * 3, dtype=np.float32)
+    ordinary = Segment(text=" the pain is sharp", start=0, end=1, avg_logprob=-0.3, no_speech_prob=0.1,
+                       compression_ratio=1)
     scorer = FakeScorer({})
-    engine = CorrectingTranscriber(FixedTranscriber([plain]), scorer=scorer, corrector=TermCorrector(DRUGS))
-    assert engine.transcribe(np.zeros(16000, dtype=np.float32)) == [plain]
-    assert scorer.calls == []
+    engine = CorrectingTranscriber(FixedTranscriber([ordinary]), scorer=scorer, corrector=TermCorrector(DRUGS))
+    assert engine.transcribe(audio) == [ordinary]
+    assert scorer.aligned == [] and scorer.calls == []  # no extra model pass for ordinary speech
+
+    heard = Segment(text=" I take meth form in daily", start=0, end=2, avg_logprob=-0.6, no_speech_prob=0.1,
+                    compression_ratio=1)
+    scorer = FakeScorer({" I take meth form in daily": -12.0, " I take metformin daily": -14.0})
+    engine = CorrectingTranscriber(FixedTranscriber([heard]), scorer=scorer, corrector=TermCorrector(DRUGS))
+    (out,) = engine.transcribe(audio)
+    assert out.text == " I take metformin daily"
+    assert scorer.aligned == [heard.text]
+
+    confident = FakeScorer({}, probability=0.95)  # the aligner says the words were heard clearly
+    engine = CorrectingTranscriber(FixedTranscriber([heard]), scorer=confident, corrector=TermCorrector(DRUGS))
+    (out,) = engine.transcribe(audio)
+    assert out.text == heard.text and confident.calls == []
