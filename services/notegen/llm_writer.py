@@ -7,8 +7,9 @@ re-done on smaller chunks, and the chunk notes are merged. Citations of turns th
 removed; a statement left with none is dropped. The merged note then goes through the same checker and
 template as the grounded backend's.
 
-When the model stays unavailable (retries exhausted, circuit open, refusal, answers that stay malformed)
-the grounded writer writes the note and ``GeneratorInfo.fallback_reason`` says why.
+When the model stays unavailable (retries exhausted, circuit open, refusal, answers that stay malformed),
+or claims an empty visit where the grounded writer finds clinical content, the grounded writer's note goes
+out and ``GeneratorInfo.fallback_reason`` says why.
 """
 
 from __future__ import annotations
@@ -119,6 +120,13 @@ class LlmWriter:
                 turns, context=context, encounter_id=encounter_id, reason=err.reason, usage=usage, started=started
             )
         note, dropped = merge_notes(answers, turns=ordered, encounter_id=encounter_id)
+        if not note.statements():
+            # The model found nothing to write. "No note" drops a visit, so it must not rest on the model's word
+            # alone: if the grounded writer finds clinical content, its note goes out and says why.
+            grounded = await self._fallback.write(turns, context=context, encounter_id=encounter_id)
+            if grounded.result.status == "drafted":
+                return self._replaced(grounded, encounter_id=encounter_id, reason="empty_note_disputed", usage=usage,
+                                      started=started)
         return self._finish(note, ordered, context=context, usage=usage, started=started, dropped=dropped)
 
     def _finish(
@@ -146,8 +154,13 @@ class LlmWriter:
         self, turns: Sequence[Turn], *, context: EncounterContext, encounter_id: str, reason: str, usage: _Usage,
         started: float,
     ) -> WrittenNote:
-        log.warning("llm unavailable, grounded writer used", extra={"encounter_id": encounter_id, "outcome": reason})
         written = await self._fallback.write(turns, context=context, encounter_id=encounter_id)
+        return self._replaced(written, encounter_id=encounter_id, reason=reason, usage=usage, started=started)
+
+    def _replaced(
+        self, written: WrittenNote, *, encounter_id: str, reason: str, usage: _Usage, started: float
+    ) -> WrittenNote:
+        log.warning("llm note replaced by the grounded writer", extra={"encounter_id": encounter_id, "outcome": reason})
         seconds = time.perf_counter() - started
         metrics.NOTES.labels(self.backend, self.model_name, "fallback").inc()
         metrics.GENERATION_SECONDS.labels(self.backend, self.model_name, "fallback").observe(seconds)

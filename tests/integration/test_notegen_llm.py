@@ -332,6 +332,14 @@ async def test_no_clinical_content_gives_no_note(server):
     assert written.result.status == "no_note" and not written.result.note.statements()
 
 
+async def test_a_model_that_finds_nothing_in_a_real_visit_is_overruled(server):
+    empty = {"no_clinical_content": True, "subjective": [], "objective": [], "assessment": [], "plan": []}
+    server.then(lambda _r: Reply(body=completion(json.dumps(empty))))
+    written = await write(writer_for(server))
+    assert written.result.status == "drafted" and written.result.note.statements()
+    assert (written.generator.backend, written.generator.fallback_reason) == ("grounded", "llm_empty_note_disputed")
+
+
 async def test_silence_makes_no_request(server):
     server.then(valid)
     written = await write(writer_for(server), [Turn(turn_id="s0", seq=0, speaker=Role.PATIENT, start=0, end=1,
