@@ -1,4 +1,8 @@
-"""RTF of faster-whisper tiny.en on the lent GPU vs its CPU, on samples/encounter.wav (mixed to mono)."""
+"""RTF of faster-whisper on a GPU machine vs its CPU, on samples/encounter.wav (mixed to mono).
+
+Usage: MODEL_DIR=/path/to/ct2-model python3 bench/gpu_rtf.py cuda/float16,cuda/int8_float16,cpu/int8
+Needs only ctranslate2 + faster-whisper (PyAV is not used: the WAV is read with the stdlib ``wave``).
+"""
 import json, os, statistics, sys, time, wave
 sys.path[:0] = ["/tmp/site", "/tmp/shim"]
 import numpy as np
@@ -14,7 +18,7 @@ for device, ctype in configs:
     key = f"{device}/{ctype}"
     try:
         t0 = time.perf_counter()
-        m = WhisperModel("/tmp/model", device=device, compute_type=ctype, cpu_threads=2 if device == "cpu" else 0)
+        m = WhisperModel(os.environ.get("MODEL_DIR", "/tmp/model"), device=device, compute_type=ctype, cpu_threads=2 if device == "cpu" else 0)
         load_s = time.perf_counter() - t0
         times, text = [], ""
         for _ in range(5 if device == "cuda" else 3):
