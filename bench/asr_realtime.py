@@ -26,7 +26,13 @@ REPO = Path(__file__).resolve().parents[1]
 
 async def encounter(stage, audio, *, name: str, chunk_ms: int, t0: float, out: dict) -> None:
     from shared.audio import chunk_pcm
-    from shared.contracts import SAMPLE_RATE, AudioChunkReceived, AudioEnded, Role, TurnTranscribed
+    from shared.contracts import (
+        SAMPLE_RATE,
+        AudioChunkReceived,
+        AudioEnded,
+        Role,
+        TurnTranscribed,
+    )
 
     roles = {0: Role.CLINICIAN, 1: Role.PATIENT} if audio.channels == 2 else None
     seq = -1

@@ -22,7 +22,7 @@ import time
 import uuid
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any, Optional
+from typing import Any
 
 import typer
 
@@ -104,7 +104,13 @@ async def _stream(rec: Recording, audio, transcriber, *, model_name: str, chunk_
     from services.asr.domain import SegmenterConfig
     from services.asr.stage import AsrStage
     from shared.audio import chunk_pcm
-    from shared.contracts import SAMPLE_RATE, AudioChunkReceived, AudioEnded, Role, TurnTranscribed
+    from shared.contracts import (
+        SAMPLE_RATE,
+        AudioChunkReceived,
+        AudioEnded,
+        Role,
+        TurnTranscribed,
+    )
     from shared.state import MemoryStateStore
 
     extra = {"diarizer": diarizer} if diarizer is not None else {}
@@ -270,14 +276,14 @@ def command(
     compute_type: str = typer.Option("int8", help="int8, int8_float16, float16, float32"),
     threads: int = typer.Option(2, help="CPU threads for CTranslate2"),
     beam_size: int = typer.Option(5, min=1, max=10),
-    prompt: bool = typer.Option(False, help="bias decoding with the vocabulary prompt (stream mode; off in the service)"),
+    prompt: bool = typer.Option(True, help="bias decoding with the vocabulary prompt (stream mode)"),
     correction: bool = typer.Option(True, help="near-miss drug-name correction with re-scoring (stream mode)"),
-    lexicon: Optional[Path] = typer.Option(None, help="'category: term' lexicon; default: the packaged list"),
+    lexicon: Path | None = typer.Option(None, help="'category: term' lexicon; default: the packaged list"),
     chunk_ms: int = typer.Option(200, min=20, max=5000),
     context_chars: int = typer.Option(200, min=0, help="transcript tail given to the decoder as context"),
     diarize: bool = typer.Option(False, help="diarize mono audio without a channel map (stream mode; adds its CPU cost)"),
-    limit: Optional[int] = typer.Option(None, min=1, help="only the first N recordings"),
-    hyp_out: Optional[Path] = typer.Option(None, help="write the hypotheses (JSONL) here for inspection"),
+    limit: int | None = typer.Option(None, min=1, help="only the first N recordings"),
+    hyp_out: Path | None = typer.Option(None, help="write the hypotheses (JSONL) here for inspection"),
 ) -> None:
     """Score speech recognition on a manifest; prints one JSON object."""
     if mode not in ("stream", "offline"):

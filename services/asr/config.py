@@ -8,9 +8,9 @@ from pydantic import Field
 
 from shared.settings import ServiceSettings
 
-# Drug names a small model tends to mishear; passed to the decoder as a prompt when ``vocabulary_prompt`` is on.
-# Off by default: measured on the real OSCE interviews, this prompt made tiny.en append stock phrases ("thank
-# you for watching") to utterances and doubled WER; drug names are handled by near-miss correction instead.
+# Drug names a small model tends to mishear; passed to the decoder as a prompt when ``vocabulary_prompt`` is on
+# (default). Measured on the real OSCE interviews: WER 9.4% -> 8.6%, drug names wrong 2/2 -> 1/2. A drug the
+# prompt made the model "hear" must also be heard without it (see engine), so the prompt cannot invent one.
 DEFAULT_VOCABULARY: tuple[str, ...] = (
     "lisinopril",
     "amlodipine",
@@ -42,7 +42,7 @@ class AsrSettings(ServiceSettings):
     vocabulary: list[str] = Field(
         default_factory=lambda: list(DEFAULT_VOCABULARY), description="terms put in the decoder prompt, in order"
     )
-    vocabulary_prompt: bool = Field(default=False, description="bias decoding with the vocabulary as a prompt")
+    vocabulary_prompt: bool = Field(default=True, description="bias decoding with the vocabulary as a prompt")
     lexicon_path: str | None = Field(
         default=None, description="'category: term' lines (drug/condition); default: the packaged list"
     )

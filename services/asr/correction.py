@@ -18,9 +18,8 @@ from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Protocol
 
-import numpy as np
-
 import jellyfish
+import numpy as np
 from rapidfuzz.distance import Levenshtein
 
 from services.asr.domain import Segment, Transcriber, Word

@@ -16,7 +16,11 @@ from pathlib import Path
 import numpy as np
 
 from services.asr.config import DEFAULT_VOCABULARY, AsrSettings
-from services.asr.correction import CorrectingTranscriber, CorrectionStats, TermCorrector
+from services.asr.correction import (
+    CorrectingTranscriber,
+    CorrectionStats,
+    TermCorrector,
+)
 from services.asr.domain import Segment, Word, has_repetition_loop
 from services.asr.models import resolve_model
 from services.asr.vocabulary import decoder_prompt, load_lexicon
@@ -46,7 +50,7 @@ class FasterWhisperTranscriber:
         cpu_threads: int = 0,
         beam_size: int = 5,
         vocabulary: Sequence[str] = DEFAULT_VOCABULARY,
-        vocabulary_prompt: bool = False,
+        vocabulary_prompt: bool = True,
         vad_filter: bool = True,
         correction: bool = True,
         lexicon_path: str | None = None,
@@ -59,7 +63,6 @@ class FasterWhisperTranscriber:
         self._compute_type = compute_type
         self._cpu_threads = cpu_threads
         self._beam_size = beam_size
-        # Off by default (see config.DEFAULT_VOCABULARY): on real speech the prompt invites stock phrases.
         self._vocabulary_prompt = decoder_prompt(vocabulary) if vocabulary and vocabulary_prompt else None
         self._vad_filter = vad_filter
         # Decoding never asks faster-whisper for word timestamps: with them on it re-seeks to the last word
@@ -76,7 +79,7 @@ class FasterWhisperTranscriber:
         self._lock = threading.Lock()
 
     @classmethod
-    def from_settings(cls, settings: AsrSettings) -> "FasterWhisperTranscriber":
+    def from_settings(cls, settings: AsrSettings) -> FasterWhisperTranscriber:
         return cls(
             model_path=settings.model_path,
             device=settings.device,
@@ -105,7 +108,9 @@ class FasterWhisperTranscriber:
     def load(self) -> None:
         with self._lock:
             if self._model is None:
-                from faster_whisper import WhisperModel  # heavy import (ctranslate2), deferred on purpose
+                from faster_whisper import (
+                    WhisperModel,  # heavy import (ctranslate2), deferred on purpose
+                )
 
                 self._model_path, self._name = resolve_model(self._model_spec)
                 self._model = WhisperModel(

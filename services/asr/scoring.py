@@ -68,7 +68,7 @@ class TermCounts:
     wrong: int = 0
     inserted: int = 0  # in the hypothesis, not aligned to the same word in the reference
 
-    def add(self, other: "TermCounts") -> None:
+    def add(self, other: TermCounts) -> None:
         self.total += other.total
         self.wrong += other.wrong
         self.inserted += other.inserted

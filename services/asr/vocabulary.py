@@ -40,7 +40,7 @@ class Lexicon:
     def all_terms(self) -> tuple[str, ...]:
         return tuple(t for category in self.terms for t in self.terms[category])
 
-    def with_extra(self, *, category: str, extra: Iterable[str]) -> "Lexicon":
+    def with_extra(self, *, category: str, extra: Iterable[str]) -> Lexicon:
         merged = dict(self.terms)
         merged[category] = tuple(dict.fromkeys([*merged.get(category, ()), *(e.strip().lower() for e in extra)]))
         return Lexicon(terms=merged)

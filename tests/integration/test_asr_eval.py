@@ -67,8 +67,8 @@ def test_eval_prints_wer_terms_rtf_and_speakers(visit, mode):
 
 @pytest.fixture(scope="module")
 def engine() -> FasterWhisperTranscriber:
-    """The service defaults: near-miss correction with re-scoring (no vocabulary prompt)."""
-    engine = FasterWhisperTranscriber(cpu_threads=2)
+    """Correction alone (no vocabulary prompt)."""
+    engine = FasterWhisperTranscriber(cpu_threads=2, vocabulary_prompt=False)
     engine.load()
     return engine
 
@@ -83,8 +83,8 @@ DRUG = re.compile("|".join(re.escape(d) for d in default_lexicon().drugs), re.IG
 
 @pytest.fixture(scope="module")
 def prompted_engine() -> FasterWhisperTranscriber:
-    """With the optional vocabulary prompt on: the prompt-bias guard must hold."""
-    engine = FasterWhisperTranscriber(cpu_threads=2, vocabulary_prompt=True)
+    """The service defaults: vocabulary prompt + correction; the prompt-bias guard must hold."""
+    engine = FasterWhisperTranscriber(cpu_threads=2)
     engine.load()
     return engine
 
