@@ -206,7 +206,7 @@ def _bootstrap(value: Optional[str]) -> str:
 _FROM_ENV: Any = object()  # sentinel: resolve the key ring from the environment / local stack
 
 
-def _client_security() -> tuple[Any, dict[str, Any]]:
+def _client_security(*, resolve_ring: bool = True) -> tuple[Any, dict[str, Any]]:
     """(key ring or None, aiokafka security kwargs) for the CLI's own Kafka clients, from the same
     SCRIBESTREAM_* variables the services read; a local stack (`make up`) lends its dev key ring."""
     from shared.crypto import KeyRing, KeyRingError
@@ -215,6 +215,8 @@ def _client_security() -> tuple[Any, dict[str, Any]]:
 
     settings = SecuritySettings()
     kwargs = kafka_client_kwargs(settings)
+    if not resolve_ring:  # the caller brings its own key ring
+        return None, kwargs
     configured = settings.keys or settings.keyring_file or settings.keyring_dir
     local = REPO / ".run" / "keyring.json"
     if settings.encryption and not configured and local.exists():
@@ -234,7 +236,7 @@ async def _publish(audio, *, bootstrap: str, encounter_id: str, realtime: bool, 
     from shared.contracts import encode, topic_of
     from shared.telemetry import make_tracer_provider
 
-    ring, security = _client_security()
+    ring, security = _client_security(resolve_ring=keyring is _FROM_ENV)
     keyring = ring if keyring is _FROM_ENV else keyring
     provider = make_tracer_provider("publisher", exporter=os.environ.get("SCRIBESTREAM_OTEL_EXPORTER", "none"))
     producer = AIOKafkaProducer(bootstrap_servers=bootstrap.split(","), acks="all", enable_idempotence=True,
@@ -303,7 +305,7 @@ async def _tail(topic: str, *, bootstrap: str, from_beginning: bool, max_events:
 
     from shared.contracts import ContractViolation, decode
 
-    ring, security = _client_security()
+    ring, security = _client_security(resolve_ring=keyring is _FROM_ENV)
     keyring = ring if keyring is _FROM_ENV else keyring
     consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap.split(","), group_id=None,
                                 auto_offset_reset="earliest" if from_beginning else "latest",
