@@ -131,18 +131,18 @@ class TermCorrector:
                     return True
         return False
 
-    def unconfirmed_terms(self, biased: Sequence[Segment], plain: Sequence[Segment], *, slack_s: float = 0.5) -> int:
+    def unconfirmed_terms(self, biased: Sequence[Segment], plain: Sequence[Segment]) -> int:
         """Lexicon terms the model was unsure of in the ``biased`` (prompted) decode that the ``plain``
-        (unprompted) decode of the same audio did not hear anything like, around the same time.
-        Such a term came from the prompt, not from the audio."""
-        plain_words = [w for s in plain for w in s.words]
+        (unprompted) decode of the same utterance did not hear anything like. Such a term came from the
+        prompt, not from the audio. The whole utterance is searched: word times of two decodes of short
+        speech differ by more than a word, and an utterance is a few seconds."""
+        plain_words = [Word(text=w, start=0.0, end=0.0, probability=0.0) for s in plain for w in s.text.split()]
         count = 0
         for segment in biased:
             for word in segment.words:
                 if not self.is_term(word) or word.probability > self._cfg.max_probability:
                     continue
-                near = [w for w in plain_words if w.end >= word.start - slack_s and w.start <= word.end + slack_s]
-                count += not self.sounds_like(letters(word.text), near)
+                count += not self.sounds_like(letters(word.text), plain_words)
         return count
 
     def _best(self, joined: str) -> tuple[str, float] | None:

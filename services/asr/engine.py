@@ -144,11 +144,19 @@ class FasterWhisperTranscriber:
                 out = [self._with_words(s, audio) for s in out]
                 if any(corrector.is_term(w) and w.probability <= corrector.config.max_probability
                        for s in out for w in s.words):
-                    plain = [self._with_words(s, audio) for s in self._decode_without_loops(audio, initial_prompt=prompt)]
-                    if corrector.unconfirmed_terms(out, plain):
+                    plain = self._decode_without_loops(audio, initial_prompt=prompt)
+                    # Revert only when the unbiased decode heard something else *clearly* (every word of it
+                    # sure); when it stumbles somewhere, the audio cannot overrule the term.
+                    if corrector.unconfirmed_terms(out, plain) and self._clearly_heard(plain, audio):
                         self._correcting.stats.unbiased += 1
                         return plain
         return out
+
+    def _clearly_heard(self, segments: list[Segment], audio: np.ndarray) -> bool:
+        if not segments:
+            return True  # the unbiased decode heard no speech at all: the term has no support
+        words = [w for s in segments for w in self._with_words(s, audio).words]
+        return all(w.probability >= PLAIN_SURE_WORD for w in words)
 
     def _with_words(self, segment: Segment, audio: np.ndarray) -> Segment:
         if segment.words:
@@ -247,6 +255,9 @@ class FasterWhisperTranscriber:
             probs = np.clip(np.asarray(result.text_token_probs, dtype=np.float64), 1e-12, 1.0)
             scores.append(float(np.log(probs).sum()))
         return scores
+
+
+PLAIN_SURE_WORD = 0.5  # every word of an unbiased decode at least this probable = heard clearly
 
 
 def _looping(segment: Segment) -> bool:
