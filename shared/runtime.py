@@ -135,6 +135,9 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings, *, span_exporter: Sp
         ack_policy=AckPolicy.MANUAL,
         auto_offset_reset="earliest",
         max_poll_interval_ms=10 * 60 * 1000,
+        # > 1: FastStream runs that many consumers of the group, each on its own partitions, in order and
+        # with its own manual commits, so one waiting encounter never blocks the others.
+        max_workers=settings.consumers,
         title=f"{spec.consumes.value}:{spec.name}",
         description=spec.description,
     )
@@ -168,9 +171,14 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings, *, span_exporter: Sp
     lag = LagTracker(spec.name)
 
     async def update_lag() -> None:
-        consumer = getattr(subscriber, "consumer", None)
-        if consumer is not None:
-            lag.update(await consumer_lag(consumer))
+        # One consumer, or with settings.consumers > 1 a subgroup of them, each owning its own partitions.
+        consumers = [c for c in getattr(subscriber, "consumer_subgroup", None) or [getattr(subscriber, "consumer", None)]
+                     if c is not None]
+        if consumers:
+            merged: dict[tuple[str, int], int] = {}
+            for consumer in consumers:
+                merged.update(await consumer_lag(consumer))
+            lag.update(merged)
 
     async def lag_loop() -> None:
         while True:

@@ -52,6 +52,11 @@ class ServiceSettings(SecuritySettings):
     http_host: str = "127.0.0.1"
     http_port: int = Field(default=0, description="port for /health/live, /health/ready, /metrics; 0 = any free port")
     max_attempts: int = Field(default=3, ge=1, description="processing attempts before a message goes to the DLQ")
+    consumers: int = Field(
+        default=1, ge=1, le=64,
+        description="Kafka consumers in this replica, each owning distinct partitions and committing its own "
+        "offsets: a slow call for one encounter holds only its own partitions, never the others",
+    )
     dedupe_ttl_s: int = Field(default=7 * 24 * 3600, ge=60)
     state_ttl_s: int = Field(default=24 * 3600, ge=60)
     otel_exporter: str = Field(default="none", pattern="^(none|otlp|console)$")

@@ -16,6 +16,8 @@ from shared.settings import ServiceSettings
 
 
 class EhrSinkSettings(ServiceSettings):
+    # A FHIR server call may wait (retries, Retry-After): several consumers keep other encounters moving.
+    consumers: int = Field(default=3, ge=1, le=64, description="Kafka consumers in this replica (see ServiceSettings)")
     outbox_dir: Path = Field(default=Path("./out/outbox"), description="folder for document Bundles (outbox mode)")
     fhir_base_url: str | None = Field(default=None, description="FHIR server base URL; unset = outbox mode")
     fhir_token: SecretStr | None = Field(default=None, description="bearer token for the FHIR server")
