@@ -11,7 +11,8 @@ def render() -> str:
     from services.coding.app import SPEC as CODING, CodingSettings
     from services.ehr_sink.app import SPEC as SINK, EhrSinkSettings
     from services.notegen.app import SPEC as NOTEGEN, NotegenSettings
-    from shared.runtime import build_app, software_version
+    from shared.runtime import build_app
+    from shared.version import software_version
 
     # Placeholder addresses: building an app declares channels only, it connects to nothing.
     env = {"kafka_bootstrap": "kafka:9092", "redis_url": "redis://redis:6379/0"}

@@ -32,6 +32,7 @@ from shared.settings import ServiceSettings
 from shared.stage import Stage
 from shared.security import kafka_security, load_keyring, open_redis
 from shared.state import EncryptingStateStore, RedisStateStore, StateStore
+from shared.version import software_version
 from shared.telemetry import H_CLOSED_AT, LagTracker, closed_at, make_tracer_provider, observe_handled, observe_publish
 
 StageFactory = Callable[[Any, StateStore], Awaitable[Stage]]  # (settings, state store) -> stage
@@ -239,23 +240,13 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings, *, span_exporter: Sp
         after_startup=[after_startup],
         on_shutdown=[on_shutdown],
         after_shutdown=[after_shutdown],
-        specification=AsyncAPI(broker, title=f"scribestream-{spec.name}", version=_version(),
+        specification=AsyncAPI(broker, title=f"scribestream-{spec.name}", version=software_version(),
                                description=spec.description),
     )
     app.state = runtime  # type: ignore[attr-defined]  # tests peek at the delivery
     return app
 
 
-def _version() -> str:
-    from importlib.metadata import PackageNotFoundError, version
-
-    try:
-        return version("scribestream")
-    except PackageNotFoundError:  # pragma: no cover
-        return "0.0.0"
-
-
-software_version = _version
 
 
 def serve(spec: ServiceSpec, settings: ServiceSettings) -> None:

@@ -7,7 +7,6 @@ import logging
 import ssl
 from collections.abc import Callable, Sequence
 from datetime import UTC, datetime
-from importlib import metadata
 from pathlib import Path
 
 import httpx
@@ -30,6 +29,7 @@ from services.ehr_sink.domain import NoteLayout, has_document
 from services.ehr_sink.fhir_builder import build_document_bundle
 from shared.contracts import Event, NoteCoded, NoteSubmitted, Topic, derive_id
 from shared.state import StateStore
+from shared.version import software_version as shared_software_version
 
 log = logging.getLogger(__name__)
 
@@ -107,13 +107,6 @@ class EhrSinkStage:
         ]
 
 
-def _software_version() -> str:
-    try:
-        return metadata.version("scribestream")
-    except metadata.PackageNotFoundError:  # running from a source tree that was never installed
-        return "0.0.0"
-
-
 def build_ehr_sink_stage(
     *,
     outbox_dir: str | Path,
@@ -136,7 +129,7 @@ def build_ehr_sink_stage(
         )
     else:
         destination = OutboxDestination(outbox_dir)
-    return EhrSinkStage(destination=destination, software_version=software_version or _software_version(),
+    return EhrSinkStage(destination=destination, software_version=software_version or shared_software_version(),
                         layout=layout)
 
 

@@ -7,7 +7,6 @@ redelivered close drafts the same note with the same event id.
 from __future__ import annotations
 
 from collections.abc import Sequence
-from importlib import metadata
 
 from services.notegen.domain import order_turns
 from services.notegen.writers import GroundedWriter, NoteWriter
@@ -21,13 +20,7 @@ from shared.contracts import (
     derive_id,
 )
 from shared.state import DEFAULT_TTL_S, StateStore
-
-
-def package_version() -> str:
-    try:
-        return metadata.version("scribestream")
-    except metadata.PackageNotFoundError:  # running from a checkout that was never installed
-        return "0+unknown"
+from shared.version import software_version as package_version
 
 
 class IncompleteTranscript(RuntimeError):
