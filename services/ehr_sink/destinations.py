@@ -8,7 +8,6 @@ to a FHIR server. Both are idempotent: the same note submitted twice reports "un
 from __future__ import annotations
 
 import asyncio
-import email.utils
 import hashlib
 import json
 import os
@@ -39,6 +38,7 @@ from services.ehr_sink.fhir_builder import (
     resource_refs,
 )
 from shared.contracts import ResourceRef
+from shared.http import retry_after_seconds
 from shared.stage import StageError
 
 Mode = Literal["outbox", "fhir"]
@@ -161,23 +161,6 @@ class RetryPolicy:
     deadline_s: float = 40.0
 
 
-def _retry_after_s(response: httpx.Response, *, now: float) -> float | None:
-    """``Retry-After`` as seconds: delta-seconds or an HTTP date (RFC 9110 §10.2.3)."""
-    value = response.headers.get("Retry-After")
-    if not value:
-        return None
-    value = value.strip()
-    if value.isdigit():
-        return float(value)
-    try:
-        when = email.utils.parsedate_to_datetime(value)
-    except (TypeError, ValueError):
-        return None
-    if when.tzinfo is None:
-        return None
-    return max(when.timestamp() - now, 0.0)
-
-
 class FhirServerDestination:
     mode: Mode = "fhir"
 
@@ -288,7 +271,7 @@ class FhirServerDestination:
             status_code=status,
             issue_codes=codes,
             retryable=status >= 500 or status in (408, 409, 412, 429) or (status == 401 and self._auth.renewable),
-            retry_after=_retry_after_s(response, now=time.time()),
+            retry_after=retry_after_seconds(response.headers, now=time.time()),
         )
 
 

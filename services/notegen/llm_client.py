@@ -10,13 +10,13 @@ connection failures; worth retrying, with the server's Retry-After if it sent on
 
 from __future__ import annotations
 
-import email.utils
 import json
-import time
 from dataclasses import dataclass
 from typing import Any, Protocol
 
 import httpx
+
+from shared.http import retry_after_seconds
 import openai
 
 
@@ -54,27 +54,6 @@ class PermanentLlmError(LlmError):
 
 
 _TRANSIENT_STATUS = {408, 409, 429}
-
-
-def retry_after_seconds(headers: httpx.Headers | None, *, now: float | None = None) -> float | None:
-    """Seconds the server asked us to wait (``retry-after-ms``, ``retry-after`` as seconds or HTTP date)."""
-    if headers is None:
-        return None
-    if (ms := headers.get("retry-after-ms")) is not None:
-        try:
-            return max(float(ms) / 1000, 0.0)
-        except ValueError:
-            pass
-    value = headers.get("retry-after")
-    if value is None:
-        return None
-    try:
-        return max(float(value), 0.0)
-    except ValueError:
-        parsed = email.utils.parsedate_to_datetime(value) if value.strip() else None
-        if parsed is None:
-            return None
-        return max(parsed.timestamp() - (now if now is not None else time.time()), 0.0)
 
 
 def classify(err: Exception) -> LlmError:

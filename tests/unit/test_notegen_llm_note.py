@@ -9,7 +9,7 @@ import httpx
 import pytest
 
 from services.notegen.breaker import CircuitBreaker, CircuitOpen
-from services.notegen.llm_client import retry_after_seconds
+from shared.http import retry_after_seconds
 from services.notegen.llm_note import (
     LlmNote,
     MalformedAnswer,
