@@ -2,6 +2,8 @@
 # fast when everything is there: see infra/install.sh).
 SHELL := /bin/bash
 PARTITIONS ?= 6
+# Processes per service, in one consumer group each: Kafka splits the partitions between them.
+REPLICAS ?= 2
 RUN_DIR ?= .run
 PY := .venv/bin/python
 # Upper bound for the whole suite (CI allows 90 min); pytest-timeout bounds each test (pyproject).
@@ -22,7 +24,7 @@ test: install
 	exit $$rc
 
 up: install
-	$(PY) -m scribestream.devstack up --services --run-dir $(RUN_DIR) --partitions $(PARTITIONS)
+	$(PY) -m scribestream.devstack up --services --run-dir $(RUN_DIR) --partitions $(PARTITIONS) --replicas $(REPLICAS)
 
 # Stops exactly the PIDs recorded in $(RUN_DIR)/stack.json; needs only the standard library.
 down:

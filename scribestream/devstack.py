@@ -7,7 +7,12 @@ the ports, URLs and the PIDs (with their kernel start times). ``stop_stack`` sig
 nothing else, and skips a PID whose start time no longer matches (the number was reused by another
 process after a reboot or a crash).
 
-CLI: ``python -m scribestream.devstack up|down|status [--run-dir .run] [--partitions 6] [--services]``.
+Each service may run as several replicas (``--replicas N``): processes ``asr``, ``asr-2`` … ``asr-N`` in the
+same consumer group, so Kafka splits the topic's partitions between them and a replica that dies hands its
+partitions to the others (its uncommitted input is redelivered; per-encounter state lives in Redis).
+
+CLI: ``python -m scribestream.devstack up|down|status [--run-dir .run] [--partitions 6] [--services]
+[--replicas 1]``.
 """
 
 from __future__ import annotations
@@ -571,11 +576,31 @@ def _stop(run_dir: Path, names: Iterable[str], *, timeout_s: float) -> list[str]
     return stopped
 
 
+def replica_names(name: str, *, replicas: int) -> list[str]:
+    """Process names of a service's replicas: the first keeps the plain service name (so callers that know
+    one process per service keep working), the others are ``<name>-2`` … ``<name>-N``."""
+    return [name if i == 1 else f"{name}-{i}" for i in range(1, replicas + 1)]
+
+
+def _with_replicas(names: Iterable[str], recorded: Iterable[str]) -> list[str]:
+    # Service names use underscores, never "-<digits>", so the suffix cannot be mistaken for part of a name.
+    recorded = list(recorded)
+    expanded: list[str] = []
+    for name in names:
+        suffixed = sorted(r for r in recorded if r.startswith(f"{name}-") and r[len(name) + 1 :].isdigit())
+        for candidate in [name, *suffixed]:
+            if candidate not in expanded:
+                expanded.append(candidate)
+    return expanded
+
+
 def stop_services(
     run_dir: Path, *, names: Iterable[str] = SERVICE_NAMES, timeout_s: float = 15.0
 ) -> list[str]:
-    """Stop the recorded service processes; returns the names that were stopped."""
-    return _stop(Path(run_dir), names, timeout_s=timeout_s)
+    """Stop the recorded service processes, every replica of each named service (``asr`` also stops
+    ``asr-2`` …); returns the process names that were stopped."""
+    recorded = read_state(Path(run_dir)).get("processes", {})
+    return _stop(Path(run_dir), _with_replicas(names, recorded), timeout_s=timeout_s)
 
 
 def stop_stack(run_dir: Path, *, timeout_s: float = 20.0) -> list[str]:
@@ -613,9 +638,13 @@ def start_services(
     python: str | Path = sys.executable,
     extra_env: Mapping[str, str] | None = None,
     ready_timeout_s: float | None = 60.0,
+    replicas: int = 1,
 ) -> dict[str, int]:
     """Launch each service as ``<python> -m services.<name>`` with the stack's
     addresses in the environment and a free port for its health/metrics endpoint.
+
+    ``replicas`` processes per service (see ``replica_names``), all in the service's consumer group; the
+    returned mapping and ``stack.json`` name each process.
 
     ``stack`` defaults to the one recorded in ``run_dir``. With ``ready_timeout_s`` set, waits until every
     service answers ``GET /health/ready`` with 200 (or raises, naming the services and their logs).
@@ -628,13 +657,17 @@ def start_services(
         "redis_url": stack.redis_url,
         "processes": {},
     }
-    names = list(names)
+    if replicas < 1:
+        raise StackError("replicas must be >= 1")
+    services = list(names)
+    names = [instance for name in services for instance in replica_names(name, replicas=replicas)]
     ports = free_ports(len(names))
     extra_env = {**dev_keyring_env(run_dir, env={**os.environ, **(extra_env or {})}), **(extra_env or {})}
     procs: dict[str, subprocess.Popen[bytes]] = {}
     for name, http_port in zip(names, ports, strict=True):
         if name in running_processes(run_dir):
             raise StackError(f"service {name} is already running in {run_dir}")
+        module = name.rsplit("-", 1)[0] if "-" in name else name
         env = {
             **os.environ,
             "SCRIBESTREAM_KAFKA_BOOTSTRAP": stack.bootstrap,
@@ -645,13 +678,13 @@ def start_services(
             **(extra_env or {}),
         }
         proc = _spawn(
-            [str(python), "-m", f"services.{name}"],
+            [str(python), "-m", f"services.{module}"],
             log_path=run_dir / f"{name}.log",
             env=env,
             cwd=REPO_ROOT,
         )
         procs[name] = proc
-        _record(state, name, proc, http_port=http_port)
+        _record(state, name, proc, http_port=http_port, service=module)
         _write_state(run_dir, state)
     if ready_timeout_s is not None:
         try:
@@ -662,7 +695,9 @@ def start_services(
                 timeout_s=ready_timeout_s,
             )
         except BaseException:
-            stop_services(run_dir, names=names)  # no half-started pipeline left behind; the stack stays
+            # Exactly the processes started here: no half-started pipeline left behind, and a replica that
+            # was already running (a restart of one killed replica) keeps running. The stack stays.
+            _stop(run_dir, names, timeout_s=15.0)
             raise
     return {name: proc.pid for name, proc in procs.items()}
 
@@ -721,6 +756,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--redis-port", type=int, default=None)
     parser.add_argument("--services", action="store_true", help="also start the four services")
     parser.add_argument("--no-wait", action="store_true", help="do not wait for the services' /health/ready")
+    parser.add_argument(
+        "--replicas", type=int, default=1, help="processes per service, in one consumer group (<= partitions)"
+    )
     args = parser.parse_args(argv)
 
     try:
@@ -738,7 +776,9 @@ def main(argv: list[str] | None = None) -> int:
             if args.services:
                 try:
                     pids = start_services(
-                        run_dir=args.run_dir, ready_timeout_s=None if args.no_wait else 90.0
+                        run_dir=args.run_dir,
+                        ready_timeout_s=None if args.no_wait else 90.0,
+                        replicas=args.replicas,
                     )
                 except BaseException:
                     stop_stack(args.run_dir)  # so a second `up` after the fix does not find a stale stack
