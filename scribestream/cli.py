@@ -230,7 +230,7 @@ def _client_security(*, resolve_ring: bool = True) -> tuple[Any, dict[str, Any]]
 async def _publish(audio, *, bootstrap: str, encounter_id: str, realtime: bool, context: EncounterContext,
                    roles, keyring: Any = _FROM_ENV) -> int:
     from aiokafka import AIOKafkaProducer
-    from opentelemetry import propagate, trace
+    from opentelemetry import propagate
 
     from scribestream.encounter import encounter_events
     from shared.contracts import encode, topic_of

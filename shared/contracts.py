@@ -13,9 +13,9 @@ import json
 import struct
 import uuid
 from enum import StrEnum
-from typing import Annotated, Any, ClassVar, Literal, Union
+from typing import Annotated, Any, ClassVar, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, TypeAdapter, ValidationError, field_validator, model_validator
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
 
 from shared.crypto import ALGORITHM, DecryptError, Sealer, bus_aad
 
@@ -140,7 +140,6 @@ class AudioEnded(Event):
     chunk_count: int = Field(ge=0)
 
 
-AudioEvent = Annotated[Union[AudioChunkReceived, AudioEnded], Field(discriminator="schema_name")]
 
 
 # ---------------------------------------------------------------- transcript.turns
@@ -180,7 +179,6 @@ class TranscriptClosed(Event):
     asr_model: str = ""
 
 
-TranscriptEvent = Annotated[Union[TurnTranscribed, TranscriptClosed], Field(discriminator="schema_name")]
 
 
 # ---------------------------------------------------------------- soap.draft
@@ -207,12 +205,6 @@ class SoapNote(Model):
 
     def statements(self) -> list[Statement]:
         return [*self.subjective, *self.objective, *self.assessment, *self.plan]
-
-    def section_of(self, statement_id: str) -> Section | None:
-        for section in Section:
-            if any(s.statement_id == statement_id for s in getattr(self, section.value)):
-                return section
-        return None
 
 
 class GeneratorInfo(Model):
@@ -439,5 +431,3 @@ def load_event(payload: dict[str, Any]) -> Event:
     cls = _BY_NAME[payload["schema_name"]]
     return cls.model_validate(payload)
 
-
-TRANSCRIPT_ADAPTER: TypeAdapter[Any] = TypeAdapter(TranscriptEvent)
