@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import warnings
+
 import yaml
 from faststream.specification import AsyncAPI
 
@@ -12,7 +14,6 @@ def render() -> str:
     from services.ehr_sink.app import SPEC as SINK, EhrSinkSettings
     from services.notegen.app import SPEC as NOTEGEN, NotegenSettings
     from shared.runtime import build_app
-    from shared.version import software_version
 
     # Placeholder addresses: building an app declares channels only, it connects to nothing.
     env = {"kafka_bootstrap": "kafka:9092", "redis_url": "redis://redis:6379/0"}
@@ -21,6 +22,15 @@ def render() -> str:
         for spec, settings_cls in ((ASR, AsrSettings), (NOTEGEN, NotegenSettings), (CODING, CodingSettings),
                                    (SINK, EhrSinkSettings))
     ]
+    with warnings.catch_warnings():
+        # Every service publishes to audit.events; FastStream warns that the channel is declared more than once.
+        warnings.simplefilter("ignore", RuntimeWarning)
+        return _render(brokers)
+
+
+def _render(brokers: list) -> str:
+    from shared.version import software_version
+
     spec = AsyncAPI(*brokers, title="scribestream", version=software_version(), schema_version="3.0.0",
                     description="audio.chunks → transcript.turns → soap.draft → soap.coded → ehr.submitted. "
                                 "Partition key: encounter id. Schema name/version in x-schema/x-schema-version "

@@ -26,6 +26,9 @@ class Topic(StrEnum):
     SOAP_DRAFT = "soap.draft"
     SOAP_CODED = "soap.coded"
     EHR_SUBMITTED = "ehr.submitted"
+    # Side topics: unstable live hypotheses for display (ASR) and the PHI-free audit trail (all services).
+    TRANSCRIPT_PARTIALS = "transcript.partials"
+    AUDIT_EVENTS = "audit.events"
 
     @property
     def dlq(self) -> str:
@@ -50,7 +53,7 @@ H_CIPHER = "x-cipher"
 # is configured. ehr.submitted carries ids, status and the destination only, so downstream consumers without
 # the key can read it.
 ENCRYPTED_TOPICS: frozenset[str] = frozenset(
-    {"audio.chunks", "transcript.turns", "soap.draft", "soap.coded"}
+    {"audio.chunks", "transcript.turns", "transcript.partials", "soap.draft", "soap.coded"}
 )
 
 SAMPLE_RATE = 16_000
@@ -179,6 +182,18 @@ class TranscriptClosed(Event):
     asr_model: str = ""
 
 
+class PartialTranscribed(Event):
+    """Live display only: the not-yet-final words after the last committed turn on one channel/speaker.
+    Each revision replaces the previous one; nothing downstream may treat it as a transcript."""
+
+    schema_name: Literal["PartialTranscribed"] = "PartialTranscribed"
+    schema_version: Literal[1] = 1
+    revision: int = Field(ge=0)
+    speaker: Role
+    channel: int | None = None
+    start: float = Field(ge=0)
+    end: float = Field(ge=0)
+    text: str
 
 
 # ---------------------------------------------------------------- soap.draft
@@ -231,6 +246,9 @@ class NoteDrafted(Event):
     context: EncounterContext = Field(default_factory=EncounterContext)
     turns: list[Turn]  # the transcript the note cites, in order
     asr_model: str = ""
+    # Live drafts: while the visit streams, notegen publishes non-final versions (increasing note_version)
+    # for display; the version written after TranscriptClosed is final. Coding and the sink ignore non-final.
+    final: bool = True
 
 
 # ---------------------------------------------------------------- soap.coded
@@ -282,6 +300,21 @@ class NoteSubmitted(Event):
     resources: list[ResourceRef]
 
 
+# ---------------------------------------------------------------- audit.events
+class AuditRecorded(Event):
+    """Who did what to which encounter, when: ids, versions and outcomes only, never PHI."""
+
+    schema_name: Literal["AuditRecorded"] = "AuditRecorded"
+    schema_version: Literal[1] = 1
+    action: str = Field(pattern=r"^[a-z][a-z_.]{0,63}$")  # e.g. note.drafted, note.coded, ehr.submitted
+    actor: str = Field(max_length=128)  # service name (and instance), or the CLI user for manual actions
+    occurred_at: str  # ISO 8601 UTC
+    subject_event_id: str = ""  # the event this records (e.g. the NoteDrafted event id)
+    note_version: int | None = None
+    outcome: str = Field(default="ok", max_length=32)
+    resources: list[ResourceRef] = Field(default_factory=list)
+
+
 # ---------------------------------------------------------------- registry and wire codec
 TOPIC_EVENTS: dict[Topic, tuple[type[Event], ...]] = {
     Topic.AUDIO_CHUNKS: (AudioChunkReceived, AudioEnded),
@@ -289,6 +322,8 @@ TOPIC_EVENTS: dict[Topic, tuple[type[Event], ...]] = {
     Topic.SOAP_DRAFT: (NoteDrafted,),
     Topic.SOAP_CODED: (NoteCoded,),
     Topic.EHR_SUBMITTED: (NoteSubmitted,),
+    Topic.TRANSCRIPT_PARTIALS: (PartialTranscribed,),
+    Topic.AUDIT_EVENTS: (AuditRecorded,),
 }
 _BY_NAME: dict[str, type[Event]] = {cls.name(): cls for classes in TOPIC_EVENTS.values() for cls in classes}
 

@@ -51,6 +51,8 @@ class ServiceSpec:
     produces: Topic
     description: str
     make_stage: StageFactory = field(repr=False)
+    # Side topics the stage may also emit to (live partial hypotheses, the audit trail).
+    also_produces: tuple[Topic, ...] = ()
     # Extra metric hooks for a service (the default one, telemetry.observe_handled, always runs).
     observers: tuple[Observer, ...] = field(default=(), repr=False)
 
@@ -121,6 +123,9 @@ def build_app(spec: ServiceSpec, settings: ServiceSettings, *, span_exporter: Sp
     dlq = broker.publisher(spec.consumes.dlq, title=f"{spec.consumes.dlq}:publish",
                            description="Messages that failed validation or processing, with x-dlq-* headers")
     publishers = {spec.produces.value: out, spec.consumes.dlq: dlq}
+    for side in spec.also_produces:
+        publishers[side.value] = broker.publisher(side.value, title=f"{side.value}:publish",
+                                                  description=f"{spec.name} side output", schema=_payload_type(side))
     runtime: dict[str, Any] = {}
 
     async def publish(topic: str, value: bytes, *, key: bytes | None, headers: dict[str, str]) -> None:

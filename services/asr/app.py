@@ -13,6 +13,7 @@ SPEC = ServiceSpec(
     produces=Topic.TRANSCRIPT_TURNS,
     description="Streams visit audio into finalized, speaker-attributed transcript turns (faster-whisper).",
     make_stage=make_stage,
+    also_produces=(Topic.TRANSCRIPT_PARTIALS, Topic.AUDIT_EVENTS,),
 )
 
 

@@ -13,6 +13,7 @@ SPEC = ServiceSpec(
     produces=Topic.SOAP_CODED,
     description="Suggests ICD-10-CM codes for the draft, each with its evidence.",
     make_stage=make_stage,
+    also_produces=(Topic.AUDIT_EVENTS,),
 )
 
 

@@ -13,6 +13,7 @@ SPEC = ServiceSpec(
     produces=Topic.EHR_SUBMITTED,
     description="Files the coded note as FHIR R4 resources (outbox folder or FHIR server).",
     make_stage=make_stage,
+    also_produces=(Topic.AUDIT_EVENTS,),
 )
 
 

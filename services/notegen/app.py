@@ -13,6 +13,7 @@ SPEC = ServiceSpec(
     produces=Topic.SOAP_DRAFT,
     description="Collects an encounter's turns and drafts a grounded SOAP note citing them.",
     make_stage=make_stage,
+    also_produces=(Topic.AUDIT_EVENTS,),
 )
 
 

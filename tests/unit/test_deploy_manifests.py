@@ -259,6 +259,10 @@ def test_kafka_topics_are_every_contract_topic_and_its_dlq(overlay: str) -> None
             assert retention <= day_ms, "raw audio is kept for a day at most"
         elif topic_name == Topic.AUDIO_CHUNKS.dlq:
             assert retention <= 3 * day_ms, "dead-lettered audio: long enough to triage over a weekend, no more"
+        elif topic_name in (Topic.TRANSCRIPT_PARTIALS.value, Topic.TRANSCRIPT_PARTIALS.dlq):
+            assert retention <= day_ms, "live hypotheses are for display only"
+        elif topic_name == Topic.AUDIT_EVENTS.value:
+            assert retention >= 6 * 365 * day_ms, "HIPAA: keep documentation of access and disclosures six years"
         else:
             assert retention >= 7 * day_ms
         replicas, min_isr = topic["spec"]["replicas"], int(topic["spec"]["config"]["min.insync.replicas"])
