@@ -13,6 +13,7 @@ from collections import defaultdict, deque
 from collections.abc import Callable, Iterable, Sequence
 from pathlib import Path
 
+from shared.audit import Clock, utc_now, with_audit
 from shared.contracts import Event, Topic, decode, encode, topic_of
 from shared.crypto import KeyRing, Sealer
 from shared.stage import Stage
@@ -22,9 +23,10 @@ Progress = Callable[[Event], None]
 
 
 class InProcessBus:
-    def __init__(self, stages: Sequence[Stage], *, keyring: Sealer | None = None) -> None:
+    def __init__(self, stages: Sequence[Stage], *, keyring: Sealer | None = None, clock: Clock = utc_now) -> None:
         self._routes = {Topic(s.consumes): s for s in stages}
         self._keyring = keyring
+        self._clock = clock
 
     async def run(self, events: Iterable[Event], *, on_event: Progress | None = None) -> dict[Topic, list[Event]]:
         produced: dict[Topic, list[Event]] = defaultdict(list)
@@ -38,7 +40,9 @@ class InProcessBus:
             stage = self._routes.get(topic)
             if stage is not None:
                 value, headers = encode(event, keyring=self._keyring)
-                queue.extend(await stage.handle(decode(topic, value, headers, keyring=self._keyring)))
+                outputs = await stage.handle(decode(topic, value, headers, keyring=self._keyring))
+                # The same audit records the services publish (shared.audit), on produced[AUDIT_EVENTS].
+                queue.extend(with_audit(outputs, actor=stage.name, clock=self._clock))
         return produced
 
 

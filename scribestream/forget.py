@@ -7,17 +7,22 @@
    downstream stores and mirrors drop the encounter. Kafka itself removes the records of a delete-policy
    topic only when they age out (retention.ms, see docs/security.md); until then they are sealed with
    AES-256-GCM and unreadable without the key ring. The services skip tombstones.
+3. The audit trail: an ``encounter.forgotten`` record on ``audit.events`` (who, when, how many keys), written
+   after the tombstones so a compacted copy of the trail keeps it as the encounter's last word.
 """
 
 from __future__ import annotations
 
+import getpass
 import re
+import uuid
 from dataclasses import dataclass
 from typing import Any, Optional
 
 import typer
 
-from shared.contracts import ALL_TOPICS
+from shared.audit import Clock, forgotten_record, utc_now
+from shared.contracts import ALL_TOPICS, Topic, encode
 
 STATE_PREFIX = "ss:"
 
@@ -26,6 +31,7 @@ STATE_PREFIX = "ss:"
 class ForgetReport:
     redis_keys_deleted: int
     tombstones_written: int
+    audit_event_id: str = ""
 
 
 def _names_encounter(key: str, encounter_id: str) -> bool:
@@ -53,8 +59,28 @@ async def write_tombstones(producer: Any, encounter_id: str) -> int:
     return len(topics)
 
 
+def cli_actor() -> str:
+    """Who ran the command: the OS account (an operator id, not a patient's), for the audit record."""
+    try:
+        user = getpass.getuser()
+    except (KeyError, OSError):  # no passwd entry (containers running as an arbitrary uid)
+        user = "unknown"
+    return f"cli:{user}"[:128]
+
+
+async def write_audit(producer: Any, *, encounter_id: str, redis_keys_deleted: int, actor: str,
+                      clock: Clock = utc_now) -> str:
+    """One ``encounter.forgotten`` record on audit.events (ids and counts only, so never sealed)."""
+    record = forgotten_record(encounter_id=encounter_id, actor=actor, occurred_at=clock(),
+                              request_id=uuid.uuid4().hex, redis_keys_deleted=redis_keys_deleted)
+    value, headers = encode(record)
+    await producer.send_and_wait(Topic.AUDIT_EVENTS.value, value, key=encounter_id.encode(),
+                                 headers=[(k, v.encode()) for k, v in headers.items()])
+    return record.event_id
+
+
 async def forget(*, encounter_id: str, bootstrap: str, redis_url: str, settings: Any) -> ForgetReport:
-    """Both steps with the connection security of ``settings`` (shared.settings.SecuritySettings)."""
+    """The three steps with the connection security of ``settings`` (shared.settings.SecuritySettings)."""
     from aiokafka import AIOKafkaProducer
 
     from shared.security import kafka_client_kwargs, open_redis
@@ -69,9 +95,11 @@ async def forget(*, encounter_id: str, bootstrap: str, redis_url: str, settings:
     await producer.start()
     try:
         written = await write_tombstones(producer, encounter_id)
+        audit_event_id = await write_audit(producer, encounter_id=encounter_id, redis_keys_deleted=deleted,
+                                           actor=cli_actor())
     finally:
         await producer.stop()
-    return ForgetReport(redis_keys_deleted=deleted, tombstones_written=written)
+    return ForgetReport(redis_keys_deleted=deleted, tombstones_written=written, audit_event_id=audit_event_id)
 
 
 def command(
@@ -106,4 +134,4 @@ def command(
     except Exception as err:  # noqa: BLE001 - connection errors: class name only
         _fail(f"forget failed: {type(err).__name__}")
     console.print(f"forgot encounter {encounter_id}: deleted {report.redis_keys_deleted} Redis keys, "
-                  f"wrote {report.tombstones_written} tombstones", highlight=False)
+                  f"wrote {report.tombstones_written} tombstones; audit record {report.audit_event_id}", highlight=False)

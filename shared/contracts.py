@@ -313,6 +313,8 @@ class AuditRecorded(Event):
     note_version: int | None = None
     outcome: str = Field(default="ok", max_length=32)
     resources: list[ResourceRef] = Field(default_factory=list)
+    final: bool | None = None  # note.drafted: the final version (False: a live draft while the visit streams)
+    count: int | None = Field(default=None, ge=0)  # how many items the subject carries (codes, statements)
 
 
 # ---------------------------------------------------------------- registry and wire codec

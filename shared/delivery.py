@@ -18,6 +18,7 @@ from typing import Any
 
 from tenacity import AsyncRetrying, retry_if_exception, stop_after_attempt, wait_exponential
 
+from shared.audit import Clock, utc_now, with_audit
 from shared.contracts import (
     H_DLQ_ERROR,
     H_DLQ_REASON,
@@ -71,6 +72,7 @@ class Delivery:
     dedupe_ttl_s: int = 7 * 24 * 3600
     retry_wait_s: float = 0.2
     keyring: Sealer | None = None  # None: payloads in clear (only when encryption is explicitly off)
+    clock: Clock = utc_now  # audit record timestamps
 
     def _dedupe_key(self, event: Event) -> str:
         return f"done:{self.stage.name}:{event.event_id}"
@@ -100,7 +102,8 @@ class Delivery:
         STAGE_SECONDS.labels(service).observe(time.perf_counter() - started)
 
         # Publishing failures propagate: the adapter does not commit, so the input is redelivered.
-        for out in outputs:
+        # Each audited output (note versions, coding results, submissions) is followed by its audit record.
+        for out in with_audit(outputs, actor=service, clock=self.clock):
             out_value, out_headers = encode(out, keyring=self.keyring)
             await self.publish(topic_of(out).value, out_value, key=out.encounter_id.encode(), headers=out_headers)
             EMITTED.labels(service).inc()
