@@ -9,13 +9,13 @@ Events are named for what happened (past tense). Nothing here does I/O.
 
 from __future__ import annotations
 
-import json
 import struct
 import uuid
 from enum import StrEnum
 from typing import Annotated, Any, ClassVar, Literal
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, model_validator
+from pydantic_core import from_json
 
 from shared.crypto import ALGORITHM, DecryptError, Sealer, bus_aad
 
@@ -222,6 +222,13 @@ class SoapNote(Model):
         return [*self.subjective, *self.objective, *self.assessment, *self.plan]
 
 
+class SummarySection(Model):
+    """One heading of the after-visit summary and its statements (reworded, with their evidence)."""
+
+    title: str
+    statements: list[Statement]
+
+
 class GeneratorInfo(Model):
     backend: str  # "grounded" | "llm"
     model: str = ""
@@ -249,6 +256,14 @@ class NoteDrafted(Event):
     # Live drafts: while the visit streams, notegen publishes non-final versions (increasing note_version)
     # for display; the version written after TranscriptClosed is final. Coding and the sink ignore non-final.
     final: bool = True
+    # The template the note was laid out with and its LOINC document type (Composition/DocumentReference.type);
+    # empty: the sink's configured default.
+    template_id: str = ""
+    loinc_code: str = Field(default="", pattern=r"^(?:\d{1,7}-\d)?$")
+    loinc_display: str = ""
+    # Patient-facing plain-language summary of the final note: the same checked statements reworded, each
+    # citing its turns and re-checked; empty for live drafts and no-note outcomes.
+    after_visit_summary: list[SummarySection] = Field(default_factory=list)
 
 
 # ---------------------------------------------------------------- soap.coded
@@ -378,14 +393,45 @@ def encode(event: Event, *, keyring: Sealer | None = None) -> tuple[bytes, dict[
     return event.model_dump_json().encode(), headers
 
 
+def _field_names() -> frozenset[str]:
+    names: set[str] = set()
+    for model in (*_BY_NAME.values(), EncounterContext, Turn, Statement, SoapNote, GeneratorInfo, CodeSuggestion,
+                  ResourceRef):
+        names.update(model.model_fields)
+    return frozenset(names)
+
+
+_FIELD_NAMES = _field_names()
+
+
+def _loc(part: str | int) -> str:
+    # A location names our own fields and list indexes; any other part is a key the sender chose (an
+    # unexpected field, a dict key), which may itself be PHI: it is masked.
+    return str(part) if isinstance(part, int) or part in _FIELD_NAMES else "<key>"
+
+
 def _describe(err: ValidationError) -> str:
     # Location, type and pydantic's message, never ``input``: the messages of pydantic's own checks and
     # of our validators name constraints and sizes, not the offending value (which may be PHI).
     parts = [
-        f"{'.'.join(str(p) for p in e['loc']) or '<root>'}: {e['msg']}"
+        f"{'.'.join(_loc(p) for p in e['loc']) or '<root>'}: {e['msg']}"
         for e in err.errors(include_url=False, include_input=False)[:5]
     ]
     return "; ".join(parts)
+
+
+def _json_object(raw: str | bytes, *, what: str) -> dict[str, Any]:
+    """Parse a small JSON object with pydantic-core's parser: unlike ``json.loads`` it refuses deep
+    nesting with an error instead of raising RecursionError, so hostile metadata cannot crash a consumer."""
+    if len(raw) > MAX_AUDIO_META:
+        raise ContractViolation(f"{what} is larger than {MAX_AUDIO_META} bytes")
+    try:
+        meta = from_json(raw)
+    except ValueError:
+        raise ContractViolation(f"{what} is not JSON") from None
+    if not isinstance(meta, dict):
+        raise ContractViolation(f"{what} is not an object")
+    return meta
 
 
 def _open(topic: Topic, value: bytes | None, hdr: dict[str, str], *, name: str,
@@ -415,16 +461,13 @@ def _open(topic: Topic, value: bytes | None, hdr: dict[str, str], *, name: str,
     (meta_len,) = struct.unpack(">I", plaintext[:4])
     if meta_len > min(len(plaintext) - 4, MAX_AUDIO_META):
         raise ContractViolation("sealed audio chunk metadata length is out of range")
-    try:
-        meta = json.loads(plaintext[4:4 + meta_len])
-    except (json.JSONDecodeError, UnicodeDecodeError):
-        raise ContractViolation("sealed audio chunk metadata is not JSON") from None
-    if not isinstance(meta, dict):
-        raise ContractViolation("sealed audio chunk metadata is not an object")
-    return plaintext[4 + meta_len:], meta
+    return plaintext[4 + meta_len:], _json_object(plaintext[4:4 + meta_len], what="sealed audio chunk metadata")
 
 
 MAX_AUDIO_META = 64 * 1024
+# Larger values are refused before parsing (bounded memory per message). The broker's default limit is 1 MiB;
+# this leaves room for long visits where an operator raised it, and stops a hostile or misconfigured producer.
+MAX_VALUE_BYTES = 8 * 1024 * 1024
 
 
 def decode(topic: Topic | str, value: bytes | None, headers: dict[str, Any], *,
@@ -441,12 +484,14 @@ def decode(topic: Topic | str, value: bytes | None, headers: dict[str, Any], *,
         raise ContractViolation(f"unknown schema {(name or '')[:64]!r} for topic {topic.value}")
     if version != str(cls.schema_major):
         raise ContractViolation(f"unsupported schema version {(version or '')[:16]!r} for {name} (supported: {cls.schema_major})")
+    if value is not None and len(value) > MAX_VALUE_BYTES:
+        raise ContractViolation(f"{name} of {len(value)} bytes exceeds the {MAX_VALUE_BYTES}-byte limit")
     value, sealed_meta = _open(topic, value, hdr, name=cls.name(), keyring=keyring)
     try:
         if cls is AudioChunkReceived:
-            meta = sealed_meta if sealed_meta is not None else json.loads(hdr.get(H_AUDIO_META) or "null")
-            if not isinstance(meta, dict):
+            if sealed_meta is None and not hdr.get(H_AUDIO_META):
                 raise ContractViolation("audio chunk without x-audio-meta header")
+            meta = sealed_meta if sealed_meta is not None else _json_object(hdr[H_AUDIO_META], what="x-audio-meta header")
             event = AudioChunkReceived.model_validate({**meta, "pcm": value or b""})
         elif not value:
             raise ContractViolation(f"empty payload for {name}")
@@ -454,8 +499,6 @@ def decode(topic: Topic | str, value: bytes | None, headers: dict[str, Any], *,
             event = cls.model_validate_json(value)
     except ValidationError as err:
         raise ContractViolation(f"invalid {name}: {_describe(err)}") from None
-    except json.JSONDecodeError:
-        raise ContractViolation("x-audio-meta header is not JSON") from None
     if sealed_meta is not None or H_KEY_ID in hdr:
         # The AAD authenticated the header ids; the sealed body must name the same event.
         if event.event_id != hdr.get(H_EVENT_ID) or event.encounter_id != hdr.get(H_ENCOUNTER):

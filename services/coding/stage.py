@@ -25,6 +25,8 @@ class CodingStage:
     async def handle(self, event: Event) -> Sequence[Event]:
         if not isinstance(event, NoteDrafted):
             raise TypeError(f"coding stage cannot handle {type(event).__name__}")
+        if not event.final:
+            return []  # a live draft is for display while the visit streams; only the final note is coded
         # CPU-bound (and the first call builds the description index): keep the event loop free.
         coded = await asyncio.to_thread(code_note, event, codeset=self._codeset, risk_model=self._risk_model, fuzzy=self._fuzzy)
         return [

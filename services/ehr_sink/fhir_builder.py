@@ -36,6 +36,7 @@ from services.ehr_sink.domain import (
     NOTE_ID_SYSTEM,
     SECTION_LOINC,
     TRANSCRIPT_ID_SYSTEM,
+    UNVERIFIED_MARK,
     CodedCondition,
     NoteLayout,
     coded_conditions,
@@ -51,9 +52,11 @@ from shared.contracts import (
     ICD10CM_SYSTEM,
     CodeSuggestion,
     NoteCoded,
+    NoteDrafted,
     ResourceRef,
     Section,
     Statement,
+    SummarySection,
     derive_id,
 )
 from shared.stage import StageError
@@ -71,6 +74,12 @@ MIME_SUFFICIENT = {"system": FORMAT_CODE, "code": "urn:ihe:iti:xds:2017:mimeType
                    "display": "mimeType Sufficient"}
 
 SOFTWARE_NAME = "scribestream"
+
+# The patient-facing after-visit summary: its own DocumentReference (identified apart from the note, so it is
+# never taken for an older note version) and a section of the Composition.
+SUMMARY_ID_SYSTEM = "urn:scribestream:after-visit-summary"
+SUMMARY_LOINC = ("34133-9", "Summary of episode note")
+SUMMARY_TITLE = "After-visit summary (for the patient)"
 
 # Fields set from ``now``; everything else is a function of the NoteCoded and the software version.
 _VOLATILE: dict[str, tuple[str, ...]] = {
@@ -133,7 +142,7 @@ def build_document_bundle(
     note_id = note_identifier(enc, ver)
     instant = _instant(now)
     tag = [{"system": NOTE_ID_SYSTEM, "code": note_id}, {"system": ENCOUNTER_TAG_SYSTEM, "code": enc}]
-    note_type = {"system": LOINC, "code": layout.type_code, "display": layout.type_display}
+    note_type = _note_type(draft, layout)
 
     def rid(kind: str, *more: object) -> str:
         return derive_id(enc, ver, kind, *more)
@@ -165,10 +174,12 @@ def build_document_bundle(
         "type": {"coding": [note_type]},
         "date": instant,
         "author": author,
-        "title": layout.type_display,
+        "title": note_type["display"],
         "section": _sections(coded, layout=layout, condition_urls=[_urn(condition_ids[c.code]) for c in conditions],
                              condition_codes=[c.code for c in conditions]),
     }
+    if draft.after_visit_summary:
+        composition["section"].append(_summary_section(draft.after_visit_summary))
     if contained_author:
         composition["contained"] = [_scribestream_device(software_version)]
     if subject:
@@ -210,10 +221,10 @@ def build_document_bundle(
         "author": author,
         "content": [
             {"attachment": _attachment(text, content_type="text/plain; charset=utf-8",
-                                       title=f"{layout.type_display} (preliminary)"),
+                                       title=f"{note_type['display']} (preliminary)"),
              "format": MIME_SUFFICIENT},
             {"attachment": _attachment(structured, content_type="application/fhir+json",
-                                       title=f"{layout.type_display} (preliminary, FHIR document)"),
+                                       title=f"{note_type['display']} (preliminary, FHIR document)"),
              "format": MIME_SUFFICIENT},
         ],
         "context": {"related": [{"reference": _urn(comp_id), "type": "Composition"}]},
@@ -224,6 +235,17 @@ def build_document_bundle(
         docref["subject"] = subject
     if encounter:
         docref["context"]["encounter"] = [encounter]
+    summary_docs = []
+    if draft.after_visit_summary:
+        summary = {**copy.deepcopy(docref), "id": rid("AfterVisitSummary"),
+                   "identifier": [{"system": SUMMARY_ID_SYSTEM, "value": note_id}],
+                   "type": {"coding": [{"system": LOINC, "code": SUMMARY_LOINC[0], "display": SUMMARY_LOINC[1]}]},
+                   "content": [{"attachment": _attachment(_summary_text(draft), content_type="text/plain; charset=utf-8",
+                                                          title=f"{SUMMARY_TITLE} (preliminary)"),
+                                "format": MIME_SUFFICIENT}],
+                   # Derived from the note: a reader of either finds the other.
+                   "relatesTo": [{"code": "transforms", "target": {"reference": _urn(doc_id), "type": "DocumentReference"}}]}
+        summary_docs.append(summary)
 
     provenance = _provenance(
         coded,
@@ -232,6 +254,7 @@ def build_document_bundle(
         instant=instant,
         software_version=software_version,
         targets=[("Composition", comp_id), ("DocumentReference", doc_id)]
+        + [("DocumentReference", d["id"]) for d in summary_docs]
         + [("Condition", condition_ids[c.code]) for c in conditions]
         + [("ChargeItem", charge_ids[s.code]) for s in charges],
     )
@@ -241,6 +264,7 @@ def build_document_bundle(
         *validated_conditions,
         *(_validated(ChargeItem, c) for c in charge_resources),
         _validated(DocumentReference, docref),
+        *(_validated(DocumentReference, d) for d in summary_docs),
         _validated(Provenance, provenance),
     ]
     bundle = {
@@ -252,6 +276,32 @@ def build_document_bundle(
         "entry": [{"fullUrl": _urn(r.id), "resource": r} for r in resources],
     }
     return _validated(Bundle, bundle).model_dump(mode="json")
+
+
+def _note_type(draft: NoteDrafted, layout: NoteLayout) -> dict[str, str]:
+    """The note's LOINC document type: the one its template names, else the sink's configured default."""
+    if draft.loinc_code:
+        return {"system": LOINC, "code": draft.loinc_code,
+                "display": draft.loinc_display or draft.template_id or layout.type_display}
+    return {"system": LOINC, "code": layout.type_code, "display": layout.type_display}
+
+
+def _summary_section(sections: list[SummarySection]) -> dict[str, Any]:
+    """The after-visit summary as one Composition section with a sub-section per heading."""
+    return {
+        "title": SUMMARY_TITLE,
+        "code": {"coding": [{"system": LOINC, "code": SUMMARY_LOINC[0], "display": SUMMARY_LOINC[1]}]},
+        "section": [{"title": s.title, "text": {"status": "generated", "div": section_narrative(s.statements)}}
+                    for s in sections],
+    }
+
+
+def _summary_text(draft: NoteDrafted) -> bytes:
+    lines = [f"{SUMMARY_TITLE.upper()} (preliminary; generated by scribestream, requires clinician review)"]
+    for section in draft.after_visit_summary:
+        lines += ["", section.title]
+        lines += [f"- {st.text.strip()}" + ("" if st.supported else f" {UNVERIFIED_MARK}") for st in section.statements]
+    return ("\n".join(lines) + "\n").encode("utf-8")
 
 
 def _attachment(data: bytes, *, content_type: str, title: str) -> dict[str, Any]:
@@ -470,7 +520,8 @@ def build_transaction_bundle(
         resource = copy.deepcopy(entry["resource"])
         resource.pop("id", None)  # the server assigns ids on create; identity travels in identifier/tag
         if resource["resourceType"] == "DocumentReference":
-            if supersedes:
+            # Only the note replaces older notes; the after-visit summary keeps its own relation to the note.
+            if supersedes and resource["identifier"][0]["system"] == NOTE_ID_SYSTEM:
                 resource["relatesTo"] = [
                     {"code": "replaces", "target": {"reference": f"DocumentReference/{rid}", "type": "DocumentReference"}}
                     for rid, _ in supersedes

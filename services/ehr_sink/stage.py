@@ -64,6 +64,8 @@ class EhrSinkStage:
         if not isinstance(event, NoteCoded):
             raise TypeError(f"{self.name} cannot handle {type(event).__name__}")
         coded = event
+        if not coded.draft.final:
+            return []  # live drafts never reach the record (coding drops them too; this guards a direct producer)
         note_version = coded.draft.note_version
         common = {
             "event_id": derive_id(coded.event_id, "NoteSubmitted"),

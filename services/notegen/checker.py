@@ -71,22 +71,27 @@ def _scope(toks: list[str], *, start: int, width: int, concept: set[str]) -> lis
     return toks[lead : last + 1]
 
 
-def _statement_negated(text: str) -> bool:
+def _template_stems(vocabulary: frozenset[str]) -> set[str]:
+    return {stem(w) for w in TEMPLATE_WORDS | vocabulary}
+
+
+def _statement_negated(text: str, *, vocabulary: frozenset[str] = frozenset()) -> bool:
     """Polarity of a statement, judged over the same kind of scope as the evidence so both sides match."""
     toks = words(text)
-    concept = _content_stems(text) - {stem(w) for w in TEMPLATE_WORDS}
+    concept = _content_stems(text) - _template_stems(vocabulary)
     if not any(stem(t) in concept for t in toks):
         return _negated(text)
     return any(_is_cue(t) for t in _scope(toks, start=0, width=len(toks), concept=concept))
 
 
-def _evidence_polarity(statement: Statement, evidence: Sequence[Turn]) -> bool | None:
+def _evidence_polarity(statement: Statement, evidence: Sequence[Turn], *,
+                       vocabulary: frozenset[str] = frozenset()) -> bool | None:
     """True if the evidence negates what the statement talks about, False if it affirms it, None if unclear.
 
     Looks at the stretch of evidence that best matches the statement (plus a few words before it, where
     "no" / "denies" sit), not the whole turn: one long turn often denies one thing and reports another.
     """
-    concept = _content_stems(statement.text) - {stem(w) for w in TEMPLATE_WORDS}
+    concept = _content_stems(statement.text) - _template_stems(vocabulary)
     if not concept:
         return None
     width = max(len(words(statement.text)) + 2, 4)
@@ -115,8 +120,13 @@ def _evidence_polarity(statement: Statement, evidence: Sequence[Turn]) -> bool |
     return any(_is_cue(t) for t in window)
 
 
-def check_statement(statement: Statement, evidence: Sequence[Turn], *, max_ungrounded: int = 0) -> CheckResult:
-    """Judge one statement against its evidence turns (those it cites, in transcript order)."""
+def check_statement(statement: Statement, evidence: Sequence[Turn], *, max_ungrounded: int = 0,
+                    vocabulary: frozenset[str] = frozenset()) -> CheckResult:
+    """Judge one statement against its evidence turns (those it cites, in transcript order).
+
+    ``vocabulary``: extra fixed words a template's wording may add (e.g. the patient summary's "you",
+    "high blood pressure"); like the built-in template words they need no speaker, but numbers, doses,
+    drugs, sides and polarity are checked as always."""
     if not statement.evidence_turn_ids or len(evidence) != len(set(statement.evidence_turn_ids)):
         return CheckResult(False, ("no_evidence",))
     source = " ".join(t.text for t in evidence)
@@ -133,36 +143,39 @@ def check_statement(statement: Statement, evidence: Sequence[Turn], *, max_ungro
         reasons.append("drug")
     if any(w in LATERALITY and w not in source_words for w in stmt_words):
         reasons.append("laterality")
-    polarity = _evidence_polarity(statement, evidence)
-    if polarity is not None and polarity != _statement_negated(statement.text):
+    polarity = _evidence_polarity(statement, evidence, vocabulary=vocabulary)
+    if polarity is not None and polarity != _statement_negated(statement.text, vocabulary=vocabulary):
         reasons.append("negation")
     ungrounded = [
         w for w in stmt_words
         if not w[0].isdigit() and w not in STOPWORDS and w not in TEMPLATE_WORDS and w not in NEGATION_CUES
-        and w not in source_words and stem(w) not in source_stems
+        and w not in vocabulary and w not in source_words and stem(w) not in source_stems
     ]
     if len(ungrounded) > max_ungrounded:
         reasons.append("ungrounded_words")
     return CheckResult(not reasons, tuple(reasons))
 
 
-def check_note(note: SoapNote, turns: Sequence[Turn]) -> tuple[SoapNote, list[str]]:
-    """Return the note with ``supported`` set on every statement, and the ids of unsupported statements."""
+def check_statements(statements: Sequence[Statement], turns: Sequence[Turn], *,
+                     vocabulary: frozenset[str] = frozenset()) -> list[Statement]:
+    """The statements with ``supported`` set, each judged against the turns it cites (in transcript order)."""
     by_id = {t.turn_id: t for t in turns}
     order = {t.turn_id: i for i, t in enumerate(turns)}
-    unsupported: list[str] = []
-    sections: dict[str, list[Statement]] = {}
-    for name in ("subjective", "objective", "assessment", "plan"):
-        checked: list[Statement] = []
-        for st in getattr(note, name):
-            cited = [by_id[i] for i in st.evidence_turn_ids if i in by_id]
-            cited.sort(key=lambda t: order[t.turn_id])
-            if len(cited) != len(st.evidence_turn_ids):
-                result = CheckResult(False, ("unknown_turn",))
-            else:
-                result = check_statement(st, cited)
-            if not result.supported:
-                unsupported.append(st.statement_id)
-            checked.append(st.model_copy(update={"supported": result.supported}))
-        sections[name] = checked
-    return SoapNote(**sections), unsupported
+    checked: list[Statement] = []
+    for st in statements:
+        cited = [by_id[i] for i in st.evidence_turn_ids if i in by_id]
+        cited.sort(key=lambda t: order[t.turn_id])
+        if len(cited) != len(st.evidence_turn_ids):
+            result = CheckResult(False, ("unknown_turn",))
+        else:
+            result = check_statement(st, cited, vocabulary=vocabulary)
+        checked.append(st.model_copy(update={"supported": result.supported}))
+    return checked
+
+
+def check_note(note: SoapNote, turns: Sequence[Turn]) -> tuple[SoapNote, list[str]]:
+    """Return the note with ``supported`` set on every statement, and the ids of unsupported statements."""
+    sections = {name: check_statements(getattr(note, name), turns)
+                for name in ("subjective", "objective", "assessment", "plan")}
+    checked = SoapNote(**sections)
+    return checked, [st.statement_id for st in checked.statements() if not st.supported]

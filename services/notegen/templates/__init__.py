@@ -19,6 +19,7 @@ from typing import Literal
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, field_validator, model_validator
 
+from services.notegen.spoken import words
 from shared.contracts import Section, SoapNote, Statement
 
 DEFAULT_SPECIALTY = "primary_care"
@@ -106,6 +107,7 @@ class NoteTemplate(BaseModel):
     title: str = Field(min_length=1)
     aliases: tuple[str, ...] = ()
     loinc: str = Field(pattern=r"^\d{1,7}-\d$")  # note type (FHIR DocumentReference.type / Composition.type)
+    loinc_display: str = Field(default="", description="LOINC display of the note type; empty: the title")
     audience: Literal["clinician", "patient"] = "clinician"
     required: tuple[str, ...] = ()
     combined_assessment_plan: bool = False
@@ -131,6 +133,16 @@ class NoteTemplate(BaseModel):
         if combined != self.combined_assessment_plan:
             raise ValueError("combined_assessment_plan does not match the sections")
         return self
+
+    @property
+    def type_display(self) -> str:
+        return self.loinc_display or self.title
+
+    @property
+    def vocabulary(self) -> frozenset[str]:
+        """Words the patient wording may add (the rewrites' replacements): fixed template text, not content,
+        so the grounding checker accepts them without a speaker having said them."""
+        return frozenset(w for r in self.plain_language for w in words(r.replace))
 
     def plain(self, text: str) -> str:
         for rewrite in self.plain_language:
