@@ -17,21 +17,14 @@ from __future__ import annotations
 import argparse
 import json
 import re
-import subprocess
-import tempfile
 from pathlib import Path
 
-import numpy as np
 import soundfile
 
-from services.asr.domain import to_float
-from shared.audio import load_audio
+from scribestream.benchmark.primock import RATE, render_consultation
 
 REPO = Path(__file__).resolve().parents[1]
 DATA = REPO.parent / "shared" / "data"
-RATE = 16000
-VOICES = {"doctor": ("en-gb", 175), "patient": ("en-us+f3", 165)}  # one voice per speaker; base wpm
-_INTERVAL = re.compile(r'xmin = ([\d.]+)\s*\n\s*xmax = ([\d.]+)\s*\n\s*text = "((?:[^"]|"")*)"', re.MULTILINE)
 
 
 def osce_manifest(out: Path) -> Path:
@@ -50,56 +43,12 @@ def osce_manifest(out: Path) -> Path:
     return path
 
 
-def intervals(textgrid: Path) -> list[tuple[float, float, str]]:
-    found = []
-    for start, end, text in _INTERVAL.findall(textgrid.read_text(encoding="utf-8")):
-        text = text.replace('""', '"').strip()
-        if text:
-            found.append((float(start), float(end), text))
-    return found
-
-
-def spoken(text: str) -> str:
-    """What the synthetic speaker says: unsure words kept, unintelligible parts dropped."""
-    text = re.sub(r"<UNIN/>", " ", text, flags=re.IGNORECASE)
-    return re.sub(r"</?[A-Za-z]+/?>", " ", text).strip()
-
-
-def synthesize(text: str, *, voice: str, wpm: int) -> np.ndarray:
-    with tempfile.NamedTemporaryFile(suffix=".wav") as tmp:
-        subprocess.run(["espeak-ng", "-v", voice, "-s", str(wpm), "-w", tmp.name, text], check=True,
-                       stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
-        return to_float(load_audio(tmp.name).pcm)  # 22.05 kHz -> 16 kHz by the project's own loader
-
-
 def consultation(stem: str, out: Path) -> tuple[Path, Path, list[dict]]:
-    tracks: dict[str, list[tuple[float, float, str]]] = {
-        who: intervals(DATA / "primock57" / "transcripts" / f"{stem}_{who}.TextGrid") for who in VOICES
-    }
-    length = max(end for items in tracks.values() for _, end, _ in items) + 2.0
-    audio = np.zeros((2, int(length * RATE) + RATE * 30), dtype=np.float32)
-    reference = []
-    for channel, (who, items) in enumerate(tracks.items()):
-        voice, base_wpm = VOICES[who]
-        for index, (start, end, text) in enumerate(items):
-            words = spoken(text)
-            if not re.search(r"[A-Za-z0-9]", words):
-                continue
-            # Speak at the pace the person spoke, within what espeak renders intelligibly.
-            wpm = int(np.clip(len(words.split()) / max(end - start, 0.5) * 60, 130, 230)) or base_wpm
-            speech = synthesize(words, voice=voice, wpm=wpm)
-            at = int(start * RATE)
-            stop = int(items[index + 1][0] * RATE) if index + 1 < len(items) else at + len(speech)
-            speech = speech[: max(0, stop - at)]  # never run into the same speaker's next interval
-            audio[channel, at : at + len(speech)] += 0.6 * speech
-            reference.append({"start": start, "speaker": who, "text": text})
-    last = max(np.flatnonzero(np.abs(audio).max(axis=0) > 1e-4), default=0)
-    audio = audio[:, : last + RATE]
+    rendered = render_consultation(DATA / "primock57" / "transcripts", stem)
     stereo, mono = out / f"{stem}.stereo.wav", out / f"{stem}.mono.wav"
-    soundfile.write(stereo, audio.T, RATE, subtype="PCM_16")
-    soundfile.write(mono, np.clip(audio.sum(axis=0), -1, 1), RATE, subtype="PCM_16")
-    reference.sort(key=lambda t: t["start"])
-    return stereo, mono, reference
+    soundfile.write(stereo, rendered.audio.T, RATE, subtype="PCM_16")
+    soundfile.write(mono, rendered.mono(), RATE, subtype="PCM_16")
+    return stereo, mono, rendered.reference
 
 
 def primock_manifests(out: Path, *, count: int) -> tuple[Path, Path]:

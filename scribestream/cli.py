@@ -384,6 +384,15 @@ def _register_forget() -> None:
 _register_forget()
 
 
+def _register_deid() -> None:
+    from scribestream.deid.cli import command
+
+    app.command("deid")(command)
+
+
+_register_deid()
+
+
 eval_app = typer.Typer(no_args_is_help=True, help="Measure accuracy and speed on any dataset of the given format.")
 app.add_typer(eval_app, name="eval")
 
@@ -403,6 +412,15 @@ def _register_evals() -> None:
 
 
 _register_evals()
+
+
+def _register_bench() -> None:
+    from scribestream.benchmark.command import app as bench_app
+
+    app.add_typer(bench_app, name="bench")
+
+
+_register_bench()
 
 
 def main() -> None:  # pragma: no cover

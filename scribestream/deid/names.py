@@ -1,0 +1,122 @@
+"""Person names: the NER model's PERSON entities, plus rules that still work on lower-case speech, where a
+tagger trained on news text is weak: titles ("Dr. Okafor", "doctor patel"), introductions ("my name is ...",
+"this is ..."), and first names from a gazetteer (given names of many countries) with the surname after them.
+
+A lexicon of common English words keeps "Will you ..." and "I hope ..." from being taken for names."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from scribestream.deid.spans import Found, PhiType
+
+_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+_TITLE = re.compile(r"\b(?:dr|doctor|mr|mrs|ms|miss|mister|missus|mx|nurse|prof|professor|sister|nurse practitioner)"
+                    r"\.?\s+$", re.I)
+_INTRO = re.compile(r"\b(?:my name is|my name's|name is|name's|called|call me|i am|i'm|im|this is|it's|speaking with|"
+                    r"speak to|talking to|spoke to|spoke with|patient|husband|wife|son|daughter|mother|father|mum|mom|"
+                    r"dad|brother|sister|partner|friend|colleague|neighbou?r|carer|caregiver|referred by|seen by|"
+                    r"hi|hello|hey|dear|thanks|thank you|bye|goodbye|morning|afternoon|evening),?\s+$", re.I)
+# introductions whose next word is often not a name ("I'm fine", "this is painful"): a gazetteer name is needed
+_WEAK_INTRO = re.compile(r"\b(?:i am|i'm|im|this is|it's|patient|hi|hello|hey|thanks|thank you|morning|afternoon|"
+                         r"evening|dear|bye|goodbye),?\s+$", re.I)
+
+
+@dataclass(frozen=True)
+class Lexicon:
+    """Given names (lower case) and common English words (lower case) that should not be read as names."""
+
+    given_names: frozenset[str]
+    common_words: frozenset[str]
+    stop_words: frozenset[str] = frozenset()
+
+    def is_given(self, word: str) -> bool:
+        return word.lower() in self.given_names
+
+    def is_common(self, word: str) -> bool:
+        return word.lower().strip("'’") in self.common_words
+
+
+def _looks_like_name(word: str, lexicon: Lexicon, *, strong: bool) -> bool:
+    if lexicon.is_common(word) and not (word[:1].isupper() and strong):
+        return False
+    if word[:1].isupper() and len(word) > 1:
+        return True
+    return lexicon.is_given(word) or (strong and len(word) > 2)
+
+
+def _name_after(text: str, pos: int, lexicon: Lexicon, *, strong: bool) -> tuple[int, int] | None:
+    """The one- or two-word name starting at ``pos`` (after a title or an introduction), if any."""
+    words = []
+    for m in _WORD.finditer(text, pos):
+        if text[words[-1].end() if words else pos:m.start()].strip(" ") not in ("",) or len(words) == 2:
+            break
+        if not _looks_like_name(m.group(), lexicon, strong=strong or bool(words)):
+            break
+        if words and m.group()[:1].islower() and lexicon.is_common(m.group()):
+            break
+        words.append(m)
+    if not words:
+        return None
+    return words[0].start(), words[-1].end()
+
+
+def find_names(text: str, *, lexicon: Lexicon, ner_persons: Iterable[tuple[int, int]] = ()) -> list[Found]:
+    found = [Found(PhiType.NAME, *span, 0.75) for s, e in ner_persons if (span := _trim(text, s, e, lexicon))]
+    for m in _WORD.finditer(text):
+        before = text[max(0, m.start() - 40):m.start()]
+        word = m.group()
+        if _TITLE.search(before):
+            span = _name_after(text, m.start(), lexicon, strong=True)
+            if span:
+                found.append(Found(PhiType.NAME, *span, 0.9))
+            continue
+        intro = _INTRO.search(before)
+        if intro and _intro_name(word, lexicon, weak=bool(_WEAK_INTRO.search(before))):
+            span = _name_after(text, m.start(), lexicon, strong=not _WEAK_INTRO.search(before))
+            if span:
+                found.append(Found(PhiType.NAME, *span, 0.85))
+            continue
+        if lexicon.is_given(word) and len(word) > 2 and _gazetteer_name(text, m, lexicon):
+            end = m.end()
+            nxt = _WORD.match(text, m.end() + 1) if text[m.end():m.end() + 1] == " " else None
+            if nxt and _surname(nxt.group(), lexicon, cased=word[:1].isupper()):
+                end = nxt.end()
+            found.append(Found(PhiType.NAME, m.start(), end, 0.7))
+    return found
+
+
+def _intro_name(word: str, lexicon: Lexicon, *, weak: bool) -> bool:
+    if weak:
+        return lexicon.is_given(word) and not lexicon.is_common(word) or (word[:1].isupper() and lexicon.is_given(word))
+    return not lexicon.is_common(word) or word[:1].isupper()
+
+
+def _gazetteer_name(text: str, m: re.Match[str], lexicon: Lexicon) -> bool:
+    word = m.group()
+    if lexicon.is_common(word):
+        # "Will", "Hope", "Mark": a name only when capitalised mid-sentence
+        sentence_start = re.search(r"(?:^|[.!?]\s+|\]\s*)$", text[:m.start()]) is not None
+        return word[:1].isupper() and not sentence_start and not word.isupper()
+    return True
+
+
+def _surname(word: str, lexicon: Lexicon, *, cased: bool) -> bool:
+    if cased:  # "John Smith": a capitalised word after a given name, unless a function word ("Sarah Is")
+        return word[:1].isupper() and word.lower() not in lexicon.stop_words
+    return not lexicon.is_common(word) and len(word) > 2
+
+
+def _trim(text: str, start: int, end: int, lexicon: Lexicon) -> tuple[int, int] | None:
+    """The model's PERSON span without common words at its edges ("daughter sarah" → "sarah"); a lone common
+    word ("Mark it down") is dropped: the title and introduction rules catch the real ones."""
+    words = list(_WORD.finditer(text, start, end))
+    while words and lexicon.is_common(words[0].group()) and not (len(words) > 1 and words[0].group()[:1].isupper()):
+        words.pop(0)
+    while words and lexicon.is_common(words[-1].group()) and words[-1].group()[:1].islower():
+        words.pop()
+    if not words or (len(words) == 1 and lexicon.is_common(words[0].group())):
+        return None
+    return words[0].start(), words[-1].end()
