@@ -18,17 +18,10 @@ from shared.contracts import SoapNote, Statement, Turn
 
 # Words a note template may add that no speaker needs to have said.
 TEMPLATE_WORDS = frozenset(
-    """
-    reports report reported denies deny takes take has have had is are was were does do did not no the a an
-    their patient patient's chief complaint allergic to follow up in of and or with for on at by as be been
-    cannot can feels gets says states that this it its impression taking themselves they them will would
-    """.split()
+    ["reports", "report", "reported", "denies", "deny", "takes", "take", "has", "have", "had", "is", "are", "was", "were", "does", "do", "did", "not", "no", "the", "a", "an", "their", "patient", "patient's", "chief", "complaint", "allergic", "to", "follow", "up", "in", "of", "and", "or", "with", "for", "on", "at", "by", "as", "be", "been", "cannot", "can", "feels", "gets", "says", "states", "that", "this", "it", "its", "impression", "taking", "themselves", "they", "them", "will", "would"]
 )
 STOPWORDS = frozenset(
-    """
-    a an the and or but so of to in on at for with by from as is are was were be been being am it its this that
-    these those there here then than very just about also too um uh like well okay ok really some any
-    """.split()
+    ["a", "an", "the", "and", "or", "but", "so", "of", "to", "in", "on", "at", "for", "with", "by", "from", "as", "is", "are", "was", "were", "be", "been", "being", "am", "it", "its", "this", "that", "these", "those", "there", "here", "then", "than", "very", "just", "about", "also", "too", "um", "uh", "like", "well", "okay", "ok", "really", "some", "any"]
 )
 _NEGATIVE_ANSWER = re.compile(r"^\W*(?:no|nope|nah|not really|never|none|negative|nothing)\b", re.IGNORECASE)
 _POSITIVE_ANSWER = re.compile(r"^\W*(?:yes|yeah|yep|yup|mm-hmm|uh-huh|i do|i have|i am|sometimes|correct|right)\b", re.IGNORECASE)

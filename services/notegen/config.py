@@ -48,7 +48,7 @@ class NotegenSettings(ServiceSettings, LlmSettings):
                           min_new_seconds=self.live_draft_min_seconds)
 
     @model_validator(mode="after")
-    def _llm_needs_key(self) -> "NotegenSettings":
+    def _llm_needs_key(self) -> NotegenSettings:
         if self.notegen_backend == "llm" and self.llm_api_key is None:
             raise ValueError("SCRIBESTREAM_LLM_API_KEY is required when SCRIBESTREAM_NOTEGEN_BACKEND=llm")
         return self

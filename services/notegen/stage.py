@@ -10,8 +10,14 @@ from __future__ import annotations
 
 from collections.abc import Sequence
 
-from services.notegen.live import LivePolicy, LiveState, after_draft, draft_due, final_version
 from services.notegen.domain import order_turns
+from services.notegen.live import (
+    LivePolicy,
+    LiveState,
+    after_draft,
+    draft_due,
+    final_version,
+)
 from services.notegen.summary import after_visit_summary
 from services.notegen.templates import template_for
 from services.notegen.writers import GroundedWriter, NoteWriter, WrittenNote
@@ -27,6 +33,7 @@ from shared.contracts import (
 )
 from shared.state import DEFAULT_TTL_S, StateStore
 from shared.version import software_version as package_version
+
 
 class IncompleteTranscript(RuntimeError):
     """The close event arrived before all its turns were stored. Retrying later usually succeeds."""

@@ -11,7 +11,14 @@ from collections.abc import Sequence
 
 from services.notegen.checker import check_statements
 from services.notegen.templates import NoteTemplate, template_for
-from shared.contracts import Section, SoapNote, Statement, SummarySection, Turn, derive_id
+from shared.contracts import (
+    Section,
+    SoapNote,
+    Statement,
+    SummarySection,
+    Turn,
+    derive_id,
+)
 
 SUMMARY_TEMPLATE = "after_visit_summary"
 

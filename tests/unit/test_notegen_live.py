@@ -6,7 +6,14 @@ import uuid
 
 import pytest
 
-from services.notegen.live import LivePolicy, LiveState, after_draft, draft_due, final_version, fingerprint
+from services.notegen.live import (
+    LivePolicy,
+    LiveState,
+    after_draft,
+    draft_due,
+    final_version,
+    fingerprint,
+)
 from services.notegen.stage import NotegenStage
 from shared.contracts import (
     EncounterContext,
