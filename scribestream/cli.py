@@ -393,15 +393,6 @@ def _register_deid() -> None:
 _register_deid()
 
 
-def _register_deid() -> None:
-    from scribestream.deid.cli import command
-
-    app.command("deid")(command)
-
-
-_register_deid()
-
-
 eval_app = typer.Typer(no_args_is_help=True, help="Measure accuracy and speed on any dataset of the given format.")
 app.add_typer(eval_app, name="eval")
 
