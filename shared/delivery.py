@@ -84,7 +84,8 @@ class Delivery:
             return Outcome.TOMBSTONE
         try:
             event = decode(self.stage.consumes, value, dict(headers), keyring=self.keyring)
-        except ContractViolation as err:
+        except Exception as err:  # noqa: BLE001 - ContractViolation, or a decoder bug hostile input found:
+            # either way the record can never be read, so it is dead-lettered instead of redelivered forever.
             await self._dead_letter(value=value, headers=headers, err=err, source=source)
             return Outcome.DEAD_LETTERED
 

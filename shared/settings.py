@@ -3,9 +3,10 @@
 
 from __future__ import annotations
 
+from pathlib import PurePath
 from typing import Literal
 
-from pydantic import Field, SecretStr
+from pydantic import Field, SecretStr, model_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -13,7 +14,8 @@ class SecuritySettings(BaseSettings):
     """Payload encryption and connection security. Shared by the services and the CLI (``publish``,
     ``tail``, ``forget``), so every client of the bus reads the same variables. See docs/security.md."""
 
-    model_config = SettingsConfigDict(env_prefix="SCRIBESTREAM_", extra="ignore")
+    # allow_inf_nan=False: "inf"/"nan" are no timeout, interval or TTL (inherited by every service's settings).
+    model_config = SettingsConfigDict(env_prefix="SCRIBESTREAM_", extra="ignore", allow_inf_nan=False)
 
     # ---- payload encryption (shared.crypto): on unless explicitly turned off
     encryption: bool = Field(default=True, description="AES-256-GCM payload encryption; false only for debugging")
@@ -43,15 +45,23 @@ class SecuritySettings(BaseSettings):
     redis_ssl_keyfile: str | None = None
     redis_ssl_check_hostname: bool = True
 
+    @model_validator(mode="after")
+    def _no_nul_bytes(self) -> SecuritySettings:
+        # A NUL in a path or URL passes validation but fails at first use (mid-message); refuse it at start.
+        for name, value in self:
+            if isinstance(value, (str, PurePath)) and "\x00" in str(value):
+                raise ValueError(f"{name} contains a NUL byte")
+        return self
+
 
 class ServiceSettings(SecuritySettings):
-    model_config = SettingsConfigDict(env_prefix="SCRIBESTREAM_", extra="ignore")
+    model_config = SettingsConfigDict(env_prefix="SCRIBESTREAM_", extra="ignore", allow_inf_nan=False)
 
     kafka_bootstrap: str = Field(description="Kafka bootstrap servers, host:port[,host:port]")
     redis_url: str = Field(description="redis://host:port/db")
     http_host: str = "127.0.0.1"
-    http_port: int = Field(default=0, description="port for /health/live, /health/ready, /metrics; 0 = any free port")
-    max_attempts: int = Field(default=3, ge=1, description="processing attempts before a message goes to the DLQ")
+    http_port: int = Field(default=0, ge=0, le=65535, description="port for /health/live, /health/ready, /metrics; 0 = any free port")
+    max_attempts: int = Field(default=3, ge=1, le=100, description="processing attempts before a message goes to the DLQ")
     consumers: int = Field(
         default=1, ge=1, le=64,
         description="Kafka consumers in this replica, each owning distinct partitions and committing its own "
@@ -61,4 +71,4 @@ class ServiceSettings(SecuritySettings):
     state_ttl_s: int = Field(default=24 * 3600, ge=60)
     otel_exporter: str = Field(default="none", pattern="^(none|otlp|console)$")
     otel_endpoint: str | None = None
-    log_level: str = "INFO"
+    log_level: str = Field(default="INFO", pattern=r"(?i)^(debug|info|warning|error|critical)$")

@@ -20,6 +20,7 @@ from pathlib import Path
 from typing import Any, Literal, Protocol
 
 import httpx
+from pydantic_core import from_json
 from tenacity import (
     AsyncRetrying,
     RetryCallState,
@@ -236,19 +237,21 @@ class FhirServerDestination:
         # the version filed a moment ago.
         response = await self._request("GET", f"{self._base}/DocumentReference", where=where, params=params,
                                        headers={"Cache-Control": "no-cache"})
-        try:
-            bundle = response.json()
-        except ValueError:
-            raise _bad_response("search answer is not JSON", response.status_code) from None
+        bundle = _json_body(response, what="search answer")
         prefix = f"{encounter_id}/v"
         found = []
-        for entry in bundle.get("entry") or []:
-            resource = (entry or {}).get("resource") or {}
-            for ident in resource.get("identifier") or []:
+        for entry in _dicts(bundle.get("entry") if isinstance(bundle, dict) else None):
+            resource = entry.get("resource")
+            if not isinstance(resource, dict):
+                continue
+            for ident in _dicts(resource.get("identifier")):
                 value = str(ident.get("value", ""))
-                if ident.get("system") == NOTE_ID_SYSTEM and value.startswith(prefix) and value[len(prefix):].isdigit():
-                    found.append((int(value[len(prefix):]), str(resource.get("id")),
-                                  (resource.get("meta") or {}).get("versionId")))
+                version = _VERSION.match(value[len(prefix):]) if value.startswith(prefix) else None
+                if ident.get("system") == NOTE_ID_SYSTEM and version:
+                    meta = resource.get("meta")
+                    version_id = meta.get("versionId") if isinstance(meta, dict) else None
+                    found.append((int(version.group(0)), str(resource.get("id"))[:64],
+                                  str(version_id)[:64] if version_id is not None else None))
         return found
 
     async def _request(self, method: str, url: str, *, where: str, **kwargs: Any) -> httpx.Response:
@@ -275,6 +278,25 @@ class FhirServerDestination:
         )
 
 
+# Hostile or broken servers: a body larger than this is refused unparsed (bounded memory), JSON is parsed by
+# pydantic-core (deep nesting is an error, not a RecursionError), and only dicts in lists are looked into.
+MAX_RESPONSE_BYTES = 4 * 1024 * 1024
+_VERSION = re.compile(r"[0-9]{1,9}\Z")
+
+
+def _json_body(response: httpx.Response, *, what: str) -> Any:
+    if len(response.content) > MAX_RESPONSE_BYTES:
+        raise _bad_response(f"{what} of {len(response.content)} bytes is too large", response.status_code)
+    try:
+        return from_json(response.content)
+    except ValueError:
+        raise _bad_response(f"{what} is not JSON", response.status_code) from None
+
+
+def _dicts(value: Any) -> list[dict[str, Any]]:
+    return [item for item in value if isinstance(item, dict)] if isinstance(value, list) else []
+
+
 def _entry_type(entry: dict[str, Any]) -> str:
     return entry["request"]["url"].split("/", 1)[0].split("?", 1)[0]
 
@@ -283,18 +305,17 @@ def _issue_codes(response: httpx.Response) -> tuple[str, ...]:
     """OperationOutcome issue severity:code pairs. ``diagnostics`` and ``details`` are skipped: servers
     echo the offending content there, and that content is the note."""
     try:
-        outcome = response.json()
-    except ValueError:
+        outcome = _json_body(response, what="error body")
+    except FhirSubmissionError:
         return ()
     if not isinstance(outcome, dict) or outcome.get("resourceType") != "OperationOutcome":
         return ()
     codes = []
-    for issue in outcome.get("issue") or []:
-        if isinstance(issue, dict):
-            code = str(issue.get("code", "unknown"))[:40]
-            severity = str(issue.get("severity", "error"))[:20]
-            codes.append(f"{severity}:{code}")
-    return tuple(codes[:10])
+    for issue in _dicts(outcome.get("issue"))[:10]:
+        code = str(issue.get("code", "unknown"))[:40]
+        severity = str(issue.get("severity", "error"))[:20]
+        codes.append(f"{severity}:{code}")
+    return tuple(codes)
 
 
 def _bad_response(reason: str, status: int) -> FhirSubmissionError:
@@ -304,21 +325,23 @@ def _bad_response(reason: str, status: int) -> FhirSubmissionError:
 def _parse_transaction_response(response: httpx.Response, *, expected: list[str]) -> tuple[list[ResourceRef], bool]:
     """Resource ids and versions from a transaction-response, and whether anything was created
     (``201``; a conditional create that matched answers ``200``)."""
-    try:
-        bundle = response.json()
-    except ValueError:
-        raise _bad_response("body is not JSON", response.status_code) from None
-    if not isinstance(bundle, dict) or bundle.get("type") != "transaction-response":
+    bundle = _json_body(response, what="body")
+    if (not isinstance(bundle, dict) or bundle.get("resourceType", "Bundle") != "Bundle"
+            or bundle.get("type") != "transaction-response"):
         raise _bad_response("not a transaction-response Bundle", response.status_code)
     entries = bundle.get("entry") or []
+    if not isinstance(entries, list):
+        raise _bad_response("entry is not a list", response.status_code)
     if len(entries) != len(expected):
         raise _bad_response(f"{len(entries)} entries for {len(expected)} requests", response.status_code)
     refs, created = [], False
     for n, (entry, resource_type) in enumerate(zip(entries, expected, strict=True)):
-        answer = (entry or {}).get("response") or {}
+        answer = entry.get("response") if isinstance(entry, dict) else None
+        answer = answer if isinstance(answer, dict) else {}
         status = str(answer.get("status", ""))
-        if not status[:3].isdigit() or int(status[:3]) >= 400:
-            raise _bad_response(f"entry {n} status {status[:3] or 'missing'}", response.status_code)
+        code = status[:3] if re.match(r"[0-9]{3}", status) else None  # ASCII only: int("²⁰¹") raises
+        if code is None or int(code) >= 400:
+            raise _bad_response(f"entry {n} status {code or 'missing or invalid'}", response.status_code)
         created = created or status.startswith("201")
         match = _LOCATION.search(str(answer.get("location", "")))
         if not match or match.group(1) != resource_type:
