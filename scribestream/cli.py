@@ -85,7 +85,7 @@ def _write_outputs(out: Path, produced: dict[Topic, list[Event]]) -> dict[str, P
     """Write the four files into a staging folder, then move them in: never half-written."""
     turns = [e for e in produced.get(Topic.TRANSCRIPT_TURNS, []) if isinstance(e, TurnTranscribed)]
     closed = next(e for e in produced[Topic.TRANSCRIPT_TURNS] if isinstance(e, TranscriptClosed))
-    draft = next(e for e in produced[Topic.SOAP_DRAFT] if isinstance(e, NoteDrafted))
+    draft = next(e for e in produced[Topic.SOAP_DRAFT] if isinstance(e, NoteDrafted) and e.final)
     coded = next(e for e in produced[Topic.SOAP_CODED] if isinstance(e, NoteCoded))
     submitted = next(e for e in produced[Topic.EHR_SUBMITTED] if isinstance(e, NoteSubmitted))
 
@@ -125,7 +125,7 @@ def _print_results(produced: dict[Topic, list[Event]], written: dict[str, Path],
         table.add_row(str(t.seq), t.speaker.value, f"{t.start:.1f}", f"{t.end:.1f}", f"{t.confidence:.2f}", t.text + flags)
     console.print(table)
 
-    draft = next(e for e in produced[Topic.SOAP_DRAFT] if isinstance(e, NoteDrafted))
+    draft = next(e for e in produced[Topic.SOAP_DRAFT] if isinstance(e, NoteDrafted) and e.final)
     seq_of = {t.turn_id: t.seq for t in turns}
     if draft.status == "no_note":
         console.print("[bold]SOAP note:[/bold] no note — the encounter has no clinical content.")

@@ -161,7 +161,7 @@ async def test_note_service_killed_mid_encounter_files_exactly_one_note(services
     assert len(records) == 1
     event = submitted(records[0])
     assert event.status == "created"
-    note_file = OutboxDestination(services.outbox).path_for(encounter_id=encounter_id, note_version=1)
+    note_file = OutboxDestination(services.outbox).path_for(encounter_id=encounter_id, note_version=event.note_version)
     assert Path(event.destination) == note_file and note_file.exists()
     assert [p for p in services.outbox.iterdir() if p.name.startswith(note_file.name.split("-v")[0])] == [note_file]
 
