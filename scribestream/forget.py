@@ -52,8 +52,14 @@ async def forget_redis(client: Any, encounter_id: str) -> int:
     return len(doomed)
 
 
+def tombstoned_topics() -> list[str]:
+    """Every topic that can hold the encounter's PHI. audit.events is left alone: it holds ids and outcomes
+    only, and the record of who handled (and who forgot) an encounter must outlive the encounter."""
+    return [name for topic in ALL_TOPICS if topic is not Topic.AUDIT_EVENTS for name in (topic.value, topic.dlq)]
+
+
 async def write_tombstones(producer: Any, encounter_id: str) -> int:
-    topics = [name for topic in ALL_TOPICS for name in (topic.value, topic.dlq)]
+    topics = tombstoned_topics()
     for topic in topics:
         await producer.send_and_wait(topic, None, key=encounter_id.encode())
     return len(topics)

@@ -11,7 +11,8 @@ from aiokafka import AIOKafkaConsumer
 from typer.testing import CliRunner
 
 from scribestream.cli import app
-from shared.contracts import ALL_TOPICS
+from scribestream.forget import tombstoned_topics
+from shared.contracts import Topic
 from shared.crypto import KeyRing
 from shared.state import EncryptingStateStore, RedisStateStore
 
@@ -49,7 +50,8 @@ async def test_forget_removes_the_encounters_state_and_writes_tombstones(stack, 
     monkeypatch.setenv("SCRIBESTREAM_REDIS_URL", stack.redis_url)
     result = await asyncio.to_thread(CliRunner().invoke, app, ["forget", encounter_id])
     assert result.exit_code == 0, result.output
-    topics = [name for t in ALL_TOPICS for name in (t.value, t.dlq)]
+    topics = tombstoned_topics()
+    assert Topic.AUDIT_EVENTS.value not in topics and Topic.TRANSCRIPT_PARTIALS.value in topics
     assert f"deleted 4 Redis keys, wrote {len(topics)} tombstones" in result.output  # state, buffer+tally, turns
 
     left = {k.decode() async for k in redis_client.scan_iter(match=f"ss:*{encounter_id}*")}
