@@ -44,6 +44,8 @@ _EXTRA_COMMON = {
     "good", "great", "well", "thanks", "hello", "hi", "bye", "sorry", "pain", "chest", "back", "heart", "blood",
     "pressure", "sugar", "diabetes", "cancer", "asthma", "covid", "ibuprofen", "paracetamol", "tylenol", "advil",
     "normal", "today", "tonight", "tomorrow", "yesterday", "week", "month", "year", "morning", "evening",
+    "hey", "hiya", "mm", "mmm", "mm-hmm", "uh-huh", "uh-uh", "huh", "oh", "ah", "aha", "er", "erm", "gon", "gonna",
+    "wanna", "gotta", "dunno", "righty", "righty-ho", "cheers", "alright", "ok", "lovely", "brilliant", "fantastic",
 }
 
 logger = logging.getLogger(__name__)
@@ -69,17 +71,20 @@ def load_lexicon() -> Lexicon:
             uk_ie_us = [int(c, 16) for c in line[30:33] if c.strip()]
             if uk_ie_us and max(uk_ie_us) >= 4:
                 english.add(name)
-    common = set(STOP_WORDS) | _EXTRA_COMMON
+    non_nouns = set(STOP_WORDS) | _EXTRA_COMMON
     lemmas = _spacy_lemma_index()
-    for pos, words in lemmas.items():
-        common |= set(words) if pos != "noun" else {w for w in words if w not in english}
+    for pos in ("verb", "adj", "adv"):
+        non_nouns |= set(lemmas[pos])
+    common = non_nouns | {w for w in lemmas["noun"] if w not in english}
     return Lexicon(given_names=frozenset(given), common_words=frozenset(w.lower() for w in common),
-                   stop_words=frozenset(STOP_WORDS))
+                   stop_words=frozenset(STOP_WORDS), non_nouns=frozenset(w.lower() for w in non_nouns - given))
 
 
 def _spacy_lemma_index() -> dict[str, list[str]]:
-    table = _spacy().get_pipe("lemmatizer").lookups.get_table("lemma_index")
-    return {pos: list(table.get(pos, [])) for pos in ("noun", "verb", "adj", "adv")}
+    lookups = _spacy().get_pipe("lemmatizer").lookups
+    index, irregular = lookups.get_table("lemma_index"), lookups.get_table("lemma_exc")
+    # lemmas plus irregular forms ("told", "went", "worse")
+    return {pos: list(index.get(pos, [])) + list(irregular.get(pos, {})) for pos in ("noun", "verb", "adj", "adv")}
 
 
 @lru_cache(maxsize=1)
@@ -115,7 +120,7 @@ class Analyzer:
         doc = artifacts.tokens
         persons = [(e.start_char, e.end_char) for e in doc.ents if e.label_ == "PERSON"]
         found = find_rules(text, lexicon=self._lexicon, ner_persons=persons)
-        found += _places(text, doc)
+        found += _places(text, doc, lexicon=self._lexicon)
         for result in self._engine.analyze(text=text, language="en", nlp_artifacts=artifacts,
                                            entities=list(_PRESIDIO), score_threshold=0.01):
             if result.score >= _PRESIDIO_MIN_SCORE.get(result.entity_type, 0.4):
@@ -131,12 +136,14 @@ def find_rules(text: str, *, lexicon: Lexicon, ner_persons: list[tuple[int, int]
     return found
 
 
-def _places(text: str, doc: Any) -> list[Found]:
+def _places(text: str, doc: Any, *, lexicon: Lexicon) -> list[Found]:
     out = []
     for ent in doc.ents:
         if ent.label_ not in ("GPE", "LOC", "FAC"):
             continue
         name = re.sub(r"^the\s+", "", ent.text.lower()).strip(" .")
+        if all(w.lower() in lexicon.common_words for w in re.findall(r"[A-Za-z]+", ent.text)):
+            continue  # "Right", "Sure. Sure", "Paracetamol": capitalised words the small model takes for places
         if name in _ALLOWED_PLACES or ent.text.lower() in _ALLOWED_PLACES or not re.search(r"[a-z]", name):
             continue
         if ent.label_ == "FAC" and not re.search(r"\d", ent.text):

@@ -31,15 +31,31 @@ class Lexicon:
     given_names: frozenset[str]
     common_words: frozenset[str]
     stop_words: frozenset[str] = frozenset()
+    # common words that are not nouns: a lower-case surname after a given name may be a noun ("adams"), rarely these
+    non_nouns: frozenset[str] = frozenset()
 
     def is_given(self, word: str) -> bool:
         return word.lower() in self.given_names
 
     def is_common(self, word: str) -> bool:
-        return word.lower().strip("'’") in self.common_words
+        low = word.lower().replace("’", "'").strip("'")
+        if "'" in low:  # "it's", "she'll", "told'em": the word before the apostrophe decides
+            low = low.split("'")[0]
+        if low in self.common_words or low in self.stop_words:
+            return True
+        if low in self.given_names:
+            return False  # "james" is not "jam" + "es"
+        # the lexicon holds lemmas: "helps", "tried", "feeling" are inflections of common words
+        for suffix, repl in (("ies", "y"), ("es", ""), ("s", ""), ("ed", ""), ("ed", "e"), ("d", ""), ("ing", ""),
+                             ("ing", "e")):
+            if low.endswith(suffix) and len(low) - len(suffix) >= 3 and low[: -len(suffix)] + repl in self.common_words:
+                return low not in self.given_names or low[: -len(suffix)] + repl in self.non_nouns
+        return False
 
 
 def _looks_like_name(word: str, lexicon: Lexicon, *, strong: bool) -> bool:
+    if word.lower().replace("’", "'").split("'")[0] in lexicon.stop_words:
+        return False
     if lexicon.is_common(word) and not (word[:1].isupper() and strong):
         return False
     if word[:1].isupper() and len(word) > 1:
@@ -53,9 +69,10 @@ def _name_after(text: str, pos: int, lexicon: Lexicon, *, strong: bool) -> tuple
     for m in _WORD.finditer(text, pos):
         if text[words[-1].end() if words else pos:m.start()].strip(" ") not in ("",) or len(words) == 2:
             break
-        if not _looks_like_name(m.group(), lexicon, strong=strong or bool(words)):
+        if not words and not _looks_like_name(m.group(), lexicon, strong=strong):
             break
-        if words and m.group()[:1].islower() and lexicon.is_common(m.group()):
+        if words and m.group()[:1].islower() and (m.group().lower() in lexicon.non_nouns
+                                                   or (lexicon.is_common(m.group()) and not strong)):
             break
         words.append(m)
     if not words:
@@ -79,7 +96,8 @@ def find_names(text: str, *, lexicon: Lexicon, ner_persons: Iterable[tuple[int, 
             if span:
                 found.append(Found(PhiType.NAME, *span, 0.85))
             continue
-        if lexicon.is_given(word) and len(word) > 2 and _gazetteer_name(text, m, lexicon):
+        if lexicon.is_given(word) and len(word) > 2 and word.lower() not in lexicon.stop_words \
+                and _gazetteer_name(text, m, lexicon):
             end = m.end()
             nxt = _WORD.match(text, m.end() + 1) if text[m.end():m.end() + 1] == " " else None
             if nxt and _surname(nxt.group(), lexicon, cased=word[:1].isupper()):
@@ -113,10 +131,16 @@ def _trim(text: str, start: int, end: int, lexicon: Lexicon) -> tuple[int, int] 
     """The model's PERSON span without common words at its edges ("daughter sarah" → "sarah"); a lone common
     word ("Mark it down") is dropped: the title and introduction rules catch the real ones."""
     words = list(_WORD.finditer(text, start, end))
-    while words and lexicon.is_common(words[0].group()) and not (len(words) > 1 and words[0].group()[:1].isupper()):
+
+    def edge_noise(word: str) -> bool:
+        return word.lower() in lexicon.stop_words or (word[:1].islower() and lexicon.is_common(word))
+
+    while words and edge_noise(words[0].group()):
         words.pop(0)
-    while words and lexicon.is_common(words[-1].group()) and words[-1].group()[:1].islower():
+    while words and edge_noise(words[-1].group()):
         words.pop()
     if not words or (len(words) == 1 and lexicon.is_common(words[0].group())):
         return None
+    if len(words) == 1 and words[0].group()[:1].islower() and not lexicon.is_given(words[0].group()):
+        return None  # the small model's lower-case guesses ("emollients") need a given name to stand
     return words[0].start(), words[-1].end()

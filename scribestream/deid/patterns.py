@@ -107,7 +107,7 @@ def number_runs(text: str) -> list[NumberRun]:
         if pieces and first is not None:
             start = tokens[first].start()
             # an id's letter prefix ("XJ-4471902") and a phone's opening bracket or plus belong to the run
-            prefix = re.search(r"(?:\b[A-Z]{1,4}-|[(+])$", text[:start])
+            prefix = re.search(r"(?:\b[A-Za-z]{1,4}-|[(+])$", text[:start])
             start = prefix.start() if prefix else start
             runs.append(NumberRun(start, last_end, digits, letters, text[start:last_end]))
             i = max(j, i + 1)
@@ -195,13 +195,32 @@ def _trailing_punct(url: str) -> int:
 
 
 # ------------------------------------------------------------------ street addresses, ZIP and postcodes
-_STREET_SUFFIX = (r"(?:street|st|avenue|ave|road|rd|boulevard|blvd|lane|ln|drive|dr|court|ct|way|place|pl|terrace|"
-                  r"ter|circle|cir|highway|hwy|parkway|pkwy|close|crescent|square|sq|trail|row|grove|gardens|walk|"
-                  r"mews|hill|park)")
+# USPS Publication 28 street suffixes (common forms and abbreviations)
+_STREET_SUFFIX = (
+    r"(?:street|st|avenue|ave|av|road|rd|roads|boulevard|blvd|lane|ln|drive|dr|drives|court|ct|courts|way|ways|place|pl|"
+    r"terrace|ter|circle|cir|circles|highway|hwy|parkway|pkwy|parkways|close|crescent|cres|square|sq|squares|trail|trl|"
+    r"row|grove|groves|gardens|garden|gdns|walk|mews|hill|hills|park|parks|alley|aly|bend|bluff|bluffs|bottom|branch|"
+    r"bridge|brook|brooks|burg|burgs|bypass|camp|canyon|cape|causeway|center|centre|centers|club|common|commons|"
+    r"corner|corners|course|cove|coves|creek|crest|crossing|crossroad|curve|dale|dam|divide|estate|estates|"
+    r"expressway|expy|extension|extensions|ext|fall|falls|ferry|field|fields|flat|flats|ford|fords|forest|forge|"
+    r"forges|fork|forks|fort|freeway|fwy|gateway|glen|glens|green|greens|harbor|harbors|haven|heights|hts|hollow|"
+    r"inlet|island|islands|isle|junction|junctions|key|keys|knoll|knolls|lake|lakes|landing|light|lights|loaf|lock|"
+    r"locks|lodge|loop|mall|manor|manors|meadow|meadows|mill|mills|mission|motorway|mount|mountain|mountains|"
+    r"neck|orchard|oval|overpass|pass|passage|path|pike|pine|pines|plain|plains|plaza|point|points|port|ports|"
+    r"prairie|radial|ramp|ranch|rapid|rapids|rest|ridge|ridges|river|route|rte|shoal|shoals|shore|shores|skyway|"
+    r"spring|springs|spur|spurs|station|stravenue|stream|streets|summit|throughway|trace|track|trafficway|"
+    r"trailer|tunnel|turnpike|tpke|underpass|union|unions|valley|valleys|viaduct|view|views|village|villages|"
+    r"ville|vista|wall|well|wells)")
 _HOUSE = rf"(?:\d{{1,6}}[a-z]?|{CARDINAL_WORD_RE}(?:[\s-]+{CARDINAL_WORD_RE}){{0,3}})"
 _STREET = re.compile(
-    rf"\b{_HOUSE}\s+(?:(?:north|south|east|west|n|s|e|w)\.?\s+)?(?:[a-z][a-z'-]*\s+){{1,3}}{_STREET_SUFFIX}\b\.?"
-    rf"(?:,?\s+(?:apartment|apt|suite|ste|unit|flat|floor|#)\.?\s*#?\s*[\w-]{{1,6}})?", re.I)
+    rf"\b{_HOUSE}\s+(?:(?:north|south|east|west|n|s|e|w)\.?\s+)?(?:[a-z][a-z'-]*\s+){{1,3}}{_STREET_SUFFIX}\b"
+    rf"(?:,?\s+(?:apartment|apt|suite|ste|unit|flat|floor|room|rm|#)\.?\s*#?\s*[\w-]{{1,6}})?", re.I)
+# "I live at 12 Larkhall": after an address phrase, a house number and a few words are an address even with no
+# street suffix we know
+_ADDRESS_CONTEXT = re.compile(
+    rf"\b(?:live at|lives at|living at|address is|address:|moved to|reside at|resides at|staying at|located at)\s+"
+    rf"(?P<addr>{_HOUSE}(?:\s+[A-Za-z][A-Za-z'-]*){{1,3}}?(?:,?\s+(?:apartment|apt|suite|ste|unit|flat)\.?\s*#?\s*[\w-]{{1,6}})?)"
+    rf"(?=[.,;!?]|\s+(?:in|and|with|since|for|last|next|now)\b|$)", re.I)
 _PO_BOX = re.compile(r"\bp\.?\s?o\.?\s+box\s+\d+\b", re.I)
 _US_STATES = ("alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|georgia|hawaii|"
               "idaho|illinois|indiana|iowa|kansas|kentucky|louisiana|maine|maryland|massachusetts|michigan|"
@@ -211,8 +230,8 @@ _US_STATES = ("alabama|alaska|arizona|arkansas|california|colorado|connecticut|d
 _STATE_ABBR = ("AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|MI|MN|MS|MO|MT|NE|NV|NH|NJ|NM|NY|"
                "NC|ND|OH|OK|OR|PA|RI|SC|SD|TN|TX|UT|VT|VA|WA|WV|WI|WY|DC")
 # "Springfield, IL 62704" / "Dayton, Ohio": the city before a state, the ZIP after it
-_CITY_STATE = re.compile(rf"\b(?P<city>(?:[A-Z][a-z]+\.?\s+){{0,2}}[A-Z][a-z]+),\s+(?:(?:{_STATE_ABBR})\b|(?i:{_US_STATES})\b)"
-                         rf"(?:\s+(?P<zip>\d{{5}}(?:-\d{{4}})?))?")
+_CITY_STATE = re.compile(rf"\b(?P<city>(?:[A-Z][a-z]+\s+){{0,2}}[A-Z][a-z]+),\s+(?:(?:{_STATE_ABBR})\s+(?=\d{{5}})|(?i:{_US_STATES})\b)"
+                         rf"(?:\s*(?P<zip>\d{{5}}(?:-\d{{4}})?))?")
 _UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b")
 _ZIP_CONTEXT = re.compile(r"\b(?:zip|zip code|postcode|post code|postal code)(?:\s+is|:)?\s+(\d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})", re.I)
 
@@ -223,6 +242,7 @@ def find_addresses(text: str) -> list[Found]:
     found = [Found(PhiType.ADDRESS, m.start(), m.end(), 0.85) for m in _STREET.finditer(text)
              if not _is_measurement(m.group())]
     found += [Found(PhiType.ADDRESS, m.start(), m.end(), 0.9) for m in _PO_BOX.finditer(text)]
+    found += [Found(PhiType.ADDRESS, m.start("addr"), m.end("addr"), 0.8) for m in _ADDRESS_CONTEXT.finditer(text)]
     for m in _CITY_STATE.finditer(text):
         found.append(Found(PhiType.LOCATION, m.start("city"), m.end("city"), 0.8))
         if m.group("zip"):
