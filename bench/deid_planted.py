@@ -89,6 +89,8 @@ def values(fake, rng: random.Random, kind: str) -> tuple[str, str]:
 TEMPLATES = {
     "dev": [
         ("NAME", "My name is {v}."), ("NAME", "This is Dr. {v} speaking."), ("NAME", "I spoke to {v} yesterday."),
+        ("NAME", "{v} called earlier about the results."), ("NAME", "Could you ask {v} to come in?"),
+        ("NAME", "Thanks, {v}."), ("NAME", "My son {v} lives nearby."),
         ("DATE", "I was born on {v}."), ("DATE", "The last appointment was {v}."),
         ("PHONE", "You can call me on {v}."), ("PHONE", "My mobile number is {v}."),
         ("ID", "My MRN is {v}."), ("ID", "The account number is {v}."),
@@ -108,7 +110,7 @@ TEMPLATES = {
         ("AGE", "My grandmother is {v} years old."), ("SSN", "SSN {v}."), ("URL", "The portal is {v}."),
     ],
 }
-LOCALES = {"dev": ["en_US"], "heldout": ["en_GB", "en_IN", "en_IE", "es_MX", "en_NZ"]}
+LOCALES = {"dev": ["en_US", "en_AU", "de_DE", "fr_FR", "it_IT", "pt_BR", "en_CA"], "heldout": ["en_GB", "en_IN", "en_IE", "es_MX", "en_NZ"]}
 
 
 def build(split: str, n: int, seed: int) -> list[dict]:

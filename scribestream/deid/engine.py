@@ -45,6 +45,7 @@ _EXTRA_COMMON = {
     "pressure", "sugar", "diabetes", "cancer", "asthma", "covid", "ibuprofen", "paracetamol", "tylenol", "advil",
     "normal", "today", "tonight", "tomorrow", "yesterday", "week", "month", "year", "morning", "evening",
     "hey", "hiya", "mm", "mmm", "mm-hmm", "uh-huh", "uh-uh", "huh", "oh", "ah", "aha", "er", "erm", "gon", "gonna",
+    "dr", "mr", "mrs", "ms", "mx", "miss", "mister", "missus", "prof", "professor", "sir", "madam", "nurse",
     "wanna", "gotta", "dunno", "righty", "righty-ho", "cheers", "alright", "ok", "lovely", "brilliant", "fantastic",
 }
 
@@ -69,7 +70,7 @@ def load_lexicon() -> Lexicon:
                 continue
             given.add(name)
             uk_ie_us = [int(c, 16) for c in line[30:33] if c.strip()]
-            if uk_ie_us and max(uk_ie_us) >= 4:
+            if uk_ie_us and max(uk_ie_us) >= 2:
                 english.add(name)
     non_nouns = set(STOP_WORDS) | _EXTRA_COMMON
     lemmas = _spacy_lemma_index()

@@ -12,7 +12,17 @@ from dataclasses import dataclass
 
 from scribestream.deid.spans import Found, PhiType
 
-_WORD = re.compile(r"[A-Za-z][A-Za-z'’-]*")
+# a word of any alphabet ("Anaïs", "Hans-Günther", "O'Neil"); apostrophes and hyphens only inside
+_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
+# name particles that sit between given name and surname ("Ana da Costa", "Ludwig van Beethoven")
+_PARTICLES = frozenset({"da", "de", "do", "dos", "das", "del", "della", "di", "du", "le", "la", "van", "von", "der",
+                        "den", "ter", "bin", "ibn", "al", "el", "ben", "st", "mac", "y"})
+_MAX_NAME_WORDS = 4
+# INN stems of common drug classes (WHO "stems" list)
+_DRUG = re.compile(r"(?:mycin|cillin|pril|sartan|olol|statin|azole|prazole|tidine|dipine|semide|mide|thiazide|zide|"
+                   r"gliptin|gliflozin|parin|xaban|oxacin|cycline|ciclovir|vir|mab|nib|sone|olone|azepam|zolam|"
+                   r"profen|triptan|setron|afil|formin|glitazone|lukast|tropium|terol|pramine|oxetine|aline|"
+                   r"apine|idone|codone|morphine|phylline|caine)$", re.I)
 _TITLE = re.compile(r"\b(?:dr|doctor|mr|mrs|ms|miss|mister|missus|mx|nurse|prof|professor|sister|nurse practitioner)"
                     r"\.?\s+$", re.I)
 _INTRO = re.compile(r"\b(?:my name is|my name's|name is|name's|called|call me|i am|i'm|im|this is|it's|speaking with|"
@@ -64,20 +74,39 @@ def _looks_like_name(word: str, lexicon: Lexicon, *, strong: bool) -> bool:
 
 
 def _name_after(text: str, pos: int, lexicon: Lexicon, *, strong: bool) -> tuple[int, int] | None:
-    """The one- or two-word name starting at ``pos`` (after a title or an introduction), if any."""
-    words = []
+    """The name of up to four words starting at ``pos`` (after a title or an introduction), if any."""
+    words: list[re.Match[str]] = []
     for m in _WORD.finditer(text, pos):
-        if text[words[-1].end() if words else pos:m.start()].strip(" ") not in ("",) or len(words) == 2:
+        word = m.group()
+        if text[words[-1].end() if words else pos:m.start()].strip(" ") != "" or len(words) == _MAX_NAME_WORDS:
             break
-        if not words and not _looks_like_name(m.group(), lexicon, strong=strong):
+        if not words:
+            if not _looks_like_name(word, lexicon, strong=strong) and not (strong and _given_then_surname(text, m, lexicon)):
+                break
+        elif word.lower() in _PARTICLES or (words and words[-1].group().lower() in _PARTICLES):
+            if word.lower() in _PARTICLES and not _followed_by_name_word(text, m, lexicon):
+                break
+        elif word[:1].islower() and (word.lower() in lexicon.non_nouns or (lexicon.is_common(word) and not strong)):
             break
-        if words and m.group()[:1].islower() and (m.group().lower() in lexicon.non_nouns
-                                                   or (lexicon.is_common(m.group()) and not strong)):
+        elif word[:1].isupper() and word.lower() in lexicon.stop_words:
             break
         words.append(m)
     if not words:
         return None
     return words[0].start(), words[-1].end()
+
+
+def _given_then_surname(text: str, m: re.Match[str], lexicon: Lexicon) -> bool:
+    """"i spoke to jack hunt": a given name that is also a common word, taken when a surname-like word follows."""
+    if not lexicon.is_given(m.group()):
+        return False
+    nxt = _WORD.match(text, m.end() + 1) if text[m.end():m.end() + 1] == " " else None
+    return nxt is not None and nxt.group().lower() not in lexicon.non_nouns and nxt.group().lower() not in lexicon.stop_words
+
+
+def _followed_by_name_word(text: str, m: re.Match[str], lexicon: Lexicon) -> bool:
+    nxt = _WORD.match(text, m.end() + 1) if text[m.end():m.end() + 1] == " " else None
+    return nxt is not None and nxt.group().lower() not in lexicon.non_nouns and nxt.group().lower() not in lexicon.stop_words
 
 
 def find_names(text: str, *, lexicon: Lexicon, ner_persons: Iterable[tuple[int, int]] = ()) -> list[Found]:
@@ -91,24 +120,33 @@ def find_names(text: str, *, lexicon: Lexicon, ner_persons: Iterable[tuple[int, 
                 found.append(Found(PhiType.NAME, *span, 0.9))
             continue
         intro = _INTRO.search(before)
-        if intro and _intro_name(word, lexicon, weak=bool(_WEAK_INTRO.search(before))):
+        if intro and (_intro_name(word, lexicon, weak=bool(_WEAK_INTRO.search(before)))
+                      or _given_then_surname(text, m, lexicon)):
             span = _name_after(text, m.start(), lexicon, strong=not _WEAK_INTRO.search(before))
             if span:
                 found.append(Found(PhiType.NAME, *span, 0.85))
             continue
-        if lexicon.is_given(word) and len(word) > 2 and word.lower() not in lexicon.stop_words \
+        if lexicon.is_given(word) and len(word) > 2 and word.lower() not in lexicon.stop_words and not word.isupper() \
                 and _gazetteer_name(text, m, lexicon):
             end = m.end()
-            nxt = _WORD.match(text, m.end() + 1) if text[m.end():m.end() + 1] == " " else None
-            if nxt and _surname(nxt.group(), lexicon, cased=word[:1].isupper()):
+            for _ in range(_MAX_NAME_WORDS - 1):
+                nxt = _WORD.match(text, end + 1) if text[end:end + 1] == " " else None
+                if nxt is None:
+                    break
+                if nxt.group().lower() in _PARTICLES and _followed_by_name_word(text, nxt, lexicon):
+                    end = _WORD.match(text, nxt.end() + 1).end()  # type: ignore[union-attr]  # "da costa"
+                    continue
+                if not _surname(nxt.group(), lexicon, cased=word[:1].isupper()):
+                    break
                 end = nxt.end()
             found.append(Found(PhiType.NAME, m.start(), end, 0.7))
     return found
 
 
 def _intro_name(word: str, lexicon: Lexicon, *, weak: bool) -> bool:
-    if weak:
-        return lexicon.is_given(word) and not lexicon.is_common(word) or (word[:1].isupper() and lexicon.is_given(word))
+    if weak:  # "Thanks, Heinz" / "hi martha": a given name, or a capitalised word that is no common word
+        return (lexicon.is_given(word) and not lexicon.is_common(word)) or (
+            word[:1].isupper() and not word.isupper() and not lexicon.is_common(word))
     return not lexicon.is_common(word) or word[:1].isupper()
 
 
@@ -143,4 +181,6 @@ def _trim(text: str, start: int, end: int, lexicon: Lexicon) -> tuple[int, int] 
         return None
     if len(words) == 1 and words[0].group()[:1].islower() and not lexicon.is_given(words[0].group()):
         return None  # the small model's lower-case guesses ("emollients") need a given name to stand
+    if len(words) == 1 and _DRUG.search(words[0].group()) and not lexicon.is_given(words[0].group()):
+        return None  # "Furosemide": drug names look like surnames to the model
     return words[0].start(), words[-1].end()

@@ -242,7 +242,8 @@ def find_addresses(text: str) -> list[Found]:
     found = [Found(PhiType.ADDRESS, m.start(), m.end(), 0.85) for m in _STREET.finditer(text)
              if not _is_measurement(m.group())]
     found += [Found(PhiType.ADDRESS, m.start(), m.end(), 0.9) for m in _PO_BOX.finditer(text)]
-    found += [Found(PhiType.ADDRESS, m.start("addr"), m.end("addr"), 0.8) for m in _ADDRESS_CONTEXT.finditer(text)]
+    found += [Found(PhiType.ADDRESS, m.start("addr"), m.end("addr"), 0.8) for m in _ADDRESS_CONTEXT.finditer(text)
+              if not _is_measurement(m.group("addr"))]
     for m in _CITY_STATE.finditer(text):
         found.append(Found(PhiType.LOCATION, m.start("city"), m.end("city"), 0.8))
         if m.group("zip"):
@@ -254,7 +255,8 @@ def find_addresses(text: str) -> list[Found]:
 
 def _is_measurement(candidate: str) -> bool:
     # "2 times a day" never ends in a street word, but "5 mg twice a day" + "st" could; units rule it out
-    return re.search(r"\b(?:mg|ml|mcg|units?|times|tablets?|pills?|days?|weeks?|hours?|years?)\b", candidate, re.I) is not None
+    return re.search(r"\b(?:mg|ml|mcg|units?|times|tablets?|pills?|minutes?|days?|weeks?|months?|hours?|years?|ago)\b",
+                     candidate, re.I) is not None
 
 
 # ------------------------------------------------------------------ ages over 89
