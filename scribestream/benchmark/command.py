@@ -66,3 +66,16 @@ def pipeline(
     console.print(f"wrote {out} (result.json, lag.png)", highlight=False)
     if result["throughput"]["submitted"] < encounters:
         raise typer.Exit(1)
+
+
+@app.command("summary")
+def summary(results: list[Path] = typer.Argument(..., help="result.json files (or the folders holding them)")) -> None:
+    """Print a markdown table of earlier `bench pipeline` results, one row each."""
+    from scribestream.benchmark.report import markdown_summary
+
+    files = [p / "result.json" if p.is_dir() else p for p in results]
+    missing = [str(p) for p in files if not p.is_file()]
+    if missing:
+        err_console.print(f"error: no result file: {', '.join(missing)}", highlight=False)
+        raise typer.Exit(1)
+    print(markdown_summary([json.loads(p.read_text()) for p in files]))

@@ -376,6 +376,8 @@ def _provenance() -> dict[str, Any]:
         except (OSError, subprocess.SubprocessError):
             return ""
 
+    if pinned := os.environ.get("SCRIBESTREAM_BENCH_COMMIT"):  # a run from an exported tree (no .git)
+        return {"commit": pinned, "dirty_files": []}
     dirty = [line[3:] for line in git("status", "--porcelain", "--", "services", "shared").splitlines()]
     return {"commit": git("rev-parse", "--short", "HEAD") or "unknown", "dirty_files": dirty}
 

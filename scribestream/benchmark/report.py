@@ -208,3 +208,31 @@ def plot(result: Mapping[str, Any], path: Path) -> None:
     path.parent.mkdir(parents=True, exist_ok=True)
     fig.savefig(path, dpi=110)
     plt.close(fig)
+
+
+SUMMARY_COLUMNS = ("run", "mode", "encounters x audio", "ASR replicas", "submitted", "e2e p50 s", "e2e p95 s",
+                   "e2e max s", "ASR after close p50 s", "enc/min", "audio s / wall s", "ASR CPU s / audio s",
+                   "ASR lag (max; slope / input per s)", "ASR lag verdict", "load avg 1 min mean (max)", "commit")
+
+
+def markdown_summary(results: Sequence[Mapping[str, Any]]) -> str:
+    """One markdown table row per result (``result.json`` of ``bench pipeline``)."""
+    lines = ["| " + " | ".join(SUMMARY_COLUMNS) + " |", "|" + "---|" * len(SUMMARY_COLUMNS)]
+    for r in results:
+        cfg, lat, thr, lag = r["config"], r["latency"], r["throughput"], r["lag"].get("asr", {})
+        cells = [
+            r["label"],
+            f"{'real time' if cfg['realtime'] else 'as fast as possible'}, C={cfg['concurrency']}",
+            f"{cfg['encounters']} x {r['audio_s_per_encounter']:g} s {'mono' if cfg['mono'] else 'stereo'}",
+            str(cfg["asr_replicas"]),
+            f"{thr['submitted']}/{cfg['encounters']}",
+            _fmt(lat["e2e_s"]["p50"]), _fmt(lat["e2e_s"]["p95"]), _fmt(lat["e2e_s"]["max"]),
+            _fmt(lat["stage_after_close_s"]["asr"]["p50"]),
+            _fmt(thr["encounters_per_min"]), _fmt(thr["audio_s_per_wall_s"]), _fmt(r.get("asr_cpu_s_per_audio_s")),
+            f"{_fmt(lag.get('max'))}; {_fmt(lag.get('slope_per_s'))} / {_fmt(lag.get('input_per_s'))}",
+            lag.get("verdict", "-"),
+            f"{_fmt(r['load_avg_1m']['mean'])} ({_fmt(r['load_avg_1m']['max'])})",
+            r.get("commit", "-") + (" +dirty" if r.get("dirty_files") else ""),
+        ]
+        lines.append("| " + " | ".join(cells) + " |")
+    return "\n".join(lines)

@@ -186,3 +186,17 @@ def test_cli_reports_a_data_folder_without_consultations(tmp_path: Path) -> None
     assert result.exit_code == 1
     assert not (tmp_path / "o" / "result.json").exists()
     json.dumps(result.output)  # printable
+
+
+def test_summary_table_has_one_row_per_result(tmp_path: Path) -> None:
+    from scribestream.benchmark.report import SUMMARY_COLUMNS, markdown_summary
+
+    table = markdown_summary([_result(), {**_result(), "label": "second"}])
+    lines = table.splitlines()
+    assert len(lines) == 4 and lines[0].count("|") == len(SUMMARY_COLUMNS) + 1
+    assert lines[2].startswith("| synthetic | real time, C=1 | 1 x 10 s stereo | 1 | 1/1 | 1.5 | 1.5 | 1.5 |")
+    (tmp_path / "r").mkdir()
+    (tmp_path / "r" / "result.json").write_text(json.dumps(_result()))
+    result = CliRunner().invoke(app, ["bench", "summary", str(tmp_path / "r")])
+    assert result.exit_code == 0 and "| synthetic |" in result.output
+    assert CliRunner().invoke(app, ["bench", "summary", str(tmp_path / "none")]).exit_code == 1
