@@ -46,6 +46,9 @@ _EXTRA_COMMON = {
     "normal", "today", "tonight", "tomorrow", "yesterday", "week", "month", "year", "morning", "evening",
     "hey", "hiya", "mm", "mmm", "mm-hmm", "uh-huh", "uh-uh", "huh", "oh", "ah", "aha", "er", "erm", "gon", "gonna",
     "dr", "mr", "mrs", "ms", "mx", "miss", "mister", "missus", "prof", "professor", "sir", "madam", "nurse",
+    "mum", "mom", "mummy", "mommy", "dad", "daddy", "mam", "nan", "nana", "gran", "granny", "grandma", "grandpa",
+    "auntie", "aunty", "uncle", "sis", "bro", "hubby", "doc", "buddy", "mate", "love", "dear", "honey", "sweetie",
+    "iris", "crystal", "crystals", "sandy", "ginger", "candy", "brandy", "cherry", "olive", "pearl", "ray",
     "wanna", "gotta", "dunno", "righty", "righty-ho", "cheers", "alright", "ok", "lovely", "brilliant", "fantastic",
 }
 
@@ -72,11 +75,12 @@ def load_lexicon() -> Lexicon:
             uk_ie_us = [int(c, 16) for c in line[30:33] if c.strip()]
             if uk_ie_us and max(uk_ie_us) >= 2:
                 english.add(name)
-    non_nouns = set(STOP_WORDS) | _EXTRA_COMMON
     lemmas = _spacy_lemma_index()
-    for pos in ("verb", "adj", "adv"):
-        non_nouns |= set(lemmas[pos])
-    common = non_nouns | {w for w in lemmas["noun"] if w not in english}
+    # A word whose other sense is a verb or adverb ("will", "mark", "hope") stays common even when it is a name;
+    # one that is only a noun or adjective ("caroline", "holly") is common unless it is a usual English name.
+    function = set(STOP_WORDS) | _EXTRA_COMMON | set(lemmas["verb"]) | set(lemmas["adv"])
+    non_nouns = function | set(lemmas["adj"])
+    common = function | {w for w in set(lemmas["noun"]) | set(lemmas["adj"]) if w not in english}
     return Lexicon(given_names=frozenset(given), common_words=frozenset(w.lower() for w in common),
                    stop_words=frozenset(STOP_WORDS), non_nouns=frozenset(w.lower() for w in non_nouns - given))
 

@@ -22,16 +22,17 @@ _MAX_NAME_WORDS = 4
 _DRUG = re.compile(r"(?:mycin|cillin|pril|sartan|olol|statin|azole|prazole|tidine|dipine|semide|mide|thiazide|zide|"
                    r"gliptin|gliflozin|parin|xaban|oxacin|cycline|ciclovir|vir|mab|nib|sone|olone|azepam|zolam|"
                    r"profen|triptan|setron|afil|formin|glitazone|lukast|tropium|terol|pramine|oxetine|aline|"
-                   r"apine|idone|codone|morphine|phylline|caine)$", re.I)
+                   r"apine|idone|codone|morphine|phylline|caine|adine|atadine|izine|amine|dronate|olol|ium)$", re.I)
 _TITLE = re.compile(r"\b(?:dr|doctor|mr|mrs|ms|miss|mister|missus|mx|nurse|prof|professor|sister|nurse practitioner)"
                     r"\.?\s+$", re.I)
 _INTRO = re.compile(r"\b(?:my name is|my name's|name is|name's|called|call me|i am|i'm|im|this is|it's|speaking with|"
                     r"speak to|talking to|spoke to|spoke with|patient|husband|wife|son|daughter|mother|father|mum|mom|"
                     r"dad|brother|sister|partner|friend|colleague|neighbou?r|carer|caregiver|referred by|seen by|"
-                    r"hi|hello|hey|dear|thanks|thank you|bye|goodbye|morning|afternoon|evening),?\s+$", re.I)
+                    r"hi|hello|hey|dear|thanks|thank you|bye|goodbye|morning|afternoon|evening|ask|asked|tell|told|"
+                    r"let|see|saw|met|with|and),?\s+$", re.I)
 # introductions whose next word is often not a name ("I'm fine", "this is painful"): a gazetteer name is needed
 _WEAK_INTRO = re.compile(r"\b(?:i am|i'm|im|this is|it's|patient|hi|hello|hey|thanks|thank you|morning|afternoon|"
-                         r"evening|dear|bye|goodbye),?\s+$", re.I)
+                         r"evening|dear|bye|goodbye|ask|asked|tell|told|let|see|saw|met|with|and),?\s+$", re.I)
 
 
 @dataclass(frozen=True)
@@ -73,15 +74,19 @@ def _looks_like_name(word: str, lexicon: Lexicon, *, strong: bool) -> bool:
     return lexicon.is_given(word) or (strong and len(word) > 2)
 
 
-def _name_after(text: str, pos: int, lexicon: Lexicon, *, strong: bool) -> tuple[int, int] | None:
+def _name_after(text: str, pos: int, lexicon: Lexicon, *, strong: bool,
+                first_ok: bool = False) -> tuple[int, int] | None:
     """The name of up to four words starting at ``pos`` (after a title or an introduction), if any."""
     words: list[re.Match[str]] = []
     for m in _WORD.finditer(text, pos):
         word = m.group()
         if text[words[-1].end() if words else pos:m.start()].strip(" ") != "" or len(words) == _MAX_NAME_WORDS:
             break
+        if word.lower().replace("’", "'").split("'")[0] in lexicon.stop_words and word.lower() not in _PARTICLES:
+            break
         if not words:
-            if not _looks_like_name(word, lexicon, strong=strong) and not (strong and _given_then_surname(text, m, lexicon)):
+            if not first_ok and not _looks_like_name(word, lexicon, strong=strong) \
+                    and not (strong and _given_then_surname(text, m, lexicon)):
                 break
         elif word.lower() in _PARTICLES or (words and words[-1].group().lower() in _PARTICLES):
             if word.lower() in _PARTICLES and not _followed_by_name_word(text, m, lexicon):
@@ -98,10 +103,12 @@ def _name_after(text: str, pos: int, lexicon: Lexicon, *, strong: bool) -> tuple
 
 def _given_then_surname(text: str, m: re.Match[str], lexicon: Lexicon) -> bool:
     """"i spoke to jack hunt": a given name that is also a common word, taken when a surname-like word follows."""
-    if not lexicon.is_given(m.group()):
+    if not lexicon.is_given(m.group()) or m.group().lower() in lexicon.stop_words:
         return False
     nxt = _WORD.match(text, m.end() + 1) if text[m.end():m.end() + 1] == " " else None
-    return nxt is not None and nxt.group().lower() not in lexicon.non_nouns and nxt.group().lower() not in lexicon.stop_words
+    # the next word must look like a surname on its own: unknown to the lexicon ("ana luiza", not "gon na")
+    return nxt is not None and len(nxt.group()) > 2 and not lexicon.is_common(nxt.group()) \
+        and not _DRUG.search(nxt.group())
 
 
 def _followed_by_name_word(text: str, m: re.Match[str], lexicon: Lexicon) -> bool:
@@ -122,7 +129,7 @@ def find_names(text: str, *, lexicon: Lexicon, ner_persons: Iterable[tuple[int, 
         intro = _INTRO.search(before)
         if intro and (_intro_name(word, lexicon, weak=bool(_WEAK_INTRO.search(before)))
                       or _given_then_surname(text, m, lexicon)):
-            span = _name_after(text, m.start(), lexicon, strong=not _WEAK_INTRO.search(before))
+            span = _name_after(text, m.start(), lexicon, strong=not _WEAK_INTRO.search(before), first_ok=True)
             if span:
                 found.append(Found(PhiType.NAME, *span, 0.85))
             continue
@@ -144,9 +151,9 @@ def find_names(text: str, *, lexicon: Lexicon, ner_persons: Iterable[tuple[int, 
 
 
 def _intro_name(word: str, lexicon: Lexicon, *, weak: bool) -> bool:
-    if weak:  # "Thanks, Heinz" / "hi martha": a given name, or a capitalised word that is no common word
-        return (lexicon.is_given(word) and not lexicon.is_common(word)) or (
-            word[:1].isupper() and not word.isupper() and not lexicon.is_common(word))
+    if weak:  # "Thanks, Heinz" / "hi martha" / "ask laszlo": a word no English lexicon knows, or a given name
+        return (not lexicon.is_common(word) and not word.isupper() and len(word) > 2 and not _DRUG.search(word)
+                and word.lower() not in lexicon.stop_words)
     return not lexicon.is_common(word) or word[:1].isupper()
 
 
@@ -162,7 +169,8 @@ def _gazetteer_name(text: str, m: re.Match[str], lexicon: Lexicon) -> bool:
 def _surname(word: str, lexicon: Lexicon, *, cased: bool) -> bool:
     if cased:  # "John Smith": a capitalised word after a given name, unless a function word ("Sarah Is")
         return word[:1].isupper() and word.lower() not in lexicon.stop_words
-    return not lexicon.is_common(word) and len(word) > 2
+    # "kerry smith": a noun may be a surname; verbs, adjectives and function words ("martha is", "john said") not
+    return word.lower() not in lexicon.non_nouns and len(word) > 2 and not _DRUG.search(word)
 
 
 def _trim(text: str, start: int, end: int, lexicon: Lexicon) -> tuple[int, int] | None:
