@@ -5,7 +5,7 @@ Templates and names come in two disjoint splits: ``dev`` (looked at while writin
 ``heldout`` (the reported figure: templates, name locales and phrasing never used during development).
 The set is rebuilt from a seed into .cache/deid_planted/ (git-ignored).
 
-    .venv/bin/python bench/deid_planted.py --split heldout --n 400
+    .venv/bin/python bench/deid_planted.py --split heldout --n 400 --seeds 8,9,10,11,12
 """
 
 from __future__ import annotations
@@ -178,14 +178,15 @@ def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--split", choices=["dev", "heldout"], default="heldout")
     parser.add_argument("--n", type=int, default=400)
-    parser.add_argument("--seed", type=int, default=8)
+    parser.add_argument("--seeds", default="8", help="comma list: one set of --n sentences per seed, pooled")
     args = parser.parse_args()
-    rows = build(args.split, args.n, args.seed)
+    seeds = [int(x) for x in args.seeds.split(",")]
+    rows = [dict(r, id=f"{r['id']}-s{seed}") for seed in seeds for r in build(args.split, args.n, seed)]
     OUT.mkdir(parents=True, exist_ok=True)
     with (OUT / f"{args.split}.jsonl").open("w") as handle:
         handle.writelines(json.dumps(r) + "\n" for r in rows)
     r = evaluate(rows)
-    print(f"split={args.split} sentences={r['n']} seed={args.seed} wall={r['seconds']:.1f}s cpu={r['cpu']:.1f}s")
+    print(f"split={args.split} sentences={r['n']} seeds={args.seeds} wall={r['seconds']:.1f}s cpu={r['cpu']:.1f}s")
     print("| type | gold | recall (fully masked) | recall (right type) | predicted | precision |")
     print("|---|---|---|---|---|---|")
     for t in sorted(set(r["gold"]) | set(r["pred"])):
