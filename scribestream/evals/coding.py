@@ -86,32 +86,47 @@ def score(pairs: Iterable[tuple[Sequence[str], Iterable[str]]]) -> dict[str, obj
 
 
 def run(
-    docs: Sequence[dict], *, mode: str = "outpatient", fuzzy: bool = True, codeset: CodeSet | None = None
+    docs: Sequence[dict], *, mode: str = "outpatient", fuzzy: bool = True, codeset: CodeSet | None = None,
+    learned: bool = True, candidates: list[list[str]] | None = None,
 ) -> tuple[list[list[str]], dict[str, object]]:
-    """Code every document; returns the ranked predictions and the metrics (with timing)."""
+    """Code every document; returns the ranked suggestions and the metrics (with timing).
+
+    P/R/F1 and top-k count the suggestions (confidence >= the service's cut). ``map`` ranks every scored
+    candidate, as CodiEsp's MAP ranks a system's whole list; ``map_suggested`` ranks the suggestions only.
+    Pass a list as ``candidates`` to receive the full candidate rankings."""
     from services.coding.codeset import CODE_SET_NAME, SimpleIcd10CmCodeSet
-    from services.coding.domain import description_index, suggest_codes
+    from services.coding.domain import SUGGEST_MIN_CONFIDENCE, description_index, suggest_codes
+    from services.coding.learned import AssociationTable
 
     codeset = codeset if codeset is not None else SimpleIcd10CmCodeSet().load()
     if fuzzy:
         description_index(codeset)  # built once at service start-up; not part of the per-note cost
+    table = AssociationTable.load() if learned else None  # loaded once at start-up, like the index
     predictions: list[list[str]] = []
+    ranked_all: list[list[str]] = candidates if candidates is not None else []
     started = time.perf_counter()
     cpu_started = time.process_time()
     for doc in docs:
         text = doc.get("text") or doc.get("text_en") or ""
         draft = as_draft(str(doc.get("id", len(predictions))), text)
-        suggestions = suggest_codes(draft, codeset=codeset, fuzzy=fuzzy, mode=mode)
-        predictions.append([s.code for s in sorted(suggestions, key=lambda s: s.rank)])
+        suggestions = sorted(suggest_codes(draft, codeset=codeset, fuzzy=fuzzy, mode=mode, learned=table, min_confidence=0.0),
+                             key=lambda s: s.rank)
+        ranked_all.append([s.code for s in suggestions])
+        predictions.append([s.code for s in suggestions if s.confidence >= SUGGEST_MIN_CONFIDENCE])
     wall = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
-    metrics = score(zip(predictions, (d.get("icd10cm", []) for d in docs)))
+    gold_lists = [d.get("icd10cm", []) for d in docs]
+    metrics = score(zip(predictions, gold_lists))
+    metrics["map_suggested"] = metrics["map"]
+    metrics["map"] = score(zip(ranked_all, gold_lists))["map"]
     n_codes = sum(len(p) for p in predictions)
-    invalid = sum(1 for p in predictions for c in p if not codeset.is_billable(c))
+    invalid = sum(1 for p in ranked_all for c in p if not codeset.is_billable(c))  # candidates include suggestions
     metrics.update({
         "documents": len(docs),
         "mode": mode,
         "fuzzy": fuzzy,
+        "learned": learned,
+        "candidates_ranked": sum(len(r) for r in ranked_all),
         "code_set": CODE_SET_NAME,
         "invalid_codes": invalid,
         "gold_codes_not_billable_in_code_set": sum(1 for d in docs for c in d.get("icd10cm", []) if not codeset.is_billable(c)),
@@ -134,6 +149,7 @@ def command(
                              "every affirmed finding and history item, as coders of case reports do)"),
     fuzzy: bool = typer.Option(True, "--fuzzy/--no-fuzzy", help="also match ICD-10-CM descriptions, not only the lexicon"),
     limit: int = typer.Option(0, "--limit", min=0, help="first N documents only (0 = all)"),
+    learned: bool = typer.Option(True, "--learned/--no-learned", help="also use the learned phrase->code associations"),
 ) -> None:
     """ICD-10-CM coding: exact and category P/R/F1, MAP, top-1/top-5 accuracy, invalid codes, codes per second."""
     if mode not in ("outpatient", "all-findings"):
@@ -141,11 +157,12 @@ def command(
     docs = load_jsonl(data)
     if limit:
         docs = docs[:limit]
-    predictions, metrics = run(docs, mode=mode, fuzzy=fuzzy)
+    candidates: list[list[str]] = []
+    predictions, metrics = run(docs, mode=mode, fuzzy=fuzzy, learned=learned, candidates=candidates)
     metrics["data"] = data.name
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)
         with out.open("w", encoding="utf-8") as fh:
-            for doc, codes in zip(docs, predictions):
-                fh.write(json.dumps({"id": doc.get("id"), "codes": codes}) + "\n")
+            for doc, codes, ranked in zip(docs, predictions, candidates):
+                fh.write(json.dumps({"id": doc.get("id"), "codes": codes, "candidates": ranked}) + "\n")
     typer.echo(json.dumps(metrics, indent=2))

@@ -12,6 +12,7 @@ from services.coding.codeset import CodeSet
 from services.coding.domain import suggest_codes
 from services.coding.em import Problem, em_level
 from services.coding.insurance import HccInfo, RiskModel, RiskScore, tags_for
+from services.coding.learned import AssociationTable
 from services.coding.lexicon import COMBINATIONS, CONCEPTS
 from services.coding.queries import episode_query, specificity_query
 
@@ -37,8 +38,8 @@ class CodedNote:
 
 
 def _rationale(s: CodeSuggestion, *, hcc: HccInfo | None, risk: RiskScore | None) -> str:
-    # Curated-lexicon matches carry confidence >= 0.8; description matches at most 0.7 (see domain).
-    how = "matched a curated clinical term" if s.confidence >= 0.8 else "matched the ICD-10-CM description or inclusion terms"
+    # The domain says how the code was reached (curated term, description match, learned association).
+    how = s.rationale or "matched the ICD-10-CM description or inclusion terms"
     parts = [f"{_WHY.get(s.category, 'Documented finding')}; {how}."]
     if hcc is not None:
         part = f"Maps to CMS-HCC V28 {hcc.hcc} ({hcc.label})"
@@ -50,9 +51,12 @@ def _rationale(s: CodeSuggestion, *, hcc: HccInfo | None, risk: RiskScore | None
     return " ".join(parts)
 
 
-def code_note(draft: NoteDrafted, *, codeset: CodeSet, risk_model: RiskModel | None = None, fuzzy: bool = True) -> CodedNote:
+def code_note(
+    draft: NoteDrafted, *, codeset: CodeSet, risk_model: RiskModel | None = None, fuzzy: bool = True,
+    learned: AssociationTable | None = None,
+) -> CodedNote:
     """A note with nothing codable gives an explicit empty result: no E/M level is guessed for it."""
-    icd = suggest_codes(draft, codeset=codeset, fuzzy=fuzzy)
+    icd = suggest_codes(draft, codeset=codeset, fuzzy=fuzzy, learned=learned)
     if not icd:
         return CodedNote(codes=[])
     context: EncounterContext = draft.context

@@ -50,6 +50,10 @@ def parse_refs(note: str) -> list[tuple[str, str]]:
     return refs
 
 
+def _dotted(code: str) -> str:
+    return code if "." in code or len(code) <= 3 else f"{code[:3]}.{code[3:]}"
+
+
 def in_ref(code: str, ref: tuple[str, str]) -> bool:
     # Compare on the reference's own length, so "E11.22" falls within "E08-E13" and "E11.-".
     low, high = ref
@@ -66,6 +70,11 @@ class SimpleIcd10CmCodeSet:
         self._terms: list[tuple[str, str]] | None = None
         self._refs: dict[str, list[tuple[str, str]]] = {}
         self._siblings: dict[str, list[tuple[str, str]]] = {}
+        # The package resolves codes through linear scans in places (add_dot); the domain asks the same few
+        # questions many times per note, so answers are memoised (the code set is immutable).
+        self._billable: dict[str, bool] = {}
+        self._descriptions: dict[str, str] = {}
+        self._excludes: dict[tuple[str, str], bool] = {}
 
     def load(self) -> "SimpleIcd10CmCodeSet":
         self._module()
@@ -85,10 +94,16 @@ class SimpleIcd10CmCodeSet:
         return bool(code) and self._module().is_valid_item(code)
 
     def is_billable(self, code: str) -> bool:
-        return self.is_valid(code) and self._module().is_leaf(code)
+        found = self._billable.get(code)
+        if found is None:
+            found = self._billable[code] = self.is_valid(code) and self._module().is_leaf(code)
+        return found
 
     def description(self, code: str) -> str:
-        return self._module().get_description(code) if self.is_valid(code) else ""
+        found = self._descriptions.get(code)
+        if found is None:
+            found = self._descriptions[code] = self._module().get_description(code) if self.is_valid(code) else ""
+        return found
 
     def _excludes1_refs(self, code: str) -> list[tuple[str, str]]:
         refs = self._refs.get(code)
@@ -104,10 +119,16 @@ class SimpleIcd10CmCodeSet:
         return refs
 
     def excludes(self, code: str, other: str) -> bool:
+        found = self._excludes.get((code, other))
+        if found is None:
+            found = self._excludes[(code, other)] = self._excludes_uncached(code, other)
+        return found
+
+    def _excludes_uncached(self, code: str, other: str) -> bool:
         if not (self.is_valid(code) and self.is_valid(other)):
             return False
-        other = self._module().add_dot(other)
-        return any(in_ref(other, ref) for ref in self._excludes1_refs(self._module().add_dot(code)))
+        # The package's add_dot scans its code list; for a valid code the dot always follows the category.
+        return any(in_ref(_dotted(other), ref) for ref in self._excludes1_refs(_dotted(code)))
 
     def billable_terms(self) -> list[tuple[str, str]]:
         if self._terms is None:

@@ -24,6 +24,7 @@ from dataclasses import dataclass, field
 from shared.contracts import ICD10CM_SYSTEM, CodeSuggestion, NoteDrafted, Statement
 
 from services.coding.codeset import CodeSet
+from services.coding.learned import AssociationTable
 from services.coding.lexicon import COMBINATIONS, FAMILY, SUBSUMED_BY, Concept
 from services.coding.matcher import Assertion, DescriptionIndex, Lexicon, Mention, assertions, clauses
 
@@ -32,6 +33,10 @@ CONF_LEXICON = 0.9
 CONF_SYMPTOM = 0.8
 CONF_HISTORY = 0.85
 CONF_FUZZY_BASE, CONF_FUZZY_SPAN = 0.3, 0.4
+# Suggestions below this confidence are candidates only (ranked for review tools and MAP, not suggested): every
+# rule-based match is above it; a code reached only by the learned associations needs a vote of 0.6, the
+# F1-best cut on a held-out part of the CodiEsp train split.
+SUGGEST_MIN_CONFIDENCE = 0.6
 
 # Rank groups: the first Assessment diagnosis is the primary code.
 _GROUP = {"diagnosis": 0, "symptom": 1, "history": 2, "family_history": 3}
@@ -84,11 +89,21 @@ class Finding:
     turn_ids: list[str] = field(default_factory=list)
     key: str | None = None  # lexicon concept key, for combinations
     sentence: int = -1  # statement index, for statement-scoped combinations
+    learned: bool = False  # reached only by the learned associations
+    agreed: bool = False  # a rule match the learned associations also vote for
+    rule_confidence: float = -1.0  # confidence before any learned boost: tells curated from description matches
+
+    def __post_init__(self) -> None:
+        if self.rule_confidence < 0:
+            self.rule_confidence = self.confidence
 
     def absorb(self, other: "Finding") -> None:
+        self.learned = self.learned and other.learned
+        self.agreed = self.agreed or other.agreed
         self.statement_ids += [s for s in other.statement_ids if s not in self.statement_ids]
         self.turn_ids += [t for t in other.turn_ids if t not in self.turn_ids]
         self.confidence = max(self.confidence, other.confidence)
+        self.rule_confidence = max(self.rule_confidence, other.rule_confidence)
         self.order = min(self.order, other.order)
 
 
@@ -211,18 +226,22 @@ def _unspecified(codeset: CodeSet, code: str) -> bool:
 
 
 def _resolve(findings: list[Finding], *, codeset: CodeSet) -> list[Finding]:
-    """Merge duplicates, keep the specific code over its unspecified sibling, honour Excludes1."""
+    """Merge duplicates, keep the specific code over its unspecified sibling, honour Excludes1 (the more
+    confident code of an excluding pair wins). Ranked by confidence, then category group and reading order."""
     merged: dict[str, Finding] = {}
     for f in sorted(findings, key=lambda f: (_GROUP[f.category], f.order, f.code)):
         if f.code in merged:
             merged[f.code].absorb(f)
         else:
             merged[f.code] = f
-    ordered = sorted(merged.values(), key=lambda f: (_GROUP[f.category], f.order, -len(f.code), f.code))
+    ordered = sorted(merged.values(), key=lambda f: (-f.confidence, _GROUP[f.category], f.order, -len(f.code), f.code))
     kept: list[Finding] = []
     for f in ordered:
+        # A mere candidate (below the suggestion cut) never displaces a suggestion as its specific sibling.
+        floor = min(f.confidence, SUGGEST_MIN_CONFIDENCE)
         if any(
-            k.code[:3] == f.code[:3] and _unspecified(codeset, f.code) and not _unspecified(codeset, k.code) for k in ordered
+            k.code[:3] == f.code[:3] and k.confidence >= floor and _unspecified(codeset, f.code)
+            and not _unspecified(codeset, k.code) for k in ordered
         ):
             continue
         if any(codeset.excludes(k.code, f.code) or codeset.excludes(f.code, k.code) for k in kept):
@@ -231,8 +250,65 @@ def _resolve(findings: list[Finding], *, codeset: CodeSet) -> list[Finding]:
     return kept
 
 
-def suggest_codes(draft: NoteDrafted, *, codeset: CodeSet, fuzzy: bool = True, mode: str = OUTPATIENT) -> list[CodeSuggestion]:
-    """ICD-10-CM suggestions for one drafted note, primary first. Deterministic for a given note and code set."""
+def _learned_findings(
+    statements: list[tuple[int, Statement]], *, assessment: bool, learned: AssociationTable, codeset: CodeSet, mode: str
+) -> list[Finding]:
+    """Codes the learned associations vote for; confidence is the vote (an estimated precision)."""
+    codable = (Assertion.AFFIRMED,) if mode == OUTPATIENT else (Assertion.AFFIRMED, Assertion.UNCERTAIN, Assertion.HISTORY)
+    by_id = {st.statement_id: (i, st) for i, st in statements}
+    found: list[Finding] = []
+    for vote in learned.votes(((st.statement_id, st.text) for _, st in statements), codable=codable):
+        # The same guards as the description matcher: only billable codes, no history/status/external-cause or
+        # manifestation codes, and outside the Assessment only symptoms.
+        if not codeset.is_billable(vote.code) or not _fuzzy_admissible(vote.code, codeset):
+            continue
+        if not assessment and not vote.code.startswith("R"):
+            continue
+        evidence = [by_id[sid] for sid in vote.statement_ids if sid in by_id]
+        if not evidence:
+            continue
+        first = min(i for i, _ in evidence)
+        found.append(Finding(
+            code=vote.code, category="symptom" if vote.code.startswith("R") else "diagnosis", confidence=vote.score,
+            order=(first, 0, 0), statement_ids=[st.statement_id for _, st in evidence],
+            turn_ids=list(dict.fromkeys(t for _, st in evidence for t in st.evidence_turn_ids)), sentence=first,
+            learned=True,
+        ))
+    return found
+
+
+def _merge_learned(findings: list[Finding], learned: list[Finding]) -> list[Finding]:
+    """A rule match the associations agree with gains confidence (noisy-OR); the rest of the votes are new findings."""
+    by_code: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_code.setdefault(f.code, []).append(f)
+    extra: list[Finding] = []
+    for v in learned:
+        if v.code in by_code:
+            for f in by_code[v.code]:
+                f.confidence = 1 - (1 - f.confidence) * (1 - v.confidence)
+                f.agreed = True
+        else:
+            extra.append(v)
+    return findings + extra
+
+
+def _how(f: Finding) -> str:
+    if f.learned:
+        how = "associated with this wording in professionally coded case reports (learned, no curated rule)"
+    elif f.rule_confidence >= CONF_SYMPTOM:
+        how = "matched a curated clinical term"
+    else:
+        how = "matched the ICD-10-CM description or inclusion terms"
+    return how + ("; the learned associations agree" if f.agreed else "")
+
+
+def suggest_codes(
+    draft: NoteDrafted, *, codeset: CodeSet, fuzzy: bool = True, mode: str = OUTPATIENT,
+    learned: AssociationTable | None = None, min_confidence: float = SUGGEST_MIN_CONFIDENCE,
+) -> list[CodeSuggestion]:
+    """ICD-10-CM suggestions for one drafted note, best first. Deterministic for a given note and code set.
+    ``min_confidence=0`` returns every scored candidate (for ranking metrics such as MAP)."""
     if draft.status != "drafted":
         return []
     index = description_index(codeset) if fuzzy else None
@@ -241,19 +317,28 @@ def suggest_codes(draft: NoteDrafted, *, codeset: CodeSet, fuzzy: bool = True, m
     for i, statement in enumerate(draft.note.assessment):
         findings += _statement_findings(statement, index=i, assessment=True, codeset=codeset, fuzzy=index, mode=mode)
         modifiers[i] = _modifier_keys(statement)
-    established = mode == OUTPATIENT and any(f.category == "diagnosis" for f in findings)
     offset = len(draft.note.assessment)
-    for i, statement in enumerate(draft.note.subjective, start=offset):
-        if statement.kind in _NOT_SYMPTOM_KINDS:
-            continue
-        for f in _statement_findings(statement, index=i, assessment=False, codeset=codeset, fuzzy=index, mode=mode):
-            if f.category == "symptom" and established:
-                continue  # outpatient rule: symptoms give way to an established diagnosis
-            findings.append(f)
+    subjective = [(i, st) for i, st in enumerate(draft.note.subjective, start=offset) if st.kind not in _NOT_SYMPTOM_KINDS]
+    if learned is not None:
+        findings = _merge_learned(findings, _learned_findings(
+            list(enumerate(draft.note.assessment)), assessment=True, learned=learned, codeset=codeset, mode=mode))
+    established = mode == OUTPATIENT and any(f.category == "diagnosis" and f.confidence >= min_confidence for f in findings)
+    sub_findings: list[Finding] = []
+    for i, statement in subjective:
+        sub_findings += _statement_findings(statement, index=i, assessment=False, codeset=codeset, fuzzy=index, mode=mode)
+    if learned is not None and subjective:
+        sub_findings = _merge_learned(sub_findings, _learned_findings(
+            subjective, assessment=False, learned=learned, codeset=codeset, mode=mode))
+    for f in sub_findings:
+        if f.category == "symptom" and established:
+            continue  # outpatient rule: symptoms give way to an established diagnosis
+        findings.append(f)
     findings = _combine(findings, modifiers=modifiers, codeset=codeset)
     # Symptoms in an Assessment statement that also names a diagnosis are part of that diagnosis.
-    with_diagnosis = {f.sentence for f in findings if f.category == "diagnosis"} if mode == OUTPATIENT else set()
+    with_diagnosis = ({f.sentence for f in findings if f.category == "diagnosis" and f.confidence >= min_confidence}
+                      if mode == OUTPATIENT else set())
     findings = [f for f in findings if not (f.category == "symptom" and f.sentence in with_diagnosis)]
+    resolved = [f for f in _resolve(findings, codeset=codeset) if f.confidence >= min_confidence]
     return [
         CodeSuggestion(
             system=ICD10CM_SYSTEM,
@@ -264,6 +349,7 @@ def suggest_codes(draft: NoteDrafted, *, codeset: CodeSet, fuzzy: bool = True, m
             evidence_statement_ids=f.statement_ids,
             evidence_turn_ids=f.turn_ids,
             category=f.category,
+            rationale=_how(f),
         )
-        for rank, f in enumerate(_resolve(findings, codeset=codeset), start=1)
+        for rank, f in enumerate(resolved, start=1)
     ]

@@ -1,5 +1,5 @@
 """Text -> concept mentions: tokenising, assertion context (negated / uncertain / history / family), lexicon
-matching, and the fuzzy fallback against ICD-10-CM descriptions. Pure: stdlib only."""
+matching, and the fuzzy fallback against ICD-10-CM descriptions. Pure: stdlib plus numpy/scipy arithmetic."""
 
 from __future__ import annotations
 
@@ -9,6 +9,10 @@ from collections import defaultdict
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from enum import StrEnum
+from functools import lru_cache
+
+import numpy as np
+from scipy import sparse
 
 from services.coding.lexicon import CONCEPTS, Concept
 
@@ -87,6 +91,10 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
     key=lambda t: len(t[0]),
     reverse=True,
 )
+# Triggers by first word (longest first), so each token is checked against a handful of phrases, not all.
+_TRIGGERS_BY_FIRST: dict[str, list[tuple[tuple[str, ...], Assertion]]] = defaultdict(list)
+for _phrase, _assertion in _TRIGGERS:
+    _TRIGGERS_BY_FIRST[_phrase[0]].append((_phrase, _assertion))
 # Words that end a trigger's scope inside a clause.
 _TERMINATORS = _phrases(
     "but", "however", "although", "though", "except", "now", "currently", "presents", "presenting", "presented", "who",
@@ -100,14 +108,25 @@ _WHOLE_CLAUSE_UNCERTAIN = _phrases("versus", "vs", "or")
 
 
 def _match_at(toks: list[str], i: int, phrases: Iterable[tuple[str, ...]]) -> tuple[str, ...] | None:
+    first = toks[i] if i < len(toks) else None
     for p in phrases:
-        if tuple(toks[i : i + len(p)]) == p:
+        if p[0] == first and tuple(toks[i : i + len(p)]) == p:
             return p
     return None
 
 
 def assertions(toks: list[str]) -> list[Assertion]:
     """One assertion per token of a clause."""
+    return list(_assertions_cached(tuple(toks)))
+
+
+@lru_cache(maxsize=4096)
+def _assertions_cached(toks_t: tuple[str, ...]) -> tuple[Assertion, ...]:
+    # The same clause is read by the lexicon, the description matcher and the learned model.
+    return tuple(_assertions(list(toks_t)))
+
+
+def _assertions(toks: list[str]) -> list[Assertion]:
     status = [Assertion.AFFIRMED] * len(toks)
     i = 0
     while i < len(toks):
@@ -120,7 +139,7 @@ def assertions(toks: list[str]) -> list[Assertion]:
                     status[j] = Assertion.NEGATED
             i += len(p)
             continue
-        hit = next(((p, a) for p, a in _TRIGGERS if tuple(toks[i : i + len(p)]) == p), None)
+        hit = next(((p, a) for p, a in _TRIGGERS_BY_FIRST.get(toks[i], ()) if tuple(toks[i : i + len(p)]) == p), None)
         if hit is None:
             i += 1
             continue
@@ -132,7 +151,7 @@ def assertions(toks: list[str]) -> list[Assertion]:
         end = min(len(toks), j + _WINDOW)
         while j < end and _match_at(toks, j, _TERMINATORS) is None:
             # A later trigger takes over from here ("no fever, history of stroke").
-            if j > i + len(phrase) and any(tuple(toks[j : j + len(p)]) == p for p, _ in _TRIGGERS):
+            if j > i + len(phrase) and any(tuple(toks[j : j + len(p)]) == p for p, _ in _TRIGGERS_BY_FIRST.get(toks[j], ())):
                 break
             status[j] = assertion
             j += 1
@@ -246,18 +265,34 @@ class DescriptionIndex:
                 postings[w].append(idx)
         n = max(1, len(self._codes))
         self._idf = {w: math.log(n / len(p)) for w, p in postings.items()}
-        self._postings = dict(postings)
+        self._postings = {w: np.asarray(p, dtype=np.int32) for w, p in postings.items()}
         self._weight = [sum(self._idf[w] for w in words) for words in self._words]
         self._min_coverage = min_coverage
+        # Entries x words matrix of idf weights: one sparse product gives every candidate's covered weight, so
+        # only the few entries that can reach the coverage threshold are examined word by word.
+        self._vocab = {w: i for i, w in enumerate(postings)}
+        rows = [i for i, ws in enumerate(self._words) for _ in ws]
+        cols = [self._vocab[w] for ws in self._words for w in ws]
+        vals = [self._idf[w] for ws in self._words for w in ws]
+        self._matrix = sparse.csr_matrix((vals, (rows, cols)), shape=(len(self._words), max(1, len(self._vocab))))
+        self._weight_arr = np.asarray(self._weight, dtype=np.float64)
+
+    def _candidates(self, words: set[str]) -> Iterable[int]:
+        # Only reasonably specific words nominate candidates; "pain" alone names thousands of codes.
+        nominated = [self._postings[w] for w in words if self._idf.get(w, 0.0) >= 3.0]
+        if not nominated:
+            return ()
+        cand = np.unique(np.concatenate(nominated))
+        query = np.zeros(self._matrix.shape[1])
+        query[[self._vocab[w] for w in words if w in self._vocab]] = 1.0
+        covered = self._matrix[cand] @ query
+        # A small tolerance: the exact (order-dependent) sum is recomputed below for the survivors.
+        keep = covered >= self._min_coverage * self._weight_arr[cand] - 1e-9
+        return cand[keep].tolist()
 
     def best(self, words: set[str], *, allow: Callable[[str], bool] | None = None) -> FuzzyMatch | None:
-        candidates: set[int] = set()
-        for w in words:
-            # Only reasonably specific words nominate candidates; "pain" alone names thousands of codes.
-            if self._idf.get(w, 0.0) >= 3.0:
-                candidates.update(self._postings[w])
         best: tuple[tuple[float, float, int, str], FuzzyMatch] | None = None  # (sort key, match)
-        for idx in candidates:
+        for idx in self._candidates(words):
             entry = self._words[idx]
             hit = entry & words
             # Laterality refines a match but is never evidence of one ("right ear" is not a diagnosis).

@@ -10,6 +10,7 @@ from shared.contracts import Event, NoteCoded, NoteDrafted, Topic, derive_id
 from services.coding.codeset import CODE_SET_NAME, CodeSet
 from services.coding.coder import code_note
 from services.coding.insurance import RiskModel
+from services.coding.learned import AssociationTable
 
 
 class CodingStage:
@@ -17,10 +18,14 @@ class CodingStage:
     consumes = Topic.SOAP_DRAFT
     produces = Topic.SOAP_CODED
 
-    def __init__(self, *, codeset: CodeSet, fuzzy: bool = True, risk_model: RiskModel | None = None) -> None:
+    def __init__(
+        self, *, codeset: CodeSet, fuzzy: bool = True, risk_model: RiskModel | None = None,
+        learned: AssociationTable | None = None,
+    ) -> None:
         self._codeset = codeset
         self._fuzzy = fuzzy
         self._risk_model = risk_model
+        self._learned = learned
 
     async def handle(self, event: Event) -> Sequence[Event]:
         if not isinstance(event, NoteDrafted):
@@ -28,7 +33,8 @@ class CodingStage:
         if not event.final:
             return []  # a live draft is for display while the visit streams; only the final note is coded
         # CPU-bound (and the first call builds the description index): keep the event loop free.
-        coded = await asyncio.to_thread(code_note, event, codeset=self._codeset, risk_model=self._risk_model, fuzzy=self._fuzzy)
+        coded = await asyncio.to_thread(code_note, event, codeset=self._codeset, risk_model=self._risk_model, fuzzy=self._fuzzy,
+                                        learned=self._learned)
         return [
             NoteCoded(
                 event_id=derive_id(event.event_id, "NoteCoded"),
@@ -42,8 +48,9 @@ class CodingStage:
         ]
 
 
-def build_coding_stage(*, fuzzy: bool = True, preload: bool = True, hcc: bool = True) -> CodingStage:
-    """The stage on the bundled FY2026 code set and CMS-HCC V28 tables (used by the embedded run and ``make_stage``)."""
+def build_coding_stage(*, fuzzy: bool = True, preload: bool = True, hcc: bool = True, learned: bool = True) -> CodingStage:
+    """The stage on the bundled FY2026 code set, CMS-HCC V28 tables and learned association table (used by the
+    embedded run and ``make_stage``)."""
     from services.coding.codeset import SimpleIcd10CmCodeSet
     from services.coding.domain import description_index
     from services.coding.hcc import HccInFhirRiskModel
@@ -56,10 +63,13 @@ def build_coding_stage(*, fuzzy: bool = True, preload: bool = True, hcc: bool = 
             description_index(codeset)
         if risk_model is not None:
             risk_model.load()
-    return CodingStage(codeset=codeset, fuzzy=fuzzy, risk_model=risk_model)
+    # The packaged table is small (under 100 kB) and loads in well under a second: always at start-up.
+    table = AssociationTable.load() if learned else None
+    return CodingStage(codeset=codeset, fuzzy=fuzzy, risk_model=risk_model, learned=table)
 
 
 async def make_stage(settings, store) -> CodingStage:  # settings: CodingSettings; the store is unused
     return await asyncio.to_thread(
-        build_coding_stage, fuzzy=settings.coding_fuzzy, preload=settings.coding_preload, hcc=settings.coding_hcc
+        build_coding_stage, fuzzy=settings.coding_fuzzy, preload=settings.coding_preload, hcc=settings.coding_hcc,
+        learned=settings.coding_learned,
     )

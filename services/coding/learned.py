@@ -1,0 +1,99 @@
+"""Learned phrase -> code associations: a statistical complement to the curated lexicon and description matcher.
+
+The table is learned from professionally coded case reports (CodiEsp train split, see
+:mod:`services.coding.train_associations`): for every word and word pair ("renal colic", "brucella") and every
+code, how often documents using the phrase carry the code. A phrase votes for a code with the smoothed share
+``n(phrase, code) / (n(phrase) + alpha)``, an estimate of the precision of that vote; a code's score is its
+best vote, and the statement holding that phrase is its evidence.
+
+Only words a coder may code from feed the table: negated mentions never do, and uncertain or historical ones
+only in the inpatient-style evaluation mode (the caller passes the assertions it accepts); a clause that negates
+anything (or doubts it, where doubt is not codable) votes with none of its words, because an association's
+phrase need not be the finding itself. Assertion cue words ("no", "history", "possible") are never features. Pure: stdlib only; the table is
+a packaged data file, nothing is downloaded.
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+from collections.abc import Collection, Iterable, Iterator
+from dataclasses import dataclass
+from pathlib import Path
+
+from services.coding.matcher import _POST, _PSEUDO, _STOP, _TRIGGERS, Assertion, assertions, clauses
+
+DEFAULT_TABLE = Path(__file__).with_name("data") / "codiesp_associations.json.gz"
+FORMAT = "scribestream-coding-associations/1"
+
+# Every word of a negation/uncertainty/history/family cue: context, never evidence of a finding.
+_CUE_WORDS = frozenset(w for phrases in ([p for p, _ in _TRIGGERS], _POST, _PSEUDO) for p in phrases for w in p)
+
+
+def phrases(text: str, *, codable: Collection[Assertion]) -> Iterator[str]:
+    """Unigrams (content words) and adjacent word pairs of the codable part of ``text``; the trainer and the
+    scorer share this function, so both see exactly the same features."""
+    for toks in clauses(text):
+        status = assertions(toks)
+        # A clause that negates (or, where not codable, doubts) something votes with none of its words:
+        # "MI unlikely given normal troponin" must not code chest pain from "troponin".
+        if any(a is Assertion.NEGATED or (a is Assertion.UNCERTAIN and a not in codable) for a in status):
+            continue
+        prev: str | None = None
+        for word, assertion in zip(toks, status):
+            if assertion not in codable or word.isdigit() or word in _CUE_WORDS:
+                prev = None
+                continue
+            if word not in _STOP:
+                yield word
+            if prev is not None:
+                yield f"{prev}_{word}"
+            prev = word
+
+
+@dataclass(frozen=True)
+class Vote:
+    code: str
+    score: float  # estimated precision of the best phrase voting for the code
+    statement_ids: tuple[str, ...]  # statements holding that phrase
+
+
+class AssociationTable:
+    def __init__(self, *, table: dict[str, tuple[int, list[tuple[str, int]]]], alpha: float, min_score: float) -> None:
+        self._table = table
+        self._alpha = alpha
+        self.min_score = min_score
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_TABLE) -> "AssociationTable":
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            data = json.load(fh)
+        if data.get("format") != FORMAT:
+            raise ValueError("unsupported association table format")
+        table = {p: (int(df), [(str(c), int(n)) for c, n in pairs]) for p, (df, pairs) in data["phrases"].items()}
+        return cls(table=table, alpha=float(data["alpha"]), min_score=float(data["min_score"]))
+
+    @property
+    def codes(self) -> set[str]:
+        return {c for _, pairs in self._table.values() for c, _ in pairs}
+
+    def votes(self, statements: Iterable[tuple[str, str]], *, codable: Collection[Assertion]) -> list[Vote]:
+        """(statement id, text) pairs -> one vote per code, best first."""
+        best: dict[str, tuple[float, list[str]]] = {}
+        for statement_id, text in statements:
+            for phrase in set(phrases(text, codable=codable)):
+                entry = self._table.get(phrase)
+                if entry is None:
+                    continue
+                df, pairs = entry
+                for code, n in pairs:
+                    score = n / (df + self._alpha)
+                    if score < self.min_score:
+                        continue
+                    current = best.get(code)
+                    if current is None or score > current[0] + 1e-12:
+                        best[code] = (score, [statement_id])
+                    elif abs(score - current[0]) <= 1e-12 and statement_id not in current[1]:
+                        current[1].append(statement_id)
+        return sorted((Vote(code=c, score=s, statement_ids=tuple(ids)) for c, (s, ids) in best.items()),
+                      key=lambda v: (-v.score, v.code))
