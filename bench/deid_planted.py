@@ -25,14 +25,14 @@ sys.path.insert(0, str(REPO))
 DATA = REPO.parent / "shared" / "data"
 OUT = REPO / ".cache" / "deid_planted"
 
-from bench.notegen_primock import read_textgrid  # noqa: E402
+from bench.notegen_primock import read_textgrid
 
-DIGITS = "zero one two three four five six seven eight nine".split()
+DIGITS = ["zero", "one", "two", "three", "four", "five", "six", "seven", "eight", "nine"]
 ORD = ["", "first", "second", "third", "fourth", "fifth", "sixth", "seventh", "eighth", "ninth", "tenth", "eleventh",
        "twelfth", "thirteenth", "fourteenth", "fifteenth", "sixteenth", "seventeenth", "eighteenth", "nineteenth",
        "twentieth", "twenty-first", "twenty-second", "twenty-third", "twenty-fourth", "twenty-fifth", "twenty-sixth",
        "twenty-seventh", "twenty-eighth"]
-MONTHS = "January February March April May June July August September October November December".split()
+MONTHS = ["January", "February", "March", "April", "May", "June", "July", "August", "September", "October", "November", "December"]
 
 
 def spoken_digits(s: str, rng: random.Random) -> str:

@@ -15,7 +15,7 @@ import os
 import secrets
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Annotated, Any
 
 import typer
 
@@ -26,7 +26,7 @@ class DeidInputError(Exception):
     """A PHI-free description of what is wrong with the input."""
 
 
-def _key(key_file: Optional[Path]) -> tuple[bytes, bool]:
+def _key(key_file: Path | None) -> tuple[bytes, bool]:
     if key_file is not None:
         try:
             key = key_file.read_bytes().strip()
@@ -71,9 +71,9 @@ def _id_fields(record: dict[str, Any]) -> dict[str, Any]:
 
 
 def command(
-    input_path: Path = typer.Argument(..., metavar="INPUT.jsonl", help="one JSON object per line with 'text'"),
-    out: Path = typer.Option(..., "--out", help="where to write the de-identified JSONL"),
-    key_file: Optional[Path] = typer.Option(None, "--key-file", help=f"date-shift key (or ${KEY_ENV})"),
+    input_path: Annotated[Path, typer.Argument(metavar="INPUT.jsonl", help="one JSON object per line with 'text'")],
+    out: Annotated[Path, typer.Option("--out", help="where to write the de-identified JSONL")],
+    key_file: Annotated[Path | None, typer.Option("--key-file", help=f"date-shift key (or ${KEY_ENV})")] = None,
 ) -> None:
     """De-identify transcripts or notes (names, dates shifted per encounter, ages over 89, phone, fax, e-mail,
     addresses, ZIP, MRN and other ids, SSN, URL, IP) for dataset building. Offline."""

@@ -37,10 +37,10 @@ _E = r"(?![\w])"
 # "march" the verb are left alone.
 _PATTERNS = [
     re.compile(rf"{_B}(?P<month>{_MONTH_RE})\.?,?\s+(?:the\s+)?(?P<day>{ORDINAL_WORD_RE}|{_DAY_DIGITS}|{CARDINAL_WORD_RE}){_E}"
-               rf"(?:,?\s+(?:of\s+)?(?P<year>{_YEAR}){_E})?", re.I),
+               rf"(?:,?\s+(?:of\s+)?(?P<year>{_YEAR}){_E})?", re.IGNORECASE),
     re.compile(rf"{_B}(?:the\s+)?(?P<day>{ORDINAL_WORD_RE}|{_DAY_DIGITS})(?:\s+of)?\s+(?P<month>{_MONTH_RE})\.?{_E}"
-               rf"(?:,?\s+(?P<year>{_YEAR}){_E})?", re.I),
-    re.compile(rf"{_B}(?P<month>{_MONTH_RE})\.?,?\s+(?:of\s+)?(?P<year>(?:19|20)\d\d|{YEAR_WORD_RE}){_E}", re.I),
+               rf"(?:,?\s+(?P<year>{_YEAR}){_E})?", re.IGNORECASE),
+    re.compile(rf"{_B}(?P<month>{_MONTH_RE})\.?,?\s+(?:of\s+)?(?P<year>(?:19|20)\d\d|{YEAR_WORD_RE}){_E}", re.IGNORECASE),
     re.compile(r"(?<![\w/.-])(?P<n1>\d{1,2})(?P<sep>[/.-])(?P<n2>\d{1,2})(?P=sep)(?P<nyear>\d{4}|\d{2})(?![\w/]|\.\d)"),
     re.compile(r"(?<![\w/.-])(?P<nyear>(?:19|20)\d\d)(?P<sep>[/.-])(?P<n1>\d{1,2})(?P=sep)(?P<n2>\d{1,2})(?![\w/]|\.\d)"),
 ]
@@ -105,10 +105,10 @@ def _mention(m: re.Match[str]) -> DateMention | None:
             month = _MONTH_BY_NAME.get(groups["month"].lower()[:3])
         day = _day_value(groups["day"]) if groups.get("day") else None
         year = _year_value(groups["year"]) if groups.get("year") else None
-        if groups.get("day") and groups["month"].lower() in ("may", "march") and groups["month"].islower():
-            # "may one" / "march two": only a date when the day is unmistakably an ordinal
-            if not re.search(r"\d|st$|nd$|rd$|th$", groups["day"], re.I):
-                return None
+        # "may one" / "march two": only a date when the day is unmistakably an ordinal
+        if (groups.get("day") and groups["month"].lower() in ("may", "march") and groups["month"].islower()
+                and not re.search(r"\d|st$|nd$|rd$|th$", groups["day"], re.IGNORECASE)):
+            return None
         parts.append(("month", *m.span("month"), groups["month"]))
         if groups.get("day"):
             parts.append(("day", *m.span("day"), groups["day"]))
@@ -141,7 +141,7 @@ def _render_day(original: str, day: int) -> str:
 
 
 def _is_cardinal(text: str) -> bool:
-    return re.search(r"(st|nd|rd|th)$", text.strip(), re.I) is None
+    return re.search(r"(st|nd|rd|th)$", text.strip(), re.IGNORECASE) is None
 
 
 def _render_month(original: str, month: int) -> str:

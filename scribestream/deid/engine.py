@@ -13,7 +13,13 @@ from typing import TYPE_CHECKING, Any
 
 from scribestream.deid.dates import find_dates
 from scribestream.deid.names import Lexicon, find_names
-from scribestream.deid.patterns import STATE_NAMES, find_addresses, find_ages, find_network, find_numbers
+from scribestream.deid.patterns import (
+    STATE_NAMES,
+    find_addresses,
+    find_ages,
+    find_network,
+    find_numbers,
+)
 from scribestream.deid.spans import Found, PhiType, resolve_overlaps
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -45,7 +51,7 @@ _EXTRA_COMMON = {
     "pressure", "sugar", "diabetes", "cancer", "asthma", "covid", "ibuprofen", "paracetamol", "tylenol", "advil",
     "normal", "today", "tonight", "tomorrow", "yesterday", "week", "month", "year", "morning", "evening",
     "hey", "hiya", "mm", "mmm", "mm-hmm", "uh-huh", "uh-uh", "huh", "oh", "ah", "aha", "er", "erm", "gon", "gonna",
-    "dr", "mr", "mrs", "ms", "mx", "miss", "mister", "missus", "prof", "professor", "sir", "madam", "nurse",
+    "dr", "mr", "mrs", "ms", "mx", "miss", "mister", "missus", "prof", "professor", "sir", "madam",
     "mum", "mom", "mummy", "mommy", "dad", "daddy", "mam", "nan", "nana", "gran", "granny", "grandma", "grandpa",
     "auntie", "aunty", "uncle", "sis", "bro", "hubby", "doc", "buddy", "mate", "love", "dear", "honey", "sweetie",
     "iris", "crystal", "crystals", "sandy", "ginger", "candy", "brandy", "cherry", "olive", "pearl", "ray",
@@ -165,8 +171,8 @@ def _build_engine() -> AnalyzerEngine:
         CreditCardRecognizer,
         IbanRecognizer,
         MedicalLicenseRecognizer,
-        PhoneRecognizer,
         NhsRecognizer,
+        PhoneRecognizer,
         UsPassportRecognizer,
         UsSsnRecognizer,
     )

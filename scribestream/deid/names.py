@@ -22,17 +22,17 @@ _MAX_NAME_WORDS = 4
 _DRUG = re.compile(r"(?:mycin|cillin|pril|sartan|olol|statin|azole|prazole|tidine|dipine|semide|mide|thiazide|zide|"
                    r"gliptin|gliflozin|parin|xaban|oxacin|cycline|ciclovir|vir|mab|nib|sone|olone|azepam|zolam|"
                    r"profen|triptan|setron|afil|formin|glitazone|lukast|tropium|terol|pramine|oxetine|aline|"
-                   r"apine|idone|codone|morphine|phylline|caine|adine|atadine|izine|amine|dronate|olol|ium)$", re.I)
+                   r"apine|idone|codone|morphine|phylline|caine|adine|atadine|izine|amine|dronate|olol|ium)$", re.IGNORECASE)
 _TITLE = re.compile(r"\b(?:dr|doctor|mr|mrs|ms|miss|mister|missus|mx|nurse|prof|professor|sister|nurse practitioner)"
-                    r"\.?\s+$", re.I)
+                    r"\.?\s+$", re.IGNORECASE)
 _INTRO = re.compile(r"\b(?:my name is|my name's|name is|name's|called|call me|i am|i'm|im|this is|it's|speaking with|"
                     r"speak to|talking to|spoke to|spoke with|patient|husband|wife|son|daughter|mother|father|mum|mom|"
                     r"dad|brother|sister|partner|friend|colleague|neighbou?r|carer|caregiver|referred by|seen by|"
                     r"hi|hello|hey|dear|thanks|thank you|bye|goodbye|morning|afternoon|evening|ask|asked|tell|told|"
-                    r"let|see|saw|met|with|and),?\s+$", re.I)
+                    r"let|see|saw|met|with|and),?\s+$", re.IGNORECASE)
 # introductions whose next word is often not a name ("I'm fine", "this is painful"): a gazetteer name is needed
 _WEAK_INTRO = re.compile(r"\b(?:i am|i'm|im|this is|it's|patient|hi|hello|hey|thanks|thank you|morning|afternoon|"
-                         r"evening|dear|bye|goodbye|ask|asked|tell|told|let|see|saw|met|with|and),?\s+$", re.I)
+                         r"evening|dear|bye|goodbye|ask|asked|tell|told|let|see|saw|met|with|and),?\s+$", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -91,9 +91,7 @@ def _name_after(text: str, pos: int, lexicon: Lexicon, *, strong: bool,
         elif word.lower() in _PARTICLES or (words and words[-1].group().lower() in _PARTICLES):
             if word.lower() in _PARTICLES and not _followed_by_name_word(text, m, lexicon):
                 break
-        elif word[:1].islower() and (word.lower() in lexicon.non_nouns or (lexicon.is_common(word) and not strong)):
-            break
-        elif word[:1].isupper() and word.lower() in lexicon.stop_words:
+        elif word[:1].islower() and (word.lower() in lexicon.non_nouns or (lexicon.is_common(word) and not strong)) or word[:1].isupper() and word.lower() in lexicon.stop_words:
             break
         words.append(m)
     if not words:

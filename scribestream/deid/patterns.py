@@ -8,7 +8,12 @@ import ipaddress
 import re
 from dataclasses import dataclass
 
-from scribestream.deid.numbers import CARDINAL, CARDINAL_WORD_RE, DIGIT_WORDS, words_to_int
+from scribestream.deid.numbers import (
+    CARDINAL,
+    CARDINAL_WORD_RE,
+    DIGIT_WORDS,
+    words_to_int,
+)
 from scribestream.deid.spans import Found, PhiType
 
 # ------------------------------------------------------------------ numbers said or written piece by piece
@@ -17,16 +22,16 @@ _SEPARATORS = {",", "-", ".", "(", ")", "/", "+", "–", "dash", "hyphen"}
 _MULTIPLIERS = {"double": 2, "triple": 3}
 
 _CONTEXT_WINDOW = 48  # characters before a number where its label ("MRN", "fax", "call me on") is looked for
-_FAX = re.compile(r"\bfax", re.I)
-_SSN = re.compile(r"\b(?:ssn|social security|social(?:\s+number)?)\b", re.I)
+_FAX = re.compile(r"\bfax", re.IGNORECASE)
+_SSN = re.compile(r"\b(?:ssn|social security|social(?:\s+number)?)\b", re.IGNORECASE)
 _ID = re.compile(
     r"\b(?:mrn|m\s?r\s?n|medical record|record number|record no|chart|account|acct|a/c|member|membership|policy|"
     r"insurance|subscriber|group number|id|i\.?d\.?|identifier|patient number|hospital number|nhs|unit number|"
     r"case number|claim|reference|ref|licen[cs]e|certificate|plate|serial|device|vin|beneficiary|passport|"
-    r"employee|badge)\b(?:\s+(?:number|no\b\.?|#))?", re.I)
+    r"employee|badge)\b(?:\s+(?:number|no\b\.?|#))?", re.IGNORECASE)
 _PHONE = re.compile(r"\b(?:phone|telephone|tel|cell|mobile|call|calling|ring|reach|contact|number|landline|pager|"
-                    r"extension|ext|text me|whatsapp)\b", re.I)
-_ZIP = re.compile(r"\b(?:zip|zip code|postcode|post code|postal code)\b", re.I)
+                    r"extension|ext|text me|whatsapp)\b", re.IGNORECASE)
+_ZIP = re.compile(r"\b(?:zip|zip code|postcode|post code|postal code)\b", re.IGNORECASE)
 
 
 @dataclass(frozen=True)
@@ -164,13 +169,13 @@ _EMAIL = re.compile(r"(?<![\w.+-])[\w.+-]+@[\w-]+(?:\.[\w-]+)+")
 _TLD = r"(?:com|org|net|edu|gov|io|co|uk|us|info|health|biz|me|nhs|ca|au)"
 _SPOKEN_EMAIL = re.compile(
     rf"\b[a-z0-9]+(?:\s+(?:dot|underscore|dash|hyphen)\s+[a-z0-9]+|\s*[._-]\s*[a-z0-9]+)*\s+at\s+"
-    rf"[a-z0-9]+(?:\s+dot\s+[a-z0-9]+)*\s+dot\s+{_TLD}\b", re.I)
-_URL = re.compile(rf"\b(?:https?://|www\.)[^\s<>\"']+|(?<![@\w.])(?:[a-z0-9-]+\.)+{_TLD}(?:/[^\s<>\"']*)?(?![\w])", re.I)
+    rf"[a-z0-9]+(?:\s+dot\s+[a-z0-9]+)*\s+dot\s+{_TLD}\b", re.IGNORECASE)
+_URL = re.compile(rf"\b(?:https?://|www\.)[^\s<>\"']+|(?<![@\w.])(?:[a-z0-9-]+\.)+{_TLD}(?:/[^\s<>\"']*)?(?![\w])", re.IGNORECASE)
 _SPOKEN_URL = re.compile(
     rf"\b(?:(?:h\s*t\s*t\s*p\s*s?\s+colon\s+slash\s+slash\s+)|(?:w\s+w\s+w|www)\s+dot\s+)?[a-z0-9-]+(?:\s+dot\s+[a-z0-9-]+)*"
-    rf"\s+dot\s+{_TLD}(?:\s+slash\s+[a-z0-9-]+)*\b", re.I)
+    rf"\s+dot\s+{_TLD}(?:\s+slash\s+[a-z0-9-]+)*\b", re.IGNORECASE)
 _IPV4 = re.compile(r"(?<![\d.])(?:\d{1,3}\.){3}\d{1,3}(?!\d|\.\d)")
-_IPV6 = re.compile(r"(?<![\w:])(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{1,4}(?![\w:])", re.I)
+_IPV6 = re.compile(r"(?<![\w:])(?:[0-9a-f]{1,4}:){2,7}[0-9a-f]{1,4}(?![\w:])", re.IGNORECASE)
 
 
 def find_network(text: str) -> list[Found]:
@@ -179,7 +184,7 @@ def find_network(text: str) -> list[Found]:
     found += [Found(PhiType.URL, m.start(), m.end().__int__() - _trailing_punct(m.group()), 0.9)
               for m in _URL.finditer(text)]
     found += [Found(PhiType.URL, m.start(), m.end(), 0.8) for m in _SPOKEN_URL.finditer(text)
-              if re.search(r"\bwww\b|\bslash\b|\bh\s*t\s*t\s*p", m.group(), re.I) or m.group().count(" dot ") >= 1]
+              if re.search(r"\bwww\b|\bslash\b|\bh\s*t\s*t\s*p", m.group(), re.IGNORECASE) or m.group().count(" dot ") >= 1]
     for m in _IPV4.finditer(text):
         try:
             ipaddress.IPv4Address(m.group())
@@ -214,14 +219,14 @@ _STREET_SUFFIX = (
 _HOUSE = rf"(?:\d{{1,6}}[a-z]?|{CARDINAL_WORD_RE}(?:[\s-]+{CARDINAL_WORD_RE}){{0,3}})"
 _STREET = re.compile(
     rf"\b{_HOUSE}\s+(?:(?:north|south|east|west|n|s|e|w)\.?\s+)?(?:[a-z][a-z'-]*\s+){{1,3}}{_STREET_SUFFIX}\b"
-    rf"(?:,?\s+(?:apartment|apt|suite|ste|unit|flat|floor|room|rm|#)\.?\s*#?\s*[\w-]{{1,6}})?", re.I)
+    rf"(?:,?\s+(?:apartment|apt|suite|ste|unit|flat|floor|room|rm|#)\.?\s*#?\s*[\w-]{{1,6}})?", re.IGNORECASE)
 # "I live at 12 Larkhall": after an address phrase, a house number and a few words are an address even with no
 # street suffix we know
 _ADDRESS_CONTEXT = re.compile(
     rf"\b(?:live at|lives at|living at|address is|address:|moved to|reside at|resides at|staying at|located at)\s+"
     rf"(?P<addr>{_HOUSE}(?:\s+[A-Za-z][A-Za-z'-]*){{1,3}}?(?:,?\s+(?:apartment|apt|suite|ste|unit|flat)\.?\s*#?\s*[\w-]{{1,6}})?)"
-    rf"(?=[.,;!?]|\s+(?:in|and|with|since|for|last|next|now)\b|$)", re.I)
-_PO_BOX = re.compile(r"\bp\.?\s?o\.?\s+box\s+\d+\b", re.I)
+    rf"(?=[.,;!?]|\s+(?:in|and|with|since|for|last|next|now)\b|$)", re.IGNORECASE)
+_PO_BOX = re.compile(r"\bp\.?\s?o\.?\s+box\s+\d+\b", re.IGNORECASE)
 _US_STATES = ("alabama|alaska|arizona|arkansas|california|colorado|connecticut|delaware|florida|georgia|hawaii|"
               "idaho|illinois|indiana|iowa|kansas|kentucky|louisiana|maine|maryland|massachusetts|michigan|"
               "minnesota|mississippi|missouri|montana|nebraska|nevada|new hampshire|new jersey|new mexico|new york|"
@@ -233,7 +238,7 @@ _STATE_ABBR = ("AL|AK|AZ|AR|CA|CO|CT|DE|FL|GA|HI|ID|IL|IN|IA|KS|KY|LA|ME|MD|MA|M
 _CITY_STATE = re.compile(rf"\b(?P<city>(?:[A-Z][a-z]+\s+){{0,2}}[A-Z][a-z]+),\s+(?:(?:{_STATE_ABBR})\s+(?=\d{{5}})|(?i:{_US_STATES})\b)"
                          rf"(?:\s*(?P<zip>\d{{5}}(?:-\d{{4}})?))?")
 _UK_POSTCODE = re.compile(r"\b[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2}\b")
-_ZIP_CONTEXT = re.compile(r"\b(?:zip|zip code|postcode|post code|postal code)(?:\s+is|:)?\s+(\d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})", re.I)
+_ZIP_CONTEXT = re.compile(r"\b(?:zip|zip code|postcode|post code|postal code)(?:\s+is|:)?\s+(\d{5}(?:-\d{4})?|[A-Z]{1,2}\d[A-Z\d]?\s?\d[A-Z]{2})", re.IGNORECASE)
 
 STATE_NAMES = frozenset(_US_STATES.split("|"))
 
@@ -256,14 +261,14 @@ def find_addresses(text: str) -> list[Found]:
 def _is_measurement(candidate: str) -> bool:
     # "2 times a day" never ends in a street word, but "5 mg twice a day" + "st" could; units rule it out
     return re.search(r"\b(?:mg|ml|mcg|units?|times|tablets?|pills?|minutes?|days?|weeks?|months?|hours?|years?|ago)\b",
-                     candidate, re.I) is not None
+                     candidate, re.IGNORECASE) is not None
 
 
 # ------------------------------------------------------------------ ages over 89
 _AGE_NUMBER = rf"(?:9\d|1[0-1]\d|(?:a\s+|one\s+)?hundred(?:\s+and)?(?:\s+{CARDINAL_WORD_RE})?|ninety(?:[\s-]+[a-z]+)?)"
 _AGE = re.compile(
     rf"\b(?P<age>{_AGE_NUMBER})(?P<unit>[\s-]+(?:years?|yrs?)[\s-]+old|[\s-]*(?:yo|y/o|y\.o\.)(?!\w)|-year-old|[\s-]+year[\s-]+old)"
-    rf"|\b(?:aged?|age\s+of|turned|turning)\s+(?P<age2>{_AGE_NUMBER})\b", re.I)
+    rf"|\b(?:aged?|age\s+of|turned|turning)\s+(?P<age2>{_AGE_NUMBER})\b", re.IGNORECASE)
 
 
 def _age_value(text: str) -> int | None:
