@@ -10,9 +10,13 @@ Importing this package does no I/O: the spaCy model, Presidio and the name lexic
 from __future__ import annotations
 
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 from scribestream.deid.anonymize import anonymize, date_offset
 from scribestream.deid.spans import Found, PhiType, Span
+
+if TYPE_CHECKING:  # pragma: no cover
+    from scribestream.deid.engine import Analyzer
 
 __all__ = ["Deidentified", "Deidentifier", "Found", "PhiType", "Span", "date_offset"]
 
@@ -30,7 +34,7 @@ class Deidentifier:
         if not key:
             raise ValueError("a de-identification key is required")
         self._key = key
-        self._analyzer = None  # built on first use
+        self._analyzer: Analyzer | None = None  # built on first use
 
     def _analyze(self, text: str) -> list[Found]:
         if self._analyzer is None:

@@ -92,9 +92,15 @@ def command(
     partial = out.with_name(out.name + ".partial")
     spans = 0
     with partial.open("w", encoding="utf-8") as handle:
-        for _, record in records:
+        for number, record in records:
             encounter = str(record.get("encounter_id") or "")
-            result = deid.deidentify(record["text"], encounter_id=encounter)
+            try:
+                result = deid.deidentify(record["text"], encounter_id=encounter)
+            except Exception as err:  # noqa: BLE001  -- a traceback could quote the text: line and class only
+                handle.close()
+                partial.unlink(missing_ok=True)
+                typer.echo(f"error: line {number}: de-identification failed ({type(err).__name__})", err=True)
+                raise typer.Exit(1) from None
             spans += len(result.spans)
             line = _id_fields(record) | {"text": result.text, "spans": [s.as_dict() for s in result.spans]}
             handle.write(json.dumps(line, ensure_ascii=False) + "\n")
