@@ -3,11 +3,15 @@
 Each encounter sends a 200 ms chunk every 200 ms of wall-clock time (as a live visit does) and handles its
 own chunks in order (as one Kafka partition does); all share one faster-whisper model. Measured:
   * latency: wall time from the end of an utterance (decoder end time of the turn) to its turn event;
-  * lag: how late each chunk's handling finishes after the chunk was due; "sustained" means the lag at the
-    end of the run is no worse than a few seconds, i.e. the worker did not fall behind.
+  * lag: how late each chunk's handling finishes after the chunk was due; "sustained" means the lag does not
+    grow over the run (p95 lag of the last third no worse than the first third + 1 s) and ends small.
+Encounters start ``--stagger`` seconds apart (a clinic's visits do not all begin on the same 200 ms), and
+decodes go through the stage's DecodeGate (one at a time, oldest audio first; drafts only when idle).
+``--plot`` writes lag over time (one line per encounter count) as a PNG.
 
 Usage (after ``bench/asr_data.py``):
-  .venv/bin/python bench/asr_realtime.py --encounters 1 6 8 --seconds 120 [--model tiny.en]
+  .venv/bin/python bench/asr_realtime.py --encounters 1 6 8 --seconds 120 [--model tiny.en] \
+      [--plot docs/benchmarks/asr_realtime_lag.png]
 Audio: PriMock57 consultations synthesized by bench/asr_data.py (PriMock57, Papadopoulos Korfiatis et al.,
 ACL 2022, CC BY 4.0).
 """
@@ -24,12 +28,13 @@ from pathlib import Path
 REPO = Path(__file__).resolve().parents[1]
 
 
-async def encounter(stage, audio, *, name: str, chunk_ms: int, t0: float, out: dict) -> None:
+async def encounter(stage, audio, *, name: str, chunk_ms: int, t0: float, t_run: float, out: dict) -> None:
     from shared.audio import chunk_pcm
     from shared.contracts import (
         SAMPLE_RATE,
         AudioChunkReceived,
         AudioEnded,
+        PartialTranscribed,
         Role,
         TurnTranscribed,
     )
@@ -46,9 +51,12 @@ async def encounter(stage, audio, *, name: str, chunk_ms: int, t0: float, out: d
         events = await stage.handle(chunk)
         now = time.perf_counter()
         out["lag"].append(now - due)
+        out["lag_at"].append(due - t_run)
         for e in events:
             if isinstance(e, TurnTranscribed):
                 out["latency"].append(now - (t0 + e.turn.end))
+            elif isinstance(e, PartialTranscribed):
+                out["partials"] += 1
     await stage.handle(AudioEnded(event_id=f"{name}-end", encounter_id=name, chunk_count=seq + 1))
     out["final_lag"] = out["lag"][-1] if out["lag"] else 0.0
     _ = SAMPLE_RATE
@@ -60,34 +68,79 @@ def clip(audio, seconds: float):
     return Audio(pcm=audio.pcm[: int(seconds * 16000) * audio.frame_bytes], channels=audio.channels)
 
 
-async def run(n: int, *, engine, audios, seconds: float, chunk_ms: int) -> dict:
+async def run(n: int, *, engine, audios, seconds: float, chunk_ms: int, stagger: float, partials: bool) -> dict:
     from services.asr.stage import AsrStage
     from shared.state import MemoryStateStore
 
-    stage = AsrStage(state=MemoryStateStore(), transcriber=engine, model_name=engine.model_name)
-    outs = [{"lag": [], "latency": []} for _ in range(n)]
-    t0 = time.perf_counter() + 0.5
+    stage = AsrStage(state=MemoryStateStore(), transcriber=engine, model_name=engine.model_name,
+                     drafter=engine.drafter() if partials else None)
+    outs = [{"lag": [], "lag_at": [], "latency": [], "partials": 0} for _ in range(n)]
+    t_run = time.perf_counter() + 0.5
     cpu = time.process_time()
     await asyncio.gather(*(
-        encounter(stage, clip(audios[i % len(audios)], seconds), name=f"rt-{n}-{i}", chunk_ms=chunk_ms, t0=t0,
-                  out=outs[i])
+        encounter(stage, clip(audios[i % len(audios)], seconds), name=f"rt-{n}-{i}", chunk_ms=chunk_ms,
+                  t0=t_run + i * stagger, t_run=t_run, out=outs[i])
         for i in range(n)
     ))
     cpu_s = time.process_time() - cpu
     lat = [x for o in outs for x in o["latency"]]
     lag = [x for o in outs for x in o["lag"]]
+    at = [x for o in outs for x in o["lag_at"]]
     final = max(o["final_lag"] for o in outs)
+    # Growth: compare the lag of the first and the last third of the time all encounters were live.
+    live_from, live_to = (n - 1) * stagger, seconds
+    third = (live_to - live_from) / 3
+    early = [g for g, a in zip(lag, at) if live_from <= a < live_from + third]
+    late = [g for g, a in zip(lag, at) if a >= live_to - third]
+    early_p95, late_p95 = _q(early, 0.95), _q(late, 0.95)
     return {
         "encounters": n,
         "audio_s_each": seconds,
+        "stagger_s": stagger,
         "turns": len(lat),
+        "partials": sum(o["partials"] for o in outs),
         "latency_median_s": round(statistics.median(lat), 3) if lat else None,
-        "latency_p90_s": round(sorted(lat)[int(0.9 * (len(lat) - 1))], 3) if lat else None,
-        "lag_p95_s": round(sorted(lag)[int(0.95 * (len(lag) - 1))], 3),
+        "latency_p90_s": _q(lat, 0.9),
+        "lag_p50_s": _q(lag, 0.5),
+        "lag_p95_s": _q(lag, 0.95),
+        "lag_max_s": round(max(lag), 3),
+        "lag_p95_first_third_s": early_p95,
+        "lag_p95_last_third_s": late_p95,
         "final_lag_max_s": round(final, 3),
         "cpu_s_per_audio_s": round(cpu_s / (seconds * n), 4),
-        "sustained": final < 3.0,
+        "cpu_share_of_2_cores": round(cpu_s / (seconds + (n - 1) * stagger) / 2, 3),
+        "drafts_skipped": stage.gate.drafts_skipped,
+        "sustained": final < 3.0 and (late_p95 or 0.0) <= (early_p95 or 0.0) + 1.0,
+        "series": {"at": [round(a, 2) for a in at], "lag": [round(g, 3) for g in lag]},
     }
+
+
+def _q(values: list[float], q: float) -> float | None:
+    return round(sorted(values)[int(q * (len(values) - 1))], 3) if values else None
+
+
+def plot(results: list[dict], path: Path) -> None:
+    import matplotlib
+
+    matplotlib.use("Agg")
+    import matplotlib.pyplot as plt
+
+    fig, ax = plt.subplots(figsize=(8, 4))
+    for r in results:
+        pairs = sorted(zip(r["series"]["at"], r["series"]["lag"]))
+        # Worst lag per second of the run: one line per encounter count.
+        worst: dict[int, float] = {}
+        for a, g in pairs:
+            worst[int(a)] = max(worst.get(int(a), float("-inf")), g)
+        xs = sorted(worst)
+        ax.plot(xs, [worst[x] for x in xs], label=f"{r['encounters']} encounters")
+    ax.set_xlabel("time since the first encounter started (s)")
+    ax.set_ylabel("worst chunk lag in that second (s)")
+    ax.set_title("ASR real-time lag, tiny.en int8, 2 threads, shared 2-core VM")
+    ax.grid(alpha=0.3)
+    ax.legend()
+    fig.tight_layout()
+    fig.savefig(path, dpi=110)
 
 
 def main() -> None:
@@ -99,6 +152,10 @@ def main() -> None:
     parser.add_argument("--threads", type=int, default=2)
     parser.add_argument("--chunk-ms", type=int, default=200)
     parser.add_argument("--no-correction", action="store_true")
+    parser.add_argument("--stagger", type=float, default=2.0, help="seconds between encounter starts")
+    parser.add_argument("--partials", action="store_true", help="publish live drafts (transcript.partials)")
+    parser.add_argument("--encoder-pad-frames", type=int, default=0, help="0 = full 30 s encoder window")
+    parser.add_argument("--plot", type=Path, help="write lag over time as a PNG here")
     args = parser.parse_args()
 
     from services.asr.engine import FasterWhisperTranscriber
@@ -106,11 +163,16 @@ def main() -> None:
 
     audios = [load_audio(json.loads(line)["audio"]) for line in args.manifest.read_text().splitlines() if line]
     engine = FasterWhisperTranscriber(model_path=args.model, cpu_threads=args.threads,
-                                      correction=not args.no_correction)
+                                      correction=not args.no_correction, encoder_pad_frames=args.encoder_pad_frames)
     engine.load()
+    results = []
     for n in args.encounters:
-        print(json.dumps(asyncio.run(run(n, engine=engine, audios=audios, seconds=args.seconds,
-                                         chunk_ms=args.chunk_ms))), flush=True)
+        result = asyncio.run(run(n, engine=engine, audios=audios, seconds=args.seconds, chunk_ms=args.chunk_ms,
+                                 stagger=args.stagger, partials=args.partials))
+        results.append(result)
+        print(json.dumps({k: v for k, v in result.items() if k != "series"}), flush=True)
+    if args.plot:
+        plot(results, args.plot)
 
 
 if __name__ == "__main__":

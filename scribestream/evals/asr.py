@@ -84,6 +84,7 @@ def _engine(opts: dict[str, Any]):
         vocabulary_prompt=opts["prompt"],
         correction=opts["correction"],
         lexicon_path=str(opts["lexicon"]) if opts["lexicon"] else None,
+        encoder_pad_frames=opts["encoder_pad_frames"],
     )
     engine.load()
     return engine, engine, engine.correction_stats
@@ -267,6 +268,8 @@ def evaluate(recordings: list[Recording], opts: dict[str, Any], *, hyp_out: Path
                                "p90": round(_quantile(latencies, 0.9), 3), "turns": len(latencies)}
     if stats is not None:
         report["corrections"] = asdict(stats)
+    if opts["mode"] == "stream":
+        report["encoder_window_fallbacks"] = getattr(engine, "window_fallbacks", None)
     return report
 
 
@@ -294,6 +297,8 @@ def command(
     lexicon: Path | None = typer.Option(None, help="'category: term' lexicon; default: the packaged list"),
     chunk_ms: int = typer.Option(200, min=20, max=5000),
     context_chars: int = typer.Option(200, min=0, help="transcript tail given to the decoder as context"),
+    encoder_pad_frames: int = typer.Option(0, min=0, help="encoder window = utterance + this many 10 ms frames "
+                                           "(stream mode); 0 = the full 30 s window"),
     diarize: bool = typer.Option(False, help="diarize mono audio without a channel map (stream mode; adds its CPU cost)"),
     limit: int | None = typer.Option(None, min=1, help="only the first N recordings"),
     hyp_out: Path | None = typer.Option(None, help="write the hypotheses (JSONL) here for inspection"),
@@ -305,5 +310,6 @@ def command(
     opts = {"mode": mode, "model": model, "device": device, "compute_type": compute_type, "threads": threads,
             "beam_size": beam_size, "prompt": prompt and mode == "stream",
             "correction": correction and mode == "stream", "lexicon": lexicon, "chunk_ms": chunk_ms,
-            "diarize": diarize and mode == "stream", "context_chars": context_chars}
+            "diarize": diarize and mode == "stream", "context_chars": context_chars,
+            "encoder_pad_frames": encoder_pad_frames}
     typer.echo(json.dumps(evaluate(recordings, opts, hyp_out=hyp_out), indent=2))

@@ -28,6 +28,11 @@ DEFAULT_VOCABULARY: tuple[str, ...] = (
 )
 
 
+# Encoder window (engine.fitted_frames): 0 = the full 30 s window per utterance, > 0 = the utterance plus
+# padding (>= 10 s). See docs/benchmarks/asr.md for what the shorter window costs in WER and saves in CPU.
+DEFAULT_ENCODER_PAD_FRAMES = 0
+
+
 class AsrSettings(ServiceSettings):
     model_path: str | None = Field(
         default=None,
@@ -47,3 +52,11 @@ class AsrSettings(ServiceSettings):
         default=None, description="'category: term' lines (drug/condition); default: the packaged list"
     )
     correction: bool = Field(default=True, description="near-miss correction to lexicon drug names")
+    partials: bool = Field(default=True, description="publish live drafts of the open utterance (transcript.partials)")
+    partial_interval_s: float = Field(
+        default=1.0, ge=0.2, le=30.0, description="at most one draft per channel per this much new audio"
+    )
+    encoder_pad_frames: int = Field(
+        default=DEFAULT_ENCODER_PAD_FRAMES, ge=0, le=3000,
+        description="encoder window = utterance + this many 10 ms frames of padding; 0 = the full 30 s window",
+    )

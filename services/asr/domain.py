@@ -11,6 +11,8 @@ How it works, per channel (one channel = one speaker when the producer declares 
   * When a pause of ``min_pause_s`` follows speech, or the buffer grows past ``max_buffer_s``, the speech
     region is cut out, transcribed once and committed as a turn. A committed turn is never retracted.
   * ``final=True`` (the audio ended) commits whatever speech remains.
+  * Live drafts (optional): while an utterance is open, every ``partial_interval_s`` of new speech the
+    caller may ``draft`` it with a cheap decoder; drafts are displayed, never committed or reused.
 Energy alone cannot tell speech from noise or music; that is the recognizer's job (faster-whisper runs
 its Silero VAD first) plus the hallucination filter below, which drops output that is very likely
 invented on non-speech. Silence, noise and tones must yield no turn.
@@ -82,6 +84,11 @@ class SegmenterConfig:
     idle_trim_s: float = 3.0  # ...once that much silence has piled up
     low_confidence: float = 0.5
     context_chars: int = 200  # transcript tail passed as decoder context; 0 = decode each utterance alone
+    # Live hypotheses (``transcript.partials``): at most one draft decode of the open utterance per lane per
+    # this much new audio (audio time, not wall time, so a replay drafts at the same points), and only once
+    # the utterance holds this much voiced audio.
+    partial_interval_s: float = 1.0
+    partial_min_speech_s: float = 0.5
     # Hallucination rules, after Whisper's own thresholds.
     max_compression_ratio: float = 2.4
     drop_no_speech_prob: float = 0.6
@@ -113,6 +120,8 @@ class LaneState(BaseModel):
     split_at: int | None = None  # middle of the latest short pause inside the speech
     turns: int = 0
     received: int = 0  # samples received in total
+    drafted_until: int | None = None  # end of the audio the last draft of the open utterance covered
+    draft_revision: int = 0  # drafts published on this lane (only grows: a display keeps the newest)
 
     @property
     def analysed(self) -> int:
@@ -136,7 +145,7 @@ class StreamState(BaseModel):
     recent_text: str = ""
 
     @classmethod
-    def open(cls, first: AudioChunkReceived) -> "StreamState":
+    def open(cls, first: AudioChunkReceived) -> StreamState:
         return cls(
             encounter_id=first.encounter_id,
             channels=first.channels,
@@ -244,11 +253,14 @@ def commit(
         region = buffer[cut.speech_from * SAMPLE_WIDTH : cut.cut * SAMPLE_WIDTH]
         context = state.recent_text if cfg.context_chars else ""
         segments = transcriber.transcribe(to_float(region), prompt=prompt or context or None)
+        # The turn ends where the voiced audio ends (or at a forced cut inside speech), not after the pad
+        # of silence decoded with it: a decoder that gives no timestamps then still gets an honest end.
+        speech_end = min(cut.cut, lane.voiced_until) if lane.voiced_until > cut.speech_from else cut.cut
         turn = build_turn(
             state,
             channel=channel,
             onset=lane.origin + (lane.speech_start or 0),
-            region=(lane.origin + cut.speech_from, lane.origin + cut.cut),
+            region=(lane.origin + cut.speech_from, lane.origin + speech_end),
             segments=segments,
             cfg=cfg,
         )
@@ -266,6 +278,7 @@ def commit(
 
 
 def _advance(lane: LaneState, cut: int) -> None:
+    lane.drafted_until = None
     lane.origin += cut
     lane.buffered -= cut
     lane.generation += 1
@@ -279,6 +292,59 @@ def _advance(lane: LaneState, cut: int) -> None:
         lane.voiced_until = 0
         lane.voiced = 0
     lane.split_at = None
+
+
+# ---------------------------------------------------------------- live drafts
+@dataclass(frozen=True)
+class Draft:
+    """The current hypothesis of a lane's open utterance: unstable, for live display only."""
+
+    channel: int
+    onset: int  # absolute sample of the utterance's first voiced frame (identifies the utterance)
+    revision: int
+    start: float
+    end: float
+    text: str
+
+
+def wants_draft(lane: LaneState, *, cfg: SegmenterConfig) -> bool:
+    """An utterance is open, holds enough voiced audio, and enough new audio came since the last draft."""
+    if lane.speech_start is None or lane.voiced < cfg.samples(cfg.partial_min_speech_s):
+        return False
+    since = lane.drafted_until if lane.drafted_until is not None else lane.speech_start
+    # New speech since the last draft: a pause that is about to close the utterance adds nothing to show.
+    return lane.voiced_until > since and lane.analysed - since >= cfg.samples(cfg.partial_interval_s)
+
+
+def draft(
+    state: StreamState, *, channel: int, buffer: bytes, transcriber: Transcriber, cfg: SegmenterConfig
+) -> Draft | None:
+    """Decode the open utterance so far. Mutates the lane's draft counters; ``None`` when the decoder heard
+    no speech (silence, noise: never displayed) or looped."""
+    lane = state.lanes[channel]
+    if lane.speech_start is None:
+        return None
+    speech_from = max(0, lane.speech_start - cfg.samples(cfg.pad_s))
+    until = lane.analysed
+    lane.drafted_until = until
+    context = state.recent_text if cfg.context_chars else ""
+    segments = transcriber.transcribe(
+        to_float(buffer[speech_from * SAMPLE_WIDTH : until * SAMPLE_WIDTH]), prompt=context or None
+    )
+    kept = [s for s in segments if not is_hallucinated(s, cfg=cfg)]
+    text = " ".join(s.text.strip() for s in kept).strip()
+    if not text or has_repetition_loop(text):
+        return None
+    lane.draft_revision += 1
+    onset = lane.origin + lane.speech_start
+    return Draft(
+        channel=channel,
+        onset=onset,
+        revision=lane.draft_revision,
+        start=round(onset / SAMPLE_RATE, 3),
+        end=round((lane.origin + until) / SAMPLE_RATE, 3),
+        text=text,
+    )
 
 
 # ---------------------------------------------------------------- turn quality
@@ -308,7 +374,7 @@ def has_repetition_loop(text: str) -> bool:
     words = _WORD.findall(text.lower())
     for n in range(1, 5):
         needed = 4 if n == 1 else 3
-        for i in range(0, len(words) - n * needed + 1):
+        for i in range(len(words) - n * needed + 1):
             gram = words[i : i + n]
             if all(words[i + k * n : i + (k + 1) * n] == gram for k in range(1, needed)):
                 return True

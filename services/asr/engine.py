@@ -10,12 +10,13 @@ from __future__ import annotations
 
 import re
 import threading
-from collections.abc import Sequence
+from collections.abc import Iterator, Sequence
+from contextlib import contextmanager
 from pathlib import Path
 
 import numpy as np
 
-from services.asr.config import DEFAULT_VOCABULARY, AsrSettings
+from services.asr.config import DEFAULT_ENCODER_PAD_FRAMES, DEFAULT_VOCABULARY, AsrSettings
 from services.asr.correction import (
     CorrectingTranscriber,
     CorrectionStats,
@@ -34,6 +35,16 @@ ECHO_NO_SPEECH_PROB = 0.5
 # 70 words; the re-decode recovered the utterance.
 LOOP_COMPRESSION_RATIO = 2.4
 NO_REPEAT_NGRAM = 4
+# Whisper's encoder is trained on 30 s windows; faster-whisper zero-pads every utterance's features to 3,000
+# frames, so a 3 s utterance paid a full 30 s encoder pass (~0.5 CPU s of tiny.en's ~0.6 s per utterance,
+# measured). CTranslate2 accepts shorter inputs and the encoder's cost falls faster than linearly (10 s:
+# ~0.06 CPU s). The encoder runs on the utterance plus this much of the zero padding (frames of 10 ms),
+# rounded up to whole seconds, and never on less than ENCODER_MIN_FRAMES: below ~10 s the decoder loses the
+# end of the audio and loops ("No No No No ..."; measured at 1-6 s windows, with and without timestamps).
+# 0 = the full 30 s window (library behaviour; the default, see config.DEFAULT_ENCODER_PAD_FRAMES).
+ENCODER_MIN_FRAMES = 1000
+ENCODER_TAIL_RATIO = 1.0  # ...and at least as much padding as there is speech (shorter tails: more misses)
+_FRAME_ROUND = 100
 
 
 def default_model_path() -> str:
@@ -54,6 +65,7 @@ class FasterWhisperTranscriber:
         vad_filter: bool = True,
         correction: bool = True,
         lexicon_path: str | None = None,
+        encoder_pad_frames: int | None = DEFAULT_ENCODER_PAD_FRAMES,
     ) -> None:
         # ``model_path``: "tiny.en" (default), "base" (joined once into a cache folder) or a directory.
         self._model_spec = model_path
@@ -65,6 +77,8 @@ class FasterWhisperTranscriber:
         self._beam_size = beam_size
         self._vocabulary_prompt = decoder_prompt(vocabulary) if vocabulary and vocabulary_prompt else None
         self._vad_filter = vad_filter
+        self._encoder_pad_frames = encoder_pad_frames
+        self.window_fallbacks = 0  # decodes repeated on the full window (see _window_suspect)
         # Decoding never asks faster-whisper for word timestamps: with them on it re-seeks to the last word
         # and decodes the utterance's trailing pause again, where tiny.en invents stock phrases ("Thank you
         # for watching"; measured on OSCE: WER 9.4% -> 21%). Word probabilities for the correction step come
@@ -90,6 +104,7 @@ class FasterWhisperTranscriber:
             vocabulary_prompt=settings.vocabulary_prompt,
             correction=settings.correction,
             lexicon_path=settings.lexicon_path,
+            encoder_pad_frames=settings.encoder_pad_frames,
         )
 
     @property
@@ -108,18 +123,15 @@ class FasterWhisperTranscriber:
     def load(self) -> None:
         with self._lock:
             if self._model is None:
-                from faster_whisper import (
-                    WhisperModel,  # heavy import (ctranslate2), deferred on purpose
-                )
-
                 self._model_path, self._name = resolve_model(self._model_spec)
-                self._model = WhisperModel(
+                self._model = _whisper_model_class()(
                     self._model_path,
                     device=self._device,
                     compute_type=self._compute_type,
                     cpu_threads=self._cpu_threads,
                     local_files_only=True,
                 )
+                self._model.encoder_pad_frames = self._encoder_pad_frames
 
     def transcribe(self, samples: np.ndarray, *, prompt: str | None = None) -> list[Segment]:
         if self._correcting is not None:
@@ -152,6 +164,11 @@ class FasterWhisperTranscriber:
                         return plain
         return out
 
+    def drafter(self) -> _Drafter:
+        """A cheap recognizer for live drafts: greedy, no vocabulary prompt (nothing checks a prompted drug in
+        a draft), no correction, no loop re-decode (the domain drops looping drafts)."""
+        return _Drafter(self)
+
     def _clearly_heard(self, segments: list[Segment], audio: np.ndarray) -> bool:
         if not segments:
             return True  # the unbiased decode heard no speech at all: the term has no support
@@ -172,16 +189,25 @@ class FasterWhisperTranscriber:
 
     def _decode_without_loops(self, audio: np.ndarray, *, initial_prompt: str | None) -> list[Segment]:
         out = self._decode(audio, initial_prompt=initial_prompt)
+        if self._encoder_pad_frames and _window_suspect(out, seconds=audio.size / 16000):
+            # The shortened encoder window can make the decoder repeat its last phrase or skip a sentence;
+            # such output is decoded again on the full 30 s window (the library's behaviour).
+            self.window_fallbacks += 1
+            with _full_window(self._model):
+                out = self._decode(audio, initial_prompt=initial_prompt)
         if any(_looping(s) for s in out):
             out = self._decode(audio, initial_prompt=initial_prompt, no_repeat_ngram=NO_REPEAT_NGRAM)
         return out
 
-    def _decode(self, audio: np.ndarray, *, initial_prompt: str | None, no_repeat_ngram: int = 0) -> list[Segment]:
+    def _decode(
+        self, audio: np.ndarray, *, initial_prompt: str | None, no_repeat_ngram: int = 0, beam_size: int | None = None
+    ) -> list[Segment]:
+        self.load()
         assert self._model is not None
         segments, _info = self._model.transcribe(
             audio,
             language="en",
-            beam_size=self._beam_size,
+            beam_size=beam_size or self._beam_size,
             vad_filter=self._vad_filter,
             initial_prompt=initial_prompt,
             # Each call is one utterance; carrying text across windows mainly spreads loops.
@@ -257,6 +283,72 @@ class FasterWhisperTranscriber:
         return scores
 
 
+def fitted_frames(features: np.ndarray, *, pad_frames: int | None) -> int:
+    """How many feature frames the encoder needs for ``features`` (mel x 3,000, zero-padded at the end by
+    faster-whisper): the content, ``pad_frames`` of padding, rounded up to whole seconds, at least
+    ``ENCODER_MIN_FRAMES``; all 3,000 when ``pad_frames`` is None or 0."""
+    total = features.shape[-1]
+    if not pad_frames:
+        return total
+    nonzero = np.flatnonzero(np.any(features != 0.0, axis=tuple(range(features.ndim - 1))))
+    content = int(nonzero[-1]) + 1 if nonzero.size else 0
+    # The decoder needs silence after the speech to see where it ends: at least as much as there was speech.
+    fitted = -(-(content + max(pad_frames, int(content * ENCODER_TAIL_RATIO))) // _FRAME_ROUND) * _FRAME_ROUND
+    return min(total, max(fitted, ENCODER_MIN_FRAMES))
+
+
+def _whisper_model_class():
+    """``WhisperModel`` whose encoder runs on the fitted window (see ``ENCODER_MIN_FRAMES``). The class is
+    built on first use: importing faster-whisper loads CTranslate2, which tests without the model avoid."""
+    global _FITTED_MODEL
+    if _FITTED_MODEL is None:
+        from faster_whisper import WhisperModel
+
+        class FittedWhisperModel(WhisperModel):
+            encoder_pad_frames: int | None = DEFAULT_ENCODER_PAD_FRAMES
+
+            def encode(self, features: np.ndarray):
+                # Timestamps and seeking stay in the 30 s frame of reference; only the encoder's input is
+                # shorter, so the decoder attends to the utterance and a little silence after it.
+                full = getattr(_WINDOW, "full", False)
+                frames = fitted_frames(features, pad_frames=None if full else self.encoder_pad_frames)
+                return super().encode(np.ascontiguousarray(features[..., :frames]))
+
+        _FITTED_MODEL = FittedWhisperModel
+    return _FITTED_MODEL
+
+
+_FITTED_MODEL = None
+_WINDOW = threading.local()  # per decoding thread: ``full`` = encode this decode on the full window
+
+
+@contextmanager
+def _full_window(model: object) -> Iterator[None]:
+    _WINDOW.full = True
+    try:
+        yield
+    finally:
+        _WINDOW.full = False
+
+
+# A shortened window's failure modes (measured on OSCE utterances): the last phrase written twice ("I think
+# it's pretty sharp, yeah. I think it's pretty sharp, yeah."), or a sentence left out (15 s of speech -> 10
+# words). Real speech does both rarely; a false alarm costs one full-window decode, nothing else.
+MIN_WORDS_PER_S = 1.0
+SPARSE_CHECK_S = 5.0
+_PHRASE = re.compile(r"[a-z0-9']+")
+
+
+def _window_suspect(segments: list[Segment], *, seconds: float) -> bool:
+    words = _PHRASE.findall(" ".join(s.text for s in segments).lower())
+    if seconds >= SPARSE_CHECK_S and len(words) < MIN_WORDS_PER_S * seconds:
+        return True
+    for n in range(3, len(words) // 2 + 1):  # a 3+ word phrase said twice in a row
+        for i in range(len(words) - 2 * n + 1):
+            if words[i : i + n] == words[i + n : i + 2 * n]:
+                return True
+    return False
+
 PLAIN_SURE_WORD = 0.5  # every word of an unbiased decode at least this probable = heard clearly
 
 
@@ -272,6 +364,19 @@ class _Decoder:
 
     def transcribe(self, samples: np.ndarray, *, prompt: str | None = None) -> list[Segment]:
         return self._engine.decode(samples, prompt=prompt)
+
+
+class _Drafter:
+    """The engine as a draft ``Transcriber`` (see ``FasterWhisperTranscriber.drafter``)."""
+
+    def __init__(self, engine: FasterWhisperTranscriber) -> None:
+        self._engine = engine
+
+    def transcribe(self, samples: np.ndarray, *, prompt: str | None = None) -> list[Segment]:
+        audio = np.ascontiguousarray(samples, dtype=np.float32)
+        if audio.size == 0:
+            return []
+        return self._engine._decode(audio, initial_prompt=prompt, beam_size=1)
 
 
 def _words(text: str) -> list[str]:

@@ -8,7 +8,10 @@ Per encounter the store holds three kinds of keys (ids only, never content in ke
   ``asr:{enc}:out``             the events produced by the last handled input, so a redelivery of that
                                 input (crash after the state write, before the publish) re-publishes the
                                 very same events instead of losing them.
-The recognizer runs in a worker thread so the event loop (broker heartbeats) keeps running.
+The recognizer runs in a worker thread so the event loop (broker heartbeats) keeps running; one decode at a
+time per process, oldest audio first (``scheduler.DecodeGate``). With a drafter, the open utterance's draft is
+published on ``transcript.partials`` (``PartialTranscribed``) at most once per ``partial_interval_s`` of new
+speech, only when the decoder is idle, and never for silence.
 """
 
 from __future__ import annotations
@@ -16,26 +19,33 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import time
+from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
 from services.asr.diarization import MonoDiarizer, SpeakerState, needs_diarization
 from services.asr.domain import (
     Cut,
+    Draft,
     SegmenterConfig,
     StreamState,
     Transcriber,
     commit,
+    draft,
     feed,
     next_cut,
     split_channels,
+    wants_draft,
 )
+from services.asr.scheduler import DecodeGate
 from shared.contracts import (
     SAMPLE_WIDTH,
     AudioChunkReceived,
     AudioEnded,
     EncounterContext,
     Event,
+    PartialTranscribed,
     Topic,
     TranscriptClosed,
     Turn,
@@ -49,6 +59,8 @@ if TYPE_CHECKING:
     from services.asr.config import AsrSettings
 
 log = logging.getLogger(__name__)
+
+MAX_ANCHORS = 4096  # due-time anchors kept for scheduling (one per open encounter)
 
 
 class ChunkOrderError(ValueError):
@@ -73,8 +85,19 @@ class AsrStage:
         config: SegmenterConfig | None = None,
         ttl_s: int = DEFAULT_TTL_S,
         diarizer: MonoDiarizer | None = None,
+        drafter: Transcriber | None = None,
+        gate: DecodeGate | None = None,
     ) -> None:
+        """``drafter``: a cheap recognizer for live drafts of the open utterance on ``transcript.partials``
+        (None = no partials). ``gate``: who decodes next when several encounters share this process."""
         self._diarizer = diarizer
+        self._drafter = drafter
+        self.gate = gate or DecodeGate()
+        # When each encounter's audio was due, estimated in memory (scheduling only, never state): the
+        # earliest (arrival - audio position) seen. A chunk handled late keeps an early due time, so an
+        # encounter that fell behind is decoded before fresh ones; an upload running ahead of real time
+        # gets due times in the future and yields to live visits.
+        self._anchors: OrderedDict[str, float] = OrderedDict()
         self._store = state
         self._transcriber = transcriber
         self._model_name = model_name
@@ -107,15 +130,20 @@ class AsrStage:
                 f"encounter {enc}: chunk seq {chunk.seq} has {chunk.channels} channels, expected {state.channels}"
             )
         turns: list[Turn] = []
+        drafts: list[Draft] = []
         stale: list[str] = []
+        due = self._due(enc, audio_end=state.audio_seconds + chunk.seconds)
         for channel, pcm in enumerate(split_channels(chunk.pcm, channels=state.channels)):
             await self._append(state, channel=channel, pcm=pcm)
             feed(state.lanes[channel], pcm, cfg=self._cfg)
             cut = next_cut(state.lanes[channel], cfg=self._cfg)
             if cut is not None:
-                turns += await self._cut(state, channel=channel, cut=cut, stale=stale)
+                turns += await self._cut(state, channel=channel, cut=cut, stale=stale, due=due)
+            elif self._drafter is not None and wants_draft(state.lanes[channel], cfg=self._cfg):
+                drafts += await self._draft(state, channel=channel)
         state.next_seq += 1
         events: list[Event] = [self._turn_event(enc, turn) for turn in turns]
+        events += [self._partial_event(state, d) for d in drafts]
         await self._save(state, key=f"chunk:{chunk.seq}", events=events)
         await self._store.delete(*stale)
         return events
@@ -135,10 +163,12 @@ class AsrStage:
             )
         turns: list[Turn] = []
         stale: list[str] = []
+        due = self._due(enc, audio_end=state.audio_seconds)
+        self._anchors.pop(enc, None)
         for channel, lane in enumerate(state.lanes):
             cut = next_cut(lane, cfg=self._cfg, final=True)
             if cut is not None:
-                turns += await self._cut(state, channel=channel, cut=cut, stale=stale)
+                turns += await self._cut(state, channel=channel, cut=cut, stale=stale, due=due)
             stale.append(self._buf_key(enc, channel, lane.generation))
         state.ended = True
         events: list[Event] = [self._turn_event(enc, turn) for turn in turns]
@@ -164,22 +194,49 @@ class AsrStage:
                 raise BufferLostError(f"encounter {state.encounter_id}: audio buffer of channel {channel} is gone")
             await self._store.set(key, current[:expected] + pcm, ttl_s=self._ttl)
 
-    async def _cut(self, state: StreamState, *, channel: int, cut: Cut, stale: list[str]) -> list[Turn]:
+    def _due(self, enc: str, *, audio_end: float) -> float:
+        anchor = min(self._anchors.pop(enc, float("inf")), time.monotonic() - audio_end)
+        self._anchors[enc] = anchor
+        while len(self._anchors) > MAX_ANCHORS:  # encounters that never ended
+            self._anchors.popitem(last=False)
+        return anchor + audio_end
+
+    async def _buffer(self, state: StreamState, *, channel: int) -> bytes:
         lane = state.lanes[channel]
-        old_key = self._buf_key(state.encounter_id, channel, lane.generation)
-        buffer = (await self._store.get(old_key) or b"")[: lane.buffered * SAMPLE_WIDTH]
+        key = self._buf_key(state.encounter_id, channel, lane.generation)
+        buffer = (await self._store.get(key) or b"")[: lane.buffered * SAMPLE_WIDTH]
         if len(buffer) < lane.buffered * SAMPLE_WIDTH:
             raise BufferLostError(f"encounter {state.encounter_id}: audio buffer of channel {channel} is gone")
+        return buffer
+
+    async def _draft(self, state: StreamState, *, channel: int) -> list[Draft]:
+        assert self._drafter is not None
+        async with self.gate.draft() as idle:
+            if not idle:
+                return []  # finals are waiting: a live draft is worth less than a turn on time
+            buffer = await self._buffer(state, channel=channel)
+            found = await asyncio.to_thread(
+                draft, state, channel=channel, buffer=buffer, transcriber=self._drafter, cfg=self._cfg
+            )
+        return [found] if found is not None else []
+
+    async def _cut(self, state: StreamState, *, channel: int, cut: Cut, stale: list[str], due: float) -> list[Turn]:
+        lane = state.lanes[channel]
+        old_key = self._buf_key(state.encounter_id, channel, lane.generation)
+        buffer = await self._buffer(state, channel=channel)
         if self._diarizer is not None and needs_diarization(state, channel=channel):
-            turns, rest = await self._diarized_commit(state, channel=channel, buffer=buffer, cut=cut, stale=stale)
+            async with self.gate.final(since=due):
+                turns, rest = await self._diarized_commit(state, channel=channel, buffer=buffer, cut=cut, stale=stale)
         elif cut.speech_from is None:  # nothing to decode: skip the thread hop
             turns, rest = commit(
                 state, channel=channel, buffer=buffer, cut=cut, transcriber=self._transcriber, cfg=self._cfg
             )
         else:
-            turns, rest = await asyncio.to_thread(
-                commit, state, channel=channel, buffer=buffer, cut=cut, transcriber=self._transcriber, cfg=self._cfg
-            )
+            async with self.gate.final(since=due):
+                turns, rest = await asyncio.to_thread(
+                    commit, state, channel=channel, buffer=buffer, cut=cut, transcriber=self._transcriber,
+                    cfg=self._cfg,
+                )
         await self._store.set(self._buf_key(state.encounter_id, channel, lane.generation), rest, ttl_s=self._ttl)
         stale.append(old_key)
         return turns
@@ -232,6 +289,18 @@ class AsrStage:
     def _turn_event(self, enc: str, turn: Turn) -> TurnTranscribed:
         return TurnTranscribed(event_id=derive_id("TurnTranscribed", turn.turn_id), encounter_id=enc, turn=turn)
 
+    def _partial_event(self, state: StreamState, found: Draft) -> PartialTranscribed:
+        return PartialTranscribed(
+            event_id=derive_id(state.encounter_id, "partial", found.channel, found.revision),
+            encounter_id=state.encounter_id,
+            revision=found.revision,
+            speaker=state.role_of(found.channel),
+            channel=found.channel,
+            start=found.start,
+            end=found.end,
+            text=found.text,
+        )
+
     def _closed_event(self, state: StreamState) -> TranscriptClosed:
         return TranscriptClosed(
             event_id=derive_id(state.encounter_id, "TranscriptClosed"),
@@ -255,10 +324,12 @@ def build_asr_stage(
     beam_size: int = 5,
     ttl_s: int = DEFAULT_TTL_S,
     diarize: bool = True,
+    partials: bool = False,
 ) -> AsrStage:
     """The stage with the faster-whisper engine, model loaded (blocking: call it off the event loop).
     ``vocabulary`` adds terms to the default drug list used as the decoder prompt. ``diarize``: split mono
-    audio without a channel map by speaker and infer clinician/patient roles (bundled d-vector encoder)."""
+    audio without a channel map by speaker and infer clinician/patient roles (bundled d-vector encoder).
+    ``partials``: publish live drafts of the open utterance on ``transcript.partials``."""
     from services.asr.config import DEFAULT_VOCABULARY
     from services.asr.engine import FasterWhisperTranscriber
 
@@ -273,7 +344,8 @@ def build_asr_stage(
     )
     engine.load()
     diarizer = _mono_diarizer() if diarize else None
-    return AsrStage(state=state, transcriber=engine, model_name=engine.model_name, ttl_s=ttl_s, diarizer=diarizer)
+    return AsrStage(state=state, transcriber=engine, model_name=engine.model_name, ttl_s=ttl_s, diarizer=diarizer,
+                    drafter=engine.drafter() if partials else None)
 
 
 def _mono_diarizer() -> MonoDiarizer:
@@ -285,7 +357,7 @@ def _mono_diarizer() -> MonoDiarizer:
     return MonoDiarizer(embedder=embedder)
 
 
-async def make_stage(settings: "AsrSettings", store: StateStore) -> AsrStage:
+async def make_stage(settings: AsrSettings, store: StateStore) -> AsrStage:
     """Stage factory for ``shared.runtime`` (called in on_startup): loads the model in a worker thread,
     so the service reports not-ready until it is loaded. ``settings.vocabulary`` is the full term list."""
     from services.asr.engine import FasterWhisperTranscriber
@@ -294,5 +366,7 @@ async def make_stage(settings: "AsrSettings", store: StateStore) -> AsrStage:
     await asyncio.to_thread(engine.load)
     diarizer = await asyncio.to_thread(_mono_diarizer)
     return AsrStage(
-        state=store, transcriber=engine, model_name=engine.model_name, ttl_s=settings.state_ttl_s, diarizer=diarizer
+        state=store, transcriber=engine, model_name=engine.model_name, ttl_s=settings.state_ttl_s, diarizer=diarizer,
+        config=SegmenterConfig(partial_interval_s=settings.partial_interval_s),
+        drafter=engine.drafter() if settings.partials else None,
     )
