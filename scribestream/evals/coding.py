@@ -95,7 +95,11 @@ def run(
     candidate, as CodiEsp's MAP ranks a system's whole list; ``map_suggested`` ranks the suggestions only.
     Pass a list as ``candidates`` to receive the full candidate rankings."""
     from services.coding.codeset import CODE_SET_NAME, SimpleIcd10CmCodeSet
-    from services.coding.domain import SUGGEST_MIN_CONFIDENCE, description_index, suggest_codes
+    from services.coding.domain import (
+        SUGGEST_MIN_CONFIDENCE,
+        description_index,
+        suggest_codes,
+    )
     from services.coding.learned import AssociationTable
 
     codeset = codeset if codeset is not None else SimpleIcd10CmCodeSet().load()

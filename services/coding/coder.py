@@ -6,8 +6,6 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from shared.contracts import CodeSuggestion, EncounterContext, NoteDrafted
-
 from services.coding.codeset import CodeSet
 from services.coding.domain import suggest_codes
 from services.coding.em import Problem, em_level
@@ -15,6 +13,7 @@ from services.coding.insurance import HccInfo, RiskModel, RiskScore, tags_for
 from services.coding.learned import AssociationTable
 from services.coding.lexicon import COMBINATIONS, CONCEPTS
 from services.coding.queries import episode_query, specificity_query
+from shared.contracts import CodeSuggestion, EncounterContext, NoteDrafted
 
 _CHRONIC_CODES = frozenset(
     {c.code for c in CONCEPTS if c.chronic and c.code}
@@ -53,10 +52,12 @@ def _rationale(s: CodeSuggestion, *, hcc: HccInfo | None, risk: RiskScore | None
 
 def code_note(
     draft: NoteDrafted, *, codeset: CodeSet, risk_model: RiskModel | None = None, fuzzy: bool = True,
-    learned: AssociationTable | None = None,
+    learned: AssociationTable | None = None, icd: list[CodeSuggestion] | None = None,
 ) -> CodedNote:
-    """A note with nothing codable gives an explicit empty result: no E/M level is guessed for it."""
-    icd = suggest_codes(draft, codeset=codeset, fuzzy=fuzzy, learned=learned)
+    """A note with nothing codable gives an explicit empty result: no E/M level is guessed for it. ``icd``: the
+    ICD-10-CM suggestions when they were already chosen (the LLM assist re-ranks them before enrichment)."""
+    if icd is None:
+        icd = suggest_codes(draft, codeset=codeset, fuzzy=fuzzy, learned=learned)
     if not icd:
         return CodedNote(codes=[])
     context: EncounterContext = draft.context

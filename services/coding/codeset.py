@@ -76,7 +76,7 @@ class SimpleIcd10CmCodeSet:
         self._descriptions: dict[str, str] = {}
         self._excludes: dict[tuple[str, str], bool] = {}
 
-    def load(self) -> "SimpleIcd10CmCodeSet":
+    def load(self) -> SimpleIcd10CmCodeSet:
         self._module()
         self.billable_terms()
         return self

@@ -21,12 +21,18 @@ import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
 
-from shared.contracts import ICD10CM_SYSTEM, CodeSuggestion, NoteDrafted, Statement
-
 from services.coding.codeset import CodeSet
 from services.coding.learned import AssociationTable
 from services.coding.lexicon import COMBINATIONS, FAMILY, SUBSUMED_BY, Concept
-from services.coding.matcher import Assertion, DescriptionIndex, Lexicon, Mention, assertions, clauses
+from services.coding.matcher import (
+    Assertion,
+    DescriptionIndex,
+    Lexicon,
+    Mention,
+    assertions,
+    clauses,
+)
+from shared.contracts import ICD10CM_SYSTEM, CodeSuggestion, NoteDrafted, Statement
 
 # Confidence by how the code was reached: curated lexicon > fuzzy description match.
 CONF_LEXICON = 0.9
@@ -44,7 +50,7 @@ _GROUP = {"diagnosis": 0, "symptom": 1, "history": 2, "family_history": 3}
 _NOT_SYMPTOM_KINDS = frozenset({"medication", "allergy", "vital", "plan", "exam"})
 
 _LEXICON = Lexicon()
-_INDEXES: "weakref.WeakKeyDictionary[object, DescriptionIndex]" = weakref.WeakKeyDictionary()
+_INDEXES: weakref.WeakKeyDictionary[object, DescriptionIndex] = weakref.WeakKeyDictionary()
 
 
 def _fuzzy_admissible(code: str, codeset: CodeSet) -> bool:
@@ -97,7 +103,7 @@ class Finding:
         if self.rule_confidence < 0:
             self.rule_confidence = self.confidence
 
-    def absorb(self, other: "Finding") -> None:
+    def absorb(self, other: Finding) -> None:
         self.learned = self.learned and other.learned
         self.agreed = self.agreed or other.agreed
         self.statement_ids += [s for s in other.statement_ids if s not in self.statement_ids]

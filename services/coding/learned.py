@@ -21,7 +21,15 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.coding.matcher import _POST, _PSEUDO, _STOP, _TRIGGERS, Assertion, assertions, clauses
+from services.coding.matcher import (
+    _POST,
+    _PSEUDO,
+    _STOP,
+    _TRIGGERS,
+    Assertion,
+    assertions,
+    clauses,
+)
 
 DEFAULT_TABLE = Path(__file__).with_name("data") / "codiesp_associations.json.gz"
 FORMAT = "scribestream-coding-associations/1"
@@ -65,7 +73,7 @@ class AssociationTable:
         self.min_score = min_score
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_TABLE) -> "AssociationTable":
+    def load(cls, path: Path = DEFAULT_TABLE) -> AssociationTable:
         with gzip.open(path, "rt", encoding="utf-8") as fh:
             data = json.load(fh)
         if data.get("format") != FORMAT:

@@ -5,12 +5,21 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Sequence
 
-from shared.contracts import Event, NoteCoded, NoteDrafted, Topic, derive_id
-
-from services.coding.codeset import CODE_SET_NAME, CodeSet
 from services.coding.coder import code_note
+from services.coding.codeset import CODE_SET_NAME, CodeSet
+from services.coding.domain import SUGGEST_MIN_CONFIDENCE, suggest_codes
 from services.coding.insurance import RiskModel
 from services.coding.learned import AssociationTable
+from services.coding.llm_assist import LlmCodeAssist
+from services.notegen.config import LlmSettings
+from shared.contracts import (
+    CodeSuggestion,
+    Event,
+    NoteCoded,
+    NoteDrafted,
+    Topic,
+    derive_id,
+)
 
 
 class CodingStage:
@@ -20,12 +29,13 @@ class CodingStage:
 
     def __init__(
         self, *, codeset: CodeSet, fuzzy: bool = True, risk_model: RiskModel | None = None,
-        learned: AssociationTable | None = None,
+        learned: AssociationTable | None = None, assist: LlmCodeAssist | None = None,
     ) -> None:
         self._codeset = codeset
         self._fuzzy = fuzzy
         self._risk_model = risk_model
         self._learned = learned
+        self._assist = assist
 
     async def handle(self, event: Event) -> Sequence[Event]:
         if not isinstance(event, NoteDrafted):
@@ -33,8 +43,9 @@ class CodingStage:
         if not event.final:
             return []  # a live draft is for display while the visit streams; only the final note is coded
         # CPU-bound (and the first call builds the description index): keep the event loop free.
+        icd = await self._assisted(event) if self._assist is not None else None
         coded = await asyncio.to_thread(code_note, event, codeset=self._codeset, risk_model=self._risk_model, fuzzy=self._fuzzy,
-                                        learned=self._learned)
+                                        learned=self._learned, icd=icd)
         return [
             NoteCoded(
                 event_id=derive_id(event.event_id, "NoteCoded"),
@@ -47,8 +58,20 @@ class CodingStage:
             )
         ]
 
+    async def _assisted(self, event: NoteDrafted) -> list[CodeSuggestion] | None:
+        """Every candidate, re-ranked by the LLM assist; then the suggestion cut. Falls back to the rules inside."""
+        if self._assist is None or event.status != "drafted":
+            return None
+        candidates = await asyncio.to_thread(suggest_codes, event, codeset=self._codeset, fuzzy=self._fuzzy,
+                                             learned=self._learned, min_confidence=0.0)
+        result = await self._assist.rerank(event, candidates)
+        kept = [c for c in result.codes if c.confidence >= SUGGEST_MIN_CONFIDENCE]
+        return [c.model_copy(update={"rank": i}) for i, c in enumerate(kept, start=1)]
 
-def build_coding_stage(*, fuzzy: bool = True, preload: bool = True, hcc: bool = True, learned: bool = True) -> CodingStage:
+
+def build_coding_stage(
+    *, fuzzy: bool = True, preload: bool = True, hcc: bool = True, learned: bool = True, llm: LlmSettings | None = None
+) -> CodingStage:
     """The stage on the bundled FY2026 code set, CMS-HCC V28 tables and learned association table (used by the
     embedded run and ``make_stage``)."""
     from services.coding.codeset import SimpleIcd10CmCodeSet
@@ -65,11 +88,24 @@ def build_coding_stage(*, fuzzy: bool = True, preload: bool = True, hcc: bool = 
             risk_model.load()
     # The packaged table is small (under 100 kB) and loads in well under a second: always at start-up.
     table = AssociationTable.load() if learned else None
-    return CodingStage(codeset=codeset, fuzzy=fuzzy, risk_model=risk_model, learned=table)
+    assist = build_assist(llm, codeset) if llm is not None else None
+    return CodingStage(codeset=codeset, fuzzy=fuzzy, risk_model=risk_model, learned=table, assist=assist)
+
+
+def build_assist(settings: LlmSettings, codeset: CodeSet) -> LlmCodeAssist:
+    from services.notegen.llm_client import OpenAIChatModel
+
+    if settings.llm_api_key is None:
+        raise ValueError("the coding LLM assist needs SCRIBESTREAM_LLM_API_KEY")
+    model = OpenAIChatModel(
+        base_url=settings.llm_base_url, api_key=settings.llm_api_key.get_secret_value(), model=settings.llm_model,
+        temperature=settings.llm_temperature, timeout_s=settings.llm_timeout_s, connect_timeout_s=settings.llm_connect_timeout_s,
+    )
+    return LlmCodeAssist(model=model, codeset=codeset)
 
 
 async def make_stage(settings, store) -> CodingStage:  # settings: CodingSettings; the store is unused
     return await asyncio.to_thread(
         build_coding_stage, fuzzy=settings.coding_fuzzy, preload=settings.coding_preload, hcc=settings.coding_hcc,
-        learned=settings.coding_learned,
+        learned=settings.coding_learned, llm=settings if settings.coding_llm else None,
     )
