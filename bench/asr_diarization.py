@@ -207,6 +207,22 @@ def primock_recording(stem: str) -> tuple[np.ndarray, list[Segment]]:
     return np.clip(both.sum(axis=0), -1, 1), ref
 
 
+def primock_turns(stem: str) -> list[tuple[float, float, str, str]]:
+    """(start, end, role, text) of every non-empty TextGrid interval of both speakers, in time order."""
+    turns = []
+    for who, (_, role) in VOICES.items():
+        grid = (DATA / "primock57" / "transcripts" / f"{stem}_{who}.TextGrid").read_text(encoding="utf-8")
+        for start, end, text in _INTERVAL.findall(grid):
+            words = re.sub(r"</?[A-Za-z]+/?>", " ", text.replace('""', '"')).strip()
+            if re.search(r"[A-Za-z0-9]", words):
+                turns.append((float(start), float(end), role, words))
+    return sorted(turns)
+
+
+def primock_stems() -> list[str]:
+    return sorted({p.name.rsplit("_", 1)[0] for p in (DATA / "primock57" / "transcripts").glob("*.TextGrid")})
+
+
 def osce_reference(path: Path) -> list[tuple[str, str]]:
     turns: list[tuple[str, str]] = []
     for raw in path.read_text(encoding="utf-8").splitlines():
@@ -216,6 +232,56 @@ def osce_reference(path: Path) -> list[tuple[str, str]]:
         elif raw.strip() and turns:
             turns[-1] = (turns[-1][0], turns[-1][1] + " " + raw.strip())
     return turns
+
+
+# ---------------------------------------------------------------- oracle recognizer (diarization in isolation)
+class OracleTranscriber:
+    """Stands in for Whisper to measure diarization and roles without recognition errors or its CPU cost:
+    finds where the decoded samples lie in the recording (exact match, the stage hands out slices of the
+    same PCM) and returns the reference words timed inside them. Words are spread evenly over their
+    interval (the TextGrid gives interval times, not word times), or over the part of it the synthesized
+    voice actually spoke when ``reference`` (per-speaker speech) is given."""
+
+    def __init__(self, samples: np.ndarray, turns: list[tuple[float, float, str, str]],
+                 reference: list[Segment] | None = None) -> None:  # fmt: skip
+        self._pcm = (np.clip(samples, -1, 1) * 32767).astype("<i2")
+        self._cursor = 0
+        self._words: list[tuple[float, str]] = []
+        for start, end, role, text in turns:
+            words = text.split()
+            spoken = [e for s, e, r in reference or [] if r == role and start - 0.05 <= s < end]
+            end = max(spoken) if spoken else end
+            self._words += [(start + (end - start) * (i + 0.5) / len(words), w) for i, w in enumerate(words)]
+        self._times = np.array([t for t, _ in self._words])
+
+    def _locate(self, region: np.ndarray) -> int | None:
+        pcm = np.round(region * 32768).astype(np.int16)
+        nonzero = np.flatnonzero(pcm)  # synthesized audio is exactly 0 between utterances: probe from speech
+        if not len(nonzero) or len(pcm) - int(nonzero[0]) < 64:
+            return None
+        j = int(nonzero[0])
+        probe = pcm[j : j + 64]
+        for lo in (max(0, self._cursor - 5 * SAMPLE_RATE), 0):
+            for c in np.flatnonzero(self._pcm[lo + j :] == probe[0]):
+                at = lo + int(c)
+                if np.array_equal(self._pcm[at + j : at + j + 64], probe):
+                    return at
+        return None
+
+    def transcribe(self, samples: np.ndarray, *, prompt: str | None = None):
+        from services.asr.domain import Segment
+
+        at = self._locate(samples)
+        if at is None:
+            return []
+        self._cursor = at
+        t0, t1 = at / SAMPLE_RATE, (at + len(samples)) / SAMPLE_RATE
+        inside = np.flatnonzero((self._times >= t0) & (self._times < t1))
+        if not len(inside):
+            return []
+        text = " ".join(self._words[i][1] for i in inside)
+        return [Segment(text=text, start=0.0, end=len(samples) / SAMPLE_RATE, avg_logprob=-0.1,
+                        no_speech_prob=0.01, compression_ratio=1.2)]  # fmt: skip
 
 
 # ---------------------------------------------------------------- the stage
@@ -233,11 +299,15 @@ async def transcribe_mono(samples: np.ndarray, stage) -> list[Turn]:
     return [e.turn for e in events if isinstance(e, TurnTranscribed)]
 
 
-def build_stage():
-    from services.asr.stage import build_asr_stage
+def build_stage(*, transcriber=None):
+    """The service's ASR stage (tiny.en int8, 2 threads, bundled d-vector diarizer); with ``transcriber``
+    the same stage and diarizer around that recognizer instead (the oracle)."""
+    from services.asr.stage import AsrStage, _mono_diarizer, build_asr_stage
     from shared.state import MemoryStateStore
 
-    return build_asr_stage(state=MemoryStateStore(), cpu_threads=2)
+    if transcriber is None:
+        return build_asr_stage(state=MemoryStateStore(), cpu_threads=2)
+    return AsrStage(state=MemoryStateStore(), transcriber=transcriber, model_name="oracle", diarizer=_mono_diarizer())
 
 
 def score_timed(turns: list[Turn], reference: list[Segment]) -> dict[str, float]:
@@ -250,19 +320,87 @@ def score_timed(turns: list[Turn], reference: list[Segment]) -> dict[str, float]
     return out
 
 
+# ---------------------------------------------------------------- roles from reference text alone
+def _aci_dialogues() -> list[list[tuple[str, str]]]:
+    import csv
+
+    out = []
+    for split in ("train", "valid"):
+        with (DATA / "aci-bench" / f"{split}.csv").open(encoding="utf-8", newline="") as f:
+            for row in csv.DictReader(f):
+                turns: list[tuple[str, str]] = []
+                for line in row["dialogue"].splitlines():
+                    m = re.match(r"\s*\[(doctor|patient)\]\s*(.*)", line)
+                    if m:
+                        turns.append(("clinician" if m.group(1) == "doctor" else "patient", m.group(2)))
+                    elif line.strip() and turns:
+                        turns[-1] = (turns[-1][0], turns[-1][1] + " " + line.strip())
+                out.append(turns)
+    return out
+
+
+def role_text_scores(dialogues: list[list[tuple[str, str]]]) -> dict[str, float]:
+    """Roles from words alone, with perfect speaker identity: speaker numbers by order of first turn, each
+    turn's evidence added as it is spoken (as the live path does). ``online``: share of turns whose
+    speaker had the right role right after the turn; ``first10``: the same over each visit's first ten
+    turns; ``final``: share of visits whose map is right at the end (no lock)."""
+    from services.asr.roles import assign_roles, role_evidence
+
+    final = online = early = n = n_early = 0
+    for turns in dialogues:
+        order = list(dict.fromkeys(role for role, _ in turns))
+        index = {role: k for k, role in enumerate(order)}
+        evidence = [0.0] * len(order)
+        locked = None
+        for k, (role, text) in enumerate(turns):
+            evidence[index[role]] += role_evidence(text)
+            roles, lock = assign_roles(evidence, locked=locked)
+            locked = roles if lock and locked is None else locked
+            right = roles[index[role]].value == role
+            online += right
+            n += 1
+            if k < 10:
+                early += right
+                n_early += 1
+        roles, _ = assign_roles(evidence)
+        final += all(roles[k].value == role for role, k in index.items())
+    return {"visits": len(dialogues), "online": online / max(n, 1), "first10": early / max(n_early, 1),
+            "final": final / max(len(dialogues), 1)}  # fmt: skip
+
+
+def roles_text() -> None:
+    sets = {
+        "aci-bench train+valid": _aci_dialogues(),
+        "primock57 days 1-3": [[(r, t) for _, _, r, t in primock_turns(s)] for s in primock_stems()],
+        "osce": [osce_reference(p) for p in sorted((DATA / "osce").glob("*.txt"))],
+    }
+    for name, dialogues in sets.items():
+        row = {k: round(v, 4) if isinstance(v, float) else v for k, v in role_text_scores(dialogues).items()}
+        print(json.dumps({"set": name, **row}), flush=True)
+
+
+# ---------------------------------------------------------------- main
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
-    parser.add_argument("--set", choices=["sample", "primock", "osce"], default="sample")
+    parser.add_argument("--set", choices=["sample", "primock", "osce", "roles-text"], default="sample")
     parser.add_argument("--limit", type=int, default=3, help="PriMock57 consultations (sorted by name)")
+    parser.add_argument("--skip", type=int, default=0, help="PriMock57: start after this many consultations")
+    parser.add_argument("--asr", choices=["whisper", "oracle"], default="whisper",
+                        help="oracle (PriMock57 only): reference words instead of Whisper, diarization in isolation")
     parser.add_argument("--out", type=Path, help="write the per-recording results as JSON")
     args = parser.parse_args()
-    stage = build_stage()
+    if args.set == "roles-text":
+        roles_text()
+        return
+    if args.asr == "oracle" and args.set != "primock":
+        parser.error("--asr oracle needs timed reference words: --set primock")
+    stage = build_stage() if args.asr == "whisper" else None
     results = []
     if args.set == "sample":
         items = [("encounter.wav", sample_recording)]
     elif args.set == "primock":
-        stems = sorted({p.name.rsplit("_", 1)[0] for p in (DATA / "primock57" / "transcripts").glob("*.TextGrid")})
-        items = [(s, lambda s=s: primock_recording(s)) for s in stems[: args.limit]]
+        stems = primock_stems()[args.skip : args.skip + args.limit]
+        items = [(s, lambda s=s: primock_recording(s)) for s in stems]
     else:
         items = [(p.name, p) for p in sorted((DATA / "osce").glob("*.mp3"))]
     for name, source in items:
@@ -273,18 +411,28 @@ def main() -> None:
             samples = np.frombuffer(audio.pcm, dtype="<i2").astype(np.float32) / 32768.0
         else:
             samples, reference = source()
-        started = time.perf_counter()
+        if args.asr == "oracle":
+            stage = build_stage(transcriber=OracleTranscriber(samples, primock_turns(name), reference))
+        started, cpu = time.perf_counter(), time.process_time()
         turns = asyncio.run(transcribe_mono(samples, stage))
-        wall = time.perf_counter() - started
+        wall, cpu = time.perf_counter() - started, time.process_time() - cpu
         if args.set == "osce":
             row: dict = role_accuracy_words(osce_reference(source.with_suffix(".txt")),
                                             [(t.speaker.value, t.text) for t in turns])  # fmt: skip
             row["turns"] = len(turns)
         else:
             row = score_timed(turns, reference)
-        row.update({"recording": name, "audio_s": round(len(samples) / SAMPLE_RATE, 1), "rtf": round(wall / (len(samples) / SAMPLE_RATE), 3)})
+        seconds = len(samples) / SAMPLE_RATE
+        row.update({"recording": name, "audio_s": round(seconds, 1), "rtf": round(wall / seconds, 3),
+                    "cpu_rtf": round(cpu / seconds, 3)})  # fmt: skip
         results.append(row)
         print(json.dumps({k: round(v, 4) if isinstance(v, float) else v for k, v in row.items()}), flush=True)
+    if len(results) > 1 and args.set != "osce":
+        import statistics
+
+        summary = {k: round(statistics.median(r[k] for r in results), 4)
+                   for k in ("der", "missed", "false_alarm", "confusion", "role_accuracy")}  # fmt: skip
+        print(json.dumps({"recordings": len(results), "median": summary}), flush=True)
     if args.out:
         args.out.write_text(json.dumps(results, indent=1), encoding="utf-8")
 

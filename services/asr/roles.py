@@ -63,12 +63,21 @@ class RoleConfig:
     # Once the two speakers' evidence differs by this much the map is locked for the rest of the encounter,
     # so later turns never flip roles because of one patient question or one doctor's anecdote.
     lock_margin: float = 6.0
+    # ... and only once each of the two speakers has this much speech: before that the speaker split
+    # itself is unsettled (re-clustering still moves pieces between speakers), so early evidence may yet
+    # move to the other speaker.
+    lock_min_speech_s: float = 30.0
 
 
 def assign_roles(
-    evidence: list[float], *, locked: dict[int, Role] | None = None, cfg: RoleConfig = RoleConfig()
+    evidence: list[float],
+    *,
+    seconds: list[float] | None = None,
+    locked: dict[int, Role] | None = None,
+    cfg: RoleConfig = RoleConfig(),
 ) -> tuple[dict[int, Role], bool]:
     """Speaker index -> role from the speakers' accumulated evidence (index 0 is the first speaker heard).
+    ``seconds``: each speaker's speech so far; without it the lock depends on the margin alone.
 
     Returns the map and whether it is now locked. With two or more speakers the one with the most
     clinician-like evidence (first-speaker prior included) is the clinician and the most patient-like of
@@ -90,4 +99,5 @@ def assign_roles(
     roles[clinician] = Role.CLINICIAN
     roles[patient] = Role.PATIENT
     margin = scores[clinician] - scores[patient]
-    return roles, margin >= cfg.lock_margin
+    settled = seconds is None or min(seconds[clinician], seconds[patient]) >= cfg.lock_min_speech_s
+    return roles, margin >= cfg.lock_margin and settled
