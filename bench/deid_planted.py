@@ -91,6 +91,9 @@ TEMPLATES = {
         ("NAME", "My name is {v}."), ("NAME", "This is Dr. {v} speaking."), ("NAME", "I spoke to {v} yesterday."),
         ("NAME", "{v} called earlier about the results."), ("NAME", "Could you ask {v} to come in?"),
         ("NAME", "Thanks, {v}."), ("NAME", "My son {v} lives nearby."),
+        ("NAME", "{v} here, I'm calling about my mother."), ("NAME", "Please tell {v} the results are normal."),
+        ("NAME", "Seen with her partner {v} today."), ("NAME", "Dr {v} is covering today."),
+        ("NAME", "I'm seeing Professor {v} next week."), ("NAME", "{v}, can you hear me?"),
         ("DATE", "I was born on {v}."), ("DATE", "The last appointment was {v}."),
         ("PHONE", "You can call me on {v}."), ("PHONE", "My mobile number is {v}."),
         ("ID", "My MRN is {v}."), ("ID", "The account number is {v}."),
@@ -110,7 +113,7 @@ TEMPLATES = {
         ("AGE", "My grandmother is {v} years old."), ("SSN", "SSN {v}."), ("URL", "The portal is {v}."),
     ],
 }
-LOCALES = {"dev": ["en_US", "en_AU", "de_DE", "fr_FR", "it_IT", "pt_BR", "en_CA"], "heldout": ["en_GB", "en_IN", "en_IE", "es_MX", "en_NZ"]}
+LOCALES = {"dev": ["en_US", "en_AU", "de_DE", "fr_FR", "it_IT", "pt_BR", "en_CA", "pl_PL", "nl_NL", "sv_SE", "tr_TR"], "heldout": ["en_GB", "en_IN", "en_IE", "es_MX", "en_NZ"]}
 
 
 def build(split: str, n: int, seed: int) -> list[dict]:

@@ -55,6 +55,8 @@ _EXTRA_COMMON = {
     "mum", "mom", "mummy", "mommy", "dad", "daddy", "mam", "nan", "nana", "gran", "granny", "grandma", "grandpa",
     "auntie", "aunty", "uncle", "sis", "bro", "hubby", "doc", "buddy", "mate", "love", "dear", "honey", "sweetie",
     "iris", "crystal", "crystals", "sandy", "ginger", "candy", "brandy", "cherry", "olive", "pearl", "ray",
+    "young", "mile", "tea", "son", "gal", "anti", "gi", "cu", "uk", "bum", "line", "ear", "diet", "night",
+    "ohh", "ahh", "umm", "uhh", "mhmm", "ooh", "oops", "aww", "wow", "yep", "yup", "nope", "yeh", "ya",
     "wanna", "gotta", "dunno", "righty", "righty-ho", "cheers", "alright", "ok", "lovely", "brilliant", "fantastic",
 }
 
@@ -79,7 +81,9 @@ def load_lexicon() -> Lexicon:
                 continue
             given.add(name)
             uk_ie_us = [int(c, 16) for c in line[30:33] if c.strip()]
-            if uk_ie_us and max(uk_ie_us) >= 2:
+            anywhere = [int(c, 16) for c in line[30:85] if c in "0123456789ABCDEFabcdef"]
+            # a usual name in Britain, Ireland or the US, or a popular one anywhere ("Magdalena", "Inga")
+            if (uk_ie_us and max(uk_ie_us) >= 2) or (anywhere and max(anywhere) >= 5):
                 english.add(name)
     lemmas = _spacy_lemma_index()
     # A word whose other sense is a verb or adverb ("will", "mark", "hope") stays common even when it is a name;
@@ -87,8 +91,13 @@ def load_lexicon() -> Lexicon:
     function = set(STOP_WORDS) | _EXTRA_COMMON | set(lemmas["verb"]) | set(lemmas["adv"])
     non_nouns = function | set(lemmas["adj"])
     common = function | {w for w in set(lemmas["noun"]) | set(lemmas["adj"]) if w not in english}
+    # a lower-case surname may be a noun even when it is also a verb ("crane", "reed", "hunt"), never a word that
+    # is only a verb, adjective, adverb or function word ("said", "gross")
+    surname_blockers = (set(STOP_WORDS) | _EXTRA_COMMON | set(lemmas["adv"]) | set(lemmas["adj"])
+                        | (set(lemmas["verb"]) - set(lemmas["noun"])))
     return Lexicon(given_names=frozenset(given), common_words=frozenset(w.lower() for w in common),
-                   stop_words=frozenset(STOP_WORDS), non_nouns=frozenset(w.lower() for w in non_nouns - given))
+                   stop_words=frozenset(STOP_WORDS), non_nouns=frozenset(w.lower() for w in non_nouns - given),
+                   surname_blockers=frozenset(w.lower() for w in surname_blockers - given))
 
 
 def _spacy_lemma_index() -> dict[str, list[str]]:

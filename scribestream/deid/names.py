@@ -13,7 +13,7 @@ from dataclasses import dataclass
 from scribestream.deid.spans import Found, PhiType
 
 # a word of any alphabet ("Anaïs", "Hans-Günther", "O'Neil"); apostrophes and hyphens only inside
-_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|['’-](?=[^\W\d_]))*")
+_WORD = re.compile(r"[^\W\d_](?:[^\W\d_]|[\u0300-\u036f]|['’-](?=[^\W\d_]))*")  # with combining accents
 # name particles that sit between given name and surname ("Ana da Costa", "Ludwig van Beethoven")
 _PARTICLES = frozenset({"da", "de", "do", "dos", "das", "del", "della", "di", "du", "le", "la", "van", "von", "der",
                         "den", "ter", "bin", "ibn", "al", "el", "ben", "st", "mac", "y"})
@@ -44,9 +44,12 @@ class Lexicon:
     stop_words: frozenset[str] = frozenset()
     # common words that are not nouns: a lower-case surname after a given name may be a noun ("adams"), rarely these
     non_nouns: frozenset[str] = frozenset()
+    surname_blockers: frozenset[str] = frozenset()
 
     def is_given(self, word: str) -> bool:
-        return word.lower() in self.given_names
+        low = word.lower()
+        # "Hans-Günther", "paul-gerhard": double given names
+        return low in self.given_names or ("-" in low and all(p in self.given_names for p in low.split("-") if p))
 
     def is_common(self, word: str) -> bool:
         low = word.lower().replace("’", "'").strip("'")
@@ -88,10 +91,13 @@ def _name_after(text: str, pos: int, lexicon: Lexicon, *, strong: bool,
             if not first_ok and not _looks_like_name(word, lexicon, strong=strong) \
                     and not (strong and _given_then_surname(text, m, lexicon)):
                 break
+            strong = strong or lexicon.is_given(word)  # after a sure given name, a surname may be a noun
         elif word.lower() in _PARTICLES or (words and words[-1].group().lower() in _PARTICLES):
             if word.lower() in _PARTICLES and not _followed_by_name_word(text, m, lexicon):
                 break
-        elif word[:1].islower() and (word.lower() in lexicon.non_nouns or (lexicon.is_common(word) and not strong)) or word[:1].isupper() and word.lower() in lexicon.stop_words:
+        elif (word[:1].islower() and (word.lower() in lexicon.surname_blockers
+                                      or (lexicon.is_common(word) and not strong))) \
+                or (word[:1].isupper() and word.lower() in lexicon.stop_words):
             break
         words.append(m)
     if not words:
@@ -131,6 +137,9 @@ def find_names(text: str, *, lexicon: Lexicon, ner_persons: Iterable[tuple[int, 
             if span:
                 found.append(Found(PhiType.NAME, *span, 0.85))
             continue
+        if _vocative(text, m, lexicon):
+            found.append(Found(PhiType.NAME, m.start(), m.end(), 0.7))
+            continue
         if lexicon.is_given(word) and len(word) > 2 and word.lower() not in lexicon.stop_words and not word.isupper() \
                 and _gazetteer_name(text, m, lexicon):
             end = m.end()
@@ -146,6 +155,14 @@ def find_names(text: str, *, lexicon: Lexicon, ner_persons: Iterable[tuple[int, 
                 end = nxt.end()
             found.append(Found(PhiType.NAME, m.start(), end, 0.7))
     return found
+
+
+def _vocative(text: str, m: re.Match[str], lexicon: Lexicon) -> bool:
+    """"Nafile, can you hear me?": an utterance that opens by addressing someone with a word no lexicon knows."""
+    word = m.group()
+    return (m.start() == 0 or text[:m.start()].rstrip().endswith((".", "?", "!", "]"))) \
+        and text[m.end():m.end() + 1] == "," and word[:1].isupper() and not word.isupper() and len(word) > 2 \
+        and not lexicon.is_common(word) and not lexicon.is_given(word) and not _DRUG.search(word)
 
 
 def _intro_name(word: str, lexicon: Lexicon, *, weak: bool) -> bool:
@@ -168,7 +185,7 @@ def _surname(word: str, lexicon: Lexicon, *, cased: bool) -> bool:
     if cased:  # "John Smith": a capitalised word after a given name, unless a function word ("Sarah Is")
         return word[:1].isupper() and word.lower() not in lexicon.stop_words
     # "kerry smith": a noun may be a surname; verbs, adjectives and function words ("martha is", "john said") not
-    return word.lower() not in lexicon.non_nouns and len(word) > 2 and not _DRUG.search(word)
+    return word.lower() not in lexicon.surname_blockers and len(word) > 2 and not _DRUG.search(word)
 
 
 def _trim(text: str, start: int, end: int, lexicon: Lexicon) -> tuple[int, int] | None:
