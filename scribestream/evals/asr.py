@@ -85,6 +85,7 @@ def _engine(opts: dict[str, Any]):
         correction=opts["correction"],
         lexicon_path=str(opts["lexicon"]) if opts["lexicon"] else None,
         encoder_pad_frames=opts["encoder_pad_frames"],
+        encoder_min_frames=opts["encoder_min_frames"],
     )
     engine.load()
     return engine, engine, engine.correction_stats
@@ -299,6 +300,7 @@ def command(
     context_chars: int = typer.Option(200, min=0, help="transcript tail given to the decoder as context"),
     encoder_pad_frames: int = typer.Option(0, min=0, help="encoder window = utterance + this many 10 ms frames "
                                            "(stream mode); 0 = the full 30 s window"),
+    encoder_min_frames: int = typer.Option(1000, min=100, max=3000, help="shortest encoder window (frames)"),
     diarize: bool = typer.Option(False, help="diarize mono audio without a channel map (stream mode; adds its CPU cost)"),
     limit: int | None = typer.Option(None, min=1, help="only the first N recordings"),
     hyp_out: Path | None = typer.Option(None, help="write the hypotheses (JSONL) here for inspection"),
@@ -311,5 +313,5 @@ def command(
             "beam_size": beam_size, "prompt": prompt and mode == "stream",
             "correction": correction and mode == "stream", "lexicon": lexicon, "chunk_ms": chunk_ms,
             "diarize": diarize and mode == "stream", "context_chars": context_chars,
-            "encoder_pad_frames": encoder_pad_frames}
+            "encoder_pad_frames": encoder_pad_frames, "encoder_min_frames": encoder_min_frames}
     typer.echo(json.dumps(evaluate(recordings, opts, hyp_out=hyp_out), indent=2))

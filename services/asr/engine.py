@@ -66,6 +66,7 @@ class FasterWhisperTranscriber:
         correction: bool = True,
         lexicon_path: str | None = None,
         encoder_pad_frames: int | None = DEFAULT_ENCODER_PAD_FRAMES,
+        encoder_min_frames: int = ENCODER_MIN_FRAMES,
     ) -> None:
         # ``model_path``: "tiny.en" (default), "base" (joined once into a cache folder) or a directory.
         self._model_spec = model_path
@@ -78,6 +79,7 @@ class FasterWhisperTranscriber:
         self._vocabulary_prompt = decoder_prompt(vocabulary) if vocabulary and vocabulary_prompt else None
         self._vad_filter = vad_filter
         self._encoder_pad_frames = encoder_pad_frames
+        self._encoder_min_frames = encoder_min_frames
         self.window_fallbacks = 0  # decodes repeated on the full window (see _window_suspect)
         # Decoding never asks faster-whisper for word timestamps: with them on it re-seeks to the last word
         # and decodes the utterance's trailing pause again, where tiny.en invents stock phrases ("Thank you
@@ -132,6 +134,7 @@ class FasterWhisperTranscriber:
                     local_files_only=True,
                 )
                 self._model.encoder_pad_frames = self._encoder_pad_frames
+                self._model.encoder_min_frames = self._encoder_min_frames
 
     def transcribe(self, samples: np.ndarray, *, prompt: str | None = None) -> list[Segment]:
         if self._correcting is not None:
@@ -283,7 +286,7 @@ class FasterWhisperTranscriber:
         return scores
 
 
-def fitted_frames(features: np.ndarray, *, pad_frames: int | None) -> int:
+def fitted_frames(features: np.ndarray, *, pad_frames: int | None, min_frames: int = ENCODER_MIN_FRAMES) -> int:
     """How many feature frames the encoder needs for ``features`` (mel x 3,000, zero-padded at the end by
     faster-whisper): the content, ``pad_frames`` of padding, rounded up to whole seconds, at least
     ``ENCODER_MIN_FRAMES``; all 3,000 when ``pad_frames`` is None or 0."""
@@ -294,7 +297,7 @@ def fitted_frames(features: np.ndarray, *, pad_frames: int | None) -> int:
     content = int(nonzero[-1]) + 1 if nonzero.size else 0
     # The decoder needs silence after the speech to see where it ends: at least as much as there was speech.
     fitted = -(-(content + max(pad_frames, int(content * ENCODER_TAIL_RATIO))) // _FRAME_ROUND) * _FRAME_ROUND
-    return min(total, max(fitted, ENCODER_MIN_FRAMES))
+    return min(total, max(fitted, min_frames))
 
 
 def _whisper_model_class():
@@ -306,12 +309,14 @@ def _whisper_model_class():
 
         class FittedWhisperModel(WhisperModel):
             encoder_pad_frames: int | None = DEFAULT_ENCODER_PAD_FRAMES
+            encoder_min_frames: int = ENCODER_MIN_FRAMES
 
             def encode(self, features: np.ndarray):
                 # Timestamps and seeking stay in the 30 s frame of reference; only the encoder's input is
                 # shorter, so the decoder attends to the utterance and a little silence after it.
                 full = getattr(_WINDOW, "full", False)
-                frames = fitted_frames(features, pad_frames=None if full else self.encoder_pad_frames)
+                frames = fitted_frames(features, pad_frames=None if full else self.encoder_pad_frames,
+                                       min_frames=self.encoder_min_frames)
                 return super().encode(np.ascontiguousarray(features[..., :frames]))
 
         _FITTED_MODEL = FittedWhisperModel
