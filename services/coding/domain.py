@@ -328,7 +328,8 @@ def suggest_codes(
     if learned is not None:
         findings = _merge_learned(findings, _learned_findings(
             list(enumerate(draft.note.assessment)), assessment=True, learned=learned, codeset=codeset, mode=mode))
-    established = mode == OUTPATIENT and any(f.category == "diagnosis" and f.confidence >= min_confidence for f in findings)
+    # Only rule-based diagnoses "establish" one for the symptom rules: a statistical vote is not documentation.
+    established = mode == OUTPATIENT and any(f.category == "diagnosis" and not f.learned for f in findings)
     sub_findings: list[Finding] = []
     for i, statement in subjective:
         sub_findings += _statement_findings(statement, index=i, assessment=False, codeset=codeset, fuzzy=index, mode=mode)
@@ -341,10 +342,17 @@ def suggest_codes(
         findings.append(f)
     findings = _combine(findings, modifiers=modifiers, codeset=codeset)
     # Symptoms in an Assessment statement that also names a diagnosis are part of that diagnosis.
-    with_diagnosis = ({f.sentence for f in findings if f.category == "diagnosis" and f.confidence >= min_confidence}
+    with_diagnosis = ({f.sentence for f in findings if f.category == "diagnosis" and not f.learned}
                       if mode == OUTPATIENT else set())
     findings = [f for f in findings if not (f.category == "symptom" and f.sentence in with_diagnosis)]
     resolved = [f for f in _resolve(findings, codeset=codeset) if f.confidence >= min_confidence]
+    if mode == OUTPATIENT:
+        # First-listed diagnosis of the claim: the first problem the Assessment establishes by rule, whatever
+        # the learned associations think of the others.
+        primary = min((f for f in resolved if f.category == "diagnosis" and not f.learned and f.order[0] < offset),
+                      key=lambda f: f.order, default=None)
+        if primary is not None:
+            resolved = [primary, *(f for f in resolved if f is not primary)]
     return [
         CodeSuggestion(
             system=ICD10CM_SYSTEM,

@@ -116,3 +116,14 @@ def test_below_the_cut_votes_are_candidates_not_suggestions(codeset: SimpleIcd10
     note = draft(["Renoureteral."])
     assert suggest_codes(note, codeset=codeset, learned=table) == []
     assert [s.code for s in suggest_codes(note, codeset=codeset, learned=table, min_confidence=0.0)] == ["N23"]
+
+
+def test_outpatient_keeps_the_first_assessment_diagnosis_first(codeset: SimpleIcd10CmCodeSet) -> None:
+    # The associations strongly back the second problem; the claim's first-listed diagnosis stays the first one.
+    table = AssociationTable(table={"hypertension": (1, [("I10", 1)])}, alpha=0.0, min_score=0.3)
+    note = draft(["Type 2 diabetes mellitus without complications.", "Essential hypertension."])
+    outpatient = suggest_codes(note, codeset=codeset, learned=table)
+    assert [s.code for s in outpatient][:2] == ["E11.9", "I10"]
+    assert outpatient[1].confidence > outpatient[0].confidence
+    inpatient_style = suggest_codes(note, codeset=codeset, learned=table, mode="all-findings")
+    assert [s.code for s in inpatient_style][:2] == ["I10", "E11.9"]
