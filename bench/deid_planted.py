@@ -177,13 +177,32 @@ def _compatible(pred: str, gold: str) -> bool:
     return pred == gold or any(pred in g and gold in g for g in groups)
 
 
+def raw_counts(n: int, seed: int) -> None:
+    from scribestream.deid import Deidentifier
+
+    deid = Deidentifier(key=b"bench")
+    texts = carriers(random.Random(seed))[:n]
+    counts: Counter[str] = Counter()
+    for text in texts:
+        counts.update(s.type.value for s in deid.deidentify(text, encounter_id="raw").spans)
+    words = sum(len(t.split()) for t in texts)
+    print(f"raw utterances={len(texts)} words={words} replaced={sum(counts.values())} "
+          f"per 1000 words={1000 * sum(counts.values()) / words:.1f}")
+    print(" ".join(f"{k}={v}" for k, v in counts.most_common()))
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--split", choices=["dev", "heldout"], default="heldout")
     parser.add_argument("--n", type=int, default=400)
     parser.add_argument("--seeds", default="8", help="comma list: one set of --n sentences per seed, pooled")
+    parser.add_argument("--carriers-only", action="store_true",
+                        help="no planting: count what is replaced in --n raw utterances (false-alarm indicator)")
     args = parser.parse_args()
     seeds = [int(x) for x in args.seeds.split(",")]
+    if args.carriers_only:
+        raw_counts(args.n, seeds[0])
+        return
     rows = [dict(r, id=f"{r['id']}-s{seed}") for seed in seeds for r in build(args.split, args.n, seed)]
     OUT.mkdir(parents=True, exist_ok=True)
     with (OUT / f"{args.split}.jsonl").open("w") as handle:

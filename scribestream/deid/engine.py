@@ -12,7 +12,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from scribestream.deid.dates import find_dates
-from scribestream.deid.names import Lexicon, find_names
+from scribestream.deid.names import DRUG_STEM, Lexicon, find_names
 from scribestream.deid.patterns import (
     STATE_NAMES,
     find_addresses,
@@ -159,8 +159,8 @@ def find_rules(text: str, *, lexicon: Lexicon, ner_persons: list[tuple[int, int]
 def _places(text: str, doc: Any, *, lexicon: Lexicon) -> list[Found]:
     out = []
     for ent in doc.ents:
-        if ent.label_ not in ("GPE", "LOC", "FAC"):
-            continue
+        if ent.label_ not in ("GPE", "LOC", "FAC") or DRUG_STEM.search(ent.text):
+            continue  # "Trimethoprim": drug names look like places to the small model
         name = re.sub(r"^the\s+", "", ent.text.lower()).strip(" .")
         if all(w.lower() in lexicon.common_words for w in re.findall(r"[A-Za-z]+", ent.text)):
             continue  # "Right", "Sure. Sure", "Paracetamol": capitalised words the small model takes for places

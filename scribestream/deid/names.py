@@ -19,10 +19,11 @@ _PARTICLES = frozenset({"da", "de", "do", "dos", "das", "del", "della", "di", "d
                         "den", "ter", "bin", "ibn", "al", "el", "ben", "st", "mac", "y"})
 _MAX_NAME_WORDS = 4
 # INN stems of common drug classes (WHO "stems" list)
-_DRUG = re.compile(r"(?:mycin|cillin|pril|sartan|olol|statin|azole|prazole|tidine|dipine|semide|mide|thiazide|zide|"
+DRUG_STEM = re.compile(r"(?:mycin|cillin|pril|sartan|olol|statin|azole|prazole|tidine|dipine|semide|mide|thiazide|zide|"
                    r"gliptin|gliflozin|parin|xaban|oxacin|cycline|ciclovir|vir|mab|nib|sone|olone|azepam|zolam|"
                    r"profen|triptan|setron|afil|formin|glitazone|lukast|tropium|terol|pramine|oxetine|aline|"
-                   r"apine|idone|codone|morphine|phylline|caine|adine|atadine|izine|amine|dronate|olol|ium)$", re.IGNORECASE)
+                   r"apine|idone|codone|morphine|phylline|caine|adine|atadine|izine|amine|dronate|ium|amol|oprim|oate)$",
+                       re.IGNORECASE)
 _TITLE = re.compile(r"\b(?:dr|doctor|mr|mrs|ms|miss|mister|missus|mx|nurse|prof|professor|sister|nurse practitioner)"
                     r"\.?\s+$", re.IGNORECASE)
 _INTRO = re.compile(r"\b(?:my name is|my name's|name is|name's|called|call me|i am|i'm|im|this is|it's|speaking with|"
@@ -112,7 +113,7 @@ def _given_then_surname(text: str, m: re.Match[str], lexicon: Lexicon) -> bool:
     nxt = _WORD.match(text, m.end() + 1) if text[m.end():m.end() + 1] == " " else None
     # the next word must look like a surname on its own: unknown to the lexicon ("ana luiza", not "gon na")
     return nxt is not None and len(nxt.group()) > 2 and not lexicon.is_common(nxt.group()) \
-        and not _DRUG.search(nxt.group())
+        and not DRUG_STEM.search(nxt.group())
 
 
 def _followed_by_name_word(text: str, m: re.Match[str], lexicon: Lexicon) -> bool:
@@ -162,12 +163,12 @@ def _vocative(text: str, m: re.Match[str], lexicon: Lexicon) -> bool:
     word = m.group()
     return (m.start() == 0 or text[:m.start()].rstrip().endswith((".", "?", "!", "]"))) \
         and text[m.end():m.end() + 1] == "," and word[:1].isupper() and not word.isupper() and len(word) > 2 \
-        and not lexicon.is_common(word) and not lexicon.is_given(word) and not _DRUG.search(word)
+        and not lexicon.is_common(word) and not lexicon.is_given(word) and not DRUG_STEM.search(word)
 
 
 def _intro_name(word: str, lexicon: Lexicon, *, weak: bool) -> bool:
     if weak:  # "Thanks, Heinz" / "hi martha" / "ask laszlo": a word no English lexicon knows, or a given name
-        return (not lexicon.is_common(word) and not word.isupper() and len(word) > 2 and not _DRUG.search(word)
+        return (not lexicon.is_common(word) and not word.isupper() and len(word) > 2 and not DRUG_STEM.search(word)
                 and word.lower() not in lexicon.stop_words)
     return not lexicon.is_common(word) or word[:1].isupper()
 
@@ -185,7 +186,7 @@ def _surname(word: str, lexicon: Lexicon, *, cased: bool) -> bool:
     if cased:  # "John Smith": a capitalised word after a given name, unless a function word ("Sarah Is")
         return word[:1].isupper() and word.lower() not in lexicon.stop_words
     # "kerry smith": a noun may be a surname; verbs, adjectives and function words ("martha is", "john said") not
-    return word.lower() not in lexicon.surname_blockers and len(word) > 2 and not _DRUG.search(word)
+    return word.lower() not in lexicon.surname_blockers and len(word) > 2 and not DRUG_STEM.search(word)
 
 
 def _trim(text: str, start: int, end: int, lexicon: Lexicon) -> tuple[int, int] | None:
@@ -204,6 +205,6 @@ def _trim(text: str, start: int, end: int, lexicon: Lexicon) -> tuple[int, int] 
         return None
     if len(words) == 1 and words[0].group()[:1].islower() and not lexicon.is_given(words[0].group()):
         return None  # the small model's lower-case guesses ("emollients") need a given name to stand
-    if len(words) == 1 and _DRUG.search(words[0].group()) and not lexicon.is_given(words[0].group()):
+    if len(words) == 1 and DRUG_STEM.search(words[0].group()) and not lexicon.is_given(words[0].group()):
         return None  # "Furosemide": drug names look like surnames to the model
     return words[0].start(), words[-1].end()

@@ -260,7 +260,7 @@ def find_addresses(text: str) -> list[Found]:
 
 def _is_measurement(candidate: str) -> bool:
     # "2 times a day" never ends in a street word, but "5 mg twice a day" + "st" could; units rule it out
-    return re.search(r"\b(?:mg|ml|mcg|units?|times|tablets?|pills?|minutes?|days?|weeks?|months?|hours?|years?|ago)\b",
+    return re.search(r"\b(?:mg|ml|mcg|units?|times|tablets?|pills?|minutes?|days?|weeks?|months?|hours?|years?|ago|miles?|km|metres?|meters?|feet|yards?)\b",
                      candidate, re.IGNORECASE) is not None
 
 
