@@ -35,8 +35,13 @@ class ForgetReport:
 
 
 def _names_encounter(key: str, encounter_id: str) -> bool:
-    # A whole segment, so forgetting "enc-1" leaves "enc-12" alone (ids may themselves contain ':').
-    return re.search(rf"(^|:){re.escape(encounter_id)}(:|#o$|$)", key) is not None
+    """Whether a Redis key is one of the encounter's state keys. The layouts are anchored whole (the ASR stage's
+    ``asr:<enc>:state|out|buf:<channel>:<generation>``, notegen's ``notegen:turns|live:<enc>``, behind the
+    runtime's ``ss:<service>:`` prefix; ``#o`` is the encrypting store's companion key), so forgetting "enc-1"
+    leaves "enc-12" and "enc-1:x" alone, and an id that happens to equal a service name matches nothing else."""
+    e = re.escape(encounter_id)
+    layout = rf"^{STATE_PREFIX}[a-z_]+:(asr:{e}:(state|out|buf:\d+:\d+)|notegen:(turns|live):{e})(#o)?$"
+    return re.fullmatch(layout, key) is not None
 
 
 async def forget_redis(client: Any, encounter_id: str) -> int:
