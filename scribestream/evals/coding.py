@@ -10,17 +10,28 @@ and speed (notes per minute, codes per second) on one core.
 
 from __future__ import annotations
 
+import asyncio
 import json
 import re
 import time
+from collections import Counter
 from collections.abc import Iterable, Sequence
 from pathlib import Path
-from typing import Optional
+from typing import TYPE_CHECKING, Optional
 
 import typer
 
 from services.coding.codeset import CodeSet
-from shared.contracts import GeneratorInfo, NoteDrafted, SoapNote, Statement
+from shared.contracts import (
+    CodeSuggestion,
+    GeneratorInfo,
+    NoteDrafted,
+    SoapNote,
+    Statement,
+)
+
+if TYPE_CHECKING:  # the assist pulls in the OpenAI client: only imported when --llm asks for it
+    from services.coding.llm_assist import LlmCodeAssist
 
 _SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
 _SAFE_ID = re.compile(r"[^A-Za-z0-9._:\-]")
@@ -87,13 +98,14 @@ def score(pairs: Iterable[tuple[Sequence[str], Iterable[str]]]) -> dict[str, obj
 
 def run(
     docs: Sequence[dict], *, mode: str = "outpatient", fuzzy: bool = True, codeset: CodeSet | None = None,
-    learned: bool = True, candidates: list[list[str]] | None = None,
+    learned: bool = True, candidates: list[list[str]] | None = None, assist: LlmCodeAssist | None = None,
 ) -> tuple[list[list[str]], dict[str, object]]:
     """Code every document; returns the ranked suggestions and the metrics (with timing).
 
     P/R/F1 and top-k count the suggestions (confidence >= the service's cut). ``map`` ranks every scored
     candidate, as CodiEsp's MAP ranks a system's whole list; ``map_suggested`` ranks the suggestions only.
-    Pass a list as ``candidates`` to receive the full candidate rankings."""
+    Pass a list as ``candidates`` to receive the full candidate rankings. With ``assist`` the LLM re-ranks each
+    note's candidates after the rules (its time is reported separately: ``llm_seconds``)."""
     from services.coding.codeset import CODE_SET_NAME, SimpleIcd10CmCodeSet
     from services.coding.domain import (
         SUGGEST_MIN_CONFIDENCE,
@@ -107,6 +119,8 @@ def run(
         description_index(codeset)  # built once at service start-up; not part of the per-note cost
     table = AssociationTable.load() if learned else None  # loaded once at start-up, like the index
     predictions: list[list[str]] = []
+    drafts: list[NoteDrafted] = []
+    scored: list[list[CodeSuggestion]] = []
     ranked_all: list[list[str]] = candidates if candidates is not None else []
     started = time.perf_counter()
     cpu_started = time.process_time()
@@ -115,10 +129,18 @@ def run(
         draft = as_draft(str(doc.get("id", len(predictions))), text)
         suggestions = sorted(suggest_codes(draft, codeset=codeset, fuzzy=fuzzy, mode=mode, learned=table, min_confidence=0.0),
                              key=lambda s: s.rank)
-        ranked_all.append([s.code for s in suggestions])
-        predictions.append([s.code for s in suggestions if s.confidence >= SUGGEST_MIN_CONFIDENCE])
+        drafts.append(draft)
+        scored.append(suggestions)
     wall = time.perf_counter() - started
     cpu = time.process_time() - cpu_started
+    llm: dict[str, object] = {}
+    if assist is not None:
+        llm_started = time.perf_counter()
+        scored, llm = asyncio.run(_rerank_all(assist, drafts, scored))
+        llm["llm_seconds"] = round(time.perf_counter() - llm_started, 3)
+    for suggestions in scored:
+        ranked_all.append([s.code for s in suggestions])
+        predictions.append([s.code for s in suggestions if s.confidence >= SUGGEST_MIN_CONFIDENCE])
     gold_lists = [d.get("icd10cm", []) for d in docs]
     metrics = score(zip(predictions, gold_lists))
     metrics["map_suggested"] = metrics["map"]
@@ -134,12 +156,28 @@ def run(
         "code_set": CODE_SET_NAME,
         "invalid_codes": invalid,
         "gold_codes_not_billable_in_code_set": sum(1 for d in docs for c in d.get("icd10cm", []) if not codeset.is_billable(c)),
+        **llm,
         "seconds": round(wall, 3),
         "cpu_seconds": round(cpu, 3),
         "notes_per_minute": round(60 * len(docs) / wall, 1) if wall else 0.0,
         "codes_per_second": round(n_codes / wall, 1) if wall else 0.0,
     })
     return predictions, metrics
+
+
+async def _rerank_all(
+    assist: LlmCodeAssist, drafts: Sequence[NoteDrafted], scored: Sequence[list[CodeSuggestion]]
+) -> tuple[list[list[CodeSuggestion]], dict[str, object]]:
+    outcomes: Counter[str] = Counter()
+    dropped: Counter[str] = Counter()
+    out: list[list[CodeSuggestion]] = []
+    for draft, suggestions in zip(drafts, scored):
+        result = await assist.rerank(draft, suggestions)
+        outcomes[result.outcome] += 1
+        dropped.update(result.dropped)
+        out.append(result.codes)
+    # "invalid": codes the model returned that are not billable FY2026 codes (dropped, never emitted).
+    return out, {"llm_outcomes": dict(outcomes), "llm_codes_dropped": dict(dropped)}
 
 
 def load_jsonl(path: Path) -> list[dict]:
@@ -154,6 +192,8 @@ def command(
     fuzzy: bool = typer.Option(True, "--fuzzy/--no-fuzzy", help="also match ICD-10-CM descriptions, not only the lexicon"),
     limit: int = typer.Option(0, "--limit", min=0, help="first N documents only (0 = all)"),
     learned: bool = typer.Option(True, "--learned/--no-learned", help="also use the learned phrase->code associations"),
+    llm: bool = typer.Option(False, "--llm/--no-llm", help="let the LLM assist re-rank candidates (server from the "
+                             "SCRIBESTREAM_LLM_* settings, as note generation)"),
 ) -> None:
     """ICD-10-CM coding: exact and category P/R/F1, MAP, top-1/top-5 accuracy, invalid codes, codes per second."""
     if mode not in ("outpatient", "all-findings"):
@@ -162,7 +202,17 @@ def command(
     if limit:
         docs = docs[:limit]
     candidates: list[list[str]] = []
-    predictions, metrics = run(docs, mode=mode, fuzzy=fuzzy, learned=learned, candidates=candidates)
+    if llm:
+        from services.coding.codeset import SimpleIcd10CmCodeSet
+        from services.coding.stage import build_assist
+        from services.notegen.config import LlmSettings
+
+        codeset = SimpleIcd10CmCodeSet().load()
+        assist = build_assist(LlmSettings(), codeset)
+        predictions, metrics = run(docs, mode=mode, fuzzy=fuzzy, learned=learned, candidates=candidates, assist=assist,
+                                   codeset=codeset)
+    else:
+        predictions, metrics = run(docs, mode=mode, fuzzy=fuzzy, learned=learned, candidates=candidates)
     metrics["data"] = data.name
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

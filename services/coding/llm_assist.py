@@ -18,7 +18,7 @@ from __future__ import annotations
 import json
 import logging
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from prometheus_client import Counter
 from pydantic import BaseModel, Field, ValidationError
@@ -94,6 +94,7 @@ class AssistResult:
     codes: list[CodeSuggestion]
     used_llm: bool
     outcome: str  # "ok" or the fallback reason
+    dropped: dict[str, int] = field(default_factory=dict)  # codes of the answer left out, by reason (invalid...)
 
 
 def _prompt(draft: NoteDrafted, candidates: Sequence[CodeSuggestion]) -> list[dict[str, str]]:
@@ -129,7 +130,8 @@ class LlmCodeAssist:
             answer = _Answer.model_validate(json.loads(completion.content))
         except (ValueError, ValidationError):
             return self._fallback(candidates, "malformed")
-        picked = self._validated(answer, draft=draft, candidates=icd)
+        dropped: dict[str, int] = {}
+        picked = self._validated(answer, draft=draft, candidates=icd, dropped=dropped)
         by_code = {c.code: c for c in icd}
         first: list[CodeSuggestion] = []
         for code, (statement_ids, confidence) in picked.items():
@@ -142,11 +144,15 @@ class LlmCodeAssist:
         rest = [c for c in candidates if c.code not in picked]
         ranked = [c.model_copy(update={"rank": i}) for i, c in enumerate([*first, *rest], start=1)]
         ASSIST_REQUESTS.labels("ok").inc()
-        return AssistResult(codes=ranked, used_llm=True, outcome="ok")
+        return AssistResult(codes=ranked, used_llm=True, outcome="ok", dropped=dropped)
 
     def _validated(
-        self, answer: _Answer, *, draft: NoteDrafted, candidates: Sequence[CodeSuggestion]
+        self, answer: _Answer, *, draft: NoteDrafted, candidates: Sequence[CodeSuggestion], dropped: dict[str, int]
     ) -> dict[str, tuple[list[str], float]]:
+        def drop(reason: str) -> None:
+            ASSIST_CODES.labels(reason).inc()
+            dropped[reason] = dropped.get(reason, 0) + 1
+
         known_statements = {st.statement_id for st in draft.note.statements()}
         allowed = {c.code for c in candidates}
         picked: dict[str, tuple[list[str], float]] = {}
@@ -155,14 +161,14 @@ class LlmCodeAssist:
             if len(code) > 3 and "." not in code:
                 code = f"{code[:3]}.{code[3:]}"
             if not self._codeset.is_billable(code):
-                ASSIST_CODES.labels("invalid").inc()
+                drop("invalid")
                 continue
             if code not in allowed:
-                ASSIST_CODES.labels("not_candidate").inc()
+                drop("not_candidate")
                 continue
             evidence = [s for s in pick.statement_ids if s in known_statements]
             if not evidence:
-                ASSIST_CODES.labels("no_evidence").inc()
+                drop("no_evidence")
                 continue
             if code not in picked:
                 ASSIST_CODES.labels("kept").inc()

@@ -129,3 +129,20 @@ async def test_stage_with_assist_promotes_a_picked_candidate_and_makes_no_reques
     sent = len(server.requests)
     [empty] = await stage.handle(draft(["Patient feels well.", "Denies chest pain."]))
     assert empty.codes == [] and len(server.requests) == sent
+
+
+async def test_eval_with_assist_reports_dropped_invented_codes(server, codeset) -> None:
+    import asyncio
+
+    from scribestream.evals.coding import run
+
+    server.then(lambda _req: answer({"code": "I10", "statement_ids": ["s1"], "confidence": 0.9},
+                                    {"code": "E11.99999", "statement_ids": ["s0"], "confidence": 0.9}))
+    docs = [{"id": "d1", "text": "Type 2 diabetes mellitus without complications. Essential hypertension.",
+             "icd10cm": ["I10", "E11.9"]}]
+    predictions, metrics = await asyncio.to_thread(run, docs, codeset=codeset, learned=False,
+                                                   assist=assist_for(server, codeset))
+    assert predictions == [["I10", "E11.9"]]
+    assert metrics["llm_outcomes"] == {"ok": 1}
+    assert metrics["llm_codes_dropped"] == {"invalid": 1}
+    assert metrics["invalid_codes"] == 0
