@@ -50,10 +50,22 @@ def silence(seconds: float) -> np.ndarray:
 
 def test_split_pieces_cuts_at_pauses_and_keeps_short_gaps():
     audio = np.concatenate([tone(1.0), silence(0.1), tone(1.0), silence(0.5), tone(1.5)])
-    pieces = split_pieces(audio, cfg=CFG)
+    pieces = split_pieces(audio, cfg=DiarizationConfig(max_piece_s=0))
     assert len(pieces) == 2  # the 0.1 s gap is inside a piece, the 0.5 s one separates
     assert pieces[0][0] == 0 and abs(pieces[0][1] / SAMPLE_RATE - 2.1) < 0.03
     assert abs(pieces[1][0] / SAMPLE_RATE - 2.6) < 0.03
+
+
+def test_long_pieces_are_cut_at_the_quietest_frame_near_each_cut():
+    # 4.5 s of speech with a dip at 2.1 s (no pause long enough to split): cut into parts of <= 2 s,
+    # the first cut snapped from 1.5 s to the dip only if within reach, the second lands near 3.0 s.
+    speech = np.concatenate([tone(1.4), 0.1 * tone(0.1), tone(3.0)])
+    pieces = split_pieces(speech, cfg=DiarizationConfig(max_piece_s=2.0, snap_s=0.2))
+    assert len(pieces) == 3 and pieces[0][0] == 0 and pieces[-1][1] == len(speech)
+    assert all(a[1] == b[0] for a, b in zip(pieces, pieces[1:]))  # contiguous, nothing lost
+    assert 1.4 <= pieces[0][1] / SAMPLE_RATE <= 1.5  # moved into the quiet dip at 1.4-1.5 s
+    assert abs(pieces[1][1] / SAMPLE_RATE - 3.0) <= 0.21
+    assert len(split_pieces(tone(1.9), cfg=DiarizationConfig(max_piece_s=2.0))) == 1
 
 
 def test_split_pieces_joins_a_click_to_its_neighbour_and_ignores_silence():
@@ -173,7 +185,7 @@ def test_role_accuracy_needs_the_right_role_not_a_mapping():
     assert role_accuracy_time(ref, swapped, collar=0.0)["role_accuracy"] == pytest.approx(0.0)
     words = role_accuracy_words([("clinician", "how are you"), ("patient", "fine thanks")],
                                 [("clinician", "how are you fine"), ("patient", "thanks")])  # fmt: skip
-    assert words["role_accuracy"] == pytest.approx(4 / 5) and words["matched_words"] == 5
+    assert words["role_accuracy_words"] == pytest.approx(4 / 5) and words["matched_words"] == 5
 
 
 # ---------------------------------------------------------------- the mono commit path

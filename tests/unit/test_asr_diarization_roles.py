@@ -89,7 +89,7 @@ def test_evidence_moves_with_a_piece_when_the_speaker_split_settles():
         (HIGH, 2.5, "Mm."),
     ]
     assert role_evidence(script[1][2]) < -(role_evidence(script[0][2]) + RoleConfig().first_speaker_prior)
-    roles, speakers = _visit(script, config=DiarizationConfig(min_speaker_s=2.0))
+    roles, speakers = _visit(script, config=DiarizationConfig(min_speaker_s=2.0, max_piece_s=0))
     assert speakers.labels == [0, 1, 0, 1, 0, 1]  # the split did settle on the voices
     assert roles[-2:] == [Role.CLINICIAN, Role.PATIENT]
     seconds, evidence = speakers.totals()
@@ -108,7 +108,7 @@ def test_roles_do_not_lock_before_both_speakers_have_spoken_enough():
 
 def test_evidence_of_pieces_leaving_the_history_stays_with_their_speaker():
     script = [(LOW if i % 2 == 0 else HIGH, 2.5, "Any pain?" if i % 2 == 0 else "I have pain.") for i in range(8)]
-    _, speakers = _visit(script, config=DiarizationConfig(history=4))
+    _, speakers = _visit(script, config=DiarizationConfig(history=4, max_piece_s=0))
     assert len(speakers.labels) == 4 and len(speakers.evidence) == 4
     seconds, evidence = speakers.totals()
     assert seconds == pytest.approx([10.0, 10.0], abs=0.5)
