@@ -43,6 +43,7 @@ CONF_FUZZY_BASE, CONF_FUZZY_SPAN = 0.3, 0.4
 # rule-based match is above it; a code reached only by the learned associations needs a vote of 0.6, the
 # F1-best cut on a held-out part of the CodiEsp train split.
 SUGGEST_MIN_CONFIDENCE = 0.6
+_OUTPATIENT_LEARNED_SCALE = 0.98 * SUGGEST_MIN_CONFIDENCE  # maps a vote in (0, 1] below the cut
 
 # Rank groups: the first Assessment diagnosis is the primary code.
 _GROUP = {"diagnosis": 0, "symptom": 1, "history": 2, "family_history": 3}
@@ -274,8 +275,12 @@ def _learned_findings(
         if not evidence:
             continue
         first = min(i for i, _ in evidence)
+        # Outpatient (the product): a statistical vote is never a suggestion on its own. Votes trained on inpatient
+        # case reports propose vague catch-alls (R69 "Illness, unspecified") for ordinary visit notes; they stay
+        # ranked candidates, below the cut and in their own order, for review tools and the LLM assist to confirm.
+        confidence = vote.score if mode != OUTPATIENT else vote.score * _OUTPATIENT_LEARNED_SCALE
         found.append(Finding(
-            code=vote.code, category="symptom" if vote.code.startswith("R") else "diagnosis", confidence=vote.score,
+            code=vote.code, category="symptom" if vote.code.startswith("R") else "diagnosis", confidence=confidence,
             order=(first, 0, 0), statement_ids=[st.statement_id for _, st in evidence],
             turn_ids=list(dict.fromkeys(t for _, st in evidence for t in st.evidence_turn_ids)), sentence=first,
             learned=True,

@@ -86,11 +86,19 @@ def test_shipped_table_is_reproducible_from_train_split(codeset: SimpleIcd10CmCo
 
 def test_learned_code_is_suggested_with_evidence_and_marked(codeset: SimpleIcd10CmCodeSet) -> None:
     codes = {s.code: s for s in suggest_codes(draft(["Renoureteral crisis."]), codeset=codeset, learned=toy_table(codeset),
-                                              min_confidence=0.0)}
+                                              mode="all-findings")}
     assert codes["N23"].evidence_statement_ids == ["a0"]
     assert codes["N23"].evidence_turn_ids == ["t0"]
     assert "learned" in codes["N23"].rationale
     assert codes["N23"].confidence >= SUGGEST_MIN_CONFIDENCE
+
+
+def test_outpatient_never_suggests_a_learned_vote_alone(codeset: SimpleIcd10CmCodeSet) -> None:
+    note = draft(["Renoureteral crisis."])
+    table = toy_table(codeset)
+    assert suggest_codes(note, codeset=codeset, learned=table) == []
+    [candidate] = suggest_codes(note, codeset=codeset, learned=table, min_confidence=0.0)
+    assert candidate.code == "N23" and 0 < candidate.confidence < SUGGEST_MIN_CONFIDENCE
 
 
 def test_agreement_raises_a_rule_match_and_ranking_follows_confidence(codeset: SimpleIcd10CmCodeSet) -> None:
@@ -114,8 +122,8 @@ def test_negated_mentions_never_reach_the_learned_votes(codeset: SimpleIcd10CmCo
 def test_below_the_cut_votes_are_candidates_not_suggestions(codeset: SimpleIcd10CmCodeSet) -> None:
     table = AssociationTable(table={"renoureteral": (9, [("N23", 4)])}, alpha=1.0, min_score=0.3)  # vote 0.4
     note = draft(["Renoureteral."])
-    assert suggest_codes(note, codeset=codeset, learned=table) == []
-    assert [s.code for s in suggest_codes(note, codeset=codeset, learned=table, min_confidence=0.0)] == ["N23"]
+    assert suggest_codes(note, codeset=codeset, learned=table, mode="all-findings") == []
+    assert [s.code for s in suggest_codes(note, codeset=codeset, learned=table, mode="all-findings", min_confidence=0.0)] == ["N23"]
 
 
 def test_outpatient_keeps_the_first_assessment_diagnosis_first(codeset: SimpleIcd10CmCodeSet) -> None:
