@@ -155,6 +155,7 @@ def main() -> None:
     parser.add_argument("--stagger", type=float, default=2.0, help="seconds between encounter starts")
     parser.add_argument("--partials", action="store_true", help="publish live drafts (transcript.partials)")
     parser.add_argument("--encoder-pad-frames", type=int, default=0, help="0 = full 30 s encoder window")
+    parser.add_argument("--encoder-min-frames", type=int, default=1000, help="shortest fitted encoder window")
     parser.add_argument("--plot", type=Path, help="write lag over time as a PNG here")
     args = parser.parse_args()
 
@@ -163,7 +164,8 @@ def main() -> None:
 
     audios = [load_audio(json.loads(line)["audio"]) for line in args.manifest.read_text().splitlines() if line]
     engine = FasterWhisperTranscriber(model_path=args.model, cpu_threads=args.threads,
-                                      correction=not args.no_correction, encoder_pad_frames=args.encoder_pad_frames)
+                                      correction=not args.no_correction, encoder_pad_frames=args.encoder_pad_frames,
+                                      encoder_min_frames=args.encoder_min_frames)
     engine.load()
     results = []
     for n in args.encounters:

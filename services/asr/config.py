@@ -60,3 +60,4 @@ class AsrSettings(ServiceSettings):
         default=DEFAULT_ENCODER_PAD_FRAMES, ge=0, le=3000,
         description="encoder window = utterance + this many 10 ms frames of padding; 0 = the full 30 s window",
     )
+    encoder_min_frames: int = Field(default=1000, ge=100, le=3000, description="shortest fitted encoder window")

@@ -16,7 +16,11 @@ from pathlib import Path
 
 import numpy as np
 
-from services.asr.config import DEFAULT_ENCODER_PAD_FRAMES, DEFAULT_VOCABULARY, AsrSettings
+from services.asr.config import (
+    DEFAULT_ENCODER_PAD_FRAMES,
+    DEFAULT_VOCABULARY,
+    AsrSettings,
+)
 from services.asr.correction import (
     CorrectingTranscriber,
     CorrectionStats,
@@ -107,6 +111,7 @@ class FasterWhisperTranscriber:
             correction=settings.correction,
             lexicon_path=settings.lexicon_path,
             encoder_pad_frames=settings.encoder_pad_frames,
+            encoder_min_frames=settings.encoder_min_frames,
         )
 
     @property
