@@ -69,10 +69,13 @@ def clip(audio, seconds: float):
 
 
 async def run(n: int, *, engine, audios, seconds: float, chunk_ms: int, stagger: float, partials: bool) -> dict:
+    from services.asr.config import AsrSettings
+    from services.asr.domain import SegmenterConfig
     from services.asr.stage import AsrStage
     from shared.state import MemoryStateStore
 
     stage = AsrStage(state=MemoryStateStore(), transcriber=engine, model_name=engine.model_name,
+                     config=SegmenterConfig(partial_interval_s=AsrSettings.model_fields["partial_interval_s"].default),
                      drafter=engine.drafter() if partials else None)
     outs = [{"lag": [], "lag_at": [], "latency": [], "partials": 0} for _ in range(n)]
     t_run = time.perf_counter() + 0.5

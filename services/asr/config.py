@@ -54,7 +54,7 @@ class AsrSettings(ServiceSettings):
     correction: bool = Field(default=True, description="near-miss correction to lexicon drug names")
     partials: bool = Field(default=True, description="publish live drafts of the open utterance (transcript.partials)")
     partial_interval_s: float = Field(
-        default=1.0, ge=0.2, le=30.0, description="at most one draft per channel per this much new audio"
+        default=2.0, ge=0.2, le=30.0, description="at most one draft per channel per this much new audio"
     )
     encoder_pad_frames: int = Field(
         default=DEFAULT_ENCODER_PAD_FRAMES, ge=0, le=3000,
