@@ -147,7 +147,7 @@ def build(split: str, n: int, seed: int) -> list[dict]:
     return rows
 
 
-def evaluate(rows: list[dict]) -> dict:
+def evaluate(rows: list[dict], *, show_misses: bool = False) -> dict:
     from scribestream.deid import Deidentifier
 
     deid = Deidentifier(key=b"bench")
@@ -163,10 +163,15 @@ def evaluate(rows: list[dict]) -> dict:
             # full cover: every character of the identifier is inside some replaced span
             covered = all(any(s.start <= c < s.end for s in over) for c in range(g["start"], g["end"]))
             hit_any[g["type"]] += covered
+            if show_misses and not covered:
+                print(f"MISS {g['type']}: {row['text'][g['start']:g['end']]!r} in {row['text']!r}")
             hit_type[g["type"]] += covered and any(_compatible(s.type.value, g["type"]) for s in over)
         for s in spans:
             pred_n[s.type.value] += 1
-            pred_ok[s.type.value] += any(s.start < g["end"] and g["start"] < s.end for g in row["gold"])
+            ok = any(s.start < g["end"] and g["start"] < s.end for g in row["gold"])
+            pred_ok[s.type.value] += ok
+            if show_misses and not ok:
+                print(f"EXTRA {s.type.value}: {row['text'][s.start:s.end]!r}")
     seconds, cpu = time.perf_counter() - t0, time.process_time() - cpu0
     return {"gold": gold_n, "covered": hit_any, "typed": hit_type, "pred": pred_n, "pred_ok": pred_ok,
             "seconds": seconds, "cpu": cpu, "n": len(rows)}
@@ -198,7 +203,12 @@ def main() -> None:
     parser.add_argument("--seeds", default="8", help="comma list: one set of --n sentences per seed, pooled")
     parser.add_argument("--carriers-only", action="store_true",
                         help="no planting: count what is replaced in --n raw utterances (false-alarm indicator)")
+    parser.add_argument("--show-misses", action="store_true",
+                        help="print missed identifiers and unplanted replacements (dev split only: held-out "
+                             "misses are never looked at)")
     args = parser.parse_args()
+    if args.show_misses and args.split != "dev":
+        parser.error("--show-misses works on --split dev only")
     seeds = [int(x) for x in args.seeds.split(",")]
     if args.carriers_only:
         raw_counts(args.n, seeds[0])
@@ -207,7 +217,7 @@ def main() -> None:
     OUT.mkdir(parents=True, exist_ok=True)
     with (OUT / f"{args.split}.jsonl").open("w") as handle:
         handle.writelines(json.dumps(r) + "\n" for r in rows)
-    r = evaluate(rows)
+    r = evaluate(rows, show_misses=args.show_misses)
     print(f"split={args.split} sentences={r['n']} seeds={args.seeds} wall={r['seconds']:.1f}s cpu={r['cpu']:.1f}s")
     print("| type | gold | recall (fully masked) | recall (right type) | predicted | precision |")
     print("|---|---|---|---|---|---|")

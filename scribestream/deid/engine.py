@@ -20,6 +20,7 @@ from scribestream.deid.patterns import (
     find_network,
     find_numbers,
 )
+from scribestream.deid.sources import FREQUENT_SURNAME_RANK, census_surnames, drug_names
 from scribestream.deid.spans import Found, PhiType, resolve_overlaps
 
 if TYPE_CHECKING:  # pragma: no cover
@@ -65,8 +66,9 @@ logger = logging.getLogger(__name__)
 
 @lru_cache(maxsize=1)
 def load_lexicon() -> Lexicon:
-    """Given names of many countries (gender-guesser's name dictionary) and a common-word list made of spaCy's
-    stop words and its WordNet verb/adjective/adverb lemmas, plus nouns that are not common English names."""
+    """Given names of many countries (gender-guesser's name dictionary), US Census surnames, the project's drug
+    names, and a common-word list made of spaCy's stop words and its WordNet verb/adjective/adverb lemmas, plus
+    nouns that are not common English names (and drug names: "Eliquis" is not a person)."""
     from spacy.lang.en.stop_words import STOP_WORDS
 
     given: set[str] = set()
@@ -90,14 +92,21 @@ def load_lexicon() -> Lexicon:
     # one that is only a noun or adjective ("caroline", "holly") is common unless it is a usual English name.
     function = set(STOP_WORDS) | _EXTRA_COMMON | set(lemmas["verb"]) | set(lemmas["adv"])
     non_nouns = function | set(lemmas["adj"])
-    common = function | {w for w in set(lemmas["noun"]) | set(lemmas["adj"]) if w not in english}
+    drugs = drug_names()
+    common = function | {w for w in set(lemmas["noun"]) | set(lemmas["adj"]) if w not in english} | drugs
+    # given names whose other sense is only a noun ("jade", "dawn", "guy"): after "my daughter" or "hi" a name
+    noun_given = {w for w in given & common if w not in function | set(lemmas["adj"]) | drugs}
+    surnames = census_surnames()
     # a lower-case surname may be a noun even when it is also a verb ("crane", "reed", "hunt"), never a word that
     # is only a verb, adjective, adverb or function word ("said", "gross")
     surname_blockers = (set(STOP_WORDS) | _EXTRA_COMMON | set(lemmas["adv"]) | set(lemmas["adj"])
                         | (set(lemmas["verb"]) - set(lemmas["noun"])))
     return Lexicon(given_names=frozenset(given), common_words=frozenset(w.lower() for w in common),
                    stop_words=frozenset(STOP_WORDS), non_nouns=frozenset(w.lower() for w in non_nouns - given),
-                   surname_blockers=frozenset(w.lower() for w in surname_blockers - given))
+                   surname_blockers=frozenset(w.lower() for w in surname_blockers - given),
+                   surnames=frozenset(surnames) - drugs,
+                   frequent_surnames=frozenset(surnames[:FREQUENT_SURNAME_RANK]) - drugs,
+                   noun_given=frozenset(noun_given), usual_given=frozenset(english), drugs=drugs)
 
 
 def _spacy_lemma_index() -> dict[str, list[str]]:

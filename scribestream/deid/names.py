@@ -46,6 +46,28 @@ class Lexicon:
     # common words that are not nouns: a lower-case surname after a given name may be a noun ("adams"), rarely these
     non_nouns: frozenset[str] = frozenset()
     surname_blockers: frozenset[str] = frozenset()
+    # US Census surnames (all, and the most frequent ones), given names that are otherwise only nouns, drug names
+    surnames: frozenset[str] = frozenset()
+    frequent_surnames: frozenset[str] = frozenset()
+    noun_given: frozenset[str] = frozenset()
+    usual_given: frozenset[str] = frozenset()  # usual in Britain, Ireland or the US
+    drugs: frozenset[str] = frozenset()
+
+    def is_surname(self, word: str) -> bool:
+        """A Census surname after a given name; a function word or adjective ("may", "brown") only if frequent."""
+        low = word.lower()
+        if low not in self.surnames or len(low) < 2:
+            return False
+        return low in self.frequent_surnames or (low not in self.stop_words and low not in self.surname_blockers
+                                                 and not self.is_inflected(low))
+
+    def is_inflected(self, word: str) -> bool:
+        """"lives", "called": an inflected form of a common word, not a lemma the lexicon holds itself."""
+        low = word.lower()
+        return low not in self.common_words and self.is_common(low)
+
+    def is_drug(self, word: str) -> bool:
+        return word.lower() in self.drugs or DRUG_STEM.search(word) is not None
 
     def is_given(self, word: str) -> bool:
         low = word.lower()
@@ -86,9 +108,20 @@ def _name_after(text: str, pos: int, lexicon: Lexicon, *, strong: bool,
         word = m.group()
         if text[words[-1].end() if words else pos:m.start()].strip(" ") != "" or len(words) == _MAX_NAME_WORDS:
             break
-        if word.lower().replace("’", "'").split("'")[0] in lexicon.stop_words and word.lower() not in _PARTICLES:
+        # after a cue and a sure given name, any Census surname that is no function word ("my son stéphane pottier")
+        surname = bool(words) and (word[:1].isupper() or words[-1].group()[:1].islower()) and (
+            lexicon.is_surname(word)
+            or (strong and word.lower() in lexicon.surnames and word.lower() not in lexicon.stop_words
+                and not lexicon.is_inflected(word)))
+        if word.lower().replace("’", "'").split("'")[0] in lexicon.stop_words and word.lower() not in _PARTICLES \
+                and not surname:
             break
-        if not words:
+        if words and words[-1].group()[:1].islower() and words[-1].group().lower() in lexicon.surnames \
+                and len(words) > 1 and not surname and lexicon.is_common(word):
+            break  # "pottier drives": after a given name and a Census surname, an English word ends the name
+        if surname and words[-1].group().lower() not in _PARTICLES:
+            pass  # "dr douglas brown", "my son stéphane pottier": a Census surname, though also an English word
+        elif not words:
             if not first_ok and not _looks_like_name(word, lexicon, strong=strong) \
                     and not (strong and _given_then_surname(text, m, lexicon)):
                 break
@@ -106,14 +139,28 @@ def _name_after(text: str, pos: int, lexicon: Lexicon, *, strong: bool,
     return words[0].start(), words[-1].end()
 
 
-def _given_then_surname(text: str, m: re.Match[str], lexicon: Lexicon) -> bool:
-    """"i spoke to jack hunt": a given name that is also a common word, taken when a surname-like word follows."""
+def _given_then_surname(text: str, m: re.Match[str], lexicon: Lexicon, *, census_only: bool = False) -> bool:
+    """"i spoke to jack hunt": a given name that is also a common word, taken when a surname-like word follows
+    (with no cue before it, ``census_only``: only a Census surname, "jade hayes" but not "son gaspard")."""
     if not lexicon.is_given(m.group()) or m.group().lower() in lexicon.stop_words:
         return False
     nxt = _WORD.match(text, m.end() + 1) if text[m.end():m.end() + 1] == " " else None
-    # the next word must look like a surname on its own: unknown to the lexicon ("ana luiza", not "gon na")
-    return nxt is not None and len(nxt.group()) > 2 and not lexicon.is_common(nxt.group()) \
-        and not DRUG_STEM.search(nxt.group())
+    if nxt is None or len(nxt.group()) <= 2 or lexicon.is_drug(nxt.group()):
+        return False
+    if census_only and (not lexicon.is_surname(nxt.group()) or _INTRO.fullmatch(m.group().lower() + " ")):
+        return False  # a cue word itself ("son gaspard", "patient gray") is no given name
+    if lexicon.is_common(m.group()) and m.group().lower() not in lexicon.noun_given:
+        # a given name that is also a verb ("jade", "mark", "tell"): the surname must be unknown to the English
+        # lexicon, or a frequent Census surname after a usual English given name ("jade hayes", not "tell young")
+        return not lexicon.is_common(nxt.group()) or (m.group().lower() in lexicon.usual_given
+                                                       and nxt.group().lower() in lexicon.frequent_surnames
+                                                       and nxt.group().lower() not in lexicon.stop_words)
+    if m.group()[:1].isupper() and not nxt.group()[:1].isupper():
+        return False  # "Mark down": a capitalised given name wants a capitalised surname
+    # the next word must look like a surname on its own: unknown to the lexicon ("ana luiza", not "gon na"), or a
+    # Census surname that is no function word ("jade hayes", "mark wright")
+    return not lexicon.is_common(nxt.group()) or (lexicon.is_surname(nxt.group())
+                                                   and nxt.group().lower() not in lexicon.stop_words)
 
 
 def _followed_by_name_word(text: str, m: re.Match[str], lexicon: Lexicon) -> bool:
@@ -142,7 +189,9 @@ def find_names(text: str, *, lexicon: Lexicon, ner_persons: Iterable[tuple[int, 
             found.append(Found(PhiType.NAME, m.start(), m.end(), 0.7))
             continue
         if lexicon.is_given(word) and len(word) > 2 and word.lower() not in lexicon.stop_words and not word.isupper() \
-                and _gazetteer_name(text, m, lexicon):
+                and (_gazetteer_name(text, m, lexicon)
+                     or (word.lower() in lexicon.usual_given
+                         and _given_then_surname(text, m, lexicon, census_only=True))):
             end = m.end()
             for _ in range(_MAX_NAME_WORDS - 1):
                 nxt = _WORD.match(text, end + 1) if text[end:end + 1] == " " else None
@@ -185,8 +234,14 @@ def _gazetteer_name(text: str, m: re.Match[str], lexicon: Lexicon) -> bool:
 def _surname(word: str, lexicon: Lexicon, *, cased: bool) -> bool:
     if cased:  # "John Smith": a capitalised word after a given name, unless a function word ("Sarah Is")
         return word[:1].isupper() and word.lower() not in lexicon.stop_words
-    # "kerry smith": a noun may be a surname; verbs, adjectives and function words ("martha is", "john said") not
-    return word.lower() not in lexicon.surname_blockers and len(word) > 2 and not DRUG_STEM.search(word)
+    # "kerry smith": a noun may be a surname; verbs, adjectives and function words ("martha is", "john said") not,
+    # unless the Census knows them as surnames ("natasha brown", "jason may")
+    if lexicon.is_drug(word):
+        return False
+    low = word.lower()
+    # a noun may be a surname ("albuquerque"), not an inflected verb ("called") or a function word ("here")
+    return lexicon.is_surname(word) or (low not in lexicon.surname_blockers and low not in lexicon.stop_words
+                                        and len(word) > 2 and (low in lexicon.common_words or not lexicon.is_common(word)))
 
 
 def _trim(text: str, start: int, end: int, lexicon: Lexicon) -> tuple[int, int] | None:
