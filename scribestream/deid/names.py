@@ -117,6 +117,7 @@ def _name_after(text: str, pos: int, lexicon: Lexicon, *, strong: bool,
                 and not surname:
             break
         if words and words[-1].group()[:1].islower() and words[-1].group().lower() in lexicon.surnames \
+                and words[-1].group().lower() not in _PARTICLES and word[:1].islower() \
                 and len(words) > 1 and not surname and lexicon.is_common(word):
             break  # "pottier drives": after a given name and a Census surname, an English word ends the name
         if surname and words[-1].group().lower() not in _PARTICLES:
@@ -188,6 +189,9 @@ def find_names(text: str, *, lexicon: Lexicon, ner_persons: Iterable[tuple[int, 
         if _vocative(text, m, lexicon):
             found.append(Found(PhiType.NAME, m.start(), m.end(), 0.7))
             continue
+        if (span := _opening_name(text, m, lexicon)) is not None:
+            found.append(Found(PhiType.NAME, *span, 0.8))  # wider than the model's partial guesses
+            continue
         if lexicon.is_given(word) and len(word) > 2 and word.lower() not in lexicon.stop_words and not word.isupper() \
                 and (_gazetteer_name(text, m, lexicon)
                      or (word.lower() in lexicon.usual_given
@@ -207,12 +211,45 @@ def find_names(text: str, *, lexicon: Lexicon, ner_persons: Iterable[tuple[int, 
     return found
 
 
+def _opens_utterance(text: str, m: re.Match[str]) -> bool:
+    return m.start() == 0 or text[:m.start()].rstrip().endswith((".", "?", "!", "]"))
+
+
 def _vocative(text: str, m: re.Match[str], lexicon: Lexicon) -> bool:
-    """"Nafile, can you hear me?": an utterance that opens by addressing someone with a word no lexicon knows."""
+    """"Nafile, can you hear me?" / "Dawn, can you ...": an utterance that opens by addressing someone with a word
+    no lexicon knows, or with a usual given name that is also an English word (not a greeting such as "Hi")."""
+    word, low = m.group(), m.group().lower()
+    if not (_opens_utterance(text, m) and text[m.end():m.end() + 1] == "," and word[:1].isupper()
+            and not word.isupper() and len(word) > 2 and not lexicon.is_drug(word)):
+        return False
+    if lexicon.is_given(word):
+        return low in lexicon.usual_given and lexicon.is_common(word) and low not in lexicon.stop_words \
+            and not _INTRO.fullmatch(low + " ")
+    return not lexicon.is_common(word)
+
+
+def _opening_name(text: str, m: re.Match[str], lexicon: Lexicon) -> tuple[int, int] | None:
+    """"Ranieri called earlier", "Ísis Nunes, can you hear me?": a capitalised word that no lexicon knows (not
+    English, no drug, no given name: the gazetteer rule has those) opening an utterance is a proper noun; places
+    are the model's (GPE), so what remains is a person. The name runs on over capitalised words and particles."""
     word = m.group()
-    return (m.start() == 0 or text[:m.start()].rstrip().endswith((".", "?", "!", "]"))) \
-        and text[m.end():m.end() + 1] == "," and word[:1].isupper() and not word.isupper() and len(word) > 2 \
-        and not lexicon.is_common(word) and not lexicon.is_given(word) and not DRUG_STEM.search(word)
+    if not (_opens_utterance(text, m) and word[:1].isupper() and not word.isupper() and len(word) > 2
+            and not lexicon.is_common(word) and not lexicon.is_given(word) and not lexicon.is_drug(word)):
+        return None
+    end = m.end()
+    for _ in range(_MAX_NAME_WORDS - 1):
+        nxt = _WORD.match(text, end + 1) if text[end:end + 1] == " " else None
+        if nxt is None:
+            break
+        w = nxt.group()
+        if w.lower() in _PARTICLES and _followed_by_name_word(text, nxt, lexicon):
+            end = nxt.end()
+            continue
+        low = w.lower()
+        if not w[:1].isupper() or low in lexicon.stop_words or (lexicon.is_common(w) and low not in lexicon.surnames):
+            break
+        end = nxt.end()
+    return m.start(), end
 
 
 def _intro_name(word: str, lexicon: Lexicon, *, weak: bool) -> bool:

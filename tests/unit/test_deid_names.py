@@ -68,3 +68,19 @@ def test_brand_drug_names_are_not_names(lexicon, text):
 
 def test_frequent_surname_after_a_name_is_masked_but_not_alone(lexicon):
     assert _names("you may go home, i told karen may", lexicon) == ["karen may"]
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("Okonkwo-Batey called about the referral.", "Okonkwo-Batey"),       # opens the utterance, no cue
+    ("Fine. Zyndrel Ostapczuk, can you hear me now?", "Zyndrel Ostapczuk"),
+    ("Haukur van der Quist rang the surgery.", "Haukur van der Quist"),
+    ("Dawn, could you step on the scale?", "Dawn"),                        # usual given name, also a noun
+])
+def test_names_opening_an_utterance(lexicon, text, name):
+    assert name in _names(text, lexicon)
+
+
+@pytest.mark.parametrize("text", ["Hi, could you step on the scale?", "Okay, so the swelling went down.",
+                                  "Metformin makes me queasy.", "Sure. Paracetamol helps a bit."])
+def test_greetings_words_and_drugs_opening_an_utterance_stay(lexicon, text):
+    assert _names(text, lexicon) == []
