@@ -158,6 +158,7 @@ def _stage_metrics(procs: Mapping[str, Mapping[str, Any]], before: Mapping[str, 
                   "mean_ms_per_input": round(1000 * a["sum"] / a["count"], 2) if a["count"] else None,
                   "busy_share": round(a["sum"] / (wall * a["n"]), 3) if wall > 0 else None,
                   "rtf": round(a["sum"] / a["audio"], 3) if a["audio"] else None,
+                  "audio_s": round(a["audio"], 1),
                   "dlq": int(a["dlq"])} for svc, a in agg.items()}
 
 
@@ -337,7 +338,9 @@ async def measure(*, config: BenchConfig, stack: StackInfo, encounters: Sequence
         r["peak_rss_mib"] = round(max((p["rss_mib"].get(service, 0) for p in rec.resource_series), default=0))
     live = (0.0, round(last_close - t0, 2))
     stage_metrics = _stage_metrics(procs, before, after, wall=wall)
-    asr_audio = sum(audio_s[t.encounter_id] for t in times if t.closed is not None)
+    # Audio ASR actually processed (its own counter), not what was published: a run that ends with a backlog
+    # must not spread the CPU over audio that was never transcribed.
+    asr_audio = stage_metrics.get("asr", {}).get("audio_s") or 0.0
     asr_cpu = resources.get("asr", {}).get("cpu_s")
     return {
         "label": config.label or f"{len(ids)}x{config.seconds:g}s C={config.concurrency}"
