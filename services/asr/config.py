@@ -52,7 +52,9 @@ class AsrSettings(ServiceSettings):
         default=None, description="'category: term' lines (drug/condition); default: the packaged list"
     )
     correction: bool = Field(default=True, description="near-miss correction to lexicon drug names")
-    partials: bool = Field(default=True, description="publish live drafts of the open utterance (transcript.partials)")
+    # Off by default: on CPU a draft every 2 s adds ~70 % to one encounter's ASR cost (docs/benchmarks/asr.md),
+    # which a 2-core node needs for live capacity. Turn on for live display, on GPU nodes especially.
+    partials: bool = Field(default=False, description="publish live drafts of the open utterance (transcript.partials)")
     partial_interval_s: float = Field(
         default=2.0, ge=0.2, le=30.0, description="at most one draft per channel per this much new audio"
     )
