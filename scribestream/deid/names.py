@@ -131,6 +131,7 @@ def _name_after(text: str, pos: int, lexicon: Lexicon, *, strong: bool,
             if word.lower() in _PARTICLES and not _followed_by_name_word(text, m, lexicon):
                 break
         elif (word[:1].islower() and (word.lower() in lexicon.surname_blockers
+                                      or (lexicon.is_inflected(word) and word.lower() not in lexicon.surnames)
                                       or (lexicon.is_common(word) and not strong))) \
                 or (word[:1].isupper() and word.lower() in lexicon.stop_words):
             break
@@ -256,7 +257,9 @@ def _intro_name(word: str, lexicon: Lexicon, *, weak: bool) -> bool:
     if weak:  # "Thanks, Heinz" / "hi martha" / "ask laszlo": a word no English lexicon knows, or a given name
         return (not lexicon.is_common(word) and not word.isupper() and len(word) > 2 and not DRUG_STEM.search(word)
                 and word.lower() not in lexicon.stop_words)
-    return not lexicon.is_common(word) or word[:1].isupper()
+    # after a strong cue ("my daughter", "spoke to") a usual given name is a name even when also a word ("jade")
+    return not lexicon.is_common(word) or word[:1].isupper() or (
+        word.lower() in lexicon.usual_given and word.lower() not in lexicon.stop_words and not lexicon.is_drug(word))
 
 
 def _gazetteer_name(text: str, m: re.Match[str], lexicon: Lexicon) -> bool:

@@ -84,3 +84,14 @@ def test_names_opening_an_utterance(lexicon, text, name):
                                   "Metformin makes me queasy.", "Sure. Paracetamol helps a bit."])
 def test_greetings_words_and_drugs_opening_an_utterance_stay(lexicon, text):
     assert _names(text, lexicon) == []
+
+
+@pytest.mark.parametrize(("text", "name"), [("i spoke to jade yesterday about it", "jade"),
+                                            ("my daughter dawn brings me in", "dawn")])
+def test_usual_given_name_that_is_a_word_after_a_strong_cue(lexicon, text, name):
+    assert name in _names(text, lexicon)
+
+
+@pytest.mark.parametrize("text", ["he called back later", "my name is will be on the form"])
+def test_cue_followed_by_plain_words_stays(lexicon, text):
+    assert _names(text, lexicon) == []
