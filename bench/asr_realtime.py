@@ -68,15 +68,17 @@ def clip(audio, seconds: float):
     return Audio(pcm=audio.pcm[: int(seconds * 16000) * audio.frame_bytes], channels=audio.channels)
 
 
-async def run(n: int, *, engine, audios, seconds: float, chunk_ms: int, stagger: float, partials: bool) -> dict:
+async def run(n: int, *, engine, audios, seconds: float, chunk_ms: int, stagger: float, partials: bool,
+              decoders: int = 1) -> dict:
     from services.asr.config import AsrSettings
     from services.asr.domain import SegmenterConfig
+    from services.asr.scheduler import DecodeGate
     from services.asr.stage import AsrStage
     from shared.state import MemoryStateStore
 
     stage = AsrStage(state=MemoryStateStore(), transcriber=engine, model_name=engine.model_name,
                      config=SegmenterConfig(partial_interval_s=AsrSettings.model_fields["partial_interval_s"].default),
-                     drafter=engine.drafter() if partials else None)
+                     drafter=engine.drafter() if partials else None, gate=DecodeGate(slots=decoders))
     outs = [{"lag": [], "lag_at": [], "latency": [], "partials": 0} for _ in range(n)]
     t_run = time.perf_counter() + 0.5
     cpu = time.process_time()
@@ -153,6 +155,7 @@ def main() -> None:
     parser.add_argument("--seconds", type=float, default=120.0)
     parser.add_argument("--model", default="tiny.en")
     parser.add_argument("--threads", type=int, default=2)
+    parser.add_argument("--decoders", type=int, default=1, help="concurrent decodes (CTranslate2 workers)")
     parser.add_argument("--chunk-ms", type=int, default=200)
     parser.add_argument("--no-correction", action="store_true")
     parser.add_argument("--stagger", type=float, default=2.0, help="seconds between encounter starts")
@@ -166,14 +169,14 @@ def main() -> None:
     from shared.audio import load_audio
 
     audios = [load_audio(json.loads(line)["audio"]) for line in args.manifest.read_text().splitlines() if line]
-    engine = FasterWhisperTranscriber(model_path=args.model, cpu_threads=args.threads,
+    engine = FasterWhisperTranscriber(model_path=args.model, cpu_threads=args.threads, decoders=args.decoders,
                                       correction=not args.no_correction, encoder_pad_frames=args.encoder_pad_frames,
                                       encoder_min_frames=args.encoder_min_frames)
     engine.load()
     results = []
     for n in args.encounters:
         result = asyncio.run(run(n, engine=engine, audios=audios, seconds=args.seconds, chunk_ms=args.chunk_ms,
-                                 stagger=args.stagger, partials=args.partials))
+                                 stagger=args.stagger, partials=args.partials, decoders=args.decoders))
         results.append(result)
         print(json.dumps({k: v for k, v in result.items() if k != "series"}), flush=True)
     if args.plot:

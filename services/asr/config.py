@@ -42,6 +42,10 @@ class AsrSettings(ServiceSettings):
     device: Literal["cpu", "cuda", "auto"] = "cpu"
     compute_type: str = Field(default="int8", description="int8, int8_float16, float16, float32")
     cpu_threads: int = Field(default=0, ge=0, description="0 = let CTranslate2 decide")
+    # Concurrent decodes in one process (CTranslate2 num_workers, each with cpu_threads / decoders threads).
+    # tiny.en's small matrices scale poorly over threads: on 2 cores, 2 decoders x 1 thread decoded 16 OSCE clips
+    # in 5.5 s vs 9.3 s for 1 x 2 threads (docs/benchmarks/asr.md), at the cost of a slower single decode.
+    decoders: int = Field(default=2, ge=1, le=8, description="concurrent decodes per process (CTranslate2 workers)")
     # 5 is clearly more accurate than 1 on tiny.en, at a real-time factor of ~0.13 on 2 CPU cores.
     beam_size: int = Field(default=5, ge=1, le=10)
     vocabulary: list[str] = Field(

@@ -8,6 +8,7 @@ VAD that screens out non-speech ships inside faster-whisper.
 
 from __future__ import annotations
 
+import os
 import re
 import threading
 from collections.abc import Iterator, Sequence
@@ -64,6 +65,7 @@ class FasterWhisperTranscriber:
         device: str = "cpu",
         compute_type: str = "int8",
         cpu_threads: int = 0,
+        decoders: int = 1,
         beam_size: int = 5,
         vocabulary: Sequence[str] = DEFAULT_VOCABULARY,
         vocabulary_prompt: bool = True,
@@ -79,7 +81,9 @@ class FasterWhisperTranscriber:
         self._name = Path(model_path).name if model_path else "tiny.en"
         self._device = device
         self._compute_type = compute_type
-        self._cpu_threads = cpu_threads
+        self._decoders = decoders
+        # With several decoders and no explicit thread count, split the cores between them.
+        self._cpu_threads = cpu_threads or (max(1, (os.cpu_count() or 1) // decoders) if decoders > 1 else 0)
         self._beam_size = beam_size
         self._vocabulary_prompt = decoder_prompt(vocabulary) if vocabulary and vocabulary_prompt else None
         self._vad_filter = vad_filter
@@ -106,6 +110,7 @@ class FasterWhisperTranscriber:
             device=settings.device,
             compute_type=settings.compute_type,
             cpu_threads=settings.cpu_threads,
+            decoders=settings.decoders,
             beam_size=settings.beam_size,
             vocabulary=settings.vocabulary,
             vocabulary_prompt=settings.vocabulary_prompt,
@@ -137,6 +142,7 @@ class FasterWhisperTranscriber:
                     device=self._device,
                     compute_type=self._compute_type,
                     cpu_threads=self._cpu_threads,
+                    num_workers=self._decoders,
                     local_files_only=True,
                 )
                 self._model.encoder_pad_frames = self._encoder_pad_frames

@@ -1,7 +1,7 @@
-"""One decoder per process, shared by every encounter the process handles: who decodes next.
+"""One model per process, shared by every encounter the process handles: who decodes next.
 
-CTranslate2 already spreads one decode over all its threads, so two decodes at once only contend for the
-same cores; the gate lets one run at a time and picks the next by age: the request whose audio has been
+The gate lets ``slots`` decodes run at once (the engine's CTranslate2 workers, ``SCRIBESTREAM_DECODERS``; more
+than the workers would only contend for the same cores) and picks the next by age: the request whose audio has been
 waiting longest goes first (a lagging encounter catches up before a fresh one is served). Live drafts
 (``transcript.partials``) are best effort: they run only when the decoder is idle and nobody waits, so
 they can never make a final turn late.
@@ -17,8 +17,11 @@ from contextlib import asynccontextmanager
 
 
 class DecodeGate:
-    def __init__(self) -> None:
-        self._busy = False
+    """``slots``: decodes that may run at once (the engine's CTranslate2 workers; 1 = strictly one at a time)."""
+
+    def __init__(self, *, slots: int = 1) -> None:
+        self._slots = max(1, slots)
+        self._active = 0
         self._waiting: list[tuple[float, int, asyncio.Future[None]]] = []
         self._order = itertools.count()
         self.served = 0
@@ -26,13 +29,13 @@ class DecodeGate:
 
     @property
     def busy(self) -> bool:
-        return self._busy or bool(self._waiting)
+        return self._active >= self._slots or bool(self._waiting)
 
     @asynccontextmanager
     async def final(self, *, since: float) -> AsyncIterator[None]:
         """Hold the decoder for a final decode; ``since``: monotonic time the oldest audio it covers
         arrived (smaller = served first)."""
-        if self._busy or self._waiting:
+        if self.busy:
             future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
             heapq.heappush(self._waiting, (since, next(self._order), future))
             try:
@@ -45,7 +48,7 @@ class DecodeGate:
                     heapq.heapify(self._waiting)
                 raise
         else:
-            self._busy = True
+            self._active += 1
         try:
             yield
         finally:
@@ -55,11 +58,11 @@ class DecodeGate:
     @asynccontextmanager
     async def draft(self) -> AsyncIterator[bool]:
         """Yields True with the decoder held when it is idle, else False (skip this draft)."""
-        if self._busy or self._waiting:
+        if self.busy:
             self.drafts_skipped += 1
             yield False
             return
-        self._busy = True
+        self._active += 1
         try:
             yield True
         finally:
@@ -69,6 +72,6 @@ class DecodeGate:
         while self._waiting:
             _, _, future = heapq.heappop(self._waiting)
             if not future.cancelled():
-                future.set_result(None)  # the decoder passes straight to the oldest waiter
+                future.set_result(None)  # the slot passes straight to the oldest waiter
                 return
-        self._busy = False
+        self._active -= 1

@@ -321,6 +321,7 @@ def build_asr_stage(
     device: str = "cpu",
     compute_type: str = "int8",
     cpu_threads: int = 0,
+    decoders: int = 1,
     beam_size: int = 5,
     ttl_s: int = DEFAULT_TTL_S,
     diarize: bool = True,
@@ -339,13 +340,14 @@ def build_asr_stage(
         device=device,
         compute_type=compute_type,
         cpu_threads=cpu_threads,
+        decoders=decoders,
         beam_size=beam_size,
         vocabulary=terms,
     )
     engine.load()
     diarizer = _mono_diarizer() if diarize else None
     return AsrStage(state=state, transcriber=engine, model_name=engine.model_name, ttl_s=ttl_s, diarizer=diarizer,
-                    drafter=engine.drafter() if partials else None)
+                    drafter=engine.drafter() if partials else None, gate=DecodeGate(slots=decoders))
 
 
 def _mono_diarizer() -> MonoDiarizer:
@@ -369,4 +371,5 @@ async def make_stage(settings: AsrSettings, store: StateStore) -> AsrStage:
         state=store, transcriber=engine, model_name=engine.model_name, ttl_s=settings.state_ttl_s, diarizer=diarizer,
         config=SegmenterConfig(partial_interval_s=settings.partial_interval_s),
         drafter=engine.drafter() if settings.partials else None,
+        gate=DecodeGate(slots=settings.decoders),
     )

@@ -153,3 +153,29 @@ async def test_a_cancelled_waiter_does_not_block_the_gate():
     async with gate.final(since=2.0):
         assert gate.busy
     assert not gate.busy
+
+
+async def test_a_gate_with_two_slots_runs_two_decodes_at_once_and_queues_the_third_by_age():
+    gate = DecodeGate(slots=2)
+    running: list[str] = []
+    peak = 0
+    release = asyncio.Event()
+
+    async def final(name: str, since: float) -> None:
+        nonlocal peak
+        async with gate.final(since=since):
+            running.append(name)
+            peak = max(peak, sum(1 for _ in running) - len(done))
+            await release.wait()
+            done.append(name)
+
+    done: list[str] = []
+    first = [asyncio.create_task(final(n, s)) for n, s in (("a", 0.0), ("b", 0.5))]
+    await asyncio.sleep(0)
+    assert running == ["a", "b"] and gate.busy  # both slots taken at once
+    later = [asyncio.create_task(final(n, s)) for n, s in (("young", 9.0), ("old", 1.0))]
+    await asyncio.sleep(0)
+    assert running == ["a", "b"]  # the third waits for a slot
+    release.set()
+    await asyncio.gather(*first, *later)
+    assert running == ["a", "b", "old", "young"] and peak == 2 and not gate.busy
