@@ -12,10 +12,9 @@ from __future__ import annotations
 import json
 import struct
 import tracemalloc
-from datetime import timedelta
 
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from shared.contracts import (
@@ -44,10 +43,10 @@ from shared.contracts import decode as contract_decode
 from shared.crypto import KeyRing, bus_aad
 from shared.delivery import Delivery, Outcome
 from shared.state import MemoryStateStore
+from tests.unit.fuzzing import FUZZ
 
 pytestmark = [pytest.mark.unit, pytest.mark.timeout(60)]
 
-FUZZ = settings(max_examples=60, deadline=timedelta(seconds=2), suppress_health_check=[HealthCheck.too_slow])
 PHI = ("Margaret Okonkwo", "MRN-4471902", "(617) 555-0142")
 RING = KeyRing.generate("k1")
 SCHEMAS = [(topic, cls) for topic, classes in TOPIC_EVENTS.items() for cls in classes]

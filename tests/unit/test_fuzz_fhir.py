@@ -7,11 +7,10 @@ from __future__ import annotations
 
 import json
 import tracemalloc
-from datetime import timedelta
 
 import httpx
 import pytest
-from hypothesis import HealthCheck, given, settings
+from hypothesis import given
 from hypothesis import strategies as st
 
 from services.ehr_sink.destinations import (
@@ -24,11 +23,11 @@ from services.ehr_sink.destinations import (
 )
 from services.ehr_sink.fhir_builder import build_document_bundle
 from shared.contracts import EncounterContext
+from tests.unit.fuzzing import FUZZ
 from tests.unit.test_ehr_sink_fhir import NOW, make_coded
 
 pytestmark = [pytest.mark.unit, pytest.mark.timeout(60)]
 
-FUZZ = settings(max_examples=60, deadline=timedelta(seconds=2), suppress_health_check=[HealthCheck.too_slow])
 PHI = "Margaret Okonkwo MRN-4471902"
 EXPECTED = ["Composition", "Condition", "DocumentReference"]
 

@@ -12,7 +12,6 @@ from __future__ import annotations
 
 import math
 import re
-from datetime import timedelta
 from pathlib import Path
 
 import pytest
@@ -31,11 +30,12 @@ from services.ehr_sink.destinations import OutboxDestination
 from services.notegen.config import NotegenSettings
 from shared.contracts import EncounterId
 from shared.settings import ServiceSettings
+from tests.unit.fuzzing import FUZZ as BASE_FUZZ
 
 pytestmark = [pytest.mark.unit, pytest.mark.timeout(60)]
 
-FUZZ = settings(max_examples=60, deadline=timedelta(seconds=2),
-                suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
+# tmp_path is only the outbox's parent here: reusing it across examples is harmless.
+FUZZ = settings(BASE_FUZZ, suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture])
 CLASSES = [ServiceSettings, AsrSettings, NotegenSettings, CodingSettings, EhrSinkSettings]
 HOSTILE_VALUES = ["-1", "0", "65536", "99999999999999999999", "1e309", "inf", "-inf", "nan", "", " ",
                   "../../../../etc/passwd", "/dev/zero", "a\x00b", "\x00", "x" * 10_000, "true", "null", "[]", "{}",
