@@ -10,7 +10,7 @@ fell below the suggestion cut. It is constrained on every side:
   dropped;
 - any failure (server down, timeout, refusal, malformed JSON, open circuit) returns the rule-based ranking.
 
-Uses the same OpenAI-compatible ``ChatModel`` port and adapter as note generation (services.notegen.llm_client).
+Uses the same OpenAI-compatible ``ChatModel`` port and adapter as note generation (shared.llm).
 """
 
 from __future__ import annotations
@@ -24,8 +24,8 @@ from prometheus_client import Counter
 from pydantic import BaseModel, Field, ValidationError
 
 from services.coding.codeset import CodeSet
-from services.notegen.llm_client import ChatModel, LlmError
 from shared.contracts import ICD10CM_SYSTEM, CodeSuggestion, NoteDrafted
+from shared.llm import ChatModel, LlmError
 
 log = logging.getLogger(__name__)
 

@@ -19,13 +19,9 @@ import time
 from collections.abc import Awaitable, Callable, Sequence
 from dataclasses import dataclass
 
-from tenacity import AsyncRetrying, RetryCallState, retry_if_exception_type, stop_after_attempt, wait_exponential_jitter
-
 from services.notegen import metrics
-from services.notegen.breaker import CircuitBreaker, CircuitOpen
 from services.notegen.domain import finish_draft, order_turns
 from services.notegen.grounded import usable_turns
-from services.notegen.llm_client import ChatModel, Completion, LlmError, TransientLlmError
 from services.notegen.llm_note import (
     PROMPT_ID,
     SYSTEM_PROMPT,
@@ -41,6 +37,7 @@ from services.notegen.llm_note import (
 )
 from services.notegen.writers import NoteWriter, WrittenNote, record_statements
 from shared.contracts import EncounterContext, GeneratorInfo, SoapNote, Turn
+from shared.llm import ChatModel, CircuitBreaker, CircuitOpen, Completion, LlmError, RetryPolicy, call_with_retries
 from shared.logging import get_logger
 
 log = get_logger("notegen.llm")
@@ -56,6 +53,11 @@ class LlmPolicy:
     context_tokens: int = 8192
     max_output_tokens: int = 2048
     max_split_depth: int = 3  # halvings of a chunk whose answer hit the output limit
+
+    @property
+    def retry(self) -> RetryPolicy:
+        return RetryPolicy(max_attempts=self.max_attempts, backoff_initial_s=self.backoff_initial_s,
+                           backoff_max_s=self.backoff_max_s, retry_after_cap_s=self.retry_after_cap_s)
 
 
 class LlmUnavailable(RuntimeError):
@@ -204,27 +206,13 @@ class LlmWriter:
     def _count(self, outcome: str) -> None:
         metrics.LLM_REQUESTS.labels(self.backend, self.model_name, outcome).inc()
 
-    def _wait(self, state: RetryCallState) -> float:
-        err = state.outcome.exception() if state.outcome else None
-        if isinstance(err, LlmError) and err.retry_after is not None:
-            return min(err.retry_after, self._policy.retry_after_cap_s)
-        return wait_exponential_jitter(initial=self._policy.backoff_initial_s, max=self._policy.backoff_max_s)(state)
-
     async def _request(self, messages: list[dict[str, str]], *, schema: dict, usage: _Usage) -> Completion:
-        retrying = AsyncRetrying(
-            stop=stop_after_attempt(self._policy.max_attempts),
-            wait=self._wait,
-            retry=retry_if_exception_type(TransientLlmError),
-            reraise=True,
-            sleep=self._sleep,
-        )
         try:
-            async for attempt in retrying:
-                with attempt:
-                    return await self._one_request(messages, schema=schema, usage=usage)
+            return await call_with_retries(
+                lambda: self._one_request(messages, schema=schema, usage=usage), policy=self._policy.retry, sleep=self._sleep
+            )
         except LlmError as err:
             raise LlmUnavailable(err.reason) from None
-        raise LlmUnavailable("no_attempt")  # pragma: no cover - tenacity always makes one
 
     async def _one_request(self, messages: list[dict[str, str]], *, schema: dict, usage: _Usage) -> Completion:
         try:

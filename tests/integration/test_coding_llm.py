@@ -13,7 +13,7 @@ from services.coding.domain import suggest_codes
 from services.coding.learned import AssociationTable
 from services.coding.llm_assist import LlmCodeAssist
 from services.coding.stage import CodingStage
-from services.notegen.llm_client import OpenAIChatModel
+from shared.llm import OpenAIChatModel
 from shared.contracts import (
     ICD10CM_SYSTEM,
     GeneratorInfo,

@@ -20,9 +20,7 @@ from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 import pytest
 from prometheus_client import REGISTRY
 
-from services.notegen.breaker import CircuitBreaker
 from services.notegen.config import NotegenSettings
-from services.notegen.llm_client import OpenAIChatModel
 from services.notegen.llm_note import PROMPT_ID
 from services.notegen.llm_writer import LlmPolicy, LlmWriter
 from services.notegen.stage import NotegenStage
@@ -36,6 +34,7 @@ from shared.contracts import (
     TurnTranscribed,
     derive_id,
 )
+from shared.llm import CircuitBreaker, OpenAIChatModel
 from shared.state import MemoryStateStore
 
 pytestmark = pytest.mark.integration

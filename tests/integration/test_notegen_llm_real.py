@@ -23,12 +23,11 @@ from pathlib import Path
 
 import pytest
 
-from services.notegen.breaker import CircuitBreaker
-from services.notegen.llm_client import OpenAIChatModel
 from services.notegen.llm_note import PROMPT_ID
 from services.notegen.llm_writer import LlmPolicy, LlmWriter
 from services.notegen.writers import GroundedWriter
 from shared.contracts import EncounterContext, Role, Turn
+from shared.llm import CircuitBreaker, OpenAIChatModel
 
 pytestmark = [
     pytest.mark.integration,

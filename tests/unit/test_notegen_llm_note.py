@@ -8,7 +8,6 @@ import json
 import httpx
 import pytest
 
-from services.notegen.breaker import CircuitBreaker, CircuitOpen
 from shared.http import retry_after_seconds
 from services.notegen.llm_note import (
     LlmNote,
@@ -20,6 +19,7 @@ from services.notegen.llm_note import (
     response_schema,
 )
 from shared.contracts import Role, Turn
+from shared.llm import CircuitBreaker, CircuitOpen
 
 pytestmark = pytest.mark.unit
 
