@@ -46,6 +46,11 @@ class AsrSettings(ServiceSettings):
     # tiny.en's small matrices scale poorly over threads: on 2 cores, 2 decoders x 1 thread decoded 16 OSCE clips
     # in 5.5 s vs 9.3 s for 1 x 2 threads (docs/benchmarks/asr.md), at the cost of a slower single decode.
     decoders: int = Field(default=2, ge=1, le=8, description="concurrent decodes per process (CTranslate2 workers)")
+    # Encounters' chunks are handled by this many Kafka consumers, each on its own partitions, so the decoder
+    # slots are shared by several encounters at once (oldest audio first) and one encounter waiting on its
+    # decode never holds another's chunks. With one consumer, the second decoder only ever served a visit's
+    # other channel. Twice the decoders: one encounter's chunks are read while another's decode runs.
+    consumers: int = Field(default=4, ge=1, le=64, description="Kafka consumers in this replica (see ServiceSettings)")
     # 5 is clearly more accurate than 1 on tiny.en, at a real-time factor of ~0.13 on 2 CPU cores.
     beam_size: int = Field(default=5, ge=1, le=10)
     vocabulary: list[str] = Field(

@@ -235,7 +235,7 @@ def next_cut(lane: LaneState, *, cfg: SegmenterConfig, final: bool = False) -> C
     return None
 
 
-def commit(
+def decode_cut(
     state: StreamState,
     *,
     channel: int,
@@ -244,15 +244,30 @@ def commit(
     transcriber: Transcriber,
     cfg: SegmenterConfig,
     prompt: str | None = None,
+) -> list[Segment]:
+    """What the recognizer hears in the speech of ``cut`` (nothing when the cut holds no speech worth a
+    decode). Reads ``state`` only, so the lanes of one encounter can be decoded side by side."""
+    if not wants_decode(state.lanes[channel], cut, cfg=cfg):
+        return []
+    assert cut.speech_from is not None
+    region = buffer[cut.speech_from * SAMPLE_WIDTH : cut.cut * SAMPLE_WIDTH]
+    context = state.recent_text if cfg.context_chars else ""
+    return transcriber.transcribe(to_float(region), prompt=prompt or context or None)
+
+
+def wants_decode(lane: LaneState, cut: Cut, *, cfg: SegmenterConfig) -> bool:
+    """The cut holds enough voiced audio to be worth a decode (less is a click)."""
+    return cut.speech_from is not None and lane.voiced >= cfg.samples(cfg.min_speech_s)
+
+
+def apply_cut(
+    state: StreamState, *, channel: int, buffer: bytes, cut: Cut, segments: list[Segment], cfg: SegmenterConfig
 ) -> tuple[list[Turn], bytes]:
-    """Apply ``cut`` to the channel's buffer: transcribe the speech in it (at most one turn) and
-    return the turns plus the audio that stays buffered. Mutates ``state``."""
+    """Apply ``cut`` to the channel's buffer with what was decoded in it (at most one turn): returns the
+    turns plus the audio that stays buffered. Mutates ``state``."""
     lane = state.lanes[channel]
     turns: list[Turn] = []
-    if cut.speech_from is not None and lane.voiced >= cfg.samples(cfg.min_speech_s):
-        region = buffer[cut.speech_from * SAMPLE_WIDTH : cut.cut * SAMPLE_WIDTH]
-        context = state.recent_text if cfg.context_chars else ""
-        segments = transcriber.transcribe(to_float(region), prompt=prompt or context or None)
+    if cut.speech_from is not None and segments:
         # The turn ends where the voiced audio ends (or at a forced cut inside speech), not after the pad
         # of silence decoded with it: a decoder that gives no timestamps then still gets an honest end.
         speech_end = min(cut.cut, lane.voiced_until) if lane.voiced_until > cut.speech_from else cut.cut
@@ -275,6 +290,23 @@ def commit(
                 state.recent_text = tail.split(" ", 1)[-1] if len(full) > cfg.context_chars else tail
     _advance(lane, cut.cut)
     return turns, buffer[cut.cut * SAMPLE_WIDTH :]
+
+
+def commit(
+    state: StreamState,
+    *,
+    channel: int,
+    buffer: bytes,
+    cut: Cut,
+    transcriber: Transcriber,
+    cfg: SegmenterConfig,
+    prompt: str | None = None,
+) -> tuple[list[Turn], bytes]:
+    """``decode_cut`` then ``apply_cut``: transcribe the speech in the cut and commit it. Mutates ``state``."""
+    segments = decode_cut(
+        state, channel=channel, buffer=buffer, cut=cut, transcriber=transcriber, cfg=cfg, prompt=prompt
+    )
+    return apply_cut(state, channel=channel, buffer=buffer, cut=cut, segments=segments, cfg=cfg)
 
 
 def _advance(lane: LaneState, cut: int) -> None:

@@ -8,7 +8,7 @@ Per encounter the store holds three kinds of keys (ids only, never content in ke
   ``asr:{enc}:out``             the events produced by the last handled input, so a redelivery of that
                                 input (crash after the state write, before the publish) re-publishes the
                                 very same events instead of losing them.
-The recognizer runs in a worker thread so the event loop (broker heartbeats) keeps running; one decode at a
+The recognizer runs in a worker thread so the event loop (broker heartbeats) keeps running; `decoders` decodes at a
 time per process, oldest audio first (``scheduler.DecodeGate``). With a drafter, the open utterance's draft is
 published on ``transcript.partials`` (``PartialTranscribed``) at most once per ``partial_interval_s`` of new
 speech, only when the decoder is idle, and never for silence.
@@ -28,14 +28,17 @@ from services.asr.diarization import MonoDiarizer, SpeakerState, needs_diarizati
 from services.asr.domain import (
     Cut,
     Draft,
+    Segment,
     SegmenterConfig,
     StreamState,
     Transcriber,
-    commit,
+    apply_cut,
+    decode_cut,
     draft,
     feed,
     next_cut,
     split_channels,
+    wants_decode,
     wants_draft,
 )
 from services.asr.scheduler import DecodeGate
@@ -129,7 +132,7 @@ class AsrStage:
             raise ChunkOrderError(
                 f"encounter {enc}: chunk seq {chunk.seq} has {chunk.channels} channels, expected {state.channels}"
             )
-        turns: list[Turn] = []
+        cuts: list[tuple[int, Cut]] = []
         drafts: list[Draft] = []
         stale: list[str] = []
         due = self._due(enc, audio_end=state.audio_seconds + chunk.seconds)
@@ -138,9 +141,10 @@ class AsrStage:
             feed(state.lanes[channel], pcm, cfg=self._cfg)
             cut = next_cut(state.lanes[channel], cfg=self._cfg)
             if cut is not None:
-                turns += await self._cut(state, channel=channel, cut=cut, stale=stale, due=due)
+                cuts.append((channel, cut))
             elif self._drafter is not None and wants_draft(state.lanes[channel], cfg=self._cfg):
                 drafts += await self._draft(state, channel=channel)
+        turns = await self._cut_lanes(state, cuts, stale=stale, due=due)
         state.next_seq += 1
         events: list[Event] = [self._turn_event(enc, turn) for turn in turns]
         events += [self._partial_event(state, d) for d in drafts]
@@ -161,15 +165,14 @@ class AsrStage:
             raise ChunkOrderError(
                 f"encounter {enc}: audio ended after {ended.chunk_count} chunks, {state.next_seq} seen"
             )
-        turns: list[Turn] = []
         stale: list[str] = []
         due = self._due(enc, audio_end=state.audio_seconds)
         self._anchors.pop(enc, None)
-        for channel, lane in enumerate(state.lanes):
-            cut = next_cut(lane, cfg=self._cfg, final=True)
-            if cut is not None:
-                turns += await self._cut(state, channel=channel, cut=cut, stale=stale, due=due)
-            stale.append(self._buf_key(enc, channel, lane.generation))
+        cuts = [(channel, cut) for channel, lane in enumerate(state.lanes)
+                if (cut := next_cut(lane, cfg=self._cfg, final=True)) is not None]
+        # Both speakers' last words are decoded side by side: the close is what a clinician waits on.
+        turns = await self._cut_lanes(state, cuts, stale=stale, due=due)
+        stale += [self._buf_key(enc, channel, lane.generation) for channel, lane in enumerate(state.lanes)]
         state.ended = True
         events: list[Event] = [self._turn_event(enc, turn) for turn in turns]
         events.append(self._closed_event(state))
@@ -220,26 +223,47 @@ class AsrStage:
             )
         return [found] if found is not None else []
 
-    async def _cut(self, state: StreamState, *, channel: int, cut: Cut, stale: list[str], due: float) -> list[Turn]:
-        lane = state.lanes[channel]
-        old_key = self._buf_key(state.encounter_id, channel, lane.generation)
-        buffer = await self._buffer(state, channel=channel)
-        if self._diarizer is not None and needs_diarization(state, channel=channel):
-            async with self.gate.final(since=due):
-                turns, rest = await self._diarized_commit(state, channel=channel, buffer=buffer, cut=cut, stale=stale)
-        elif cut.speech_from is None:  # nothing to decode: skip the thread hop
-            turns, rest = commit(
-                state, channel=channel, buffer=buffer, cut=cut, transcriber=self._transcriber, cfg=self._cfg
-            )
+    async def _cut_lanes(
+        self, state: StreamState, cuts: list[tuple[int, Cut]], *, stale: list[str], due: float
+    ) -> list[Turn]:
+        """Apply the cuts due on the lanes of one encounter in the same input. The lanes' decodes run side by
+        side (each holds its own gate slot); the commits follow in channel order, so turn numbers and ids never
+        depend on which decode finished first. Every decode of one input sees the transcript context as it
+        was before the input."""
+        enc = state.encounter_id
+        old_keys = {channel: self._buf_key(enc, channel, state.lanes[channel].generation) for channel, _ in cuts}
+        buffers = {channel: await self._buffer(state, channel=channel) for channel, _ in cuts}
+        results: list[tuple[list[Turn], bytes]] = []
+        if self._diarizer is not None and any(needs_diarization(state, channel=channel) for channel, _ in cuts):
+            for channel, cut in cuts:  # speaker state is per encounter: one cut after the other
+                async with self.gate.final(since=due):
+                    results.append(await self._diarized_commit(
+                        state, channel=channel, buffer=buffers[channel], cut=cut, stale=stale
+                    ))
         else:
-            async with self.gate.final(since=due):
-                turns, rest = await asyncio.to_thread(
-                    commit, state, channel=channel, buffer=buffer, cut=cut, transcriber=self._transcriber,
-                    cfg=self._cfg,
-                )
-        await self._store.set(self._buf_key(state.encounter_id, channel, lane.generation), rest, ttl_s=self._ttl)
-        stale.append(old_key)
+            heard = await asyncio.gather(*(
+                self._decode(state, channel=channel, cut=cut, buffer=buffers[channel], due=due)
+                for channel, cut in cuts
+            ))
+            results = [
+                apply_cut(state, channel=channel, buffer=buffers[channel], cut=cut, segments=segments, cfg=self._cfg)
+                for (channel, cut), segments in zip(cuts, heard)
+            ]
+        turns: list[Turn] = []
+        for (channel, _), (found, rest) in zip(cuts, results):
+            await self._store.set(self._buf_key(enc, channel, state.lanes[channel].generation), rest, ttl_s=self._ttl)
+            stale.append(old_keys[channel])
+            turns += found
         return turns
+
+    async def _decode(self, state: StreamState, *, channel: int, cut: Cut, buffer: bytes, due: float) -> list[Segment]:
+        if not wants_decode(state.lanes[channel], cut, cfg=self._cfg):
+            return []  # silence or a click: no decoder slot, no thread hop
+        async with self.gate.final(since=due):
+            return await asyncio.to_thread(
+                decode_cut, state, channel=channel, buffer=buffer, cut=cut, transcriber=self._transcriber,
+                cfg=self._cfg,
+            )
 
     # ------------------------------------------------------------ diarization hook (ASR part B)
     # Mono audio without a channel map: ``diarization.MonoDiarizer`` splits each cut by speaker and gives

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import threading
 
 import numpy as np
 import pytest
@@ -179,3 +180,35 @@ async def test_a_gate_with_two_slots_runs_two_decodes_at_once_and_queues_the_thi
     release.set()
     await asyncio.gather(*first, *later)
     assert running == ["a", "b", "old", "young"] and peak == 2 and not gate.busy
+
+
+class Rendezvous(FakeTranscriber):
+    """Decodes only once ``parties`` decodes are running at the same time (a barrier): proves they overlap."""
+
+    def __init__(self, parties: int) -> None:
+        super().__init__()
+        self.barrier = threading.Barrier(parties, timeout=5.0)
+
+    def transcribe(self, samples: np.ndarray, *, prompt: str | None = None) -> list[Segment]:
+        self.barrier.wait()  # raises BrokenBarrierError if the other lane's decode never starts
+        return super().transcribe(samples, prompt=prompt)
+
+
+async def test_at_the_close_both_speakers_last_words_are_decoded_side_by_side_and_committed_in_channel_order():
+    fake = Rendezvous(parties=2)
+    stage = AsrStage(state=MemoryStateStore(), transcriber=fake, model_name="fake", gate=DecodeGate(slots=2))
+    enc = new_encounter()
+    # Both channels are mid-utterance when the audio ends (a visit cut off at the hour).
+    pcm, channels = pcm_of(np.concatenate([silence(0.4), tone(1.0)]), np.concatenate([silence(0.6), tone(0.8)]))
+    events = await run(stage, enc, pcm, channels, roles={0: Role.CLINICIAN, 1: Role.PATIENT})
+    turns = [e.turn for e in events if isinstance(e, TurnTranscribed)]
+    assert [(t.channel, t.seq) for t in turns] == [(0, 0), (1, 1)]
+    assert len(fake.calls) == 2 and stage.gate.served == 2
+
+
+async def test_with_one_slot_the_lanes_take_turns():
+    fake = FakeTranscriber()
+    stage = AsrStage(state=MemoryStateStore(), transcriber=fake, model_name="fake", gate=DecodeGate(slots=1))
+    pcm, channels = pcm_of(np.concatenate([silence(0.4), tone(1.0)]), np.concatenate([silence(0.6), tone(0.8)]))
+    turns = turns_of(await run(stage, new_encounter(), pcm, channels))
+    assert [t.channel for t in turns] == [0, 1] and len(fake.calls) == 2
