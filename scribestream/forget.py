@@ -1,7 +1,8 @@
 """``scribestream forget ENCOUNTER_ID``: erase an encounter from the pipeline's working stores.
 
 1. Redis: every service's state for the encounter (``ss:<service>:...`` keys that name the encounter as a
-   whole ``:``-separated segment: ASR stream state, outputs and audio buffers, notegen's collected turns).
+   whole ``:``-separated segment: ASR stream state, outputs, audio buffers and speaker state, notegen's
+   collected turns and live-draft state), found by the key layouts the stages export.
    Dedupe markers (``done:<stage>:<event id>``) hold no content and expire on their own.
 2. Kafka: a tombstone (key = encounter id, null value, no headers) on every topic and DLQ, so compacted
    downstream stores and mirrors drop the encounter. Kafka itself removes the records of a delete-policy
@@ -16,11 +17,14 @@ from __future__ import annotations
 import getpass
 import re
 import uuid
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any, Optional
 
 import typer
 
+from services.asr.keys import state_keys_pattern as asr_state_keys
+from services.notegen.keys import state_keys_pattern as notegen_state_keys
 from shared.audit import Clock, forgotten_record, utc_now
 from shared.contracts import ALL_TOPICS, Topic, encode
 
@@ -34,14 +38,18 @@ class ForgetReport:
     audit_event_id: str = ""
 
 
+# Each stage that keeps per-encounter state exports the regex of its key layout, built from the same names as
+# its keys; forget composes them. A stage with no per-encounter state (coding, ehr_sink) has nothing here.
+STATE_KEY_PATTERNS: tuple[Callable[[str], str], ...] = (asr_state_keys, notegen_state_keys)
+
+
 def _names_encounter(key: str, encounter_id: str) -> bool:
-    """Whether a Redis key is one of the encounter's state keys. The layouts are anchored whole (the ASR stage's
-    ``asr:<enc>:state|out|buf:<channel>:<generation>``, notegen's ``notegen:turns|live:<enc>``, behind the
-    runtime's ``ss:<service>:`` prefix; ``#o`` is the encrypting store's companion key), so forgetting "enc-1"
-    leaves "enc-12" and "enc-1:x" alone, and an id that happens to equal a service name matches nothing else."""
-    e = re.escape(encounter_id)
-    layout = rf"^{STATE_PREFIX}[a-z_]+:(asr:{e}:(state|out|buf:\d+:\d+)|notegen:(turns|live):{e})(#o)?$"
-    return re.fullmatch(layout, key) is not None
+    """Whether a Redis key is one of the encounter's state keys. Each stage's layout is anchored whole behind
+    the runtime's ``ss:<service>:`` prefix (``#o`` is the encrypting store's companion key), so forgetting
+    "enc-1" leaves "enc-12" and "enc-1:x" alone, and an id that happens to equal a service name matches
+    nothing else."""
+    layouts = "|".join(pattern(encounter_id) for pattern in STATE_KEY_PATTERNS)
+    return re.fullmatch(rf"{STATE_PREFIX}[a-z_]+:(?:{layouts})(?:#o)?", key) is not None
 
 
 async def forget_redis(client: Any, encounter_id: str) -> int:

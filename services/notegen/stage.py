@@ -11,6 +11,7 @@ from __future__ import annotations
 from collections.abc import Sequence
 
 from services.notegen.domain import order_turns
+from services.notegen.keys import live_key, turns_key
 from services.notegen.live import (
     LivePolicy,
     LiveState,
@@ -43,14 +44,6 @@ class IncompleteTranscript(RuntimeError):
         self.encounter_id = encounter_id
         self.stored = stored
         self.expected = expected
-
-
-def turns_key(encounter_id: str) -> str:
-    return f"notegen:turns:{encounter_id}"
-
-
-def live_key(encounter_id: str) -> str:
-    return f"notegen:live:{encounter_id}"
 
 
 class NotegenStage:
