@@ -6,6 +6,7 @@ from __future__ import annotations
 import json
 import time
 from pathlib import Path
+from enum import Enum
 from typing import Optional
 
 import typer
@@ -13,6 +14,11 @@ from rich.console import Console
 
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "primock57"
+
+class VisitEnding(str, Enum):
+    pause = "pause"
+    cut = "cut"
+
 
 app = typer.Typer(no_args_is_help=True, help="Capacity benchmarks of the distributed pipeline on this machine.")
 console = Console()
@@ -25,6 +31,9 @@ def pipeline(
     concurrency: int = typer.Option(4, "--concurrency", min=1, help="encounters streaming at once"),
     realtime: bool = typer.Option(False, "--realtime", help="pace each encounter's audio at real time (live visits)"),
     minutes: float = typer.Option(10.0, "--minutes", min=0.05, help="length of each encounter (consultations looped or cut)"),
+    ending: VisitEnding = typer.Option(VisitEnding.pause, "--ending",
+                               help="pause: each visit ends after its last complete utterance within --minutes and 0.8 s "
+                               "of silence; cut: at --minutes exactly, usually mid-utterance (worst case)"),
     mono: bool = typer.Option(False, "--mono", help="one mixed channel (diarization) instead of one channel per speaker"),
     replicas: int = typer.Option(1, "--replicas", min=1, help="processes per service in one consumer group"),
     asr_replicas: Optional[int] = typer.Option(None, "--asr-replicas", min=1, help="ASR processes (default: --replicas)"),
@@ -47,11 +56,13 @@ def pipeline(
 
     config = BenchConfig(encounters=encounters, concurrency=concurrency, realtime=realtime, seconds=minutes * 60,
                          mono=mono, replicas=replicas, asr_replicas=asr_replicas, partitions=partitions,
-                         stack_dir=stack_dir, drain_timeout_s=drain_timeout, sample_every_s=sample_every, label=label)
+                         stack_dir=stack_dir, drain_timeout_s=drain_timeout, sample_every_s=sample_every, label=label,
+                         ending=ending.value)
     out = out or REPO / "out" / "bench" / f"pipeline-{time.strftime('%Y%m%d-%H%M%S')}"
     try:
         with err_console.status("synthesizing encounters (cached after the first run)"):
-            audio = build_encounters(data=data, count=encounters, seconds=config.seconds, mono=mono, cache_dir=cache_dir)
+            audio = build_encounters(data=data, count=encounters, seconds=config.seconds, mono=mono, cache_dir=cache_dir,
+                                     ending=config.ending)
         result = run_benchmark(config, encounters=audio, on_progress=lambda msg: err_console.print(msg, highlight=False))
     except (DataError, StackError) as err:
         err_console.print(f"error: {err}", highlight=False)

@@ -1,7 +1,10 @@
 """Benchmark encounters of a fixed length from PriMock57-format consultations, cached as WAV files.
 
 Encounter ``i`` uses consultation ``i mod count`` (sorted), looped (a second of silence between passes)
-or cut to the requested length; two channels (clinician, patient: what telehealth delivers) or one mixed
+or cut to the requested length. A cut ends the visit either at the length exactly (``ending="cut"``: both
+speakers are usually mid-utterance, the worst case for the final decode) or, by default, the way a visit
+ends: after the last complete utterance within the length and a second of silence (``ending="pause"``, at
+most the length). Two channels (clinician, patient: what telehealth delivers) or one mixed
 channel. Synthesis takes seconds per consultation, so each rendering is cached under ``cache_dir`` keyed
 by the TextGrids' content, the voices, the length and the channel layout.
 """
@@ -12,6 +15,7 @@ import hashlib
 import json
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Literal
 
 import numpy as np
 import soundfile
@@ -20,6 +24,9 @@ from scribestream.benchmark.primock import RATE, VOICES, consultation_stems, ren
 from shared.audio import Audio
 
 GAP_S = 1.0  # silence between two passes of a looped consultation
+END_PAUSE_S = 0.8  # ending="pause": silence after the last utterance (the segmenter closes one after 0.7 s)
+SILENT = 1e-4  # |sample| at or below this is silence (synthesized speech is exact zeros between intervals)
+Ending = Literal["pause", "cut"]
 
 
 class DataError(ValueError):
@@ -49,25 +56,45 @@ def fit_length(audio: np.ndarray, *, samples: int, gap: int) -> np.ndarray:
     return np.concatenate(passes, axis=1)[:, :samples]
 
 
+def end_at_pause(audio: np.ndarray, *, pause: int) -> np.ndarray:
+    """Shorten ``audio`` (channels x n) to end ``pause`` samples after the last speech that is followed by at
+    least that much silence on every channel: the visit ends after a complete utterance, not inside one.
+    Unchanged when it already ends in such a silence or has no pause that long."""
+    active = np.flatnonzero(np.abs(audio).max(axis=0) > SILENT)
+    if active.size == 0 or audio.shape[1] - 1 - active[-1] >= pause:
+        return audio
+    gaps = np.flatnonzero(np.diff(active) > pause)
+    if gaps.size == 0:
+        return audio
+    return audio[:, : int(active[gaps[-1]]) + 1 + pause]
+
+
 def transcripts_dir(data: Path) -> Path:
     """Accepts the PriMock57 folder itself or its ``transcripts/`` folder."""
     return data / "transcripts" if (data / "transcripts").is_dir() else data
 
 
-def _cache_key(transcripts: Path, stem: str, *, seconds: float, mono: bool) -> str:
-    digest = hashlib.sha256(json.dumps({"voices": VOICES, "seconds": seconds, "mono": mono, "v": 1}).encode())
+def _cache_key(transcripts: Path, stem: str, *, seconds: float, mono: bool, ending: Ending) -> str:
+    spec = {"voices": VOICES, "seconds": seconds, "mono": mono, "v": 1}
+    if ending != "cut":  # the cut keeps its earlier key: cached renderings stay valid
+        spec["ending"] = ending
+    digest = hashlib.sha256(json.dumps(spec).encode())
     for path in textgrids(transcripts, stem).values():
         digest.update(path.read_bytes())
     return digest.hexdigest()[:16]
 
 
-def build_encounter(*, transcripts: Path, stem: str, seconds: float, mono: bool, cache_dir: Path) -> EncounterAudio:
+def build_encounter(*, transcripts: Path, stem: str, seconds: float, mono: bool, cache_dir: Path,
+                    ending: Ending = "pause") -> EncounterAudio:
     cache_dir.mkdir(parents=True, exist_ok=True)
-    path = cache_dir / f"{stem}-{seconds:g}s-{'mono' if mono else 'stereo'}-{_cache_key(transcripts, stem, seconds=seconds, mono=mono)}.wav"
+    key = _cache_key(transcripts, stem, seconds=seconds, mono=mono, ending=ending)
+    path = cache_dir / f"{stem}-{seconds:g}s-{'mono' if mono else 'stereo'}-{key}.wav"
     if not path.exists():
         rendered = render_consultation(transcripts, stem)
         audio = rendered.mono()[None, :] if mono else rendered.audio
         audio = fit_length(audio, samples=int(seconds * RATE), gap=int(GAP_S * RATE))
+        if ending == "pause":
+            audio = end_at_pause(audio, pause=int(END_PAUSE_S * RATE))
         tmp = path.with_suffix(".tmp.wav")
         soundfile.write(tmp, audio.T, RATE, subtype="PCM_16")
         tmp.replace(path)  # a half-written file is never taken from the cache
@@ -75,7 +102,8 @@ def build_encounter(*, transcripts: Path, stem: str, seconds: float, mono: bool,
     return EncounterAudio(stem=stem, path=path, audio=Audio(pcm=frames.tobytes(), channels=frames.shape[1]))
 
 
-def build_encounters(*, data: Path, count: int, seconds: float, mono: bool, cache_dir: Path) -> list[EncounterAudio]:
+def build_encounters(*, data: Path, count: int, seconds: float, mono: bool, cache_dir: Path,
+                     ending: Ending = "pause") -> list[EncounterAudio]:
     """``count`` encounters (consultations reused round-robin; each distinct one synthesized once)."""
     transcripts = transcripts_dir(data)
     stems = consultation_stems(transcripts)
@@ -86,5 +114,5 @@ def build_encounters(*, data: Path, count: int, seconds: float, mono: bool, cach
         stem = stems[i % len(stems)]
         if stem not in distinct:
             distinct[stem] = build_encounter(transcripts=transcripts, stem=stem, seconds=seconds, mono=mono,
-                                             cache_dir=cache_dir)
+                                             cache_dir=cache_dir, ending=ending)
     return [distinct[stems[i % len(stems)]] for i in range(count)]

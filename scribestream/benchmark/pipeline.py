@@ -29,7 +29,7 @@ from typing import Any
 
 import psutil
 
-from scribestream.benchmark.encounters import EncounterAudio
+from scribestream.benchmark.encounters import EncounterAudio, Ending
 from scribestream.benchmark.report import EncounterTimes, latency_summary, lag_trend, throughput
 from scribestream.devstack import (
     REPO_ROOT,
@@ -70,6 +70,7 @@ class BenchConfig:
     drain_timeout_s: float = 900.0  # after the last encounter closed
     sample_every_s: float = 2.0
     label: str = ""
+    ending: Ending = "pause"  # how each visit's audio ends (encounters.build_encounter)
 
 
 @dataclass
@@ -344,7 +345,8 @@ async def measure(*, config: BenchConfig, stack: StackInfo, encounters: Sequence
     asr_cpu = resources.get("asr", {}).get("cpu_s")
     return {
         "label": config.label or f"{len(ids)}x{config.seconds:g}s C={config.concurrency}"
-                                  f"{' realtime' if config.realtime else ''} asr x{config.asr_replicas or config.replicas}",
+                                  f"{' realtime' if config.realtime else ''} asr x{config.asr_replicas or config.replicas}"
+                                  f" ends:{config.ending}",
         "config": {**{k: (str(v) if isinstance(v, Path) else v) for k, v in asdict(config).items()},
                    "asr_replicas": config.asr_replicas or config.replicas},
         "audio_s_per_encounter": round(max(audio_s.values(), default=0), 1),

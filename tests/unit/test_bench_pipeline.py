@@ -11,7 +11,7 @@ import numpy as np
 import pytest
 from typer.testing import CliRunner
 
-from scribestream.benchmark.encounters import DataError, build_encounters, fit_length
+from scribestream.benchmark.encounters import DataError, build_encounters, end_at_pause, fit_length
 from scribestream.benchmark.primock import RATE, intervals, spoken
 from scribestream.benchmark.report import (
     EncounterTimes,
@@ -63,8 +63,13 @@ def test_textgrid_intervals_and_markup(tiny_primock: Path) -> None:
 
 @needs_espeak
 def test_stereo_encounter_puts_each_speaker_on_its_channel_at_its_time(tiny_primock: Path, tmp_path: Path) -> None:
-    [enc] = build_encounters(data=tiny_primock, count=1, seconds=6.0, mono=False, cache_dir=tmp_path / "cache")
+    [enc] = build_encounters(data=tiny_primock, count=1, seconds=6.0, mono=False, cache_dir=tmp_path / "cache",
+                             ending="cut")
     assert enc.audio.channels == 2 and enc.seconds == pytest.approx(6.0, abs=1 / RATE)
+    [natural] = build_encounters(data=tiny_primock, count=1, seconds=6.0, mono=False, cache_dir=tmp_path / "cache")
+    tail = np.frombuffer(natural.audio.pcm, dtype="<i2")[-int(1.6 * RATE) :]
+    assert natural.seconds < 6.0 and not tail.any()  # ends after a complete utterance and a pause
+    assert natural.audio.pcm == enc.audio.pcm[: len(natural.audio.pcm)]
     pcm = np.frombuffer(enc.audio.pcm, dtype="<i2").reshape(-1, 2).T.astype(np.float32) / 32768
     doctor, patient = pcm
     assert _energy(doctor, 0.3, 1.2) > 20 * max(_energy(doctor, 2.4, 3.4), 1e-5)  # doctor speaks, then silent
@@ -95,6 +100,18 @@ def test_fit_length_loops_with_a_gap_and_cuts() -> None:
     assert looped.shape == (2, 8)
     assert looped[0].tolist() == [1, 1, 1, 0, 0, 1, 1, 1]
     assert fit_length(audio, samples=2, gap=2).shape == (2, 2)
+
+
+def test_a_visit_cut_inside_speech_ends_after_its_last_complete_utterance_and_a_pause() -> None:
+    # channel 0 speaks [0, 3) and [9, 12) (cut at 12 mid-word); channel 1 speaks [4, 6)
+    audio = np.zeros((2, 12), dtype=np.float32)
+    audio[0, 0:3] = audio[0, 9:12] = audio[1, 4:6] = 0.5
+    ended = end_at_pause(audio, pause=2)
+    assert ended.shape == (2, 8)  # last speech before a 2-sample silence on both channels ends at 6, + 2 of silence
+    assert not ended[:, 6:].any()
+    # already ends in a long enough silence, or no pause that long: unchanged
+    assert end_at_pause(audio[:, :8], pause=2).shape == (2, 8)
+    assert end_at_pause(np.full((1, 5), 0.5, dtype=np.float32), pause=2).shape == (1, 5)
 
 
 def test_percentiles_interpolate_like_numpy() -> None:
