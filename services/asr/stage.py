@@ -1,6 +1,7 @@
 """The ASR stage: ``audio.chunks`` -> ``transcript.turns``.
 
-Per encounter the store holds three kinds of keys (ids only, never content in key names):
+Per encounter the store holds these keys (ids only, never content in key names; layout in ``keys.py``, with the
+speaker state of diarized mono audio, ``asr:{enc}:spk:{ch}:{gen}``, versioned like the buffers):
   ``asr:{enc}:state``           StreamState JSON, written last for every event: the commit point.
   ``asr:{enc}:buf:{ch}:{gen}``  the channel's buffered mono PCM. Chunks are appended (no JSON arrays of
                                 floats, no rewrite per chunk); a cut writes the remainder under the next
@@ -24,6 +25,7 @@ from collections import OrderedDict
 from collections.abc import Sequence
 from typing import TYPE_CHECKING
 
+from services.asr import keys
 from services.asr.diarization import MonoDiarizer, SpeakerState, needs_diarization
 from services.asr.domain import (
     Cut,
@@ -183,7 +185,7 @@ class AsrStage:
 
     # ------------------------------------------------------------ audio buffers
     def _buf_key(self, enc: str, channel: int, generation: int) -> str:
-        return f"asr:{enc}:buf:{channel}:{generation}"
+        return keys.buf_key(enc, channel=channel, generation=generation)
 
     async def _append(self, state: StreamState, *, channel: int, pcm: bytes) -> None:
         lane = state.lanes[channel]
@@ -275,7 +277,7 @@ class AsrStage:
     ) -> tuple[list[Turn], bytes]:
         assert self._diarizer is not None
         enc, lane = state.encounter_id, state.lanes[channel]
-        old_key = f"asr:{enc}:spk:{channel}:{lane.generation}"
+        old_key = keys.speakers_key(enc, channel=channel, generation=lane.generation)
         raw = await self._store.get(old_key)
         speakers = SpeakerState.model_validate_json(raw) if raw else SpeakerState()
         turns, rest = await asyncio.to_thread(
@@ -283,26 +285,27 @@ class AsrStage:
             transcriber=self._transcriber, cfg=self._cfg,
         )  # fmt: skip
         await self._store.set(
-            f"asr:{enc}:spk:{channel}:{lane.generation}", speakers.model_dump_json().encode(), ttl_s=self._ttl
+            keys.speakers_key(enc, channel=channel, generation=lane.generation), speakers.model_dump_json().encode(),
+            ttl_s=self._ttl,
         )
         stale.append(old_key)
         return turns, rest
 
     # ------------------------------------------------------------ state and outputs
     async def _load(self, enc: str) -> StreamState | None:
-        raw = await self._store.get(f"asr:{enc}:state")
+        raw = await self._store.get(keys.state_key(enc))
         return StreamState.model_validate_json(raw) if raw else None
 
     async def _save(self, state: StreamState, *, key: str, events: list[Event]) -> None:
         enc = state.encounter_id
         out = {"input": key, "events": [e.model_dump(mode="json") for e in events]}
-        await self._store.set(f"asr:{enc}:out", json.dumps(out).encode(), ttl_s=self._ttl)
-        await self._store.set(f"asr:{enc}:state", state.model_dump_json().encode(), ttl_s=self._ttl)
+        await self._store.set(keys.out_key(enc), json.dumps(out).encode(), ttl_s=self._ttl)
+        await self._store.set(keys.state_key(enc), state.model_dump_json().encode(), ttl_s=self._ttl)
 
     async def _replay(self, enc: str, key: str) -> list[Event]:
         """A redelivered input: the same events again if it was the last one handled, else nothing
         (older inputs' events were published before the next input was taken)."""
-        raw = await self._store.get(f"asr:{enc}:out")
+        raw = await self._store.get(keys.out_key(enc))
         if not raw:
             return []
         out = json.loads(raw)
