@@ -9,13 +9,7 @@ client, tenacity retries, circuit breaker, checker and grounded fallback are exe
 from __future__ import annotations
 
 import json
-import re
-import threading
 import time
-from collections import deque
-from collections.abc import Callable, Iterator
-from dataclasses import dataclass, field
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from prometheus_client import REGISTRY
@@ -24,171 +18,23 @@ from services.notegen.config import NotegenSettings
 from services.notegen.llm_note import PROMPT_ID
 from services.notegen.llm_writer import LlmPolicy, LlmWriter
 from services.notegen.stage import NotegenStage
-from services.notegen.writers import GroundedWriter
-from shared.contracts import (
-    EncounterContext,
-    NoteDrafted,
-    Role,
-    TranscriptClosed,
-    Turn,
-    TurnTranscribed,
-    derive_id,
-)
-from shared.llm import CircuitBreaker, OpenAIChatModel
+from shared.contracts import EncounterContext, NoteDrafted, Role, TranscriptClosed, Turn, derive_id
+from shared.llm import CircuitBreaker
 from shared.state import MemoryStateStore
+from tests.helpers import llm_server
+from tests.helpers.llm_server import MODEL, Reply, ScriptedServer, completion, status
+from tests.helpers.notegen import SORE_THROAT, good_note, llm_writer, transcript, turn_events, turn_ids, valid
 
 pytestmark = pytest.mark.integration
-
-LINES = [
-    (Role.CLINICIAN, "What brings you in today?"),
-    (Role.PATIENT, "I have had a sore throat for three days."),
-    (Role.CLINICIAN, "Any fever?"),
-    (Role.PATIENT, "No."),
-    (Role.CLINICIAN, "Your temperature is ninety eight point six. Your throat is red but your lungs are clear."),
-    (Role.CLINICIAN, "I think this is a viral sore throat. Come back in one week if it is not better."),
-]
-MODEL = "scripted-model-1"
-
-
-def transcript(prefix: str = "t") -> list[Turn]:
-    return [
-        Turn(turn_id=f"{prefix}{i}", seq=i, speaker=role, start=i * 4.0, end=i * 4.0 + 3, text=text, confidence=0.9)
-        for i, (role, text) in enumerate(LINES)
-    ]
-
-
-# ------------------------------------------------------------------ the scripted server
-@dataclass
-class Reply:
-    status: int = 200
-    body: dict | str | None = None
-    headers: dict[str, str] = field(default_factory=dict)
-    delay_s: float = 0.0
-    sse: list[dict] | None = None  # server-sent event payloads, for streaming requests
-
-
-Script = Callable[[dict], Reply]
-
-
-class ScriptedServer:
-    """Answers each request with the next scripted reply (the last one repeats)."""
-
-    def __init__(self) -> None:
-        self.script: deque[Script] = deque()
-        self.requests: list[dict] = []
-        server = self
-
-        class Handler(BaseHTTPRequestHandler):
-            def log_message(self, *args: object) -> None:  # keep test output quiet
-                pass
-
-            def do_POST(self) -> None:  # noqa: N802 - http.server's naming
-                body = json.loads(self.rfile.read(int(self.headers.get("content-length", 0))) or b"{}")
-                server.requests.append(body)
-                step = server.script.popleft() if len(server.script) > 1 else server.script[0]
-                reply = step(body)
-                if reply.delay_s:
-                    time.sleep(reply.delay_s)
-                try:
-                    self.send_response(reply.status)
-                    for k, v in reply.headers.items():
-                        self.send_header(k, v)
-                    if reply.sse is not None:
-                        self.send_header("content-type", "text/event-stream")
-                        self.end_headers()
-                        for event in reply.sse:
-                            self.wfile.write(f"data: {json.dumps(event)}\n\n".encode())
-                        self.wfile.write(b"data: [DONE]\n\n")
-                        return
-                    raw = reply.body if isinstance(reply.body, str) else json.dumps(reply.body or {})
-                    data = raw.encode()
-                    self.send_header("content-type", "application/json")
-                    self.send_header("content-length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                except (BrokenPipeError, ConnectionResetError):  # the client gave up (timeout test)
-                    pass
-
-        self._httpd = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self._httpd.daemon_threads = True
-        self.base_url = f"http://127.0.0.1:{self._httpd.server_address[1]}/v1"
-        self._thread = threading.Thread(target=self._httpd.serve_forever, kwargs={"poll_interval": 0.05}, daemon=True)
-
-    def start(self) -> "ScriptedServer":
-        self._thread.start()
-        return self
-
-    def stop(self) -> None:
-        self._httpd.shutdown()
-        self._httpd.server_close()
-
-    def then(self, *steps: Script) -> None:
-        self.script.extend(steps)
-
-
-@pytest.fixture
-def server() -> Iterator[ScriptedServer]:
-    srv = ScriptedServer().start()
-    yield srv
-    srv.stop()
-
-
-def turn_ids(request: dict) -> list[str]:
-    user = request["messages"][-1]["content"] if request["messages"][-1]["role"] == "user" else ""
-    text = "\n".join(m["content"] for m in request["messages"] if m["role"] == "user")
-    return re.findall(r"^\[([^\]]+)\]", text, re.MULTILINE) or re.findall(r"^\[([^\]]+)\]", user, re.MULTILINE)
-
-
-def good_note(ids: list[str]) -> dict:
-    """A note for the sore-throat transcript, citing turns by position in the prompt."""
-    by_pos = dict(enumerate(ids))
-
-    def cite(*positions: int) -> list[str]:
-        return [by_pos[p] for p in positions if p in by_pos] or ids[:1]
-
-    return {
-        "no_clinical_content": False,
-        "subjective": [
-            {"text": "Sore throat for 3 days.", "turn_ids": cite(1), "kind": "chief_complaint"},
-            {"text": "Denies fever.", "turn_ids": cite(2, 3), "kind": "pertinent_negative"},
-        ],
-        "objective": [
-            {"text": "Temperature 98.6.", "turn_ids": cite(4), "kind": "vital"},
-            {"text": "Throat is red; lungs are clear.", "turn_ids": cite(4), "kind": "exam"},
-        ],
-        "assessment": [{"text": "Viral sore throat.", "turn_ids": cite(5), "kind": "diagnosis"}],
-        "plan": [{"text": "Come back in 1 week if not better.", "turn_ids": cite(5), "kind": "follow_up"}],
-    }
-
-
-def completion(content: str | None, *, finish: str = "stop", refusal: str | None = None, usage=(120, 80)) -> dict:
-    return {
-        "id": "chatcmpl-1",
-        "object": "chat.completion",
-        "created": 0,
-        "model": MODEL,
-        "choices": [{"index": 0, "finish_reason": finish,
-                     "message": {"role": "assistant", "content": content, "refusal": refusal}}],
-        "usage": {"prompt_tokens": usage[0], "completion_tokens": usage[1], "total_tokens": sum(usage)},
-    }
-
-
-def valid(request: dict) -> Reply:
-    return Reply(body=completion(json.dumps(good_note(turn_ids(request)))))
-
-
-def status(code: int, **headers: str) -> Script:
-    return lambda _req: Reply(status=code, body={"error": {"message": "scripted", "type": "x"}}, headers=headers)
+server = llm_server.server  # the scripted OpenAI-compatible server fixture
 
 
 def writer_for(server: ScriptedServer, *, timeout_s: float = 2.0, stream: bool = False, threshold: int = 5,
                context_tokens: int = 8192, max_output_tokens: int = 1024, max_attempts: int = 3) -> LlmWriter:
-    model = OpenAIChatModel(base_url=server.base_url, api_key="test-key", model=MODEL, timeout_s=timeout_s,
-                            connect_timeout_s=1.0, stream=stream)
     policy = LlmPolicy(max_attempts=max_attempts, max_repairs=2, backoff_initial_s=0.01, backoff_max_s=0.05,
                        retry_after_cap_s=2.0, context_tokens=context_tokens, max_output_tokens=max_output_tokens)
-    return LlmWriter(model=model, fallback=GroundedWriter(version="test"), breaker=CircuitBreaker(
-        threshold=threshold, reset_s=60), version="test", policy=policy)
+    return llm_writer(server.chat_model(timeout_s=timeout_s, stream=stream), policy=policy,
+                      breaker=CircuitBreaker(threshold=threshold, reset_s=60))
 
 
 async def write(writer: LlmWriter, turns: list[Turn] | None = None):
@@ -399,7 +245,7 @@ async def test_long_encounter_is_chunked_and_merged(server):
     long_turns = [
         Turn(turn_id=f"L{i}", seq=i, speaker=role, start=float(i), end=i + 0.5,
              text=text + " " + "We talked about it at some length." * 20, confidence=1.0)
-        for i, (role, text) in enumerate(LINES * 10)
+        for i, (role, text) in enumerate(SORE_THROAT * 10)
     ]
     server.then(valid)
     writer = writer_for(server, context_tokens=2048, max_output_tokens=512)
@@ -418,10 +264,10 @@ async def test_stage_publishes_the_llm_facts_on_the_event(server):
     server.then(valid)
     stage = NotegenStage(state=MemoryStateStore(), writer=writer_for(server))
     enc = "enc-llm-stage"
-    for i, turn in enumerate(transcript(prefix=f"{enc}-t")):
-        await stage.handle(TurnTranscribed(event_id=derive_id(enc, "turn", i), encounter_id=enc, turn=turn))
+    for event in turn_events(enc):
+        await stage.handle(event)
     (drafted,) = await stage.handle(TranscriptClosed(event_id=derive_id(enc, "closed"), encounter_id=enc,
-                                                     turn_count=len(LINES), audio_seconds=24.0))
+                                                     turn_count=len(SORE_THROAT), audio_seconds=24.0))
     assert isinstance(drafted, NoteDrafted)
     assert drafted.generator.backend == "llm" and drafted.generator.prompt_id == PROMPT_ID
     assert drafted.generator.prompt_tokens == 120 and drafted.status == "drafted"
@@ -445,7 +291,7 @@ def test_eval_harness_runs_unchanged_on_the_llm_backend(server, tmp_path, monkey
     from scribestream.cli import app
 
     server.then(valid)
-    dialogue = "\n".join(f"[{'doctor' if r == Role.CLINICIAN else 'patient'}] {text}" for r, text in LINES)
+    dialogue = "\n".join(f"[{'doctor' if r == Role.CLINICIAN else 'patient'}] {text}" for r, text in SORE_THROAT)
     path = tmp_path / "mini.csv"
     path.write_text('dataset,encounter_id,dialogue,note\nmini,E1,"' + dialogue + '","CHIEF COMPLAINT\n\nSore throat."\n')
     monkeypatch.setenv("SCRIBESTREAM_LLM_API_KEY", "test-key")

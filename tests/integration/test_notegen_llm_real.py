@@ -24,25 +24,15 @@ from pathlib import Path
 import pytest
 
 from services.notegen.llm_note import PROMPT_ID
-from services.notegen.llm_writer import LlmPolicy, LlmWriter
-from services.notegen.writers import GroundedWriter
-from shared.contracts import EncounterContext, Role, Turn
-from shared.llm import CircuitBreaker, OpenAIChatModel
+from services.notegen.llm_writer import LlmPolicy
+from shared.contracts import EncounterContext
+from shared.llm import OpenAIChatModel
+from tests.helpers.notegen import llm_writer, transcript
 
 pytestmark = [
     pytest.mark.integration,
     pytest.mark.skipif(not os.environ.get("SCRIBESTREAM_TEST_LLAMA_SERVER"), reason="set SCRIBESTREAM_TEST_LLAMA_SERVER"),
 ]
-
-LINES = [
-    (Role.CLINICIAN, "What brings you in today?"),
-    (Role.PATIENT, "I have had a sore throat for three days."),
-    (Role.CLINICIAN, "Any fever?"),
-    (Role.PATIENT, "No."),
-    (Role.CLINICIAN, "Your temperature is ninety eight point six. Your throat is red but your lungs are clear."),
-    (Role.CLINICIAN, "I think this is a viral sore throat. Come back in one week if it is not better."),
-]
-
 
 def _model_path(tmp_dir: Path) -> Path:
     if os.environ.get("SCRIBESTREAM_TEST_GGUF"):
@@ -94,10 +84,8 @@ async def test_real_model_answer_is_checked_or_explicitly_replaced(llama_server)
     # One bounded request: small models on a busy CPU produce a few tokens a second.
     policy = LlmPolicy(max_output_tokens=int(os.environ.get("SCRIBESTREAM_TEST_LLM_MAX_TOKENS", "256")),
                        max_repairs=0, max_split_depth=0, max_attempts=2)
-    writer = LlmWriter(model=model, fallback=GroundedWriter(version="test"), breaker=CircuitBreaker(),
-                       version="test", policy=policy)
-    turns = [Turn(turn_id=f"t{i}", seq=i, speaker=r, start=i * 4.0, end=i * 4.0 + 3, text=t, confidence=0.9)
-             for i, (r, t) in enumerate(LINES)]
+    writer = llm_writer(model, policy=policy)
+    turns = transcript()
     written = await writer.write(turns, context=EncounterContext(), encounter_id="enc-real")
     gen = written.generator
     assert model.json_schema_supported  # llama.cpp took response_format json_schema (grammar-constrained)

@@ -22,12 +22,12 @@ from shared.contracts import (
     SoapNote,
     Statement,
     TranscriptClosed,
-    Turn,
     TurnTranscribed,
     derive_id,
 )
 from shared.crypto import KeyRing
 from shared.state import EncryptingStateStore, MemoryStateStore
+from tests.helpers.notegen import turn_events
 
 pytestmark = pytest.mark.unit
 
@@ -54,14 +54,7 @@ SMALL_TALK = [
 
 
 def stream(encounter_id: str, lines=VISIT) -> tuple[list[TurnTranscribed], TranscriptClosed]:
-    turns = [
-        TurnTranscribed(
-            event_id=derive_id(encounter_id, "turn", i), encounter_id=encounter_id,
-            turn=Turn(turn_id=f"{encounter_id}-t{i}", seq=i, speaker=role, start=i * 6.0, end=i * 6.0 + 5,
-                      text=text, confidence=0.9),
-        )
-        for i, (role, text) in enumerate(lines)
-    ]
+    turns = turn_events(encounter_id, lines, spacing_s=6.0, length_s=5.0)
     closed = TranscriptClosed(event_id=derive_id(encounter_id, "closed"), encounter_id=encounter_id,
                               turn_count=len(turns), audio_seconds=len(turns) * 6.0,
                               context=EncounterContext(specialty="cardiology"))

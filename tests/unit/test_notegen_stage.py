@@ -10,37 +10,19 @@ from services.notegen.stage import IncompleteTranscript, NotegenStage
 from shared.contracts import (
     EncounterContext,
     NoteDrafted,
-    Role,
     Topic,
     TranscriptClosed,
-    Turn,
     TurnTranscribed,
     derive_id,
 )
 from shared.state import MemoryStateStore
+from tests.helpers.notegen import turn_events
 
 pytestmark = pytest.mark.unit
 
-LINES = [
-    (Role.CLINICIAN, "What brings you in today?"),
-    (Role.PATIENT, "I have had a sore throat for three days."),
-    (Role.CLINICIAN, "Any fever?"),
-    (Role.PATIENT, "No."),
-    (Role.CLINICIAN, "Your temperature is ninety eight point six. Your throat is red but your lungs are clear."),
-    (Role.CLINICIAN, "I think this is a viral sore throat. Come back in one week if it is not better."),
-]
-
 
 def events(encounter_id: str) -> tuple[list[TurnTranscribed], TranscriptClosed]:
-    turns = [
-        TurnTranscribed(
-            event_id=derive_id(encounter_id, "turn", i),
-            encounter_id=encounter_id,
-            turn=Turn(turn_id=f"{encounter_id}-t{i}", seq=i, speaker=role, start=i * 4.0, end=i * 4.0 + 3, text=text,
-                      confidence=0.9),
-        )
-        for i, (role, text) in enumerate(LINES)
-    ]
+    turns = turn_events(encounter_id)
     closed = TranscriptClosed(
         event_id=derive_id(encounter_id, "closed"), encounter_id=encounter_id, turn_count=len(turns),
         audio_seconds=24.0, context=EncounterContext(specialty="primary_care", patient_ref="Patient/1"),
