@@ -99,6 +99,7 @@ def score(pairs: Iterable[tuple[Sequence[str], Iterable[str]]]) -> dict[str, obj
 def run(
     docs: Sequence[dict], *, mode: str = "outpatient", fuzzy: bool = True, codeset: CodeSet | None = None,
     learned: bool = True, candidates: list[list[str]] | None = None, assist: LlmCodeAssist | None = None,
+    rerank: bool = True,
 ) -> tuple[list[list[str]], dict[str, object]]:
     """Code every document; returns the ranked suggestions and the metrics (with timing).
 
@@ -113,11 +114,13 @@ def run(
         suggest_codes,
     )
     from services.coding.learned import AssociationTable
+    from services.coding.rerank import Reranker
 
     codeset = codeset if codeset is not None else SimpleIcd10CmCodeSet().load()
     if fuzzy:
         description_index(codeset)  # built once at service start-up; not part of the per-note cost
     table = AssociationTable.load() if learned else None  # loaded once at start-up, like the index
+    reranker = Reranker.load() if learned and rerank else None  # its features include the associations' votes
     predictions: list[list[str]] = []
     drafts: list[NoteDrafted] = []
     scored: list[list[CodeSuggestion]] = []
@@ -127,7 +130,8 @@ def run(
     for doc in docs:
         text = doc.get("text") or doc.get("text_en") or ""
         draft = as_draft(str(doc.get("id", len(predictions))), text)
-        suggestions = sorted(suggest_codes(draft, codeset=codeset, fuzzy=fuzzy, mode=mode, learned=table, min_confidence=0.0),
+        suggestions = sorted(suggest_codes(draft, codeset=codeset, fuzzy=fuzzy, mode=mode, learned=table, min_confidence=0.0,
+                                           reranker=reranker),
                              key=lambda s: s.rank)
         drafts.append(draft)
         scored.append(suggestions)
@@ -152,6 +156,7 @@ def run(
         "mode": mode,
         "fuzzy": fuzzy,
         "learned": learned,
+        "reranked": reranker is not None,
         "candidates_ranked": sum(len(r) for r in ranked_all),
         "code_set": CODE_SET_NAME,
         "invalid_codes": invalid,
@@ -192,6 +197,8 @@ def command(
     fuzzy: bool = typer.Option(True, "--fuzzy/--no-fuzzy", help="also match ICD-10-CM descriptions, not only the lexicon"),
     limit: int = typer.Option(0, "--limit", min=0, help="first N documents only (0 = all)"),
     learned: bool = typer.Option(True, "--learned/--no-learned", help="also use the learned phrase->code associations"),
+    rerank: bool = typer.Option(True, "--rerank/--no-rerank", help="re-rank candidates with the packaged logistic "
+                                "re-ranker (needs --learned)"),
     llm: bool = typer.Option(False, "--llm/--no-llm", help="let the LLM assist re-rank candidates (server from the "
                              "SCRIBESTREAM_LLM_* settings, as note generation)"),
 ) -> None:
@@ -210,9 +217,9 @@ def command(
         codeset = SimpleIcd10CmCodeSet().load()
         assist = build_assist(LlmSettings(), codeset)
         predictions, metrics = run(docs, mode=mode, fuzzy=fuzzy, learned=learned, candidates=candidates, assist=assist,
-                                   codeset=codeset)
+                                   codeset=codeset, rerank=rerank)
     else:
-        predictions, metrics = run(docs, mode=mode, fuzzy=fuzzy, learned=learned, candidates=candidates)
+        predictions, metrics = run(docs, mode=mode, fuzzy=fuzzy, learned=learned, candidates=candidates, rerank=rerank)
     metrics["data"] = data.name
     if out is not None:
         out.parent.mkdir(parents=True, exist_ok=True)

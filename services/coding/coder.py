@@ -11,6 +11,7 @@ from services.coding.domain import suggest_codes
 from services.coding.em import Problem, em_level
 from services.coding.insurance import HccInfo, RiskModel, RiskScore, tags_for
 from services.coding.learned import AssociationTable
+from services.coding.rerank import Reranker
 from services.coding.lexicon import COMBINATIONS, CONCEPTS
 from services.coding.queries import episode_query, specificity_query
 from shared.contracts import CodeSuggestion, EncounterContext, NoteDrafted
@@ -52,12 +53,12 @@ def _rationale(s: CodeSuggestion, *, hcc: HccInfo | None, risk: RiskScore | None
 
 def code_note(
     draft: NoteDrafted, *, codeset: CodeSet, risk_model: RiskModel | None = None, fuzzy: bool = True,
-    learned: AssociationTable | None = None, icd: list[CodeSuggestion] | None = None,
+    learned: AssociationTable | None = None, icd: list[CodeSuggestion] | None = None, reranker: Reranker | None = None,
 ) -> CodedNote:
     """A note with nothing codable gives an explicit empty result: no E/M level is guessed for it. ``icd``: the
     ICD-10-CM suggestions when they were already chosen (the LLM assist re-ranks them before enrichment)."""
     if icd is None:
-        icd = suggest_codes(draft, codeset=codeset, fuzzy=fuzzy, learned=learned)
+        icd = suggest_codes(draft, codeset=codeset, fuzzy=fuzzy, learned=learned, reranker=reranker)
     if not icd:
         return CodedNote(codes=[])
     context: EncounterContext = draft.context

@@ -20,6 +20,7 @@ from __future__ import annotations
 import weakref
 from collections.abc import Callable
 from dataclasses import dataclass, field
+from typing import TYPE_CHECKING
 
 from services.coding.codeset import CodeSet
 from services.coding.learned import AssociationTable
@@ -34,6 +35,9 @@ from services.coding.matcher import (
 )
 from shared.contracts import ICD10CM_SYSTEM, CodeSuggestion, NoteDrafted, Statement
 
+if TYPE_CHECKING:  # the re-ranker reads Finding: import only the type
+    from services.coding.rerank import Reranker
+
 # Confidence by how the code was reached: curated lexicon > fuzzy description match.
 CONF_LEXICON = 0.9
 CONF_SYMPTOM = 0.8
@@ -44,6 +48,7 @@ CONF_FUZZY_BASE, CONF_FUZZY_SPAN = 0.3, 0.4
 # F1-best cut on a held-out part of the CodiEsp train split.
 SUGGEST_MIN_CONFIDENCE = 0.6
 _OUTPATIENT_LEARNED_SCALE = 0.98 * SUGGEST_MIN_CONFIDENCE  # maps a vote in (0, 1] below the cut
+_DEMOTED_SCALE = 0.5  # an unspecified code beside its kept specific sibling ranks below the suggestion cut
 
 # Rank groups: the first Assessment diagnosis is the primary code.
 _GROUP = {"diagnosis": 0, "symptom": 1, "history": 2, "family_history": 3}
@@ -99,6 +104,11 @@ class Finding:
     learned: bool = False  # reached only by the learned associations
     agreed: bool = False  # a rule match the learned associations also vote for
     rule_confidence: float = -1.0  # confidence before any learned boost: tells curated from description matches
+    demoted: bool = False  # an unspecified code whose specific sibling is kept: a ranked candidate, never suggested
+    vote: float = 0.0  # best learned-association vote for the code (0: none)
+    vote_phrases: int = 0  # (statement, phrase) pairs voting for it
+    vote_total: float = 0.0  # sum of those votes
+    vote_documents: int = 0  # co-occurrences behind the best vote
 
     def __post_init__(self) -> None:
         if self.rule_confidence < 0:
@@ -112,6 +122,10 @@ class Finding:
         self.confidence = max(self.confidence, other.confidence)
         self.rule_confidence = max(self.rule_confidence, other.rule_confidence)
         self.order = min(self.order, other.order)
+        self.vote = max(self.vote, other.vote)
+        self.vote_phrases = max(self.vote_phrases, other.vote_phrases)
+        self.vote_total = max(self.vote_total, other.vote_total)
+        self.vote_documents = max(self.vote_documents, other.vote_documents)
 
 
 def _codes_for(concept: Concept, side: str | None) -> list[str | None]:
@@ -166,6 +180,9 @@ def _add_mention(
 ) -> None:
     concept = m.concept
     assertion = m.assertion
+    if mode == ALL_FINDINGS and assertion is Assertion.HISTORY and concept.history_code:
+        # Coders of case reports code a past condition both ways ("ex-smoker": Z87.891); both are candidates.
+        add(concept.history_code, "history", CONF_HISTORY, pos)
     if mode == ALL_FINDINGS and assertion in (Assertion.UNCERTAIN, Assertion.HISTORY):
         assertion = Assertion.AFFIRMED  # inpatient-style: uncertain and historical findings are coded as the condition
     if assertion is Assertion.FAMILY:
@@ -232,7 +249,7 @@ def _unspecified(codeset: CodeSet, code: str) -> bool:
     return "unspecified" in d or "without complications" in d
 
 
-def _resolve(findings: list[Finding], *, codeset: CodeSet) -> list[Finding]:
+def _resolve(findings: list[Finding], *, codeset: CodeSet, keep_demoted: bool = True) -> list[Finding]:
     """Merge duplicates, keep the specific code over its unspecified sibling, honour Excludes1 (the more
     confident code of an excluding pair wins). Ranked by confidence, then category group and reading order."""
     merged: dict[str, Finding] = {}
@@ -243,6 +260,7 @@ def _resolve(findings: list[Finding], *, codeset: CodeSet) -> list[Finding]:
             merged[f.code] = f
     ordered = sorted(merged.values(), key=lambda f: (-f.confidence, _GROUP[f.category], f.order, -len(f.code), f.code))
     kept: list[Finding] = []
+    demoted: list[Finding] = []
     for f in ordered:
         # A mere candidate (below the suggestion cut) never displaces a suggestion as its specific sibling.
         floor = min(f.confidence, SUGGEST_MIN_CONFIDENCE)
@@ -250,11 +268,18 @@ def _resolve(findings: list[Finding], *, codeset: CodeSet) -> list[Finding]:
             k.code[:3] == f.code[:3] and k.confidence >= floor and _unspecified(codeset, f.code)
             and not _unspecified(codeset, k.code) for k in ordered
         ):
+            # Not suggested beside its specific sibling, but still a ranked candidate for review (and MAP): coders
+            # often choose the unspecified code where the text's specificity is doubtful.
+            if keep_demoted:
+                f.demoted = True
+                f.confidence = min(f.confidence, SUGGEST_MIN_CONFIDENCE) * _DEMOTED_SCALE
+                demoted.append(f)
             continue
         if any(codeset.excludes(k.code, f.code) or codeset.excludes(f.code, k.code) for k in kept):
             continue
         kept.append(f)
-    return kept
+    return kept + [f for f in demoted if not any(codeset.excludes(k.code, f.code) or codeset.excludes(f.code, k.code)
+                                                  for k in kept)]
 
 
 def _learned_findings(
@@ -283,7 +308,7 @@ def _learned_findings(
             code=vote.code, category="symptom" if vote.code.startswith("R") else "diagnosis", confidence=confidence,
             order=(first, 0, 0), statement_ids=[st.statement_id for _, st in evidence],
             turn_ids=list(dict.fromkeys(t for _, st in evidence for t in st.evidence_turn_ids)), sentence=first,
-            learned=True,
+            learned=True, vote=vote.score, vote_phrases=vote.phrases, vote_total=vote.total, vote_documents=vote.documents,
         ))
     return found
 
@@ -299,6 +324,7 @@ def _merge_learned(findings: list[Finding], learned: list[Finding]) -> list[Find
             for f in by_code[v.code]:
                 f.confidence = 1 - (1 - f.confidence) * (1 - v.confidence)
                 f.agreed = True
+                f.vote, f.vote_phrases, f.vote_total, f.vote_documents = v.vote, v.vote_phrases, v.vote_total, v.vote_documents
         else:
             extra.append(v)
     return findings + extra
@@ -314,12 +340,13 @@ def _how(f: Finding) -> str:
     return how + ("; the learned associations agree" if f.agreed else "")
 
 
-def suggest_codes(
+def rank_findings(
     draft: NoteDrafted, *, codeset: CodeSet, fuzzy: bool = True, mode: str = OUTPATIENT,
-    learned: AssociationTable | None = None, min_confidence: float = SUGGEST_MIN_CONFIDENCE,
-) -> list[CodeSuggestion]:
-    """ICD-10-CM suggestions for one drafted note, best first. Deterministic for a given note and code set.
-    ``min_confidence=0`` returns every scored candidate (for ranking metrics such as MAP)."""
+    learned: AssociationTable | None = None,
+) -> list[Finding]:
+    """Every candidate finding of one drafted note after combination, Excludes1 and specificity resolution, ranked
+    by rule confidence (no cut). The re-ranker's trainer reads these, so training and serving see the same
+    candidates."""
     if draft.status != "drafted":
         return []
     index = description_index(codeset) if fuzzy else None
@@ -350,7 +377,26 @@ def suggest_codes(
     with_diagnosis = ({f.sentence for f in findings if f.category == "diagnosis" and not f.learned}
                       if mode == OUTPATIENT else set())
     findings = [f for f in findings if not (f.category == "symptom" and f.sentence in with_diagnosis)]
-    resolved = [f for f in _resolve(findings, codeset=codeset) if f.confidence >= min_confidence]
+    return _resolve(findings, codeset=codeset)
+
+
+def suggest_codes(
+    draft: NoteDrafted, *, codeset: CodeSet, fuzzy: bool = True, mode: str = OUTPATIENT,
+    learned: AssociationTable | None = None, min_confidence: float = SUGGEST_MIN_CONFIDENCE,
+    reranker: Reranker | None = None,
+) -> list[CodeSuggestion]:
+    """ICD-10-CM suggestions for one drafted note, best first. Deterministic for a given note and code set.
+    ``min_confidence=0`` returns every scored candidate (for ranking metrics such as MAP). With ``reranker`` the
+    candidates' confidences are re-estimated from their evidence features (the rules still decide what may be a
+    candidate at all)."""
+    resolved = rank_findings(draft, codeset=codeset, fuzzy=fuzzy, mode=mode, learned=learned)
+    if not resolved:
+        return []
+    offset = len(draft.note.assessment)
+    if reranker is not None:
+        resolved = reranker.rescore(resolved, statements=offset + len(draft.note.subjective), mode=mode,
+                                    codeset=codeset, learned=learned)
+    resolved = [f for f in resolved if f.confidence >= min_confidence]
     if mode == OUTPATIENT:
         # First-listed diagnosis of the claim: the first problem the Assessment establishes by rule, whatever
         # the learned associations think of the others.

@@ -64,13 +64,20 @@ class Vote:
     code: str
     score: float  # estimated precision of the best phrase voting for the code
     statement_ids: tuple[str, ...]  # statements holding that phrase
+    phrases: int = 1  # (statement, phrase) pairs voting for the code: agreeing evidence, a re-ranking feature
+    total: float = 0.0  # sum of those votes
+    documents: int = 0  # co-occurrence count behind the best vote (how much evidence the estimate rests on)
 
 
 class AssociationTable:
-    def __init__(self, *, table: dict[str, tuple[int, list[tuple[str, int]]]], alpha: float, min_score: float) -> None:
+    def __init__(self, *, table: dict[str, tuple[int, list[tuple[str, int]]]], alpha: float, min_score: float,
+                 code_documents: dict[str, int] | None = None, documents: int = 0) -> None:
         self._table = table
         self._alpha = alpha
         self.min_score = min_score
+        # How many training documents carry each code: the prior a re-ranker weighs a vote against.
+        self.code_documents = code_documents or {}
+        self.documents = documents
 
     @classmethod
     def load(cls, path: Path = DEFAULT_TABLE) -> AssociationTable:
@@ -79,7 +86,16 @@ class AssociationTable:
         if data.get("format") != FORMAT:
             raise ValueError("unsupported association table format")
         table = {p: (int(df), [(str(c), int(n)) for c, n in pairs]) for p, (df, pairs) in data["phrases"].items()}
-        return cls(table=table, alpha=float(data["alpha"]), min_score=float(data["min_score"]))
+        return cls(table=table, alpha=float(data["alpha"]), min_score=float(data["min_score"]),
+                   code_documents={str(c): int(n) for c, n in data.get("code_documents", {}).items()},
+                   documents=int(data.get("documents", 0)))
+
+    @classmethod
+    def from_build(cls, data: dict) -> AssociationTable:
+        """From the trainer's in-memory output (cross-validation builds one per fold)."""
+        table = {p: (int(df), [(str(c), int(n)) for c, n in pairs]) for p, (df, pairs) in data["phrases"].items()}
+        return cls(table=table, alpha=float(data["alpha"]), min_score=float(data["min_score"]),
+                   code_documents=dict(data.get("code_documents", {})), documents=int(data.get("documents", 0)))
 
     @property
     def codes(self) -> set[str]:
@@ -88,6 +104,9 @@ class AssociationTable:
     def votes(self, statements: Iterable[tuple[str, str]], *, codable: Collection[Assertion]) -> list[Vote]:
         """(statement id, text) pairs -> one vote per code, best first."""
         best: dict[str, tuple[float, list[str]]] = {}
+        support: dict[str, int] = {}
+        total: dict[str, float] = {}
+        count: dict[str, int] = {}
         for statement_id, text in statements:
             for phrase in set(phrases(text, codable=codable)):
                 entry = self._table.get(phrase)
@@ -98,10 +117,14 @@ class AssociationTable:
                     score = n / (df + self._alpha)
                     if score < self.min_score:
                         continue
+                    support[code] = support.get(code, 0) + 1
+                    total[code] = total.get(code, 0.0) + score
                     current = best.get(code)
                     if current is None or score > current[0] + 1e-12:
                         best[code] = (score, [statement_id])
+                        count[code] = n
                     elif abs(score - current[0]) <= 1e-12 and statement_id not in current[1]:
                         current[1].append(statement_id)
-        return sorted((Vote(code=c, score=s, statement_ids=tuple(ids)) for c, (s, ids) in best.items()),
+        return sorted((Vote(code=c, score=s, statement_ids=tuple(ids), phrases=support[c], total=total[c],
+                                    documents=count[c]) for c, (s, ids) in best.items()),
                       key=lambda v: (-v.score, v.code))

@@ -86,7 +86,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("covid", "U07.1", "covid 19", "covid", "sars cov 2 infection"),
     _c("osa", "G47.33", "obstructive sleep apnea", "osa", "sleep apnea", chronic=True),
     _c("cough", "R05.9", "cough", "coughing", kind="symptom"),
-    _c("sob", "R06.02", "shortness of breath", "sob", "short of breath", "breathlessness", "dyspnea", "trouble breathing", kind="symptom"),
+    _c("sob", "R06.02", "shortness of breath", "sob", "short of breath", "breathlessness", "trouble breathing", kind="symptom"),
     _c("wheezing", "R06.2", "wheezing", "wheeze", kind="symptom"),
     _c("fever", "R50.9", "fever", "febrile", "fevers", "pyrexia", kind="symptom"),
     # --- digestive
@@ -134,8 +134,13 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("adhd", "F90.9", "adhd", "attention deficit hyperactivity disorder", "attention deficit disorder", chronic=True),
     _c("dementia", "F03.90", "dementia", chronic=True, family_code="Z82.0"),
     _c("alcohol", "F10.20", "alcohol dependence", "alcoholism", "alcohol use disorder", family_code="Z81.1"),
-    _c("nicotine", "F17.210", "smoker", "smokes cigarettes", "cigarette smoker", "nicotine dependence", history_code="Z87.891"),
-    _c("tobacco", "Z72.0", "tobacco use", "smoking", "smokes", history_code="Z87.891"),
+    _c("nicotine", "F17.210", "smokes cigarettes", "cigarette smoker", "cigarettes a day", "cigarettes per day",
+       history_code="Z87.891"),
+    # ICD-10-CM Index: "Smoker - see Dependence, drug, nicotine" (F17.200 when the product is not named); Z72.0 is
+    # tobacco use that is not dependence.
+    _c("smoker", "F17.200", "smoker", "smoking", "smokes", "nicotine dependence", "smoking habit", "tobacco dependence",
+       history_code="Z87.891"),
+    _c("tobacco", "Z72.0", "tobacco use", history_code="Z87.891"),
     _c("fatigue", "R53.83", "fatigue", "tired", "tiredness", "exhaustion", "low energy", kind="symptom"),
     # --- musculoskeletal
     _c("low_back_pain", "M54.50", "low back pain", "lower back pain", "lumbago", "lumbar pain", kind="symptom"),
@@ -181,7 +186,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("hemorrhage", "R58", "hemorrhage", "haemorrhage", kind="symptom"),
     _c("jaundice", "R17", "jaundice", "icterus", "mucocutaneous jaundice", kind="symptom"),
     _c("leukocytosis", "D72.829", "leukocytosis", "elevated white blood cell count", "elevated white count", kind="symptom"),
-    _c("dyspnea", "R06.00", "dyspnoea", kind="symptom"),
+    # ICD-10-CM Index: "Dyspnea (nocturnal) (paroxysmal) R06.00"; "Shortness of breath R06.02".
+    _c("dyspnea", "R06.00", "dyspnoea", "dyspnea", kind="symptom"),
     _c("pallor", "R23.1", "pallor", "pale skin", "cutaneous pallor", "mucocutaneous pallor", kind="symptom"),
     _c("paresthesia", "R20.2", "paresthesia", "paresthesias", "paraesthesia", "tingling", "pins and needles", kind="symptom"),
     _c("hypoesthesia", "R20.1", "hypoesthesia", "hypoaesthesia", "numbness", kind="symptom"),
@@ -310,7 +316,8 @@ SUBSUMED_BY: dict[str, frozenset[str]] = {
     "pharyngitis": frozenset({"strep"}),
     "anemia": frozenset({"iron_anemia"}),
     "stroke": frozenset({"tia"}),
-    "tobacco": frozenset({"nicotine"}),
+    "tobacco": frozenset({"nicotine", "smoker"}),
+    "smoker": frozenset({"nicotine"}),
 }
 
 # A specific concept still counts as its general one when a combination code needs it.

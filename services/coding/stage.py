@@ -10,6 +10,7 @@ from services.coding.codeset import CODE_SET_NAME, CodeSet
 from services.coding.domain import SUGGEST_MIN_CONFIDENCE, suggest_codes
 from services.coding.insurance import RiskModel
 from services.coding.learned import AssociationTable
+from services.coding.rerank import Reranker
 from services.coding.llm_assist import LlmCodeAssist
 from services.notegen.config import LlmSettings
 from shared.contracts import (
@@ -29,13 +30,14 @@ class CodingStage:
 
     def __init__(
         self, *, codeset: CodeSet, fuzzy: bool = True, risk_model: RiskModel | None = None,
-        learned: AssociationTable | None = None, assist: LlmCodeAssist | None = None,
+        learned: AssociationTable | None = None, assist: LlmCodeAssist | None = None, reranker: Reranker | None = None,
     ) -> None:
         self._codeset = codeset
         self._fuzzy = fuzzy
         self._risk_model = risk_model
         self._learned = learned
         self._assist = assist
+        self._reranker = reranker
 
     async def handle(self, event: Event) -> Sequence[Event]:
         if not isinstance(event, NoteDrafted):
@@ -45,7 +47,7 @@ class CodingStage:
         # CPU-bound (and the first call builds the description index): keep the event loop free.
         icd = await self._assisted(event) if self._assist is not None else None
         coded = await asyncio.to_thread(code_note, event, codeset=self._codeset, risk_model=self._risk_model, fuzzy=self._fuzzy,
-                                        learned=self._learned, icd=icd)
+                                        learned=self._learned, icd=icd, reranker=self._reranker)
         return [
             NoteCoded(
                 event_id=derive_id(event.event_id, "NoteCoded"),
@@ -63,7 +65,7 @@ class CodingStage:
         if self._assist is None or event.status != "drafted":
             return None
         candidates = await asyncio.to_thread(suggest_codes, event, codeset=self._codeset, fuzzy=self._fuzzy,
-                                             learned=self._learned, min_confidence=0.0)
+                                             learned=self._learned, min_confidence=0.0, reranker=self._reranker)
         result = await self._assist.rerank(event, candidates)
         kept = [c for c in result.codes if c.confidence >= SUGGEST_MIN_CONFIDENCE]
         return [c.model_copy(update={"rank": i}) for i, c in enumerate(kept, start=1)]
@@ -88,8 +90,10 @@ def build_coding_stage(
             risk_model.load()
     # The packaged table is small (under 100 kB) and loads in well under a second: always at start-up.
     table = AssociationTable.load() if learned else None
+    # The re-ranker's features include the associations' votes: it comes with them (a 1 kB weights file).
+    reranker = Reranker.load() if learned else None
     assist = build_assist(llm, codeset) if llm is not None else None
-    return CodingStage(codeset=codeset, fuzzy=fuzzy, risk_model=risk_model, learned=table, assist=assist)
+    return CodingStage(codeset=codeset, fuzzy=fuzzy, risk_model=risk_model, learned=table, assist=assist, reranker=reranker)
 
 
 def build_assist(settings: LlmSettings, codeset: CodeSet) -> LlmCodeAssist:

@@ -1,0 +1,177 @@
+"""Learned re-ranking of ICD-10-CM candidates: a logistic model over each candidate's evidence features.
+
+The rules decide what may be a candidate at all (billable, not negated, guarded by assertion, Excludes1 and
+specificity resolution, evidence statements attached); the re-ranker only re-estimates how likely each candidate
+is to be right, from how it was reached (curated term, description match, learned vote and how many phrases
+agree), where its evidence sits, how many statements carry it and how often professional coders used the code.
+Ranking metrics (MAP) depend on that order, and the suggestion cut applies to the re-estimated confidence.
+
+Confidence scale: the model's probability ``p`` is mapped monotonically so that the F1-best cut learned by
+cross-validation on the training split (``cut``) lands on the service's suggestion threshold
+(``SUGGEST_MIN_CONFIDENCE``): ``p < cut`` maps below it, ``p >= cut`` at or above it; the order is the
+probability's order.
+
+Pure: stdlib only; the weights are a packaged JSON file (``services/coding/data/coding_reranker.json``) built by
+:mod:`services.coding.train_reranker` from the CodiEsp train split; nothing is downloaded or trained at run time.
+"""
+
+from __future__ import annotations
+
+import json
+import math
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import TYPE_CHECKING
+
+from services.coding.codeset import CodeSet
+from services.coding.learned import AssociationTable
+
+if TYPE_CHECKING:  # domain imports this module: only the type is needed here
+    from services.coding.domain import Finding
+
+DEFAULT_MODEL = Path(__file__).with_name("data") / "coding_reranker.json"
+FORMAT = "scribestream-coding-reranker/1"
+# Rule confidences that mark a curated lexicon term (>= CONF_SYMPTOM in the domain).
+_CURATED = 0.8
+
+FEATURES = (
+    "rule", "curated", "description_match", "vote", "has_vote", "vote_phrases", "statements", "position",
+    "code_prior", "category_prior", "code_seen", "symptom", "history", "unspecified", "specificity",
+    "candidates", "description_x_vote", "learned_only_x_prior", "vote_total", "vote_documents", "vote_x_documents",
+    "chapter_share", "demoted",
+)
+
+
+def features(
+    f: Finding, *, statements: int, candidates: int, codeset: CodeSet, priors: Priors,
+) -> list[float]:
+    """One candidate -> its feature vector (order of :data:`FEATURES`)."""
+    learned_only = f.learned
+    rule = 0.0 if learned_only else f.rule_confidence
+    curated = float(not learned_only and f.rule_confidence >= _CURATED)
+    description = float(not learned_only and f.rule_confidence < _CURATED)
+    has_vote = float(f.vote > 0)
+    code_prior = priors.code(f.code)
+    return [
+        rule,
+        curated,
+        description,
+        f.vote,
+        has_vote,
+        math.log1p(f.vote_phrases),
+        math.log1p(len(f.statement_ids)),
+        f.order[0] / max(1, statements),
+        code_prior,
+        priors.category(f.code),
+        float(priors.seen(f.code)),
+        float(f.code.startswith("R")),
+        float(f.category in ("history", "family_history")),
+        float(_unspecified(codeset, f.code)),
+        float(len(f.code.replace(".", "")) - 3),
+        math.log1p(candidates),
+        description * f.vote,
+        float(learned_only) * code_prior,
+        math.log1p(f.vote_total),
+        math.log1p(f.vote_documents),
+        f.vote * math.log1p(f.vote_documents),
+        priors.chapter(f.code),
+        float(f.demoted),
+    ]
+
+
+def _unspecified(codeset: CodeSet, code: str) -> bool:
+    d = codeset.description(code).lower()
+    return "unspecified" in d or "without complications" in d
+
+
+@dataclass
+class Priors:
+    """Log-frequencies of codes and 3-character categories among the training documents (smoothed)."""
+
+    code_documents: dict[str, int]
+    documents: int
+    _categories: dict[str, int] = field(default_factory=dict)
+    _letters: dict[str, int] = field(default_factory=dict)
+
+    def __post_init__(self) -> None:
+        for code, n in self.code_documents.items():
+            key = code.replace(".", "")[:3]
+            self._categories[key] = self._categories.get(key, 0) + n
+            self._letters[code[0]] = self._letters.get(code[0], 0) + n
+
+    @classmethod
+    def of(cls, learned: AssociationTable | None) -> Priors:
+        if learned is None:
+            return cls(code_documents={}, documents=0)
+        return cls(code_documents=learned.code_documents, documents=learned.documents)
+
+    def code(self, code: str) -> float:
+        return math.log((self.code_documents.get(code, 0) + 0.5) / (self.documents + 1))
+
+    def category(self, code: str) -> float:
+        return math.log((self._categories.get(code.replace(".", "")[:3], 0) + 0.5) / (self.documents + 1))
+
+    def chapter(self, code: str) -> float:
+        """Share of training codes in the code's first letter (chapter-ish): coders' habits differ by chapter."""
+        if not self._letters:
+            return 0.0
+        return self._letters.get(code[0], 0) / sum(self._letters.values())
+
+    def seen(self, code: str) -> bool:
+        return code in self.code_documents
+
+
+@dataclass
+class Reranker:
+    weights: Sequence[float]
+    bias: float
+    mean: Sequence[float]
+    scale: Sequence[float]
+    cut: float  # probability at which a candidate becomes a suggestion (F1-best on train cross-validation)
+    suggest_at: float = 0.6  # the service's suggestion threshold the cut is mapped onto
+    _priors: dict[int, Priors] = field(default_factory=dict, repr=False)
+
+    @classmethod
+    def load(cls, path: Path = DEFAULT_MODEL) -> Reranker:
+        data = json.loads(path.read_text(encoding="utf-8"))
+        if data.get("format") != FORMAT or list(data.get("features", [])) != list(FEATURES):
+            raise ValueError("unsupported re-ranker model format")
+        return cls(weights=[float(w) for w in data["weights"]], bias=float(data["bias"]),
+                   mean=[float(m) for m in data["mean"]], scale=[float(s) for s in data["scale"]],
+                   cut=float(data["cut"]))
+
+    def probability(self, x: Sequence[float]) -> float:
+        z = self.bias + sum(w * (v - m) / s for w, v, m, s in zip(self.weights, x, self.mean, self.scale))
+        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+
+    def confidence(self, p: float) -> float:
+        """Monotone map of the probability onto the service's confidence scale: ``cut`` -> ``suggest_at``."""
+        if p < self.cut:
+            return self.suggest_at * p / self.cut
+        return self.suggest_at + (1 - self.suggest_at) * (p - self.cut) / (1 - self.cut)
+
+    def priors(self, learned: AssociationTable | None) -> Priors:
+        key = id(learned)
+        if key not in self._priors:
+            self._priors = {key: Priors.of(learned)}  # one table per service: keep only the latest
+        return self._priors[key]
+
+    def rescore(
+        self, findings: list[Finding], *, statements: int, mode: str, codeset: CodeSet, learned: AssociationTable | None,
+    ) -> list[Finding]:
+        """The findings with re-estimated confidences, best first. In the outpatient product mode a code reached only
+        by the learned associations stays below the suggestion cut (a statistical vote is not documentation), and so does
+        an unspecified code beside its kept specific sibling."""
+        priors = self.priors(learned)
+        n = len(findings)
+        for f in findings:
+            # Outpatient (the product): the model was fitted on inpatient case reports, so there it only orders the
+            # candidates; a rule match that was a suggestion stays one.
+            floor = self.suggest_at if mode == "outpatient" and not f.learned and f.confidence >= self.suggest_at else 0.0
+            confidence = self.confidence(self.probability(
+                features(f, statements=statements, candidates=n, codeset=codeset, priors=priors)))
+            if f.demoted or (mode == "outpatient" and f.learned):
+                confidence = min(confidence, 0.98 * self.suggest_at)
+            f.confidence = max(confidence, floor)
+        return sorted(findings, key=lambda f: (-f.confidence, f.order, f.code))

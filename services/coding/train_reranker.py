@@ -1,0 +1,177 @@
+"""Train (and cross-validate) the candidate re-ranker on a gold-coded TRAIN split; deterministic.
+
+    .venv/bin/python -m services.coding.train_reranker --data ../shared/data/codiesp/train_en.jsonl          # CV + write
+    .venv/bin/python -m services.coding.train_reranker --data ../shared/data/codiesp/train_en.jsonl --cv-only
+
+Stacking without leakage: the documents are split into K folds; each fold's candidates and features come from an
+association table built on the OTHER folds, exactly as the service will meet unseen notes. The logistic model is
+then evaluated by a second K-fold pass over those out-of-fold rows (train-CV figures), its F1-best probability cut
+chosen on the pooled out-of-fold predictions, and the shipped model is fitted on all rows. Only the train split is
+ever read; dev is for reporting.
+
+Data: CodiEsp corpus, CLEF eHealth 2020 (Miranda-Escalada, Gonzalez-Agirre, Armengol-Estapé, Krallinger), Zenodo
+3693570, CC BY 4.0. The shipped model holds 18 weights and scaling constants only.
+"""
+
+from __future__ import annotations
+
+import argparse
+import json
+from collections.abc import Sequence
+from dataclasses import dataclass
+from pathlib import Path
+
+from services.coding.codeset import CodeSet
+from services.coding.domain import ALL_FINDINGS, rank_findings
+from services.coding.learned import AssociationTable
+from services.coding.rerank import DEFAULT_MODEL, FEATURES, FORMAT, Priors, features
+from services.coding.train_associations import ATTRIBUTION, build
+
+FOLDS = 5
+C = 1.0  # L2 strength of the logistic model (chosen by train CV)
+
+
+@dataclass
+class DocRows:
+    gold: list[str]
+    codes: list[str]  # candidates in rule order (the baseline ranking)
+    rule_confidence: list[float]  # the rules' confidence (baseline cut)
+    x: list[list[float]]
+
+
+def fold_of(index: int, folds: int) -> int:
+    return index % folds
+
+
+def candidate_rows(
+    docs: Sequence[dict], *, table: AssociationTable, codeset: CodeSet, mode: str = ALL_FINDINGS,
+) -> list[DocRows]:
+    from scribestream.evals.coding import as_draft
+
+    priors = Priors.of(table)
+    out: list[DocRows] = []
+    for i, doc in enumerate(docs):
+        draft = as_draft(str(doc.get("id", i)), doc.get("text") or doc.get("text_en") or "")
+        findings = rank_findings(draft, codeset=codeset, mode=mode, learned=table)
+        n = len(draft.note.assessment) + len(draft.note.subjective)
+        out.append(DocRows(
+            gold=[str(c) for c in doc.get("icd10cm", [])],
+            codes=[f.code for f in findings],
+            rule_confidence=[f.confidence for f in findings],
+            x=[features(f, statements=n, candidates=len(findings), codeset=codeset, priors=priors) for f in findings],
+        ))
+    return out
+
+
+def out_of_fold_rows(
+    docs: Sequence[dict], *, codeset: CodeSet, folds: int = FOLDS, mode: str = ALL_FINDINGS, **table_args: float,
+) -> list[DocRows]:
+    rows: list[DocRows | None] = [None] * len(docs)
+    for k in range(folds):
+        train = [d for i, d in enumerate(docs) if fold_of(i, folds) != k]
+        held = [i for i in range(len(docs)) if fold_of(i, folds) == k]
+        table = AssociationTable.from_build(build(train, codeset=codeset, **table_args))  # type: ignore[arg-type]
+        for i, r in zip(held, candidate_rows([docs[i] for i in held], table=table, codeset=codeset, mode=mode)):
+            rows[i] = r
+    return [r for r in rows if r is not None]
+
+
+def _norm(code: str) -> str:
+    return code.strip().upper().replace(".", "")
+
+
+def fit(rows: Sequence[DocRows], *, c: float = C) -> dict:
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    x = np.array([v for r in rows for v in r.x], dtype=float)
+    y = np.array([_norm(code) in {_norm(g) for g in r.gold} for r in rows for code in r.codes], dtype=int)
+    mean = x.mean(axis=0)
+    scale = x.std(axis=0)
+    scale[scale == 0] = 1.0
+    model = LogisticRegression(C=c, max_iter=2000)
+    model.fit((x - mean) / scale, y)
+    return {"weights": model.coef_[0].tolist(), "bias": float(model.intercept_[0]), "mean": mean.tolist(),
+            "scale": scale.tolist()}
+
+
+def _probabilities(params: dict, rows: Sequence[DocRows]) -> list[list[float]]:
+    from services.coding.rerank import Reranker
+
+    model = Reranker(weights=params["weights"], bias=params["bias"], mean=params["mean"], scale=params["scale"], cut=0.5)
+    return [[model.probability(v) for v in r.x] for r in rows]
+
+
+def metrics(rows: Sequence[DocRows], scores: Sequence[Sequence[float]], *, cut: float) -> dict:
+    from scribestream.evals.coding import score
+
+    ranked, suggested = [], []
+    for r, s in zip(rows, scores):
+        order = sorted(range(len(r.codes)), key=lambda j: -s[j])  # stable: ties keep the rules' order
+        ranked.append([r.codes[j] for j in order])
+        suggested.append([r.codes[j] for j in order if s[j] >= cut])
+    gold = [r.gold for r in rows]
+    m = score(zip(suggested, gold))
+    m["map"] = score(zip(ranked, gold))["map"]
+    return m
+
+
+def best_cut(rows: Sequence[DocRows], scores: Sequence[Sequence[float]]) -> float:
+    grid = [i / 100 for i in range(5, 95)]
+    return max(grid, key=lambda t: (metrics(rows, scores, cut=t)["category"]["f1"], -abs(t - 0.5)))  # type: ignore[index]
+
+
+def cross_validate(rows: Sequence[DocRows], *, folds: int = FOLDS, c: float = C) -> tuple[dict, dict, float]:
+    """Second-level K-fold over the out-of-fold rows: (re-ranked metrics, baseline metrics, F1-best cut)."""
+    scores: list[list[float]] = [[] for _ in rows]
+    for k in range(folds):
+        params = fit([r for i, r in enumerate(rows) if fold_of(i, folds) != k], c=c)
+        held = [i for i in range(len(rows)) if fold_of(i, folds) == k]
+        for i, s in zip(held, _probabilities(params, [rows[i] for i in held])):
+            scores[i] = s
+    cut = best_cut(rows, scores)
+    baseline = metrics(rows, [r.rule_confidence for r in rows], cut=0.6)
+    return metrics(rows, scores, cut=cut), baseline, cut
+
+
+def main() -> None:
+    ap = argparse.ArgumentParser(description="Cross-validate and build the ICD-10-CM candidate re-ranker (TRAIN split only).")
+    ap.add_argument("--data", type=Path, required=True, help="gold-coded JSONL (train split only)")
+    ap.add_argument("--out", type=Path, default=DEFAULT_MODEL)
+    ap.add_argument("--folds", type=int, default=FOLDS)
+    ap.add_argument("--c", type=float, default=C)
+    ap.add_argument("--cv-only", action="store_true", help="print the train-CV figures, write nothing")
+    args = ap.parse_args()
+    from services.coding.codeset import SimpleIcd10CmCodeSet
+
+    codeset = SimpleIcd10CmCodeSet().load()
+    docs = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()]
+    rows = out_of_fold_rows(docs, codeset=codeset, folds=args.folds)
+    reranked, baseline, cut = cross_validate(rows, folds=args.folds, c=args.c)
+    summary = {
+        "train_cv": {"folds": args.folds, "cut": cut, "reranked": reranked, "rules_and_votes": baseline},
+        "candidates": sum(len(r.codes) for r in rows),
+        "candidate_recall": _candidate_recall(rows),
+    }
+    print(json.dumps(summary, indent=2))
+    if args.cv_only:
+        return
+    params = fit(rows, c=args.c)
+    model = {"format": FORMAT, "features": list(FEATURES), **params, "cut": cut, "c": args.c, "folds": args.folds,
+             "train_cv": {"category_f1": reranked["category"]["f1"], "map": reranked["map"]},  # type: ignore[index]
+             "attribution": ATTRIBUTION + "; logistic re-ranker weights only"}
+    args.out.parent.mkdir(parents=True, exist_ok=True)
+    args.out.write_text(json.dumps(model, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    print(f"re-ranker ({len(FEATURES)} features, cut {cut}) -> {args.out}")
+
+
+def _candidate_recall(rows: Sequence[DocRows]) -> dict[str, float]:
+    gold = sum(len({_norm(g) for g in r.gold}) for r in rows)
+    exact = sum(len({_norm(g) for g in r.gold} & {_norm(c) for c in r.codes}) for r in rows)
+    cat_gold = sum(len({_norm(g)[:3] for g in r.gold}) for r in rows)
+    cat = sum(len({_norm(g)[:3] for g in r.gold} & {_norm(c)[:3] for c in r.codes}) for r in rows)
+    return {"exact": round(exact / gold, 4) if gold else 0.0, "category": round(cat / cat_gold, 4) if cat_gold else 0.0}
+
+
+if __name__ == "__main__":
+    main()
