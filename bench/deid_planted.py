@@ -113,7 +113,19 @@ TEMPLATES = {
         ("AGE", "My grandmother is {v} years old."), ("SSN", "SSN {v}."), ("URL", "The portal is {v}."),
     ],
 }
-LOCALES = {"dev": ["en_US", "en_AU", "de_DE", "fr_FR", "it_IT", "pt_BR", "en_CA", "pl_PL", "nl_NL", "sv_SE", "tr_TR"], "heldout": ["en_GB", "en_IN", "en_IE", "es_MX", "en_NZ"]}
+# A second development split (round 6): new name phrasings and name locales disjoint from both splits above, to
+# check that a change generalises beyond the phrasing of ``dev`` before held-out is run. Other types reuse dev's.
+TEMPLATES["dev2"] = [
+    ("NAME", "Can I speak with {v}, please?"), ("NAME", "{v} will drive me home."),
+    ("NAME", "Yes, {v} is my next of kin."), ("NAME", "The referral came from {v}."),
+    ("NAME", "I'm here with my wife {v}."), ("NAME", "Good morning {v}, how are you feeling?"),
+    ("NAME", "{v} said it was fine."), ("NAME", "Was that {v} on the phone?"),
+    ("NAME", "Okay {v}, let's take a look."), ("NAME", "My GP is {v}."),
+] + [t for t in TEMPLATES["dev"] if t[0] != "NAME"]
+LOCALES = {"dev": ["en_US", "en_AU", "de_DE", "fr_FR", "it_IT", "pt_BR", "en_CA", "pl_PL", "nl_NL", "sv_SE", "tr_TR"],
+           "heldout": ["en_GB", "en_IN", "en_IE", "es_MX", "en_NZ"],
+           "dev2": ["cs_CZ", "da_DK", "fi_FI", "hu_HU", "ro_RO", "hr_HR", "id_ID", "zu_ZA", "yo_NG", "tw_GH", "no_NO",
+                    "lt_LT", "en_TH", "en_PK", "pt_PT", "nl_BE"]}
 
 
 def build(split: str, n: int, seed: int) -> list[dict]:
@@ -198,17 +210,17 @@ def raw_counts(n: int, seed: int) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser()
-    parser.add_argument("--split", choices=["dev", "heldout"], default="heldout")
+    parser.add_argument("--split", choices=["dev", "dev2", "heldout"], default="heldout")
     parser.add_argument("--n", type=int, default=400)
     parser.add_argument("--seeds", default="8", help="comma list: one set of --n sentences per seed, pooled")
     parser.add_argument("--carriers-only", action="store_true",
                         help="no planting: count what is replaced in --n raw utterances (false-alarm indicator)")
     parser.add_argument("--show-misses", action="store_true",
-                        help="print missed identifiers and unplanted replacements (dev split only: held-out "
+                        help="print missed identifiers and unplanted replacements (dev splits only: held-out "
                              "misses are never looked at)")
     args = parser.parse_args()
-    if args.show_misses and args.split != "dev":
-        parser.error("--show-misses works on --split dev only")
+    if args.show_misses and args.split == "heldout":
+        parser.error("--show-misses works on the development splits (dev, dev2) only")
     seeds = [int(x) for x in args.seeds.split(",")]
     if args.carriers_only:
         raw_counts(args.n, seeds[0])

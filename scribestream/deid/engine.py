@@ -12,6 +12,7 @@ from importlib import resources
 from typing import TYPE_CHECKING, Any
 
 from scribestream.deid.dates import find_dates
+from scribestream.deid.namelike import NameLikeness
 from scribestream.deid.names import DRUG_STEM, Lexicon, find_names
 from scribestream.deid.patterns import (
     STATE_NAMES,
@@ -22,6 +23,7 @@ from scribestream.deid.patterns import (
 )
 from scribestream.deid.sources import FREQUENT_SURNAME_RANK, census_surnames, drug_names
 from scribestream.deid.spans import Found, PhiType, resolve_overlaps
+from scribestream.deid.worldnames import cache_dir, world_names
 
 if TYPE_CHECKING:  # pragma: no cover
     from presidio_analyzer import AnalyzerEngine
@@ -59,6 +61,8 @@ _EXTRA_COMMON = {
     "young", "mile", "tea", "son", "gal", "anti", "gi", "cu", "uk", "bum", "line", "ear", "diet", "night",
     "ohh", "ahh", "umm", "uhh", "mhmm", "ooh", "oops", "aww", "wow", "yep", "yup", "nope", "yeh", "ya",
     "wanna", "gotta", "dunno", "righty", "righty-ho", "cheers", "alright", "ok", "lovely", "brilliant", "fantastic",
+    # interjections that name lists scraped from profiles also hold
+    "aye", "gosh", "golly", "gee", "jeez", "blimey", "crikey", "yuck", "ugh", "eh", "hmmm", "ooh", "whoa", "yay",
 }
 
 logger = logging.getLogger(__name__)
@@ -95,8 +99,24 @@ def load_lexicon() -> Lexicon:
     drugs = drug_names()
     common = function | {w for w in set(lemmas["noun"]) | set(lemmas["adj"]) if w not in english} | drugs
     # given names whose other sense is only a noun ("jade", "dawn", "guy"): after "my daughter" or "hi" a name
-    noun_given = {w for w in given & common if w not in function | set(lemmas["adj"]) | drugs}
+    not_noun_only = function | set(lemmas["adj"]) | drugs
+    noun_given = {w for w in given & common if w not in not_noun_only}
+    # the frequent names of 105 countries ("Yewande", "Bhekani", "Nyoman"), only those that are no English word
+    # or drug: that list comes from social-media profiles and also holds "okay", "good", "comfort"
+    world_given, world_surnames = world_names()
+    english_words = common | {w for pos in lemmas.values() for w in pos}
+    inflections = Lexicon(given_names=frozenset(), common_words=frozenset(english_words))
+
+    def foreign(word: str) -> bool:  # no English word or inflection ("photos", "ones"), no drug
+        return word not in english_words and not (word[-1] in "sdg" and inflections.is_common(word)) \
+            and not DRUG_STEM.search(word)
+
+    given |= {w for w in world_given if foreign(w)}
     surnames = census_surnames()
+    census = set(surnames)
+    surnames += sorted(w for w in world_surnames if w not in census and foreign(w))
+    namelike = NameLikeness.cached(names=(world_given | world_surnames | census) - english_words - drugs,
+                                   words=english_words | drugs, cache_dir=cache_dir())
     # a lower-case surname may be a noun even when it is also a verb ("crane", "reed", "hunt"), never a word that
     # is only a verb, adjective, adverb or function word ("said", "gross")
     surname_blockers = (set(STOP_WORDS) | _EXTRA_COMMON | set(lemmas["adv"]) | set(lemmas["adj"])
@@ -106,7 +126,8 @@ def load_lexicon() -> Lexicon:
                    surname_blockers=frozenset(w.lower() for w in surname_blockers - given),
                    surnames=frozenset(surnames) - drugs,
                    frequent_surnames=frozenset(surnames[:FREQUENT_SURNAME_RANK]) - drugs,
-                   noun_given=frozenset(noun_given), usual_given=frozenset(english), drugs=drugs)
+                   noun_given=frozenset(noun_given), usual_given=frozenset(english), drugs=drugs,
+                   namelike=namelike)
 
 
 def _spacy_lemma_index() -> dict[str, list[str]]:

@@ -10,6 +10,7 @@ import re
 from collections.abc import Iterable
 from dataclasses import dataclass
 
+from scribestream.deid.namelike import NameLikeness
 from scribestream.deid.spans import Found, PhiType
 
 # a word of any alphabet ("Anaïs", "Hans-Günther", "O'Neil"); apostrophes and hyphens only inside
@@ -52,6 +53,8 @@ class Lexicon:
     noun_given: frozenset[str] = frozenset()
     usual_given: frozenset[str] = frozenset()  # usual in Britain, Ireland or the US
     drugs: frozenset[str] = frozenset()
+    # spelling model for words no list knows ("Mosinmileoluwa"); None: such words are never names on their own
+    namelike: NameLikeness | None = None
 
     def is_surname(self, word: str) -> bool:
         """A Census surname after a given name; a function word or adjective ("may", "brown") only if frequent."""
@@ -193,6 +196,9 @@ def find_names(text: str, *, lexicon: Lexicon, ner_persons: Iterable[tuple[int, 
         if (span := _opening_name(text, m, lexicon)) is not None:
             found.append(Found(PhiType.NAME, *span, 0.8))  # wider than the model's partial guesses
             continue
+        if (span := _unknown_name(text, m, lexicon)) is not None:
+            found.append(Found(PhiType.NAME, *span, 0.6))
+            continue
         if lexicon.is_given(word) and len(word) > 2 and word.lower() not in lexicon.stop_words and not word.isupper() \
                 and (_gazetteer_name(text, m, lexicon)
                      or (word.lower() in lexicon.usual_given
@@ -248,6 +254,64 @@ def _opening_name(text: str, m: re.Match[str], lexicon: Lexicon) -> tuple[int, i
             continue
         low = w.lower()
         if not w[:1].isupper() or low in lexicon.stop_words or (lexicon.is_common(w) and low not in lexicon.surnames):
+            break
+        end = nxt.end()
+    return m.start(), end
+
+
+# Name-likeness a word unknown to every list needs to be taken as a name with no cue: lower, when it is capitalised
+# mid-sentence (a proper noun: a name, or a place the model's GPE already has), higher in lower-case speech, where
+# out-of-vocabulary words are also medical terms and misspellings.
+NAMELIKE_CAPITALISED = 0.0
+NAMELIKE_LOWER = 0.5
+SURNAME_BONUS = 0.5  # a known surname needs less; so does a word continuing a name
+
+
+def _unknown_word(word: str, lexicon: Lexicon) -> bool:
+    """A word no lexicon knows: not English (lemma or inflection), no given name, no drug, letters only; in lower
+    case at least four letters ("mrn", "cvs", "ast" are abbreviations)."""
+    if len(word) < (3 if word[:1].isupper() else 4) or word.isupper() or lexicon.is_common(word) \
+            or lexicon.is_given(word) or lexicon.is_drug(word):
+        return False
+    core = word.replace("'", "").replace("’", "") if word[:1].isupper() else word  # "S'fiso", not "didn't"
+    return core.isalpha()
+
+
+def _namelike(word: str, lexicon: Lexicon, *, bonus: float = 0.0) -> bool:
+    if lexicon.namelike is None or not _unknown_word(word, lexicon):
+        return False
+    threshold = NAMELIKE_CAPITALISED if word[:1].isupper() else NAMELIKE_LOWER
+    if word.lower() in lexicon.surnames:
+        threshold -= SURNAME_BONUS  # a surname of the Census or of another country's lists, no English word
+    return lexicon.namelike.score(word) > threshold - bonus
+
+
+def _name_part(word: str, lexicon: Lexicon, *, cased: bool) -> bool:
+    """A word that may continue a name found by its spelling: more such words, surnames, given names."""
+    low = word.lower()
+    if word[:1].isupper() != cased or lexicon.is_drug(word) or low in lexicon.stop_words:
+        return False
+    return _namelike(word, lexicon, bonus=SURNAME_BONUS) or lexicon.is_surname(word) or (
+        lexicon.is_given(word) and low not in lexicon.surname_blockers and not lexicon.is_inflected(word))
+
+
+def _unknown_name(text: str, m: re.Match[str], lexicon: Lexicon) -> tuple[int, int] | None:
+    """"the referral came from durodola osuntokun", "My GP is Todsawun Pasuk": with no cue and no list that knows
+    the name, a word no lexicon knows whose spelling looks like a name, or one followed by such a word; it runs on
+    over surnames, given names and more such words. Capitalised words opening an utterance: ``_opening_name``."""
+    word = m.group()
+    if word[:1].isupper() and _opens_utterance(text, m):
+        return None
+    cased = word[:1].isupper()
+    nxt = _WORD.match(text, m.end() + 1) if text[m.end():m.end() + 1] == " " else None
+    if not (_namelike(word, lexicon) or (_unknown_word(word, lexicon) and nxt is not None
+                                         and _name_part(nxt.group(), lexicon, cased=cased)
+                                         and not lexicon.is_given(nxt.group()))):
+        return None
+    end = m.end()
+    for _ in range(_MAX_NAME_WORDS - 1):
+        nxt = _WORD.match(text, end + 1) if text[end:end + 1] == " " else None
+        if nxt is None or not _name_part(nxt.group(), lexicon, cased=cased):
             break
         end = nxt.end()
     return m.start(), end

@@ -95,3 +95,52 @@ def test_usual_given_name_that_is_a_word_after_a_strong_cue(lexicon, text, name)
 @pytest.mark.parametrize("text", ["he called back later", "my name is will be on the form"])
 def test_cue_followed_by_plain_words_stays(lexicon, text):
     assert _names(text, lexicon) == []
+
+
+# --- round 6: names no list holds, found by their spelling; name lists of 105 countries -------------------------
+
+def test_name_likeness_separates_name_spellings_from_english_words():
+    from scribestream.deid.namelike import NameLikeness
+
+    model = NameLikeness(names=["adebayo", "oluwaseun", "babatunde", "adeyemi", "olumide", "ayodele", "kehinde"],
+                         words=["kitchen", "walking", "thinking", "station", "painful", "swelling", "medication"])
+    assert model.score("adetokunbo") > 0 > model.score("stationing")
+
+
+def test_name_likeness_table_is_cached_and_read_back(tmp_path):
+    from scribestream.deid.namelike import NameLikeness
+
+    names, words = ["oluwaseun", "babatunde"], ["kitchen", "walking"]
+    trained = NameLikeness.cached(names=names, words=words, cache_dir=tmp_path)
+    assert len(list(tmp_path.glob("deid-namelike-*.json"))) == 1
+    read_back = NameLikeness.cached(names=names, words=words, cache_dir=tmp_path)
+    assert read_back.score("tunde") == pytest.approx(trained.score("tunde"))
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("the letter came from obiageli nwachukwu last week", "obiageli nwachukwu"),  # lower case, no cue, no list
+    ("My GP is Kwabena Ofosuhene.", "Kwabena Ofosuhene"),                        # capitalised mid-sentence
+    ("was that tunde okonjo on the phone", "tunde okonjo"),
+])
+def test_names_no_list_knows_are_found_by_spelling(lexicon, text, name):
+    assert name in _names(text, lexicon)
+
+
+@pytest.mark.parametrize("text", [
+    "the scan showed hepatosplenomegaly and a colectomy scar",   # out-of-vocabulary medical terms
+    "she had a cholecystectomy and a sacroiliac injection",
+    "my mrn is on the form",                                     # lower-case abbreviation
+    "the cats and the photos",                                   # plurals that profile-scraped name lists hold
+    "okay, gosh, that hurts",
+])
+def test_unknown_medical_words_and_abbreviations_stay(lexicon, text):
+    assert _names(text, lexicon) == []
+
+
+def test_world_name_lists_add_given_names_but_no_english_words(lexicon):
+    from scribestream.deid.worldnames import world_names
+
+    given, surnames = world_names()
+    assert len(given) > 50_000 and len(surnames) > 100_000
+    assert lexicon.is_given("nkechi") and not lexicon.is_given("cats")
+    assert _names("i came in with nkechi today", lexicon) == ["nkechi"]
