@@ -5,11 +5,10 @@ versions forming before the final one, and exactly one note is coded and filed."
 from __future__ import annotations
 
 import asyncio
-import time
 from pathlib import Path
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
+from aiokafka import AIOKafkaProducer
 
 from scribestream.devstack import start_services, stop_services
 from shared.contracts import (
@@ -22,29 +21,21 @@ from shared.contracts import (
     encode,
 )
 from shared.crypto import KeyRing
-from tests.e2e.test_pipeline import records_for
+from tests.helpers.topics import keyed, read_until, records_for
 from tests.unit.test_notegen_live import stream
 
 pytestmark = pytest.mark.e2e
 
 
 async def drafts_until_final(bootstrap: str, *, encounter_id: str, keyring: KeyRing, timeout_s: float) -> list[NoteDrafted]:
-    consumer = AIOKafkaConsumer(Topic.SOAP_DRAFT.value, bootstrap_servers=bootstrap, group_id=None,
-                                auto_offset_reset="earliest", enable_auto_commit=False)
-    await consumer.start()
-    drafts: list[NoteDrafted] = []
-    deadline = time.monotonic() + timeout_s
-    try:
-        while time.monotonic() < deadline and not any(d.final for d in drafts):
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                for r in records:
-                    if r.key == encounter_id.encode():
-                        event = decode(Topic.SOAP_DRAFT, r.value, dict(r.headers), keyring=keyring)
-                        assert isinstance(event, NoteDrafted)
-                        drafts.append(event)
-    finally:
-        await consumer.stop()
-    return drafts
+    def draft(record) -> NoteDrafted:
+        event = decode(Topic.SOAP_DRAFT, record.value, dict(record.headers), keyring=keyring)
+        assert isinstance(event, NoteDrafted)
+        return event
+
+    records = await read_until(bootstrap, [Topic.SOAP_DRAFT.value], keep=keyed(encounter_id),
+                               done=lambda found: any(draft(r).final for r in found), timeout_s=timeout_s)
+    return [draft(r) for r in records]
 
 
 async def test_streamed_encounter_shows_live_drafts_then_files_one_final_note(stack, tmp_path, encounter_id):

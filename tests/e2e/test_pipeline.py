@@ -7,13 +7,11 @@ import json
 import os
 import signal
 import struct
-import time
 import uuid
 from pathlib import Path
 from types import SimpleNamespace
 
 import pytest
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer
 from fhir.resources.R4B.bundle import Bundle
 
 from scribestream.cli import _publish
@@ -33,6 +31,7 @@ from shared.contracts import (
     Topic,
     decode,
 )
+from tests.helpers.topics import records_for, send_records
 
 pytestmark = pytest.mark.e2e
 
@@ -58,23 +57,6 @@ def sample_audio():
     return load_audio(SAMPLE)
 
 
-async def records_for(bootstrap: str, topic: str, *, encounter_id: str, want: int, timeout_s: float) -> list:
-    """Read a topic from the beginning until ``want`` records keyed by the encounter arrived (or timeout)."""
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-                                enable_auto_commit=False)
-    await consumer.start()
-    found = []
-    deadline = time.monotonic() + timeout_s
-    try:
-        while time.monotonic() < deadline and len(found) < want:
-            batch = await consumer.getmany(timeout_ms=500)
-            for records in batch.values():
-                found += [r for r in records if r.key == encounter_id.encode()]
-    finally:
-        await consumer.stop()
-    return found
-
-
 def submitted(record) -> NoteSubmitted:
     event = decode(Topic.EHR_SUBMITTED, record.value, dict(record.headers))
     assert isinstance(event, NoteSubmitted)
@@ -82,12 +64,7 @@ def submitted(record) -> NoteSubmitted:
 
 
 async def send_raw(bootstrap: str, topic: str, value: bytes, headers: dict[str, str], key: str) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
-    await producer.start()
-    try:
-        await producer.send_and_wait(topic, value, key=key.encode(), headers=[(k, v.encode()) for k, v in headers.items()])
-    finally:
-        await producer.stop()
+    await send_records(bootstrap, [(topic, value, headers, key)])
 
 
 def seal(ring: KeyRing, topic: str, value: bytes, headers: dict[str, str]) -> tuple[bytes, dict[str, str]]:

@@ -22,7 +22,7 @@ from scribestream.devstack import (
 from shared.audio import load_audio
 from shared.contracts import EncounterContext, NoteSubmitted, Topic, decode
 from shared.crypto import KeyRing
-from tests.e2e.test_pipeline import records_for
+from tests.helpers.topics import records_for
 
 pytestmark = pytest.mark.e2e
 

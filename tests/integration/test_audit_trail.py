@@ -7,11 +7,9 @@ from __future__ import annotations
 
 import asyncio
 import base64
-import time
 from contextlib import AsyncExitStack
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 from faststream import TestApp
 from typer.testing import CliRunner
 
@@ -22,32 +20,25 @@ from services.ehr_sink.app import SPEC as EHR_SINK
 from services.ehr_sink.config import EhrSinkSettings
 from services.notegen.app import SPEC as NOTEGEN
 from services.notegen.config import NotegenSettings
-from shared.contracts import AuditRecorded, NoteSubmitted, Topic, decode, encode
+from shared.contracts import AuditRecorded, Topic, decode, encode
 from shared.crypto import KeyRing
 from shared.runtime import build_app
-from tests.integration.test_phi_at_rest import COMMON_PHI, UNIQUE_PHI, _send, _turn_events
+from tests.helpers.topics import read_until, records_for, send_records
+from tests.integration.test_phi_at_rest import COMMON_PHI, UNIQUE_PHI, _turn_events
 
 pytestmark = pytest.mark.integration
 
 
 async def audit_records(bootstrap: str, encounter_id: str, *, want: set[str], timeout_s: float) -> list:
     """Raw audit.events records keyed by the encounter, read until every wanted action arrived."""
-    consumer = AIOKafkaConsumer(Topic.AUDIT_EVENTS.value, bootstrap_servers=bootstrap, group_id=None,
-                                auto_offset_reset="earliest", enable_auto_commit=False)
-    await consumer.start()
-    found: list = []
-    deadline = time.monotonic() + timeout_s
-    try:
-        while time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                # forget's tombstone (null value, no headers) shares the key: it is no audit record
-                found += [r for r in records if r.key == encounter_id.encode() and r.value is not None]
-            seen = {decode(Topic.AUDIT_EVENTS, r.value, dict(r.headers)).action for r in found}
-            if want <= seen:
-                break
-    finally:
-        await consumer.stop()
-    return found
+    key = encounter_id.encode()
+
+    def actions(found: list) -> set[str]:
+        return {decode(Topic.AUDIT_EVENTS, r.value, dict(r.headers)).action for r in found}
+
+    # forget's tombstone (null value, no headers) shares the key: it is no audit record
+    return await read_until(bootstrap, [Topic.AUDIT_EVENTS.value], keep=lambda r: r.key == key and r.value is not None,
+                            done=lambda found: want <= actions(found), timeout_s=timeout_s)
 
 
 async def test_one_encounter_leaves_a_phi_free_trail_of_every_note_version_and_submission(
@@ -60,8 +51,8 @@ async def test_one_encounter_leaves_a_phi_free_trail_of_every_note_version_and_s
     async with AsyncExitStack() as running:
         for app in apps:
             await running.enter_async_context(TestApp(app))
-        await _send(stack.bootstrap, [(Topic.TRANSCRIPT_TURNS.value, *encode(e, keyring=ring), encounter_id)
-                                      for e in _turn_events(encounter_id)])
+        await send_records(stack.bootstrap, [(Topic.TRANSCRIPT_TURNS.value, *encode(e, keyring=ring), encounter_id)
+                                             for e in _turn_events(encounter_id)])
         records = await audit_records(stack.bootstrap, encounter_id,
                                       want={"note.drafted", "note.coded", "ehr.submitted"}, timeout_s=120)
 
@@ -81,18 +72,9 @@ async def test_one_encounter_leaves_a_phi_free_trail_of_every_note_version_and_s
             assert phi.encode() not in raw, f"{phi!r} in the audit trail"
 
     # The submission the record names is the one on ehr.submitted (same event id).
-    consumer = AIOKafkaConsumer(Topic.EHR_SUBMITTED.value, bootstrap_servers=stack.bootstrap, group_id=None,
-                                auto_offset_reset="earliest", enable_auto_commit=False)
-    await consumer.start()
-    try:
-        submitted: list[NoteSubmitted] = []
-        deadline = time.monotonic() + 20
-        while not submitted and time.monotonic() < deadline:
-            for batch in (await consumer.getmany(timeout_ms=500)).values():
-                submitted += [decode(Topic.EHR_SUBMITTED, r.value, dict(r.headers)) for r in batch
-                              if r.key == encounter_id.encode()]
-    finally:
-        await consumer.stop()
+    submitted = [decode(Topic.EHR_SUBMITTED, r.value, dict(r.headers))
+                 for r in await records_for(stack.bootstrap, Topic.EHR_SUBMITTED.value, encounter_id=encounter_id,
+                                            want=1, timeout_s=20)]
     assert [s.event_id for s in submitted] == [by_action["ehr.submitted"].subject_event_id]
 
     monkeypatch.setenv("SCRIBESTREAM_KAFKA_BOOTSTRAP", stack.bootstrap)

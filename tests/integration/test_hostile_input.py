@@ -7,10 +7,8 @@ from __future__ import annotations
 
 import base64
 import json
-import time
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 from faststream import TestApp
 
 from services.notegen.app import SPEC as NOTEGEN
@@ -27,7 +25,8 @@ from shared.contracts import (
 )
 from shared.crypto import KeyRing, bus_aad
 from shared.runtime import build_app
-from tests.integration.test_phi_at_rest import NAME, _send, _turn_events
+from tests.helpers.topics import keyed, read_until, send_records
+from tests.integration.test_phi_at_rest import NAME, _turn_events
 
 pytestmark = pytest.mark.integration
 
@@ -60,28 +59,20 @@ async def test_hostile_records_are_dead_lettered_with_reasons_and_the_partition_
     records += [(Topic.TRANSCRIPT_TURNS.value, *encode(e, keyring=ring), encounter_id)
                 for e in _turn_events(encounter_id)]
 
-    dlq = AIOKafkaConsumer(Topic.TRANSCRIPT_TURNS.dlq, Topic.SOAP_DRAFT.value, bootstrap_servers=stack.bootstrap,
-                           group_id=None, auto_offset_reset="earliest", enable_auto_commit=False,
-                           fetch_max_bytes=8 * 1024 * 1024)
-    await dlq.start()
-    dead: dict[str, str] = {}
-    drafted = False
-    try:
-        async with TestApp(build_app(NOTEGEN, settings)):
-            await _send(stack.bootstrap, records)
-            deadline = time.monotonic() + 90
-            while time.monotonic() < deadline and not (drafted and len(dead) == len(hostile)):
-                for batch in (await dlq.getmany(timeout_ms=500)).values():
-                    for r in batch:
-                        if r.key != encounter_id.encode():
-                            continue
-                        if r.topic == Topic.SOAP_DRAFT.value:
-                            drafted = True
-                        else:
-                            hdrs = {k: v.decode() for k, v in r.headers}
-                            dead[hdrs[H_EVENT_ID]] = hdrs[H_DLQ_REASON]
-    finally:
-        await dlq.stop()
+    def dead_letters(found: list) -> dict[str, str]:
+        headers = [{k: v.decode() for k, v in r.headers} for r in found if r.topic != Topic.SOAP_DRAFT.value]
+        return {h[H_EVENT_ID]: h[H_DLQ_REASON] for h in headers}
+
+    def was_drafted(found: list) -> bool:
+        return any(r.topic == Topic.SOAP_DRAFT.value for r in found)
+
+    async with TestApp(build_app(NOTEGEN, settings)):
+        await send_records(stack.bootstrap, records)
+        found = await read_until(stack.bootstrap, [Topic.TRANSCRIPT_TURNS.dlq, Topic.SOAP_DRAFT.value],
+                                 keep=keyed(encounter_id),
+                                 done=lambda f: was_drafted(f) and len(dead_letters(f)) == len(hostile),
+                                 timeout_s=90, fetch_max_bytes=8 * 1024 * 1024)
+    dead, drafted = dead_letters(found), was_drafted(found)
 
     assert sorted(dead) == [f"hostile-{n}" for n in range(len(hostile))], dead
     reasons = dict(zip(hostile, (dead[f"hostile-{n}"] for n in range(len(hostile))), strict=True))

@@ -10,7 +10,6 @@ from __future__ import annotations
 import asyncio
 import base64
 import logging
-import time
 import uuid
 from contextlib import AsyncExitStack
 from dataclasses import replace
@@ -18,7 +17,6 @@ from pathlib import Path
 
 import pytest
 import redis.asyncio as aioredis
-from aiokafka import AIOKafkaConsumer, AIOKafkaProducer, TopicPartition
 from faststream import TestApp
 
 from scribestream.cli import _publish
@@ -44,6 +42,7 @@ from shared.contracts import (
 )
 from shared.crypto import KeyRing
 from shared.runtime import build_app
+from tests.helpers.topics import all_records, read_until, send_records
 
 pytestmark = pytest.mark.integration
 
@@ -78,53 +77,14 @@ def _turn_events(encounter_id: str) -> list:
     return events
 
 
-async def _send(bootstrap: str, records: list[tuple[str, bytes, dict[str, str], str]]) -> None:
-    producer = AIOKafkaProducer(bootstrap_servers=bootstrap, acks="all", enable_idempotence=True)
-    await producer.start()
-    try:
-        for topic, value, headers, key in records:
-            await producer.send_and_wait(topic, value, key=key.encode(),
-                                         headers=[(k, v.encode()) for k, v in headers.items()])
-    finally:
-        await producer.stop()
-
-
-async def _all_records(bootstrap: str, topics: list[str]) -> list:
-    """Every record currently on the topics, read from the beginning up to the end offsets."""
-    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-                                enable_auto_commit=False)
-    await consumer.start()
-    try:
-        deadline = time.monotonic() + 10
-        while len(consumer.assignment()) < len(topics) and time.monotonic() < deadline:
-            await asyncio.sleep(0.1)
-        parts = sorted(consumer.assignment())
-        await consumer.seek_to_beginning(*parts)
-        end = await consumer.end_offsets(parts)
-        found, deadline = [], time.monotonic() + 30
-
-        async def behind() -> bool:
-            return any([await consumer.position(tp) < end[tp] for tp in parts])
-
-        while time.monotonic() < deadline and await behind():
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                found += records
-        return found
-    finally:
-        await consumer.stop()
+# test_asr_partials_broker imports the producer from here.
+_send = send_records
 
 
 async def _wait_for(bootstrap: str, topic: str, keys: set[str], timeout_s: float) -> None:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-                                enable_auto_commit=False)
-    await consumer.start()
-    pending, deadline = set(keys), time.monotonic() + timeout_s
-    try:
-        while pending and time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                pending -= {r.key.decode() for r in records if r.key}
-    finally:
-        await consumer.stop()
+    seen = await read_until(bootstrap, [topic], keep=lambda r: r.key is not None and r.key.decode() in keys,
+                            done=lambda found: keys <= {r.key.decode() for r in found}, timeout_s=timeout_s)
+    pending = keys - {r.key.decode() for r in seen}
     assert not pending, f"nothing on {topic} for {sorted(pending)} within {timeout_s:.0f}s"
 
 
@@ -166,7 +126,7 @@ async def sealed_run(stack, tmp_path_factory):
             await running.enter_async_context(TestApp(app))
         logging.getLogger().addHandler(handler)  # after start: configure_logging replaces root handlers
         try:
-            await _send(stack.bootstrap, [*turn_records, replay])
+            await send_records(stack.bootstrap, [*turn_records, replay])
             await _publish(audio, bootstrap=stack.bootstrap, encounter_id=audio_enc, realtime=False, context=CONTEXT,
                            roles=None, keyring=ring)
             # A visit still in progress: its audio buffers and ASR state (with the context) stay in Redis.
@@ -174,15 +134,15 @@ async def sealed_run(stack, tmp_path_factory):
 
             chunks = [e for e in encounter_events(partial, encounter_id=partial_enc, context=CONTEXT,
                                                   channel_roles=None) if e.name() == "AudioChunkReceived"]
-            await _send(stack.bootstrap, [(Topic.AUDIO_CHUNKS.value, *encode(c, keyring=ring), partial_enc)
-                                          for c in chunks])
+            await send_records(stack.bootstrap, [(Topic.AUDIO_CHUNKS.value, *encode(c, keyring=ring), partial_enc)
+                                                 for c in chunks])
             await _wait_for(stack.bootstrap, Topic.EHR_SUBMITTED, {audio_enc, text_enc}, timeout_s=120)
             await _wait_for(stack.bootstrap, Topic.TRANSCRIPT_TURNS.dlq, {f"enc-victim-{tag}"}, timeout_s=30)
             await asyncio.sleep(1.0)  # the partial visit's last chunks reach Redis
         finally:
             logging.getLogger().removeHandler(handler)
     topics = [t.value for t in Topic] + [t.dlq for t in Topic]
-    records = await _all_records(stack.bootstrap, topics)
+    records = await all_records(stack.bootstrap, topics)
     client = aioredis.Redis.from_url(stack.redis_url)
     try:
         keys = [k async for k in client.scan_iter(match="*", count=1000)]

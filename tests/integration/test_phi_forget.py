@@ -4,10 +4,8 @@ service's keys (and only its own), and every topic and DLQ got a tombstone for i
 from __future__ import annotations
 
 import asyncio
-import time
 
 import pytest
-from aiokafka import AIOKafkaConsumer
 from typer.testing import CliRunner
 
 from scribestream.cli import app
@@ -15,23 +13,18 @@ from scribestream.forget import tombstoned_topics
 from shared.contracts import Topic
 from shared.crypto import KeyRing
 from shared.state import EncryptingStateStore, RedisStateStore
+from tests.helpers.topics import read_until
 
 pytestmark = pytest.mark.integration
 
 
 async def _tombstones(bootstrap: str, topics: list[str], key: str, timeout_s: float = 20) -> set[str]:
-    consumer = AIOKafkaConsumer(*topics, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-                                enable_auto_commit=False)
-    await consumer.start()
-    found: set[str] = set()
-    deadline = time.monotonic() + timeout_s
-    try:
-        while time.monotonic() < deadline and found != set(topics):
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                found |= {r.topic for r in records if r.key == key.encode() and r.value is None and not r.headers}
-    finally:
-        await consumer.stop()
-    return found
+    def tombstone(r) -> bool:
+        return r.key == key.encode() and r.value is None and not r.headers
+
+    found = await read_until(bootstrap, topics, keep=tombstone, done=lambda f: {r.topic for r in f} == set(topics),
+                             timeout_s=timeout_s)
+    return {r.topic for r in found}
 
 
 async def test_forget_removes_the_encounters_state_and_writes_tombstones(stack, redis_client, encounter_id,

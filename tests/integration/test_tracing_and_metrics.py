@@ -21,7 +21,6 @@ from typing import Any
 
 import httpx
 import pytest
-from aiokafka import AIOKafkaConsumer
 from faststream import TestApp
 from opentelemetry.sdk.trace.export.in_memory_span_exporter import InMemorySpanExporter
 from prometheus_client.parser import text_string_to_metric_families
@@ -38,6 +37,7 @@ from services.notegen.config import NotegenSettings
 from shared.audio import load_audio
 from shared.contracts import EncounterContext, Topic
 from shared.runtime import build_app
+from tests.helpers.topics import records_for
 
 pytestmark = pytest.mark.integration
 
@@ -45,22 +45,6 @@ SAMPLE = Path(__file__).resolve().parents[2] / "samples" / "encounter.wav"
 SECONDS = 15  # "Doctor Patel", the headache: enough for turns and a note, short enough for CI
 PHI_CANARIES = ("zz-canary-patient", "zz-canary-practitioner", "Patel", "headache", "morning")
 SERVICE_NAMES = {"scribestream-asr", "scribestream-notegen", "scribestream-coding", "scribestream-ehr_sink"}
-
-
-async def _wait_for_key(bootstrap: str, topic: str, *, key: str, timeout_s: float) -> Any:
-    consumer = AIOKafkaConsumer(topic, bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-                                enable_auto_commit=False)
-    await consumer.start()
-    deadline = time.monotonic() + timeout_s
-    try:
-        while time.monotonic() < deadline:
-            for records in (await consumer.getmany(timeout_ms=500)).values():
-                for record in records:
-                    if record.key == key.encode():
-                        return record
-    finally:
-        await consumer.stop()
-    raise AssertionError(f"nothing on {topic} for the encounter within {timeout_s:.0f}s")
 
 
 async def _get(app: Any, path: str) -> httpx.Response:
@@ -101,7 +85,9 @@ async def _observed_run(stack, tmp_path_factory):
         await asyncio.gather(*(running.enter_async_context(TestApp(app)) for app in apps.values()))
         await _publish(audio, bootstrap=stack.bootstrap, encounter_id=encounter_id, realtime=False,
                        context=context, roles=None)
-        submitted = await _wait_for_key(stack.bootstrap, Topic.EHR_SUBMITTED, key=encounter_id, timeout_s=90)
+        found = await records_for(stack.bootstrap, Topic.EHR_SUBMITTED, encounter_id=encounter_id, want=1, timeout_s=90)
+        assert found, "nothing on ehr.submitted for the encounter within 90s"
+        submitted = found[0]
         await asyncio.sleep(0.5)  # the sink observes its close-to-publish time right after the ack
         metrics = {name: await _get(app, "/metrics") for name, app in apps.items()}
         ready = {name: await _get(app, "/health/ready") for name, app in apps.items()}
