@@ -42,7 +42,7 @@ class LlmSettings(BaseSettings):
     model_config = SettingsConfigDict(env_prefix="SCRIBESTREAM_", extra="ignore")
 
     llm_base_url: str = Field(default="http://127.0.0.1:8080/v1", description="OpenAI-compatible /v1 base URL")
-    llm_api_key: SecretStr | None = Field(default=None, description="required when notegen_backend=llm")
+    llm_api_key: SecretStr | None = Field(default=None, description="required by any LLM backend or assist that is on")
     llm_model: str = Field(default="gpt-4o-mini", description="model name the server knows")
     llm_temperature: float = Field(default=0.0, ge=0, le=2)
     llm_timeout_s: float = Field(default=120.0, gt=0, description="per-request read timeout")
