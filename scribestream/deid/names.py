@@ -185,7 +185,7 @@ def find_names(text: str, *, lexicon: Lexicon, ner_persons: Iterable[tuple[int, 
             continue
         intro = _INTRO.search(before)
         if intro and (_intro_name(word, lexicon, weak=bool(_WEAK_INTRO.search(before)))
-                      or _given_then_surname(text, m, lexicon)):
+                      or _given_then_surname(text, m, lexicon) or _addressed(text, m, lexicon)):
             span = _name_after(text, m.start(), lexicon, strong=not _WEAK_INTRO.search(before), first_ok=True)
             if span:
                 found.append(Found(PhiType.NAME, *span, 0.85))
@@ -262,7 +262,7 @@ def _opening_name(text: str, m: re.Match[str], lexicon: Lexicon) -> tuple[int, i
 # Name-likeness a word unknown to every list needs to be taken as a name with no cue: lower, when it is capitalised
 # mid-sentence (a proper noun: a name, or a place the model's GPE already has), higher in lower-case speech, where
 # out-of-vocabulary words are also medical terms and misspellings.
-NAMELIKE_CAPITALISED = 0.0
+NAMELIKE_CAPITALISED = -0.6
 NAMELIKE_LOWER = 0.5
 SURNAME_BONUS = 0.5  # a known surname needs less; so does a word continuing a name
 
@@ -315,6 +315,15 @@ def _unknown_name(text: str, m: re.Match[str], lexicon: Lexicon) -> tuple[int, i
             break
         end = nxt.end()
     return m.start(), end
+
+
+def _addressed(text: str, m: re.Match[str], lexicon: Lexicon) -> bool:
+    """"good morning mark, how ...", "thanks, dawn.": after a cue, a usual given name that is also an English word
+    is a name when the clause ends right after it (someone addressed), never a function word ("thanks, will.")."""
+    low = m.group().lower()
+    return text[m.end():m.end() + 1] in (",", ".", "?", "!") and low in lexicon.usual_given \
+        and not m.group().isupper() and len(low) > 2 \
+        and low not in lexicon.stop_words and not lexicon.is_drug(low) and not _INTRO.fullmatch(low + " ")
 
 
 def _intro_name(word: str, lexicon: Lexicon, *, weak: bool) -> bool:

@@ -144,3 +144,14 @@ def test_world_name_lists_add_given_names_but_no_english_words(lexicon):
     assert len(given) > 50_000 and len(surnames) > 100_000
     assert lexicon.is_given("nkechi") and not lexicon.is_given("cats")
     assert _names("i came in with nkechi today", lexicon) == ["nkechi"]
+
+
+@pytest.mark.parametrize(("text", "name"), [("good morning mark, how are you feeling?", "mark"),
+                                            ("thanks, dawn. see you next week", "dawn")])
+def test_usual_given_name_addressed_after_a_greeting(lexicon, text, name):
+    assert name in _names(text, lexicon)
+
+
+@pytest.mark.parametrize("text", ["thanks, will.", "thank you, OK.", "hi, sure, go ahead"])
+def test_greeting_then_a_word_stays(lexicon, text):
+    assert _names(text, lexicon) == []
