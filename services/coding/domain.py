@@ -180,10 +180,9 @@ def _add_mention(
 ) -> None:
     concept = m.concept
     assertion = m.assertion
-    if mode == ALL_FINDINGS and assertion is Assertion.HISTORY and concept.history_code:
-        # Coders of case reports code a past condition both ways ("ex-smoker": Z87.891); both are candidates.
-        add(concept.history_code, "history", CONF_HISTORY, pos)
-    if mode == ALL_FINDINGS and assertion in (Assertion.UNCERTAIN, Assertion.HISTORY):
+    if mode == ALL_FINDINGS and (assertion is Assertion.UNCERTAIN or (assertion is Assertion.HISTORY and not concept.history_code)):
+        # Inpatient-style: uncertain findings, and past ones with no personal-history code, are coded as the
+        # condition; a past condition that has one ("ex-smoker": Z87.891, Excludes1 current dependence) keeps it.
         assertion = Assertion.AFFIRMED  # inpatient-style: uncertain and historical findings are coded as the condition
     if assertion is Assertion.FAMILY:
         add(concept.family_code, "family_history", CONF_HISTORY, pos)

@@ -39,14 +39,31 @@ FEATURES = (
     "rule", "curated", "description_match", "vote", "has_vote", "vote_phrases", "statements", "position",
     "code_prior", "category_prior", "code_seen", "symptom", "history", "unspecified", "specificity",
     "candidates", "description_x_vote", "learned_only_x_prior", "vote_total", "vote_documents", "vote_x_documents",
-    "chapter_share", "demoted",
+    "chapter_share", "demoted", "category_siblings", "category_best_vote",
 )
 
 
-def features(
-    f: Finding, *, statements: int, candidates: int, codeset: CodeSet, priors: Priors,
-) -> list[float]:
+@dataclass(frozen=True)
+class NoteContext:
+    """What a candidate's features need from the rest of the note's candidates."""
+
+    statements: int
+    candidates: int
+    per_category: dict[str, tuple[int, float]]  # 3-character category -> (candidates, best vote)
+
+    @classmethod
+    def of(cls, findings: Sequence[Finding], *, statements: int) -> NoteContext:
+        per: dict[str, tuple[int, float]] = {}
+        for f in findings:
+            n, v = per.get(f.code[:3], (0, 0.0))
+            per[f.code[:3]] = (n + 1, max(v, f.vote))
+        return cls(statements=statements, candidates=len(findings), per_category=per)
+
+
+def features(f: Finding, *, note: NoteContext, codeset: CodeSet, priors: Priors) -> list[float]:
     """One candidate -> its feature vector (order of :data:`FEATURES`)."""
+    statements, candidates = note.statements, note.candidates
+    siblings, category_vote = note.per_category.get(f.code[:3], (1, f.vote))
     learned_only = f.learned
     rule = 0.0 if learned_only else f.rule_confidence
     curated = float(not learned_only and f.rule_confidence >= _CURATED)
@@ -77,6 +94,8 @@ def features(
         f.vote * math.log1p(f.vote_documents),
         priors.chapter(f.code),
         float(f.demoted),
+        math.log(siblings),
+        category_vote,
     ]
 
 
@@ -164,13 +183,13 @@ class Reranker:
         by the learned associations stays below the suggestion cut (a statistical vote is not documentation), and so does
         an unspecified code beside its kept specific sibling."""
         priors = self.priors(learned)
-        n = len(findings)
+        note = NoteContext.of(findings, statements=statements)
         for f in findings:
             # Outpatient (the product): the model was fitted on inpatient case reports, so there it only orders the
             # candidates; a rule match that was a suggestion stays one.
             floor = self.suggest_at if mode == "outpatient" and not f.learned and f.confidence >= self.suggest_at else 0.0
             confidence = self.confidence(self.probability(
-                features(f, statements=statements, candidates=n, codeset=codeset, priors=priors)))
+                features(f, note=note, codeset=codeset, priors=priors)))
             if f.demoted or (mode == "outpatient" and f.learned):
                 confidence = min(confidence, 0.98 * self.suggest_at)
             f.confidence = max(confidence, floor)

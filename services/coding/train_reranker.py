@@ -24,7 +24,7 @@ from pathlib import Path
 from services.coding.codeset import CodeSet
 from services.coding.domain import ALL_FINDINGS, rank_findings
 from services.coding.learned import AssociationTable
-from services.coding.rerank import DEFAULT_MODEL, FEATURES, FORMAT, Priors, features
+from services.coding.rerank import DEFAULT_MODEL, FEATURES, FORMAT, NoteContext, Priors, features
 from services.coding.train_associations import ATTRIBUTION, build
 
 FOLDS = 5
@@ -37,6 +37,7 @@ class DocRows:
     codes: list[str]  # candidates in rule order (the baseline ranking)
     rule_confidence: list[float]  # the rules' confidence (baseline cut)
     x: list[list[float]]
+    gold_fy2026: list[str]  # gold read in FY2026 (a subdivided 2018 code matched by its descendant): the labels
 
 
 def fold_of(index: int, folds: int) -> int:
@@ -46,19 +47,22 @@ def fold_of(index: int, folds: int) -> int:
 def candidate_rows(
     docs: Sequence[dict], *, table: AssociationTable, codeset: CodeSet, mode: str = ALL_FINDINGS,
 ) -> list[DocRows]:
-    from scribestream.evals.coding import as_draft
+    from scribestream.evals.coding import _dotted, as_draft, to_edition
 
     priors = Priors.of(table)
     out: list[DocRows] = []
     for i, doc in enumerate(docs):
         draft = as_draft(str(doc.get("id", i)), doc.get("text") or doc.get("text_en") or "")
         findings = rank_findings(draft, codeset=codeset, mode=mode, learned=table)
-        n = len(draft.note.assessment) + len(draft.note.subjective)
+        note = NoteContext.of(findings, statements=len(draft.note.assessment) + len(draft.note.subjective))
+        gold = [str(c) for c in doc.get("icd10cm", [])]
+        codes = [f.code for f in findings]
         out.append(DocRows(
-            gold=[str(c) for c in doc.get("icd10cm", [])],
-            codes=[f.code for f in findings],
+            gold=gold,
+            gold_fy2026=sorted(to_edition(gold, codes, billable=lambda c: codeset.is_billable(_dotted(c)))),
+            codes=codes,
             rule_confidence=[f.confidence for f in findings],
-            x=[features(f, statements=n, candidates=len(findings), codeset=codeset, priors=priors) for f in findings],
+            x=[features(f, note=note, codeset=codeset, priors=priors) for f in findings],
         ))
     return out
 
@@ -85,7 +89,8 @@ def fit(rows: Sequence[DocRows], *, c: float = C) -> dict:
     from sklearn.linear_model import LogisticRegression
 
     x = np.array([v for r in rows for v in r.x], dtype=float)
-    y = np.array([_norm(code) in {_norm(g) for g in r.gold} for r in rows for code in r.codes], dtype=int)
+    # Labels in the code set's edition: E87.20 for a 2018 gold E87.2 is what the coder coded, not a false positive.
+    y = np.array([_norm(code) in set(r.gold_fy2026) for r in rows for code in r.codes], dtype=int)
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
@@ -113,6 +118,7 @@ def metrics(rows: Sequence[DocRows], scores: Sequence[Sequence[float]], *, cut: 
     gold = [r.gold for r in rows]
     m = score(zip(suggested, gold))
     m["map"] = score(zip(ranked, gold))["map"]
+    m["map_fy2026_gold"] = score(zip(ranked, [r.gold_fy2026 for r in rows]))["map"]
     return m
 
 
