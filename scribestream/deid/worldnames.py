@@ -93,7 +93,10 @@ def world_names() -> tuple[frozenset[str], frozenset[str]]:
             path.parent.mkdir(parents=True, exist_ok=True)
         except OSError:  # read-only home (a locked-down container): derive into a temporary file each time
             target = Path(tempfile.mkdtemp()) / path.name
-        subprocess.run([sys.executable, "-m", "scribestream.deid.worldnames", str(target)], check=True)
+        # the child finds this package even when it is run from a checkout that is not installed
+        root = str(Path(__file__).resolve().parents[2])
+        env = {**os.environ, "PYTHONPATH": os.pathsep.join(p for p in (root, os.environ.get("PYTHONPATH")) if p)}
+        subprocess.run([sys.executable, "-m", "scribestream.deid.worldnames", str(target)], check=True, env=env)
         path = target
         logger.info("deid: world name lists derived", extra={"path": str(path)})
     return _read(path)
