@@ -62,7 +62,7 @@ _EXTRA_COMMON = {
     "ohh", "ahh", "umm", "uhh", "mhmm", "ooh", "oops", "aww", "wow", "yep", "yup", "nope", "yeh", "ya",
     "wanna", "gotta", "dunno", "righty", "righty-ho", "cheers", "alright", "ok", "lovely", "brilliant", "fantastic",
     # interjections that name lists scraped from profiles also hold
-    "aye", "gosh", "golly", "gee", "jeez", "blimey", "crikey", "yuck", "ugh", "eh", "hmmm", "ooh", "whoa", "yay",
+    "aye", "gosh", "golly", "gee", "jeez", "blimey", "crikey", "yuck", "ugh", "eh", "hmmm", "whoa", "yay",
 }
 
 logger = logging.getLogger(__name__)

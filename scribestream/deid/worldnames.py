@@ -46,7 +46,7 @@ def _plain_word(name: str) -> str | None:
 def _derive(table: str, max_rank: int) -> list[str]:
     path = resources.files("names_dataset") / "v3" / table
     with path.open("rb") as raw, gzip.open(raw) as handle:
-        data = pickle.load(handle)  # noqa: S301 - the installed package's own data file
+        data = pickle.load(handle)  # the installed package's own data file
     out = set()
     for name, info in data.items():
         ranks = (info or {}).get("rank") or {}
@@ -66,7 +66,8 @@ def _cache_file() -> Path:
 
 
 def _read(path: Path) -> tuple[frozenset[str], frozenset[str]]:
-    given, surnames = set(), set()
+    given: set[str] = set()
+    surnames: set[str] = set()
     for line in path.read_text(encoding="utf-8").splitlines():
         kind, _, word = line.partition("\t")
         (given if kind == "G" else surnames).add(word)
