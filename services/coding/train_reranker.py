@@ -10,7 +10,7 @@ chosen on the pooled out-of-fold predictions, and the shipped model is fitted on
 ever read; dev is for reporting.
 
 Data: CodiEsp corpus, CLEF eHealth 2020 (Miranda-Escalada, Gonzalez-Agirre, Armengol-Estapé, Krallinger), Zenodo
-3693570, CC BY 4.0. The shipped model holds 18 weights and scaling constants only.
+3693570, CC BY 4.0. The shipped model holds one weight and two scaling constants per feature, and the cut.
 """
 
 from __future__ import annotations
