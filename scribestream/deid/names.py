@@ -304,10 +304,14 @@ def _unknown_name(text: str, m: re.Match[str], lexicon: Lexicon) -> tuple[int, i
         return None
     cased = word[:1].isupper()
     nxt = _WORD.match(text, m.end() + 1) if text[m.end():m.end() + 1] == " " else None
-    if not (_namelike(word, lexicon) or (_unknown_word(word, lexicon) and nxt is not None
-                                         and _name_part(nxt.group(), lexicon, cased=cased)
-                                         and not lexicon.is_given(nxt.group()))):
+    unknown_pair = nxt is not None and _unknown_word(word, lexicon) and _unknown_word(nxt.group(), lexicon) \
+        and nxt.group()[:1].isupper() == cased and lexicon.namelike is not None \
+        and lexicon.namelike.score(word) + lexicon.namelike.score(nxt.group()) > 0
+    if not (_namelike(word, lexicon) or unknown_pair or (_unknown_word(word, lexicon) and nxt is not None
+                                                         and _name_part(nxt.group(), lexicon, cased=cased))):
         return None
+    if unknown_pair and nxt is not None:  # two words no lexicon knows, together name-like: "jinjuta kitprapa"
+        return m.start(), nxt.end()
     end = m.end()
     for _ in range(_MAX_NAME_WORDS - 1):
         nxt = _WORD.match(text, end + 1) if text[end:end + 1] == " " else None

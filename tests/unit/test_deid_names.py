@@ -155,3 +155,15 @@ def test_usual_given_name_addressed_after_a_greeting(lexicon, text, name):
 @pytest.mark.parametrize("text", ["thanks, will.", "thank you, OK.", "hi, sure, go ahead"])
 def test_greeting_then_a_word_stays(lexicon, text):
     assert _names(text, lexicon) == []
+
+
+@pytest.mark.parametrize(("text", "name"), [
+    ("okay chanthira wongsakul, come on in", "chanthira wongsakul"),  # two unknown words, together name-like
+    ("the message came from dzenbay mehmet today", "dzenbay mehmet"),  # unknown word, then a listed given name
+])
+def test_unknown_word_pairs_make_one_name(lexicon, text, name):
+    assert name in _names(text, lexicon)
+
+
+def test_two_unknown_medical_words_stay(lexicon):
+    assert _names("she had sternoclavicular hepatosplenomegaly", lexicon) == []
