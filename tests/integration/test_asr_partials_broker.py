@@ -4,12 +4,10 @@ takes a stereo visit's chunks from ``audio.chunks`` and publishes live drafts of
 
 from __future__ import annotations
 
-import time
 from pathlib import Path
 
 import numpy as np
 import pytest
-from aiokafka import AIOKafkaConsumer
 from faststream import TestApp
 
 from services.asr.app import SPEC as ASR
@@ -28,7 +26,7 @@ from shared.contracts import (
     encode,
 )
 from shared.runtime import build_app
-from tests.integration.test_phi_at_rest import _send
+from tests.helpers.topics import keyed, read_until, send_records
 
 pytestmark = pytest.mark.integration
 
@@ -38,20 +36,15 @@ SILENCE_S = 3.0
 
 
 async def _records(bootstrap: str, encounter_id: str, *, timeout_s: float) -> list:
-    consumer = AIOKafkaConsumer(Topic.TRANSCRIPT_TURNS.value, Topic.TRANSCRIPT_PARTIALS.value,
-                                bootstrap_servers=bootstrap, group_id=None, auto_offset_reset="earliest",
-                                enable_auto_commit=False)
-    await consumer.start()
-    events: list = []
-    deadline = time.monotonic() + timeout_s
-    try:
-        while time.monotonic() < deadline and not any(isinstance(e, TranscriptClosed) for e in events):
-            for part, records in (await consumer.getmany(timeout_ms=500)).items():
-                events += [decode(Topic(part.topic), r.value, dict(r.headers))
-                           for r in records if r.key == encounter_id.encode()]
-    finally:
-        await consumer.stop()
-    return events
+    """The encounter's turns and drafts, decoded, until its transcript closed (or the timeout)."""
+    topics = [Topic.TRANSCRIPT_TURNS.value, Topic.TRANSCRIPT_PARTIALS.value]
+
+    def events(kept: list) -> list:
+        return [decode(Topic(r.topic), r.value, dict(r.headers)) for r in kept]
+
+    found = await read_until(bootstrap, topics, keep=keyed(encounter_id), timeout_s=timeout_s,
+                             done=lambda kept: any(isinstance(e, TranscriptClosed) for e in events(kept)))
+    return events(found)
 
 
 async def test_live_drafts_reach_transcript_partials_before_the_turns(stack, encounter_id):
@@ -73,7 +66,7 @@ async def test_live_drafts_reach_transcript_partials_before_the_turns(stack, enc
     settings = AsrSettings(kafka_bootstrap=stack.bootstrap, redis_url=stack.redis_url, encryption=False,
                            cpu_threads=2, partials=True)
     async with TestApp(build_app(ASR, settings)):
-        await _send(stack.bootstrap, records)
+        await send_records(stack.bootstrap, records)
         events = await _records(stack.bootstrap, encounter_id, timeout_s=180)
 
     drafts = [e for e in events if isinstance(e, PartialTranscribed)]

@@ -77,10 +77,6 @@ def _turn_events(encounter_id: str) -> list:
     return events
 
 
-# test_asr_partials_broker imports the producer from here.
-_send = send_records
-
-
 async def _wait_for(bootstrap: str, topic: str, keys: set[str], timeout_s: float) -> None:
     seen = await read_until(bootstrap, [topic], keep=lambda r: r.key is not None and r.key.decode() in keys,
                             done=lambda found: keys <= {r.key.decode() for r in found}, timeout_s=timeout_s)
