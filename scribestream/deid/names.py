@@ -2,7 +2,8 @@
 tagger trained on news text is weak: titles ("Dr. Okafor", "doctor patel"), introductions ("my name is ...",
 "this is ..."), and first names from a gazetteer (given names of many countries) with the surname after them.
 
-A lexicon of common English words keeps "Will you ..." and "I hope ..." from being taken for names."""
+A lexicon of common English words keeps "Will you ..." and "I hope ..." from being taken for names. Names that no
+list holds ("Mosinmileoluwa") are found by their spelling (``namelike``) when no English lexicon knows the word."""
 
 from __future__ import annotations
 
