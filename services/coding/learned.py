@@ -108,7 +108,8 @@ class AssociationTable:
         total: dict[str, float] = {}
         count: dict[str, int] = {}
         for statement_id, text in statements:
-            for phrase in set(phrases(text, codable=codable)):
+            # Sorted: the vote sums and tie-breaks must not depend on the process's string hashing.
+            for phrase in sorted(set(phrases(text, codable=codable))):
                 entry = self._table.get(phrase)
                 if entry is None:
                     continue
@@ -123,8 +124,11 @@ class AssociationTable:
                     if current is None or score > current[0] + 1e-12:
                         best[code] = (score, [statement_id])
                         count[code] = n
-                    elif abs(score - current[0]) <= 1e-12 and statement_id not in current[1]:
-                        current[1].append(statement_id)
+                    elif abs(score - current[0]) <= 1e-12:
+                        # Ties (2/4 and 3/6 both vote 0.5) keep the better-supported count, whatever the set order.
+                        count[code] = max(count[code], n)
+                        if statement_id not in current[1]:
+                            current[1].append(statement_id)
         return sorted((Vote(code=c, score=s, statement_ids=tuple(ids), phrases=support[c], total=total[c],
                                     documents=count[c]) for c, (s, ids) in best.items()),
                       key=lambda v: (-v.score, v.code))

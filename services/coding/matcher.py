@@ -266,7 +266,7 @@ class DescriptionIndex:
         n = max(1, len(self._codes))
         self._idf = {w: math.log(n / len(p)) for w, p in postings.items()}
         self._postings = {w: np.asarray(p, dtype=np.int32) for w, p in postings.items()}
-        self._weight = [sum(self._idf[w] for w in words) for words in self._words]
+        self._weight = [math.fsum(self._idf[w] for w in words) for words in self._words]
         self._min_coverage = min_coverage
         # Entries x words matrix of idf weights: one sparse product gives every candidate's covered weight, so
         # only the few entries that can reach the coverage threshold are examined word by word.
@@ -299,7 +299,9 @@ class DescriptionIndex:
             core, core_hit = entry - _LATERAL, hit - _LATERAL
             if not core or (len(core_hit) < 2 and not (len(core) == 1 and core_hit and self._idf[next(iter(core))] >= 6.0)):
                 continue
-            covered = sum(self._idf[w] for w in hit)
+            # fsum: a set's order follows string hashing, and a float sum in another order can break a tie
+            # (H47.091 vs H47.092) differently from one process to the next.
+            covered = math.fsum(self._idf[w] for w in hit)
             coverage = covered / self._weight[idx] if self._weight[idx] else 0.0
             code = self._codes[idx]
             if coverage < self._min_coverage or (allow is not None and not allow(code)):
