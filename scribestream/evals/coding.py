@@ -169,7 +169,7 @@ def run(
     metrics["map_suggested"] = metrics["map"]
     metrics["map"] = score(zip(ranked_all, gold_lists))["map"]
     # Secondary, edition-aware reading (reported beside the strict figures, never instead of them).
-    billable = lambda c: codeset.is_billable(_dotted(c))  # noqa: E731
+    billable = lambda c: codeset.is_billable(_dotted(c))
     edition = score((p, to_edition(g, r, billable=billable)) for p, g, r in zip(predictions, gold_lists, ranked_all))
     metrics["exact_fy2026_gold"] = edition["exact"]
     metrics["map_fy2026_gold"] = score((r, to_edition(g, r, billable=billable)) for g, r in zip(gold_lists, ranked_all))["map"]

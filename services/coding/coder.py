@@ -11,9 +11,9 @@ from services.coding.domain import suggest_codes
 from services.coding.em import Problem, em_level
 from services.coding.insurance import HccInfo, RiskModel, RiskScore, tags_for
 from services.coding.learned import AssociationTable
-from services.coding.rerank import Reranker
 from services.coding.lexicon import COMBINATIONS, CONCEPTS
 from services.coding.queries import episode_query, specificity_query
+from services.coding.rerank import Reranker
 from shared.contracts import CodeSuggestion, EncounterContext, NoteDrafted
 
 _CHRONIC_CODES = frozenset(

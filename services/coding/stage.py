@@ -10,8 +10,8 @@ from services.coding.codeset import CODE_SET_NAME, CodeSet
 from services.coding.domain import SUGGEST_MIN_CONFIDENCE, suggest_codes
 from services.coding.insurance import RiskModel
 from services.coding.learned import AssociationTable
-from services.coding.rerank import Reranker
 from services.coding.llm_assist import LlmCodeAssist
+from services.coding.rerank import Reranker
 from services.notegen.config import LlmSettings
 from shared.contracts import (
     CodeSuggestion,

@@ -24,7 +24,14 @@ from pathlib import Path
 from services.coding.codeset import CodeSet
 from services.coding.domain import ALL_FINDINGS, rank_findings
 from services.coding.learned import AssociationTable
-from services.coding.rerank import DEFAULT_MODEL, FEATURES, FORMAT, NoteContext, Priors, features
+from services.coding.rerank import (
+    DEFAULT_MODEL,
+    FEATURES,
+    FORMAT,
+    NoteContext,
+    Priors,
+    features,
+)
 from services.coding.train_associations import ATTRIBUTION, build
 
 FOLDS = 5

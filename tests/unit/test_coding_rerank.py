@@ -4,6 +4,8 @@ override, the shipped model's shape, a trainer that learns from toy folds, and t
 
 from __future__ import annotations
 
+import itertools
+
 import pytest
 
 from scribestream.evals.coding import as_draft, score, to_edition
@@ -38,7 +40,7 @@ def test_confidence_scale_is_monotone_and_puts_the_cut_on_the_suggestion_thresho
     assert model.confidence(0.2) == pytest.approx(SUGGEST_MIN_CONFIDENCE)
     assert model.confidence(0.19) < SUGGEST_MIN_CONFIDENCE <= model.confidence(0.21)
     grid = [i / 100 for i in range(101)]
-    assert all(model.confidence(a) <= model.confidence(b) for a, b in zip(grid, grid[1:]))
+    assert all(model.confidence(a) <= model.confidence(b) for a, b in itertools.pairwise(grid))
     assert model.confidence(0.0) == 0.0 and model.confidence(1.0) == pytest.approx(1.0)
 
 
@@ -116,7 +118,7 @@ def test_index_terms_for_smoking_history_and_dyspnea(codeset: SimpleIcd10CmCodeS
 
 
 def test_edition_reading_matches_a_subdivided_gold_code_by_its_descendant_only(codeset: SimpleIcd10CmCodeSet) -> None:
-    billable = lambda c: codeset.is_billable(c if len(c) <= 3 else f"{c[:3]}.{c[3:]}")  # noqa: E731
+    billable = lambda c: codeset.is_billable(c if len(c) <= 3 else f"{c[:3]}.{c[3:]}")
     assert to_edition(["R51", "I10"], ["R51.9", "I10"], billable=billable) == {"R519", "I10"}
     # A billable gold code must still match exactly; an unrelated prediction does not stand in.
     assert to_edition(["I10", "R51"], ["I15.0", "R50.9"], billable=billable) == {"I10", "R51"}
