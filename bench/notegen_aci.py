@@ -22,8 +22,13 @@ from pathlib import Path
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
 from services.notegen.backends import build_writer  # noqa: E402
-from services.notegen.config import LlmSettings  # noqa: E402
-from services.notegen.evaluation import ACI_ATTRIBUTION, ANCHORS_TEST1, evaluate, read_encounters  # noqa: E402
+from services.notegen.evaluation import (  # noqa: E402
+    ACI_ATTRIBUTION,
+    ANCHORS_TEST1,
+    evaluate,
+    read_encounters,
+)
+from shared.llm import LlmSettings  # noqa: E402
 
 
 def run(data_dir: Path, splits: list[str], *, backend: str = "grounded") -> dict:

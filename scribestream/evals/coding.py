@@ -236,7 +236,7 @@ def command(
     if llm:
         from services.coding.codeset import SimpleIcd10CmCodeSet
         from services.coding.stage import build_assist
-        from services.notegen.config import LlmSettings
+        from shared.llm import LlmSettings
 
         codeset = SimpleIcd10CmCodeSet().load()
         assist = build_assist(LlmSettings(), codeset)

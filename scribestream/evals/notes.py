@@ -17,7 +17,13 @@ from typing import Optional
 
 import typer
 
-from services.notegen.evaluation import ANCHORS_TEST1, BadCsv, evaluate, read_encounters, write_notes_csv
+from services.notegen.evaluation import (
+    ANCHORS_TEST1,
+    BadCsv,
+    evaluate,
+    read_encounters,
+    write_notes_csv,
+)
 
 
 def command(
@@ -32,8 +38,8 @@ def command(
 ) -> None:
     """Score generated notes against reference notes (ROUGE-1/2/Lsum, per section, checker support, speed)."""
     from services.notegen.backends import build_writer
-    from services.notegen.config import LlmSettings
     from services.notegen.stage import package_version
+    from shared.llm import LlmSettings
 
     if backend not in ("grounded", "llm"):
         raise typer.BadParameter("--backend is grounded or llm")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from pydantic import Field, model_validator
 
-from services.notegen.config import LlmSettings
+from shared.llm import LlmSettings
 from shared.settings import ServiceSettings
 
 

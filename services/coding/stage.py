@@ -12,7 +12,6 @@ from services.coding.insurance import RiskModel
 from services.coding.learned import AssociationTable
 from services.coding.llm_assist import LlmCodeAssist
 from services.coding.rerank import Reranker
-from services.notegen.config import LlmSettings
 from shared.contracts import (
     CodeSuggestion,
     Event,
@@ -21,6 +20,7 @@ from shared.contracts import (
     Topic,
     derive_id,
 )
+from shared.llm import LlmSettings, OpenAIChatModel
 
 
 class CodingStage:
@@ -97,15 +97,8 @@ def build_coding_stage(
 
 
 def build_assist(settings: LlmSettings, codeset: CodeSet) -> LlmCodeAssist:
-    from services.notegen.llm_client import OpenAIChatModel
-
-    if settings.llm_api_key is None:
-        raise ValueError("the coding LLM assist needs SCRIBESTREAM_LLM_API_KEY")
-    model = OpenAIChatModel(
-        base_url=settings.llm_base_url, api_key=settings.llm_api_key.get_secret_value(), model=settings.llm_model,
-        temperature=settings.llm_temperature, timeout_s=settings.llm_timeout_s, connect_timeout_s=settings.llm_connect_timeout_s,
-    )
-    return LlmCodeAssist(model=model, codeset=codeset)
+    # One answer per note, never streamed: the assist validates the whole answer against the code set.
+    return LlmCodeAssist(model=OpenAIChatModel.from_settings(settings, stream=False), codeset=codeset)
 
 
 async def make_stage(settings, store) -> CodingStage:  # settings: CodingSettings; the store is unused

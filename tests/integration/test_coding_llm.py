@@ -1,4 +1,4 @@
-"""Coding LLM assist against a scripted OpenAI-compatible HTTP server (the notegen tests' fake server): the model
+"""Coding LLM assist against a scripted OpenAI-compatible HTTP server (tests/helpers/llm_server.py): the model
 re-ranks candidates, invented codes and unknown evidence are dropped and counted, failures fall back to rules."""
 
 from __future__ import annotations
@@ -13,7 +13,6 @@ from services.coding.domain import suggest_codes
 from services.coding.learned import AssociationTable
 from services.coding.llm_assist import LlmCodeAssist
 from services.coding.stage import CodingStage
-from shared.llm import OpenAIChatModel
 from shared.contracts import (
     ICD10CM_SYSTEM,
     GeneratorInfo,
@@ -21,17 +20,12 @@ from shared.contracts import (
     SoapNote,
     Statement,
 )
-from tests.integration import test_notegen_llm as fake
-from tests.integration.test_notegen_llm import (
-    MODEL,
-    Reply,
-    ScriptedServer,
-    completion,
-    status,
-)
+from shared.llm import OpenAIChatModel
+from tests.helpers import llm_server
+from tests.helpers.llm_server import MODEL, Reply, ScriptedServer, completion, status
 
 pytestmark = pytest.mark.integration
-server = fake.server  # the notegen tests' scripted OpenAI-compatible server fixture, reused
+server = llm_server.server  # the scripted OpenAI-compatible server fixture
 
 
 @pytest.fixture(scope="module")
@@ -50,7 +44,7 @@ NOTE = ["Type 2 diabetes mellitus without complications.", "Essential hypertensi
 
 
 def assist_for(server: ScriptedServer, codeset: SimpleIcd10CmCodeSet) -> LlmCodeAssist:
-    model = OpenAIChatModel(base_url=server.base_url, api_key="test-key", model=MODEL, timeout_s=2.0, connect_timeout_s=1.0)
+    model = server.chat_model()
     return LlmCodeAssist(model=model, codeset=codeset)
 
 
