@@ -282,8 +282,17 @@ def _jvm_args() -> list[str]:
     ]
 
 
+def new_cluster_id() -> str:
+    """A random KRaft cluster id (22 url-safe base64 characters). Never one that starts with "-": the storage
+    tool's argument parser would read it as an option (1 in 64 ids; Kafka's own Uuid.randomUuid skips them too)."""
+    while True:
+        cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+        if not cluster_id.startswith("-"):
+            return cluster_id
+
+
 def _format_storage(*, props_path: Path, run_dir: Path) -> None:
-    cluster_id = base64.urlsafe_b64encode(uuid.uuid4().bytes).decode().rstrip("=")
+    cluster_id = new_cluster_id()
     log_path = run_dir / "kafka-format.log"
     with log_path.open("wb") as log:
         proc = subprocess.run(
@@ -296,8 +305,7 @@ def _format_storage(*, props_path: Path, run_dir: Path) -> None:
                 _kafka_classpath(),
                 "kafka.tools.StorageTool",
                 "format",
-                "-t",
-                cluster_id,
+                f"--cluster-id={cluster_id}",
                 "-c",
                 str(props_path),
                 "--standalone",
