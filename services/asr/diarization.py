@@ -292,8 +292,8 @@ def needs_diarization(state: "StreamState", *, channel: int) -> bool:
 
 
 class MonoDiarizer:
-    """Commits a cut of a mono channel like ``domain.commit``, but one turn per speaker stretch, each with
-    the role of its speaker. Stateless itself: the speaker state is passed in and out."""
+    """Commits a cut of a mono channel like ``domain.decode_cut`` + ``apply_cut``, but one turn per speaker
+    stretch, each with the role of its speaker. Stateless itself: the speaker state is passed in and out."""
 
     def __init__(self, *, embedder: SpeakerEmbedder, config: DiarizationConfig | None = None) -> None:
         self._embedder = embedder
@@ -311,7 +311,7 @@ class MonoDiarizer:
         cfg: "SegmenterConfig",
     ) -> tuple[list["Turn"], bytes]:
         # Imported here: domain imports nothing from this module, and keeping it that way avoids a cycle.
-        from services.asr.domain import Cut, build_turn, commit, to_float
+        from services.asr.domain import Cut, apply_cut, build_turn, to_float
 
         lane = state.lanes[channel]
         turns: list[Turn] = []
@@ -342,8 +342,8 @@ class MonoDiarizer:
                 lane.turns += 1
                 state.turn_count += 1
         # Let the segmenter drop the audio and reset its counters; nothing is left for it to decode.
-        _, rest = commit(state, channel=channel, buffer=buffer, cut=Cut(cut=cut.cut, speech_from=None),
-                         transcriber=transcriber, cfg=cfg)
+        _, rest = apply_cut(state, channel=channel, buffer=buffer, cut=Cut(cut=cut.cut, speech_from=None),
+                            segments=[], cfg=cfg)
         return turns, rest
 
 

@@ -292,23 +292,6 @@ def apply_cut(
     return turns, buffer[cut.cut * SAMPLE_WIDTH :]
 
 
-def commit(
-    state: StreamState,
-    *,
-    channel: int,
-    buffer: bytes,
-    cut: Cut,
-    transcriber: Transcriber,
-    cfg: SegmenterConfig,
-    prompt: str | None = None,
-) -> tuple[list[Turn], bytes]:
-    """``decode_cut`` then ``apply_cut``: transcribe the speech in the cut and commit it. Mutates ``state``."""
-    segments = decode_cut(
-        state, channel=channel, buffer=buffer, cut=cut, transcriber=transcriber, cfg=cfg, prompt=prompt
-    )
-    return apply_cut(state, channel=channel, buffer=buffer, cut=cut, segments=segments, cfg=cfg)
-
-
 def _advance(lane: LaneState, cut: int) -> None:
     lane.drafted_until = None
     lane.origin += cut
