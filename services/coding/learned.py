@@ -85,17 +85,16 @@ class AssociationTable:
             data = json.load(fh)
         if data.get("format") != FORMAT:
             raise ValueError("unsupported association table format")
+        return cls.from_build(data)
+
+    @classmethod
+    def from_build(cls, data: dict) -> AssociationTable:
+        """From the trainer's output: the packaged file as read (``load``) or a build in memory (cross-validation
+        builds one per fold)."""
         table = {p: (int(df), [(str(c), int(n)) for c, n in pairs]) for p, (df, pairs) in data["phrases"].items()}
         return cls(table=table, alpha=float(data["alpha"]), min_score=float(data["min_score"]),
                    code_documents={str(c): int(n) for c, n in data.get("code_documents", {}).items()},
                    documents=int(data.get("documents", 0)))
-
-    @classmethod
-    def from_build(cls, data: dict) -> AssociationTable:
-        """From the trainer's in-memory output (cross-validation builds one per fold)."""
-        table = {p: (int(df), [(str(c), int(n)) for c, n in pairs]) for p, (df, pairs) in data["phrases"].items()}
-        return cls(table=table, alpha=float(data["alpha"]), min_score=float(data["min_score"]),
-                   code_documents=dict(data.get("code_documents", {})), documents=int(data.get("documents", 0)))
 
     @property
     def codes(self) -> set[str]:
