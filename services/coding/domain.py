@@ -35,7 +35,7 @@ from services.coding.matcher import (
 )
 from shared.contracts import ICD10CM_SYSTEM, CodeSuggestion, NoteDrafted, Statement
 
-if TYPE_CHECKING:  # the re-ranker reads Finding: import only the type
+if TYPE_CHECKING:  # rerank imports this module (Finding, thresholds): only the type here
     from services.coding.rerank import Reranker
 
 # Confidence by how the code was reached: curated lexicon > fuzzy description match.
@@ -47,7 +47,8 @@ CONF_FUZZY_BASE, CONF_FUZZY_SPAN = 0.3, 0.4
 # rule-based match is above it; a code reached only by the learned associations needs a vote of 0.6, the
 # F1-best cut on a held-out part of the CodiEsp train split.
 SUGGEST_MIN_CONFIDENCE = 0.6
-_OUTPATIENT_LEARNED_SCALE = 0.98 * SUGGEST_MIN_CONFIDENCE  # maps a vote in (0, 1] below the cut
+BELOW_CUT = 0.98  # a candidate held back from suggestion sits at most this share of the cut
+_OUTPATIENT_LEARNED_SCALE = BELOW_CUT * SUGGEST_MIN_CONFIDENCE  # maps a vote in (0, 1] below the cut
 _DEMOTED_SCALE = 0.5  # an unspecified code beside its kept specific sibling ranks below the suggestion cut
 
 # Rank groups: the first Assessment diagnosis is the primary code.
@@ -243,7 +244,7 @@ def _combine(findings: list[Finding], *, modifiers: dict[int, set[str]], codeset
     return [f for f in findings if id(f) not in consumed] + combined
 
 
-def _unspecified(codeset: CodeSet, code: str) -> bool:
+def is_unspecified(codeset: CodeSet, code: str) -> bool:
     d = codeset.description(code).lower()
     return "unspecified" in d or "without complications" in d
 
@@ -264,8 +265,8 @@ def _resolve(findings: list[Finding], *, codeset: CodeSet, keep_demoted: bool = 
         # A mere candidate (below the suggestion cut) never displaces a suggestion as its specific sibling.
         floor = min(f.confidence, SUGGEST_MIN_CONFIDENCE)
         if any(
-            k.code[:3] == f.code[:3] and k.confidence >= floor and _unspecified(codeset, f.code)
-            and not _unspecified(codeset, k.code) for k in ordered
+            k.code[:3] == f.code[:3] and k.confidence >= floor and is_unspecified(codeset, f.code)
+            and not is_unspecified(codeset, k.code) for k in ordered
         ):
             # Not suggested beside its specific sibling, but still a ranked candidate for review (and MAP): coders
             # often choose the unspecified code where the text's specificity is doubtful.

@@ -25,15 +25,20 @@ from pathlib import Path
 from typing import TYPE_CHECKING
 
 from services.coding.codeset import CodeSet
+from services.coding.domain import (
+    BELOW_CUT,
+    CONF_SYMPTOM,
+    OUTPATIENT,
+    SUGGEST_MIN_CONFIDENCE,
+    is_unspecified,
+)
 from services.coding.learned import AssociationTable
 
-if TYPE_CHECKING:  # domain imports this module: only the type is needed here
+if TYPE_CHECKING:
     from services.coding.domain import Finding
 
 DEFAULT_MODEL = Path(__file__).with_name("data") / "coding_reranker.json"
 FORMAT = "scribestream-coding-reranker/1"
-# Rule confidences that mark a curated lexicon term (>= CONF_SYMPTOM in the domain).
-_CURATED = 0.8
 
 FEATURES = (
     "rule", "curated", "description_match", "vote", "has_vote", "vote_phrases", "statements", "position",
@@ -66,8 +71,9 @@ def features(f: Finding, *, note: NoteContext, codeset: CodeSet, priors: Priors)
     siblings, category_vote = note.per_category.get(f.code[:3], (1, f.vote))
     learned_only = f.learned
     rule = 0.0 if learned_only else f.rule_confidence
-    curated = float(not learned_only and f.rule_confidence >= _CURATED)
-    description = float(not learned_only and f.rule_confidence < _CURATED)
+    # Curated lexicon terms score at least CONF_SYMPTOM; description matches less.
+    curated = float(not learned_only and f.rule_confidence >= CONF_SYMPTOM)
+    description = float(not learned_only and f.rule_confidence < CONF_SYMPTOM)
     has_vote = float(f.vote > 0)
     code_prior = priors.code(f.code)
     return [
@@ -84,7 +90,7 @@ def features(f: Finding, *, note: NoteContext, codeset: CodeSet, priors: Priors)
         float(priors.seen(f.code)),
         float(f.code.startswith("R")),
         float(f.category in ("history", "family_history")),
-        float(_unspecified(codeset, f.code)),
+        float(is_unspecified(codeset, f.code)),
         float(len(f.code.replace(".", "")) - 3),
         math.log1p(candidates),
         description * f.vote,
@@ -97,11 +103,6 @@ def features(f: Finding, *, note: NoteContext, codeset: CodeSet, priors: Priors)
         math.log(siblings),
         category_vote,
     ]
-
-
-def _unspecified(codeset: CodeSet, code: str) -> bool:
-    d = codeset.description(code).lower()
-    return "unspecified" in d or "without complications" in d
 
 
 @dataclass
@@ -148,7 +149,7 @@ class Reranker:
     mean: Sequence[float]
     scale: Sequence[float]
     cut: float  # probability at which a candidate becomes a suggestion (F1-best on train cross-validation)
-    suggest_at: float = 0.6  # the service's suggestion threshold the cut is mapped onto
+    suggest_at: float = SUGGEST_MIN_CONFIDENCE  # the service's suggestion threshold the cut is mapped onto
     _priors: dict[int, Priors] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -187,10 +188,10 @@ class Reranker:
         for f in findings:
             # Outpatient (the product): the model was fitted on inpatient case reports, so there it only orders the
             # candidates; a rule match that was a suggestion stays one.
-            floor = self.suggest_at if mode == "outpatient" and not f.learned and f.confidence >= self.suggest_at else 0.0
+            floor = self.suggest_at if mode == OUTPATIENT and not f.learned and f.confidence >= self.suggest_at else 0.0
             confidence = self.confidence(self.probability(
                 features(f, note=note, codeset=codeset, priors=priors)))
-            if f.demoted or (mode == "outpatient" and f.learned):
-                confidence = min(confidence, 0.98 * self.suggest_at)
+            if f.demoted or (mode == OUTPATIENT and f.learned):
+                confidence = min(confidence, BELOW_CUT * self.suggest_at)
             f.confidence = max(confidence, floor)
         return sorted(findings, key=lambda f: (-f.confidence, f.order, f.code))

@@ -87,17 +87,15 @@ def out_of_fold_rows(
     return [r for r in rows if r is not None]
 
 
-def _norm(code: str) -> str:
-    return code.strip().upper().replace(".", "")
-
-
 def fit(rows: Sequence[DocRows], *, c: float = C) -> dict:
     import numpy as np
     from sklearn.linear_model import LogisticRegression
 
+    from scribestream.evals.coding import norm
+
     x = np.array([v for r in rows for v in r.x], dtype=float)
     # Labels in the code set's edition: E87.20 for a 2018 gold E87.2 is what the coder coded, not a false positive.
-    y = np.array([_norm(code) in set(r.gold_fy2026) for r in rows for code in r.codes], dtype=int)
+    y = np.array([norm(code) in set(r.gold_fy2026) for r in rows for code in r.codes], dtype=int)
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
@@ -179,10 +177,12 @@ def main() -> None:
 
 
 def _candidate_recall(rows: Sequence[DocRows]) -> dict[str, float]:
-    gold = sum(len({_norm(g) for g in r.gold}) for r in rows)
-    exact = sum(len({_norm(g) for g in r.gold} & {_norm(c) for c in r.codes}) for r in rows)
-    cat_gold = sum(len({_norm(g)[:3] for g in r.gold}) for r in rows)
-    cat = sum(len({_norm(g)[:3] for g in r.gold} & {_norm(c)[:3] for c in r.codes}) for r in rows)
+    from scribestream.evals.coding import norm
+
+    gold = sum(len({norm(g) for g in r.gold}) for r in rows)
+    exact = sum(len({norm(g) for g in r.gold} & {norm(c) for c in r.codes}) for r in rows)
+    cat_gold = sum(len({norm(g)[:3] for g in r.gold}) for r in rows)
+    cat = sum(len({norm(g)[:3] for g in r.gold} & {norm(c)[:3] for c in r.codes}) for r in rows)
     return {"exact": round(exact / gold, 4) if gold else 0.0, "category": round(cat / cat_gold, 4) if cat_gold else 0.0}
 
 
