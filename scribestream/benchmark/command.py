@@ -5,8 +5,8 @@ from __future__ import annotations
 
 import json
 import time
-from pathlib import Path
 from enum import Enum
+from pathlib import Path
 from typing import Optional
 
 import typer
@@ -15,7 +15,10 @@ from rich.console import Console
 REPO = Path(__file__).resolve().parents[2]
 DEFAULT_DATA = REPO.parent / "shared" / "data" / "primock57"
 
+
 class VisitEnding(str, Enum):
+    """``--ending`` choices: the values of ``encounters.Ending`` (not imported here, so ``--help`` stays fast)."""
+
     pause = "pause"
     cut = "cut"
 
@@ -32,8 +35,8 @@ def pipeline(
     realtime: bool = typer.Option(False, "--realtime", help="pace each encounter's audio at real time (live visits)"),
     minutes: float = typer.Option(10.0, "--minutes", min=0.05, help="length of each encounter (consultations looped or cut)"),
     ending: VisitEnding = typer.Option(VisitEnding.pause, "--ending",
-                               help="pause: each visit ends after its last complete utterance within --minutes and 0.8 s "
-                               "of silence; cut: at --minutes exactly, usually mid-utterance (worst case)"),
+                                       help="pause: each visit ends after its last complete utterance within --minutes and 0.8 s "
+                                       "of silence; cut: at --minutes exactly, usually mid-utterance (worst case)"),
     mono: bool = typer.Option(False, "--mono", help="one mixed channel (diarization) instead of one channel per speaker"),
     replicas: int = typer.Option(1, "--replicas", min=1, help="processes per service in one consumer group"),
     asr_replicas: Optional[int] = typer.Option(None, "--asr-replicas", min=1, help="ASR processes (default: --replicas)"),

@@ -3,8 +3,8 @@
 Encounter ``i`` uses consultation ``i mod count`` (sorted), looped (a second of silence between passes)
 or cut to the requested length. A cut ends the visit either at the length exactly (``ending="cut"``: both
 speakers are usually mid-utterance, the worst case for the final decode) or, by default, the way a visit
-ends: after the last complete utterance within the length and a second of silence (``ending="pause"``, at
-most the length). Two channels (clinician, patient: what telehealth delivers) or one mixed
+ends: after the last complete utterance within the length and ``END_PAUSE_S`` of silence (``ending="pause"``,
+at most the length). Two channels (clinician, patient: what telehealth delivers) or one mixed
 channel. Synthesis takes seconds per consultation, so each rendering is cached under ``cache_dir`` keyed
 by the TextGrids' content, the voices, the length and the channel layout.
 """

@@ -243,7 +243,6 @@ def decode_cut(
     cut: Cut,
     transcriber: Transcriber,
     cfg: SegmenterConfig,
-    prompt: str | None = None,
 ) -> list[Segment]:
     """What the recognizer hears in the speech of ``cut`` (nothing when the cut holds no speech worth a
     decode). Reads ``state`` only, so the lanes of one encounter can be decoded side by side."""
@@ -252,7 +251,7 @@ def decode_cut(
     assert cut.speech_from is not None
     region = buffer[cut.speech_from * SAMPLE_WIDTH : cut.cut * SAMPLE_WIDTH]
     context = state.recent_text if cfg.context_chars else ""
-    return transcriber.transcribe(to_float(region), prompt=prompt or context or None)
+    return transcriber.transcribe(to_float(region), prompt=context or None)
 
 
 def wants_decode(lane: LaneState, cut: Cut, *, cfg: SegmenterConfig) -> bool:
