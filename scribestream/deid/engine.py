@@ -11,6 +11,7 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
+from scribestream.deid.cache import cache_dir
 from scribestream.deid.dates import find_dates
 from scribestream.deid.namelike import NameLikeness
 from scribestream.deid.names import DRUG_STEM, Lexicon, find_names
@@ -23,7 +24,7 @@ from scribestream.deid.patterns import (
 )
 from scribestream.deid.sources import FREQUENT_SURNAME_RANK, census_surnames, drug_names
 from scribestream.deid.spans import Found, PhiType, resolve_overlaps
-from scribestream.deid.worldnames import cache_dir, world_names
+from scribestream.deid.worldnames import world_names
 
 if TYPE_CHECKING:  # pragma: no cover
     from presidio_analyzer import AnalyzerEngine

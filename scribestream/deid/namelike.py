@@ -12,11 +12,11 @@ from __future__ import annotations
 import hashlib
 import json
 import math
-import os
-import tempfile
 from collections import Counter
 from collections.abc import Collection, Iterable
 from pathlib import Path
+
+from scribestream.deid.cache import write_text_atomic
 
 _ORDERS = (2, 3, 4)
 
@@ -58,10 +58,7 @@ class NameLikeness:
         except (OSError, ValueError):
             model = cls(names=names, words=words)
             try:
-                path.parent.mkdir(parents=True, exist_ok=True)
-                with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False) as tmp:
-                    json.dump({"ratio": model._ratio, "unseen": model._unseen}, tmp)
-                os.replace(tmp.name, path)
+                write_text_atomic(path, json.dumps({"ratio": model._ratio, "unseen": model._unseen}))
             except OSError:
                 pass  # read-only: keep the model trained in memory
             return model

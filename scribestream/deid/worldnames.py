@@ -24,6 +24,8 @@ from functools import lru_cache
 from importlib import metadata, resources
 from pathlib import Path
 
+from scribestream.deid.cache import cache_dir, write_text_atomic
+
 # Per-country rank cut-offs. Given names: the 2,000 most frequent of each country cover most people there;
 # surnames are more spread out, so the cut is wider, and surnames only complete a name after a given name.
 GIVEN_MAX_RANK = 2000
@@ -55,11 +57,6 @@ def _derive(table: str, max_rank: int) -> list[str]:
     return sorted(out)
 
 
-def cache_dir() -> Path:
-    """Where derived word lists and models are kept between runs."""
-    return Path(os.environ.get("SCRIBESTREAM_CACHE") or Path.home() / ".cache" / "scribestream")
-
-
 def _cache_file() -> Path:
     version = metadata.version("names-dataset")
     return cache_dir() / f"deid-worldnames-v{_VERSION}-{version}-{GIVEN_MAX_RANK}-{SURNAME_MAX_RANK}.txt"
@@ -77,11 +74,7 @@ def _read(path: Path) -> tuple[frozenset[str], frozenset[str]]:
 def _write(path: Path) -> None:
     lines = [f"G\t{w}" for w in _derive("first_names.pkl.gz", GIVEN_MAX_RANK)]
     lines += [f"S\t{w}" for w in _derive("last_names.pkl.gz", SURNAME_MAX_RANK)]
-    path.parent.mkdir(parents=True, exist_ok=True)
-    # write then rename: a concurrent reader never sees half a file
-    with tempfile.NamedTemporaryFile("w", encoding="utf-8", dir=path.parent, delete=False) as tmp:
-        tmp.write("\n".join(lines) + "\n")
-    os.replace(tmp.name, path)
+    write_text_atomic(path, "\n".join(lines) + "\n")
 
 
 @lru_cache(maxsize=1)
