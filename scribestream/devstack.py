@@ -36,6 +36,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar
 
+from shared.files import write_atomic
+
 REPO_ROOT = Path(__file__).resolve().parents[1]
 KAFKA_LIB = Path(os.environ.get("SCRIBESTREAM_KAFKA_LIB", REPO_ROOT / "infra" / "kafka" / "lib"))
 STACK_FILE = "stack.json"
@@ -74,10 +76,7 @@ def read_state(run_dir: Path) -> dict[str, Any]:
 
 def _write_state(run_dir: Path, state: Mapping[str, Any]) -> None:
     # Write-then-rename so a reader (or a crash) never sees half a file.
-    path = _stack_path(run_dir)
-    tmp = path.with_suffix(".json.tmp")
-    tmp.write_text(json.dumps(state, indent=2, sort_keys=True))
-    tmp.replace(path)
+    write_atomic(_stack_path(run_dir), json.dumps(state, indent=2, sort_keys=True), mode=None)
 
 
 def load_stack(run_dir: Path) -> StackInfo:

@@ -22,6 +22,7 @@ import soundfile
 
 from scribestream.benchmark.primock import RATE, VOICES, consultation_stems, render_consultation, textgrids
 from shared.audio import Audio
+from shared.files import replacing
 
 GAP_S = 1.0  # silence between two passes of a looped consultation
 END_PAUSE_S = 0.8  # ending="pause": silence after the last utterance (the segmenter closes one after 0.7 s)
@@ -95,9 +96,8 @@ def build_encounter(*, transcripts: Path, stem: str, seconds: float, mono: bool,
         audio = fit_length(audio, samples=int(seconds * RATE), gap=int(GAP_S * RATE))
         if ending == "pause":
             audio = end_at_pause(audio, pause=int(END_PAUSE_S * RATE))
-        tmp = path.with_suffix(".tmp.wav")
-        soundfile.write(tmp, audio.T, RATE, subtype="PCM_16")
-        tmp.replace(path)  # a half-written file is never taken from the cache
+        with replacing(path, mode=None) as tmp:  # a half-written file is never taken from the cache
+            soundfile.write(tmp, audio.T, RATE, subtype="PCM_16")
     frames, _ = soundfile.read(path, dtype="int16", always_2d=True)
     return EncounterAudio(stem=stem, path=path, audio=Audio(pcm=frames.tobytes(), channels=frames.shape[1]))
 

@@ -16,7 +16,7 @@ from collections import Counter
 from collections.abc import Collection, Iterable
 from pathlib import Path
 
-from scribestream.deid.cache import write_text_atomic
+from shared.files import write_atomic
 
 _ORDERS = (2, 3, 4)
 
@@ -58,7 +58,7 @@ class NameLikeness:
         except (OSError, ValueError):
             model = cls(names=names, words=words)
             try:
-                write_text_atomic(path, json.dumps({"ratio": model._ratio, "unseen": model._unseen}))
+                write_atomic(path, json.dumps({"ratio": model._ratio, "unseen": model._unseen}))
             except OSError:
                 pass  # read-only: keep the model trained in memory
             return model

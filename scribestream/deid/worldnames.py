@@ -24,7 +24,8 @@ from functools import lru_cache
 from importlib import metadata, resources
 from pathlib import Path
 
-from scribestream.deid.cache import cache_dir, write_text_atomic
+from scribestream.deid.cache import cache_dir
+from shared.files import write_atomic
 
 # Per-country rank cut-offs. Given names: the 2,000 most frequent of each country cover most people there;
 # surnames are more spread out, so the cut is wider, and surnames only complete a name after a given name.
@@ -74,7 +75,7 @@ def _read(path: Path) -> tuple[frozenset[str], frozenset[str]]:
 def _write(path: Path) -> None:
     lines = [f"G\t{w}" for w in _derive("first_names.pkl.gz", GIVEN_MAX_RANK)]
     lines += [f"S\t{w}" for w in _derive("last_names.pkl.gz", SURNAME_MAX_RANK)]
-    write_text_atomic(path, "\n".join(lines) + "\n")
+    write_atomic(path, "\n".join(lines) + "\n")
 
 
 @lru_cache(maxsize=1)

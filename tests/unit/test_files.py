@@ -1,0 +1,82 @@
+"""Write-then-rename: the target holds the old content or the new, never a half, and no temporary file stays."""
+
+from __future__ import annotations
+
+import os
+import stat
+
+import pytest
+
+from shared.files import replacing, write_atomic
+
+pytestmark = pytest.mark.unit
+
+
+def mode_of(path) -> int:
+    return stat.S_IMODE(path.stat().st_mode)
+
+
+@pytest.mark.parametrize("data", [b"\x00bytes\xff", "text é\n"])
+def test_writes_bytes_and_text_and_leaves_only_the_target(tmp_path, data):
+    target = tmp_path / "sub" / "out.json"  # missing folders are created
+    write_atomic(target, data, durable=True)
+    assert target.read_bytes() == (data.encode("utf-8") if isinstance(data, str) else data)
+    assert os.listdir(target.parent) == ["out.json"]
+
+
+def test_replaces_an_existing_file(tmp_path):
+    target = tmp_path / "out.txt"
+    target.write_text("old")
+    write_atomic(target, "new")
+    assert target.read_text() == "new"
+    assert os.listdir(tmp_path) == ["out.txt"]
+
+
+def test_a_failed_write_keeps_the_old_file_and_leaves_no_temporary(tmp_path):
+    target = tmp_path / "model.bin"
+    target.write_bytes(b"old")
+    with pytest.raises(RuntimeError, match="disk full"), replacing(target) as tmp:
+        tmp.write_bytes(b"half of it")
+        raise RuntimeError("disk full")
+    assert target.read_bytes() == b"old"
+    assert os.listdir(tmp_path) == ["model.bin"]
+
+
+def test_a_failed_first_write_leaves_nothing(tmp_path):
+    with pytest.raises(KeyboardInterrupt), replacing(tmp_path / "a.wav"):
+        raise KeyboardInterrupt
+    assert os.listdir(tmp_path) == []
+
+
+def test_the_temporary_file_is_hidden_unique_and_keeps_the_suffix(tmp_path):
+    # Writers that pick a format by extension (soundfile) need the target's suffix.
+    target = tmp_path / "take.wav"
+    with replacing(target) as first, replacing(target) as second:
+        assert first != second and first.parent == second.parent == tmp_path
+        assert first.name.startswith(".") and first.suffix == ".wav"
+        assert first.exists() and mode_of(first) == 0o600  # private while it is being written
+        first.write_bytes(b"1")
+        second.write_bytes(b"2")
+    assert target.read_bytes() == b"1"  # the last rename wins: the outer block exits last
+    assert os.listdir(tmp_path) == ["take.wav"]
+
+
+def test_private_by_default_exact_mode_on_request(tmp_path):
+    old = os.umask(0o077)
+    try:
+        write_atomic(tmp_path / "note.json", b"{}")
+        write_atomic(tmp_path / "shared.bin", b"x", mode=0o644)  # exact: the umask does not narrow it
+    finally:
+        os.umask(old)
+    assert mode_of(tmp_path / "note.json") == 0o600
+    assert mode_of(tmp_path / "shared.bin") == 0o644
+
+
+def test_mode_none_is_what_open_would_create(tmp_path):
+    old = os.umask(0o027)
+    try:
+        write_atomic(tmp_path / "state.json", "{}", mode=None)
+        (tmp_path / "plain.json").write_text("{}")
+    finally:
+        os.umask(old)
+    assert mode_of(tmp_path / "state.json") == mode_of(tmp_path / "plain.json") == 0o640
