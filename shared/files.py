@@ -1,4 +1,5 @@
-"""Replacing a file so that no reader, crash or second writer ever sees half of it.
+"""Where the project keeps what it derives once (``cache_root``), and replacing a file so that no reader, crash
+or second writer ever sees half of it.
 
 Every file the project keeps (joined models, derived name lists, outbox notes, cached audio, ``stack.json``)
 is written to a fresh temporary file in the target's folder and renamed over the target: the rename is
@@ -18,6 +19,18 @@ from pathlib import Path
 
 PRIVATE = 0o600
 _ATTEMPTS = 100  # unique names are random: a clash is already unlikely at the first try
+
+
+def cache_root() -> Path:
+    """``$SCRIBESTREAM_CACHE``, else ``$XDG_CACHE_HOME/scribestream``, else ``~/.cache/scribestream``: derived
+    files (name lists, joined models under ``models/``) that can be rebuilt, so never a place for PHI."""
+    explicit = os.environ.get("SCRIBESTREAM_CACHE")
+    if explicit:
+        return Path(explicit)
+    xdg = os.environ.get("XDG_CACHE_HOME")
+    # The XDG spec says a relative value is invalid and to be ignored.
+    base = Path(xdg) if xdg and os.path.isabs(xdg) else Path.home() / ".cache"
+    return base / "scribestream"
 
 
 @contextmanager

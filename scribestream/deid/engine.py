@@ -11,7 +11,6 @@ from functools import lru_cache
 from importlib import resources
 from typing import TYPE_CHECKING, Any
 
-from scribestream.deid.cache import cache_dir
 from scribestream.deid.dates import find_dates
 from scribestream.deid.namelike import NameLikeness
 from scribestream.deid.names import DRUG_STEM, Lexicon, find_names
@@ -25,6 +24,7 @@ from scribestream.deid.patterns import (
 from scribestream.deid.sources import FREQUENT_SURNAME_RANK, census_surnames, drug_names
 from scribestream.deid.spans import Found, PhiType, resolve_overlaps
 from scribestream.deid.worldnames import world_names
+from shared.files import cache_root
 
 if TYPE_CHECKING:  # pragma: no cover
     from presidio_analyzer import AnalyzerEngine
@@ -118,7 +118,7 @@ def load_lexicon() -> Lexicon:
     census = set(surnames)
     surnames += sorted(w for w in world_surnames if w not in census and foreign(w))
     namelike = NameLikeness.cached(names=(world_given | world_surnames | census) - english_words - drugs,
-                                   words=english_words | drugs, cache_dir=cache_dir())
+                                   words=english_words | drugs, cache_dir=cache_root())
     # a lower-case surname may be a noun even when it is also a verb ("crane", "reed", "hunt"), never a word that
     # is only a verb, adjective, adverb or function word ("said", "gross")
     surname_blockers = (set(STOP_WORDS) | _EXTRA_COMMON | set(lemmas["adv"]) | set(lemmas["adj"])

@@ -4,8 +4,9 @@ kept: the long tail of that list is mostly noise (typos, nicknames, English word
 
 The package ships its tables as pickles that take ~1 GB of memory and several seconds to read, so the short
 lists are derived once in a child process (the parent never holds the big tables) and kept in a small cache file
-(``$SCRIBESTREAM_CACHE`` or ``~/.cache/scribestream``); where no cache can be written they are derived on each
-load. Nothing is downloaded: the tables come with the installed package.
+in ``shared.files.cache_root()`` (``$SCRIBESTREAM_CACHE``, ``$XDG_CACHE_HOME/scribestream`` or
+``~/.cache/scribestream``); where no cache can be written they are derived on each load. Nothing is downloaded: the
+tables come with the installed package.
 
     python -m scribestream.deid.worldnames OUT_DIR    # write the derived lists (what the child process runs)
 """
@@ -24,8 +25,7 @@ from functools import lru_cache
 from importlib import metadata, resources
 from pathlib import Path
 
-from scribestream.deid.cache import cache_dir
-from shared.files import write_atomic
+from shared.files import cache_root, write_atomic
 
 # Per-country rank cut-offs. Given names: the 2,000 most frequent of each country cover most people there;
 # surnames are more spread out, so the cut is wider, and surnames only complete a name after a given name.
@@ -60,7 +60,7 @@ def _derive(table: str, max_rank: int) -> list[str]:
 
 def _cache_file() -> Path:
     version = metadata.version("names-dataset")
-    return cache_dir() / f"deid-worldnames-v{_VERSION}-{version}-{GIVEN_MAX_RANK}-{SURNAME_MAX_RANK}.txt"
+    return cache_root() / f"deid-worldnames-v{_VERSION}-{version}-{GIVEN_MAX_RANK}-{SURNAME_MAX_RANK}.txt"
 
 
 def _read(path: Path) -> tuple[frozenset[str], frozenset[str]]:

@@ -14,7 +14,7 @@ import os
 import shutil
 from pathlib import Path
 
-from shared.files import replacing
+from shared.files import cache_root, replacing
 
 TINY_EN = "tiny.en"
 BASE = "base"
@@ -29,12 +29,9 @@ class ModelNotFoundError(RuntimeError):
 
 
 def default_cache_dir() -> Path:
-    """``$SCRIBESTREAM_MODEL_CACHE``, else ``$XDG_CACHE_HOME/scribestream/models``, else ``~/.cache/...``."""
-    explicit = os.environ.get("SCRIBESTREAM_MODEL_CACHE")
-    if explicit:
-        return Path(explicit)
-    xdg = os.environ.get("XDG_CACHE_HOME")
-    return (Path(xdg) if xdg else Path.home() / ".cache") / "scribestream" / "models"
+    """``$SCRIBESTREAM_MODEL_CACHE`` (the older setting, still honoured), else ``models/`` of the project's
+    cache (``shared.files.cache_root``)."""
+    return Path(os.environ.get("SCRIBESTREAM_MODEL_CACHE") or cache_root() / "models")
 
 
 def resolve_model(name_or_path: str | None, *, cache_dir: Path | None = None) -> tuple[str, str]:

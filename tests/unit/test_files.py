@@ -1,4 +1,5 @@
-"""Write-then-rename: the target holds the old content or the new, never a half, and no temporary file stays."""
+"""Write-then-rename: the target holds the old content or the new, never a half, and no temporary file stays.
+The one cache folder: its environment variables, in order."""
 
 from __future__ import annotations
 
@@ -7,7 +8,8 @@ import stat
 
 import pytest
 
-from shared.files import replacing, write_atomic
+from services.asr.models import default_cache_dir
+from shared.files import cache_root, replacing, write_atomic
 
 pytestmark = pytest.mark.unit
 
@@ -80,3 +82,31 @@ def test_mode_none_is_what_open_would_create(tmp_path):
     finally:
         os.umask(old)
     assert mode_of(tmp_path / "state.json") == mode_of(tmp_path / "plain.json") == 0o640
+
+
+@pytest.fixture
+def cache_env(monkeypatch, tmp_path):
+    for name in ("SCRIBESTREAM_CACHE", "SCRIBESTREAM_MODEL_CACHE", "XDG_CACHE_HOME"):
+        monkeypatch.delenv(name, raising=False)
+    monkeypatch.setenv("HOME", str(tmp_path / "home"))
+    return monkeypatch
+
+
+def test_cache_root_precedence(cache_env, tmp_path):
+    assert cache_root() == tmp_path / "home" / ".cache" / "scribestream"
+    cache_env.setenv("XDG_CACHE_HOME", "relative/xdg")  # invalid by the XDG spec: ignored
+    assert cache_root() == tmp_path / "home" / ".cache" / "scribestream"
+    cache_env.setenv("XDG_CACHE_HOME", str(tmp_path / "xdg"))
+    assert cache_root() == tmp_path / "xdg" / "scribestream"
+    cache_env.setenv("SCRIBESTREAM_CACHE", str(tmp_path / "ours"))
+    assert cache_root() == tmp_path / "ours"
+    cache_env.setenv("SCRIBESTREAM_CACHE", "")  # set but empty counts as unset
+    assert cache_root() == tmp_path / "xdg" / "scribestream"
+
+
+def test_models_live_under_the_cache_root_unless_the_older_setting_says_otherwise(cache_env, tmp_path):
+    cache_env.setenv("SCRIBESTREAM_CACHE", str(tmp_path / "ours"))
+    assert default_cache_dir() == tmp_path / "ours" / "models"
+    cache_env.setenv("SCRIBESTREAM_MODEL_CACHE", str(tmp_path / "models-elsewhere"))
+    assert default_cache_dir() == tmp_path / "models-elsewhere"
+    assert cache_root() == tmp_path / "ours"  # the model setting moves the model folder only
