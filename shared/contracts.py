@@ -153,14 +153,20 @@ class QualityFlag(StrEnum):
     CORRECTED_TERM = "corrected_term"
 
 
-class Turn(Model):
-    turn_id: str
-    seq: int = Field(ge=0)
+class SpokenSpan(Model):
+    """Who said what, when (seconds from the start of the audio): what a committed turn and a live hypothesis
+    share, declared once so the two cannot drift apart."""
+
     speaker: Role
     channel: int | None = None
     start: float = Field(ge=0)
     end: float = Field(ge=0)
     text: str
+
+
+class Turn(SpokenSpan):
+    turn_id: str
+    seq: int = Field(ge=0)
     confidence: float = Field(ge=0, le=1)
     flags: list[QualityFlag] = Field(default_factory=list)
 
@@ -182,18 +188,13 @@ class TranscriptClosed(Event):
     asr_model: str = ""
 
 
-class PartialTranscribed(Event):
+class PartialTranscribed(SpokenSpan, Event):
     """Live display only: the not-yet-final words after the last committed turn on one channel/speaker.
     Each revision replaces the previous one; nothing downstream may treat it as a transcript."""
 
     schema_name: Literal["PartialTranscribed"] = "PartialTranscribed"
     schema_version: Literal[1] = 1
     revision: int = Field(ge=0)
-    speaker: Role
-    channel: int | None = None
-    start: float = Field(ge=0)
-    end: float = Field(ge=0)
-    text: str
 
 
 # ---------------------------------------------------------------- soap.draft
