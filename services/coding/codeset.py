@@ -6,6 +6,7 @@ two codes exclude each other (Excludes1). The fuzzy matcher also needs every bil
 
 from __future__ import annotations
 
+import bisect
 import re
 import threading
 from collections.abc import Iterable
@@ -24,6 +25,10 @@ class CodeSet(Protocol):
 
     def excludes(self, code: str, other: str) -> bool:
         """True when ``code`` (or one of its ancestors) has an Excludes1 note naming ``other``."""
+        ...
+
+    def excludes1_refs(self, code: str) -> list[tuple[str, str]]:
+        """The (low, high) code ranges the Excludes1 notes of ``code`` and its ancestors name ([] if invalid)."""
         ...
 
     def billable_terms(self) -> Iterable[tuple[str, str]]:
@@ -118,6 +123,9 @@ class SimpleIcd10CmCodeSet:
             self._refs[code] = refs
         return refs
 
+    def excludes1_refs(self, code: str) -> list[tuple[str, str]]:
+        return self._excludes1_refs(_dotted(code)) if self.is_valid(code) else []
+
     def excludes(self, code: str, other: str) -> bool:
         found = self._excludes.get((code, other))
         if found is None:
@@ -153,3 +161,32 @@ class SimpleIcd10CmCodeSet:
             found = [(c, lib.get_description(c)) for c in leaves[:400]]
             self._siblings[category] = found
         return found
+
+
+class Exclusions:
+    """The codes kept so far and the Excludes1 ranges they bring: ``conflicts(code)`` answers, in time that grows with
+    the code's own notes and the ranges sharing its first letter (not with every kept code), whether ``code``
+    excludes a kept code or a kept code excludes it. Replaces a check of every pair of candidates."""
+
+    def __init__(self, codeset: CodeSet) -> None:
+        self._codeset = codeset
+        self._kept: list[str] = []  # sorted dotted codes
+        self._ranges: dict[str, list[tuple[str, str]]] = {}  # first letter -> ranges named by kept codes
+
+    def conflicts(self, code: str) -> bool:
+        dotted = _dotted(code)
+        if any(in_ref(dotted, ref) for ref in self._ranges.get(dotted[0], ())):
+            return True
+        for low, high in self._codeset.excludes1_refs(code):
+            # Kept codes k with k[:len(low)] >= low and k[:len(high)] <= high form one run of the sorted list.
+            i = bisect.bisect_left(self._kept, low)
+            if i < len(self._kept) and in_ref(self._kept[i], (low, high)):
+                return True
+        return False
+
+    def add(self, code: str) -> None:
+        dotted = _dotted(code)
+        bisect.insort(self._kept, dotted)
+        for low, high in self._codeset.excludes1_refs(code):
+            for letter in {chr(c) for c in range(ord(low[0]), ord(high[0]) + 1)}:
+                self._ranges.setdefault(letter, []).append((low, high))

@@ -17,13 +17,15 @@ mentions are never coded in either mode.
 
 from __future__ import annotations
 
+import math
 import weakref
+from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import TYPE_CHECKING
 
-from services.coding.codeset import CodeSet
-from services.coding.learned import AssociationTable
+from services.coding.codeset import CodeSet, Exclusions
+from services.coding.learned import AssociationTable, phrases
 from services.coding.lexicon import COMBINATIONS, FAMILY, SUBSUMED_BY, Concept
 from services.coding.matcher import (
     Assertion,
@@ -32,7 +34,9 @@ from services.coding.matcher import (
     Mention,
     assertions,
     clauses,
+    tokens,
 )
+from services.coding.neighbours import codable_words, evidence_words
 from shared.contracts import ICD10CM_SYSTEM, CodeSuggestion, NoteDrafted, Statement
 
 if TYPE_CHECKING:  # rerank imports this module (Finding, thresholds): only the type here
@@ -58,15 +62,18 @@ _NOT_SYMPTOM_KINDS = frozenset({"medication", "allergy", "vital", "plan", "exam"
 
 _LEXICON = Lexicon()
 _INDEXES: weakref.WeakKeyDictionary[object, DescriptionIndex] = weakref.WeakKeyDictionary()
+_EVIDENCE: weakref.WeakKeyDictionary[object, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
 
 
 def _fuzzy_admissible(code: str, codeset: CodeSet) -> bool:
     """Codes that free-text similarity must never propose: external causes (V-Y) and Z codes (history, status and
     encounter reasons need the assertion handling of the curated lexicon), and manifestation codes ("in diseases
-    classified elsewhere") that are only valid after their etiology code."""
+    classified elsewhere") that are only valid after their etiology code. Infectious agents "as the cause of diseases
+    classified elsewhere" (B95-B97) are additional codes beside the infection they name, not manifestations: admitted."""
     if code[0] in "VWXYZ":
         return False
-    return "classified elsewhere" not in codeset.description(code).lower()
+    description = codeset.description(code).lower()
+    return "classified elsewhere" not in description or "as the cause of diseases classified elsewhere" in description
 
 
 def _build_index(codeset: CodeSet) -> DescriptionIndex:
@@ -106,10 +113,16 @@ class Finding:
     agreed: bool = False  # a rule match the learned associations also vote for
     rule_confidence: float = -1.0  # confidence before any learned boost: tells curated from description matches
     demoted: bool = False  # an unspecified code whose specific sibling is kept: a ranked candidate, never suggested
+    excluded: bool = False  # Excludes1 with a better-ranked kept code: a ranked candidate, never suggested
     vote: float = 0.0  # best learned-association vote for the code (0: none)
     vote_phrases: int = 0  # (statement, phrase) pairs voting for it
     vote_total: float = 0.0  # sum of those votes
     vote_documents: int = 0  # co-occurrences behind the best vote
+    knn: float = 0.0  # similarity-weighted share of the nearest training reports that carry the code
+    knn_count: int = 0  # nearest training reports that carry it
+    knn_best: float = 0.0  # similarity of the closest one
+    knn_only: bool = False  # reached only through the nearest reports (its evidence: a statement naming it)
+    evidence: float = 0.0  # neighbour codes: idf share of the code's description words the evidence statement holds
 
     def __post_init__(self) -> None:
         if self.rule_confidence < 0:
@@ -127,6 +140,10 @@ class Finding:
         self.vote_phrases = max(self.vote_phrases, other.vote_phrases)
         self.vote_total = max(self.vote_total, other.vote_total)
         self.vote_documents = max(self.vote_documents, other.vote_documents)
+        self.knn, self.knn_count = max(self.knn, other.knn), max(self.knn_count, other.knn_count)
+        self.knn_best, self.evidence = max(self.knn_best, other.knn_best), max(self.evidence, other.evidence)
+        self.knn_only = self.knn_only and other.knn_only
+        self.excluded = self.excluded and other.excluded
 
 
 def _codes_for(concept: Concept, side: str | None) -> list[str | None]:
@@ -251,7 +268,9 @@ def is_unspecified(codeset: CodeSet, code: str) -> bool:
 
 def _resolve(findings: list[Finding], *, codeset: CodeSet, keep_demoted: bool = True) -> list[Finding]:
     """Merge duplicates, keep the specific code over its unspecified sibling, honour Excludes1 (the more
-    confident code of an excluding pair wins). Ranked by confidence, then category group and reading order."""
+    confident code of an excluding pair wins). Ranked by confidence, then category group and reading order.
+    Linear in the candidates: specific siblings are looked up per category and Excludes1 through the kept codes'
+    ranges (:class:`Exclusions`), not by comparing every pair."""
     merged: dict[str, Finding] = {}
     for f in sorted(findings, key=lambda f: (_GROUP[f.category], f.order, f.code)):
         if f.code in merged:
@@ -259,15 +278,16 @@ def _resolve(findings: list[Finding], *, codeset: CodeSet, keep_demoted: bool = 
         else:
             merged[f.code] = f
     ordered = sorted(merged.values(), key=lambda f: (-f.confidence, _GROUP[f.category], f.order, -len(f.code), f.code))
+    specific: dict[str, float] = {}  # category -> best confidence of a specific (not unspecified) code in it
+    for f in ordered:
+        if not is_unspecified(codeset, f.code):
+            specific[f.code[:3]] = max(specific.get(f.code[:3], 0.0), f.confidence)
     kept: list[Finding] = []
     demoted: list[Finding] = []
     for f in ordered:
         # A mere candidate (below the suggestion cut) never displaces a suggestion as its specific sibling.
         floor = min(f.confidence, SUGGEST_MIN_CONFIDENCE)
-        if any(
-            k.code[:3] == f.code[:3] and k.confidence >= floor and is_unspecified(codeset, f.code)
-            and not is_unspecified(codeset, k.code) for k in ordered
-        ):
+        if specific.get(f.code[:3], -1.0) >= floor and is_unspecified(codeset, f.code):
             # Not suggested beside its specific sibling, but still a ranked candidate for review (and MAP): coders
             # often choose the unspecified code where the text's specificity is doubtful.
             if keep_demoted:
@@ -275,11 +295,24 @@ def _resolve(findings: list[Finding], *, codeset: CodeSet, keep_demoted: bool = 
                 f.confidence = min(f.confidence, SUGGEST_MIN_CONFIDENCE) * _DEMOTED_SCALE
                 demoted.append(f)
             continue
-        if any(codeset.excludes(k.code, f.code) or codeset.excludes(f.code, k.code) for k in kept):
-            continue
         kept.append(f)
-    return kept + [f for f in demoted if not any(codeset.excludes(k.code, f.code) or codeset.excludes(f.code, k.code)
-                                                  for k in kept)]
+    ranked = exclusive(kept + demoted, codeset=codeset, cap=SUGGEST_MIN_CONFIDENCE * _DEMOTED_SCALE)
+    return [f for f in ranked if not f.excluded] + [f for f in ranked if f.excluded]
+
+
+def exclusive(findings: list[Finding], *, codeset: CodeSet, cap: float) -> list[Finding]:
+    """Excludes1 in rank order: a code that excludes (or is excluded by) a better-ranked kept code is never a
+    suggestion beside it. It stays a ranked candidate at most at ``cap`` (below the suggestion cut), marked
+    ``excluded``: coders of case reports often pick the other code of the pair, and a reviewer sees both. Keeps
+    the input order otherwise."""
+    exclusions = Exclusions(codeset)
+    for f in findings:
+        if exclusions.conflicts(f.code):
+            f.excluded = True
+            f.confidence = min(f.confidence, cap)
+        else:
+            exclusions.add(f.code)
+    return findings
 
 
 def _learned_findings(
@@ -311,6 +344,81 @@ def _learned_findings(
             learned=True, vote=vote.score, vote_phrases=vote.phrases, vote_total=vote.total, vote_documents=vote.documents,
         ))
     return found
+
+
+def _code_words(codeset: CodeSet) -> dict[str, frozenset[str]]:
+    """Billable code -> the words that name it (description and inclusion terms, with clinical synonyms); built
+    once per code set."""
+    try:
+        found = _EVIDENCE.get(codeset)
+    except TypeError:
+        found = None
+    if found is None:
+        terms: dict[str, set[str]] = {}
+        for code, term in codeset.billable_terms():
+            terms.setdefault(code, set()).update(tokens(term))
+        found = {c: evidence_words(ws) for c, ws in terms.items()}
+        try:
+            _EVIDENCE[codeset] = found
+        except TypeError:
+            pass
+    return found
+
+
+def _neighbour_findings(
+    statements: list[tuple[int, Statement, bool]], *, findings: list[Finding], learned: AssociationTable,
+    codeset: CodeSet, mode: str,
+) -> list[Finding]:
+    """Codes of the most similar training reports. A code already found gets the similarity as evidence weight;
+    a new one becomes a candidate only with a statement that names it (its description words, or a phrase the
+    associations link to it), under the same guards as the association votes."""
+    index = learned.neighbours
+    if index is None or not statements:
+        return []
+    codable = (Assertion.AFFIRMED,) if mode == OUTPATIENT else (Assertion.AFFIRMED, Assertion.UNCERTAIN, Assertion.HISTORY)
+    per_statement = [(i, st, assessment, set(phrases(st.text, codable=codable))) for i, st, assessment in statements]
+    counts: Counter[str] = Counter()
+    for i, st, _, _ in per_statement:
+        counts.update(phrases(st.text, codable=codable))
+    votes = index.votes(counts)
+    if not votes:
+        return []
+    by_code: dict[str, list[Finding]] = {}
+    for f in findings:
+        by_code.setdefault(f.code, []).append(f)
+    words = [(i, st, assessment, codable_words(st.text, codable=codable), ps) for i, st, assessment, ps in per_statement]
+    code_words = _code_words(codeset)
+    idf = description_index(codeset).idf
+    out: list[Finding] = []
+    for code in sorted(votes):
+        vote = votes[code]
+        if code in by_code:
+            for f in by_code[code]:
+                f.knn, f.knn_count, f.knn_best = vote.score, vote.count, vote.best
+            continue
+        if not codeset.is_billable(code) or not _fuzzy_admissible(code, codeset):
+            continue
+        names = code_words.get(code, frozenset())
+        linked = learned.phrases_of(code)
+        total = math.fsum(idf(w) for w in names) or 1.0
+        best: tuple[float, int, Statement] | None = None
+        for i, st, assessment, ws, ps in words:
+            if not assessment and not code.startswith("R"):
+                continue  # outside the Assessment only symptoms, as for the votes
+            hit = ws & names
+            strength = math.fsum(idf(w) for w in hit) / total + (1.0 if ps & linked else 0.0)
+            if strength > 0 and (best is None or strength > best[0] + 1e-12):
+                best = (strength, i, st)
+        if best is None:
+            continue  # no statement names it: similarity alone is not evidence
+        strength, i, st = best
+        out.append(Finding(
+            code=code, category="symptom" if code.startswith("R") else "diagnosis",
+            confidence=min(1.0, vote.score) * _OUTPATIENT_LEARNED_SCALE, order=(i, 0, 0),
+            statement_ids=[st.statement_id], turn_ids=list(st.evidence_turn_ids), sentence=i, learned=True,
+            knn=vote.score, knn_count=vote.count, knn_best=vote.best, knn_only=True, evidence=strength,
+        ))
+    return out
 
 
 def _merge_learned(findings: list[Finding], learned: list[Finding]) -> list[Finding]:
@@ -372,6 +480,11 @@ def rank_findings(
         if f.category == "symptom" and established:
             continue  # outpatient rule: symptoms give way to an established diagnosis
         findings.append(f)
+    if learned is not None:
+        statements = [(i, st, True) for i, st in enumerate(draft.note.assessment)]
+        if not established:
+            statements += [(i, st, False) for i, st in subjective]
+        findings += _neighbour_findings(statements, findings=findings, learned=learned, codeset=codeset, mode=mode)
     findings = _combine(findings, modifiers=modifiers, codeset=codeset)
     # Symptoms in an Assessment statement that also names a diagnosis are part of that diagnosis.
     with_diagnosis = ({f.sentence for f in findings if f.category == "diagnosis" and not f.learned}

@@ -21,6 +21,7 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
+from services.coding.neighbours import NeighbourIndex
 from services.coding.matcher import (
     _POST,
     _PSEUDO,
@@ -71,13 +72,17 @@ class Vote:
 
 class AssociationTable:
     def __init__(self, *, table: dict[str, tuple[int, list[tuple[str, int]]]], alpha: float, min_score: float,
-                 code_documents: dict[str, int] | None = None, documents: int = 0) -> None:
+                 code_documents: dict[str, int] | None = None, documents: int = 0,
+                 neighbours: NeighbourIndex | None = None) -> None:
         self._table = table
         self._alpha = alpha
         self.min_score = min_score
         # How many training documents carry each code: the prior a re-ranker weighs a vote against.
         self.code_documents = code_documents or {}
         self.documents = documents
+        # Whole-report similarity to the training reports (None: an older table without the vectors).
+        self.neighbours = neighbours
+        self._phrases_of: dict[str, frozenset[str]] | None = None
 
     @classmethod
     def load(cls, path: Path = DEFAULT_TABLE) -> AssociationTable:
@@ -94,11 +99,22 @@ class AssociationTable:
         table = {p: (int(df), [(str(c), int(n)) for c, n in pairs]) for p, (df, pairs) in data["phrases"].items()}
         return cls(table=table, alpha=float(data["alpha"]), min_score=float(data["min_score"]),
                    code_documents={str(c): int(n) for c, n in data.get("code_documents", {}).items()},
-                   documents=int(data.get("documents", 0)))
+                   documents=int(data.get("documents", 0)),
+                   neighbours=NeighbourIndex(data["neighbours"]) if data.get("neighbours") else None)
 
     @property
     def codes(self) -> set[str]:
         return {c for _, pairs in self._table.values() for c, _ in pairs}
+
+    def phrases_of(self, code: str) -> frozenset[str]:
+        """Phrases of the table that vote for ``code`` at all: evidence for a neighbour code."""
+        if self._phrases_of is None:
+            rev: dict[str, set[str]] = {}
+            for p, (_, pairs) in self._table.items():
+                for c, _n in pairs:
+                    rev.setdefault(c, set()).add(p)
+            self._phrases_of = {c: frozenset(ps) for c, ps in rev.items()}
+        return self._phrases_of.get(code, frozenset())
 
     def votes(self, statements: Iterable[tuple[str, str]], *, codable: Collection[Assertion]) -> list[Vote]:
         """(statement id, text) pairs -> one vote per code, best first."""

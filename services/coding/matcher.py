@@ -267,6 +267,7 @@ class DescriptionIndex:
         self._idf = {w: math.log(n / len(p)) for w, p in postings.items()}
         self._postings = {w: np.asarray(p, dtype=np.int32) for w, p in postings.items()}
         self._weight = [math.fsum(self._idf[w] for w in words) for words in self._words]
+        self._max_idf = math.log(n)
         self._min_coverage = min_coverage
         # Entries x words matrix of idf weights: one sparse product gives every candidate's covered weight, so
         # only the few entries that can reach the coverage threshold are examined word by word.
@@ -276,6 +277,10 @@ class DescriptionIndex:
         vals = [self._idf[w] for ws in self._words for w in ws]
         self._matrix = sparse.csr_matrix((vals, (rows, cols)), shape=(len(self._words), max(1, len(self._vocab))))
         self._weight_arr = np.asarray(self._weight, dtype=np.float64)
+
+    def idf(self, word: str) -> float:
+        """How specific a word is among the descriptions (unknown words: as rare as any)."""
+        return self._idf.get(word, self._max_idf)
 
     def _candidates(self, words: set[str]) -> Iterable[int]:
         # Only reasonably specific words nominate candidates; "pain" alone names thousands of codes.

@@ -1,22 +1,25 @@
-"""Learned re-ranking of ICD-10-CM candidates: a logistic model over each candidate's evidence features.
+"""Learned re-ranking of ICD-10-CM candidates: boosted trees (or a logistic model) over each candidate's evidence
+features.
 
 The rules decide what may be a candidate at all (billable, not negated, guarded by assertion, Excludes1 and
 specificity resolution, evidence statements attached); the re-ranker only re-estimates how likely each candidate
 is to be right, from how it was reached (curated term, description match, learned vote and how many phrases
-agree), where its evidence sits, how many statements carry it and how often professional coders used the code.
-Ranking metrics (MAP) depend on that order, and the suggestion cut applies to the re-estimated confidence.
+agree, how many of the most similar training reports carry it), where its evidence sits, how many statements carry
+it and how often professional coders used the code. Ranking metrics (MAP) depend on that order, and the suggestion cut applies to the re-estimated confidence.
 
 Confidence scale: the model's probability ``p`` is mapped monotonically so that the F1-best cut learned by
 cross-validation on the training split (``cut``) lands on the service's suggestion threshold
 (``SUGGEST_MIN_CONFIDENCE``): ``p < cut`` maps below it, ``p >= cut`` at or above it; the order is the
 probability's order.
 
-Pure: stdlib only; the weights are a packaged JSON file (``services/coding/data/coding_reranker.json``) built by
-:mod:`services.coding.train_reranker` from the CodiEsp train split; nothing is downloaded or trained at run time.
+Pure: numpy only; the parameters are a packaged gzipped JSON file (``services/coding/data/coding_reranker.json.gz``,
+flat tree-node arrays) built by :mod:`services.coding.train_reranker` from the CodiEsp train split; nothing is
+downloaded or trained at run time.
 """
 
 from __future__ import annotations
 
+import gzip
 import json
 import math
 from collections.abc import Sequence
@@ -24,12 +27,15 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+import numpy as np
+
 from services.coding.codeset import CodeSet
 from services.coding.domain import (
     BELOW_CUT,
     CONF_SYMPTOM,
     OUTPATIENT,
     SUGGEST_MIN_CONFIDENCE,
+    exclusive,
     is_unspecified,
 )
 from services.coding.learned import AssociationTable
@@ -37,14 +43,15 @@ from services.coding.learned import AssociationTable
 if TYPE_CHECKING:
     from services.coding.domain import Finding
 
-DEFAULT_MODEL = Path(__file__).with_name("data") / "coding_reranker.json"
-FORMAT = "scribestream-coding-reranker/1"
+DEFAULT_MODEL = Path(__file__).with_name("data") / "coding_reranker.json.gz"
+FORMAT = "scribestream-coding-reranker/2"
 
 FEATURES = (
     "rule", "curated", "description_match", "vote", "has_vote", "vote_phrases", "statements", "position",
     "code_prior", "category_prior", "code_seen", "symptom", "history", "unspecified", "specificity",
     "candidates", "description_x_vote", "learned_only_x_prior", "vote_total", "vote_documents", "vote_x_documents",
     "chapter_share", "demoted", "category_siblings", "category_best_vote",
+    "knn", "knn_count", "knn_best", "knn_only", "evidence", "knn_x_prior", "excluded",
 )
 
 
@@ -102,6 +109,13 @@ def features(f: Finding, *, note: NoteContext, codeset: CodeSet, priors: Priors)
         float(f.demoted),
         math.log(siblings),
         category_vote,
+        f.knn,
+        math.log1p(f.knn_count),
+        f.knn_best,
+        float(f.knn_only),
+        min(f.evidence, 2.0),
+        f.knn * code_prior,
+        float(f.excluded),
     ]
 
 
@@ -142,28 +156,68 @@ class Priors:
         return code in self.code_documents
 
 
+class Trees:
+    """A boosted ensemble of binary regression trees (exported from scikit-learn's HistGradientBoostingClassifier by
+    the trainer) evaluated with numpy: every tree at once, one level per step. Nodes of all trees share flat arrays;
+    a leaf points to itself, so deeper steps leave finished walks in place."""
+
+    def __init__(self, data: dict) -> None:
+        self.feature = np.asarray(data["feature"], dtype=np.int64)
+        self.threshold = np.asarray(data["threshold"], dtype=np.float64)
+        self.left = np.asarray(data["left"], dtype=np.int64)
+        self.right = np.asarray(data["right"], dtype=np.int64)
+        self.value = np.asarray(data["value"], dtype=np.float64)
+        self.roots = np.asarray(data["roots"], dtype=np.int64)
+        self.depth = int(data["depth"])
+
+    def raw(self, x: np.ndarray) -> np.ndarray:
+        """Rows of features -> the ensemble's summed leaf values (log-odds without the bias)."""
+        node = np.broadcast_to(self.roots, (x.shape[0], self.roots.size)).copy()
+        rows = np.arange(x.shape[0])[:, None]
+        for _ in range(self.depth):
+            go_left = x[rows, self.feature[node]] <= self.threshold[node]
+            node = np.where(go_left, self.left[node], self.right[node])
+        return self.value[node].sum(axis=1)
+
+
 @dataclass
 class Reranker:
-    weights: Sequence[float]
-    bias: float
+    weights: Sequence[float]  # logistic weights (standardised features); unused when ``trees`` is set
+    bias: float  # log-odds offset (the trees' baseline prediction)
     mean: Sequence[float]
     scale: Sequence[float]
     cut: float  # probability at which a candidate becomes a suggestion (F1-best on train cross-validation)
     suggest_at: float = SUGGEST_MIN_CONFIDENCE  # the service's suggestion threshold the cut is mapped onto
+    trees: Trees | None = None  # boosted trees instead of the logistic model (the shipped model)
     _priors: dict[int, Priors] = field(default_factory=dict, repr=False)
 
     @classmethod
     def load(cls, path: Path = DEFAULT_MODEL) -> Reranker:
-        data = json.loads(path.read_text(encoding="utf-8"))
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            data = json.load(fh)
+        return cls.from_dict(data)
+
+    @classmethod
+    def from_dict(cls, data: dict) -> Reranker:
         if data.get("format") != FORMAT or list(data.get("features", [])) != list(FEATURES):
             raise ValueError("unsupported re-ranker model format")
-        return cls(weights=[float(w) for w in data["weights"]], bias=float(data["bias"]),
-                   mean=[float(m) for m in data["mean"]], scale=[float(s) for s in data["scale"]],
-                   cut=float(data["cut"]))
+        n = len(FEATURES)
+        return cls(weights=[float(w) for w in data.get("weights", [0.0] * n)], bias=float(data["bias"]),
+                   mean=[float(m) for m in data.get("mean", [0.0] * n)], scale=[float(s) for s in data.get("scale", [1.0] * n)],
+                   cut=float(data["cut"]), trees=Trees(data["trees"]) if data.get("trees") else None)
+
+    def probabilities(self, xs: Sequence[Sequence[float]]) -> list[float]:
+        if not xs:
+            return []
+        x = np.asarray(xs, dtype=np.float64)
+        if self.trees is not None:
+            z = self.bias + self.trees.raw(x)
+        else:
+            z = self.bias + ((x - np.asarray(self.mean)) / np.asarray(self.scale)) @ np.asarray(self.weights)
+        return (1.0 / (1.0 + np.exp(-np.clip(z, -30.0, 30.0)))).tolist()
 
     def probability(self, x: Sequence[float]) -> float:
-        z = self.bias + sum(w * (v - m) / s for w, v, m, s in zip(self.weights, x, self.mean, self.scale))
-        return 1.0 / (1.0 + math.exp(-max(-30.0, min(30.0, z))))
+        return self.probabilities([x])[0]
 
     def confidence(self, p: float) -> float:
         """Monotone map of the probability onto the service's confidence scale: ``cut`` -> ``suggest_at``."""
@@ -185,13 +239,19 @@ class Reranker:
         an unspecified code beside its kept specific sibling."""
         priors = self.priors(learned)
         note = NoteContext.of(findings, statements=statements)
-        for f in findings:
+        probabilities = self.probabilities([features(f, note=note, codeset=codeset, priors=priors) for f in findings])
+        for f, p in zip(findings, probabilities):
             # Outpatient (the product): the model was fitted on inpatient case reports, so there it only orders the
             # candidates; a rule match that was a suggestion stays one.
             floor = self.suggest_at if mode == OUTPATIENT and not f.learned and f.confidence >= self.suggest_at else 0.0
-            confidence = self.confidence(self.probability(
-                features(f, note=note, codeset=codeset, priors=priors)))
-            if f.demoted or (mode == OUTPATIENT and f.learned):
+            confidence = self.confidence(p)
+            if f.demoted or (mode == OUTPATIENT and (f.learned or f.excluded)):
                 confidence = min(confidence, BELOW_CUT * self.suggest_at)
             f.confidence = max(confidence, floor)
-        return sorted(findings, key=lambda f: (-f.confidence, f.order, f.code))
+        ordered = sorted(findings, key=lambda f: (-f.confidence, f.order, f.code))
+        # Excludes1 again on the re-estimated order: of an excluding pair the more likely code may be suggested,
+        # the other stays a ranked candidate below the cut.
+        for f in ordered:
+            f.excluded = False
+        return sorted(exclusive(ordered, codeset=codeset, cap=BELOW_CUT * self.suggest_at),
+                      key=lambda f: (-f.confidence, f.order, f.code))

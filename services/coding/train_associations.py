@@ -23,6 +23,7 @@ from pathlib import Path
 from services.coding.codeset import CodeSet
 from services.coding.learned import DEFAULT_TABLE, FORMAT, phrases
 from services.coding.matcher import Assertion
+from services.coding.neighbours import build_neighbours
 
 # Training reads every affirmed, uncertain or historical word: the gold codes of case reports cover all of them.
 TRAIN_CODABLE = (Assertion.AFFIRMED, Assertion.UNCERTAIN, Assertion.HISTORY)
@@ -40,13 +41,18 @@ def build(docs: Iterable[dict], *, codeset: CodeSet, alpha: float = ALPHA, min_c
     df: Counter[str] = Counter()
     co: dict[str, Counter[str]] = defaultdict(Counter)
     code_docs: Counter[str] = Counter()
+    doc_phrases: list[Counter[str]] = []
+    doc_codes: list[list[str]] = []
     n_docs = 0
     for doc in docs:
         n_docs += 1
         text = doc.get("text") or doc.get("text_en") or ""
         codes = {c for c in (str(x).strip() for x in doc.get("icd10cm", [])) if codeset.is_billable(c)}
         code_docs.update(codes)
-        for phrase in set(phrases(text, codable=TRAIN_CODABLE)):
+        counts = Counter(phrases(text, codable=TRAIN_CODABLE))
+        doc_phrases.append(counts)
+        doc_codes.append(sorted(codes))
+        for phrase in counts:
             df[phrase] += 1
             co[phrase].update(codes)
     table: dict[str, list] = {}
@@ -56,7 +62,8 @@ def build(docs: Iterable[dict], *, codeset: CodeSet, alpha: float = ALPHA, min_c
         if pairs:
             table[phrase] = [df[phrase], [[c, n] for c, n in pairs]]
     return {"format": FORMAT, "alpha": alpha, "min_count": min_count, "min_score": min_score, "documents": n_docs,
-            "attribution": ATTRIBUTION, "phrases": table, "code_documents": dict(sorted(code_docs.items()))}
+            "attribution": ATTRIBUTION, "phrases": table, "code_documents": dict(sorted(code_docs.items())),
+            "neighbours": build_neighbours(doc_phrases, doc_codes)}
 
 
 def main() -> None:

@@ -16,12 +16,14 @@ Data: CodiEsp corpus, CLEF eHealth 2020 (Miranda-Escalada, Gonzalez-Agirre, Arme
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TYPE_CHECKING
 
-from services.coding.codeset import CodeSet
+from services.coding.codeset import CodeSet, Exclusions
 from services.coding.domain import ALL_FINDINGS, rank_findings
 from services.coding.learned import AssociationTable
 from services.coding.rerank import (
@@ -34,8 +36,13 @@ from services.coding.rerank import (
 )
 from services.coding.train_associations import ATTRIBUTION, build
 
+if TYPE_CHECKING:
+    import numpy as np
+
 FOLDS = 5
 C = 1.0  # L2 strength of the logistic model (chosen by train CV)
+# Boosted trees (chosen by train CV; see docs/benchmarks/coding.md): rounds, depth, step, smallest leaf.
+TREES, DEPTH, LEARNING_RATE, MIN_LEAF = 200, 4, 0.1, 40
 
 
 @dataclass
@@ -44,6 +51,7 @@ class DocRows:
     codes: list[str]  # candidates in rule order (the baseline ranking)
     rule_confidence: list[float]  # the rules' confidence (baseline cut)
     x: list[list[float]]
+    demoted: list[bool]  # never suggested (an unspecified code beside its kept specific sibling)
     gold_fy2026: list[str]  # gold read in FY2026 (a subdivided 2018 code matched by its descendant): the labels
 
 
@@ -70,6 +78,7 @@ def candidate_rows(
             codes=codes,
             rule_confidence=[f.confidence for f in findings],
             x=[features(f, note=note, codeset=codeset, priors=priors) for f in findings],
+            demoted=[f.demoted for f in findings],
         ))
     return out
 
@@ -87,15 +96,20 @@ def out_of_fold_rows(
     return [r for r in rows if r is not None]
 
 
-def fit(rows: Sequence[DocRows], *, c: float = C) -> dict:
+def fit(rows: Sequence[DocRows], *, c: float = C, kind: str = "trees") -> dict:
+    """The model's parameters (``Reranker.from_dict`` without format, features and cut): boosted trees (shipped) or
+    the logistic model of the previous stop (``kind="logistic"``, kept for comparison)."""
     import numpy as np
-    from sklearn.linear_model import LogisticRegression
 
     from scribestream.evals.coding import norm
 
     x = np.array([v for r in rows for v in r.x], dtype=float)
     # Labels in the code set's edition: E87.20 for a 2018 gold E87.2 is what the coder coded, not a false positive.
     y = np.array([norm(code) in set(r.gold_fy2026) for r in rows for code in r.codes], dtype=int)
+    if kind == "trees":
+        return _fit_trees(x, y)
+    from sklearn.linear_model import LogisticRegression
+
     mean = x.mean(axis=0)
     scale = x.std(axis=0)
     scale[scale == 0] = 1.0
@@ -105,21 +119,64 @@ def fit(rows: Sequence[DocRows], *, c: float = C) -> dict:
             "scale": scale.tolist()}
 
 
+def _fit_trees(x: np.ndarray, y: np.ndarray) -> dict:
+    """scikit-learn's histogram gradient boosting, exported to flat node arrays (no pickle, no scikit-learn at run
+    time). Fixed seed and no early-stopping split: the same rows always give the same trees."""
+    import numpy as np
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    model = HistGradientBoostingClassifier(max_iter=TREES, max_depth=DEPTH, learning_rate=LEARNING_RATE,
+                                           min_samples_leaf=MIN_LEAF, early_stopping=False, random_state=0)
+    model.fit(x, y)
+    feature: list[int] = []
+    threshold: list[float] = []
+    left: list[int] = []
+    right: list[int] = []
+    value: list[float] = []
+    roots: list[int] = []
+    for (predictor,) in model._predictors:  # one tree per boosting round (binary classification)
+        base = len(feature)
+        roots.append(base)
+        for i, node in enumerate(predictor.nodes):
+            leaf = bool(node["is_leaf"])
+            feature.append(0 if leaf else int(node["feature_idx"]))
+            threshold.append(0.0 if leaf else float(node["num_threshold"]))
+            # A leaf points to itself: walks that end early stay put for the remaining levels.
+            left.append(base + i if leaf else base + int(node["left"]))
+            right.append(base + i if leaf else base + int(node["right"]))
+            value.append(float(node["value"]) if leaf else 0.0)
+    return {"bias": float(np.ravel(model._baseline_prediction)[0]),
+            "trees": {"feature": feature, "threshold": threshold, "left": left, "right": right, "value": value,
+                      "roots": roots, "depth": DEPTH}}
+
+
 def _probabilities(params: dict, rows: Sequence[DocRows]) -> list[list[float]]:
     from services.coding.rerank import Reranker
 
-    model = Reranker(weights=params["weights"], bias=params["bias"], mean=params["mean"], scale=params["scale"], cut=0.5)
-    return [[model.probability(v) for v in r.x] for r in rows]
+    model = Reranker.from_dict({"format": FORMAT, "features": list(FEATURES), "cut": 0.5, **params})
+    return [model.probabilities(r.x) for r in rows]
 
 
-def metrics(rows: Sequence[DocRows], scores: Sequence[Sequence[float]], *, cut: float) -> dict:
+def metrics(rows: Sequence[DocRows], scores: Sequence[Sequence[float]], *, cut: float, codeset: CodeSet | None = None) -> dict:
+    """As the service suggests: with ``codeset``, demoted codes and Excludes1 losers (in the scores' order) are
+    never suggested."""
     from scribestream.evals.coding import score
 
     ranked, suggested = [], []
     for r, s in zip(rows, scores):
         order = sorted(range(len(r.codes)), key=lambda j: -s[j])  # stable: ties keep the rules' order
         ranked.append([r.codes[j] for j in order])
-        suggested.append([r.codes[j] for j in order if s[j] >= cut])
+        if codeset is None:
+            suggested.append([r.codes[j] for j in order if s[j] >= cut])
+            continue
+        exclusions, chosen = Exclusions(codeset), []
+        for j in order:
+            if exclusions.conflicts(r.codes[j]):
+                continue
+            exclusions.add(r.codes[j])
+            if s[j] >= cut and not r.demoted[j]:
+                chosen.append(r.codes[j])
+        suggested.append(chosen)
     gold = [r.gold for r in rows]
     m = score(zip(suggested, gold))
     m["map"] = score(zip(ranked, gold))["map"]
@@ -127,22 +184,24 @@ def metrics(rows: Sequence[DocRows], scores: Sequence[Sequence[float]], *, cut: 
     return m
 
 
-def best_cut(rows: Sequence[DocRows], scores: Sequence[Sequence[float]]) -> float:
+def best_cut(rows: Sequence[DocRows], scores: Sequence[Sequence[float]], *, codeset: CodeSet | None = None) -> float:
     grid = [i / 100 for i in range(5, 95)]
-    return max(grid, key=lambda t: (metrics(rows, scores, cut=t)["category"]["f1"], -abs(t - 0.5)))  # type: ignore[index]
+    return max(grid, key=lambda t: (metrics(rows, scores, cut=t, codeset=codeset)["category"]["f1"], -abs(t - 0.5)))  # type: ignore[index]
 
 
-def cross_validate(rows: Sequence[DocRows], *, folds: int = FOLDS, c: float = C) -> tuple[dict, dict, float]:
+def cross_validate(
+    rows: Sequence[DocRows], *, folds: int = FOLDS, c: float = C, codeset: CodeSet | None = None, kind: str = "trees",
+) -> tuple[dict, dict, float]:
     """Second-level K-fold over the out-of-fold rows: (re-ranked metrics, baseline metrics, F1-best cut)."""
     scores: list[list[float]] = [[] for _ in rows]
     for k in range(folds):
-        params = fit([r for i, r in enumerate(rows) if fold_of(i, folds) != k], c=c)
+        params = fit([r for i, r in enumerate(rows) if fold_of(i, folds) != k], c=c, kind=kind)
         held = [i for i in range(len(rows)) if fold_of(i, folds) == k]
         for i, s in zip(held, _probabilities(params, [rows[i] for i in held])):
             scores[i] = s
-    cut = best_cut(rows, scores)
+    cut = best_cut(rows, scores, codeset=codeset)
     baseline = metrics(rows, [r.rule_confidence for r in rows], cut=0.6)
-    return metrics(rows, scores, cut=cut), baseline, cut
+    return metrics(rows, scores, cut=cut, codeset=codeset), baseline, cut
 
 
 def main() -> None:
@@ -150,7 +209,8 @@ def main() -> None:
     ap.add_argument("--data", type=Path, required=True, help="gold-coded JSONL (train split only)")
     ap.add_argument("--out", type=Path, default=DEFAULT_MODEL)
     ap.add_argument("--folds", type=int, default=FOLDS)
-    ap.add_argument("--c", type=float, default=C)
+    ap.add_argument("--c", type=float, default=C, help="L2 strength (logistic model only)")
+    ap.add_argument("--kind", choices=("trees", "logistic"), default="trees")
     ap.add_argument("--cv-only", action="store_true", help="print the train-CV figures, write nothing")
     args = ap.parse_args()
     from services.coding.codeset import SimpleIcd10CmCodeSet
@@ -158,7 +218,7 @@ def main() -> None:
     codeset = SimpleIcd10CmCodeSet().load()
     docs = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = out_of_fold_rows(docs, codeset=codeset, folds=args.folds)
-    reranked, baseline, cut = cross_validate(rows, folds=args.folds, c=args.c)
+    reranked, baseline, cut = cross_validate(rows, folds=args.folds, c=args.c, codeset=codeset, kind=args.kind)
     summary = {
         "train_cv": {"folds": args.folds, "cut": cut, "reranked": reranked, "rules_and_votes": baseline},
         "candidates": sum(len(r.codes) for r in rows),
@@ -167,12 +227,15 @@ def main() -> None:
     print(json.dumps(summary, indent=2))
     if args.cv_only:
         return
-    params = fit(rows, c=args.c)
-    model = {"format": FORMAT, "features": list(FEATURES), **params, "cut": cut, "c": args.c, "folds": args.folds,
+    params = fit(rows, c=args.c, kind=args.kind)
+    model = {"format": FORMAT, "features": list(FEATURES), **params, "cut": cut, "kind": args.kind, "folds": args.folds,
              "train_cv": {"category_f1": reranked["category"]["f1"], "map": reranked["map"]},  # type: ignore[index]
-             "attribution": ATTRIBUTION + "; logistic re-ranker weights only"}
+             "attribution": ATTRIBUTION + "; re-ranker parameters only"}
     args.out.parent.mkdir(parents=True, exist_ok=True)
-    args.out.write_text(json.dumps(model, indent=1, sort_keys=True) + "\n", encoding="utf-8")
+    payload = json.dumps(model, sort_keys=True, separators=(",", ":")).encode()
+    # mtime=0: the same rows always give a byte-identical artifact.
+    with open(args.out, "wb") as raw, gzip.GzipFile(fileobj=raw, mode="wb", mtime=0, filename="") as fh:
+        fh.write(payload)
     print(f"re-ranker ({len(FEATURES)} features, cut {cut}) -> {args.out}")
 
 

@@ -12,7 +12,7 @@ from scribestream.evals.coding import as_draft, score, to_edition
 from services.coding.codeset import SimpleIcd10CmCodeSet
 from services.coding.domain import SUGGEST_MIN_CONFIDENCE, Finding, suggest_codes
 from services.coding.learned import AssociationTable
-from services.coding.rerank import FEATURES, NoteContext, Priors, Reranker, features
+from services.coding.rerank import FEATURES, FORMAT, NoteContext, Priors, Reranker, features
 from services.coding.train_reranker import cross_validate, fit, out_of_fold_rows
 
 pytestmark = pytest.mark.unit
@@ -63,7 +63,7 @@ def test_rescoring_orders_by_the_model_and_keeps_the_product_guards(codeset: Sim
 
 def test_shipped_model_matches_the_feature_list(codeset: SimpleIcd10CmCodeSet) -> None:
     model = Reranker.load()
-    assert len(model.weights) == len(model.mean) == len(model.scale) == len(FEATURES)
+    assert model.trees is not None and int(model.trees.feature.max()) < len(FEATURES)
     assert 0 < model.cut < 1
     table = AssociationTable.load()
     f = finding("I10", confidence=0.9)
@@ -91,10 +91,28 @@ def toy_docs() -> list[dict]:
 def test_trainer_learns_from_out_of_fold_rows(codeset: SimpleIcd10CmCodeSet) -> None:
     rows = out_of_fold_rows(toy_docs(), codeset=codeset, folds=4)
     assert all("R50.9" in r.codes for r in rows)
-    params = fit(rows)
-    assert len(params["weights"]) == len(FEATURES)
-    reranked, baseline, cut = cross_validate(rows, folds=4)
-    assert reranked["map"] >= baseline["map"] and 0 < cut < 1
+    assert len(fit(rows, kind="logistic")["weights"]) == len(FEATURES)
+    assert fit(rows)["trees"]["roots"]
+    for kind in ("trees", "logistic"):
+        reranked, baseline, cut = cross_validate(rows, folds=4, codeset=codeset, kind=kind)
+        assert reranked["map"] >= baseline["map"] and 0 < cut < 1
+
+
+def test_exported_trees_predict_as_scikit_learn() -> None:
+    import numpy as np
+    from sklearn.ensemble import HistGradientBoostingClassifier
+
+    from services.coding import train_reranker
+
+    rng = np.random.default_rng(3)
+    x = rng.normal(size=(600, len(FEATURES)))
+    y = (x[:, 0] + 0.5 * x[:, 3] * x[:, 5] + rng.normal(scale=0.5, size=600) > 0).astype(int)
+    params = train_reranker._fit_trees(x, y)
+    ours = Reranker.from_dict({"format": FORMAT, "features": list(FEATURES), "cut": 0.5, **params}).probabilities(x.tolist())
+    reference = HistGradientBoostingClassifier(
+        max_iter=train_reranker.TREES, max_depth=train_reranker.DEPTH, learning_rate=train_reranker.LEARNING_RATE,
+        min_samples_leaf=train_reranker.MIN_LEAF, early_stopping=False, random_state=0).fit(x, y)
+    assert np.allclose(ours, reference.predict_proba(x)[:, 1], atol=1e-9)
 
 
 def test_unspecified_sibling_stays_a_candidate_below_the_cut(codeset: SimpleIcd10CmCodeSet) -> None:

@@ -1,0 +1,139 @@
+"""Nearest-neighbour code propagation: codes that professional coders gave to the training reports most similar
+to this note become candidates, each with the statement of the note that names it.
+
+The association votes (:mod:`services.coding.learned`) see one word or word pair at a time; whole-report
+similarity sees the case: reports about a renal colic share the catch-all codes coders add around it (R52 pain,
+N28.9, R10.9) even when no single phrase is a strong enough vote. Similarity is cosine over TF-IDF vectors of the
+same codable phrases the associations use (unigrams and adjacent pairs; negated clauses lend none of their words),
+so a negated finding cannot make a note look like reports that had it.
+
+A neighbour code is never a candidate on similarity alone: it needs an **evidence statement** in the note, one
+whose codable words name the code (a content word of its ICD-10-CM description or inclusion terms, a clinical
+synonym of one, or a phrase the association table links to it). No such statement, no candidate. The caller
+applies every other guard (billable, admissible chapters, Excludes1, outpatient rules) as for the associations.
+
+Pure: numpy only; the vectors are part of the packaged association file (built by
+:mod:`services.coding.train_associations` from the TRAIN split: phrase weights and code lists, no text).
+"""
+
+from __future__ import annotations
+
+import math
+from collections import Counter
+from collections.abc import Collection, Iterable, Sequence
+from dataclasses import dataclass
+
+import numpy as np
+
+from services.coding.matcher import _GENERIC, _LATERAL, _STOP, Assertion, assertions, clauses
+
+K = 40  # neighbours whose codes are proposed
+MIN_DF = 2  # a phrase must occur in two training reports to be part of the similarity
+TOP_TERMS = 120  # phrases kept per training report (the heaviest): the file stays small, similarity barely moves
+MIN_SIMILARITY = 0.05
+
+# Clinical adjectives and the nouns ICD-10-CM descriptions use (both directions are evidence of each other).
+_SYNONYMS: dict[str, tuple[str, ...]] = {
+    "renal": ("kidney",), "kidney": ("renal",), "hepatic": ("liver",), "liver": ("hepatic",),
+    "pulmonary": ("lung",), "lung": ("pulmonary",), "cardiac": ("heart",), "heart": ("cardiac",),
+    "cerebral": ("brain",), "brain": ("cerebral",), "gastric": ("stomach",), "stomach": ("gastric",),
+    "ocular": ("eye",), "eye": ("ocular",), "cutaneous": ("skin",), "skin": ("cutaneous",),
+    "vesical": ("bladder",), "bladder": ("vesical",), "osseous": ("bone",), "bone": ("osseous",),
+    "pleural": ("pleura",), "pleura": ("pleural",), "vascular": ("vessel",), "venous": ("vein",), "vein": ("venous",),
+    "arterial": ("artery",), "artery": ("arterial",), "intestinal": ("intestine",), "intestine": ("intestinal",),
+    "colonic": ("colon",), "colon": ("colonic",), "splenic": ("spleen",), "spleen": ("splenic",),
+    "trauma": ("injury",), "traumatism": ("injury",), "injury": ("trauma", "traumatism"),
+    "tumor": ("neoplasm", "mass"), "neoplasm": ("tumor",), "mass": ("tumor",), "carcinoma": ("malignant",),
+    "malignant": ("carcinoma",), "fever": ("febrile",), "febrile": ("fever",), "painful": ("pain",), "pain": ("painful",),
+    "lumbar": ("back",), "abdominal": ("abdomen",), "abdomen": ("abdominal",), "thoracic": ("chest",), "chest": ("thoracic",),
+}
+
+
+def tfidf(counts: Counter[str], *, idf: dict[str, float]) -> dict[str, float]:
+    """Sublinear tf x idf, L2-normalised; phrases outside the vocabulary are dropped."""
+    weights = {p: (1.0 + math.log(n)) * idf[p] for p, n in counts.items() if p in idf}
+    norm = math.sqrt(math.fsum(w * w for w in weights.values()))
+    return {p: w / norm for p, w in weights.items()} if norm else {}
+
+
+def build_neighbours(doc_phrases: Sequence[Counter[str]], doc_codes: Sequence[Sequence[str]]) -> dict:
+    """Training reports' phrase counts and billable codes -> the JSON-able index (sorted, deterministic)."""
+    df: Counter[str] = Counter()
+    for counts in doc_phrases:
+        df.update(counts.keys())
+    vocab = sorted(p for p, n in df.items() if n >= MIN_DF)
+    n_docs = len(doc_phrases)
+    idf = {p: math.log((n_docs + 1) / (df[p] + 1)) + 1.0 for p in vocab}
+    index = {p: i for i, p in enumerate(vocab)}
+    docs = []
+    for counts, codes in zip(doc_phrases, doc_codes):
+        vec = tfidf(counts, idf=idf)
+        top = sorted(vec.items(), key=lambda kv: (-kv[1], kv[0]))[:TOP_TERMS]
+        docs.append([sorted(set(codes)), [[index[p], round(w, 4)] for p, w in sorted(top, key=lambda kv: index[kv[0]])]])
+    return {"vocab": vocab, "idf": [round(idf[p], 4) for p in vocab], "docs": docs}
+
+
+@dataclass(frozen=True)
+class NeighbourVote:
+    code: str
+    score: float  # similarity-weighted share of the K neighbours that carry the code
+    count: int  # neighbours that carry it
+    best: float  # similarity of the closest neighbour that carries it
+
+
+class NeighbourIndex:
+    def __init__(self, data: dict, *, k: int | None = None) -> None:
+        vocab = [str(p) for p in data["vocab"]]
+        self._index = {p: i for i, p in enumerate(vocab)}
+        self._idf = {p: float(w) for p, w in zip(vocab, data["idf"])}
+        self._codes: list[tuple[str, ...]] = []
+        rows, cols, vals = [], [], []
+        for d, (codes, terms) in enumerate(data["docs"]):
+            self._codes.append(tuple(str(c) for c in codes))
+            for i, w in terms:
+                rows.append(d)
+                cols.append(int(i))
+                vals.append(float(w))
+        from scipy import sparse
+
+        self._matrix = sparse.csr_matrix((vals, (rows, cols)), shape=(len(self._codes), max(1, len(vocab))))
+        self._k = k or K
+
+    def votes(self, counts: Counter[str]) -> dict[str, NeighbourVote]:
+        """The note's codable phrase counts -> every code its K nearest training reports carry."""
+        q = tfidf(counts, idf=self._idf)
+        if not q or not self._codes:
+            return {}
+        query = np.zeros(self._matrix.shape[1])
+        for p, w in q.items():
+            query[self._index[p]] = w
+        sims = self._matrix @ query
+        # Stable order: ties go to the earlier training report, whatever the platform's sort.
+        order = np.argsort(-sims, kind="stable")[: self._k]
+        order = [int(j) for j in order if sims[j] >= MIN_SIMILARITY]
+        total = math.fsum(float(sims[j]) for j in order)
+        if not total:
+            return {}
+        acc: dict[str, list[float]] = {}
+        for j in order:
+            for code in self._codes[j]:
+                acc.setdefault(code, []).append(float(sims[j]))
+        return {c: NeighbourVote(code=c, score=math.fsum(s) / total, count=len(s), best=max(s)) for c, s in acc.items()}
+
+
+def evidence_words(description_terms: Iterable[str]) -> frozenset[str]:
+    """Content words of a code's description and inclusion terms (already tokenised), with their clinical
+    synonyms; vague words ("disorder") and laterality are never evidence on their own."""
+    words = {w for w in description_terms if w not in _STOP and w not in _GENERIC and w not in _LATERAL and not w.isdigit()}
+    return frozenset(words | {s for w in words for s in _SYNONYMS.get(w, ())})
+
+
+def codable_words(text: str, *, codable: Collection[Assertion]) -> set[str]:
+    """Words of a statement a coder may code from: clauses that negate anything lend none (as for the votes)."""
+    out: set[str] = set()
+    for toks in clauses(text):
+        status = assertions(toks)
+        if any(a is Assertion.NEGATED or (a is Assertion.UNCERTAIN and a not in codable) for a in status):
+            continue
+        out.update(t for t, a in zip(toks, status) if a in codable)
+    return out
