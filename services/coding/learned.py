@@ -21,7 +21,6 @@ from collections.abc import Collection, Iterable, Iterator
 from dataclasses import dataclass
 from pathlib import Path
 
-from services.coding.neighbours import NeighbourIndex
 from services.coding.matcher import (
     _POST,
     _PSEUDO,
@@ -31,6 +30,7 @@ from services.coding.matcher import (
     assertions,
     clauses,
 )
+from services.coding.neighbours import NeighbourIndex
 
 DEFAULT_TABLE = Path(__file__).with_name("data") / "codiesp_associations.json.gz"
 FORMAT = "scribestream-coding-associations/1"

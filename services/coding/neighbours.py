@@ -25,7 +25,14 @@ from dataclasses import dataclass
 
 import numpy as np
 
-from services.coding.matcher import _GENERIC, _LATERAL, _STOP, Assertion, assertions, clauses
+from services.coding.matcher import (
+    _GENERIC,
+    _LATERAL,
+    _STOP,
+    Assertion,
+    assertions,
+    clauses,
+)
 
 K = 40  # neighbours whose codes are proposed
 MIN_DF = 2  # a phrase must occur in two training reports to be part of the similarity
@@ -109,8 +116,7 @@ class NeighbourIndex:
             query[self._index[p]] = w
         sims = self._matrix @ query
         # Stable order: ties go to the earlier training report, whatever the platform's sort.
-        order = np.argsort(-sims, kind="stable")[: self._k]
-        order = [int(j) for j in order if sims[j] >= MIN_SIMILARITY]
+        order = [int(j) for j in np.argsort(-sims, kind="stable")[: self._k] if sims[j] >= MIN_SIMILARITY]
         total = math.fsum(float(sims[j]) for j in order)
         if not total:
             return {}

@@ -12,7 +12,14 @@ from scribestream.evals.coding import as_draft, score, to_edition
 from services.coding.codeset import SimpleIcd10CmCodeSet
 from services.coding.domain import SUGGEST_MIN_CONFIDENCE, Finding, suggest_codes
 from services.coding.learned import AssociationTable
-from services.coding.rerank import FEATURES, FORMAT, NoteContext, Priors, Reranker, features
+from services.coding.rerank import (
+    FEATURES,
+    FORMAT,
+    NoteContext,
+    Priors,
+    Reranker,
+    features,
+)
 from services.coding.train_reranker import cross_validate, fit, out_of_fold_rows
 
 pytestmark = pytest.mark.unit
