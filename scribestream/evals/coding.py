@@ -129,6 +129,7 @@ def run(
     from services.coding.codeset import CODE_SET_NAME, SimpleIcd10CmCodeSet
     from services.coding.domain import (
         SUGGEST_MIN_CONFIDENCE,
+        code_words,
         description_index,
         suggest_codes,
     )
@@ -139,6 +140,8 @@ def run(
     if fuzzy:
         description_index(codeset)  # built once at service start-up; not part of the per-note cost
     table = AssociationTable.load() if learned else None  # loaded once at start-up, like the index
+    if learned:
+        code_words(codeset)  # the neighbour candidates' evidence words: built at service start-up too
     reranker = Reranker.load() if learned and rerank else None  # its features include the associations' votes
     predictions: list[list[str]] = []
     drafts: list[NoteDrafted] = []

@@ -346,7 +346,7 @@ def _learned_findings(
     return found
 
 
-def _code_words(codeset: CodeSet) -> dict[str, frozenset[str]]:
+def code_words(codeset: CodeSet) -> dict[str, frozenset[str]]:
     """Billable code -> the words that name it (description and inclusion terms, with clinical synonyms); built
     once per code set."""
     try:
@@ -387,7 +387,7 @@ def _neighbour_findings(
     for f in findings:
         by_code.setdefault(f.code, []).append(f)
     words = [(i, st, assessment, codable_words(st.text, codable=codable), ps) for i, st, assessment, ps in per_statement]
-    code_words = _code_words(codeset)
+    words_of = code_words(codeset)
     idf = description_index(codeset).idf
     out: list[Finding] = []
     for code in sorted(votes):
@@ -398,7 +398,7 @@ def _neighbour_findings(
             continue
         if not codeset.is_billable(code) or not _fuzzy_admissible(code, codeset):
             continue
-        names = code_words.get(code, frozenset())
+        names = words_of.get(code, frozenset())
         linked = learned.phrases_of(code)
         total = math.fsum(idf(w) for w in names) or 1.0
         best: tuple[float, int, Statement] | None = None

@@ -77,7 +77,7 @@ def build_coding_stage(
     """The stage on the bundled FY2026 code set, CMS-HCC V28 tables and learned association table (used by the
     embedded run and ``make_stage``)."""
     from services.coding.codeset import SimpleIcd10CmCodeSet
-    from services.coding.domain import description_index
+    from services.coding.domain import code_words, description_index
     from services.coding.hcc import HccInFhirRiskModel
 
     codeset = SimpleIcd10CmCodeSet()
@@ -86,11 +86,13 @@ def build_coding_stage(
         codeset.load()
         if fuzzy:
             description_index(codeset)
+        if learned:
+            code_words(codeset)  # the neighbour candidates' evidence words (about a second), not on the first note
         if risk_model is not None:
             risk_model.load()
-    # The packaged table is small (under 100 kB) and loads in well under a second: always at start-up.
+    # The packaged table (votes and neighbour vectors, under 0.5 MB) loads in under half a second: always at start-up.
     table = AssociationTable.load() if learned else None
-    # The re-ranker's features include the associations' votes: it comes with them (a 1 kB weights file).
+    # The re-ranker's features include the associations' votes: it comes with them (60 kB of tree nodes).
     reranker = Reranker.load() if learned else None
     assist = build_assist(llm, codeset) if llm is not None else None
     return CodingStage(codeset=codeset, fuzzy=fuzzy, risk_model=risk_model, learned=table, assist=assist, reranker=reranker)
