@@ -23,6 +23,7 @@ import asyncio
 import json
 import statistics
 import time
+from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -69,15 +70,19 @@ def clip(audio, seconds: float):
 
 
 async def run(n: int, *, engine, audios, seconds: float, chunk_ms: int, stagger: float, partials: bool,
-              decoders: int = 1) -> dict:
+              decoders: int = 1, early_pause_s: float | None = None, min_pause_s: float | None = None) -> dict:
     from services.asr.config import AsrSettings
     from services.asr.domain import SegmenterConfig
     from services.asr.scheduler import DecodeGate
     from services.asr.stage import AsrStage
     from shared.state import MemoryStateStore
 
-    stage = AsrStage(state=MemoryStateStore(), transcriber=engine, model_name=engine.model_name,
-                     config=SegmenterConfig(partial_interval_s=AsrSettings.model_fields["partial_interval_s"].default),
+    config = SegmenterConfig(partial_interval_s=AsrSettings.model_fields["partial_interval_s"].default)
+    if early_pause_s is not None:
+        config = replace(config, early_pause_s=early_pause_s)
+    if min_pause_s is not None:
+        config = replace(config, min_pause_s=min_pause_s)
+    stage = AsrStage(state=MemoryStateStore(), transcriber=engine, model_name=engine.model_name, config=config,
                      drafter=engine.drafter() if partials else None, gate=DecodeGate(slots=decoders))
     outs = [{"lag": [], "lag_at": [], "latency": [], "partials": 0} for _ in range(n)]
     t_run = time.perf_counter() + 0.5
@@ -115,6 +120,9 @@ async def run(n: int, *, engine, audios, seconds: float, chunk_ms: int, stagger:
         "cpu_s_per_audio_s": round(cpu_s / (seconds * n), 4),
         "cpu_share_of_2_cores": round(cpu_s / (seconds + (n - 1) * stagger) / 2, 3),
         "drafts_skipped": stage.gate.drafts_skipped,
+        "early_pause_s": config.early_pause_s,
+        "min_pause_s": config.min_pause_s,
+        "speculative_decodes": dict(stage.speculation),
         "sustained": final < 3.0 and (late_p95 or 0.0) <= (early_p95 or 0.0) + 1.0,
         "series": {"at": [round(a, 2) for a in at], "lag": [round(g, 3) for g in lag]},
     }
@@ -162,6 +170,10 @@ def main() -> None:
     parser.add_argument("--partials", action="store_true", help="publish live drafts (transcript.partials)")
     parser.add_argument("--encoder-pad-frames", type=int, default=0, help="0 = full 30 s encoder window")
     parser.add_argument("--encoder-min-frames", type=int, default=1000, help="shortest fitted encoder window")
+    parser.add_argument("--early-pause", type=float, default=None,
+                        help="pause (s) that starts a speculative decode; 0 = off (default: the service's)")
+    parser.add_argument("--min-pause", type=float, default=None,
+                        help="pause (s) that closes an utterance (default: the service's)")
     parser.add_argument("--plot", type=Path, help="write lag over time as a PNG here")
     args = parser.parse_args()
 
@@ -176,7 +188,8 @@ def main() -> None:
     results = []
     for n in args.encounters:
         result = asyncio.run(run(n, engine=engine, audios=audios, seconds=args.seconds, chunk_ms=args.chunk_ms,
-                                 stagger=args.stagger, partials=args.partials, decoders=args.decoders))
+                                 stagger=args.stagger, partials=args.partials, decoders=args.decoders,
+                                 early_pause_s=args.early_pause, min_pause_s=args.min_pause))
         results.append(result)
         print(json.dumps({k: v for k, v in result.items() if k != "series"}), flush=True)
     if args.plot:

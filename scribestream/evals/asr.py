@@ -67,6 +67,7 @@ class Hypothesis:
     wall_s: float
     cpu_s: float
     latencies_s: list[float] = field(default_factory=list)
+    speculation: dict[str, int] = field(default_factory=dict)  # speculative decodes started / used / unused
 
 
 # ---------------------------------------------------------------- runners
@@ -102,7 +103,8 @@ def _diarizer(enabled: bool):
 
 
 async def _stream(rec: Recording, audio, transcriber, *, model_name: str, chunk_ms: int, diarizer=None,
-                  context_chars: int = 200) -> Hypothesis:
+                  context_chars: int = 200, min_pause_s: float | None = None,
+                  early_pause_s: float | None = None) -> Hypothesis:
     from services.asr.domain import SegmenterConfig
     from services.asr.stage import AsrStage
     from shared.audio import chunk_pcm
@@ -116,8 +118,11 @@ async def _stream(rec: Recording, audio, transcriber, *, model_name: str, chunk_
     from shared.state import MemoryStateStore
 
     extra = {"diarizer": diarizer} if diarizer is not None else {}
-    stage = AsrStage(state=MemoryStateStore(), transcriber=transcriber, model_name=model_name,
-                     config=SegmenterConfig(context_chars=context_chars), **extra)
+    default = SegmenterConfig()
+    config = SegmenterConfig(context_chars=context_chars,
+                             min_pause_s=default.min_pause_s if min_pause_s is None else min_pause_s,
+                             early_pause_s=default.early_pause_s if early_pause_s is None else early_pause_s)
+    stage = AsrStage(state=MemoryStateStore(), transcriber=transcriber, model_name=model_name, config=config, **extra)
     enc = f"eval-{uuid.uuid4().hex[:12]}"
     roles = {i: Role(r) for i, r in rec.roles.items() if r in {x.value for x in Role}} or None
     turns: list[tuple[float, str | None, str]] = []
@@ -144,7 +149,7 @@ async def _stream(rec: Recording, audio, transcriber, *, model_name: str, chunk_
     events = await stage.handle(AudioEnded(event_id=f"{enc}-end", encounter_id=enc, chunk_count=seq + 1))
     turns += [_turn(e.turn) for e in events if isinstance(e, TurnTranscribed)]
     return Hypothesis(turns=sorted(turns, key=lambda t: t[0]), wall_s=time.perf_counter() - wall,
-                      cpu_s=time.process_time() - cpu, latencies_s=latencies)
+                      cpu_s=time.process_time() - cpu, latencies_s=latencies, speculation=dict(stage.speculation))
 
 
 def _turn(turn) -> tuple[float, str | None, str]:
@@ -191,6 +196,7 @@ def evaluate(recordings: list[Recording], opts: dict[str, Any], *, hyp_out: Path
     totals = {"ref_words": 0, "errors": 0, "audio_s": 0.0, "wall_s": 0.0, "cpu_s": 0.0, "spk_m": 0, "spk_r": 0,
               "errors_plain": 0, "ref_words_plain": 0, "errors_spk": 0, "ref_words_spk": 0}
     latencies: list[float] = []
+    speculation: dict[str, int] = {}
     hyp_lines: list[str] = []
     for rec in recordings:
         audio = load_audio(rec.audio)
@@ -198,7 +204,8 @@ def evaluate(recordings: list[Recording], opts: dict[str, Any], *, hyp_out: Path
             hyp = _offline(rec, audio, model, beam_size=opts["beam_size"])
         else:
             hyp = asyncio.run(_stream(rec, audio, transcriber, model_name=name, chunk_ms=opts["chunk_ms"],
-                                      diarizer=diarizer, context_chars=opts["context_chars"]))
+                                      diarizer=diarizer, context_chars=opts["context_chars"],
+                                      min_pause_s=opts["min_pause"], early_pause_s=opts["early_pause"]))
         s = score(
             reference=speaker_words(rec.turns),
             hypothesis=speaker_words((spk, text) for _, spk, text in hyp.turns),
@@ -228,6 +235,8 @@ def evaluate(recordings: list[Recording], opts: dict[str, Any], *, hyp_out: Path
         medical.add(s.medical)
         drugs.add(s.drugs)
         latencies += hyp.latencies_s
+        for key, count in hyp.speculation.items():
+            speculation[key] = speculation.get(key, 0) + count
         totals["ref_words"] += s.ref_words
         totals["errors"] += s.errors
         totals["audio_s"] += audio.seconds
@@ -271,6 +280,10 @@ def evaluate(recordings: list[Recording], opts: dict[str, Any], *, hyp_out: Path
         report["corrections"] = asdict(stats)
     if opts["mode"] == "stream":
         report["encoder_window_fallbacks"] = getattr(engine, "window_fallbacks", None)
+        # Decodes started while a closing pause was being confirmed. The simulated clock above does not
+        # credit their head start (the chunks after one are handled at once, not 200 ms apart): the latency
+        # they buy is measured with real-time pacing (bench/asr_realtime.py); their CPU is in cpu_rtf.
+        report["speculative_decodes"] = speculation
     return report
 
 
@@ -298,6 +311,10 @@ def command(
     lexicon: Path | None = typer.Option(None, help="'category: term' lexicon; default: the packaged list"),
     chunk_ms: int = typer.Option(200, min=20, max=5000),
     context_chars: int = typer.Option(200, min=0, help="transcript tail given to the decoder as context"),
+    min_pause: float | None = typer.Option(None, min=0.2, max=3.0,
+                                           help="pause (s) that closes an utterance (stream mode; default: the service's)"),
+    early_pause: float | None = typer.Option(None, min=0.0, max=3.0,
+                                             help="pause (s) that starts a speculative decode; 0 = off (default: the service's)"),
     encoder_pad_frames: int = typer.Option(0, min=0, help="encoder window = utterance + this many 10 ms frames "
                                            "(stream mode); 0 = the full 30 s window"),
     encoder_min_frames: int = typer.Option(1000, min=100, max=3000, help="shortest encoder window (frames)"),
@@ -313,5 +330,6 @@ def command(
             "beam_size": beam_size, "prompt": prompt and mode == "stream",
             "correction": correction and mode == "stream", "lexicon": lexicon, "chunk_ms": chunk_ms,
             "diarize": diarize and mode == "stream", "context_chars": context_chars,
+            "min_pause": min_pause, "early_pause": early_pause,
             "encoder_pad_frames": encoder_pad_frames, "encoder_min_frames": encoder_min_frames}
     typer.echo(json.dumps(evaluate(recordings, opts, hyp_out=hyp_out), indent=2))

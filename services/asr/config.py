@@ -6,6 +6,7 @@ from typing import Literal
 
 from pydantic import Field
 
+from services.asr.domain import SegmenterConfig
 from shared.settings import ServiceSettings
 
 # Drug names a small model tends to mishear; passed to the decoder as a prompt when ``vocabulary_prompt`` is on
@@ -67,6 +68,15 @@ class AsrSettings(ServiceSettings):
     partial_interval_s: float = Field(
         default=2.0, ge=0.2, le=30.0, description="at most one draft per channel per this much new audio"
     )
+    # Endpointing: the pause that closes an utterance. Shorter = earlier turns (latency) but more, shorter
+    # utterances, each paying an encoder pass (docs/benchmarks/asr.md, "Endpointing").
+    min_pause_s: float = Field(
+        default=SegmenterConfig.min_pause_s, ge=0.2, le=3.0, description="pause (s) that closes an utterance"
+    )
+    # Latency: a pause this long starts a speculative decode (only while a decoder is idle) that the closing
+    # cut reuses if it asks for the very same decode; speech that resumes wastes it. 0 = off.
+    early_pause_s: float = Field(default=SegmenterConfig.early_pause_s, ge=0.0, le=3.0,
+                                 description="pause (s) that starts a speculative decode; 0 = off")
     encoder_pad_frames: int = Field(
         default=DEFAULT_ENCODER_PAD_FRAMES, ge=0, le=3000,
         description="encoder window = utterance + this many 10 ms frames of padding; 0 = the full 30 s window",

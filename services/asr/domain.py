@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Protocol
 
 import numpy as np
@@ -76,6 +76,10 @@ class SegmenterConfig:
     frame_ms: int = 20
     speech_dbfs: float = -45.0  # frame RMS above this is voiced; speech sits around -30..-10 dBFS
     min_pause_s: float = 0.7  # a pause this long after speech closes the utterance
+    # A pause this long starts a speculative decode of the utterance as it would be cut if the pause lasts
+    # (``early_cut``), so the turn is ready soon after ``min_pause_s``; 0 = off. At least ``pad_s``, so the
+    # speculative cut is the very cut ``next_cut`` makes later. Used only while a decoder is idle.
+    early_pause_s: float = 0.45
     max_buffer_s: float = 25.0  # Whisper decodes 30 s windows; cut before that
     split_pause_s: float = 0.25  # shorter pauses, used as the cut point when the buffer is full
     min_speech_s: float = 0.2  # less voiced audio than this is a click, not worth a decode
@@ -224,7 +228,10 @@ def next_cut(lane: LaneState, *, cfg: SegmenterConfig, final: bool = False) -> C
         return None
     speech_from = max(0, lane.speech_start - pad)
     if final:
-        return Cut(cut=lane.buffered, speech_from=speech_from)
+        # The audio ended. If the speech had already ended, decode it as its closing pause would have (what
+        # follows the pad is silence; the same cut as ``early_cut``, so a speculative decode serves it).
+        end = lane.voiced_until + pad
+        return Cut(cut=end if lane.analysed >= end else lane.buffered, speech_from=speech_from)
     if lane.analysed - lane.voiced_until >= cfg.samples(cfg.min_pause_s):
         return Cut(cut=min(lane.buffered, lane.voiced_until + pad), speech_from=speech_from)
     if lane.buffered >= cfg.samples(cfg.max_buffer_s):
@@ -233,6 +240,57 @@ def next_cut(lane: LaneState, *, cfg: SegmenterConfig, final: bool = False) -> C
             return Cut(cut=lane.split_at, speech_from=speech_from)
         return Cut(cut=lane.analysed, speech_from=speech_from)
     return None
+
+
+def early_cut(lane: LaneState, *, cfg: SegmenterConfig) -> Cut | None:
+    """The cut ``next_cut`` will make if the pause that has begun lasts ``min_pause_s``: worth decoding
+    speculatively once the pause reaches ``early_pause_s``. None while speech goes on, before that pause,
+    or once the real cut is due."""
+    if not cfg.early_pause_s or lane.speech_start is None or lane.voiced < cfg.samples(cfg.min_speech_s):
+        return None
+    gap = lane.analysed - lane.voiced_until
+    if not cfg.samples(max(cfg.early_pause_s, cfg.pad_s)) <= gap < cfg.samples(cfg.min_pause_s):
+        return None
+    pad = cfg.samples(cfg.pad_s)
+    return Cut(cut=min(lane.buffered, lane.voiced_until + pad), speech_from=max(0, lane.speech_start - pad))
+
+
+@dataclass(frozen=True)
+class DecodeRequest:
+    """Exactly what the recognizer is given for one cut; two equal requests decode to the same segments."""
+
+    span: tuple[int, int]  # absolute samples of the region
+    region: bytes = field(repr=False)
+    prompt: str | None
+
+    @property
+    def key(self) -> tuple[tuple[int, int], str | None]:
+        return self.span, self.prompt
+
+    def run(self, transcriber: Transcriber) -> list[Segment]:
+        return transcriber.transcribe(to_float(self.region), prompt=self.prompt)
+
+
+def cut_span(lane: LaneState, cut: Cut) -> tuple[int, int]:
+    """Absolute samples of the speech ``cut`` decodes."""
+    return lane.origin + (cut.speech_from or 0), lane.origin + cut.cut
+
+
+def decode_request(
+    state: StreamState, *, channel: int, buffer: bytes, cut: Cut, cfg: SegmenterConfig
+) -> DecodeRequest | None:
+    """What to decode for ``cut`` (None when it holds no speech worth a decode). Reads ``state`` only, so the
+    lanes of one encounter can be decoded side by side."""
+    lane = state.lanes[channel]
+    if not wants_decode(lane, cut, cfg=cfg):
+        return None
+    assert cut.speech_from is not None
+    context = state.recent_text if cfg.context_chars else ""
+    return DecodeRequest(
+        span=cut_span(lane, cut),
+        region=buffer[cut.speech_from * SAMPLE_WIDTH : cut.cut * SAMPLE_WIDTH],
+        prompt=context or None,
+    )
 
 
 def decode_cut(
@@ -245,13 +303,9 @@ def decode_cut(
     cfg: SegmenterConfig,
 ) -> list[Segment]:
     """What the recognizer hears in the speech of ``cut`` (nothing when the cut holds no speech worth a
-    decode). Reads ``state`` only, so the lanes of one encounter can be decoded side by side."""
-    if not wants_decode(state.lanes[channel], cut, cfg=cfg):
-        return []
-    assert cut.speech_from is not None
-    region = buffer[cut.speech_from * SAMPLE_WIDTH : cut.cut * SAMPLE_WIDTH]
-    context = state.recent_text if cfg.context_chars else ""
-    return transcriber.transcribe(to_float(region), prompt=context or None)
+    decode)."""
+    request = decode_request(state, channel=channel, buffer=buffer, cut=cut, cfg=cfg)
+    return request.run(transcriber) if request is not None else []
 
 
 def wants_decode(lane: LaneState, cut: Cut, *, cfg: SegmenterConfig) -> bool:

@@ -4,7 +4,8 @@ The gate lets ``slots`` decodes run at once (the engine's CTranslate2 workers, `
 than the workers would only contend for the same cores) and picks the next by age: the request whose audio has been
 waiting longest goes first (a lagging encounter catches up before a fresh one is served). Live drafts
 (``transcript.partials``) are best effort: they run only when the decoder is idle and nobody waits, so
-they can never make a final turn late.
+they can never make a final turn late. Speculative decodes (an utterance decoded while its closing pause is
+still being confirmed) likewise start only on an idle gate.
 """
 
 from __future__ import annotations
@@ -67,6 +68,17 @@ class DecodeGate:
             yield True
         finally:
             self._release()
+
+    def hold_if_idle(self) -> bool:
+        """Take a slot for a speculative decode only when no decode runs and nobody waits, so speculation
+        never delays a final turn by more than the one decode it started first; ``release`` it after."""
+        if self._active or self._waiting:
+            return False
+        self._active += 1
+        return True
+
+    def release(self) -> None:
+        self._release()
 
     def _release(self) -> None:
         while self._waiting:

@@ -29,14 +29,17 @@ from services.asr import keys
 from services.asr.diarization import MonoDiarizer, SpeakerState, needs_diarization
 from services.asr.domain import (
     Cut,
+    DecodeRequest,
     Draft,
     Segment,
     SegmenterConfig,
     StreamState,
     Transcriber,
     apply_cut,
-    decode_cut,
+    cut_span,
+    decode_request,
     draft,
+    early_cut,
     feed,
     next_cut,
     split_channels,
@@ -66,6 +69,7 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 
 MAX_ANCHORS = 4096  # due-time anchors kept for scheduling (one per open encounter)
+MAX_SPECULATIONS = 4096  # speculative decodes kept (at most one per lane)
 
 
 class ChunkOrderError(ValueError):
@@ -103,6 +107,13 @@ class AsrStage:
         # encounter that fell behind is decoded before fresh ones; an upload running ahead of real time
         # gets due times in the future and yields to live visits.
         self._anchors: OrderedDict[str, float] = OrderedDict()
+        # Speculative decodes per (encounter, channel): started when a pause begins, used by the cut that
+        # closes the utterance if (and only if) it asks for the very same decode. In memory only: a replacement
+        # worker just decodes normally, with the same result.
+        self._speculations: OrderedDict[tuple[str, int], tuple[DecodeRequest, asyncio.Task[list[Segment]]]] = (
+            OrderedDict()
+        )
+        self.speculation = {"started": 0, "used": 0, "unused": 0}
         self._store = state
         self._transcriber = transcriber
         self._model_name = model_name
@@ -144,8 +155,11 @@ class AsrStage:
             cut = next_cut(state.lanes[channel], cfg=self._cfg)
             if cut is not None:
                 cuts.append((channel, cut))
-            elif self._drafter is not None and wants_draft(state.lanes[channel], cfg=self._cfg):
+                continue
+            if self._drafter is not None and wants_draft(state.lanes[channel], cfg=self._cfg):
                 drafts += await self._draft(state, channel=channel)
+            if (early := early_cut(state.lanes[channel], cfg=self._cfg)) is not None:
+                await self._speculate(state, channel=channel, cut=early)
         turns = await self._cut_lanes(state, cuts, stale=stale, due=due)
         state.next_seq += 1
         events: list[Event] = [self._turn_event(enc, turn) for turn in turns]
@@ -175,6 +189,8 @@ class AsrStage:
         # Both speakers' last words are decoded side by side: the close is what a clinician waits on.
         turns = await self._cut_lanes(state, cuts, stale=stale, due=due)
         stale += [self._buf_key(enc, channel, lane.generation) for channel, lane in enumerate(state.lanes)]
+        for channel in range(len(state.lanes)):
+            self._take_speculation(enc, channel=channel, request=None)
         state.ended = True
         events: list[Event] = [self._turn_event(enc, turn) for turn in turns]
         events.append(self._closed_event(state))
@@ -259,13 +275,58 @@ class AsrStage:
         return turns
 
     async def _decode(self, state: StreamState, *, channel: int, cut: Cut, buffer: bytes, due: float) -> list[Segment]:
-        if not wants_decode(state.lanes[channel], cut, cfg=self._cfg):
+        request = decode_request(state, channel=channel, buffer=buffer, cut=cut, cfg=self._cfg)
+        if request is None:
             return []  # silence or a click: no decoder slot, no thread hop
+        speculative = self._take_speculation(state.encounter_id, channel=channel, request=request)
+        if speculative is not None:
+            try:
+                return await asyncio.shield(speculative)
+            except Exception:  # noqa: BLE001 - the speculation is only a head start; decode for real below
+                log.warning("speculative decode failed", extra={"encounter_id": state.encounter_id})
         async with self.gate.final(since=due):
-            return await asyncio.to_thread(
-                decode_cut, state, channel=channel, buffer=buffer, cut=cut, transcriber=self._transcriber,
-                cfg=self._cfg,
-            )
+            return await asyncio.to_thread(request.run, self._transcriber)
+
+    # ------------------------------------------------------------ speculative decodes
+    async def _speculate(self, state: StreamState, *, channel: int, cut: Cut) -> None:
+        """A pause has begun: decode the utterance as the cut that closes it will ask for, while a decoder is
+        idle, so the turn is ready soon after the pause is confirmed. Never changes what is committed."""
+        enc = state.encounter_id
+        held = self._speculations.get((enc, channel))
+        if held is not None and held[0].span == cut_span(state.lanes[channel], cut):
+            return  # this pause is already being decoded
+        if self.gate.busy or not wants_decode(state.lanes[channel], cut, cfg=self._cfg):
+            return
+        buffer = await self._buffer(state, channel=channel)
+        request = decode_request(state, channel=channel, buffer=buffer, cut=cut, cfg=self._cfg)
+        if request is None or not self.gate.hold_if_idle():
+            return
+        task = asyncio.create_task(self._run_speculation(request))
+        task.add_done_callback(lambda t: t.cancelled() or t.exception())  # a failure surfaces where it is used
+        self._take_speculation(enc, channel=channel, request=None)
+        self._speculations[(enc, channel)] = (request, task)
+        self.speculation["started"] += 1
+        while len(self._speculations) > MAX_SPECULATIONS:
+            self._speculations.popitem(last=False)
+
+    async def _run_speculation(self, request: DecodeRequest) -> list[Segment]:
+        try:
+            return await asyncio.to_thread(request.run, self._transcriber)
+        finally:
+            self.gate.release()
+
+    def _take_speculation(
+        self, enc: str, *, channel: int, request: DecodeRequest | None
+    ) -> asyncio.Task[list[Segment]] | None:
+        """Remove the lane's speculation; return its task if it decodes exactly ``request``."""
+        held = self._speculations.pop((enc, channel), None)
+        if held is None:
+            return None
+        if request is not None and held[0].key == request.key:
+            self.speculation["used"] += 1
+            return held[1]
+        self.speculation["unused"] += 1
+        return None
 
     # ------------------------------------------------------------ diarization hook (ASR part B)
     # Mono audio without a channel map: ``diarization.MonoDiarizer`` splits each cut by speaker and gives
@@ -396,7 +457,8 @@ async def make_stage(settings: AsrSettings, store: StateStore) -> AsrStage:
     diarizer = await asyncio.to_thread(_mono_diarizer)
     return AsrStage(
         state=store, transcriber=engine, model_name=engine.model_name, ttl_s=settings.state_ttl_s, diarizer=diarizer,
-        config=SegmenterConfig(partial_interval_s=settings.partial_interval_s),
+        config=SegmenterConfig(partial_interval_s=settings.partial_interval_s, min_pause_s=settings.min_pause_s,
+                               early_pause_s=settings.early_pause_s),
         drafter=engine.drafter() if settings.partials else None,
         gate=DecodeGate(slots=settings.decoders),
     )

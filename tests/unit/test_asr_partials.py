@@ -47,8 +47,10 @@ def partials_of(events: list[Event]) -> list[PartialTranscribed]:
 
 def stage_with(drafter: FakeTranscriber | None, *, store: MemoryStateStore | None = None,
                interval: float = 1.0) -> AsrStage:
+    """Speculative decodes off: one holds the decoder while a closing pause is confirmed, so the draft due in
+    that pause would be skipped (the turn follows within the pause; tests/unit/test_asr_speculation.py)."""
     return AsrStage(state=store or MemoryStateStore(), transcriber=FakeTranscriber(), model_name="fake",
-                    config=SegmenterConfig(partial_interval_s=interval), drafter=drafter)
+                    config=SegmenterConfig(partial_interval_s=interval, early_pause_s=0), drafter=drafter)
 
 
 async def test_a_long_utterance_gets_growing_drafts_before_its_turn():
