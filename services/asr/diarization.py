@@ -292,7 +292,7 @@ def needs_diarization(state: "StreamState", *, channel: int) -> bool:
 
 
 class MonoDiarizer:
-    """Commits a cut of a mono channel like ``domain.decode_cut`` + ``apply_cut``, but one turn per speaker
+    """Commits a cut of a mono channel like ``domain.decode_request`` + ``apply_cut``, but one turn per speaker
     stretch, each with the role of its speaker. Stateless itself: the speaker state is passed in and out."""
 
     def __init__(self, *, embedder: SpeakerEmbedder, config: DiarizationConfig | None = None) -> None:

@@ -230,10 +230,11 @@ def next_cut(lane: LaneState, *, cfg: SegmenterConfig, final: bool = False) -> C
     if final:
         # The audio ended. If the speech had already ended, decode it as its closing pause would have (what
         # follows the pad is silence; the same cut as ``early_cut``, so a speculative decode serves it).
-        end = lane.voiced_until + pad
-        return Cut(cut=end if lane.analysed >= end else lane.buffered, speech_from=speech_from)
+        if lane.analysed >= lane.voiced_until + pad:
+            return _closing_cut(lane, cfg=cfg)
+        return Cut(cut=lane.buffered, speech_from=speech_from)
     if lane.analysed - lane.voiced_until >= cfg.samples(cfg.min_pause_s):
-        return Cut(cut=min(lane.buffered, lane.voiced_until + pad), speech_from=speech_from)
+        return _closing_cut(lane, cfg=cfg)
     if lane.buffered >= cfg.samples(cfg.max_buffer_s):
         # Cut in the latest short pause if there is one, so no word is split; else cut at the end.
         if lane.split_at is not None and lane.split_at > lane.speech_start:
@@ -251,7 +252,13 @@ def early_cut(lane: LaneState, *, cfg: SegmenterConfig) -> Cut | None:
     gap = lane.analysed - lane.voiced_until
     if not cfg.samples(max(cfg.early_pause_s, cfg.pad_s)) <= gap < cfg.samples(cfg.min_pause_s):
         return None
+    return _closing_cut(lane, cfg=cfg)
+
+
+def _closing_cut(lane: LaneState, *, cfg: SegmenterConfig) -> Cut:
+    """The open utterance up to its last voiced frame, padded either side: the cut a closing pause makes."""
     pad = cfg.samples(cfg.pad_s)
+    assert lane.speech_start is not None
     return Cut(cut=min(lane.buffered, lane.voiced_until + pad), speech_from=max(0, lane.speech_start - pad))
 
 
@@ -291,21 +298,6 @@ def decode_request(
         region=buffer[cut.speech_from * SAMPLE_WIDTH : cut.cut * SAMPLE_WIDTH],
         prompt=context or None,
     )
-
-
-def decode_cut(
-    state: StreamState,
-    *,
-    channel: int,
-    buffer: bytes,
-    cut: Cut,
-    transcriber: Transcriber,
-    cfg: SegmenterConfig,
-) -> list[Segment]:
-    """What the recognizer hears in the speech of ``cut`` (nothing when the cut holds no speech worth a
-    decode)."""
-    request = decode_request(state, channel=channel, buffer=buffer, cut=cut, cfg=cfg)
-    return request.run(transcriber) if request is not None else []
 
 
 def wants_decode(lane: LaneState, cut: Cut, *, cfg: SegmenterConfig) -> bool:

@@ -69,10 +69,15 @@ class DecodeGate:
         finally:
             self._release()
 
+    @property
+    def idle(self) -> bool:
+        """No decode runs and nobody waits."""
+        return not self._active and not self._waiting
+
     def hold_if_idle(self) -> bool:
-        """Take a slot for a speculative decode only when no decode runs and nobody waits, so speculation
-        never delays a final turn by more than the one decode it started first; ``release`` it after."""
-        if self._active or self._waiting:
+        """Take a slot for a speculative decode only when idle, so speculation never delays a final turn by
+        more than the one decode it started first; ``release`` it after."""
+        if not self.idle:
             return False
         self._active += 1
         return True

@@ -43,7 +43,6 @@ from services.asr.domain import (
     feed,
     next_cut,
     split_channels,
-    wants_decode,
     wants_draft,
 )
 from services.asr.scheduler import DecodeGate
@@ -295,8 +294,8 @@ class AsrStage:
         held = self._speculations.get((enc, channel))
         if held is not None and held[0].span == cut_span(state.lanes[channel], cut):
             return  # this pause is already being decoded
-        if self.gate.busy or not wants_decode(state.lanes[channel], cut, cfg=self._cfg):
-            return
+        if not self.gate.idle:
+            return  # checked again when the slot is taken: the buffer read below may let another decode in
         buffer = await self._buffer(state, channel=channel)
         request = decode_request(state, channel=channel, buffer=buffer, cut=cut, cfg=self._cfg)
         if request is None or not self.gate.hold_if_idle():
