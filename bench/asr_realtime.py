@@ -23,7 +23,6 @@ import asyncio
 import json
 import statistics
 import time
-from dataclasses import replace
 from pathlib import Path
 
 REPO = Path(__file__).resolve().parents[1]
@@ -77,11 +76,9 @@ async def run(n: int, *, engine, audios, seconds: float, chunk_ms: int, stagger:
     from services.asr.stage import AsrStage
     from shared.state import MemoryStateStore
 
-    config = SegmenterConfig(partial_interval_s=AsrSettings.model_fields["partial_interval_s"].default)
-    if early_pause_s is not None:
-        config = replace(config, early_pause_s=early_pause_s)
-    if min_pause_s is not None:
-        config = replace(config, min_pause_s=min_pause_s)
+    config = SegmenterConfig(partial_interval_s=AsrSettings.model_fields["partial_interval_s"].default).overridden(
+        early_pause_s=early_pause_s, min_pause_s=min_pause_s
+    )
     stage = AsrStage(state=MemoryStateStore(), transcriber=engine, model_name=engine.model_name, config=config,
                      drafter=engine.drafter() if partials else None, gate=DecodeGate(slots=decoders))
     outs = [{"lag": [], "lag_at": [], "latency": [], "partials": 0} for _ in range(n)]

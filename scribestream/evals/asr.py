@@ -118,10 +118,8 @@ async def _stream(rec: Recording, audio, transcriber, *, model_name: str, chunk_
     from shared.state import MemoryStateStore
 
     extra = {"diarizer": diarizer} if diarizer is not None else {}
-    default = SegmenterConfig()
-    config = SegmenterConfig(context_chars=context_chars,
-                             min_pause_s=default.min_pause_s if min_pause_s is None else min_pause_s,
-                             early_pause_s=default.early_pause_s if early_pause_s is None else early_pause_s)
+    config = SegmenterConfig(context_chars=context_chars).overridden(min_pause_s=min_pause_s,
+                                                                    early_pause_s=early_pause_s)
     stage = AsrStage(state=MemoryStateStore(), transcriber=transcriber, model_name=model_name, config=config, **extra)
     enc = f"eval-{uuid.uuid4().hex[:12]}"
     roles = {i: Role(r) for i, r in rec.roles.items() if r in {x.value for x in Role}} or None

@@ -22,7 +22,7 @@ from __future__ import annotations
 
 import math
 import re
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import Protocol
 
 import numpy as np
@@ -103,6 +103,10 @@ class SegmenterConfig:
     @property
     def frame(self) -> int:
         return SAMPLE_RATE * self.frame_ms // 1000
+
+    def overridden(self, **values: float | None) -> SegmenterConfig:
+        """A copy with the given fields replaced, skipping those left None (options a caller did not set)."""
+        return replace(self, **{name: value for name, value in values.items() if value is not None})
 
     def samples(self, seconds: float) -> int:
         return int(round(seconds * SAMPLE_RATE))
