@@ -22,7 +22,7 @@ import weakref
 from collections import Counter
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, TypeVar
 
 from services.coding.codeset import CodeSet, Exclusions
 from services.coding.learned import AssociationTable, phrases
@@ -60,6 +60,7 @@ _GROUP = {"diagnosis": 0, "symptom": 1, "history": 2, "family_history": 3}
 # Subjective statement kinds that never describe a symptom.
 _NOT_SYMPTOM_KINDS = frozenset({"medication", "allergy", "vital", "plan", "exam"})
 
+_T = TypeVar("_T")
 _LEXICON = Lexicon()
 _INDEXES: weakref.WeakKeyDictionary[object, DescriptionIndex] = weakref.WeakKeyDictionary()
 _EVIDENCE: weakref.WeakKeyDictionary[object, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
@@ -87,16 +88,22 @@ def _build_index(codeset: CodeSet) -> DescriptionIndex:
     return DescriptionIndex(entries)
 
 
+def _per_codeset(
+    cache: weakref.WeakKeyDictionary[object, _T], codeset: CodeSet, build: Callable[[CodeSet], _T]
+) -> _T:
+    """``build(codeset)`` once per code set, then cached for as long as the code set lives."""
+    try:
+        found = cache.get(codeset)
+    except TypeError:  # not weak-referenceable: build without caching
+        return build(codeset)
+    if found is None:
+        found = cache[codeset] = build(codeset)
+    return found
+
+
 def description_index(codeset: CodeSet) -> DescriptionIndex:
     """Built once per code set on first use (about a second for the full FY2026 set), then cached."""
-    try:
-        index = _INDEXES.get(codeset)
-    except TypeError:  # not weak-referenceable: build without caching
-        return _build_index(codeset)
-    if index is None:
-        index = _build_index(codeset)
-        _INDEXES[codeset] = index
-    return index
+    return _per_codeset(_INDEXES, codeset, _build_index)
 
 
 @dataclass
@@ -349,20 +356,14 @@ def _learned_findings(
 def code_words(codeset: CodeSet) -> dict[str, frozenset[str]]:
     """Billable code -> the words that name it (description and inclusion terms, with clinical synonyms); built
     once per code set."""
-    try:
-        found = _EVIDENCE.get(codeset)
-    except TypeError:
-        found = None
-    if found is None:
-        terms: dict[str, set[str]] = {}
-        for code, term in codeset.billable_terms():
-            terms.setdefault(code, set()).update(tokens(term))
-        found = {c: evidence_words(ws) for c, ws in terms.items()}
-        try:
-            _EVIDENCE[codeset] = found
-        except TypeError:
-            pass
-    return found
+    return _per_codeset(_EVIDENCE, codeset, _build_code_words)
+
+
+def _build_code_words(codeset: CodeSet) -> dict[str, frozenset[str]]:
+    terms: dict[str, set[str]] = {}
+    for code, term in codeset.billable_terms():
+        terms.setdefault(code, set()).update(tokens(term))
+    return {c: evidence_words(ws) for c, ws in terms.items()}
 
 
 def _neighbour_findings(
