@@ -25,7 +25,7 @@ from shared.audio import Audio
 from shared.files import replacing
 
 GAP_S = 1.0  # silence between two passes of a looped consultation
-END_PAUSE_S = 0.8  # ending="pause": silence after the last utterance (the segmenter closes one after 0.7 s)
+END_PAUSE_S = 0.8  # ending="pause": silence after the last utterance (then the end marker closes it)
 SILENT = 1e-4  # |sample| at or below this is silence (synthesized speech is exact zeros between intervals)
 Ending = Literal["pause", "cut"]
 

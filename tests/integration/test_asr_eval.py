@@ -14,7 +14,7 @@ import soundfile
 from typer.testing import CliRunner
 
 from scribestream.cli import app
-from services.asr.domain import to_float
+from services.asr.domain import SegmenterConfig, to_float
 from services.asr.engine import FasterWhisperTranscriber
 from services.asr.vocabulary import default_lexicon
 from shared.audio import load_audio
@@ -37,7 +37,8 @@ def visit(tmp_path_factory) -> tuple:
     folder = tmp_path_factory.mktemp("asr-eval")
     a, b = speak(CLINICIAN, voice="en-us", tmp=folder), speak(PATIENT, voice="en-gb+f3", tmp=folder)
     gap = np.zeros(8000, dtype=np.float32)
-    total = len(a) + len(b) + 3 * len(gap)
+    tail = int((SegmenterConfig.min_pause_s + 0.5) * 16000)  # the patient's pause closes the turn, not the end
+    total = len(a) + len(b) + 2 * len(gap) + tail
     stereo = np.zeros((total, 2), dtype=np.float32)
     stereo[len(gap) : len(gap) + len(a), 0] = a
     stereo[2 * len(gap) + len(a) : 2 * len(gap) + len(a) + len(b), 1] = b

@@ -119,14 +119,19 @@ def make_stage(fake: FakeTranscriber | None = None, store: MemoryStateStore | No
 
 
 # ---------------------------------------------------------------- segmentation
+CLOSING = SegmenterConfig.min_pause_s + 0.3  # a pause that surely closes an utterance at the default setting
+
+
 async def test_each_utterance_is_decoded_once_when_its_pause_closes_it():
     fake = FakeTranscriber()
-    audio = np.concatenate([silence(0.5), tone(1.0), silence(1.0), tone(1.5), silence(1.0), tone(0.8), silence(0.3)])
+    audio = np.concatenate([silence(0.5), tone(1.0), silence(CLOSING), tone(1.5), silence(CLOSING), tone(0.8),
+                            silence(0.3)])
     events = await run(make_stage(fake), new_encounter(), *pcm_of(audio))
     turns = turns_of(events)
     assert [t.text for t in turns] == ["utterance 1", "utterance 2", "utterance 3"]
     assert len(fake.calls) == 3  # not once per 200 ms chunk
-    assert [t.start for t in turns] == pytest.approx([0.5, 2.5, 5.0], abs=0.05)
+    second = 0.5 + 1.0 + CLOSING
+    assert [t.start for t in turns] == pytest.approx([0.5, second, second + 1.5 + CLOSING], abs=0.05)
     assert [t.seq for t in turns] == [0, 1, 2]
     assert all(t.start < t.end for t in turns)
 
@@ -231,11 +236,14 @@ async def test_redelivered_last_chunk_replays_its_turn():
     fake = FakeTranscriber()
     stage = make_stage(fake)
     enc = new_encounter()
-    items = chunks(enc, pcm_of(np.concatenate([tone(1.0), silence(0.8)]))[0], 1)
-    results = [await stage.handle(c) for c in items]
-    assert results[-1], "the pause closes on the last chunk"
-    again = await stage.handle(items[-1])
-    assert [e.event_id for e in again] == [e.event_id for e in results[-1]] and len(fake.calls) == 1
+    items = chunks(enc, pcm_of(np.concatenate([tone(1.0), silence(CLOSING)]))[0], 1)
+    for last in items:  # stream until the pause closes the utterance: that chunk is the last one received
+        closed = await stage.handle(last)
+        if closed:
+            break
+    assert closed, "the pause closes the utterance"
+    again = await stage.handle(last)
+    assert [e.event_id for e in again] == [e.event_id for e in closed] and len(fake.calls) == 1
 
 
 async def test_redelivered_audio_ended_returns_the_same_close_event():

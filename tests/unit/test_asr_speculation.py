@@ -35,9 +35,13 @@ async def run(asr: AsrStage, enc: str, pcm: bytes, channels: int) -> list:
     return out + list(await asr.handle(ended(enc, len(items))))
 
 
+# The speculation's mechanics do not depend on the closing pause; the audio below is laid out for 0.7 s.
+MIN_PAUSE = 0.7
+
+
 def stage(fake: FakeTranscriber, *, early: float, gate: DecodeGate | None = None) -> AsrStage:
     return AsrStage(state=MemoryStateStore(), transcriber=fake, model_name="fake",
-                    config=SegmenterConfig(early_pause_s=early), gate=gate)
+                    config=SegmenterConfig(early_pause_s=early, min_pause_s=MIN_PAUSE), gate=gate)
 
 
 async def transcribe(audio: np.ndarray, *, early: float) -> tuple[list, FakeTranscriber, AsrStage]:
@@ -106,12 +110,12 @@ async def test_a_changed_decoder_context_discards_the_speculation():
 
 @pytest.mark.parametrize("gap", [0.3, 0.5, 0.68])
 def test_the_speculative_cut_is_the_cut_the_closing_pause_makes(gap: float):
-    cfg = SegmenterConfig(early_pause_s=0.3)
+    cfg = SegmenterConfig(early_pause_s=0.3, min_pause_s=MIN_PAUSE)
     lane = LaneState(speech_start=3200, voiced_until=3200 + 16000, voiced=16000)
     lane.buffered = lane.voiced_until + int(gap * SAMPLE_RATE)
     speculative = early_cut(lane, cfg=cfg)
     assert speculative is not None and next_cut(lane, cfg=cfg) is None
-    lane.buffered = lane.voiced_until + int(0.7 * SAMPLE_RATE)
+    lane.buffered = lane.voiced_until + int(MIN_PAUSE * SAMPLE_RATE)
     assert next_cut(lane, cfg=cfg) == speculative
     lane.buffered = lane.voiced_until + int(gap * SAMPLE_RATE)  # ...and the cut at the end of the audio
     assert next_cut(lane, cfg=cfg, final=True) == speculative
