@@ -224,7 +224,7 @@ def command(
     fuzzy: bool = typer.Option(True, "--fuzzy/--no-fuzzy", help="also match ICD-10-CM descriptions, not only the lexicon"),
     limit: int = typer.Option(0, "--limit", min=0, help="first N documents only (0 = all)"),
     learned: bool = typer.Option(True, "--learned/--no-learned", help="also use the learned phrase->code associations"),
-    rerank: bool = typer.Option(True, "--rerank/--no-rerank", help="re-rank candidates with the packaged logistic "
+    rerank: bool = typer.Option(True, "--rerank/--no-rerank", help="re-rank candidates with the packaged "
                                 "re-ranker (needs --learned)"),
     llm: bool = typer.Option(False, "--llm/--no-llm", help="let the LLM assist re-rank candidates (server from the "
                              "SCRIBESTREAM_LLM_* settings, as note generation)"),

@@ -36,7 +36,7 @@ from services.coding.matcher import (
     clauses,
     tokens,
 )
-from services.coding.neighbours import codable_words, evidence_words
+from services.coding.neighbours import Similarity, codable_words, evidence_words
 from shared.contracts import ICD10CM_SYSTEM, CodeSuggestion, NoteDrafted, Statement
 
 if TYPE_CHECKING:  # rerank imports this module (Finding, thresholds): only the type here
@@ -54,6 +54,15 @@ SUGGEST_MIN_CONFIDENCE = 0.6
 BELOW_CUT = 0.98  # a candidate held back from suggestion sits at most this share of the cut
 _OUTPATIENT_LEARNED_SCALE = BELOW_CUT * SUGGEST_MIN_CONFIDENCE  # maps a vote in (0, 1] below the cut
 _DEMOTED_SCALE = 0.5  # an unspecified code beside its kept specific sibling ranks below the suggestion cut
+
+# Status categories a neighbour code may come from in the all-findings mode (see _neighbour_admissible): drug
+# resistance, HIV status, weeks of gestation, palliative care, BMI, long-term drug use, allergy status, acquired
+# absence, allergy and other risk factors, medical treatment history, artificial openings, transplanted organs, cardiac
+# and other implants, devices and post-procedural states, dependence on machines. Personal and family history
+# (Z80-Z87) stay with the assertion rules of the lexicon.
+_STATUS_CATEGORIES = frozenset({"Z16", "Z21", "Z3A", "Z51", "Z68", "Z79", "Z88", "Z89", "Z90", "Z91", "Z92", "Z93",
+                                "Z94", "Z95", "Z96", "Z97", "Z98", "Z99"})
+NEIGHBOUR_STATUS_CODES = True  # off: the previous stop's guard (the train-CV bench measures both)
 
 # Rank groups: the first Assessment diagnosis is the primary code.
 _GROUP = {"diagnosis": 0, "symptom": 1, "history": 2, "family_history": 3}
@@ -75,6 +84,16 @@ def _fuzzy_admissible(code: str, codeset: CodeSet) -> bool:
         return False
     description = codeset.description(code).lower()
     return "classified elsewhere" not in description or "as the cause of diseases classified elsewhere" in description
+
+
+def _neighbour_admissible(code: str, codeset: CodeSet, *, mode: str) -> bool:
+    """Neighbour codes pass the description matcher's guard; in the all-findings mode also the status codes case
+    reports are coded with (long-term drug use Z79, dependence on devices Z99, acquired absence Z90, …), which no
+    rule reaches. They still need a statement that names them (description words or a phrase the associations
+    link to the code): a similar report alone never adds one."""
+    if _fuzzy_admissible(code, codeset):
+        return True
+    return mode == ALL_FINDINGS and NEIGHBOUR_STATUS_CODES and code.replace(".", "")[:3] in _STATUS_CATEGORIES
 
 
 def _build_index(codeset: CodeSet) -> DescriptionIndex:
@@ -130,6 +149,8 @@ class Finding:
     knn_best: float = 0.0  # similarity of the closest one
     knn_only: bool = False  # reached only through the nearest reports (its evidence: a statement naming it)
     evidence: float = 0.0  # neighbour codes: idf share of the code's description words the evidence statement holds
+    linear: float = 0.0  # the code's linear text classifier score (fitted on the training reports' vectors)
+    linear_category: float = 0.0  # the same for its 3-character category
 
     def __post_init__(self) -> None:
         if self.rule_confidence < 0:
@@ -369,21 +390,23 @@ def _build_code_words(codeset: CodeSet) -> dict[str, frozenset[str]]:
 def _neighbour_findings(
     statements: list[tuple[int, Statement, bool]], *, findings: list[Finding], learned: AssociationTable,
     codeset: CodeSet, mode: str,
-) -> list[Finding]:
+) -> tuple[list[Finding], Similarity | None]:
     """Codes of the most similar training reports. A code already found gets the similarity as evidence weight;
     a new one becomes a candidate only with a statement that names it (its description words, or a phrase the
-    associations link to it), under the same guards as the association votes."""
+    associations link to it), under the same guards as the association votes. Also returns the note's similarity
+    (the linear classifiers' scores are read from it once the candidates are resolved)."""
     index = learned.neighbours
     if index is None or not statements:
-        return []
+        return [], None
     codable = (Assertion.AFFIRMED,) if mode == OUTPATIENT else (Assertion.AFFIRMED, Assertion.UNCERTAIN, Assertion.HISTORY)
     per_statement = [(i, st, assessment, set(phrases(st.text, codable=codable))) for i, st, assessment in statements]
     counts: Counter[str] = Counter()
     for i, st, _, _ in per_statement:
         counts.update(phrases(st.text, codable=codable))
-    votes = index.votes(counts)
+    similarity = index.similarity(counts)
+    votes = similarity.votes
     if not votes:
-        return []
+        return [], similarity
     by_code: dict[str, list[Finding]] = {}
     for f in findings:
         by_code.setdefault(f.code, []).append(f)
@@ -397,7 +420,7 @@ def _neighbour_findings(
             for f in by_code[code]:
                 f.knn, f.knn_count, f.knn_best = vote.score, vote.count, vote.best
             continue
-        if not codeset.is_billable(code) or not _fuzzy_admissible(code, codeset):
+        if not codeset.is_billable(code) or not _neighbour_admissible(code, codeset, mode=mode):
             continue
         names = words_of.get(code, frozenset())
         linked = learned.phrases_of(code)
@@ -419,7 +442,7 @@ def _neighbour_findings(
             statement_ids=[st.statement_id], turn_ids=list(st.evidence_turn_ids), sentence=i, learned=True,
             knn=vote.score, knn_count=vote.count, knn_best=vote.best, knn_only=True, evidence=strength,
         ))
-    return out
+    return out, similarity
 
 
 def _merge_learned(findings: list[Finding], learned: list[Finding]) -> list[Finding]:
@@ -481,17 +504,23 @@ def rank_findings(
         if f.category == "symptom" and established:
             continue  # outpatient rule: symptoms give way to an established diagnosis
         findings.append(f)
+    similarity: Similarity | None = None
     if learned is not None:
         statements = [(i, st, True) for i, st in enumerate(draft.note.assessment)]
         if not established:
             statements += [(i, st, False) for i, st in subjective]
-        findings += _neighbour_findings(statements, findings=findings, learned=learned, codeset=codeset, mode=mode)
+        found, similarity = _neighbour_findings(statements, findings=findings, learned=learned, codeset=codeset, mode=mode)
+        findings += found
     findings = _combine(findings, modifiers=modifiers, codeset=codeset)
     # Symptoms in an Assessment statement that also names a diagnosis are part of that diagnosis.
     with_diagnosis = ({f.sentence for f in findings if f.category == "diagnosis" and not f.learned}
                       if mode == OUTPATIENT else set())
     findings = [f for f in findings if not (f.category == "symptom" and f.sentence in with_diagnosis)]
-    return _resolve(findings, codeset=codeset)
+    resolved = _resolve(findings, codeset=codeset)
+    if similarity is not None:
+        for f in resolved:
+            f.linear, f.linear_category = similarity.code_score(f.code), similarity.category_score(f.code)
+    return resolved
 
 
 def suggest_codes(

@@ -35,6 +35,7 @@ from services.coding.matcher import (
 )
 
 K = 40  # neighbours whose codes are proposed
+RIDGE_LAMBDA = 1.0  # L2 strength of the per-code linear classifiers (kernel ridge over the same vectors; train CV)
 MIN_DF = 2  # a phrase must occur in two training reports to be part of the similarity
 TOP_TERMS = 120  # phrases kept per training report (the heaviest): the file stays small, similarity barely moves
 MIN_SIMILARITY = 0.05
@@ -81,6 +82,33 @@ def build_neighbours(doc_phrases: Sequence[Counter[str]], doc_codes: Sequence[Se
 
 
 @dataclass(frozen=True)
+class Similarity:
+    """One note's cosine similarity to every training report, and what the index reads from it."""
+
+    sims: np.ndarray
+    votes: dict[str, NeighbourVote]
+    _codes: np.ndarray | None = None  # the per-code linear classifiers' scores (column order of the index)
+    _categories: np.ndarray | None = None
+    _code_column: dict[str, int] | None = None
+    _category_column: dict[str, int] | None = None
+
+    def code_score(self, code: str) -> float:
+        """Linear classifier score of ``code`` (about 1: the training reports that look like this note carry it;
+        0: unknown code or no evidence)."""
+        j = None if self._code_column is None else self._code_column.get(code)
+        return 0.0 if j is None or self._codes is None else float(self._codes[j])
+
+    def category_score(self, code: str) -> float:
+        """The same for the code's 3-character category (any code of it)."""
+        j = None if self._category_column is None else self._category_column.get(_category(code))
+        return 0.0 if j is None or self._categories is None else float(self._categories[j])
+
+
+def _category(code: str) -> str:
+    return code.replace(".", "")[:3]
+
+
+@dataclass(frozen=True)
 class NeighbourVote:
     code: str
     score: float  # similarity-weighted share of the K neighbours that carry the code
@@ -89,7 +117,7 @@ class NeighbourVote:
 
 
 class NeighbourIndex:
-    def __init__(self, data: dict, *, k: int | None = None) -> None:
+    def __init__(self, data: dict, *, k: int | None = None, ridge_lambda: float | None = None) -> None:
         vocab = [str(p) for p in data["vocab"]]
         self._index = {p: i for i, p in enumerate(vocab)}
         self._idf = {p: float(w) for p, w in zip(vocab, data["idf"])}
@@ -105,16 +133,50 @@ class NeighbourIndex:
 
         self._matrix = sparse.csr_matrix((vals, (rows, cols)), shape=(len(self._codes), max(1, len(vocab))))
         self._k = k or K
+        self._ridge_lambda = RIDGE_LAMBDA if ridge_lambda is None else ridge_lambda
+        self._ridge: tuple[np.ndarray, np.ndarray, dict[str, int], dict[str, int]] | None = None
+        self._dual()  # at load (tens of milliseconds), not on the first note
+
+    def _dual(self) -> tuple[np.ndarray, np.ndarray, dict[str, int], dict[str, int]]:
+        """One-vs-rest linear classifiers for every training code and category, fitted by regularised least squares
+        on the same TF-IDF vectors (kernel form: ``A = (X Xt + lambda I)^-1 Y``, so a note's scores are its
+        similarities times ``A``). Derived from the packaged vectors and code lists when the index loads: nothing more
+        is shipped, and a fold's index (cross-validation) gets the classifiers of its own training reports only."""
+        if self._ridge is None:
+            codes = sorted({c for cs in self._codes for c in cs})
+            categories = sorted({_category(c) for c in codes})
+            code_column = {c: j for j, c in enumerate(codes)}
+            category_column = {c: j for j, c in enumerate(categories)}
+            n = len(self._codes)
+            y = np.zeros((n, len(codes)))
+            y_cat = np.zeros((n, len(categories)))
+            for d, cs in enumerate(self._codes):
+                for c in cs:
+                    y[d, code_column[c]] = 1.0
+                    y_cat[d, category_column[_category(c)]] = 1.0
+            gram = (self._matrix @ self._matrix.T).toarray() + self._ridge_lambda * np.eye(n)
+            solved = np.linalg.solve(gram, np.hstack([y, y_cat])) if n else np.zeros((0, len(codes) + len(categories)))
+            self._ridge = (solved[:, : len(codes)], solved[:, len(codes):], code_column, category_column)
+        return self._ridge
 
     def votes(self, counts: Counter[str]) -> dict[str, NeighbourVote]:
         """The note's codable phrase counts -> every code its K nearest training reports carry."""
+        return self.similarity(counts).votes
+
+    def similarity(self, counts: Counter[str]) -> Similarity:
+        """The note's codable phrase counts -> its neighbours' code votes and the linear classifiers' scores."""
         q = tfidf(counts, idf=self._idf)
         if not q or not self._codes:
-            return {}
+            return Similarity(sims=np.zeros(len(self._codes)), votes={})
         query = np.zeros(self._matrix.shape[1])
         for p, w in q.items():
             query[self._index[p]] = w
         sims = self._matrix @ query
+        a_codes, a_categories, code_column, category_column = self._dual()
+        return Similarity(sims=sims, votes=self._votes(sims), _codes=sims @ a_codes, _categories=sims @ a_categories,
+                          _code_column=code_column, _category_column=category_column)
+
+    def _votes(self, sims: np.ndarray) -> dict[str, NeighbourVote]:
         # Stable order: ties go to the earlier training report, whatever the platform's sort.
         order = [int(j) for j in np.argsort(-sims, kind="stable")[: self._k] if sims[j] >= MIN_SIMILARITY]
         total = math.fsum(float(sims[j]) for j in order)

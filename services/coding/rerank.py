@@ -22,7 +22,7 @@ from __future__ import annotations
 import gzip
 import json
 import math
-from collections.abc import Sequence
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import TYPE_CHECKING
@@ -52,6 +52,7 @@ FEATURES = (
     "candidates", "description_x_vote", "learned_only_x_prior", "vote_total", "vote_documents", "vote_x_documents",
     "chapter_share", "demoted", "category_siblings", "category_best_vote",
     "knn", "knn_count", "knn_best", "knn_only", "evidence", "knn_x_prior", "excluded",
+    "linear", "linear_category", "linear_rank", "category_linear_best",
 )
 
 
@@ -62,14 +63,23 @@ class NoteContext:
     statements: int
     candidates: int
     per_category: dict[str, tuple[int, float]]  # 3-character category -> (candidates, best vote)
+    linear_above: dict[str, int] = field(default_factory=dict)  # code -> candidates with a higher classifier score
+    category_linear: dict[str, float] = field(default_factory=dict)  # category -> best classifier score of its codes
 
     @classmethod
     def of(cls, findings: Sequence[Finding], *, statements: int) -> NoteContext:
         per: dict[str, tuple[int, float]] = {}
+        best_linear: dict[str, float] = {}
         for f in findings:
             n, v = per.get(f.code[:3], (0, 0.0))
             per[f.code[:3]] = (n + 1, max(v, f.vote))
-        return cls(statements=statements, candidates=len(findings), per_category=per)
+            best_linear[f.code[:3]] = max(best_linear.get(f.code[:3], f.linear), f.linear)
+        # Rank within the note: coders code a few findings per report, so how a candidate compares with the note's
+        # other candidates says more than its score alone.
+        ranked = sorted(findings, key=lambda f: -f.linear)
+        above = {f.code: i for i, f in reversed(list(enumerate(ranked)))}
+        return cls(statements=statements, candidates=len(findings), per_category=per, linear_above=above,
+                   category_linear=best_linear)
 
 
 def features(f: Finding, *, note: NoteContext, codeset: CodeSet, priors: Priors) -> list[float]:
@@ -116,6 +126,10 @@ def features(f: Finding, *, note: NoteContext, codeset: CodeSet, priors: Priors)
         min(f.evidence, 2.0),
         f.knn * code_prior,
         float(f.excluded),
+        f.linear,
+        f.linear_category,
+        math.log1p(note.linear_above.get(f.code, 0)),
+        note.category_linear.get(f.code[:3], f.linear),
     ]
 
 
@@ -156,6 +170,15 @@ class Priors:
         return code in self.code_documents
 
 
+def category_probabilities(scored: Iterable[tuple[str, float]]) -> dict[str, float]:
+    """(code, probability) of a note's candidates -> the chance that each 3-character category is coded at all:
+    noisy-OR of its codes' probabilities (a category is right when any of its codes is)."""
+    miss: dict[str, float] = {}
+    for code, p in scored:
+        miss[code[:3]] = miss.get(code[:3], 1.0) * (1.0 - min(1.0, max(0.0, p)))
+    return {c: 1.0 - m for c, m in miss.items()}
+
+
 class Trees:
     """A boosted ensemble of binary regression trees (exported from scikit-learn's HistGradientBoostingClassifier by
     the trainer) evaluated with numpy: every tree at once, one level per step. Nodes of all trees share flat arrays;
@@ -189,6 +212,9 @@ class Reranker:
     cut: float  # probability at which a candidate becomes a suggestion (F1-best on train cross-validation)
     suggest_at: float = SUGGEST_MIN_CONFIDENCE  # the service's suggestion threshold the cut is mapped onto
     trees: Trees | None = None  # boosted trees instead of the logistic model (the shipped model)
+    # All-findings mode: a category whose candidates together reach this probability gets its best code suggested
+    # (None: off). Category-level F1 counts categories, and several weak codes of one category are strong evidence.
+    category_cut: float | None = None
     _priors: dict[int, Priors] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -204,7 +230,8 @@ class Reranker:
         n = len(FEATURES)
         return cls(weights=[float(w) for w in data.get("weights", [0.0] * n)], bias=float(data["bias"]),
                    mean=[float(m) for m in data.get("mean", [0.0] * n)], scale=[float(s) for s in data.get("scale", [1.0] * n)],
-                   cut=float(data["cut"]), trees=Trees(data["trees"]) if data.get("trees") else None)
+                   cut=float(data["cut"]), trees=Trees(data["trees"]) if data.get("trees") else None,
+                   category_cut=float(data["category_cut"]) if data.get("category_cut") is not None else None)
 
     def probabilities(self, xs: Sequence[Sequence[float]]) -> list[float]:
         if not xs:
@@ -253,5 +280,20 @@ class Reranker:
         # the other stays a ranked candidate below the cut.
         for f in ordered:
             f.excluded = False
-        return sorted(exclusive(ordered, codeset=codeset, cap=BELOW_CUT * self.suggest_at),
-                      key=lambda f: (-f.confidence, f.order, f.code))
+        ranked = exclusive(ordered, codeset=codeset, cap=BELOW_CUT * self.suggest_at)
+        if self.category_cut is not None and mode != OUTPATIENT:
+            self._promote_categories(ranked, probabilities=dict(zip(map(id, findings), probabilities)))
+        return sorted(ranked, key=lambda f: (-f.confidence, f.order, f.code))
+
+    def _promote_categories(self, ranked: list[Finding], *, probabilities: dict[int, float]) -> None:
+        """The best suggestable code of a category whose candidates together are likely enough (``category_cut``)
+        becomes a suggestion at the cut, below every code suggested on its own. Excludes1 stays honoured: only codes
+        that passed it (and are not demoted siblings) are promoted."""
+        assert self.category_cut is not None
+        chance = category_probabilities((f.code, probabilities[id(f)]) for f in ranked)
+        have = {f.code[:3] for f in ranked if f.confidence >= self.suggest_at}
+        for f in ranked:
+            if f.excluded or f.demoted or f.code[:3] in have or chance[f.code[:3]] < self.category_cut:
+                continue
+            f.confidence = self.suggest_at
+            have.add(f.code[:3])

@@ -21,10 +21,10 @@ import json
 from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, NamedTuple
 
 from services.coding.codeset import CodeSet, Exclusions
-from services.coding.domain import ALL_FINDINGS, rank_findings
+from services.coding.domain import ALL_FINDINGS, BELOW_CUT, rank_findings
 from services.coding.learned import AssociationTable
 from services.coding.rerank import (
     DEFAULT_MODEL,
@@ -32,6 +32,7 @@ from services.coding.rerank import (
     FORMAT,
     NoteContext,
     Priors,
+    category_probabilities,
     features,
 )
 from services.coding.train_associations import ATTRIBUTION, build
@@ -43,6 +44,7 @@ FOLDS = 5
 C = 1.0  # L2 strength of the logistic model (chosen by train CV)
 # Boosted trees (chosen by train CV; see docs/benchmarks/coding.md): rounds, depth, step, smallest leaf.
 TREES, DEPTH, LEARNING_RATE, MIN_LEAF = 200, 4, 0.1, 40
+CATEGORY_RULE = True  # choose a category cut too (all-findings mode; see Reranker.category_cut)
 
 
 @dataclass
@@ -157,51 +159,142 @@ def _probabilities(params: dict, rows: Sequence[DocRows]) -> list[list[float]]:
     return [model.probabilities(r.x) for r in rows]
 
 
-def metrics(rows: Sequence[DocRows], scores: Sequence[Sequence[float]], *, cut: float, codeset: CodeSet | None = None) -> dict:
-    """As the service suggests: with ``codeset``, demoted codes and Excludes1 losers (in the scores' order) are
-    never suggested."""
-    from scribestream.evals.coding import score
+@dataclass
+class Ranked:
+    """One scoring of the rows, prepared once for every cut: each document's candidates in score order, each with its
+    score and whether the service may suggest it (not demoted, not an Excludes1 loser in that order)."""
 
-    ranked, suggested = [], []
+    order: list[list[tuple[str, float, bool]]]
+    category_p: list[dict[str, float]]  # category -> noisy-OR of its candidates' probabilities
+
+
+def prepare(rows: Sequence[DocRows], scores: Sequence[Sequence[float]], *, codeset: CodeSet | None = None) -> Ranked:
+    order_all, category_p = [], []
     for r, s in zip(rows, scores):
         order = sorted(range(len(r.codes)), key=lambda j: -s[j])  # stable: ties keep the rules' order
-        ranked.append([r.codes[j] for j in order])
-        if codeset is None:
-            suggested.append([r.codes[j] for j in order if s[j] >= cut])
-            continue
-        exclusions, chosen = Exclusions(codeset), []
+        category_p.append(category_probabilities((r.codes[j], s[j]) for j in order))
+        exclusions = Exclusions(codeset) if codeset is not None else None
+        doc = []
         for j in order:
-            if exclusions.conflicts(r.codes[j]):
-                continue
-            exclusions.add(r.codes[j])
-            if s[j] >= cut and not r.demoted[j]:
-                chosen.append(r.codes[j])
-        suggested.append(chosen)
+            eligible = True
+            if exclusions is not None:
+                if exclusions.conflicts(r.codes[j]):
+                    eligible = False
+                else:
+                    exclusions.add(r.codes[j])
+                    eligible = not r.demoted[j]
+            doc.append((r.codes[j], s[j], eligible))
+        order_all.append(doc)
+    return Ranked(order=order_all, category_p=category_p)
+
+
+def suggestions(prepared: Ranked, *, cut: float, category_cut: float | None = None) -> list[list[str]]:
+    """Eligible codes at or above ``cut``; with ``category_cut`` also the best eligible code of every category whose
+    candidates together reach it (:func:`promoted`)."""
+    out = []
+    for doc, category_p in zip(prepared.order, prepared.category_p):
+        chosen = [c for c, p, ok in doc if ok and p >= cut]
+        out.append(chosen + promoted(doc, category_p, cut=cut, category_cut=category_cut))
+    return out
+
+
+def promoted(
+    doc: Sequence[tuple[str, float, bool]], category_p: dict[str, float], *, cut: float, category_cut: float | None,
+) -> list[str]:
+    if category_cut is None:
+        return []
+    have = {c[:3] for c, p, ok in doc if ok and p >= cut}
+    out = []
+    for c, _p, ok in doc:
+        if ok and c[:3] not in have and category_p[c[:3]] >= category_cut:
+            out.append(c)
+            have.add(c[:3])
+    return out
+
+
+def service_ranking(prepared: Ranked, *, cut: float, category_cut: float | None = None) -> list[list[str]]:
+    """The order the service ranks candidates in: a code it may not suggest is capped just below the cut, a code
+    promoted for its category sits at the cut."""
+    out = []
+    for doc, category_p in zip(prepared.order, prepared.category_p):
+        up = set(promoted(doc, category_p, cut=cut, category_cut=category_cut))
+        key = [max(p, cut) if c in up else (p if ok else min(p, BELOW_CUT * cut)) for c, p, ok in doc]
+        out.append([doc[j][0] for j in sorted(range(len(doc)), key=lambda j: -key[j])])
+    return out
+
+
+def metrics(
+    rows: Sequence[DocRows], scores: Sequence[Sequence[float]], *, cut: float, codeset: CodeSet | None = None,
+    category_cut: float | None = None, prepared: Ranked | None = None,
+) -> dict:
+    """As the service suggests and ranks: with ``codeset``, demoted codes and Excludes1 losers (in the scores' order)
+    are never suggested and rank below the cut."""
+    from scribestream.evals.coding import score
+
+    prepared = prepared or prepare(rows, scores, codeset=codeset)
     gold = [r.gold for r in rows]
-    m = score(zip(suggested, gold))
+    ranked = service_ranking(prepared, cut=cut, category_cut=category_cut)
+    m = score(zip(suggestions(prepared, cut=cut, category_cut=category_cut), gold))
     m["map"] = score(zip(ranked, gold))["map"]
     m["map_fy2026_gold"] = score(zip(ranked, [r.gold_fy2026 for r in rows]))["map"]
     return m
 
 
-def best_cut(rows: Sequence[DocRows], scores: Sequence[Sequence[float]], *, codeset: CodeSet | None = None) -> float:
+def best_cut(rows: Sequence[DocRows], scores: Sequence[Sequence[float]], *, codeset: CodeSet | None = None,
+             level: str = "category") -> float:
     grid = [i / 100 for i in range(5, 95)]
-    return max(grid, key=lambda t: (metrics(rows, scores, cut=t, codeset=codeset)["category"]["f1"], -abs(t - 0.5)))  # type: ignore[index]
+    from scribestream.evals.coding import score
+
+    prepared = prepare(rows, scores, codeset=codeset)
+    gold = [r.gold for r in rows]
+    return max(grid, key=lambda t: (score(zip(suggestions(prepared, cut=t), gold))[level]["f1"], -abs(t - 0.5)))  # type: ignore[index]
+
+
+class CrossValidation(NamedTuple):
+    reranked: dict  # metrics of the re-ranked candidates at the chosen cuts
+    baseline: dict  # the rules' own order and cut
+    cut: float  # F1-best probability cut (category level)
+    category_cut: float | None  # the category rule's cut (None: the rule does not pay on train CV)
+
+
+def best_category_cut(rows: Sequence[DocRows], scores: Sequence[Sequence[float]], *, codeset: CodeSet | None = None,
+                      ) -> tuple[float, float | None]:
+    """(cut, category cut) maximising category F1 together; the category rule only where it beats the cut alone."""
+    prepared = prepare(rows, scores, codeset=codeset)
+
+    from scribestream.evals.coding import score
+
+    gold = [r.gold for r in rows]
+
+    def f1(t: float, u: float | None) -> float:
+        return score(zip(suggestions(prepared, cut=t, category_cut=u), gold))["category"]["f1"]  # type: ignore[index]
+
+    cut = best_cut(rows, scores, codeset=codeset)
+    best: tuple[float, float, float | None] = (f1(cut, None), cut, None)
+    for t in [i / 50 for i in range(5, 48)]:
+        for u in [i / 20 for i in range(4, 19)]:
+            best = max(best, (f1(t, u), t, u), key=lambda b: b[0])
+    return best[1], best[2]
 
 
 def cross_validate(
     rows: Sequence[DocRows], *, folds: int = FOLDS, c: float = C, codeset: CodeSet | None = None, kind: str = "trees",
-) -> tuple[dict, dict, float]:
-    """Second-level K-fold over the out-of-fold rows: (re-ranked metrics, baseline metrics, F1-best cut)."""
+    category_rule: bool = False,
+) -> CrossValidation:
+    """Second-level K-fold over the out-of-fold rows."""
     scores: list[list[float]] = [[] for _ in rows]
     for k in range(folds):
         params = fit([r for i, r in enumerate(rows) if fold_of(i, folds) != k], c=c, kind=kind)
         held = [i for i in range(len(rows)) if fold_of(i, folds) == k]
         for i, s in zip(held, _probabilities(params, [rows[i] for i in held])):
             scores[i] = s
-    cut = best_cut(rows, scores, codeset=codeset)
+    if category_rule:
+        cut, category_cut = best_category_cut(rows, scores, codeset=codeset)
+    else:
+        cut, category_cut = best_cut(rows, scores, codeset=codeset), None
     baseline = metrics(rows, [r.rule_confidence for r in rows], cut=0.6)
-    return metrics(rows, scores, cut=cut, codeset=codeset), baseline, cut
+    return CrossValidation(metrics(rows, scores, cut=cut, codeset=codeset, category_cut=category_cut), baseline, cut,
+                           category_cut)
 
 
 def main() -> None:
@@ -218,9 +311,11 @@ def main() -> None:
     codeset = SimpleIcd10CmCodeSet().load()
     docs = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()]
     rows = out_of_fold_rows(docs, codeset=codeset, folds=args.folds)
-    reranked, baseline, cut = cross_validate(rows, folds=args.folds, c=args.c, codeset=codeset, kind=args.kind)
+    reranked, baseline, cut, category_cut = cross_validate(rows, folds=args.folds, c=args.c, codeset=codeset,
+                                                           kind=args.kind, category_rule=CATEGORY_RULE)
     summary = {
-        "train_cv": {"folds": args.folds, "cut": cut, "reranked": reranked, "rules_and_votes": baseline},
+        "train_cv": {"folds": args.folds, "cut": cut, "category_cut": category_cut, "reranked": reranked,
+                     "rules_and_votes": baseline},
         "candidates": sum(len(r.codes) for r in rows),
         "candidate_recall": _candidate_recall(rows),
     }
@@ -228,7 +323,8 @@ def main() -> None:
     if args.cv_only:
         return
     params = fit(rows, c=args.c, kind=args.kind)
-    model = {"format": FORMAT, "features": list(FEATURES), **params, "cut": cut, "kind": args.kind, "folds": args.folds,
+    model = {"format": FORMAT, "features": list(FEATURES), **params, "cut": cut, "category_cut": category_cut,
+             "kind": args.kind, "folds": args.folds,
              "train_cv": {"category_f1": reranked["category"]["f1"], "map": reranked["map"]},  # type: ignore[index]
              "attribution": ATTRIBUTION + "; re-ranker parameters only"}
     args.out.parent.mkdir(parents=True, exist_ok=True)

@@ -14,7 +14,12 @@ from services.coding.codeset import Exclusions, SimpleIcd10CmCodeSet
 from services.coding.domain import SUGGEST_MIN_CONFIDENCE, suggest_codes
 from services.coding.learned import AssociationTable, phrases
 from services.coding.matcher import Assertion
-from services.coding.neighbours import NeighbourIndex, build_neighbours, evidence_words
+from services.coding.neighbours import (
+    NeighbourIndex,
+    build_neighbours,
+    evidence_words,
+    tfidf,
+)
 from services.coding.train_associations import build
 from shared.contracts import NoteDrafted
 
@@ -74,12 +79,57 @@ def test_outpatient_keeps_neighbour_codes_below_the_cut(codeset: SimpleIcd10CmCo
     assert "N23" in got and learned and all(s.confidence < SUGGEST_MIN_CONFIDENCE for s in learned)
 
 
+def test_status_codes_come_from_neighbours_with_evidence_in_all_findings_mode_only(codeset: SimpleIcd10CmCodeSet) -> None:
+    # Case reports coded with long-term steroid use (Z79.52): no rule reaches a Z status code, the neighbours may.
+    docs = [{"text": f"Lupus nephritis case {i} on long-term prednisone.", "icd10cm": ["M32.14", "Z79.52"]} for i in range(4)]
+    docs += [{"text": f"Tension headache case {i}, insomnia.", "icd10cm": ["G44.209"]} for i in range(4)]
+    table = AssociationTable.from_build(build(docs, codeset=codeset, min_score=1.5))
+    similar = ["Lupus nephritis.", "She takes long-term prednisone."]
+    got = codes(similar, table=table, codeset=codeset)
+    assert got["Z79.52"].evidence_statement_ids == ["s1"] and got["Z79.52"].evidence_turn_ids == ["t1"]
+    assert "Z79.52" not in codes(similar, table=table, codeset=codeset, mode="outpatient")
+    assert "Z79.52" not in codes(["Lupus nephritis."], table=table, codeset=codeset)  # nothing names it
+    assert "Z79.52" not in codes(["Lupus nephritis.", "No long-term prednisone."], table=table, codeset=codeset)
+
+
 def test_similarity_prefers_the_report_that_shares_the_case() -> None:
     docs = [Counter(phrases(t, codable=ALL)) for t in ("renal colic lithiasis", "renal colic lithiasis pain", "tension headache",
                                                        "tension headache insomnia")]
     index = NeighbourIndex(build_neighbours(docs, [["N23"], ["N23", "R52"], ["G44.209"], ["G44.209", "G47.00"]]), k=2)
     votes = index.votes(Counter(phrases("Renal colic with lithiasis.", codable=ALL)))
     assert set(votes) == {"N23", "R52"} and votes["N23"].count == 2 and votes["N23"].score > votes["R52"].score
+
+
+def test_linear_classifiers_score_the_codes_of_similar_reports() -> None:
+    docs = [Counter(phrases(t, codable=ALL)) for t in ("renal colic lithiasis", "renal colic lithiasis pain", "tension headache",
+                                                       "tension headache insomnia")]
+    index = NeighbourIndex(build_neighbours(docs, [["N23"], ["N23", "R52"], ["G44.209"], ["G44.209", "G47.00"]]))
+    colic = index.similarity(Counter(phrases("Renal colic with lithiasis.", codable=ALL)))
+    assert colic.code_score("N23") > colic.code_score("R52") > colic.code_score("G44.209")
+    assert colic.category_score("G44.209") < colic.category_score("N23.0") == pytest.approx(colic.code_score("N23"))
+    assert colic.code_score("I10") == 0.0  # no training report carries it: no classifier, no score
+    assert index.similarity(Counter()).code_score("N23") == 0.0
+
+
+def test_linear_classifiers_are_ridge_regression_on_the_report_vectors() -> None:
+    # The kernel form the index solves equals the primal least-squares fit on the same (truncated) vectors.
+    import numpy as np
+    from sklearn.linear_model import Ridge
+
+    texts = ["renal colic lithiasis", "renal colic pain", "tension headache", "headache insomnia pain", "colic fever"]
+    codes_ = [["N23"], ["N23", "R52"], ["G44.209"], ["G44.209", "R52"], ["N23", "R50.9"]]
+    data = build_neighbours([Counter(phrases(t, codable=ALL)) for t in texts], codes_)
+    x = np.zeros((len(texts), len(data["vocab"])))
+    for d, (_, terms) in enumerate(data["docs"]):
+        for i, w in terms:
+            x[d, i] = w
+    ridge = Ridge(alpha=0.5, fit_intercept=False).fit(x, np.array(["R52" in c for c in codes_], dtype=float))
+    index = NeighbourIndex(data, ridge_lambda=0.5)
+    query = Counter(phrases("Colic with pain.", codable=ALL))
+    q = np.zeros(len(data["vocab"]))
+    for p, w in tfidf(query, idf=dict(zip(data["vocab"], data["idf"]))).items():
+        q[data["vocab"].index(p)] = w
+    assert index.similarity(query).code_score("R52") == pytest.approx(float(ridge.predict(q[None, :])[0]), abs=1e-9)
 
 
 def test_evidence_words_leave_out_vague_words_and_add_clinical_synonyms() -> None:

@@ -68,6 +68,28 @@ def test_rescoring_orders_by_the_model_and_keeps_the_product_guards(codeset: Sim
     assert by_code["N23"] < SUGGEST_MIN_CONFIDENCE <= by_code["I10"]
 
 
+def test_category_rule_promotes_the_best_code_of_a_likely_category(codeset: SimpleIcd10CmCodeSet) -> None:
+    model = flat(cut=0.6)  # every candidate: probability 0.5, below the cut on its own
+    model.category_cut = 0.7
+
+    def rescored(mode: str) -> dict[str, float]:
+        kidney, ureter, lone = (finding(c, confidence=0.5) for c in ("N20.0", "N20.1", "I10"))
+        ureter.order = (1, 0, 0)
+        ranked = model.rescore([kidney, ureter, lone], statements=2, mode=mode, codeset=codeset, learned=None)
+        return {f.code: f.confidence for f in ranked}
+
+    got = rescored("all-findings")
+    # N20 holds two candidates (noisy-OR 0.75 >= 0.7): its best one is suggested, at the cut; I10 (0.5) is not.
+    assert got["N20.0"] == pytest.approx(SUGGEST_MIN_CONFIDENCE)
+    assert got["N20.1"] < SUGGEST_MIN_CONFIDENCE and got["I10"] < SUGGEST_MIN_CONFIDENCE
+    assert all(conf < SUGGEST_MIN_CONFIDENCE for conf in rescored("outpatient").values())  # product mode: no rule
+    # A demoted sibling is never promoted.
+    demoted = finding("R10.9", confidence=0.3, demoted=True)
+    other = finding("R10.84", confidence=0.3, demoted=True)
+    ranked = model.rescore([demoted, other], statements=1, mode="all-findings", codeset=codeset, learned=None)
+    assert all(f.confidence < SUGGEST_MIN_CONFIDENCE for f in ranked)
+
+
 def test_shipped_model_matches_the_feature_list(codeset: SimpleIcd10CmCodeSet) -> None:
     model = Reranker.load()
     assert model.trees is not None and int(model.trees.feature.max()) < len(FEATURES)
@@ -101,7 +123,7 @@ def test_trainer_learns_from_out_of_fold_rows(codeset: SimpleIcd10CmCodeSet) -> 
     assert len(fit(rows, kind="logistic")["weights"]) == len(FEATURES)
     assert fit(rows)["trees"]["roots"]
     for kind in ("trees", "logistic"):
-        reranked, baseline, cut = cross_validate(rows, folds=4, codeset=codeset, kind=kind)
+        reranked, baseline, cut, _ = cross_validate(rows, folds=4, codeset=codeset, kind=kind)
         assert reranked["map"] >= baseline["map"] and 0 < cut < 1
 
 
