@@ -38,7 +38,9 @@ PREVIOUS = FEATURES[: FEATURES.index("excluded") + 1]
 STEPS: dict[str, tuple[str, ...]] = {
     "previous features (32)": PREVIOUS,
     "+ linear classifier scores (code, category)": (*PREVIOUS, "linear", "linear_category"),
-    "+ note-relative classifier rank, category best": FEATURES,
+    "+ note-relative classifier rank, category best": FEATURES[: FEATURES.index("category_linear_best") + 1],
+    "+ description coverage in the note, margins within the category": FEATURES[: FEATURES.index("linear_margin") + 1],
+    "+ coverage of the words that set the code apart in its category, side named": FEATURES,
 }
 
 

@@ -73,6 +73,7 @@ _T = TypeVar("_T")
 _LEXICON = Lexicon()
 _INDEXES: weakref.WeakKeyDictionary[object, DescriptionIndex] = weakref.WeakKeyDictionary()
 _EVIDENCE: weakref.WeakKeyDictionary[object, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
+_SET_APART: weakref.WeakKeyDictionary[object, dict[str, tuple[frozenset[str], str | None]]] = weakref.WeakKeyDictionary()
 
 
 def _fuzzy_admissible(code: str, codeset: CodeSet) -> bool:
@@ -151,6 +152,9 @@ class Finding:
     evidence: float = 0.0  # neighbour codes: idf share of the code's description words the evidence statement holds
     linear: float = 0.0  # the code's linear text classifier score (fitted on the training reports' vectors)
     linear_category: float = 0.0  # the same for its 3-character category
+    coverage: float = 0.0  # idf share of the code's description words anywhere in the note's codable words
+    distinct_coverage: float = -1.0  # the same for the words that set it apart from its category (-1: none do)
+    side: float = 0.0  # the code names a side the note names (1), one it does not (-1), or none (0)
 
     def __post_init__(self) -> None:
         if self.rule_confidence < 0:
@@ -390,7 +394,7 @@ def _build_code_words(codeset: CodeSet) -> dict[str, frozenset[str]]:
 def _neighbour_findings(
     statements: list[tuple[int, Statement, bool]], *, findings: list[Finding], learned: AssociationTable,
     codeset: CodeSet, mode: str,
-) -> tuple[list[Finding], Similarity | None]:
+) -> tuple[list[Finding], tuple[Similarity, frozenset[str]] | None]:
     """Codes of the most similar training reports. A code already found gets the similarity as evidence weight;
     a new one becomes a candidate only with a statement that names it (its description words, or a phrase the
     associations link to it), under the same guards as the association votes. Also returns the note's similarity
@@ -404,13 +408,14 @@ def _neighbour_findings(
     for i, st, _, _ in per_statement:
         counts.update(phrases(st.text, codable=codable))
     similarity = index.similarity(counts)
+    words = [(i, st, assessment, codable_words(st.text, codable=codable), ps) for i, st, assessment, ps in per_statement]
+    note_words = frozenset(w for _, _, _, ws, _ in words for w in ws)
     votes = similarity.votes
     if not votes:
-        return [], similarity
+        return [], (similarity, note_words)
     by_code: dict[str, list[Finding]] = {}
     for f in findings:
         by_code.setdefault(f.code, []).append(f)
-    words = [(i, st, assessment, codable_words(st.text, codable=codable), ps) for i, st, assessment, ps in per_statement]
     words_of = code_words(codeset)
     idf = description_index(codeset).idf
     out: list[Finding] = []
@@ -442,7 +447,37 @@ def _neighbour_findings(
             statement_ids=[st.statement_id], turn_ids=list(st.evidence_turn_ids), sentence=i, learned=True,
             knn=vote.score, knn_count=vote.count, knn_best=vote.best, knn_only=True, evidence=strength,
         ))
-    return out, similarity
+    return out, (similarity, note_words)
+
+
+def _coverage(names: frozenset[str], *, note_words: frozenset[str], codeset: CodeSet) -> float:
+    """How much of a code's wording the note holds (idf-weighted): tells a specific sibling the note describes
+    ("upper abdominal pain") from one it does not."""
+    idf = description_index(codeset).idf
+    total = math.fsum(idf(w) for w in names)
+    return math.fsum(idf(w) for w in names & note_words) / total if total else 0.0
+
+
+def _set_apart(code: str, codeset: CodeSet) -> tuple[frozenset[str], str | None]:
+    """The words of a code's description that not every billable code of its category shares, and the side it
+    names (laterality words are never evidence words, but they choose between siblings). Memoised per code."""
+    cache = _per_codeset(_SET_APART, codeset, lambda _: {})
+    found = cache.get(code)
+    if found is None:
+        words = code_words(codeset)
+        siblings = [words[c] for c, _ in codeset.siblings(code) if c in words]
+        common = frozenset.intersection(*siblings) if siblings else frozenset()
+        said = set(tokens(codeset.description(code)))
+        side = next((w for w in ("bilateral", "right", "left") if w in said), None)
+        found = cache[code] = (words.get(code, frozenset()) - common, side)
+    return found
+
+
+def _wording_features(f: Finding, *, note_words: frozenset[str], codeset: CodeSet) -> None:
+    f.coverage = _coverage(code_words(codeset).get(f.code, frozenset()), note_words=note_words, codeset=codeset)
+    apart, side = _set_apart(f.code, codeset)
+    f.distinct_coverage = _coverage(apart, note_words=note_words, codeset=codeset) if apart else -1.0
+    f.side = 0.0 if side is None else (1.0 if side in note_words else -1.0)
 
 
 def _merge_learned(findings: list[Finding], learned: list[Finding]) -> list[Finding]:
@@ -504,7 +539,7 @@ def rank_findings(
         if f.category == "symptom" and established:
             continue  # outpatient rule: symptoms give way to an established diagnosis
         findings.append(f)
-    similarity: Similarity | None = None
+    similarity: tuple[Similarity, frozenset[str]] | None = None
     if learned is not None:
         statements = [(i, st, True) for i, st in enumerate(draft.note.assessment)]
         if not established:
@@ -518,8 +553,10 @@ def rank_findings(
     findings = [f for f in findings if not (f.category == "symptom" and f.sentence in with_diagnosis)]
     resolved = _resolve(findings, codeset=codeset)
     if similarity is not None:
+        scores, note_words = similarity
         for f in resolved:
-            f.linear, f.linear_category = similarity.code_score(f.code), similarity.category_score(f.code)
+            f.linear, f.linear_category = scores.code_score(f.code), scores.category_score(f.code)
+            _wording_features(f, note_words=note_words, codeset=codeset)
     return resolved
 
 

@@ -53,6 +53,7 @@ FEATURES = (
     "chapter_share", "demoted", "category_siblings", "category_best_vote",
     "knn", "knn_count", "knn_best", "knn_only", "evidence", "knn_x_prior", "excluded",
     "linear", "linear_category", "linear_rank", "category_linear_best",
+    "coverage", "coverage_margin", "linear_margin", "distinct_coverage", "side",
 )
 
 
@@ -65,12 +66,15 @@ class NoteContext:
     per_category: dict[str, tuple[int, float]]  # 3-character category -> (candidates, best vote)
     linear_above: dict[str, int] = field(default_factory=dict)  # code -> candidates with a higher classifier score
     category_linear: dict[str, float] = field(default_factory=dict)  # category -> best classifier score of its codes
+    category_coverage: dict[str, float] = field(default_factory=dict)  # category -> best description coverage
 
     @classmethod
     def of(cls, findings: Sequence[Finding], *, statements: int) -> NoteContext:
         per: dict[str, tuple[int, float]] = {}
         best_linear: dict[str, float] = {}
+        best_coverage: dict[str, float] = {}
         for f in findings:
+            best_coverage[f.code[:3]] = max(best_coverage.get(f.code[:3], f.coverage), f.coverage)
             n, v = per.get(f.code[:3], (0, 0.0))
             per[f.code[:3]] = (n + 1, max(v, f.vote))
             best_linear[f.code[:3]] = max(best_linear.get(f.code[:3], f.linear), f.linear)
@@ -79,7 +83,7 @@ class NoteContext:
         ranked = sorted(findings, key=lambda f: -f.linear)
         above = {f.code: i for i, f in reversed(list(enumerate(ranked)))}
         return cls(statements=statements, candidates=len(findings), per_category=per, linear_above=above,
-                   category_linear=best_linear)
+                   category_linear=best_linear, category_coverage=best_coverage)
 
 
 def features(f: Finding, *, note: NoteContext, codeset: CodeSet, priors: Priors) -> list[float]:
@@ -130,6 +134,12 @@ def features(f: Finding, *, note: NoteContext, codeset: CodeSet, priors: Priors)
         f.linear_category,
         math.log1p(note.linear_above.get(f.code, 0)),
         note.category_linear.get(f.code[:3], f.linear),
+        # Within a category: how the code compares with its best-described / best-scored sibling candidate.
+        f.coverage,
+        f.coverage - note.category_coverage.get(f.code[:3], f.coverage),
+        f.linear - note.category_linear.get(f.code[:3], f.linear),
+        f.distinct_coverage,
+        f.side,
     ]
 
 

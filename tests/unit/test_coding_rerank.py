@@ -90,6 +90,23 @@ def test_category_rule_promotes_the_best_code_of_a_likely_category(codeset: Simp
     assert all(f.confidence < SUGGEST_MIN_CONFIDENCE for f in ranked)
 
 
+def test_wording_features_tell_the_sibling_the_note_describes(codeset: SimpleIcd10CmCodeSet) -> None:
+    from services.coding.domain import _wording_features
+
+    note = frozenset({"pain", "upper", "abdominal", "right", "quadrant"})
+    described, other, lone = (Finding(code=c, category="symptom", confidence=0.5, order=(0, 0, 0))
+                              for c in ("R10.11", "R10.31", "I10"))
+    for f in (described, other, lone):
+        _wording_features(f, note_words=note, codeset=codeset)
+    # R10.11 right upper quadrant pain: its set-apart words ("upper") are in the note; R10.31 (lower) are not.
+    assert described.distinct_coverage > other.distinct_coverage
+    assert described.coverage > other.coverage
+    assert described.side == 1.0 and other.side == 1.0 and lone.side == 0.0
+    left = Finding(code="R10.12", category="symptom", confidence=0.5, order=(0, 0, 0))
+    _wording_features(left, note_words=note, codeset=codeset)
+    assert left.side == -1.0  # names the left side, the note says right
+
+
 def test_shipped_model_matches_the_feature_list(codeset: SimpleIcd10CmCodeSet) -> None:
     model = Reranker.load()
     assert model.trees is not None and int(model.trees.feature.max()) < len(FEATURES)
