@@ -154,6 +154,8 @@ def plot(results: list[dict], path: Path) -> None:
 
 
 def main() -> None:
+    from services.asr.config import DEFAULT_ENCODER_MIN_FRAMES, DEFAULT_ENCODER_PAD_FRAMES
+
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--manifest", type=Path, default=REPO / ".cache" / "asr" / "primock_stereo.jsonl")
     parser.add_argument("--encounters", type=int, nargs="+", default=[1, 6])
@@ -165,8 +167,10 @@ def main() -> None:
     parser.add_argument("--no-correction", action="store_true")
     parser.add_argument("--stagger", type=float, default=2.0, help="seconds between encounter starts")
     parser.add_argument("--partials", action="store_true", help="publish live drafts (transcript.partials)")
-    parser.add_argument("--encoder-pad-frames", type=int, default=0, help="0 = full 30 s encoder window")
-    parser.add_argument("--encoder-min-frames", type=int, default=1000, help="shortest fitted encoder window")
+    parser.add_argument("--encoder-pad-frames", type=int, default=DEFAULT_ENCODER_PAD_FRAMES,
+                        help="0 = full 30 s encoder window (default: the service's)")
+    parser.add_argument("--encoder-min-frames", type=int, default=DEFAULT_ENCODER_MIN_FRAMES,
+                        help="shortest fitted encoder window (default: the service's)")
     parser.add_argument("--early-pause", type=float, default=None,
                         help="pause (s) that starts a speculative decode; 0 = off (default: the service's)")
     parser.add_argument("--min-pause", type=float, default=None,

@@ -26,6 +26,8 @@ from typing import Any
 
 import typer
 
+from services.asr.config import DEFAULT_ENCODER_MIN_FRAMES, DEFAULT_ENCODER_PAD_FRAMES
+
 NORMALIZER = (
     "whisper_normalizer.english.EnglishTextNormalizer (PyPI whisper-normalizer), markup <...> removed; "
     "'wer' also merges ok/okay, alright/all right and uhh/uhm/umm fillers; 'wer_whisper_normalizer' does not"
@@ -313,9 +315,11 @@ def command(
                                            help="pause (s) that closes an utterance (stream mode; default: the service's)"),
     early_pause: float | None = typer.Option(None, min=0.0, max=3.0,
                                              help="pause (s) that starts a speculative decode; 0 = off (default: the service's)"),
-    encoder_pad_frames: int = typer.Option(0, min=0, help="encoder window = utterance + this many 10 ms frames "
+    encoder_pad_frames: int = typer.Option(DEFAULT_ENCODER_PAD_FRAMES, min=0,
+                                           help="encoder window = utterance + this many 10 ms frames "
                                            "(stream mode); 0 = the full 30 s window"),
-    encoder_min_frames: int = typer.Option(1000, min=100, max=3000, help="shortest encoder window (frames)"),
+    encoder_min_frames: int = typer.Option(DEFAULT_ENCODER_MIN_FRAMES, min=100, max=3000,
+                                           help="shortest encoder window (frames)"),
     diarize: bool = typer.Option(False, help="diarize mono audio without a channel map (stream mode; adds its CPU cost)"),
     limit: int | None = typer.Option(None, min=1, help="only the first N recordings"),
     hyp_out: Path | None = typer.Option(None, help="write the hypotheses (JSONL) here for inspection"),

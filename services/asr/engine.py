@@ -18,6 +18,7 @@ from pathlib import Path
 import numpy as np
 
 from services.asr.config import (
+    DEFAULT_ENCODER_MIN_FRAMES,
     DEFAULT_ENCODER_PAD_FRAMES,
     DEFAULT_VOCABULARY,
     AsrSettings,
@@ -46,7 +47,7 @@ NO_REPEAT_NGRAM = 4
 # ~0.06 CPU s). The encoder runs on the utterance plus this much of the zero padding (frames of 10 ms),
 # rounded up to whole seconds, and never on less than ENCODER_MIN_FRAMES: below ~10 s the decoder loses the
 # end of the audio and loops ("No No No No ..."; measured at 1-6 s windows, with and without timestamps).
-# 0 = the full 30 s window (library behaviour; the default, see config.DEFAULT_ENCODER_PAD_FRAMES).
+# 0 = the full 30 s window (library behaviour). Defaults: config.DEFAULT_ENCODER_PAD_FRAMES / _MIN_FRAMES.
 ENCODER_MIN_FRAMES = 1000
 ENCODER_TAIL_RATIO = 1.0  # ...and at least as much padding as there is speech (shorter tails: more misses)
 _FRAME_ROUND = 100
@@ -73,7 +74,7 @@ class FasterWhisperTranscriber:
         correction: bool = True,
         lexicon_path: str | None = None,
         encoder_pad_frames: int | None = DEFAULT_ENCODER_PAD_FRAMES,
-        encoder_min_frames: int = ENCODER_MIN_FRAMES,
+        encoder_min_frames: int = DEFAULT_ENCODER_MIN_FRAMES,
     ) -> None:
         # ``model_path``: "tiny.en" (default), "base" (joined once into a cache folder) or a directory.
         self._model_spec = model_path
@@ -322,14 +323,17 @@ def _whisper_model_class():
 
         class FittedWhisperModel(WhisperModel):
             encoder_pad_frames: int | None = DEFAULT_ENCODER_PAD_FRAMES
-            encoder_min_frames: int = ENCODER_MIN_FRAMES
+            encoder_min_frames: int = DEFAULT_ENCODER_MIN_FRAMES
 
             def encode(self, features: np.ndarray):
                 # Timestamps and seeking stay in the 30 s frame of reference; only the encoder's input is
                 # shorter, so the decoder attends to the utterance and a little silence after it.
                 full = getattr(_WINDOW, "full", False)
-                pad = getattr(_WINDOW, "draft_pad", None) or self.encoder_pad_frames
-                frames = fitted_frames(features, pad_frames=None if full else pad, min_frames=self.encoder_min_frames)
+                draft_pad = getattr(_WINDOW, "draft_pad", None)
+                pad = draft_pad or self.encoder_pad_frames
+                # Drafts are thrown away at the turn: they keep the cheapest window that works (>= 10 s).
+                least = ENCODER_MIN_FRAMES if draft_pad else self.encoder_min_frames
+                frames = fitted_frames(features, pad_frames=None if full else pad, min_frames=least)
                 return super().encode(np.ascontiguousarray(features[..., :frames]))
 
         _FITTED_MODEL = FittedWhisperModel
