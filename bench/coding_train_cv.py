@@ -49,25 +49,6 @@ def subset(rows: list[tr.DocRows], names: tuple[str, ...]) -> list[tr.DocRows]:
     return [replace(r, x=[[v[c] for c in cols] for v in r.x]) for r in rows]
 
 
-def out_of_fold_scores(rows: list[tr.DocRows], *, folds: int) -> list[list[float]]:
-    import numpy as np
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    from scribestream.evals.coding import norm
-
-    scores: list[list[float]] = [[] for _ in rows]
-    for k in range(folds):
-        train = [r for i, r in enumerate(rows) if tr.fold_of(i, folds) != k]
-        x = np.array([v for r in train for v in r.x], dtype=float)
-        y = np.array([norm(c) in set(r.gold_fy2026) for r in train for c in r.codes], dtype=int)
-        model = HistGradientBoostingClassifier(max_iter=tr.TREES, max_depth=tr.DEPTH, learning_rate=tr.LEARNING_RATE,
-                                               min_samples_leaf=tr.MIN_LEAF, early_stopping=False, random_state=0)
-        model.fit(x, y)
-        for i in (i for i in range(len(rows)) if tr.fold_of(i, folds) == k):
-            scores[i] = model.predict_proba(np.array(rows[i].x, dtype=float))[:, 1].tolist() if rows[i].x else []
-    return scores
-
-
 def fold_tables(docs: list[dict], *, codeset: SimpleIcd10CmCodeSet, folds: int) -> list[AssociationTable]:
     return [AssociationTable.from_build(build([d for i, d in enumerate(docs) if tr.fold_of(i, folds) != k], codeset=codeset))
             for k in range(folds)]
@@ -94,10 +75,7 @@ def service_path(
     """Every held-out fold coded by the service itself (``suggest_codes``) with that fold's association table and a
     re-ranker fitted on the other folds' rows: checks the trainer's figures and measures the outpatient mode, whose
     guards the trainer does not model. ``names=None``: no re-ranker."""
-    import numpy as np
-    from sklearn.ensemble import HistGradientBoostingClassifier
-
-    from scribestream.evals.coding import as_draft, norm, score
+    from scribestream.evals.coding import as_draft, score
     from services.coding.domain import SUGGEST_MIN_CONFIDENCE, suggest_codes
 
     ranked: list[list[str]] = [[] for _ in docs]
@@ -106,11 +84,8 @@ def service_path(
         reranker = None
         if names is not None:
             cols = tuple(FEATURES.index(n) for n in names)
-            train = [r for i, r in enumerate(rows) if tr.fold_of(i, folds) != k]
-            x = np.array([[v[c] for c in cols] for r in train for v in r.x], dtype=float)
-            y = np.array([norm(c) in set(r.gold_fy2026) for r in train for c in r.codes], dtype=int)
-            model = HistGradientBoostingClassifier(max_iter=tr.TREES, max_depth=tr.DEPTH, learning_rate=tr.LEARNING_RATE,
-                                                   min_samples_leaf=tr.MIN_LEAF, early_stopping=False, random_state=0).fit(x, y)
+            train = subset([r for i, r in enumerate(rows) if tr.fold_of(i, folds) != k], names)
+            model = tr.tree_classifier().fit(*tr.training_arrays(train))
             reranker = _SubsetReranker(weights=[], bias=0.0, mean=[], scale=[], cut=cut, category_cut=category_cut)
             reranker.model, reranker.columns = model, cols
         for i in (i for i in range(len(docs)) if tr.fold_of(i, folds) == k):
@@ -162,7 +137,7 @@ def main() -> None:
     for name, names in STEPS.items():
         if args.steps and name not in args.steps:
             continue
-        scores = out_of_fold_scores(subset(rows, names), folds=args.folds)
+        scores = tr.out_of_fold_scores(subset(rows, names), folds=args.folds)
         prepared = tr.prepare(rows, scores, codeset=codeset)
         cut = tr.best_cut(rows, scores, codeset=codeset)
         exact_cut = tr.best_cut(rows, scores, codeset=codeset, level="exact")

@@ -101,13 +101,7 @@ def out_of_fold_rows(
 def fit(rows: Sequence[DocRows], *, c: float = C, kind: str = "trees") -> dict:
     """The model's parameters (``Reranker.from_dict`` without format, features and cut): boosted trees (shipped) or
     the logistic model of the previous stop (``kind="logistic"``, kept for comparison)."""
-    import numpy as np
-
-    from scribestream.evals.coding import norm
-
-    x = np.array([v for r in rows for v in r.x], dtype=float)
-    # Labels in the code set's edition: E87.20 for a 2018 gold E87.2 is what the coder coded, not a false positive.
-    y = np.array([norm(code) in set(r.gold_fy2026) for r in rows for code in r.codes], dtype=int)
+    x, y = training_arrays(rows)
     if kind == "trees":
         return _fit_trees(x, y)
     from sklearn.linear_model import LogisticRegression
@@ -121,15 +115,33 @@ def fit(rows: Sequence[DocRows], *, c: float = C, kind: str = "trees") -> dict:
             "scale": scale.tolist()}
 
 
-def _fit_trees(x: np.ndarray, y: np.ndarray) -> dict:
-    """scikit-learn's histogram gradient boosting, exported to flat node arrays (no pickle, no scikit-learn at run
-    time). Fixed seed and no early-stopping split: the same rows always give the same trees."""
+def training_arrays(rows: Sequence[DocRows]) -> tuple[np.ndarray, np.ndarray]:
+    """Every candidate's features and whether it is gold."""
     import numpy as np
+
+    from scribestream.evals.coding import norm
+
+    x = np.array([v for r in rows for v in r.x], dtype=float)
+    # Labels in the code set's edition: E87.20 for a 2018 gold E87.2 is what the coder coded, not a false positive.
+    y = np.array([norm(code) in set(r.gold_fy2026) for r in rows for code in r.codes], dtype=int)
+    return x, y
+
+
+def tree_classifier():  # type: ignore[no-untyped-def]
+    """The shipped boosting settings, unfitted. Fixed seed and no early-stopping split: the same rows always give
+    the same trees."""
     from sklearn.ensemble import HistGradientBoostingClassifier
 
-    model = HistGradientBoostingClassifier(max_iter=TREES, max_depth=DEPTH, learning_rate=LEARNING_RATE,
-                                           min_samples_leaf=MIN_LEAF, early_stopping=False, random_state=0)
-    model.fit(x, y)
+    return HistGradientBoostingClassifier(max_iter=TREES, max_depth=DEPTH, learning_rate=LEARNING_RATE,
+                                          min_samples_leaf=MIN_LEAF, early_stopping=False, random_state=0)
+
+
+def _fit_trees(x: np.ndarray, y: np.ndarray) -> dict:
+    """scikit-learn's histogram gradient boosting, exported to flat node arrays (no pickle, no scikit-learn at run
+    time)."""
+    import numpy as np
+
+    model = tree_classifier().fit(x, y)
     feature: list[int] = []
     threshold: list[float] = []
     left: list[int] = []
@@ -277,17 +289,25 @@ def best_category_cut(rows: Sequence[DocRows], scores: Sequence[Sequence[float]]
     return best[1], best[2]
 
 
-def cross_validate(
-    rows: Sequence[DocRows], *, folds: int = FOLDS, c: float = C, codeset: CodeSet | None = None, kind: str = "trees",
-    category_rule: bool = False,
-) -> CrossValidation:
-    """Second-level K-fold over the out-of-fold rows."""
+def out_of_fold_scores(
+    rows: Sequence[DocRows], *, folds: int = FOLDS, c: float = C, kind: str = "trees"
+) -> list[list[float]]:
+    """Each document's candidate probabilities from a model fitted on the other folds."""
     scores: list[list[float]] = [[] for _ in rows]
     for k in range(folds):
         params = fit([r for i, r in enumerate(rows) if fold_of(i, folds) != k], c=c, kind=kind)
         held = [i for i in range(len(rows)) if fold_of(i, folds) == k]
         for i, s in zip(held, _probabilities(params, [rows[i] for i in held])):
             scores[i] = s
+    return scores
+
+
+def cross_validate(
+    rows: Sequence[DocRows], *, folds: int = FOLDS, c: float = C, codeset: CodeSet | None = None, kind: str = "trees",
+    category_rule: bool = False,
+) -> CrossValidation:
+    """Second-level K-fold over the out-of-fold rows."""
+    scores = out_of_fold_scores(rows, folds=folds, c=c, kind=kind)
     if category_rule:
         cut, category_cut = best_category_cut(rows, scores, codeset=codeset)
     else:
