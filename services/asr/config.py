@@ -30,10 +30,10 @@ DEFAULT_VOCABULARY: tuple[str, ...] = (
 
 
 # Encoder window (engine.fitted_frames): 0 = the full 30 s window per utterance, > 0 = the utterance plus
-# padding, never less than the minimum. With the 1.0 s closing pause a window of at least 20 s costs no WER
-# (OSCE 7.02 -> 8.01 % merged, 11.70 -> 12.74 % plain; PriMock57 synthesized 18.4 -> 18.3 % per speaker) and
-# about a third of the CPU (docs/benchmarks/asr.md, "Encoder window at the 1.0 s pause"); shorter minimums
-# start to lose words (15 s: 8.25 %), and at the 0.7 s pause the same window cost more (9.38 %).
+# padding, never less than the minimum. With the 1.0 s closing pause a window of at least 20 s keeps WER within
+# 2.4 % of offline (OSCE 7.02 -> 8.01 % merged, 11.70 -> 12.74 % plain; PriMock57 synthesized 18.4 -> 18.3 % per
+# speaker; no drug name lost) for about a third less CPU (docs/benchmarks/asr.md, "New defaults (session 3)");
+# shorter minimums lose more words (15 s: 8.25 %), and at the 0.7 s pause the same window cost more (9.38 %).
 DEFAULT_ENCODER_PAD_FRAMES = 100
 DEFAULT_ENCODER_MIN_FRAMES = 2000
 
