@@ -40,7 +40,9 @@ STEPS: dict[str, tuple[str, ...]] = {
     "+ linear classifier scores (code, category)": (*PREVIOUS, "linear", "linear_category"),
     "+ note-relative classifier rank, category best": FEATURES[: FEATURES.index("category_linear_best") + 1],
     "+ description coverage in the note, margins within the category": FEATURES[: FEATURES.index("linear_margin") + 1],
-    "+ coverage of the words that set the code apart in its category, side named": FEATURES,
+    "+ coverage of the words that set the code apart in its category, side named": FEATURES[: FEATURES.index("side") + 1],
+    "+ partial description matches (flag)": FEATURES[: FEATURES.index("partial") + 1],
+    "+ combination parts kept as candidates (flag)": FEATURES,
 }
 
 
@@ -113,6 +115,8 @@ def main() -> None:
     ap.add_argument("--service-path", action="store_true", help="also code every held-out fold through the service "
                     "(suggest_codes) in both modes, and without a re-ranker")
     ap.add_argument("--no-status-codes", action="store_true", help="previous stop: no Z status codes from neighbours")
+    ap.add_argument("--no-partial", action="store_true", help="session 3: no partial description matches as candidates")
+    ap.add_argument("--no-parts", action="store_true", help="session 3: combination parts are not kept as candidates")
     ap.add_argument("--ridge-lambda", type=float, default=None)
     ap.add_argument("--trees", type=str, default=None, help="rounds,depth,rate,min_leaf of the boosted trees")
     args = ap.parse_args()
@@ -120,6 +124,8 @@ def main() -> None:
         rounds, depth, rate, leaf = args.trees.split(",")
         tr.TREES, tr.DEPTH, tr.LEARNING_RATE, tr.MIN_LEAF = int(rounds), int(depth), float(rate), int(leaf)
     domain.NEIGHBOUR_STATUS_CODES = not args.no_status_codes
+    domain.PARTIAL_MATCHES = not args.no_partial
+    domain.COMBINATION_PARTS = not args.no_parts
     if args.ridge_lambda is not None:
         neighbours.RIDGE_LAMBDA = args.ridge_lambda
     codeset = SimpleIcd10CmCodeSet().load()

@@ -63,6 +63,12 @@ _DEMOTED_SCALE = 0.5  # an unspecified code beside its kept specific sibling ran
 _STATUS_CATEGORIES = frozenset({"Z16", "Z21", "Z3A", "Z51", "Z68", "Z79", "Z88", "Z89", "Z90", "Z91", "Z92", "Z93",
                                 "Z94", "Z95", "Z96", "Z97", "Z98", "Z99"})
 NEIGHBOUR_STATUS_CODES = True  # off: the previous stop's guard (the train-CV bench measures both)
+# All-findings mode: descriptions a statement covers only in part become candidates (below the cut; the re-ranker
+# weighs them). Off: the previous stop's candidates (the train-CV bench measures both).
+PARTIAL_MATCHES = True
+# All-findings mode: the parts of a combination code (I10 and N18.9 beside I12.9) stay candidates below the cut;
+# coders of case reports often code them separately. Off: the previous stop's candidates.
+COMBINATION_PARTS = True
 
 # Rank groups: the first Assessment diagnosis is the primary code.
 _GROUP = {"diagnosis": 0, "symptom": 1, "history": 2, "family_history": 3}
@@ -155,6 +161,8 @@ class Finding:
     coverage: float = 0.0  # idf share of the code's description words anywhere in the note's codable words
     distinct_coverage: float = -1.0  # the same for the words that set it apart from its category (-1: none do)
     side: float = 0.0  # the code names a side the note names (1), one it does not (-1), or none (0)
+    partial: bool = False  # reached only by a partial description match (all-findings candidates)
+    component: bool = False  # a part a combination code consumed, kept as a candidate (all-findings)
 
     def __post_init__(self) -> None:
         if self.rule_confidence < 0:
@@ -175,6 +183,8 @@ class Finding:
         self.knn, self.knn_count = max(self.knn, other.knn), max(self.knn_count, other.knn_count)
         self.knn_best, self.evidence = max(self.knn_best, other.knn_best), max(self.evidence, other.evidence)
         self.knn_only = self.knn_only and other.knn_only
+        self.partial = self.partial and other.partial
+        self.component = self.component and other.component
         self.excluded = self.excluded and other.excluded
 
 
@@ -197,12 +207,13 @@ def _statement_findings(
 ) -> list[Finding]:
     found: list[Finding] = []
 
-    def add(code: str | None, category: str, confidence: float, pos: tuple[int, int], key: str | None = None) -> None:
+    def add(code: str | None, category: str, confidence: float, pos: tuple[int, int], key: str | None = None,
+            partial: bool = False) -> None:
         if code is None or not codeset.is_billable(code):
             return
         found.append(Finding(code=code, category=category, confidence=confidence, order=(index, *pos),
                              statement_ids=[statement.statement_id], turn_ids=list(statement.evidence_turn_ids),
-                             key=key, sentence=index))
+                             key=key, sentence=index, partial=partial))
 
     for c_idx, toks in enumerate(clauses(statement.text)):
         mentions = _LEXICON.mentions(toks)
@@ -218,10 +229,18 @@ def _statement_findings(
         words = {t for i, t in enumerate(toks) if i not in covered and status[i] in codable}
         # Outside the Assessment only symptom codes (chapter R) may come from free text.
         allow = None if assessment else (lambda code: code.startswith("R"))
-        for m in fuzzy.matches(words, allow=allow):
-            category = "symptom" if m.code.startswith("R") else "diagnosis"
-            first = min((i for i, t in enumerate(toks) if t in m.matched), default=0)
-            add(m.code, category, CONF_FUZZY_BASE + CONF_FUZZY_SPAN * m.coverage, (c_idx, first))
+        full = fuzzy.matches(words, allow=allow)
+        partial = fuzzy.partial_matches(words, allow=allow) if mode == ALL_FINDINGS and PARTIAL_MATCHES else []
+        matched = {m.code for m in full}
+        for fm in [*full, *(p for p in partial if p.code not in matched)]:
+            category = "symptom" if fm.code.startswith("R") else "diagnosis"
+            first = min((i for i, t in enumerate(toks) if t in fm.matched), default=0)
+            confidence = CONF_FUZZY_BASE + CONF_FUZZY_SPAN * fm.coverage
+            if fm.code in matched:
+                add(fm.code, category, confidence, (c_idx, first))
+            else:
+                # A partial match is a candidate, never a suggestion by itself: below the cut until re-ranked.
+                add(fm.code, category, min(confidence, _OUTPATIENT_LEARNED_SCALE), (c_idx, first), partial=True)
     return found
 
 
@@ -263,8 +282,11 @@ def _modifier_keys(statement: Statement) -> set[str]:
     return keys
 
 
-def _combine(findings: list[Finding], *, modifiers: dict[int, set[str]], codeset: CodeSet) -> list[Finding]:
-    """Replace linked diagnoses with their ICD-10-CM combination code."""
+def _combine(
+    findings: list[Finding], *, modifiers: dict[int, set[str]], codeset: CodeSet, keep_parts: bool = False,
+) -> list[Finding]:
+    """Replace linked diagnoses with their ICD-10-CM combination code. ``keep_parts``: the consumed parts stay as
+    candidates below the suggestion cut, marked ``component`` (the combination is still the rule's answer)."""
     keyed: dict[str, list[Finding]] = {}
     for f in findings:
         if f.key is not None:
@@ -290,6 +312,12 @@ def _combine(findings: list[Finding], *, modifiers: dict[int, set[str]], codeset
             if FAMILY.get(f.key or "", f.key) in combo.consumes:
                 consumed.add(id(f))
         combined.append(new)
+    if keep_parts:
+        for f in findings:
+            if id(f) in consumed:
+                f.component = True
+                f.confidence = min(f.confidence, _OUTPATIENT_LEARNED_SCALE)
+        return findings + combined
     return [f for f in findings if id(f) not in consumed] + combined
 
 
@@ -312,7 +340,8 @@ def _resolve(findings: list[Finding], *, codeset: CodeSet, keep_demoted: bool = 
     ordered = sorted(merged.values(), key=lambda f: (-f.confidence, _GROUP[f.category], f.order, -len(f.code), f.code))
     specific: dict[str, float] = {}  # category -> best confidence of a specific (not unspecified) code in it
     for f in ordered:
-        if not is_unspecified(codeset, f.code):
+        # A partial match names a specific sibling only in part: it never demotes the unspecified code.
+        if not is_unspecified(codeset, f.code) and not f.partial:
             specific[f.code[:3]] = max(specific.get(f.code[:3], 0.0), f.confidence)
     kept: list[Finding] = []
     demoted: list[Finding] = []
@@ -502,8 +531,12 @@ def _how(f: Finding) -> str:
         how = "associated with this wording in professionally coded case reports (learned, no curated rule)"
     elif f.rule_confidence >= CONF_SYMPTOM:
         how = "matched a curated clinical term"
+    elif f.partial:
+        how = "partly matched the ICD-10-CM description or inclusion terms (a candidate for review)"
     else:
         how = "matched the ICD-10-CM description or inclusion terms"
+    if f.component:
+        how += "; part of a combination code, kept as a candidate (case-report coders often code the parts)"
     return how + ("; the learned associations agree" if f.agreed else "")
 
 
@@ -546,7 +579,8 @@ def rank_findings(
             statements += [(i, st, False) for i, st in subjective]
         found, similarity = _neighbour_findings(statements, findings=findings, learned=learned, codeset=codeset, mode=mode)
         findings += found
-    findings = _combine(findings, modifiers=modifiers, codeset=codeset)
+    findings = _combine(findings, modifiers=modifiers, codeset=codeset,
+                        keep_parts=mode == ALL_FINDINGS and COMBINATION_PARTS)
     # Symptoms in an Assessment statement that also names a diagnosis are part of that diagnosis.
     with_diagnosis = ({f.sentence for f in findings if f.category == "diagnosis" and not f.learned}
                       if mode == OUTPATIENT else set())

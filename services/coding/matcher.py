@@ -236,6 +236,10 @@ _GENERIC = frozenset(tokens("disorder disease condition other specified abnormal
 
 
 _LATERAL = frozenset({"right", "left", "bilateral"})
+# Partial description matches (all-findings candidates): half the description's idf weight, five codes a statement
+# (train CV, docs/benchmarks/coding.md).
+PARTIAL_COVERAGE = 0.5
+PARTIAL_LIMIT = 5
 
 
 @dataclass(frozen=True)
@@ -282,7 +286,7 @@ class DescriptionIndex:
         """How specific a word is among the descriptions (unknown words: as rare as any)."""
         return self._idf.get(word, self._max_idf)
 
-    def _candidates(self, words: set[str]) -> Iterable[int]:
+    def _candidates(self, words: set[str], *, min_coverage: float | None = None) -> Iterable[int]:
         # Only reasonably specific words nominate candidates; "pain" alone names thousands of codes.
         nominated = [self._postings[w] for w in words if self._idf.get(w, 0.0) >= 3.0]
         if not nominated:
@@ -292,7 +296,8 @@ class DescriptionIndex:
         query[[self._vocab[w] for w in words if w in self._vocab]] = 1.0
         covered = self._matrix[cand] @ query
         # A small tolerance: the exact (order-dependent) sum is recomputed below for the survivors.
-        keep = covered >= self._min_coverage * self._weight_arr[cand] - 1e-9
+        threshold = self._min_coverage if min_coverage is None else min_coverage
+        keep = covered >= threshold * self._weight_arr[cand] - 1e-9
         return cand[keep].tolist()
 
     def best(self, words: set[str], *, allow: Callable[[str], bool] | None = None) -> FuzzyMatch | None:
@@ -317,6 +322,36 @@ class DescriptionIndex:
             if best is None or key < best[0]:
                 best = (key, FuzzyMatch(code=code, coverage=coverage, matched=frozenset(hit)))
         return best[1] if best else None
+
+    def partial_matches(
+        self, words: Iterable[str], *, min_coverage: float = PARTIAL_COVERAGE, limit: int = PARTIAL_LIMIT,
+        allow: Callable[[str], bool] | None = None,
+    ) -> list[FuzzyMatch]:
+        """Descriptions the words cover only in part (``min_coverage`` of their idf weight, below the full matcher's
+        bar and without its two-word rule): "mild malabsorption" for "Intestinal malabsorption, unspecified",
+        "nervousness" for "Nervousness". Candidates for a re-ranker to weigh, never suggestions by themselves: at
+        most ``limit`` codes, best covered first, ties to the shorter (less specific) description, then the lowest
+        code. A match needs a covered word other than laterality."""
+        present = {w for w in words if w not in _STOP}
+        scored: list[tuple[tuple[float, float, int, str], FuzzyMatch]] = []
+        for idx in self._candidates(present, min_coverage=min_coverage):
+            entry = self._words[idx]
+            hit = entry & present
+            if not hit - _LATERAL:
+                continue
+            covered = math.fsum(self._idf[w] for w in hit)
+            coverage = covered / self._weight[idx] if self._weight[idx] else 0.0
+            code = self._codes[idx]
+            if coverage < min_coverage or (allow is not None and not allow(code)):
+                continue
+            scored.append(((-coverage, -covered, len(entry), code), FuzzyMatch(code=code, coverage=coverage, matched=frozenset(hit))))
+        out: dict[str, FuzzyMatch] = {}
+        for _, m in sorted(scored, key=lambda s: s[0]):
+            if m.code not in out:
+                out[m.code] = m
+                if len(out) >= limit:
+                    break
+        return list(out.values())
 
     def matches(self, words: Iterable[str], *, limit: int = 3, allow: Callable[[str], bool] | None = None) -> list[FuzzyMatch]:
         remaining = {w for w in words if w not in _STOP}

@@ -53,7 +53,8 @@ FEATURES = (
     "chapter_share", "demoted", "category_siblings", "category_best_vote",
     "knn", "knn_count", "knn_best", "knn_only", "evidence", "knn_x_prior", "excluded",
     "linear", "linear_category", "linear_rank", "category_linear_best",
-    "coverage", "coverage_margin", "linear_margin", "distinct_coverage", "side",
+    "coverage", "coverage_margin", "linear_margin", "distinct_coverage", "side", "partial",
+    "component",
 )
 
 
@@ -140,6 +141,8 @@ def features(f: Finding, *, note: NoteContext, codeset: CodeSet, priors: Priors)
         f.linear - note.category_linear.get(f.code[:3], f.linear),
         f.distinct_coverage,
         f.side,
+        float(f.partial),
+        float(f.component),
     ]
 
 
