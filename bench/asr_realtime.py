@@ -9,6 +9,11 @@ Encounters start ``--stagger`` seconds apart (a clinic's visits do not all begin
 decodes go through the stage's DecodeGate (one at a time, oldest audio first; drafts only when idle).
 ``--plot`` writes lag over time (one line per encounter count) as a PNG.
 
+``--anchor`` also measures the issue's CPU anchor on the very audio each run streams: raw faster-whisper
+(beam 5, int8, VAD on, ``--anchor-threads`` threads) transcribing the clips offline, right before the run, in the
+same process. CPU time on a shared VM drifts by tens of percent over minutes, so the streaming/offline ratio is
+taken per run from the pair, and ``--repeats`` pairs give its median.
+
 Usage (after ``bench/asr_data.py``):
   .venv/bin/python bench/asr_realtime.py --encounters 1 6 8 --seconds 120 [--model tiny.en] \
       [--plot docs/benchmarks/asr_realtime_lag.png]
@@ -125,6 +130,14 @@ async def run(n: int, *, engine, audios, seconds: float, chunk_ms: int, stagger:
     }
 
 
+def anchor_cpu(model, audios) -> float:
+    """CPU s per audio s of the offline anchor transcribing ``audios`` (the clips a run streams)."""
+    from scribestream.evals.asr import offline
+
+    cpu = sum(offline(audio, model).cpu_s for audio in audios)
+    return cpu / sum(audio.seconds for audio in audios)
+
+
 def _q(values: list[float], q: float) -> float | None:
     return round(sorted(values)[int(q * (len(values) - 1))], 3) if values else None
 
@@ -176,6 +189,10 @@ def main() -> None:
     parser.add_argument("--min-pause", type=float, default=None,
                         help="pause (s) that closes an utterance (default: the service's)")
     parser.add_argument("--plot", type=Path, help="write lag over time as a PNG here")
+    parser.add_argument("--anchor", action="store_true",
+                        help="pair each run with the offline anchor on the same clips (CPU ratio)")
+    parser.add_argument("--anchor-threads", type=int, default=2, help="threads of the offline anchor (issue: 2)")
+    parser.add_argument("--repeats", type=int, default=1, help="runs per encounter count (medians reported)")
     args = parser.parse_args()
 
     from services.asr.engine import FasterWhisperTranscriber
@@ -186,13 +203,32 @@ def main() -> None:
                                       correction=not args.no_correction, encoder_pad_frames=args.encoder_pad_frames,
                                       encoder_min_frames=args.encoder_min_frames)
     engine.load()
+    anchor = None
+    if args.anchor:
+        from scribestream.evals.asr import anchor_model
+
+        anchor, _ = anchor_model(args.model, threads=args.anchor_threads)
     results = []
     for n in args.encounters:
-        result = asyncio.run(run(n, engine=engine, audios=audios, seconds=args.seconds, chunk_ms=args.chunk_ms,
-                                 stagger=args.stagger, partials=args.partials, decoders=args.decoders,
-                                 early_pause_s=args.early_pause, min_pause_s=args.min_pause))
-        results.append(result)
-        print(json.dumps({k: v for k, v in result.items() if k != "series"}), flush=True)
+        runs = []
+        for _ in range(args.repeats):
+            offline_cpu = anchor_cpu(anchor, [clip(audios[i % len(audios)], args.seconds) for i in range(n)]) \
+                if anchor is not None else None
+            result = asyncio.run(run(n, engine=engine, audios=audios, seconds=args.seconds, chunk_ms=args.chunk_ms,
+                                     stagger=args.stagger, partials=args.partials, decoders=args.decoders,
+                                     early_pause_s=args.early_pause, min_pause_s=args.min_pause))
+            if offline_cpu is not None:
+                result["anchor_cpu_s_per_audio_s"] = round(offline_cpu, 4)
+                result["cpu_vs_anchor"] = round(result["cpu_s_per_audio_s"] / offline_cpu, 3)
+            runs.append(result)
+            print(json.dumps({k: v for k, v in result.items() if k != "series"}), flush=True)
+        if args.repeats > 1:
+            print(json.dumps({"encounters": n, "runs": len(runs), **{
+                f"median_{key}": round(statistics.median(r[key] for r in runs), 4)
+                for key in ("latency_median_s", "cpu_s_per_audio_s", "anchor_cpu_s_per_audio_s", "cpu_vs_anchor")
+                if all(r.get(key) is not None for r in runs)
+            }}), flush=True)
+        results.append(runs[-1])
     if args.plot:
         plot(results, args.plot)
 

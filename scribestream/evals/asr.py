@@ -157,7 +157,19 @@ def _turn(turn) -> tuple[float, str | None, str]:
     return (turn.start, speaker, turn.text)
 
 
-def _offline(rec: Recording, audio, model, *, beam_size: int) -> Hypothesis:
+def anchor_model(model: str, *, device: str = "cpu", compute_type: str = "int8", threads: int = 2):
+    """The issue's anchor: raw faster-whisper (library defaults) on the same model files; (model, name)."""
+    from faster_whisper import WhisperModel
+
+    from services.asr.models import resolve_model
+
+    path, name = resolve_model(model)
+    return WhisperModel(path, device=device, compute_type=compute_type, cpu_threads=threads,
+                        local_files_only=True), name
+
+
+def offline(audio, model, *, beam_size: int = 5, roles: dict[int, str] | None = None) -> Hypothesis:
+    """Transcribe each channel of ``audio`` whole with the anchor model (beam ``beam_size``, VAD on)."""
     from services.asr.domain import split_channels, to_float
 
     turns: list[tuple[float, str | None, str]] = []
@@ -165,7 +177,7 @@ def _offline(rec: Recording, audio, model, *, beam_size: int) -> Hypothesis:
     cpu = time.process_time()
     for channel, pcm in enumerate(split_channels(audio.pcm, channels=audio.channels)):
         segments, _ = model.transcribe(to_float(pcm), language="en", beam_size=beam_size, vad_filter=True)
-        speaker = rec.roles.get(channel)
+        speaker = (roles or {}).get(channel)
         turns += [(s.start, speaker if speaker != "other" else None, s.text) for s in segments]
     return Hypothesis(turns=sorted(turns, key=lambda t: t[0]), wall_s=time.perf_counter() - wall,
                       cpu_s=time.process_time() - cpu)
@@ -180,13 +192,8 @@ def evaluate(recordings: list[Recording], opts: dict[str, Any], *, hyp_out: Path
     lexicon = load_lexicon(opts["lexicon"])
     stats = None
     if opts["mode"] == "offline":
-        from faster_whisper import WhisperModel
-
-        from services.asr.models import resolve_model
-
-        path, name = resolve_model(opts["model"])
-        model = WhisperModel(path, device=opts["device"], compute_type=opts["compute_type"],
-                             cpu_threads=opts["threads"], local_files_only=True)
+        model, name = anchor_model(opts["model"], device=opts["device"], compute_type=opts["compute_type"],
+                                   threads=opts["threads"])
     else:
         engine, transcriber, stats = _engine(opts)
         name = engine.model_name
@@ -201,7 +208,7 @@ def evaluate(recordings: list[Recording], opts: dict[str, Any], *, hyp_out: Path
     for rec in recordings:
         audio = load_audio(rec.audio)
         if opts["mode"] == "offline":
-            hyp = _offline(rec, audio, model, beam_size=opts["beam_size"])
+            hyp = offline(audio, model, beam_size=opts["beam_size"], roles=rec.roles)
         else:
             hyp = asyncio.run(_stream(rec, audio, transcriber, model_name=name, chunk_ms=opts["chunk_ms"],
                                       diarizer=diarizer, context_chars=opts["context_chars"],
