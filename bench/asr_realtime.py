@@ -167,7 +167,11 @@ def plot(results: list[dict], path: Path) -> None:
 
 
 def main() -> None:
-    from services.asr.config import DEFAULT_ENCODER_MIN_FRAMES, DEFAULT_ENCODER_PAD_FRAMES
+    from services.asr.config import (
+        DEFAULT_ENCODER_MIN_FRAMES,
+        DEFAULT_ENCODER_PAD_FRAMES,
+        DEFAULT_ENCODER_TAIL_RATIO,
+    )
 
     parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     parser.add_argument("--manifest", type=Path, default=REPO / ".cache" / "asr" / "primock_stereo.jsonl")
@@ -184,6 +188,8 @@ def main() -> None:
                         help="0 = full 30 s encoder window (default: the service's)")
     parser.add_argument("--encoder-min-frames", type=int, default=DEFAULT_ENCODER_MIN_FRAMES,
                         help="shortest fitted encoder window (default: the service's)")
+    parser.add_argument("--encoder-tail-ratio", type=float, default=DEFAULT_ENCODER_TAIL_RATIO,
+                        help="padding of at least this share of the utterance (default: the service's)")
     parser.add_argument("--early-pause", type=float, default=None,
                         help="pause (s) that starts a speculative decode; 0 = off (default: the service's)")
     parser.add_argument("--min-pause", type=float, default=None,
@@ -201,7 +207,8 @@ def main() -> None:
     audios = [load_audio(json.loads(line)["audio"]) for line in args.manifest.read_text().splitlines() if line]
     engine = FasterWhisperTranscriber(model_path=args.model, cpu_threads=args.threads, decoders=args.decoders,
                                       correction=not args.no_correction, encoder_pad_frames=args.encoder_pad_frames,
-                                      encoder_min_frames=args.encoder_min_frames)
+                                      encoder_min_frames=args.encoder_min_frames,
+                                      encoder_tail_ratio=args.encoder_tail_ratio)
     engine.load()
     anchor = None
     if args.anchor:

@@ -26,7 +26,11 @@ from typing import Any
 
 import typer
 
-from services.asr.config import DEFAULT_ENCODER_MIN_FRAMES, DEFAULT_ENCODER_PAD_FRAMES
+from services.asr.config import (
+    DEFAULT_ENCODER_MIN_FRAMES,
+    DEFAULT_ENCODER_PAD_FRAMES,
+    DEFAULT_ENCODER_TAIL_RATIO,
+)
 
 NORMALIZER = (
     "whisper_normalizer.english.EnglishTextNormalizer (PyPI whisper-normalizer), markup <...> removed; "
@@ -89,6 +93,7 @@ def _engine(opts: dict[str, Any]):
         lexicon_path=str(opts["lexicon"]) if opts["lexicon"] else None,
         encoder_pad_frames=opts["encoder_pad_frames"],
         encoder_min_frames=opts["encoder_min_frames"],
+        encoder_tail_ratio=opts["encoder_tail_ratio"],
     )
     engine.load()
     return engine, engine, engine.correction_stats
@@ -327,6 +332,8 @@ def command(
                                            "(stream mode); 0 = the full 30 s window"),
     encoder_min_frames: int = typer.Option(DEFAULT_ENCODER_MIN_FRAMES, min=100, max=3000,
                                            help="shortest encoder window (frames)"),
+    encoder_tail_ratio: float = typer.Option(DEFAULT_ENCODER_TAIL_RATIO, min=0.0, max=3.0,
+                                             help="padding of at least this share of the utterance (stream mode)"),
     diarize: bool = typer.Option(False, help="diarize mono audio without a channel map (stream mode; adds its CPU cost)"),
     limit: int | None = typer.Option(None, min=1, help="only the first N recordings"),
     hyp_out: Path | None = typer.Option(None, help="write the hypotheses (JSONL) here for inspection"),
@@ -340,5 +347,6 @@ def command(
             "correction": correction and mode == "stream", "lexicon": lexicon, "chunk_ms": chunk_ms,
             "diarize": diarize and mode == "stream", "context_chars": context_chars,
             "min_pause": min_pause, "early_pause": early_pause,
-            "encoder_pad_frames": encoder_pad_frames, "encoder_min_frames": encoder_min_frames}
+            "encoder_pad_frames": encoder_pad_frames, "encoder_min_frames": encoder_min_frames,
+            "encoder_tail_ratio": encoder_tail_ratio}
     typer.echo(json.dumps(evaluate(recordings, opts, hyp_out=hyp_out), indent=2))

@@ -36,6 +36,7 @@ DEFAULT_VOCABULARY: tuple[str, ...] = (
 # shorter minimums lose more words (15 s: 8.25 %), and at the 0.7 s pause the same window cost more (9.38 %).
 DEFAULT_ENCODER_PAD_FRAMES = 100
 DEFAULT_ENCODER_MIN_FRAMES = 2000
+DEFAULT_ENCODER_TAIL_RATIO = 1.0
 
 
 class AsrSettings(ServiceSettings):
@@ -86,3 +87,7 @@ class AsrSettings(ServiceSettings):
         description="encoder window = utterance + this many 10 ms frames of padding; 0 = the full 30 s window",
     )
     encoder_min_frames: int = Field(default=DEFAULT_ENCODER_MIN_FRAMES, ge=100, le=3000, description="shortest fitted encoder window")
+    encoder_tail_ratio: float = Field(
+        default=DEFAULT_ENCODER_TAIL_RATIO, ge=0.0, le=3.0,
+        description="padding of at least this share of the utterance's length in the fitted window",
+    )

@@ -20,6 +20,7 @@ import numpy as np
 from services.asr.config import (
     DEFAULT_ENCODER_MIN_FRAMES,
     DEFAULT_ENCODER_PAD_FRAMES,
+    DEFAULT_ENCODER_TAIL_RATIO,
     DEFAULT_VOCABULARY,
     AsrSettings,
 )
@@ -49,7 +50,9 @@ NO_REPEAT_NGRAM = 4
 # end of the audio and loops ("No No No No ..."; measured at 1-6 s windows, with and without timestamps).
 # 0 = the full 30 s window (library behaviour). Defaults: config.DEFAULT_ENCODER_PAD_FRAMES / _MIN_FRAMES.
 ENCODER_MIN_FRAMES = 1000
-ENCODER_TAIL_RATIO = 1.0  # ...and at least as much padding as there is speech (shorter tails: more misses)
+# ...and padding of at least this share of the speech (config.DEFAULT_ENCODER_TAIL_RATIO; drafts keep 1.0, with
+# which their 10 s minimum was measured).
+DRAFT_ENCODER_TAIL_RATIO = 1.0
 _FRAME_ROUND = 100
 DRAFT_ENCODER_PAD_FRAMES = 100  # live drafts always use the fitted window (see _Drafter)
 
@@ -75,6 +78,7 @@ class FasterWhisperTranscriber:
         lexicon_path: str | None = None,
         encoder_pad_frames: int | None = DEFAULT_ENCODER_PAD_FRAMES,
         encoder_min_frames: int = DEFAULT_ENCODER_MIN_FRAMES,
+        encoder_tail_ratio: float = DEFAULT_ENCODER_TAIL_RATIO,
     ) -> None:
         # ``model_path``: "tiny.en" (default), "base" (joined once into a cache folder) or a directory.
         self._model_spec = model_path
@@ -90,6 +94,7 @@ class FasterWhisperTranscriber:
         self._vad_filter = vad_filter
         self._encoder_pad_frames = encoder_pad_frames
         self._encoder_min_frames = encoder_min_frames
+        self._encoder_tail_ratio = encoder_tail_ratio
         self.window_fallbacks = 0  # decodes repeated on the full window (see _window_suspect)
         # Decoding never asks faster-whisper for word timestamps: with them on it re-seeks to the last word
         # and decodes the utterance's trailing pause again, where tiny.en invents stock phrases ("Thank you
@@ -119,6 +124,7 @@ class FasterWhisperTranscriber:
             lexicon_path=settings.lexicon_path,
             encoder_pad_frames=settings.encoder_pad_frames,
             encoder_min_frames=settings.encoder_min_frames,
+            encoder_tail_ratio=settings.encoder_tail_ratio,
         )
 
     @property
@@ -148,6 +154,7 @@ class FasterWhisperTranscriber:
                 )
                 self._model.encoder_pad_frames = self._encoder_pad_frames
                 self._model.encoder_min_frames = self._encoder_min_frames
+                self._model.encoder_tail_ratio = self._encoder_tail_ratio
 
     def transcribe(self, samples: np.ndarray, *, prompt: str | None = None) -> list[Segment]:
         if self._correcting is not None:
@@ -300,17 +307,20 @@ class FasterWhisperTranscriber:
         return scores
 
 
-def fitted_frames(features: np.ndarray, *, pad_frames: int | None, min_frames: int = ENCODER_MIN_FRAMES) -> int:
+def fitted_frames(
+    features: np.ndarray, *, pad_frames: int | None, min_frames: int = ENCODER_MIN_FRAMES,
+    tail_ratio: float = DEFAULT_ENCODER_TAIL_RATIO,
+) -> int:
     """How many feature frames the encoder needs for ``features`` (mel x 3,000, zero-padded at the end by
-    faster-whisper): the content, ``pad_frames`` of padding, rounded up to whole seconds, at least
-    ``ENCODER_MIN_FRAMES``; all 3,000 when ``pad_frames`` is None or 0."""
+    faster-whisper): the content plus padding of ``pad_frames`` or ``tail_ratio`` times the content, whichever
+    is more, rounded up to whole seconds, at least ``min_frames``; all 3,000 when ``pad_frames`` is None or 0."""
     total = features.shape[-1]
     if not pad_frames:
         return total
     nonzero = np.flatnonzero(np.any(features != 0.0, axis=tuple(range(features.ndim - 1))))
     content = int(nonzero[-1]) + 1 if nonzero.size else 0
-    # The decoder needs silence after the speech to see where it ends: at least as much as there was speech.
-    fitted = -(-(content + max(pad_frames, int(content * ENCODER_TAIL_RATIO))) // _FRAME_ROUND) * _FRAME_ROUND
+    # The decoder needs silence after the speech to see where it ends.
+    fitted = -(-(content + max(pad_frames, int(content * tail_ratio))) // _FRAME_ROUND) * _FRAME_ROUND
     return min(total, max(fitted, min_frames))
 
 
@@ -324,6 +334,7 @@ def _whisper_model_class():
         class FittedWhisperModel(WhisperModel):
             encoder_pad_frames: int | None = DEFAULT_ENCODER_PAD_FRAMES
             encoder_min_frames: int = DEFAULT_ENCODER_MIN_FRAMES
+            encoder_tail_ratio: float = DEFAULT_ENCODER_TAIL_RATIO
 
             def encode(self, features: np.ndarray):
                 # Timestamps and seeking stay in the 30 s frame of reference; only the encoder's input is
@@ -333,7 +344,8 @@ def _whisper_model_class():
                 pad = draft_pad or self.encoder_pad_frames
                 # Drafts are thrown away at the turn: they keep the cheapest window that works (>= 10 s).
                 least = ENCODER_MIN_FRAMES if draft_pad else self.encoder_min_frames
-                frames = fitted_frames(features, pad_frames=None if full else pad, min_frames=least)
+                tail = DRAFT_ENCODER_TAIL_RATIO if draft_pad else self.encoder_tail_ratio
+                frames = fitted_frames(features, pad_frames=None if full else pad, min_frames=least, tail_ratio=tail)
                 return super().encode(np.ascontiguousarray(features[..., :frames]))
 
         _FITTED_MODEL = FittedWhisperModel

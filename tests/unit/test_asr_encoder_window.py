@@ -49,3 +49,13 @@ def test_suspect_output_of_a_short_window_is_recognized():
     assert _window_suspect(said("How long has it been going on for the last night?"), seconds=15)  # words missing
     assert not _window_suspect(said("No. No."), seconds=1.9)
     assert not _window_suspect(said("Okay, has it been constant throughout that time or changing?"), seconds=6)
+
+
+@pytest.mark.parametrize(("content", "tail_ratio", "expected"), [
+    (1250, 0.0, 2000),  # 12.5 s + 1 s of padding fits the 20 s minimum
+    (2400, 0.0, 2500),  # a long utterance: 1 s of padding, not a 30 s window
+    (2400, 0.5, 3000),
+    (1250, 1.0, 2500),
+])
+def test_tail_ratio_sets_the_padding_of_long_utterances(content, tail_ratio, expected):
+    assert fitted_frames(padded(content), pad_frames=100, min_frames=2000, tail_ratio=tail_ratio) == expected
