@@ -26,7 +26,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
-from services.coding import domain, neighbours
+from services.coding import domain, matcher, neighbours
 from services.coding import train_reranker as tr
 from services.coding.codeset import SimpleIcd10CmCodeSet
 from services.coding.learned import AssociationTable
@@ -117,6 +117,10 @@ def main() -> None:
     ap.add_argument("--no-status-codes", action="store_true", help="previous stop: no Z status codes from neighbours")
     ap.add_argument("--no-partial", action="store_true", help="session 3: no partial description matches as candidates")
     ap.add_argument("--no-parts", action="store_true", help="session 3: combination parts are not kept as candidates")
+    ap.add_argument("--partial", type=str, default=None, help="coverage,limit of the partial description matches")
+    ap.add_argument("--no-index-terms", action="store_true", help="session 3: no Alphabetic Index conventions")
+    ap.add_argument("--absence-kept", action="store_true", help="session 3: words after 'without' must be in the note")
+    ap.add_argument("--no-anatomy-terms", action="store_true", help="no organ adjective -> noun terms in the matcher")
     ap.add_argument("--ridge-lambda", type=float, default=None)
     ap.add_argument("--trees", type=str, default=None, help="rounds,depth,rate,min_leaf of the boosted trees")
     args = ap.parse_args()
@@ -126,6 +130,12 @@ def main() -> None:
     domain.NEIGHBOUR_STATUS_CODES = not args.no_status_codes
     domain.PARTIAL_MATCHES = not args.no_partial
     domain.COMBINATION_PARTS = not args.no_parts
+    matcher.INDEX_TERMS_ON = not args.no_index_terms
+    matcher.ABSENCE_DROPPED = not args.absence_kept
+    matcher.ANATOMY_TERMS_ON = not args.no_anatomy_terms
+    if args.partial:
+        coverage, limit = args.partial.split(",")
+        domain.PARTIAL_COVERAGE, domain.PARTIAL_LIMIT = float(coverage), int(limit)
     if args.ridge_lambda is not None:
         neighbours.RIDGE_LAMBDA = args.ridge_lambda
     codeset = SimpleIcd10CmCodeSet().load()

@@ -34,7 +34,9 @@ from services.coding.matcher import (
     Mention,
     assertions,
     clauses,
+    term_words,
     tokens,
+    with_index_terms,
 )
 from services.coding.neighbours import Similarity, codable_words, evidence_words
 from shared.contracts import ICD10CM_SYSTEM, CodeSuggestion, NoteDrafted, Statement
@@ -66,6 +68,7 @@ NEIGHBOUR_STATUS_CODES = True  # off: the previous stop's guard (the train-CV be
 # All-findings mode: descriptions a statement covers only in part become candidates (below the cut; the re-ranker
 # weighs them). Off: the previous stop's candidates (the train-CV bench measures both).
 PARTIAL_MATCHES = True
+PARTIAL_COVERAGE, PARTIAL_LIMIT = 0.5, 10  # share of a description's idf weight; codes per statement (train CV)
 # All-findings mode: the parts of a combination code (I10 and N18.9 beside I12.9) stay candidates below the cut;
 # coders of case reports often code them separately. Off: the previous stop's candidates.
 COMBINATION_PARTS = True
@@ -226,11 +229,12 @@ def _statement_findings(
             continue
         status = assertions(toks)
         codable = (Assertion.AFFIRMED,) if mode == OUTPATIENT else (Assertion.AFFIRMED, Assertion.UNCERTAIN, Assertion.HISTORY)
-        words = {t for i, t in enumerate(toks) if i not in covered and status[i] in codable}
+        words = with_index_terms({t for i, t in enumerate(toks) if i not in covered and status[i] in codable})
         # Outside the Assessment only symptom codes (chapter R) may come from free text.
         allow = None if assessment else (lambda code: code.startswith("R"))
         full = fuzzy.matches(words, allow=allow)
-        partial = fuzzy.partial_matches(words, allow=allow) if mode == ALL_FINDINGS and PARTIAL_MATCHES else []
+        partial = (fuzzy.partial_matches(words, min_coverage=PARTIAL_COVERAGE, limit=PARTIAL_LIMIT, allow=allow)
+                   if mode == ALL_FINDINGS and PARTIAL_MATCHES else [])
         matched = {m.code for m in full}
         for fm in [*full, *(p for p in partial if p.code not in matched)]:
             category = "symptom" if fm.code.startswith("R") else "diagnosis"
@@ -416,7 +420,7 @@ def code_words(codeset: CodeSet) -> dict[str, frozenset[str]]:
 def _build_code_words(codeset: CodeSet) -> dict[str, frozenset[str]]:
     terms: dict[str, set[str]] = {}
     for code, term in codeset.billable_terms():
-        terms.setdefault(code, set()).update(tokens(term))
+        terms.setdefault(code, set()).update(term_words(term))
     return {c: evidence_words(ws) for c, ws in terms.items()}
 
 

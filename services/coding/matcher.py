@@ -236,10 +236,62 @@ _GENERIC = frozenset(tokens("disorder disease condition other specified abnormal
 
 
 _LATERAL = frozenset({"right", "left", "bilateral"})
-# Partial description matches (all-findings candidates): half the description's idf weight, five codes a statement
-# (train CV, docs/benchmarks/coding.md).
-PARTIAL_COVERAGE = 0.5
-PARTIAL_LIMIT = 5
+
+# The ICD-10-CM Alphabetic Index's "see" conventions, which the Tabular descriptions the matcher reads do not carry:
+# "Carcinoma -- see Neoplasm, by site, malignant", "Metastasis -- see Neoplasm, secondary, by site", "Tumor -- see
+# Neoplasm, unspecified behavior", "Lithiasis -- see Calculus". A clinician's word adds the description words it
+# stands for (the site still has to be named for a site-specific code).
+INDEX_TERMS: dict[str, tuple[str, ...]] = {
+    **dict.fromkeys(("carcinoma", "adenocarcinoma", "cancer", "sarcoma", "carcinosarcoma", "malignancy"),
+                    ("malignant", "neoplasm")),
+    **dict.fromkeys(("metastasis", "metastase", "metastatic"), ("secondary", "malignant", "neoplasm")),
+    **dict.fromkeys(("tumor", "tumour", "neoplasia"), ("neoplasm",)),
+    **dict.fromkeys(("lithiasis", "stone"), ("calculus",)),
+    "cholelithiasis": ("calculus", "gallbladder"), "nephrolithiasis": ("calculus", "kidney"),
+    "urolithiasis": ("calculus", "urinary"), "choledocholithiasis": ("calculus", "bile", "duct"),
+    "hypertransaminasemia": ("elevation", "transaminase"), "transaminases": ("transaminase",),
+    "cephalea": ("headache",), "cephalgia": ("headache",), "lumbalgia": ("low", "back", "pain"),
+    "epigastralgia": ("epigastric", "pain"), "arthralgia": ("pain", "joint"),
+}
+# Organ adjectives and the nouns ICD-10-CM descriptions use for them ("acute renal failure" is "Acute kidney failure",
+# "hypoplastic uterus" is "Hypoplasia of uterus"), and translation variants of the case reports ("ulcus").
+ANATOMY_TERMS: dict[str, tuple[str, ...]] = {
+    "renal": ("kidney",), "kidney": ("renal",), "hepatic": ("liver",), "pulmonary": ("lung",), "cardiac": ("heart",),
+    "cerebral": ("brain",), "gastric": ("stomach",), "splenic": ("spleen",), "vesical": ("bladder",),
+    "osseous": ("bone",), "jejunal": ("jejunum",), "ileal": ("ileum",), "duodenal": ("duodenum",),
+    "esophageal": ("esophagus",), "pancreatic": ("pancreas",), "ureteral": ("ureter",), "urethral": ("urethra",),
+    "prostatic": ("prostate",), "uterine": ("uterus",), "ovarian": ("ovary",), "testicular": ("testis",),
+    "cerebellar": ("cerebellum",), "bronchial": ("bronchus",), "tracheal": ("trachea",), "laryngeal": ("larynx",),
+    "pharyngeal": ("pharynx",), "nasal": ("nose",), "mandibular": ("mandible",), "maxillary": ("maxilla",),
+    "femoral": ("femur",), "tibial": ("tibia",), "humeral": ("humerus",), "vertebral": ("vertebra",),
+    "peritoneal": ("peritoneum",), "pericardial": ("pericardium",), "myocardial": ("myocardium",), "aortic": ("aorta",),
+    "rectal": ("rectum",), "colonic": ("colon",), "intestinal": ("intestine",), "cutaneous": ("skin",),
+    "ocular": ("eye",), "retinal": ("retina",), "corneal": ("cornea",), "orbital": ("orbit",), "palpebral": ("eyelid",),
+    "hypoplastic": ("hypoplasia",), "aplastic": ("aplasia",), "dysplastic": ("dysplasia",), "atrophic": ("atrophy",),
+    "necrotic": ("necrosis",), "ulcus": ("ulcer",), "ulcerated": ("ulcer",), "neoplastic": ("neoplasm",),
+    "hemorrhagic": ("hemorrhage",), "ischemic": ("ischemia",), "thrombotic": ("thrombosis",), "infected": ("infection",),
+    "febrile": ("fever",), "painful": ("pain",),
+}
+INDEX_TERMS_ON = True  # off: the previous stop's matcher (the train-CV bench measures both)
+ANATOMY_TERMS_ON = True
+ABSENCE_DROPPED = True  # off: words after "without" must be in the note too (the previous stop's matcher)
+
+
+def term_words(term: str) -> list[str]:
+    """A description's tokens up to "without": what follows names what the patient does NOT have ("Calculus of
+    gallbladder without cholecystitis without obstruction"), which a note never states for the default code."""
+    toks = tokens(term)
+    if ABSENCE_DROPPED and "without" in toks:
+        return toks[: toks.index("without")]
+    return toks
+
+
+def with_index_terms(words: set[str]) -> set[str]:
+    """The words plus the description words the Alphabetic Index conventions make them stand for."""
+    extra = {t for w in words for t in INDEX_TERMS.get(w, ())} if INDEX_TERMS_ON else set()
+    if ANATOMY_TERMS_ON:
+        extra |= {t for w in words for t in ANATOMY_TERMS.get(w, ())}
+    return words | extra if extra else words
 
 
 @dataclass(frozen=True)
@@ -257,7 +309,7 @@ class DescriptionIndex:
         self._words: list[frozenset[str]] = []
         postings: dict[str, list[int]] = defaultdict(list)
         for code, term in entries:
-            raw = tokens(term)
+            raw = term_words(term)
             words = frozenset(t for t in raw if t not in _STOP)
             # A single remaining word only stands for the whole code when nothing vague was stripped from it.
             if not words or (len(words) == 1 and _GENERIC & set(raw)):
@@ -324,7 +376,7 @@ class DescriptionIndex:
         return best[1] if best else None
 
     def partial_matches(
-        self, words: Iterable[str], *, min_coverage: float = PARTIAL_COVERAGE, limit: int = PARTIAL_LIMIT,
+        self, words: Iterable[str], *, min_coverage: float = 0.5, limit: int = 5,
         allow: Callable[[str], bool] | None = None,
     ) -> list[FuzzyMatch]:
         """Descriptions the words cover only in part (``min_coverage`` of their idf weight, below the full matcher's

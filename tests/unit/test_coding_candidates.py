@@ -12,7 +12,12 @@ from services.coding.domain import (
     SUGGEST_MIN_CONFIDENCE,
     suggest_codes,
 )
-from services.coding.matcher import DescriptionIndex, tokens
+from services.coding.matcher import (
+    DescriptionIndex,
+    term_words,
+    tokens,
+    with_index_terms,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -81,3 +86,29 @@ def test_combination_parts_stay_candidates_in_all_findings_only(codeset: SimpleI
     assert found["I10"].confidence < SUGGEST_MIN_CONFIDENCE and "part of a combination code" in found["I10"].rationale
     assert "I10" not in [s.code for s in suggest_codes(draft, codeset=codeset, mode=ALL_FINDINGS)]
     assert "I10" not in [s.code for s in suggest_codes(draft, codeset=codeset, mode=OUTPATIENT, min_confidence=0.0)]
+
+
+def test_index_conventions_and_organ_adjectives_add_description_words() -> None:
+    assert {"malignant", "neoplasm"} <= with_index_terms({"adenocarcinoma", "stomach"})
+    assert {"secondary", "malignant", "neoplasm"} <= with_index_terms({"metastase", "liver"})
+    assert "calculus" in with_index_terms({"lithiasis"}) and "kidney" in with_index_terms({"renal"})
+    assert with_index_terms({"cough"}) == {"cough"}
+
+
+def test_description_words_stop_at_without() -> None:
+    assert term_words("Calculus of gallbladder without cholecystitis without obstruction") == tokens("Calculus of gallbladder")
+    assert term_words("Pneumonia, unspecified organism") == tokens("Pneumonia, unspecified organism")
+
+
+@pytest.mark.parametrize("mode", [ALL_FINDINGS, OUTPATIENT])
+def test_clinical_wording_reaches_the_tabular_description(codeset: SimpleIcd10CmCodeSet, mode: str) -> None:
+    # "cholelithiasis" is "Calculus of gallbladder" in the Index; the default code's "without ..." is not required.
+    got = [s.code for s in suggest_codes(as_draft("doc", "Ultrasound showed cholelithiasis."), codeset=codeset, mode=mode)]
+    assert got == ["K80.20"]
+    adeno = [s.code for s in suggest_codes(as_draft("doc", "Adenocarcinoma of the stomach."), codeset=codeset, mode=mode)]
+    assert adeno and adeno[0].startswith("C16")
+
+
+def test_index_terms_never_code_negated_mentions(codeset: SimpleIcd10CmCodeSet) -> None:
+    for text in ("No liver metastases.", "Cholelithiasis was ruled out.", "Denies renal stones."):
+        assert suggest_codes(as_draft("doc", text), codeset=codeset, mode=ALL_FINDINGS, min_confidence=0.0) == []
