@@ -338,19 +338,22 @@ class DescriptionIndex:
         """How specific a word is among the descriptions (unknown words: as rare as any)."""
         return self._idf.get(word, self._max_idf)
 
-    def _candidates(self, words: set[str], *, min_coverage: float | None = None) -> Iterable[int]:
+    def _covered(self, words: set[str], *, min_coverage: float) -> tuple[np.ndarray, np.ndarray]:
+        """Entries the words may cover to ``min_coverage`` and their covered idf weight (one sparse product)."""
         # Only reasonably specific words nominate candidates; "pain" alone names thousands of codes.
         nominated = [self._postings[w] for w in words if self._idf.get(w, 0.0) >= 3.0]
         if not nominated:
-            return ()
+            return np.zeros(0, dtype=np.int32), np.zeros(0)
         cand = np.unique(np.concatenate(nominated))
         query = np.zeros(self._matrix.shape[1])
         query[[self._vocab[w] for w in words if w in self._vocab]] = 1.0
         covered = self._matrix[cand] @ query
-        # A small tolerance: the exact (order-dependent) sum is recomputed below for the survivors.
-        threshold = self._min_coverage if min_coverage is None else min_coverage
-        keep = covered >= threshold * self._weight_arr[cand] - 1e-9
-        return cand[keep].tolist()
+        # A small tolerance: callers that need the exact (order-dependent) sum recompute it for the survivors.
+        keep = covered >= min_coverage * self._weight_arr[cand] - 1e-9
+        return cand[keep], covered[keep]
+
+    def _candidates(self, words: set[str]) -> Iterable[int]:
+        return self._covered(words, min_coverage=self._min_coverage)[0].tolist()
 
     def best(self, words: set[str], *, allow: Callable[[str], bool] | None = None) -> FuzzyMatch | None:
         best: tuple[tuple[float, float, int, str], FuzzyMatch] | None = None  # (sort key, match)
@@ -385,24 +388,27 @@ class DescriptionIndex:
         most ``limit`` codes, best covered first, ties to the shorter (less specific) description, then the lowest
         code. A match needs a covered word other than laterality."""
         present = {w for w in words if w not in _STOP}
-        scored: list[tuple[tuple[float, float, int, str], FuzzyMatch]] = []
-        for idx in self._candidates(present, min_coverage=min_coverage):
-            entry = self._words[idx]
-            hit = entry & present
+        cand, covered = self._covered(present, min_coverage=min_coverage)
+        if not cand.size:
+            return []
+        # Hundreds of entries can pass at half coverage: order them with the product's sums (deterministic: the
+        # matrix is built in entry order) and read only the best few word by word.
+        coverage = covered / self._weight_arr[cand]
+        sizes = np.asarray([len(self._words[i]) for i in cand.tolist()])
+        codes = np.asarray([self._codes[i] for i in cand.tolist()])
+        out: dict[str, FuzzyMatch] = {}
+        # np.lexsort: last key first. Best covered, then most weight, then the shorter description, then the lowest code.
+        for j in np.lexsort((codes, sizes, -np.round(covered, 9), -np.round(coverage, 9))).tolist():
+            idx = int(cand[j])
+            code = self._codes[idx]
+            if code in out or (allow is not None and not allow(code)):
+                continue
+            hit = self._words[idx] & present
             if not hit - _LATERAL:
                 continue
-            covered = math.fsum(self._idf[w] for w in hit)
-            coverage = covered / self._weight[idx] if self._weight[idx] else 0.0
-            code = self._codes[idx]
-            if coverage < min_coverage or (allow is not None and not allow(code)):
-                continue
-            scored.append(((-coverage, -covered, len(entry), code), FuzzyMatch(code=code, coverage=coverage, matched=frozenset(hit))))
-        out: dict[str, FuzzyMatch] = {}
-        for _, m in sorted(scored, key=lambda s: s[0]):
-            if m.code not in out:
-                out[m.code] = m
-                if len(out) >= limit:
-                    break
+            out[code] = FuzzyMatch(code=code, coverage=float(coverage[j]), matched=frozenset(hit))
+            if len(out) >= limit:
+                break
         return list(out.values())
 
     def matches(self, words: Iterable[str], *, limit: int = 3, allow: Callable[[str], bool] | None = None) -> list[FuzzyMatch]:
