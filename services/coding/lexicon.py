@@ -74,8 +74,10 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("copd", "J44.9", "copd", "chronic obstructive pulmonary disease", "chronic obstructive lung disease", "emphysema",
        chronic=True),
     _c("asthma", "J45.909", "asthma", "reactive airway disease", chronic=True, family_code="Z82.5"),
-    _c("uri", "J06.9", "upper respiratory infection", "uri", "upper respiratory tract infection", "common cold", "head cold", "cold symptoms",
-       "viral uri"),
+    _c("uri", "J06.9", "upper respiratory infection", "uri", "upper respiratory tract infection", "viral uri"),
+    # The Index sends "Cold (common) (head)" and "Catarrh" to J00, acute nasopharyngitis, not to J06.9.
+    _c("cold", "J00", "common cold", "head cold", "cold symptoms", "nasopharyngitis", "coryza", "catarrh", "catarrhal symptoms",
+       "catarrhal process", "catarrhal syndrome"),
     _c("pneumonia", "J18.9", "pneumonia", "pna"),
     _c("bronchitis", "J20.9", "acute bronchitis", "bronchitis", "chest cold"),
     _c("sinusitis", "J01.90", "sinusitis", "sinus infection", "acute sinusitis", "rhinosinusitis"),

@@ -112,3 +112,9 @@ def test_clinical_wording_reaches_the_tabular_description(codeset: SimpleIcd10Cm
 def test_index_terms_never_code_negated_mentions(codeset: SimpleIcd10CmCodeSet) -> None:
     for text in ("No liver metastases.", "Cholelithiasis was ruled out.", "Denies renal stones."):
         assert suggest_codes(as_draft("doc", text), codeset=codeset, mode=ALL_FINDINGS, min_confidence=0.0) == []
+
+
+@pytest.mark.parametrize("text", ["She had a common cold last week.", "Catarrhal symptoms for three days."])
+def test_common_cold_and_catarrh_are_acute_nasopharyngitis(codeset: SimpleIcd10CmCodeSet, text: str) -> None:
+    for mode in (ALL_FINDINGS, OUTPATIENT):
+        assert [s.code for s in suggest_codes(as_draft("doc", text), codeset=codeset, mode=mode)][:1] == ["J00"]
