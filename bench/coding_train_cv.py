@@ -6,6 +6,9 @@ and suggestion rules on them with a second 5-fold pass (``train_reranker.cross_v
 
     OMP_NUM_THREADS=1 nice -n 10 .venv/bin/python bench/coding_train_cv.py --data ../shared/data/codiesp/train_en.jsonl
 
+Session 4's candidate sources can be switched off to reproduce earlier rows: ``--no-partial``, ``--partial COV,LIMIT``,
+``--no-parts``, ``--no-index-terms``, ``--no-anatomy-terms``, ``--absence-kept`` (see docs/benchmarks/coding.md).
+
 ``--rows FILE`` caches the rows (a scratch pickle outside the repository: it holds gold codes of the train split).
 Prints one JSON line per step: exact and category P/R/F1 at the category-F1-best cut, MAP, the cut, and the
 precision/recall trade-off of the category level at a few cuts.
