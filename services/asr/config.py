@@ -30,13 +30,14 @@ DEFAULT_VOCABULARY: tuple[str, ...] = (
 
 
 # Encoder window (engine.fitted_frames): 0 = the full 30 s window per utterance, > 0 = the utterance plus
-# padding, never less than the minimum. With the 1.0 s closing pause a window of at least 20 s keeps WER within
-# 2.4 % of offline (OSCE 7.02 -> 8.01 % merged, 11.70 -> 12.74 % plain; PriMock57 synthesized 18.4 -> 18.3 % per
-# speaker; no drug name lost) for about a third less CPU (docs/benchmarks/asr.md, "New defaults (session 3)");
-# shorter minimums lose more words (15 s: 8.25 %), and at the 0.7 s pause the same window cost more (9.38 %).
+# padding, never less than the minimum. A window of at least 20 s keeps WER near offline for about a third less
+# CPU than the full window (docs/benchmarks/asr.md, "New defaults (session 3)"); shorter minimums lose words
+# (15 s: 8.25 % and, with no tail, a drug name). Tail: 1 s of padding after long utterances instead of as much
+# again as the speech, so a 16-25 s utterance no longer pays a full 30 s pass (the encoder's cost grows ~3x
+# from 20 to 30 s); OSCE WER 8.01 -> 7.73 % at the 1.0 s pause, encoder passes on 30 s windows 33 -> 3.
 DEFAULT_ENCODER_PAD_FRAMES = 100
 DEFAULT_ENCODER_MIN_FRAMES = 2000
-DEFAULT_ENCODER_TAIL_RATIO = 1.0
+DEFAULT_ENCODER_TAIL_RATIO = 0.0
 
 
 class AsrSettings(ServiceSettings):
@@ -79,7 +80,8 @@ class AsrSettings(ServiceSettings):
         default=SegmenterConfig.min_pause_s, ge=0.2, le=3.0, description="pause (s) that closes an utterance"
     )
     # Latency: a pause this long starts a speculative decode (only while a decoder is idle) that the closing
-    # cut reuses if it asks for the very same decode; speech that resumes wastes it. 0 = off.
+    # cut reuses if it asks for the very same decode; speech that resumes wastes it. 0 = off (default: it
+    # doubled the CPU of a live visit on an idle worker; see SegmenterConfig).
     early_pause_s: float = Field(default=SegmenterConfig.early_pause_s, ge=0.0, le=3.0,
                                  description="pause (s) that starts a speculative decode; 0 = off")
     encoder_pad_frames: int = Field(

@@ -75,14 +75,17 @@ class Transcriber(Protocol):
 class SegmenterConfig:
     frame_ms: int = 20
     speech_dbfs: float = -45.0  # frame RMS above this is voiced; speech sits around -30..-10 dBFS
-    # A pause this long after speech closes the utterance. 1.0 s rather than 0.7 s: half as many, longer
-    # utterances carry more context and pay half the encoder passes (OSCE: WER 8.62 -> 7.02 %, CPU -31 %;
-    # docs/benchmarks/asr.md, "Endpointing"); speculation below wins most of the extra wait back.
-    min_pause_s: float = 1.0
+    # A pause this long after speech closes the utterance. Longer pauses make fewer, longer utterances: more
+    # context and fewer encoder passes, but a later turn. 0.9 s keeps OSCE WER within 7 % of offline (8.34 vs
+    # 7.82 %; 0.8 s: 8.81 %) and real-time latency under 1.5 s with no speculative decode (1.0 s: 1.56 s);
+    # docs/benchmarks/asr.md, "Session 4".
+    min_pause_s: float = 0.9
     # A pause this long starts a speculative decode of the utterance as it would be cut if the pause lasts
     # (``early_cut``), so the turn is ready soon after ``min_pause_s``; 0 = off. At least ``pad_s``, so the
-    # speculative cut is the very cut ``next_cut`` makes later. Used only while a decoder is idle.
-    early_pause_s: float = 0.7
+    # speculative cut is the very cut ``next_cut`` makes later. Used only while a decoder is idle. Off by
+    # default: with real-time pacing speech resumed after most such pauses (OSCE: 45 started, 29 wasted for
+    # 22 turns), which doubled the CPU per audio second; worth it only where idle CPU is free.
+    early_pause_s: float = 0.0
     max_buffer_s: float = 25.0  # Whisper decodes 30 s windows; cut before that
     split_pause_s: float = 0.25  # shorter pauses, used as the cut point when the buffer is full
     min_speech_s: float = 0.2  # less voiced audio than this is a click, not worth a decode

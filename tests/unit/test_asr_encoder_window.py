@@ -19,13 +19,13 @@ def padded(content_frames: int) -> np.ndarray:
 
 @pytest.mark.parametrize(("content", "expected"), [
     (300, ENCODER_MIN_FRAMES),  # a 3 s utterance: the minimum window, not 30 s
-    (1250, 2500),  # 12.5 s of speech: as much padding again
+    (1250, 2500),  # 12.5 s of speech, tail ratio 1: as much padding again
     (2950, 3000),  # never past the 30 s the model knows
     (0, ENCODER_MIN_FRAMES),
     (1230, 2500),  # rounded up to whole seconds
 ])
 def test_window_covers_the_utterance_and_some_padding(content, expected):
-    assert fitted_frames(padded(content), pad_frames=100) == expected
+    assert fitted_frames(padded(content), pad_frames=100, tail_ratio=1.0) == expected
 
 
 def test_zero_padding_setting_keeps_the_full_window():
@@ -35,7 +35,7 @@ def test_zero_padding_setting_keeps_the_full_window():
 
 def test_batched_features_use_the_longest_item():
     batch = np.stack([padded(300), padded(1250)])
-    assert fitted_frames(batch, pad_frames=100) == 2500
+    assert fitted_frames(batch, pad_frames=100, tail_ratio=1.0) == 2500
 
 
 def test_suspect_output_of_a_short_window_is_recognized():
