@@ -9,7 +9,8 @@ and suggestion rules on them with a second 5-fold pass (``train_reranker.cross_v
 Session 4's candidate sources can be switched off to reproduce earlier rows: ``--no-partial``, ``--partial COV,LIMIT``,
 ``--no-parts``, ``--no-index-terms``, ``--no-anatomy-terms``, ``--absence-kept`` (see docs/benchmarks/coding.md).
 
-``--rows FILE`` caches the rows (a scratch pickle outside the repository: it holds gold codes of the train split).
+``--ceiling`` also scores an oracle that puts every gold candidate first (the most any re-ranker could reach with
+these candidates). ``--rows FILE`` caches the rows (a scratch pickle outside the repository: it holds gold codes of the train split).
 Prints one JSON line per step: exact and category P/R/F1 at the category-F1-best cut, MAP, the cut, and the
 precision/recall trade-off of the category level at a few cuts.
 
@@ -29,6 +30,7 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parents[1]))
 
+from scribestream.evals.coding import norm
 from services.coding import domain, matcher, neighbours
 from services.coding import train_reranker as tr
 from services.coding.codeset import SimpleIcd10CmCodeSet
@@ -126,6 +128,8 @@ def main() -> None:
     ap.add_argument("--no-anatomy-terms", action="store_true", help="no organ adjective -> noun terms in the matcher")
     ap.add_argument("--ridge-lambda", type=float, default=None)
     ap.add_argument("--trees", type=str, default=None, help="rounds,depth,rate,min_leaf of the boosted trees")
+    ap.add_argument("--ceiling", action="store_true", help="also score an oracle that ranks every gold candidate first: "
+                    "what a perfect re-ranker could reach with these candidates")
     args = ap.parse_args()
     if args.trees:
         rounds, depth, rate, leaf = args.trees.split(",")
@@ -152,6 +156,12 @@ def main() -> None:
             args.rows.write_bytes(pickle.dumps(rows))
     print(json.dumps({"rows_cpu_s": round(time.process_time() - started, 1), "candidates": sum(len(r.codes) for r in rows),
                       "candidate_recall": tr._candidate_recall(rows)}), flush=True)
+    if args.ceiling:
+        oracle = [[1.0 if norm(c) in set(r.gold_fy2026) else 0.0 for c in r.codes] for r in rows]
+        joint_cut, category_cut = tr.best_category_cut(rows, oracle, codeset=codeset)
+        print(json.dumps({"step": "oracle ranking of these candidates (ceiling)", "cut": joint_cut, "category_cut": category_cut,
+                          **summary(tr.metrics(rows, oracle, cut=joint_cut, category_cut=category_cut, codeset=codeset))}),
+              flush=True)
     tables: list[AssociationTable] | None = None
     for name, names in STEPS.items():
         if args.steps and name not in args.steps:

@@ -46,7 +46,10 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("dvt", "I82.409", "deep vein thrombosis", "dvt", "deep venous thrombosis", history_code="Z86.718",
        lateral=("I82.401", "I82.402", "I82.403")),
     _c("pe", "I26.99", "pulmonary embolism", history_code="Z86.711"),
-    _c("hld", "E78.5", "hyperlipidemia", "hld", "dyslipidemia", "high cholesterol", "elevated cholesterol", "hypercholesterolemia",
+    _c("hld", "E78.5", "hyperlipidemia", "hld", "dyslipidemia", chronic=True, family_code="Z83.42"),
+    # ICD-10-CM Index: "Hypercholesterolemia (essential) (familial) (hereditary) (primary) (pure) E78.00", "Elevated,
+    # cholesterol E78.00"; hyperlipidemia and dyslipidemia are E78.5.
+    _c("high_cholesterol", "E78.00", "hypercholesterolemia", "high cholesterol", "elevated cholesterol", "pure hypercholesterolemia",
        chronic=True, family_code="Z83.42"),
     _c("palpitations", "R00.2", "palpitations", "heart racing", "heart pounding", kind="symptom"),
     _c("chest_pain", "R07.9", "chest pain", "chest discomfort", "chest pains", kind="symptom"),
@@ -71,29 +74,38 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("anemia", "D64.9", "anemia", "anaemia"),
     _c("iron_anemia", "D50.9", "iron deficiency anemia", "iron deficiency anaemia"),
     # --- respiratory
-    _c("copd", "J44.9", "copd", "chronic obstructive pulmonary disease", "chronic obstructive lung disease", "emphysema",
-       chronic=True),
+    _c("copd", "J44.9", "copd", "chronic obstructive pulmonary disease", "chronic obstructive lung disease", chronic=True),
+    # Index: "Emphysema (atrophic) (bullous) (chronic) (lung) (obstructive) (pulmonary) J43.9".
+    _c("emphysema", "J43.9", "emphysema", "pulmonary emphysema", chronic=True),
     _c("asthma", "J45.909", "asthma", "reactive airway disease", chronic=True, family_code="Z82.5"),
     _c("uri", "J06.9", "upper respiratory infection", "uri", "upper respiratory tract infection", "viral uri"),
     # The Index sends "Cold (common) (head)" and "Catarrh" to J00, acute nasopharyngitis, not to J06.9.
     _c("cold", "J00", "common cold", "head cold", "cold symptoms", "nasopharyngitis", "coryza", "catarrh", "catarrhal symptoms",
        "catarrhal process", "catarrhal syndrome"),
     _c("pneumonia", "J18.9", "pneumonia", "pna"),
-    _c("bronchitis", "J20.9", "acute bronchitis", "bronchitis", "chest cold"),
-    _c("sinusitis", "J01.90", "sinusitis", "sinus infection", "acute sinusitis", "rhinosinusitis"),
+    # Index: "Bronchitis J40" (not specified as acute or chronic), "acute or subacute J20.9", "Cold, chest -- see
+    # Bronchitis"; "Sinusitis (chronic) J32.9", "acute J01.90", "Infection, sinus -- see Sinusitis".
+    _c("acute_bronchitis", "J20.9", "acute bronchitis"),
+    _c("bronchitis", "J40", "bronchitis", "chest cold"),
+    _c("acute_sinusitis", "J01.90", "acute sinusitis", "acute rhinosinusitis"),
+    _c("sinusitis", "J32.9", "sinusitis", "sinus infection", "rhinosinusitis", "chronic sinusitis"),
     _c("pharyngitis", "J02.9", "pharyngitis", "sore throat", kind="diagnosis"),
     _c("strep", "J02.0", "strep throat", "streptococcal pharyngitis"),
-    _c("allergic_rhinitis", "J30.9", "allergic rhinitis", "hay fever", "seasonal allergies", chronic=True),
+    _c("allergic_rhinitis", "J30.9", "allergic rhinitis", chronic=True),
+    # Index: "Fever, hay (allergic) J30.1" (due to pollen); seasonal allergic rhinitis otherwise J30.2.
+    _c("hay_fever", "J30.1", "hay fever", chronic=True),
+    _c("seasonal_rhinitis", "J30.2", "seasonal allergies", "seasonal allergic rhinitis", chronic=True),
     _c("influenza", "J11.1", "influenza", "flu"),
     _c("covid", "U07.1", "covid 19", "covid", "sars cov 2 infection"),
-    _c("osa", "G47.33", "obstructive sleep apnea", "osa", "sleep apnea", chronic=True),
+    _c("osa", "G47.33", "obstructive sleep apnea", "osa", chronic=True),
+    _c("sleep_apnea", "G47.30", "sleep apnea", chronic=True),  # Index: "Apnea, sleep G47.30"
     _c("cough", "R05.9", "cough", "coughing", kind="symptom"),
     _c("sob", "R06.02", "shortness of breath", "sob", "short of breath", "breathlessness", "trouble breathing", kind="symptom"),
     _c("wheezing", "R06.2", "wheezing", "wheeze", kind="symptom"),
     _c("fever", "R50.9", "fever", "febrile", "fevers", "pyrexia", kind="symptom"),
     # --- digestive
-    _c("gerd", "K21.9", "gerd", "gastroesophageal reflux disease", "acid reflux", "heartburn", "gastro oesophageal reflux",
-       chronic=True),
+    _c("gerd", "K21.9", "gerd", "gastroesophageal reflux disease", "acid reflux", "gastro esophageal reflux", chronic=True),
+    _c("heartburn", "R12", "heartburn", kind="symptom"),  # Index: "Heartburn R12"
     _c("ibs", "K58.9", "irritable bowel syndrome", "ibs", chronic=True),
     _c("constipation", "K59.00", "constipation", "constipated", kind="symptom"),
     _c("diarrhea", "R19.7", "diarrhea", "diarrhoea", "loose stools", kind="symptom"),
@@ -161,7 +173,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("cellulitis", "L03.90", "cellulitis"),
     _c("eczema", "L30.9", "eczema", "dermatitis", chronic=True),
     _c("psoriasis", "L40.9", "psoriasis", chronic=True),
-    _c("acne", "L70.0", "acne"),
+    _c("acne", "L70.9", "acne"),  # Index: "Acne L70.9"; "vulgaris L70.0"
+    _c("acne_vulgaris", "L70.0", "acne vulgaris"),
     _c("rash", "R21", "rash", "skin rash", kind="symptom"),
     _c("conjunctivitis", "H10.9", "conjunctivitis", "pink eye"),
     _c("otitis_media", "H66.90", "otitis media", "ear infection", "middle ear infection", lateral=("H66.91", "H66.92", "H66.93")),
@@ -192,7 +205,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("dyspnea", "R06.00", "dyspnoea", "dyspnea", kind="symptom"),
     _c("pallor", "R23.1", "pallor", "pale skin", "cutaneous pallor", "mucocutaneous pallor", kind="symptom"),
     _c("paresthesia", "R20.2", "paresthesia", "paresthesias", "paraesthesia", "tingling", "pins and needles", kind="symptom"),
-    _c("hypoesthesia", "R20.1", "hypoesthesia", "hypoaesthesia", "numbness", kind="symptom"),
+    _c("hypoesthesia", "R20.1", "hypoesthesia", kind="symptom"),
+    _c("numbness", "R20.0", "numbness", kind="symptom"),  # Index: "Numbness R20.0"
     _c("proteinuria", "R80.9", "proteinuria", "protein in the urine", kind="symptom"),
     _c("hypotension", "I95.9", "hypotension", "low blood pressure"),
     _c("erythema", "L53.9", "erythema", "erythematous lesion", "erythematous lesions", kind="symptom"),
@@ -203,10 +217,13 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("hsm", "R16.2", "hepatosplenomegaly", kind="symptom"),
     _c("thrombocytopenia", "D69.6", "thrombocytopenia", "low platelets"),
     _c("neutropenia", "D70.9", "neutropenia"),
+    # Index: "Leukemia, chronic lymphocytic, B-cell type C91.1-" (not in remission: C91.10).
+    _c("cll", "C91.10", "chronic lymphocytic leukemia", "cll"),
     _c("pancytopenia", "D61.818", "pancytopenia"),
     _c("hep_c", "B19.20", "hepatitis c", "hcv infection", "hcv"),
     _c("hep_b", "B19.10", "hepatitis b", "hbv infection"),
-    _c("tb", "A15.9", "tuberculosis", "pulmonary tuberculosis"),
+    _c("tb", "A15.9", "tuberculosis"),
+    _c("pulmonary_tb", "A15.0", "pulmonary tuberculosis", "tuberculosis of the lung", "lung tuberculosis"),  # Index: A15.0
     _c("cardiac_arrest", "I46.9", "cardiac arrest", "cardiorespiratory arrest"),
     _c("hypokalemia", "E87.6", "hypokalemia", "low potassium"),
     _c("hyponatremia", "E87.1", "hyponatremia", "low sodium"),
@@ -239,7 +256,9 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("myalgia", "M79.10", "myalgia", "myalgias", "muscle pain", "muscle aches", kind="symptom"),
     _c("arthralgia", "M25.50", "arthralgia", "arthralgias", "joint pain", kind="symptom"),
     _c("hypoxemia", "R09.02", "hypoxemia", "hypoxaemia", "low oxygen", kind="symptom"),
-    _c("hematochezia", "K92.2", "rectal bleeding", "hematochezia", kind="symptom"),
+    # Index: "Bleeding, rectal K62.5"; "Hematochezia (see also Melena) K92.1".
+    _c("rectal_bleeding", "K62.5", "rectal bleeding", "bleeding from the rectum", kind="symptom"),
+    _c("hematochezia", "K92.1", "hematochezia", kind="symptom"),
     _c("hypoalbuminemia", "E88.09", "hypoalbuminemia"),
     _c("hypercalcemia", "E83.52", "hypercalcemia"),
     _c("malnutrition", "E46", "malnutrition"),

@@ -40,8 +40,20 @@ def stem(token: str) -> str:
     return token
 
 
+# British spellings read as the American ones the ICD-10-CM descriptions use ("haematuria", "oedema", "coeliac",
+# "hypercholesterolaemia", "tumour"): both the notes and the descriptions go through here, so a UK note matches.
+_BRITISH = {
+    "aem": "em", "aesth": "esth", "oedem": "edem", "oesoph": "esoph", "oestr": "estr", "coeli": "celi", "faec": "fec",
+    "foet": "fet", "paed": "ped", "gynaec": "gynec", "caec": "cec", "aetiol": "etiol", "rrhoea": "rrhea",
+    "pnoea": "pnea", "leucocyt": "leukocyt", "tumour": "tumor", "behaviour": "behavior", "colour": "color",
+    "isation": "ization", "sulph": "sulf",
+}
+_BRITISH_RE = re.compile("|".join(sorted(_BRITISH, key=len, reverse=True)))
+
+
 def tokens(text: str) -> list[str]:
     text = text.lower().replace("’", "'")
+    text = _BRITISH_RE.sub(lambda m: _BRITISH[m.group()], text)
     for abbrev, expansion in _SLASH_ABBREV.items():
         text = text.replace(abbrev, f" {expansion} ")
     raw = _TOKEN.findall(text)
@@ -231,8 +243,13 @@ _STOP = frozenset(tokens(
     "he she her hers his him it its was is were be been has had have this that which who patient year old after "
     "before also at no yes"
 )) - {"2", "1"}
-# Words that make a one-word description a vague catch-all ("Disorder of prostate, unspecified").
+# Words that make a one-word description a vague catch-all ("Other hydronephrosis", "Other specified disorders of
+# bladder").
 _GENERIC = frozenset(tokens("disorder disease condition other specified abnormal abnormality problem"))
+# A one-word description named by a disease word ("Celiac disease", "Liver disease, unspecified", "Hoarding
+# disorder") keeps that word as a required one: "celiac disease" reaches K90.0, "celiac artery" does not. It is never
+# evidence by itself.
+_NAMING = frozenset(tokens("disease disorder condition"))
 
 
 _LATERAL = frozenset({"right", "left", "bilateral"})
@@ -254,19 +271,26 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     "epigastralgia": ("epigastric", "pain"), "arthralgia": ("pain", "joint"),
 }
 # Organ adjectives and the nouns ICD-10-CM descriptions use for them ("acute renal failure" is "Acute kidney failure",
-# "hypoplastic uterus" is "Hypoplasia of uterus"), and translation variants of the case reports ("ulcus").
+# "hepatic metastases" are "Secondary malignant neoplasm of liver"). One list for the two readers of it: the
+# description matcher adds the noun for the adjective (ANATOMY_TERMS), the neighbour evidence reads the pair both ways
+# (services.coding.neighbours).
+ORGAN_PAIRS: tuple[tuple[str, str], ...] = (
+    ("renal", "kidney"), ("hepatic", "liver"), ("pulmonary", "lung"), ("cardiac", "heart"), ("cerebral", "brain"),
+    ("gastric", "stomach"), ("splenic", "spleen"), ("vesical", "bladder"), ("osseous", "bone"), ("jejunal", "jejunum"),
+    ("ileal", "ileum"), ("duodenal", "duodenum"), ("esophageal", "esophagus"), ("pancreatic", "pancreas"),
+    ("ureteral", "ureter"), ("urethral", "urethra"), ("prostatic", "prostate"), ("uterine", "uterus"),
+    ("ovarian", "ovary"), ("testicular", "testis"), ("cerebellar", "cerebellum"), ("bronchial", "bronchus"),
+    ("tracheal", "trachea"), ("laryngeal", "larynx"), ("pharyngeal", "pharynx"), ("nasal", "nose"),
+    ("mandibular", "mandible"), ("maxillary", "maxilla"), ("femoral", "femur"), ("tibial", "tibia"),
+    ("humeral", "humerus"), ("vertebral", "vertebra"), ("peritoneal", "peritoneum"), ("pericardial", "pericardium"),
+    ("myocardial", "myocardium"), ("aortic", "aorta"), ("rectal", "rectum"), ("colonic", "colon"),
+    ("intestinal", "intestine"), ("cutaneous", "skin"), ("ocular", "eye"), ("retinal", "retina"), ("corneal", "cornea"),
+    ("orbital", "orbit"), ("palpebral", "eyelid"),
+)
+# What the matcher adds besides the organ nouns: "kidney" also for "renal" descriptions, lesion adjectives to the
+# nouns the descriptions use ("hypoplastic uterus" is "Hypoplasia of uterus"), translation variants ("ulcus").
 ANATOMY_TERMS: dict[str, tuple[str, ...]] = {
-    "renal": ("kidney",), "kidney": ("renal",), "hepatic": ("liver",), "pulmonary": ("lung",), "cardiac": ("heart",),
-    "cerebral": ("brain",), "gastric": ("stomach",), "splenic": ("spleen",), "vesical": ("bladder",),
-    "osseous": ("bone",), "jejunal": ("jejunum",), "ileal": ("ileum",), "duodenal": ("duodenum",),
-    "esophageal": ("esophagus",), "pancreatic": ("pancreas",), "ureteral": ("ureter",), "urethral": ("urethra",),
-    "prostatic": ("prostate",), "uterine": ("uterus",), "ovarian": ("ovary",), "testicular": ("testis",),
-    "cerebellar": ("cerebellum",), "bronchial": ("bronchus",), "tracheal": ("trachea",), "laryngeal": ("larynx",),
-    "pharyngeal": ("pharynx",), "nasal": ("nose",), "mandibular": ("mandible",), "maxillary": ("maxilla",),
-    "femoral": ("femur",), "tibial": ("tibia",), "humeral": ("humerus",), "vertebral": ("vertebra",),
-    "peritoneal": ("peritoneum",), "pericardial": ("pericardium",), "myocardial": ("myocardium",), "aortic": ("aorta",),
-    "rectal": ("rectum",), "colonic": ("colon",), "intestinal": ("intestine",), "cutaneous": ("skin",),
-    "ocular": ("eye",), "retinal": ("retina",), "corneal": ("cornea",), "orbital": ("orbit",), "palpebral": ("eyelid",),
+    **{adjective: (noun,) for adjective, noun in ORGAN_PAIRS}, "kidney": ("renal",),
     "hypoplastic": ("hypoplasia",), "aplastic": ("aplasia",), "dysplastic": ("dysplasia",), "atrophic": ("atrophy",),
     "necrotic": ("necrosis",), "ulcus": ("ulcer",), "ulcerated": ("ulcer",), "neoplastic": ("neoplasm",),
     "hemorrhagic": ("hemorrhage",), "ischemic": ("ischemia",), "thrombotic": ("thrombosis",), "infected": ("infection",),
@@ -277,12 +301,20 @@ ANATOMY_TERMS_ON = True
 ABSENCE_DROPPED = True  # off: words after "without" must be in the note too (the previous stop's matcher)
 
 
+_NOT_IN_REMISSION = ("not", "having", "achieved", "remission")
+
+
 def term_words(term: str) -> list[str]:
-    """A description's tokens up to "without": what follows names what the patient does NOT have ("Calculus of
-    gallbladder without cholecystitis without obstruction"), which a note never states for the default code."""
+    """A description's tokens up to "without" or "not having achieved remission": what follows names what the patient
+    does NOT have ("Calculus of gallbladder without cholecystitis without obstruction", "Chronic lymphocytic leukemia of
+    B-cell type not having achieved remission"), which a note never states for the default code."""
     toks = tokens(term)
-    if ABSENCE_DROPPED and "without" in toks:
-        return toks[: toks.index("without")]
+    if ABSENCE_DROPPED:
+        if "without" in toks:
+            toks = toks[: toks.index("without")]
+        for i in range(len(toks) - len(_NOT_IN_REMISSION) + 1):
+            if tuple(toks[i : i + len(_NOT_IN_REMISSION)]) == _NOT_IN_REMISSION:
+                return toks[:i]
     return toks
 
 
@@ -311,8 +343,13 @@ class DescriptionIndex:
         for code, term in entries:
             raw = term_words(term)
             words = frozenset(t for t in raw if t not in _STOP)
-            # A single remaining word only stands for the whole code when nothing vague was stripped from it.
-            if not words or (len(words) == 1 and _GENERIC & set(raw)):
+            # A single remaining word only stands for the whole code when nothing vague was stripped from it; a
+            # disease word alone is not vague ("Celiac disease"): it stays, as a word the note must say too.
+            if len(words) == 1 and _GENERIC & set(raw):
+                if (_GENERIC - _NAMING) & set(raw):
+                    continue
+                words |= _NAMING & set(raw)
+            if not words:
                 continue
             idx = len(self._codes)
             self._codes.append(code)
@@ -387,7 +424,7 @@ class DescriptionIndex:
         "nervousness" for "Nervousness". Candidates for a re-ranker to weigh, never suggestions by themselves: at
         most ``limit`` codes, best covered first, ties to the shorter (less specific) description, then the lowest
         code. A match needs a covered word other than laterality."""
-        present = {w for w in words if w not in _STOP}
+        present = {w for w in words if w not in _STOP or w in _NAMING}
         cand, covered = self._covered(present, min_coverage=min_coverage)
         if not cand.size:
             return []
@@ -404,7 +441,7 @@ class DescriptionIndex:
             if code in out or (allow is not None and not allow(code)):
                 continue
             hit = self._words[idx] & present
-            if not hit - _LATERAL:
+            if not hit - _LATERAL - _NAMING:
                 continue
             out[code] = FuzzyMatch(code=code, coverage=float(coverage[j]), matched=frozenset(hit))
             if len(out) >= limit:
@@ -412,7 +449,7 @@ class DescriptionIndex:
         return list(out.values())
 
     def matches(self, words: Iterable[str], *, limit: int = 3, allow: Callable[[str], bool] | None = None) -> list[FuzzyMatch]:
-        remaining = {w for w in words if w not in _STOP}
+        remaining = {w for w in words if w not in _STOP or w in _NAMING}
         out: list[FuzzyMatch] = []
         while remaining and len(out) < limit:
             m = self.best(remaining, allow=allow)

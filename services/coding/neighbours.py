@@ -29,6 +29,7 @@ from services.coding.matcher import (
     _GENERIC,
     _LATERAL,
     _STOP,
+    ORGAN_PAIRS,
     Assertion,
     assertions,
     clauses,
@@ -40,21 +41,29 @@ MIN_DF = 2  # a phrase must occur in two training reports to be part of the simi
 TOP_TERMS = 120  # phrases kept per training report (the heaviest): the file stays small, similarity barely moves
 MIN_SIMILARITY = 0.05
 
-# Clinical adjectives and the nouns ICD-10-CM descriptions use (both directions are evidence of each other).
-_SYNONYMS: dict[str, tuple[str, ...]] = {
-    "renal": ("kidney",), "kidney": ("renal",), "hepatic": ("liver",), "liver": ("hepatic",),
-    "pulmonary": ("lung",), "lung": ("pulmonary",), "cardiac": ("heart",), "heart": ("cardiac",),
-    "cerebral": ("brain",), "brain": ("cerebral",), "gastric": ("stomach",), "stomach": ("gastric",),
-    "ocular": ("eye",), "eye": ("ocular",), "cutaneous": ("skin",), "skin": ("cutaneous",),
-    "vesical": ("bladder",), "bladder": ("vesical",), "osseous": ("bone",), "bone": ("osseous",),
-    "pleural": ("pleura",), "pleura": ("pleural",), "vascular": ("vessel",), "venous": ("vein",), "vein": ("venous",),
-    "arterial": ("artery",), "artery": ("arterial",), "intestinal": ("intestine",), "intestine": ("intestinal",),
-    "colonic": ("colon",), "colon": ("colonic",), "splenic": ("spleen",), "spleen": ("splenic",),
-    "trauma": ("injury",), "traumatism": ("injury",), "injury": ("trauma", "traumatism"),
-    "tumor": ("neoplasm", "mass"), "neoplasm": ("tumor",), "mass": ("tumor",), "carcinoma": ("malignant",),
-    "malignant": ("carcinoma",), "fever": ("febrile",), "febrile": ("fever",), "painful": ("pain",), "pain": ("painful",),
-    "lumbar": ("back",), "abdominal": ("abdomen",), "abdomen": ("abdominal",), "thoracic": ("chest",), "chest": ("thoracic",),
-}
+# Clinical adjectives and the nouns ICD-10-CM descriptions use, both directions evidence of each other: the organ
+# pairs the description matcher uses, and a few more that are evidence but not description words.
+_EXTRA_SYNONYMS: tuple[tuple[str, tuple[str, ...]], ...] = (
+    ("pleural", ("pleura",)), ("pleura", ("pleural",)), ("venous", ("vein",)), ("vein", ("venous",)),
+    ("arterial", ("artery",)), ("artery", ("arterial",)), ("abdominal", ("abdomen",)), ("abdomen", ("abdominal",)),
+    ("vascular", ("vessel",)), ("trauma", ("injury",)), ("traumatism", ("injury",)), ("injury", ("trauma", "traumatism")),
+    ("tumor", ("neoplasm", "mass")), ("neoplasm", ("tumor",)), ("mass", ("tumor",)), ("carcinoma", ("malignant",)),
+    ("malignant", ("carcinoma",)), ("fever", ("febrile",)), ("febrile", ("fever",)), ("painful", ("pain",)),
+    ("pain", ("painful",)), ("lumbar", ("back",)), ("thoracic", ("chest",)), ("chest", ("thoracic",)),
+)
+
+
+def _synonyms() -> dict[str, tuple[str, ...]]:
+    out: dict[str, list[str]] = {}
+    for adjective, noun in ORGAN_PAIRS:
+        out.setdefault(adjective, []).append(noun)
+        out.setdefault(noun, []).append(adjective)
+    for word, others in _EXTRA_SYNONYMS:
+        out.setdefault(word, []).extend(o for o in others if o not in out.get(word, ()))
+    return {w: tuple(o) for w, o in out.items()}
+
+
+_SYNONYMS: dict[str, tuple[str, ...]] = _synonyms()
 
 
 def tfidf(counts: Counter[str], *, idf: dict[str, float]) -> dict[str, float]:

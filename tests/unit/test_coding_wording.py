@@ -1,0 +1,99 @@
+"""Wording the matcher must read as ICD-10-CM does: British spellings, one-word disease names, the default of a
+leukemia's remission status, and lexicon entries as the Alphabetic Index sends them (session 5)."""
+
+from __future__ import annotations
+
+import pytest
+
+from scribestream.evals.coding import as_draft
+from services.coding.codeset import SimpleIcd10CmCodeSet
+from services.coding.domain import (
+    ALL_FINDINGS,
+    OUTPATIENT,
+    SUGGEST_MIN_CONFIDENCE,
+    suggest_codes,
+)
+from services.coding.matcher import DescriptionIndex, term_words, tokens
+
+pytestmark = pytest.mark.unit
+
+
+@pytest.fixture(scope="module")
+def codeset() -> SimpleIcd10CmCodeSet:
+    return SimpleIcd10CmCodeSet().load()
+
+
+def top(codeset: SimpleIcd10CmCodeSet, text: str, *, mode: str = OUTPATIENT) -> list[str]:
+    """The suggestions (at or above the service's cut), best first."""
+    got = suggest_codes(as_draft("t", text), codeset=codeset, mode=mode)
+    return [s.code for s in got if s.confidence >= SUGGEST_MIN_CONFIDENCE]
+
+
+@pytest.mark.parametrize(("british", "american"), [
+    ("haematuria", "hematuria"), ("oedema", "edema"), ("coeliac", "celiac"), ("hypercholesterolaemia", "hypercholesterolemia"),
+    ("ischaemic", "ischemic"), ("leukaemia", "leukemia"), ("tumour", "tumor"), ("paediatric", "pediatric"),
+    ("oesophagitis", "esophagitis"), ("diarrhoea", "diarrhea"), ("dyspnoea", "dyspnea"), ("anaesthesia", "anesthesia"),
+    ("faecal", "fecal"), ("hospitalisation", "hospitalization"),
+])
+def test_british_spellings_read_as_the_descriptions_american_ones(british: str, american: str) -> None:
+    assert tokens(british) == tokens(american) == [american]
+
+
+def test_words_that_merely_contain_the_letters_are_left_alone() -> None:
+    assert tokens("aeruginosa aerobic does goes") == ["aeruginosa", "aerobic", "doe", "goe"]
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Haematuria.", "R31.9"), ("Leukaemia.", "C95.90"), ("Ischaemic heart disease.", "I25.10"),
+    ("Hypercholesterolaemia.", "E78.00"), ("Coeliac disease.", "K90.0"),
+])
+def test_a_uk_note_is_coded_like_a_us_one(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
+    assert top(codeset, text)[:1] == [code]
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Celiac disease.", "K90.0"), ("Liver disease.", "K76.9"), ("Crohn's disease.", "K50.90"), ("Prostate disorder.", "N42.9"),
+])
+def test_a_one_word_disease_name_reaches_its_code(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
+    assert top(codeset, text)[:1] == [code]
+
+
+def test_the_disease_word_is_required_and_never_evidence_alone() -> None:
+    index = DescriptionIndex([
+        ("K90.0", "Celiac disease"), ("N42.9", "Disorder of prostate, unspecified"), ("N13.39", "Other hydronephrosis"),
+        *((f"X{i:03d}", f"filler{i} thing{i}") for i in range(100)),
+    ])
+    assert [m.code for m in index.matches(set(tokens("celiac disease")))] == ["K90.0"]
+    assert index.matches(set(tokens("celiac artery"))) == []  # the disease word is not said
+    assert [m.code for m in index.matches(set(tokens("disorder of the prostate")))] == ["N42.9"]
+    # "Other X" stays a vague catch-all: never reached by naming X.
+    assert index.matches(set(tokens("hydronephrosis"))) == []
+    # "disease" alone is no partial evidence for any "X disease".
+    assert index.partial_matches(set(tokens("a rare disease"))) == []
+
+
+def test_not_having_achieved_remission_is_the_default_not_a_requirement() -> None:
+    assert term_words("Chronic lymphocytic leukemia of B-cell type not having achieved remission") == tokens(
+        "Chronic lymphocytic leukemia of B-cell type")
+    assert term_words("Chronic lymphocytic leukemia of B-cell type in remission") == tokens(
+        "Chronic lymphocytic leukemia of B-cell type in remission")
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    # ICD-10-CM Alphabetic Index defaults (the lexicon used to send these to a neighbouring code).
+    ("High cholesterol.", "E78.00"), ("Hyperlipidemia.", "E78.5"), ("Emphysema.", "J43.9"), ("Sinusitis.", "J32.9"),
+    ("Acute sinusitis.", "J01.90"), ("Bronchitis.", "J40"), ("Acute bronchitis.", "J20.9"), ("Hay fever.", "J30.1"),
+    ("Sleep apnea.", "G47.30"), ("Obstructive sleep apnea.", "G47.33"), ("Heartburn.", "R12"), ("Acne.", "L70.9"),
+    ("Numbness.", "R20.0"), ("Pulmonary tuberculosis.", "A15.0"), ("Rectal bleeding.", "K62.5"),
+    ("Chronic lymphocytic leukemia.", "C91.10"),
+])
+def test_lexicon_follows_the_index(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
+    assert codeset.is_billable(code)
+    for mode in (OUTPATIENT, ALL_FINDINGS):
+        assert top(codeset, text, mode=mode)[:1] == [code]
+
+
+def test_denied_celiac_disease_gives_no_code(codeset: SimpleIcd10CmCodeSet) -> None:
+    for mode in (OUTPATIENT, ALL_FINDINGS):
+        assert "K90.0" not in [s.code for s in suggest_codes(as_draft("t", "Denies celiac disease."), codeset=codeset,
+                                                             mode=mode, min_confidence=0.0)]
