@@ -280,7 +280,7 @@ class CodeSuggestion(Model):
     rank: int = Field(ge=1)
     evidence_statement_ids: list[str]
     evidence_turn_ids: list[str]
-    category: str = "diagnosis"  # diagnosis, symptom, history, family_history, em_level
+    category: str = "diagnosis"  # diagnosis, symptom, history, family_history, status (Z79, Z99.2, Z68), em_level
     rationale: str = ""  # why this code (e.g. E/M decision-making elements); no transcript quotes
     query: str | None = None  # documentation that would allow a more specific code (a clinician query)
     tags: list[str] = Field(default_factory=list)  # chronic, acute, preventive, behavioral_health, telehealth

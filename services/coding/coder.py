@@ -9,6 +9,7 @@ from dataclasses import dataclass
 from services.coding.codeset import CodeSet
 from services.coding.domain import suggest_codes
 from services.coding.em import Problem, em_level
+from services.coding.instructions import additional_code_query, sequence
 from services.coding.insurance import HccInfo, RiskModel, RiskScore, tags_for
 from services.coding.learned import AssociationTable
 from services.coding.lexicon import COMBINATIONS, CONCEPTS
@@ -27,6 +28,7 @@ _WHY = {
     "symptom": "Sign/symptom coded because no diagnosis explains it",
     "history": "Personal history: the condition is no longer present or treated",
     "family_history": "Family history of the condition",
+    "status": "Status code reported beside the diagnoses",
 }
 
 
@@ -61,11 +63,13 @@ def code_note(
         icd = suggest_codes(draft, codeset=codeset, fuzzy=fuzzy, learned=learned, reranker=reranker)
     if not icd:
         return CodedNote(codes=[])
+    icd = sequence(icd, codeset=codeset)  # "code first" / "use additional code" order among the suggestions
+    present = [s.code for s in icd]
     context: EncounterContext = draft.context
     hccs = {s.code: (risk_model.hcc_of(s.code) if risk_model is not None else None) for s in icd}
     risk: RiskScore | None = None
     if risk_model is not None and context.patient_age is not None and context.patient_sex in ("female", "male"):
-        diagnoses = [s.code for s in icd if s.category in ("diagnosis", "symptom", "history")]
+        diagnoses = [s.code for s in icd if s.category in ("diagnosis", "symptom", "history", "status")]
         risk = risk_model.score(diagnoses, age=context.patient_age, sex=context.patient_sex)
     text_of = {st.statement_id: st.text.lower() for st in draft.note.statements()}
     enriched: list[CodeSuggestion] = []
@@ -74,6 +78,9 @@ def code_note(
         query = specificity_query(code=s.code, description=s.display, siblings=codeset.siblings(s.code))
         if query is None and not any(w in text_of.get(i, "") for i in s.evidence_statement_ids for w in _EPISODE_WORDS):
             query = episode_query(code=s.code, description=s.display)
+        additional = additional_code_query(s.code, present=present, codeset=codeset)
+        if additional is not None:
+            query = f"{query} {additional}" if query else additional
         enriched.append(s.model_copy(update={
             "tags": tags_for(code=s.code, description=s.display, category=s.category, chronic_hint=s.code in _CHRONIC_CODES,
                              telehealth=context.telehealth, hcc=hcc),

@@ -10,6 +10,7 @@ import bisect
 import re
 import threading
 from collections.abc import Iterable
+from dataclasses import dataclass
 from types import ModuleType
 from typing import Protocol
 
@@ -38,6 +39,19 @@ class CodeSet(Protocol):
     def siblings(self, code: str) -> list[tuple[str, str]]:
         """(code, description) of the billable codes in the same 3-character category (at most a few hundred)."""
         ...
+
+    def instructions(self, code: str) -> Instructions:
+        """The Tabular List's "code first" and "use additional code" notes of ``code`` and its ancestors."""
+        ...
+
+
+@dataclass(frozen=True)
+class Instructions:
+    """Sequencing notes that apply to a code, as the Tabular List words them ("code to identify control using:
+    insulin (Z79.4) ..."); the code references inside parse with :func:`parse_refs`."""
+
+    code_first: tuple[str, ...] = ()
+    use_additional: tuple[str, ...] = ()
 
 
 # A code reference inside an Excludes1 note: "E10.-", "O24.4-", "P70.2", or a range "R50.2-R50.9" / "I10-I16".
@@ -80,6 +94,7 @@ class SimpleIcd10CmCodeSet:
         self._billable: dict[str, bool] = {}
         self._descriptions: dict[str, str] = {}
         self._excludes: dict[tuple[str, str], bool] = {}
+        self._instructions: dict[str, Instructions] = {}
 
     def load(self) -> SimpleIcd10CmCodeSet:
         self._module()
@@ -160,6 +175,19 @@ class SimpleIcd10CmCodeSet:
             leaves = [c for c in lib.get_descendants(category) if lib.is_leaf(c)] if lib.is_valid_item(category) else []
             found = [(c, lib.get_description(c)) for c in leaves[:400]]
             self._siblings[category] = found
+        return found
+
+
+    def instructions(self, code: str) -> Instructions:
+        found = self._instructions.get(code)
+        if found is None:
+            found = Instructions()
+            if self.is_valid(code):
+                lib = self._module()
+                items = [i for i in [_dotted(code), *lib.get_ancestors(_dotted(code))] if not lib.is_chapter_or_block(i)]
+                found = Instructions(code_first=tuple(n for i in items if (n := lib.get_code_first(i))),
+                                     use_additional=tuple(n for i in items if (n := lib.get_use_additional_code(i))))
+            self._instructions[code] = found
         return found
 
 

@@ -34,11 +34,6 @@ ENTRIES = [
 ]
 
 
-@pytest.fixture(scope="module")
-def codeset() -> SimpleIcd10CmCodeSet:
-    return SimpleIcd10CmCodeSet().load()
-
-
 def words(text: str) -> set[str]:
     return set(tokens(text))
 

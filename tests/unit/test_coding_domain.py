@@ -12,11 +12,6 @@ from shared.contracts import ICD10CM_SYSTEM, GeneratorInfo, NoteDrafted, SoapNot
 pytestmark = pytest.mark.unit
 
 
-@pytest.fixture(scope="module")
-def codeset() -> SimpleIcd10CmCodeSet:
-    return SimpleIcd10CmCodeSet().load()
-
-
 def _statement(prefix: str, i: int, text: str, kind: str = "finding") -> Statement:
     return Statement(statement_id=f"{prefix}{i}", text=text, evidence_turn_ids=[f"turn-{prefix}{i}", f"turn-{prefix}{i}b"], kind=kind)
 

@@ -11,11 +11,6 @@ from shared.contracts import CPT_SYSTEM, EncounterContext, GeneratorInfo, NoteDr
 pytestmark = pytest.mark.unit
 
 
-@pytest.fixture(scope="module")
-def codeset() -> SimpleIcd10CmCodeSet:
-    return SimpleIcd10CmCodeSet().load()
-
-
 def _s(prefix: str, i: int, text: str, kind: str) -> Statement:
     return Statement(statement_id=f"{prefix}{i}", text=text, evidence_turn_ids=[f"t-{prefix}{i}"], kind=kind)
 

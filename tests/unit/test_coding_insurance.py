@@ -19,11 +19,6 @@ NEGATION_SET = Path(__file__).parent / "data" / "coding_negation.jsonl"
 
 
 @pytest.fixture(scope="module")
-def codeset() -> SimpleIcd10CmCodeSet:
-    return SimpleIcd10CmCodeSet().load()
-
-
-@pytest.fixture(scope="module")
 def risk() -> HccInFhirRiskModel:
     return HccInFhirRiskModel().load()
 

@@ -21,11 +21,6 @@ ALL = (Assertion.AFFIRMED, Assertion.UNCERTAIN, Assertion.HISTORY)
 
 
 @pytest.fixture(scope="module")
-def codeset() -> SimpleIcd10CmCodeSet:
-    return SimpleIcd10CmCodeSet().load()
-
-
-@pytest.fixture(scope="module")
 def shipped() -> AssociationTable:
     return AssociationTable.load()
 

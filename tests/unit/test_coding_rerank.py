@@ -25,11 +25,6 @@ from services.coding.train_reranker import cross_validate, fit, out_of_fold_rows
 pytestmark = pytest.mark.unit
 
 
-@pytest.fixture(scope="module")
-def codeset() -> SimpleIcd10CmCodeSet:
-    return SimpleIcd10CmCodeSet().load()
-
-
 def flat(*, cut: float = 0.2, vote_weight: float = 0.0) -> Reranker:
     """A model whose probability depends only on the learned vote (weight on the 'vote' feature)."""
     weights = [0.0] * len(FEATURES)

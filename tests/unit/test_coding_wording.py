@@ -18,11 +18,6 @@ from services.coding.matcher import DescriptionIndex, term_words, tokens
 pytestmark = pytest.mark.unit
 
 
-@pytest.fixture(scope="module")
-def codeset() -> SimpleIcd10CmCodeSet:
-    return SimpleIcd10CmCodeSet().load()
-
-
 def top(codeset: SimpleIcd10CmCodeSet, text: str, *, mode: str = OUTPATIENT) -> list[str]:
     """The suggestions (at or above the service's cut), best first."""
     got = suggest_codes(as_draft("t", text), codeset=codeset, mode=mode)

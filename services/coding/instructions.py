@@ -1,0 +1,87 @@
+"""The Tabular List's sequencing instructions among a note's suggestions: "code first" and "use additional code".
+
+ICD-10-CM pairs some codes with a partner the claim must carry in a set order: N18.30 says "code first any associated
+hypertensive chronic kidney disease (I12.-)", E11 says "use additional code to identify control using insulin
+(Z79.4)". When both codes are suggested, the one the note says comes first is ranked first; when a note asks for an
+additional code that nothing in the visit supplies, the coder gets a documentation query naming the codes the note
+lists. Pure: the notes come from the code set port; only code-set text and codes go into rationales and queries,
+never note text.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+
+from services.coding.codeset import CodeSet, in_ref, parse_refs
+from shared.contracts import ICD10CM_SYSTEM, CodeSuggestion
+
+# "Use additional code" notes that ask for an attribute of the condition itself (how diabetes is controlled, the
+# stage of the kidney disease, the infectious agent): the code is incomplete without it, so its absence is a query.
+# The notes that list other conditions to code if present ("code to identify: exposure to tobacco smoke ...",
+# "code, if applicable, ...", "if known") ask nothing.
+_REQUIRED = re.compile(r"^code(?: \(b95-b97\),?)? to identify (?:control|(?:the )?stage|infectious agent)")
+_OPTIONAL = ("if applicable", "if known")
+
+
+def _dotted(code: str) -> str:
+    code = code.replace(".", "")
+    return code if len(code) <= 3 else f"{code[:3]}.{code[3:]}"
+
+
+def _names(note: str, code: str) -> bool:
+    return any(in_ref(_dotted(code), ref) for ref in parse_refs(note))
+
+
+def sequence(suggestions: Sequence[CodeSuggestion], *, codeset: CodeSet) -> list[CodeSuggestion]:
+    """The ICD-10-CM suggestions reordered so that every "code first" partner precedes the code whose note names it
+    and every "use additional code" partner follows its code; otherwise the given order. Ranks are renumbered and
+    each moved pair says why in its rationale. Other systems' suggestions (the E/M level) keep their place after."""
+    icd = [s for s in suggestions if s.system == ICD10CM_SYSTEM]
+    rest = [s for s in suggestions if s.system != ICD10CM_SYSTEM]
+    codes = [s.code for s in icd]
+    before: dict[int, set[int]] = {i: set() for i in range(len(icd))}  # i -> the suggestions that must precede it
+    notes: dict[int, list[str]] = {i: [] for i in range(len(icd))}
+    for i, code in enumerate(codes):
+        rules = codeset.instructions(code)
+        for j, other in enumerate(codes):
+            if i == j:
+                continue
+            if any(_names(n, other) for n in rules.code_first):
+                before[i].add(j)
+                notes[i].append(f"code first {other}")
+                notes[j].append(f"sequenced before {code}, whose 'code first' note names it")
+            if any(_names(n, other) for n in rules.use_additional):
+                before[j].add(i)
+                notes[i].append(f"use additional code {other}")
+                notes[j].append(f"additional code for {code}, whose 'use additional code' note names it")
+    order: list[int] = []
+    placed: set[int] = set()
+    while len(order) < len(icd):
+        ready = [i for i in range(len(icd)) if i not in placed and before[i] <= placed]
+        # A cycle (two codes naming each other) cannot be honoured: the earlier one goes first.
+        nxt = ready[0] if ready else min(i for i in range(len(icd)) if i not in placed)
+        order.append(nxt)
+        placed.add(nxt)
+    out = []
+    for rank, i in enumerate(order, start=1):
+        s = icd[i]
+        why = "; ".join(dict.fromkeys(notes[i]))
+        rationale = f"{s.rationale}; ICD-10-CM: {why}" if why and s.rationale else (f"ICD-10-CM: {why}" if why else s.rationale)
+        out.append(s.model_copy(update={"rank": rank, "rationale": rationale}))
+    return out + [s.model_copy(update={"rank": len(out) + k}) for k, s in enumerate(rest, start=1)]
+
+
+def additional_code_query(code: str, *, present: Sequence[str], codeset: CodeSet) -> str | None:
+    """A documentation query when a required "use additional code" note of ``code`` names codes none of which the
+    visit's suggestions carry (E11.9 without Z79.4 / Z79.84 / Z79.85: how is the diabetes controlled?)."""
+    for note in codeset.instructions(code).use_additional:
+        low = note.lower()
+        if not _REQUIRED.match(low) or any(o in low for o in _OPTIONAL) or not parse_refs(note):
+            continue
+        if any(_names(note, other) for other in present if other != code):
+            continue
+        lines = [line.strip().rstrip(".") for line in note.splitlines() if line.strip()]
+        asked = lines[0].rstrip(":") + (": " + "; ".join(lines[1:]) if len(lines) > 1 else "")
+        return f"ICD-10-CM asks for an additional {asked}. Document it if it applies, so the code can be added."
+    return None

@@ -1,0 +1,283 @@
+"""Status codes from documented facts: long-term (current) drug use (Z79), dependence on dialysis, a wheelchair or
+oxygen (Z99), drug and other allergy status (Z88, Z91.0), transplanted organs, implants, stomas and organs removed
+(Z94, Z95, Z93, Z90) and the adult body mass index (Z68).
+
+These are the secondary codes ICD-10-CM's "use additional code" notes ask for (E11: "use additional code to identify
+control using insulin (Z79.4), oral antidiabetic drugs (Z79.84)") and several carry risk-adjustment weight, yet no
+diagnosis wording names them: a note says "takes metformin", not "long term use of oral hypoglycemic drugs". Each
+rule reads every section of the note (medication lists and plans included), needs the fact affirmed (not negated,
+doubted or past, not a stopped drug or an allergy), and keeps the statement it came from as evidence. Drugs that are
+as often given for a few days as for years (systemic steroids, NSAIDs, opioids, heparins) need a long-term word in
+the same clause ("daily", "chronic", "maintenance", "for years", "long-term"). An allergy status needs an allergy
+word in the clause ("allergic to penicillin"; "no known drug allergies" is negated). A transplant, implant, stoma or
+removed organ is a status whether the note says it now or as history ("status post cholecystectomy"), but not when it
+is only planned or considered. Pure.
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+from services.coding.lexicon import Concept
+from services.coding.matcher import Assertion, Lexicon, clauses, tokens
+from shared.contracts import Statement
+
+CONF_STATUS = 0.75  # documented, rule-based: a suggestion, below a curated diagnosis
+
+
+@dataclass(frozen=True)
+class StatusRule:
+    key: str
+    code: str
+    terms: tuple[str, ...]
+    long_term_cue: bool = False  # only with a long-term word in the same clause
+    what: str = ""  # the fact, for the rationale
+
+
+def _r(key: str, code: str, *terms: str, cue: bool = False) -> StatusRule:
+    return StatusRule(key=key, code=code, terms=terms, long_term_cue=cue, what=f"current use of {key.replace('_', ' ')}")
+
+
+def _fact(key: str, code: str, what: str, *terms: str) -> StatusRule:
+    return StatusRule(key=key, code=code, terms=terms, what=what)
+
+
+RULES: tuple[StatusRule, ...] = (
+    _r("insulin", "Z79.4", "insulin", "insulin therapy", "insulin glargine", "insulin lispro", "insulin aspart",
+       "insulin detemir", "nph insulin", "lantus", "humalog", "novolog", "levemir", "tresiba", "basaglar", "toujeo"),
+    _r("oral_antidiabetic", "Z79.84", "metformin", "glipizide", "glyburide", "glibenclamide", "glimepiride",
+       "gliclazide", "sitagliptin", "saxagliptin", "linagliptin", "alogliptin", "vildagliptin", "pioglitazone",
+       "empagliflozin", "dapagliflozin", "canagliflozin", "ertugliflozin", "repaglinide", "nateglinide", "acarbose",
+       "januvia", "janumet", "jardiance", "farxiga", "invokana", "oral antidiabetic", "oral antidiabetics",
+       "oral hypoglycemic", "oral hypoglycemics", "oral antidiabetic agents", "oral hypoglycemic agents"),
+    _r("injectable_antidiabetic", "Z79.85", "liraglutide", "semaglutide", "dulaglutide", "exenatide", "tirzepatide",
+       "lixisenatide", "victoza", "ozempic", "trulicity", "mounjaro", "byetta", "bydureon"),
+    _r("anticoagulant", "Z79.01", "warfarin", "coumadin", "acenocoumarol", "sintrom", "phenprocoumon", "apixaban",
+       "eliquis", "rivaroxaban", "xarelto", "dabigatran", "pradaxa", "edoxaban", "oral anticoagulation",
+       "oral anticoagulant", "oral anticoagulants", "anticoagulated"),
+    _r("heparin", "Z79.01", "enoxaparin", "heparin", "low molecular weight heparin", "dalteparin", "tinzaparin", cue=True),
+    _r("antiplatelet", "Z79.02", "clopidogrel", "plavix", "prasugrel", "ticagrelor", "brilinta", "ticlopidine",
+       "cilostazol", "antiplatelet therapy", "dual antiplatelet therapy", "antiplatelet agent", "antiplatelet agents",
+       "antiplatelet", "antiaggregant", "antiaggregation", "antiplatelet aggregation"),
+    _r("aspirin", "Z79.82", "aspirin", "baby aspirin", "low dose aspirin", "acetylsalicylic acid"),
+    _r("inhaled_steroid", "Z79.51", "inhaled corticosteroid", "inhaled corticosteroids", "inhaled steroid",
+       "inhaled steroids", "symbicort", "advair", "flovent", "pulmicort", "qvar", "breo", "trelegy", "dulera",
+       "asmanex", "arnuity"),
+    _r("systemic_steroid", "Z79.52", "prednisone", "prednisolone", "methylprednisolone", "dexamethasone",
+       "hydrocortisone", "deflazacort", "corticosteroid", "corticosteroids", "steroids", "oral steroids",
+       "systemic steroids", "corticotherapy", "corticosteroid therapy", "corticosteroid treatment", cue=True),
+    _r("nsaid", "Z79.1", "nsaid", "nsaids", "ibuprofen", "naproxen", "diclofenac", "meloxicam", "celecoxib",
+       "indomethacin", "anti inflammatories", "non steroidal anti inflammatories", "anti inflammatory drugs", cue=True),
+    _r("opiate", "Z79.891", "opioid", "opioids", "opiate", "opiates", "morphine", "oxycodone", "hydrocodone",
+       "fentanyl", "hydromorphone", "tapentadol", "tramadol", "codeine", cue=True),
+    _r("serm", "Z79.810", "tamoxifen", "raloxifene", "toremifene"),
+    _r("aromatase_inhibitor", "Z79.811", "anastrozole", "letrozole", "exemestane", "arimidex", "femara", "aromasin",
+       "aromatase inhibitor", "aromatase inhibitors"),
+    _r("bisphosphonate", "Z79.83", "alendronate", "risedronate", "ibandronate", "zoledronic acid", "fosamax",
+       "bisphosphonate", "bisphosphonates"),
+    _r("antimetabolite", "Z79.631", "methotrexate"),
+    _r("calcineurin_inhibitor", "Z79.621", "tacrolimus", "cyclosporine", "ciclosporin"),
+    _r("nucleotide_synthesis_inhibitor", "Z79.624", "mycophenolate", "mycophenolate mofetil", "azathioprine"),
+    _r("jak_inhibitor", "Z79.622", "tofacitinib", "baricitinib", "upadacitinib", "ruxolitinib"),
+    _r("mtor_inhibitor", "Z79.623", "sirolimus", "everolimus"),
+    _r("contraceptive", "Z79.3", "oral contraceptive", "oral contraceptives", "birth control pill",
+       "birth control pills", "combined oral contraceptive"),
+    _r("hrt", "Z79.890", "hormone replacement therapy", "hrt"),
+)
+# Dependence on machines and devices: documented now.
+DEPENDENCE: tuple[StatusRule, ...] = (
+    _fact("dialysis", "Z99.2", "dependence on renal dialysis", "on dialysis", "on hemodialysis", "on peritoneal dialysis",
+          "chronic hemodialysis", "chronic dialysis", "maintenance hemodialysis", "maintenance dialysis",
+          "dialysis dependent", "hemodialysis program", "periodic hemodialysis", "peritoneal dialysis",
+          "hemodialysis three times a week", "dialysis three times a week"),
+    _fact("wheelchair", "Z99.3", "dependence on a wheelchair", "wheelchair bound", "wheelchair dependent",
+          "uses a wheelchair", "in a wheelchair", "confined to a wheelchair", "wheelchair user"),
+    _fact("oxygen", "Z99.81", "dependence on supplemental oxygen", "home oxygen", "supplemental oxygen at home",
+          "oxygen dependent", "on home oxygen", "chronic oxygen therapy", "long term oxygen therapy",
+          "home oxygen therapy"),
+)
+# Allergy status: the drug or substance in a clause that states an allergy to it.
+ALLERGIES: tuple[StatusRule, ...] = (
+    _fact("penicillin", "Z88.0", "an allergy to penicillin", "penicillin", "penicillins", "amoxicillin", "ampicillin",
+          "beta lactam", "beta lactams", "betalactam", "betalactams"),
+    _fact("antibiotic", "Z88.1", "an allergy to an antibiotic", "cephalosporin", "cephalosporins", "cephalexin",
+          "ceftriaxone", "erythromycin", "clarithromycin", "azithromycin", "macrolides", "ciprofloxacin",
+          "levofloxacin", "quinolones", "tetracycline", "doxycycline", "vancomycin", "antibiotic", "antibiotics"),
+    _fact("sulfonamide", "Z88.2", "an allergy to sulfonamides", "sulfa", "sulfa drugs", "sulfonamide", "sulfonamides",
+          "cotrimoxazole", "trimethoprim sulfamethoxazole", "bactrim"),
+    _fact("narcotic", "Z88.5", "an allergy to a narcotic agent", "codeine", "morphine", "opioids", "opiates"),
+    _fact("analgesic", "Z88.6", "an allergy to an analgesic", "nsaid", "nsaids", "aspirin", "ibuprofen", "naproxen",
+          "metamizole", "dipyrone", "anti inflammatories", "acetylsalicylic acid", "salicylates"),
+    _fact("contrast", "Z91.041", "an allergy to radiographic contrast", "iodinated contrast", "contrast dye",
+          "contrast media", "contrast medium", "iodine contrast", "iodinated contrasts"),
+    _fact("latex", "Z91.040", "an allergy to latex", "latex"),
+    _fact("peanut", "Z91.010", "an allergy to peanuts", "peanut", "peanuts"),
+    _fact("shellfish", "Z91.013", "an allergy to seafood", "shellfish", "seafood"),
+    _fact("drug_allergy", "Z88.9", "a drug allergy", "drug allergy", "drug allergies", "allergic to medication",
+          "medication allergy"),
+)
+# Transplants, implants, stomas and organs removed: a status whether the note says it as now or as history.
+PRESENCE: tuple[StatusRule, ...] = (
+    _fact("kidney_transplant", "Z94.0", "a kidney transplant", "kidney transplant", "renal transplant",
+          "kidney transplantation", "renal transplantation", "kidney transplant recipient", "renal allograft"),
+    _fact("heart_transplant", "Z94.1", "a heart transplant", "heart transplant", "cardiac transplant",
+          "heart transplantation", "cardiac transplantation"),
+    _fact("lung_transplant", "Z94.2", "a lung transplant", "lung transplant", "lung transplantation"),
+    _fact("liver_transplant", "Z94.4", "a liver transplant", "liver transplant", "hepatic transplant",
+          "liver transplantation", "hepatic transplantation", "orthotopic liver transplant"),
+    _fact("marrow_transplant", "Z94.81", "a bone marrow transplant", "bone marrow transplant",
+          "bone marrow transplantation"),
+    _fact("pacemaker", "Z95.0", "a cardiac pacemaker", "pacemaker", "cardiac pacemaker", "permanent pacemaker"),
+    _fact("cabg", "Z95.1", "an aortocoronary bypass graft", "cabg", "coronary artery bypass graft",
+          "coronary artery bypass grafting", "coronary bypass", "aortocoronary bypass"),
+    _fact("valve", "Z95.2", "a prosthetic heart valve", "prosthetic heart valve", "mechanical heart valve",
+          "mechanical valve", "valve replacement", "valve prosthesis", "mechanical aortic valve", "mechanical mitral valve"),
+    _fact("stent", "Z95.5", "a coronary stent", "coronary stent", "coronary stents", "drug eluting stent",
+          "stent in the lad", "coronary stenting"),
+    _fact("tracheostomy", "Z93.0", "a tracheostomy", "tracheostomy", "tracheotomy"),
+    _fact("gastrostomy", "Z93.1", "a gastrostomy", "gastrostomy", "peg tube"),
+    _fact("ileostomy", "Z93.2", "an ileostomy", "ileostomy"),
+    _fact("colostomy", "Z93.3", "a colostomy", "colostomy"),
+    _fact("hysterectomy", "Z90.710", "an acquired absence of the uterus (hysterectomy)", "hysterectomy",
+          "total hysterectomy", "abdominal hysterectomy"),
+    _fact("gastrectomy", "Z90.3", "an acquired absence of the stomach (gastrectomy)", "gastrectomy",
+          "total gastrectomy", "partial gastrectomy", "subtotal gastrectomy"),
+    _fact("nephrectomy", "Z90.5", "an acquired absence of a kidney (nephrectomy)", "nephrectomy",
+          "radical nephrectomy"),
+    _fact("splenectomy", "Z90.81", "an acquired absence of the spleen (splenectomy)", "splenectomy"),
+    _fact("cholecystectomy", "Z90.49", "an acquired absence of a digestive organ", "cholecystectomy",
+          "appendectomy", "appendicectomy", "colectomy", "hemicolectomy"),
+)
+
+
+
+def _lexicon(rules: tuple[StatusRule, ...]) -> Lexicon:
+    return Lexicon(Concept(key=r.key, code=r.code, terms=r.terms) for r in rules)
+
+
+ALL_RULES = (*RULES, *DEPENDENCE, *ALLERGIES, *PRESENCE)
+_GROUP = {r.key: group for group, rules in (("drug", RULES), ("dependence", DEPENDENCE), ("allergy", ALLERGIES),
+                                             ("presence", PRESENCE)) for r in rules}
+_BY_KEY = {r.key: r for r in ALL_RULES}
+# One pass over a clause for every rule; allergy terms are matched in their own pass (a drug name means an allergy
+# there, not its use), which only runs for clauses that state an allergy.
+_ALL, _ALLERGIES = _lexicon((*RULES, *DEPENDENCE, *PRESENCE)), _lexicon(ALLERGIES)
+_FIRST = frozenset(t for r in ALL_RULES for term in r.terms for t in tokens(term)[:1])
+_ALLERGY_WORDS = frozenset(tokens("allergy allergies allergic hypersensitivity anaphylaxis"))
+# A transplant or operation that is only planned or considered is no status yet.
+_NOT_DONE = frozenset(tokens(
+    "candidate candidacy evaluation evaluated waiting waitlist planned plan scheduled pending referral referred "
+    "consider considered indication indicated proposed awaiting"
+))
+# An operation told as done in this episode ("underwent cholecystectomy", "a stent was placed") is the procedure,
+# not yet a status; told as past ("history of", "status post", "previous", "years ago") it is one.
+_PROCEDURE_NOW = frozenset(tokens(
+    "underwent undergo undergoing performed performing placed placement implanted implantation inserted insertion "
+    "surgery operated resection"
+))
+_PAST = frozenset(tokens("ago previous previously prior former earlier"))
+# A drug started in this episode is long-term use only when the note says it will be ("start metformin 500 mg daily").
+_NEW_START = frozenset(tokens("start started starting initiated initiate instituted began begun introduced restarted"))
+_LONG_TERM = tuple(tuple(tokens(p)) for p in (
+    "long term", "longterm", "chronic", "chronically", "daily", "every day", "maintenance", "for years",
+    "for months", "dependent", "dependence", "dependency", "corticodependency", "corticodependence", "regular",
+    "regularly", "usual", "usually", "home medication", "home medications",
+))
+_DURATION = frozenset(tokens("year month"))
+_COUNT = frozenset(tokens("several many few two three four five six seven eight nine ten"))
+# A drug in a clause that says it was stopped, is an allergy or was an overdose is not current use; "insulin
+# resistance" or an insulin level is not a drug at all.
+_NOT_CURRENT = frozenset(tokens(
+    "stopped stop discontinued discontinue suspended withdrawn withdrawal held hold allergy allergic intolerance "
+    "intolerant overdose poisoning intoxication toxicity ingestion previously formerly resistance resistant level "
+    "levels secretion antibodies antibody"
+))
+_ALLERGY_HEADING = re.compile(r"\s*(?:drug |medication |known )?allerg(?:y|ies)\s*:", re.IGNORECASE)
+_BMI = re.compile(r"\b(?:bmi|body mass index)\b[^0-9.;\n]{0,25}(\d{2}(?:[.,]\d{1,2})?)", re.IGNORECASE)
+
+
+@dataclass(frozen=True)
+class StatusFact:
+    code: str
+    statement_id: str
+    turn_ids: tuple[str, ...]
+    position: tuple[int, int]  # (clause, token) within the statement: reading order
+    why: str
+
+
+def _has(toks: list[str], phrase: tuple[str, ...]) -> bool:
+    n = len(phrase)
+    return any(tuple(toks[i : i + n]) == phrase for i in range(len(toks) - n + 1))
+
+
+def _long_term(toks: list[str]) -> bool:
+    """A long-term word, or a duration of months or years ("for 3 years"; an age, "a 45-year-old", is not one)."""
+    if any(_has(toks, p) for p in _LONG_TERM):
+        return True
+    return any(t in _DURATION and i >= 2 and toks[i - 2] in ("for", "since", "over") and (toks[i - 1].isdigit() or toks[i - 1] in _COUNT)
+               for i, t in enumerate(toks))
+
+
+def facts(statement: Statement) -> list[StatusFact]:
+    """The long-term drug use, dependence, allergy and presence/absence statuses the statement documents."""
+    out: list[StatusFact] = []
+
+    def add(rule: StatusRule, c_idx: int, start: int) -> None:
+        out.append(StatusFact(code=rule.code, statement_id=statement.statement_id,
+                              turn_ids=tuple(statement.evidence_turn_ids), position=(c_idx, start),
+                              why=f"status code: the note documents {rule.what}"))
+
+    # An allergy list ("Allergies: sulfa drugs (rash)") states the allergy once for every clause after its heading.
+    allergy_list = statement.kind == "allergy" or _ALLERGY_HEADING.match(statement.text) is not None
+    for c_idx, toks in enumerate(clauses(statement.text)):
+        if _FIRST.isdisjoint(toks):
+            continue
+        allergy = allergy_list or not _ALLERGY_WORDS.isdisjoint(toks)
+        if allergy:
+            for m in _ALLERGIES.mentions(toks):
+                if m.assertion is Assertion.AFFIRMED:
+                    add(_BY_KEY[m.concept.key], c_idx, m.start)
+        not_done = not _NOT_DONE.isdisjoint(toks)
+        done_now = not _PROCEDURE_NOW.isdisjoint(toks) and _PAST.isdisjoint(toks)
+        not_current = allergy or not _NOT_CURRENT.isdisjoint(toks)
+        new_start = not _NEW_START.isdisjoint(toks)
+        long_term: bool | None = None
+        for m in _ALL.mentions(toks):
+            rule, group = _BY_KEY[m.concept.key], _GROUP[m.concept.key]
+            if group == "presence":
+                if not not_done and (m.assertion is Assertion.HISTORY or (m.assertion is Assertion.AFFIRMED and not done_now)):
+                    add(rule, c_idx, m.start)
+            elif not not_current and m.assertion is Assertion.AFFIRMED:
+                if (rule.long_term_cue or new_start) and long_term is None:
+                    long_term = _long_term(toks)
+                if long_term or not (rule.long_term_cue or new_start):
+                    add(rule, c_idx, m.start)
+    return out
+
+
+def bmi_code(value: float) -> str:
+    """The adult BMI code (Z68.1-Z68.45) for a value."""
+    if value < 20:
+        return "Z68.1"
+    if value < 40:
+        return f"Z68.{int(value)}"
+    for upper, code in ((45, "Z68.41"), (50, "Z68.42"), (60, "Z68.43"), (70, "Z68.44")):
+        if value < upper:
+            return code
+    return "Z68.45"
+
+
+def bmi_facts(statement: Statement, *, patient_age: int | None) -> list[StatusFact]:
+    """The adult body mass index the statement gives (Z68.1-Z68.45). Children's BMI is coded by percentile
+    (Z68.5-), which a number alone does not give: nothing for a patient under 20 or a statement naming percentiles."""
+    if (patient_age is not None and patient_age < 20) or "percentile" in statement.text.lower():
+        return []
+    out = []
+    for match in _BMI.finditer(statement.text):
+        value = float(match.group(1).replace(",", "."))
+        if 10 <= value <= 100:
+            out.append(StatusFact(code=bmi_code(value), statement_id=statement.statement_id,
+                                  turn_ids=tuple(statement.evidence_turn_ids), position=(0, match.start()),
+                                  why="status code: the note documents the adult body mass index"))
+    return out
