@@ -618,10 +618,10 @@ def _status_findings(draft: NoteDrafted, *, mode: str, codes: set[str], codeset:
     and allergy lists and plans name them."""
     note = draft.note
     sections = [*note.assessment, *note.subjective, *note.objective, *note.plan]
+    weight_diagnosis = mode == ALL_FINDINGS or any(c.startswith(_WEIGHT_DIAGNOSES) for c in codes)
     found: list[tuple[int, StatusFact]] = []
     for i, statement in enumerate(sections):
         found += [(i, fact) for fact in facts(statement)]
-        weight_diagnosis = mode == ALL_FINDINGS or any(c.startswith(_WEIGHT_DIAGNOSES) for c in codes)
         if weight_diagnosis:
             found += [(i, fact) for fact in bmi_facts(statement, patient_age=draft.context.patient_age)]
     out: dict[str, Finding] = {}

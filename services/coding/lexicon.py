@@ -111,7 +111,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("diarrhea", "R19.7", "diarrhea", "diarrhoea", "loose stools", kind="symptom"),
     _c("nausea_vomiting", "R11.2", "nausea and vomiting", "nausea with vomiting", kind="symptom"),
     _c("nausea", "R11.0", "nausea", "nauseous", "nauseated", kind="symptom"),
-    _c("vomiting", "R11.10", "vomiting", "throwing up", kind="symptom"),
+    _c("vomiting", "R11.10", "vomiting", "throwing up", "emesis", kind="symptom"),
     _c("abd_pain", "R10.9", "abdominal pain", "stomach pain", "belly pain", "tummy pain", "stomach ache", "abdominal discomfort",
        kind="symptom"),
     _c("gastroenteritis", "K52.9", "gastroenteritis", "stomach bug", "stomach flu"),
@@ -211,6 +211,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("hypotension", "I95.9", "hypotension", "low blood pressure"),
     _c("erythema", "L53.9", "erythema", "erythematous lesion", "erythematous lesions", kind="symptom"),
     _c("pruritus", "L29.9", "pruritus", "itching", "itchy skin", kind="symptom"),
+    _c("diaphoresis", "R61", "diaphoresis", "excessive sweating", "profuse sweating", kind="symptom"),  # Index: "Diaphoresis (excessive) R61"
     _c("ascites", "R18.8", "ascites", kind="symptom"),
     _c("splenomegaly", "R16.1", "splenomegaly", kind="symptom"),
     _c("hepatomegaly", "R16.0", "hepatomegaly", kind="symptom"),
@@ -243,7 +244,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("cholecystitis", "K81.9", "cholecystitis"),
     _c("diplopia", "H53.2", "diplopia", "double vision", kind="symptom"),
     _c("blurred_vision", "H53.8", "blurred vision", "blurry vision", kind="symptom"),
-    _c("hearing_loss", "H91.90", "hearing loss", kind="symptom"),
+    _c("hearing_loss", "H91.90", "hearing loss", "hypoacusis", "hypoacusia", kind="symptom"),  # Index: "Hypoacusis -- see Loss, hearing"
     _c("tinnitus", "H93.19", "tinnitus", "ringing in the ears", kind="symptom"),
     _c("epistaxis", "R04.0", "epistaxis", "nosebleed", "nose bleed", kind="symptom"),
     _c("melena", "K92.1", "melena", "black stools", "tarry stools", kind="symptom"),

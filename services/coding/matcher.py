@@ -238,7 +238,7 @@ def _side(toks: list[str], start: int, end: int) -> str | None:
 # ---------------------------------------------------------------- fuzzy fallback over code descriptions
 _STOP = frozenset(tokens(
     "of the and or with in to due by on at for a an as from unspecified other nos specified elsewhere classified not "
-    "site type unsp part region without condition disorder disease initial encounter subsequent sequela use "
+    "site side affecting type unsp part region without condition disorder disease initial encounter subsequent sequela use "
     # everyday words of narrative text ("Hers disease" must not match every "her")
     "he she her hers his him it its was is were be been has had have this that which who patient year old after "
     "before also at no yes"
@@ -269,6 +269,11 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     "hypertransaminasemia": ("elevation", "transaminase"), "transaminases": ("transaminase",),
     "cephalea": ("headache",), "cephalgia": ("headache",), "lumbalgia": ("low", "back", "pain"),
     "epigastralgia": ("epigastric", "pain"), "arthralgia": ("pain", "joint"),
+    # "Hemiparesis -- see Hemiplegia" (and para-, quadri-, mono-); "Hypoacusis -- see Loss, hearing"; "Mastalgia
+    # N64.4" (mastodynia). (Diaphoresis and emesis are curated terms: services/coding/lexicon.py.)
+    "hemiparesis": ("hemiplegia",), "paraparesis": ("paraplegia",), "tetraparesis": ("quadriplegia",),
+    "quadriparesis": ("quadriplegia",), "monoparesis": ("monoplegia",), "hypoacusis": ("hearing", "loss"),
+    "mastalgia": ("mastodynia",),
 }
 # Organ adjectives and the nouns ICD-10-CM descriptions use for them ("acute renal failure" is "Acute kidney failure",
 # "hepatic metastases" are "Secondary malignant neoplasm of liver"). One list for the two readers of it: the
@@ -309,6 +314,10 @@ def term_words(term: str) -> list[str]:
     does NOT have ("Calculus of gallbladder without cholecystitis without obstruction", "Chronic lymphocytic leukemia of
     B-cell type not having achieved remission"), which a note never states for the default code."""
     toks = tokens(term)
+    # Guideline I.C.6.a: a side documented without dominance is dominant on the right and nondominant on the left, so
+    # "right dominant" and "left nondominant" ask only for the side; the other two pairings need the word.
+    toks = [t for i, t in enumerate(toks)
+            if not (i and (toks[i - 1], t) in (("right", "dominant"), ("left", "nondominant")))]
     if ABSENCE_DROPPED:
         if "without" in toks:
             toks = toks[: toks.index("without")]

@@ -92,3 +92,22 @@ def test_denied_celiac_disease_gives_no_code(codeset: SimpleIcd10CmCodeSet) -> N
     for mode in (OUTPATIENT, ALL_FINDINGS):
         assert "K90.0" not in [s.code for s in suggest_codes(as_draft("t", "Denies celiac disease."), codeset=codeset,
                                                              mode=mode, min_confidence=0.0)]
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    # Guideline I.C.6.a: the side without dominance is dominant on the right, nondominant on the left.
+    ("Left hemiparesis.", "G81.94"), ("Right hemiplegia.", "G81.91"),
+    ("Hemiplegia affecting the right nondominant side.", "G81.93"),
+    # Index "see" references and curated terms.
+    ("Paraparesis.", "G82.20"), ("Hypoacusis.", "H91.90"), ("Diaphoresis.", "R61"), ("Emesis.", "R11.10"),
+    ("Mastalgia.", "N64.4"),
+])
+def test_index_conventions_for_weakness_and_symptoms(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
+    assert top(codeset, text)[:1] == [code]
+
+
+def test_dominance_is_only_required_against_the_default() -> None:
+    assert "nondominant" not in term_words("Hemiplegia, unspecified affecting left nondominant side")
+    assert "dominant" not in term_words("Hemiplegia, unspecified affecting right dominant side")
+    assert "nondominant" in term_words("Hemiplegia, unspecified affecting right nondominant side")
+    assert "dominant" in term_words("Hemiplegia, unspecified affecting left dominant side")
