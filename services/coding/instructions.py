@@ -24,13 +24,9 @@ _REQUIRED = re.compile(r"^code(?: \(b95-b97\),?)? to identify (?:control|(?:the 
 _OPTIONAL = ("if applicable", "if known")
 
 
-def _dotted(code: str) -> str:
-    code = code.replace(".", "")
-    return code if len(code) <= 3 else f"{code[:3]}.{code[3:]}"
-
-
 def _names(note: str, code: str) -> bool:
-    return any(in_ref(_dotted(code), ref) for ref in parse_refs(note))
+    """Whether the note's code references cover ``code`` (suggestions carry dotted codes, as the references do)."""
+    return any(in_ref(code, ref) for ref in parse_refs(note))
 
 
 def sequence(suggestions: Sequence[CodeSuggestion], *, codeset: CodeSet) -> list[CodeSuggestion]:

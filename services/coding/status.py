@@ -43,7 +43,7 @@ def _fact(key: str, code: str, what: str, *terms: str) -> StatusRule:
     return StatusRule(key=key, code=code, terms=terms, what=what)
 
 
-RULES: tuple[StatusRule, ...] = (
+DRUGS: tuple[StatusRule, ...] = (
     _r("insulin", "Z79.4", "insulin", "insulin therapy", "insulin glargine", "insulin lispro", "insulin aspart",
        "insulin detemir", "nph insulin", "lantus", "humalog", "novolog", "levemir", "tresiba", "basaglar", "toujeo"),
     _r("oral_antidiabetic", "Z79.84", "metformin", "glipizide", "glyburide", "glibenclamide", "glimepiride",
@@ -156,13 +156,13 @@ def _lexicon(rules: tuple[StatusRule, ...]) -> Lexicon:
     return Lexicon(Concept(key=r.key, code=r.code, terms=r.terms) for r in rules)
 
 
-ALL_RULES = (*RULES, *DEPENDENCE, *ALLERGIES, *PRESENCE)
-_GROUP = {r.key: group for group, rules in (("drug", RULES), ("dependence", DEPENDENCE), ("allergy", ALLERGIES),
+ALL_RULES = (*DRUGS, *DEPENDENCE, *ALLERGIES, *PRESENCE)
+_GROUP = {r.key: group for group, rules in (("drug", DRUGS), ("dependence", DEPENDENCE), ("allergy", ALLERGIES),
                                              ("presence", PRESENCE)) for r in rules}
 _BY_KEY = {r.key: r for r in ALL_RULES}
 # One pass over a clause for every rule; allergy terms are matched in their own pass (a drug name means an allergy
 # there, not its use), which only runs for clauses that state an allergy.
-_ALL, _ALLERGIES = _lexicon((*RULES, *DEPENDENCE, *PRESENCE)), _lexicon(ALLERGIES)
+_ALL, _ALLERGIES = _lexicon((*DRUGS, *DEPENDENCE, *PRESENCE)), _lexicon(ALLERGIES)
 _FIRST = frozenset(t for r in ALL_RULES for term in r.terms for t in tokens(term)[:1])
 _ALLERGY_WORDS = frozenset(tokens("allergy allergies allergic hypersensitivity anaphylaxis"))
 # A transplant or operation that is only planned or considered is no status yet.
