@@ -253,6 +253,12 @@ _NAMING = frozenset(tokens("disease disorder condition"))
 
 
 _LATERAL = frozenset({"right", "left", "bilateral"})
+# An injury or poisoning code (chapters S and T) names the kind of harm ("Other injury of celiac artery", "Laceration
+# of axillary vein"): the note must say that word too, or "celiac artery stenosis" would read as an injury of it.
+_HARM = frozenset(tokens(
+    "injury fracture laceration contusion sprain strain dislocation subluxation burn corrosion wound abrasion puncture "
+    "bite crushing amputation poisoning adverse underdosing toxic frostbite avulsion blister traumatic rupture"
+))
 
 # The ICD-10-CM Alphabetic Index's "see" conventions, which the Tabular descriptions the matcher reads do not carry:
 # "Carcinoma -- see Neoplasm, by site, malignant", "Metastasis -- see Neoplasm, secondary, by site", "Tumor -- see
@@ -307,6 +313,10 @@ ABSENCE_DROPPED = True  # off: words after "without" must be in the note too (th
 
 
 _NOT_IN_REMISSION = ("not", "having", "achieved", "remission")
+# Absences the injury descriptions name before the site ("Laceration without foreign body of left index finger",
+# "Displaced fracture ... without intraarticular extension of left ulna"): only these words go, the site stays.
+_ABSENCE_BEFORE_SITE = (("foreign", "body"), ("intraarticular", "extension"), ("intracondylar", "extension"),
+                        ("intercondylar", "fracture"))
 
 
 def term_words(term: str) -> list[str]:
@@ -318,9 +328,26 @@ def term_words(term: str) -> list[str]:
     # "right dominant" and "left nondominant" ask only for the side; the other two pairings need the word.
     toks = [t for i, t in enumerate(toks)
             if not (i and (toks[i - 1], t) in (("right", "dominant"), ("left", "nondominant")))]
+    # Guideline I.C.19.c.1: a fracture not documented as open or closed is coded as closed, and an open fracture whose
+    # type is not documented as type I or II.
+    toks = [t for i, t in enumerate(toks) if not (t == "closed" and toks[i + 1 : i + 2] == ["fracture"])]
+    for i in range(len(toks) - 5):
+        if toks[i : i + 6] == ["open", "fracture", "type", "1", "or", "ii"]:
+            toks = toks[: i + 2] + toks[i + 6 :]
+            break
     if ABSENCE_DROPPED:
-        if "without" in toks:
-            toks = toks[: toks.index("without")]
+        kept: list[str] = []
+        i = 0
+        while i < len(toks):
+            if toks[i] != "without":
+                kept.append(toks[i])
+                i += 1
+                continue
+            phrase = next((p for p in _ABSENCE_BEFORE_SITE if tuple(toks[i + 1 : i + 1 + len(p)]) == p), None)
+            if phrase is None:
+                break  # the rest names what the patient does not have
+            i += 1 + len(phrase)
+        toks = kept
         for i in range(len(toks) - len(_NOT_IN_REMISSION) + 1):
             if tuple(toks[i : i + len(_NOT_IN_REMISSION)]) == _NOT_IN_REMISSION:
                 return toks[:i]
@@ -348,6 +375,7 @@ class DescriptionIndex:
     def __init__(self, entries: Iterable[tuple[str, str]], *, min_coverage: float = 0.8) -> None:
         self._codes: list[str] = []
         self._words: list[frozenset[str]] = []
+        self._harm: list[frozenset[str]] = []  # S/T codes: the kind-of-harm words, one of which the text must hold
         postings: dict[str, list[int]] = defaultdict(list)
         for code, term in entries:
             raw = term_words(term)
@@ -363,6 +391,7 @@ class DescriptionIndex:
             idx = len(self._codes)
             self._codes.append(code)
             self._words.append(words)
+            self._harm.append(words & _HARM if code[:1] in ("S", "T") else frozenset())
             for w in words:
                 postings[w].append(idx)
         n = max(1, len(self._codes))
@@ -406,6 +435,8 @@ class DescriptionIndex:
         for idx in self._candidates(words):
             entry = self._words[idx]
             hit = entry & words
+            if self._harm[idx] and not self._harm[idx] & hit:
+                continue
             # Laterality refines a match but is never evidence of one ("right ear" is not a diagnosis).
             core, core_hit = entry - _LATERAL, hit - _LATERAL
             if not core or (len(core_hit) < 2 and not (len(core) == 1 and core_hit and self._idf[next(iter(core))] >= 6.0)):
@@ -450,7 +481,7 @@ class DescriptionIndex:
             if code in out or (allow is not None and not allow(code)):
                 continue
             hit = self._words[idx] & present
-            if not hit - _LATERAL - _NAMING:
+            if not hit - _LATERAL - _NAMING or (self._harm[idx] and not self._harm[idx] & hit):
                 continue
             out[code] = FuzzyMatch(code=code, coverage=float(coverage[j]), matched=frozenset(hit))
             if len(out) >= limit:

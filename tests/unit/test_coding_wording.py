@@ -111,3 +111,23 @@ def test_dominance_is_only_required_against_the_default() -> None:
     assert "dominant" not in term_words("Hemiplegia, unspecified affecting right dominant side")
     assert "nondominant" in term_words("Hemiplegia, unspecified affecting right nondominant side")
     assert "dominant" in term_words("Hemiplegia, unspecified affecting left dominant side")
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    # "Laceration without foreign body of left index finger ...": the absence before the site goes, the site stays.
+    ("Laceration of the left index finger.", "S61.211A"),
+    ("Puncture wound of the right great toe.", "S91.131A"),
+    # Guideline I.C.19.c.1: a fracture not documented as open or closed is closed (initial encounter, not sequela);
+    # an open fracture of undocumented type is type I or II.
+    ("Displaced fracture of the olecranon process of the left ulna.", "S52.022A"),
+    ("Open fracture of the left ulna olecranon process, displaced.", "S52.022B"),
+])
+def test_injury_descriptions_keep_their_site_and_defaults(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
+    assert top(codeset, text)[:1] == [code]
+
+
+def test_an_injury_code_needs_the_kind_of_harm_in_the_note(codeset: SimpleIcd10CmCodeSet) -> None:
+    # "Other injury of celiac artery" covered "celiac artery" but not "injury": a stenosis is no injury.
+    for mode in (OUTPATIENT, ALL_FINDINGS):
+        assert not [c for c in top(codeset, "Celiac artery stenosis.", mode=mode) if c.startswith(("S", "T"))]
+    assert top(codeset, "Contusion of the left knee.")[:1] == ["S80.02XA"]
