@@ -39,6 +39,7 @@ from services.coding.matcher import (
     with_index_terms,
 )
 from services.coding.neighbours import Similarity, codable_words, evidence_words
+from services.coding.sequelae import STROKE, sequela_codes
 from services.coding.status import CONF_STATUS, StatusFact, bmi_facts, facts
 from shared.contracts import ICD10CM_SYSTEM, CodeSuggestion, NoteDrafted, Statement
 
@@ -79,6 +80,8 @@ _GROUP = {"diagnosis": 0, "symptom": 1, "history": 2, "family_history": 3, "stat
 # Diagnoses a BMI code is reported with in the outpatient mode (ICD-10-CM guideline I.B.14: only with an associated
 # reportable diagnosis such as obesity or malnutrition).
 _WEIGHT_DIAGNOSES = ("E66", "E43", "E44", "E45", "E46", "R63.4", "R63.5", "R63.6", "R62.7", "E88.A")
+# What an I69.3- sequela code already says: the infarction, its history code and the deficit it left.
+_SEQUELA_REPLACES = ("I63", "Z86.73", "G81", "G83", "R47", "R13.1", "R27", "R29.81", "R48", "R41")
 # Subjective statement kinds that never describe a symptom.
 _NOT_SYMPTOM_KINDS = frozenset({"medication", "allergy", "vital", "plan", "exam"})
 
@@ -223,8 +226,10 @@ def _statement_findings(
                              statement_ids=[statement.statement_id], turn_ids=list(statement.evidence_turn_ids),
                              key=key, sentence=index, partial=partial))
 
+    strokes: list[Assertion] = []
     for c_idx, toks in enumerate(clauses(statement.text)):
         mentions = _LEXICON.mentions(toks)
+        strokes += [m.assertion for m in mentions if m.concept.key in STROKE and m.assertion is not Assertion.NEGATED]
         affirmed_keys = {m.concept.key for m in mentions if m.assertion is Assertion.AFFIRMED}
         covered: set[int] = set()
         for m in mentions:
@@ -250,6 +255,14 @@ def _statement_findings(
             else:
                 # A partial match is a candidate, never a suggestion by itself: below the cut until re-ranked.
                 add(fm.code, category, min(confidence, _OUTPATIENT_LEARNED_SCALE), (c_idx, first), partial=True)
+    if strokes and (sequelae := sequela_codes(statement.text, stroke_assertion=strokes[0])):
+        # The I69.3- combination codes replace the stroke's own code (I63.-, Z86.73) and the deficits coded alone.
+        found = [f for f in found if f.key not in STROKE and not f.code.startswith(_SEQUELA_REPLACES)]
+        for code in sequelae:
+            add(code, "diagnosis", CONF_LEXICON, (0, 0), "stroke_sequela")
+            if found and found[-1].code == code:
+                found[-1].why = ("a deficit left by a past stroke: ICD-10-CM codes it with one I69.3- sequela code, "
+                                 "not the infarction (I63.-), its history (Z86.73) or the deficit alone")
     return found
 
 
