@@ -92,7 +92,7 @@ DEPENDENCE: tuple[StatusRule, ...] = (
           "dialysis dependent", "hemodialysis program", "periodic hemodialysis", "peritoneal dialysis",
           "hemodialysis three times a week", "dialysis three times a week"),
     _fact("wheelchair", "Z99.3", "dependence on a wheelchair", "wheelchair bound", "wheelchair dependent",
-          "uses a wheelchair", "in a wheelchair", "confined to a wheelchair", "wheelchair user"),
+          "uses a wheelchair", "confined to a wheelchair", "wheelchair user"),
     _fact("oxygen", "Z99.81", "dependence on supplemental oxygen", "home oxygen", "supplemental oxygen at home",
           "oxygen dependent", "on home oxygen", "chronic oxygen therapy", "long term oxygen therapy",
           "home oxygen therapy"),
@@ -180,10 +180,13 @@ _PAST = frozenset(tokens("ago previous previously prior former earlier"))
 # A drug started in this episode is long-term use only when the note says it will be ("start metformin 500 mg daily").
 _NEW_START = frozenset(tokens("start started starting initiated initiate instituted began begun introduced restarted"))
 _LONG_TERM = tuple(tuple(tokens(p)) for p in (
-    "long term", "longterm", "chronic", "chronically", "daily", "every day", "maintenance", "for years",
-    "for months", "dependent", "dependence", "dependency", "corticodependency", "corticodependence", "regular",
-    "regularly", "usual", "usually", "home medication", "home medications",
+    "long term", "longterm", "chronic", "chronically", "maintenance", "for years", "for months", "dependent",
+    "dependence", "dependency", "corticodependency", "corticodependence", "regular", "regularly", "usual", "usually",
+    "home medication", "home medications",
 ))
+# A dosing schedule says a newly started drug is meant to go on ("start metformin 500 mg twice daily"); for a drug
+# that is as often given for days (an NSAID "three times daily" for a sprain) it says nothing about how long.
+_SCHEDULE = tuple(tuple(tokens(p)) for p in ("daily", "every day", "a day", "per day", "bid", "tid", "qd"))
 _DURATION = frozenset(tokens("year month"))
 _COUNT = frozenset(tokens("several many few two three four five six seven eight nine ten"))
 # A drug in a clause that says it was stopped, is an allergy or was an overdose is not current use; "insulin
@@ -209,6 +212,14 @@ class StatusFact:
 def _has(toks: list[str], phrase: tuple[str, ...]) -> bool:
     n = len(phrase)
     return any(tuple(toks[i : i + n]) == phrase for i in range(len(toks) - n + 1))
+
+
+_SHORT = frozenset(tokens("taper tapering burst course day days week weeks"))
+
+
+def _short_course(toks: list[str]) -> bool:
+    """"for 5 days", "a 2-week course", "prednisone taper"."""
+    return any(t in _SHORT for t in toks)
 
 
 def _long_term(toks: list[str]) -> bool:
@@ -249,10 +260,17 @@ def facts(statement: Statement) -> list[StatusFact]:
                 if not not_done and (m.assertion is Assertion.HISTORY or (m.assertion is Assertion.AFFIRMED and not done_now)):
                     add(rule, c_idx, m.start)
             elif not not_current and m.assertion is Assertion.AFFIRMED:
-                if (rule.long_term_cue or new_start) and long_term is None:
-                    long_term = _long_term(toks)
-                if long_term or not (rule.long_term_cue or new_start):
-                    add(rule, c_idx, m.start)
+                if rule.long_term_cue or new_start:
+                    if long_term is None:
+                        long_term = _long_term(toks)
+                    scheduled = any(_has(toks, p) for p in _SCHEDULE)
+                    # For the drugs often given for days: a long-term word, or "on <drug>" on a schedule that is no
+                    # short course ("on prednisone 5 mg daily", not "prednisone 40 mg for 5 days"). For a new start
+                    # of any other drug: a long-term word or a schedule.
+                    on_it = m.start > 0 and toks[m.start - 1] == "on" and scheduled and not _short_course(toks)
+                    if not (long_term or (on_it if rule.long_term_cue else scheduled)):
+                        continue
+                add(rule, c_idx, m.start)
     return out
 
 

@@ -54,6 +54,8 @@ def test_adult_bmi_bands(value: float, code: str) -> None:
     ("Rheumatoid arthritis on methotrexate.", "Z79.631"),
     ("Breast cancer on tamoxifen.", "Z79.810"),
     ("End stage renal disease on hemodialysis.", "Z99.2"),
+    ("Type 2 diabetes. Start metformin 500 mg twice daily.", "Z79.84"),  # a new chronic drug on a schedule
+    ("Chronic back pain on oxycodone 5 mg twice daily.", "Z79.891"),
 ])
 def test_documented_long_term_use_gives_its_status_code(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
     for mode in (OUTPATIENT, ALL_FINDINGS):
@@ -69,6 +71,11 @@ def test_documented_long_term_use_gives_its_status_code(codeset: SimpleIcd10CmCo
     "Asthma exacerbation, prednisone 40 mg for 5 days.",  # a short burst: no long-term word
     "A 45-year-old woman given ibuprofen for a sprain.",  # an age is not a duration
     "Acute kidney injury; dialysis was considered.",
+    "Knee sprain. Ibuprofen 800 mg three times daily.",  # a schedule is no long-term word for an NSAID
+    "Knee pain. Initiate meloxicam 15 mg once daily.",
+    "Asthma on prednisone 40 mg daily for 5 days.",  # "on" a short course
+    "Breast cancer. Treatment with tamoxifen was started.",  # started in the episode, no schedule
+    "Presents in wheelchair.",  # arriving in one is no dependence
 ])
 def test_no_status_code_without_affirmed_current_long_term_use(codeset: SimpleIcd10CmCodeSet, text: str) -> None:
     for mode in (OUTPATIENT, ALL_FINDINGS):
