@@ -80,6 +80,7 @@ _GROUP = {"diagnosis": 0, "symptom": 1, "history": 2, "family_history": 3, "stat
 # Diagnoses a BMI code is reported with in the outpatient mode (ICD-10-CM guideline I.B.14: only with an associated
 # reportable diagnosis such as obesity or malnutrition).
 _WEIGHT_DIAGNOSES = ("E66", "E43", "E44", "E45", "E46", "R63.4", "R63.5", "R63.6", "R62.7", "E88.A")
+_COMBINATION = "combination"  # Finding.key of a combination code
 # What an I69.3- sequela code already says: the infarction, its history code and the deficit it left.
 _SEQUELA_REPLACES = ("I63", "Z86.73", "G81", "G83", "R47", "R13.1", "R27", "R29.81", "R48", "R41")
 # Subjective statement kinds that never describe a symptom.
@@ -328,7 +329,8 @@ def _combine(
             parts = [f for f in parts if modifier_keys <= modifiers.get(f.sentence, set())]
             if not parts or {FAMILY.get(f.key or "", f.key) for f in parts} != disease_keys:
                 continue
-        new = Finding(code=combo.code, category="diagnosis", confidence=CONF_LEXICON, order=min(f.order for f in parts))
+        new = Finding(code=combo.code, category="diagnosis", confidence=CONF_LEXICON, order=min(f.order for f in parts),
+                      key=_COMBINATION)
         for f in parts:
             new.absorb(f)
             if FAMILY.get(f.key or "", f.key) in combo.consumes:
@@ -370,7 +372,9 @@ def _resolve(findings: list[Finding], *, codeset: CodeSet, keep_demoted: bool = 
     for f in ordered:
         # A mere candidate (below the suggestion cut) never displaces a suggestion as its specific sibling.
         floor = min(f.confidence, SUGGEST_MIN_CONFIDENCE)
-        if specific.get(f.code[:3], -1.0) >= floor and is_unspecified(codeset, f.code):
+        # A combination code names its own complication ("E11.319 ... unspecified diabetic retinopathy" beside
+        # E11.22): it is no less specific version of its category's other combination codes.
+        if f.key != _COMBINATION and specific.get(f.code[:3], -1.0) >= floor and is_unspecified(codeset, f.code):
             # Not suggested beside its specific sibling, but still a ranked candidate for review (and MAP): coders
             # often choose the unspecified code where the text's specificity is doubtful.
             if keep_demoted:

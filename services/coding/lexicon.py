@@ -61,6 +61,11 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("t1dm", "E10.9", "type 1 diabetes", "t1dm", "dm1", "type 1 diabetes mellitus", "diabetes mellitus type 1", "diabetes type 1",
        "juvenile diabetes", chronic=True, family_code="Z83.3"),
     _c("dm", "E11.9", "diabetes", "diabetes mellitus", "dm", "diabetic", chronic=True, family_code="Z83.3"),
+    # Diabetes complications the Index lists under "Diabetes, with" (guideline I.A.15 presumes the link): combined below.
+    _c("diabetic_retinopathy", "E11.319", "diabetic retinopathy", chronic=True),  # type 2 when the type is not stated
+    _c("gastroparesis", "K31.84", "gastroparesis", "diabetic gastroparesis", chronic=True),
+    _c("pad", "I73.9", "peripheral arterial disease", "peripheral artery disease", "peripheral vascular disease",
+       "peripheral angiopathy", "peripheral arterial occlusive disease", chronic=True),
     _c("prediabetes", "R73.03", "prediabetes", "prediabetic", "pre diabetes", "borderline diabetes"),
     _c("hyperglycemia", "R73.9", "hyperglycemia", "high blood sugar", "elevated blood sugar", "high sugars", kind="symptom"),
     _c("hypoglycemia", "E16.2", "hypoglycemia", "low blood sugar"),
@@ -306,6 +311,16 @@ COMBINATIONS: tuple[Combination, ...] = (
     _combo("E11.22", {"t2dm", "ckd"}, {"t2dm"}),
     _combo("E11.22", {"dm", "ckd"}, {"dm"}),
     _combo("E10.22", {"t1dm", "ckd"}, {"t1dm"}),
+    _combo("E11.51", {"t2dm", "pad"}, {"t2dm", "pad"}),
+    _combo("E11.51", {"dm", "pad"}, {"dm", "pad"}),
+    _combo("E10.51", {"t1dm", "pad"}, {"t1dm", "pad"}),
+    _combo("E11.319", {"t2dm", "diabetic_retinopathy"}, {"t2dm", "diabetic_retinopathy"}),
+    _combo("E11.319", {"dm", "diabetic_retinopathy"}, {"dm", "diabetic_retinopathy"}),
+    _combo("E10.319", {"t1dm", "diabetic_retinopathy"}, {"t1dm", "diabetic_retinopathy"}),
+    # Gastroparesis stays beside the combination: K31.84 says "code first ... diabetes (E11.43)".
+    _combo("E11.43", {"t2dm", "gastroparesis"}, {"t2dm"}),
+    _combo("E11.43", {"dm", "gastroparesis"}, {"dm"}),
+    _combo("E10.43", {"t1dm", "gastroparesis"}, {"t1dm"}),
     _combo("E11.40", {"t2dm", "neuropathy"}, {"t2dm", "neuropathy"}),
     _combo("E11.40", {"dm", "neuropathy"}, {"dm", "neuropathy"}),
     _combo("E10.40", {"t1dm", "neuropathy"}, {"t1dm", "neuropathy"}),

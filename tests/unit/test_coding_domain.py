@@ -146,3 +146,21 @@ def test_every_lexicon_code_is_real_and_billable(codeset: SimpleIcd10CmCodeSet) 
     assert len({c.key for c in CONCEPTS}) >= 60
     bad = [code for code in referenced if not codeset.is_billable(code)]
     assert bad == []
+
+
+@pytest.mark.parametrize(("assessment", "expected"), [
+    # Guideline I.A.15: the Index's "Diabetes, with" conditions are linked without the note saying "due to".
+    (["Type 2 diabetes with peripheral arterial disease."], ["E11.51"]),
+    (["Type 1 diabetes.", "Diabetic retinopathy."], ["E10.319"]),
+    (["Diabetic retinopathy."], ["E11.319"]),  # type 2 when the type is not documented
+    # Gastroparesis stays as its own code, after the combination (K31.84: "code first ... E11.43").
+    (["Type 2 diabetes with gastroparesis."], ["E11.43", "K31.84"]),
+    # Several complications: one combination code each, none demoted as a less specific sibling of another.
+    (["Type 2 diabetes with neuropathy and chronic kidney disease."], ["E11.22", "E11.40", "N18.9"]),
+    (["Diabetes, diabetic retinopathy and chronic kidney disease stage 3."], ["E11.319", "E11.22", "N18.30"]),
+])
+def test_diabetes_combinations_for_each_complication(
+    codeset: SimpleIcd10CmCodeSet, assessment: list[str], expected: list[str],
+) -> None:
+    got = codes(codeset, assessment)
+    assert sorted(c for c in got if not c.startswith("Z")) == sorted(expected)
