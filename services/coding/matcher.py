@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 from collections import defaultdict
-from collections.abc import Callable, Iterable
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -117,6 +117,12 @@ _POST = _phrases("ruled out", "was ruled out", "resolved", "unlikely", "excluded
 _WINDOW = 10  # tokens a pre-trigger reaches, as in NegEx's bounded scope
 # Uncertainty triggers that cast doubt on both sides ("migraine versus tension headache").
 _WHOLE_CLAUSE_UNCERTAIN = _phrases("versus", "vs", "or")
+
+
+def phrase_starts(toks: Sequence[str], phrase: Sequence[str]) -> list[int]:
+    """Where the token sequence ``phrase`` starts in ``toks``."""
+    n, wanted = len(phrase), tuple(phrase)
+    return [i for i in range(len(toks) - n + 1) if tuple(toks[i : i + n]) == wanted]
 
 
 def _match_at(toks: list[str], i: int, phrases: Iterable[tuple[str, ...]]) -> tuple[str, ...] | None:
@@ -313,6 +319,7 @@ ABSENCE_DROPPED = True  # off: words after "without" must be in the note too (th
 
 
 _NOT_IN_REMISSION = ("not", "having", "achieved", "remission")
+_OPEN_FRACTURE_TYPE = ("open", "fracture", "type", "1", "or", "ii")
 # Absences the injury descriptions name before the site ("Laceration without foreign body of left index finger",
 # "Displaced fracture ... without intraarticular extension of left ulna"): only these words go, the site stays.
 _ABSENCE_BEFORE_SITE = (("foreign", "body"), ("intraarticular", "extension"), ("intracondylar", "extension"),
@@ -331,10 +338,8 @@ def term_words(term: str) -> list[str]:
     # Guideline I.C.19.c.1: a fracture not documented as open or closed is coded as closed, and an open fracture whose
     # type is not documented as type I or II.
     toks = [t for i, t in enumerate(toks) if not (t == "closed" and toks[i + 1 : i + 2] == ["fracture"])]
-    for i in range(len(toks) - 5):
-        if toks[i : i + 6] == ["open", "fracture", "type", "1", "or", "ii"]:
-            toks = toks[: i + 2] + toks[i + 6 :]
-            break
+    for i in phrase_starts(toks, _OPEN_FRACTURE_TYPE)[:1]:
+        toks = toks[: i + 2] + toks[i + len(_OPEN_FRACTURE_TYPE) :]
     if ABSENCE_DROPPED:
         kept: list[str] = []
         i = 0
@@ -348,9 +353,8 @@ def term_words(term: str) -> list[str]:
                 break  # the rest names what the patient does not have
             i += 1 + len(phrase)
         toks = kept
-        for i in range(len(toks) - len(_NOT_IN_REMISSION) + 1):
-            if tuple(toks[i : i + len(_NOT_IN_REMISSION)]) == _NOT_IN_REMISSION:
-                return toks[:i]
+        for i in phrase_starts(toks, _NOT_IN_REMISSION)[:1]:
+            return toks[:i]
     return toks
 
 

@@ -13,7 +13,13 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from services.coding.matcher import Assertion, assertions, clauses, tokens
+from services.coding.matcher import (
+    Assertion,
+    assertions,
+    clauses,
+    phrase_starts,
+    tokens,
+)
 
 STROKE = frozenset({"stroke"})  # lexicon concept keys of a cerebral infarction
 _PAST = frozenset(tokens("old prior previous remote residual residua sequela sequelae since post chronic"))
@@ -42,11 +48,6 @@ _HEMIPLEGIA = {("right", "dominant"): "I69.351", ("left", "dominant"): "I69.352"
 _DEFAULT_DOMINANCE = {"right": "dominant", "left": "nondominant"}  # guideline I.C.6.a
 
 
-def _at(toks: list[str], phrase: tuple[str, ...]) -> list[int]:
-    n = len(phrase)
-    return [i for i in range(len(toks) - n + 1) if tuple(toks[i : i + n]) == phrase]
-
-
 def _side(toks: list[str], i: int) -> str | None:
     near = toks[max(0, i - 3) : i + 4]
     sides = {t for t in near if t in ("right", "left")}
@@ -54,8 +55,7 @@ def _side(toks: list[str], i: int) -> str | None:
 
 
 def _dominance(toks: list[str], side: str) -> str:
-    joined = " ".join(toks)
-    if "nondominant" in toks or "non dominant" in joined:
+    if "nondominant" in toks or phrase_starts(toks, ("non", "dominant")):
         return "nondominant"
     if "dominant" in toks:
         return "dominant"
@@ -65,15 +65,16 @@ def _dominance(toks: list[str], side: str) -> str:
 def sequela_codes(text: str, *, stroke_assertion: Assertion) -> list[str]:
     """The I69.3- codes for a statement that names a stroke (its mention's assertion given) and what it left; [] when
     the stroke is acute or current, or no deficit remains (negated deficits do not count)."""
-    toks = [t for part in clauses(text) for t in part]
+    parts = clauses(text)
+    toks = [t for part in parts for t in part]
     past = stroke_assertion is Assertion.HISTORY or not _PAST.isdisjoint(toks)
     if not past or not _ACUTE.isdisjoint(toks) or stroke_assertion is Assertion.NEGATED:
         return []
     codes: list[str] = []
-    for part in clauses(text):
+    for part in parts:
         status = assertions(part)
         for deficit in _DEFICITS:
-            for i in _at(part, deficit.words):
+            for i in phrase_starts(part, deficit.words):
                 if status[i] is Assertion.NEGATED or status[i] is Assertion.FAMILY:
                     continue
                 if deficit.code is not None:
@@ -82,6 +83,6 @@ def sequela_codes(text: str, *, stroke_assertion: Assertion) -> list[str]:
                 side = _side(part, i)
                 codes.append(_HEMIPLEGIA[(side, _dominance(part, side))] if side else "I69.359")
         if not codes and any(status[i] not in (Assertion.NEGATED, Assertion.FAMILY)
-                             for phrase in _GENERIC for i in _at(part, phrase)):
+                             for phrase in _GENERIC for i in phrase_starts(part, phrase)):
             codes.append("I69.30")
     return list(dict.fromkeys(codes))

@@ -20,7 +20,7 @@ import re
 from dataclasses import dataclass
 
 from services.coding.lexicon import Concept
-from services.coding.matcher import Assertion, Lexicon, clauses, tokens
+from services.coding.matcher import Assertion, Lexicon, clauses, phrase_starts, tokens
 from shared.contracts import Statement
 
 CONF_STATUS = 0.75  # documented, rule-based: a suggestion, below a curated diagnosis
@@ -209,11 +209,6 @@ class StatusFact:
     why: str
 
 
-def _has(toks: list[str], phrase: tuple[str, ...]) -> bool:
-    n = len(phrase)
-    return any(tuple(toks[i : i + n]) == phrase for i in range(len(toks) - n + 1))
-
-
 _SHORT = frozenset(tokens("taper tapering burst course day days week weeks"))
 
 
@@ -224,7 +219,7 @@ def _short_course(toks: list[str]) -> bool:
 
 def _long_term(toks: list[str]) -> bool:
     """A long-term word, or a duration of months or years ("for 3 years"; an age, "a 45-year-old", is not one)."""
-    if any(_has(toks, p) for p in _LONG_TERM):
+    if any(phrase_starts(toks, p) for p in _LONG_TERM):
         return True
     return any(t in _DURATION and i >= 2 and toks[i - 2] in ("for", "since", "over") and (toks[i - 1].isdigit() or toks[i - 1] in _COUNT)
                for i, t in enumerate(toks))
@@ -263,7 +258,7 @@ def facts(statement: Statement) -> list[StatusFact]:
                 if rule.long_term_cue or new_start:
                     if long_term is None:
                         long_term = _long_term(toks)
-                    scheduled = any(_has(toks, p) for p in _SCHEDULE)
+                    scheduled = any(phrase_starts(toks, p) for p in _SCHEDULE)
                     # For the drugs often given for days: a long-term word, or "on <drug>" on a schedule that is no
                     # short course ("on prednisone 5 mg daily", not "prednisone 40 mg for 5 days"). For a new start
                     # of any other drug: a long-term word or a schedule.
