@@ -129,12 +129,7 @@ class SimpleIcd10CmCodeSet:
         refs = self._refs.get(code)
         if refs is None:
             lib = self._module()
-            refs = []
-            for item in [code, *lib.get_ancestors(code)]:
-                if lib.is_chapter_or_block(item):
-                    continue
-                for note in lib.get_excludes1(item):
-                    refs.extend(parse_refs(note))
+            refs = [ref for item in self._lineage(code) for note in lib.get_excludes1(item) for ref in parse_refs(note)]
             self._refs[code] = refs
         return refs
 
@@ -177,6 +172,11 @@ class SimpleIcd10CmCodeSet:
             self._siblings[category] = found
         return found
 
+    def _lineage(self, code: str) -> list[str]:
+        """A valid dotted code and its subcategory and category ancestors: the levels whose Tabular notes apply to
+        it (chapter and block notes are too general to act on)."""
+        lib = self._module()
+        return [item for item in [code, *lib.get_ancestors(code)] if not lib.is_chapter_or_block(item)]
 
     def instructions(self, code: str) -> Instructions:
         found = self._instructions.get(code)
@@ -184,7 +184,7 @@ class SimpleIcd10CmCodeSet:
             found = Instructions()
             if self.is_valid(code):
                 lib = self._module()
-                items = [i for i in [_dotted(code), *lib.get_ancestors(_dotted(code))] if not lib.is_chapter_or_block(i)]
+                items = self._lineage(_dotted(code))
                 found = Instructions(code_first=tuple(n for i in items if (n := lib.get_code_first(i))),
                                      use_additional=tuple(n for i in items if (n := lib.get_use_additional_code(i))))
             self._instructions[code] = found

@@ -24,9 +24,13 @@ _REQUIRED = re.compile(r"^code(?: \(b95-b97\),?)? to identify (?:control|(?:the 
 _OPTIONAL = ("if applicable", "if known")
 
 
-def _names(note: str, code: str) -> bool:
-    """Whether the note's code references cover ``code`` (suggestions carry dotted codes, as the references do)."""
-    return any(in_ref(code, ref) for ref in parse_refs(note))
+def _refs(notes: Sequence[str]) -> list[tuple[str, str]]:
+    return [ref for note in notes for ref in parse_refs(note)]
+
+
+def _names(refs: Sequence[tuple[str, str]], code: str) -> bool:
+    """Whether the code references cover ``code`` (suggestions carry dotted codes, as the references do)."""
+    return any(in_ref(code, ref) for ref in refs)
 
 
 def sequence(suggestions: Sequence[CodeSuggestion], *, codeset: CodeSet) -> list[CodeSuggestion]:
@@ -40,14 +44,15 @@ def sequence(suggestions: Sequence[CodeSuggestion], *, codeset: CodeSet) -> list
     notes: dict[int, list[str]] = {i: [] for i in range(len(icd))}
     for i, code in enumerate(codes):
         rules = codeset.instructions(code)
+        code_first, use_additional = _refs(rules.code_first), _refs(rules.use_additional)
         for j, other in enumerate(codes):
             if i == j:
                 continue
-            if any(_names(n, other) for n in rules.code_first):
+            if _names(code_first, other):
                 before[i].add(j)
                 notes[i].append(f"code first {other}")
                 notes[j].append(f"sequenced before {code}, whose 'code first' note names it")
-            if any(_names(n, other) for n in rules.use_additional):
+            if _names(use_additional, other):
                 before[j].add(i)
                 notes[i].append(f"use additional code {other}")
                 notes[j].append(f"additional code for {code}, whose 'use additional code' note names it")
@@ -72,10 +77,10 @@ def additional_code_query(code: str, *, present: Sequence[str], codeset: CodeSet
     """A documentation query when a required "use additional code" note of ``code`` names codes none of which the
     visit's suggestions carry (E11.9 without Z79.4 / Z79.84 / Z79.85: how is the diabetes controlled?)."""
     for note in codeset.instructions(code).use_additional:
-        low = note.lower()
-        if not _REQUIRED.match(low) or any(o in low for o in _OPTIONAL) or not parse_refs(note):
+        low, refs = note.lower(), parse_refs(note)
+        if not _REQUIRED.match(low) or any(o in low for o in _OPTIONAL) or not refs:
             continue
-        if any(_names(note, other) for other in present if other != code):
+        if any(_names(refs, other) for other in present if other != code):
             continue
         lines = [line.strip().rstrip(".") for line in note.splitlines() if line.strip()]
         asked = lines[0].rstrip(":") + (": " + "; ".join(lines[1:]) if len(lines) > 1 else "")
