@@ -82,6 +82,8 @@ _GROUP = {"diagnosis": 0, "symptom": 1, "history": 2, "family_history": 3, "stat
 _WEIGHT_DIAGNOSES = ("E66", "E43", "E44", "E45", "E46", "R63.4", "R63.5", "R63.6", "R62.7", "E88.A")
 _COMBINATION = "combination"  # Finding.key of a combination code
 # What an I69.3- sequela code already says: the infarction, its history code and the deficit it left.
+_SEQUELA_WHY = ("a deficit left by a past stroke: ICD-10-CM codes it with one I69.3- sequela code, not the infarction "
+                "(I63.-), its history (Z86.73) or the deficit alone")
 _SEQUELA_REPLACES = ("I63", "Z86.73", "G81", "G83", "R47", "R13.1", "R27", "R29.81", "R48", "R41")
 # Subjective statement kinds that never describe a symptom.
 _NOT_SYMPTOM_KINDS = frozenset({"medication", "allergy", "vital", "plan", "exam"})
@@ -220,12 +222,12 @@ def _statement_findings(
     found: list[Finding] = []
 
     def add(code: str | None, category: str, confidence: float, pos: tuple[int, int], key: str | None = None,
-            partial: bool = False) -> None:
+            partial: bool = False, why: str = "") -> None:
         if code is None or not codeset.is_billable(code):
             return
         found.append(Finding(code=code, category=category, confidence=confidence, order=(index, *pos),
                              statement_ids=[statement.statement_id], turn_ids=list(statement.evidence_turn_ids),
-                             key=key, sentence=index, partial=partial))
+                             key=key, sentence=index, partial=partial, why=why))
 
     strokes: list[Assertion] = []
     for c_idx, toks in enumerate(clauses(statement.text)):
@@ -260,10 +262,7 @@ def _statement_findings(
         # The I69.3- combination codes replace the stroke's own code (I63.-, Z86.73) and the deficits coded alone.
         found = [f for f in found if f.key not in STROKE and not f.code.startswith(_SEQUELA_REPLACES)]
         for code in sequelae:
-            add(code, "diagnosis", CONF_LEXICON, (0, 0), "stroke_sequela")
-            if found and found[-1].code == code:
-                found[-1].why = ("a deficit left by a past stroke: ICD-10-CM codes it with one I69.3- sequela code, "
-                                 "not the infarction (I63.-), its history (Z86.73) or the deficit alone")
+            add(code, "diagnosis", CONF_LEXICON, (0, 0), "stroke_sequela", why=_SEQUELA_WHY)
     return found
 
 

@@ -366,6 +366,11 @@ def with_index_terms(words: set[str]) -> set[str]:
     return words | extra if extra else words
 
 
+def _query(words: Iterable[str]) -> set[str]:
+    """The words a description match reads: no stop word, but the disease words some entries require."""
+    return {w for w in words if w not in _STOP or w in _NAMING}
+
+
 @dataclass(frozen=True)
 class FuzzyMatch:
     code: str
@@ -431,6 +436,10 @@ class DescriptionIndex:
         keep = covered >= min_coverage * self._weight_arr[cand] - 1e-9
         return cand[keep], covered[keep]
 
+    def _harm_named(self, idx: int, hit: frozenset[str]) -> bool:
+        """An S/T entry's kind of harm is among the words it was matched by (any other entry: nothing to name)."""
+        return not self._harm[idx] or bool(self._harm[idx] & hit)
+
     def _candidates(self, words: set[str]) -> Iterable[int]:
         return self._covered(words, min_coverage=self._min_coverage)[0].tolist()
 
@@ -439,7 +448,7 @@ class DescriptionIndex:
         for idx in self._candidates(words):
             entry = self._words[idx]
             hit = entry & words
-            if self._harm[idx] and not self._harm[idx] & hit:
+            if not self._harm_named(idx, hit):
                 continue
             # Laterality refines a match but is never evidence of one ("right ear" is not a diagnosis).
             core, core_hit = entry - _LATERAL, hit - _LATERAL
@@ -468,7 +477,7 @@ class DescriptionIndex:
         "nervousness" for "Nervousness". Candidates for a re-ranker to weigh, never suggestions by themselves: at
         most ``limit`` codes, best covered first, ties to the shorter (less specific) description, then the lowest
         code. A match needs a covered word other than laterality."""
-        present = {w for w in words if w not in _STOP or w in _NAMING}
+        present = _query(words)
         cand, covered = self._covered(present, min_coverage=min_coverage)
         if not cand.size:
             return []
@@ -485,7 +494,7 @@ class DescriptionIndex:
             if code in out or (allow is not None and not allow(code)):
                 continue
             hit = self._words[idx] & present
-            if not hit - _LATERAL - _NAMING or (self._harm[idx] and not self._harm[idx] & hit):
+            if not hit - _LATERAL - _NAMING or not self._harm_named(idx, hit):
                 continue
             out[code] = FuzzyMatch(code=code, coverage=float(coverage[j]), matched=frozenset(hit))
             if len(out) >= limit:
@@ -493,7 +502,7 @@ class DescriptionIndex:
         return list(out.values())
 
     def matches(self, words: Iterable[str], *, limit: int = 3, allow: Callable[[str], bool] | None = None) -> list[FuzzyMatch]:
-        remaining = {w for w in words if w not in _STOP or w in _NAMING}
+        remaining = _query(words)
         out: list[FuzzyMatch] = []
         while remaining and len(out) < limit:
             m = self.best(remaining, allow=allow)
