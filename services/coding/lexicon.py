@@ -304,35 +304,30 @@ def _combo(code: str, needs: set[str], consumes: set[str]) -> Combination:
     return Combination(needs=frozenset(needs), code=code, consumes=frozenset(consumes))
 
 
+def _diabetes(subcode: str, complication: str, *, keeps_complication: bool = False) -> tuple[Combination, ...]:
+    """One complication's combination for type 2, type-unstated (coded as type 2, guideline I.C.4.a.2) and type 1
+    diabetes: E11.<subcode>, E11.<subcode>, E10.<subcode>. ``keeps_complication``: the complication keeps its own code
+    beside the combination (CKD's stage, gastroparesis)."""
+    return tuple(
+        _combo(f"{category}.{subcode}", {diabetes, complication},
+               {diabetes} if keeps_complication else {diabetes, complication})
+        for diabetes, category in (("t2dm", "E11"), ("dm", "E11"), ("t1dm", "E10"))
+    )
+
+
 COMBINATIONS: tuple[Combination, ...] = (
     _combo("I13.0", {"htn", "ckd", "chf"}, {"htn"}),
     _combo("I11.0", {"htn", "chf"}, {"htn"}),
     _combo("I12.9", {"htn", "ckd"}, {"htn"}),
-    _combo("E11.22", {"t2dm", "ckd"}, {"t2dm"}),
-    _combo("E11.22", {"dm", "ckd"}, {"dm"}),
-    _combo("E10.22", {"t1dm", "ckd"}, {"t1dm"}),
-    _combo("E11.51", {"t2dm", "pad"}, {"t2dm", "pad"}),
-    _combo("E11.51", {"dm", "pad"}, {"dm", "pad"}),
-    _combo("E10.51", {"t1dm", "pad"}, {"t1dm", "pad"}),
-    _combo("E11.319", {"t2dm", "diabetic_retinopathy"}, {"t2dm", "diabetic_retinopathy"}),
-    _combo("E11.319", {"dm", "diabetic_retinopathy"}, {"dm", "diabetic_retinopathy"}),
-    _combo("E10.319", {"t1dm", "diabetic_retinopathy"}, {"t1dm", "diabetic_retinopathy"}),
+    *_diabetes("22", "ckd", keeps_complication=True),
+    *_diabetes("51", "pad"),
+    *_diabetes("319", "diabetic_retinopathy"),
     # Gastroparesis stays beside the combination: K31.84 says "code first ... diabetes (E11.43)".
-    _combo("E11.43", {"t2dm", "gastroparesis"}, {"t2dm"}),
-    _combo("E11.43", {"dm", "gastroparesis"}, {"dm"}),
-    _combo("E10.43", {"t1dm", "gastroparesis"}, {"t1dm"}),
-    _combo("E11.40", {"t2dm", "neuropathy"}, {"t2dm", "neuropathy"}),
-    _combo("E11.40", {"dm", "neuropathy"}, {"dm", "neuropathy"}),
-    _combo("E10.40", {"t1dm", "neuropathy"}, {"t1dm", "neuropathy"}),
-    _combo("E11.65", {"t2dm", "hyperglycemia"}, {"t2dm", "hyperglycemia"}),
-    _combo("E11.65", {"dm", "hyperglycemia"}, {"dm", "hyperglycemia"}),
-    _combo("E10.65", {"t1dm", "hyperglycemia"}, {"t1dm", "hyperglycemia"}),
-    _combo("E11.65", {"t2dm", "poor_control"}, {"t2dm", "poor_control"}),
-    _combo("E11.65", {"dm", "poor_control"}, {"dm", "poor_control"}),
-    _combo("E10.65", {"t1dm", "poor_control"}, {"t1dm", "poor_control"}),
-    _combo("E11.649", {"t2dm", "hypoglycemia"}, {"t2dm", "hypoglycemia"}),
-    _combo("E11.649", {"dm", "hypoglycemia"}, {"dm", "hypoglycemia"}),
-    _combo("E10.649", {"t1dm", "hypoglycemia"}, {"t1dm", "hypoglycemia"}),
+    *_diabetes("43", "gastroparesis", keeps_complication=True),
+    *_diabetes("40", "neuropathy"),
+    *_diabetes("65", "hyperglycemia"),
+    *_diabetes("65", "poor_control"),
+    *_diabetes("649", "hypoglycemia"),
 )
 
 # Concepts that a more specific concept in the same statement makes redundant ("type 2 diabetes" also
