@@ -26,7 +26,13 @@ from typing import TYPE_CHECKING, TypeVar
 
 from services.coding.codeset import CodeSet, Exclusions
 from services.coding.learned import AssociationTable, phrases
-from services.coding.lexicon import COMBINATIONS, FAMILY, SUBSUMED_BY, Concept
+from services.coding.lexicon import (
+    COMBINATIONS,
+    FAMILY,
+    INDEX_ENTRIES,
+    SUBSUMED_BY,
+    Concept,
+)
 from services.coding.matcher import (
     Assertion,
     DescriptionIndex,
@@ -124,6 +130,7 @@ def _build_index(codeset: CodeSet) -> DescriptionIndex:
             admissible[code] = _fuzzy_admissible(code, codeset)
         if admissible[code]:
             entries.append((code, term))
+    entries += [(code, term) for code, term in INDEX_ENTRIES if codeset.is_billable(code)]
     return DescriptionIndex(entries)
 
 
@@ -349,6 +356,32 @@ def is_unspecified(codeset: CodeSet, code: str) -> bool:
     return "unspecified" in d or "without complications" in d
 
 
+# The site groups of "Neoplasm of unspecified behavior" (D49.0 digestive ... D49.7 endocrine and other nervous system),
+# and the categories of neoplasms of documented behavior (malignant, in situ, benign, uncertain) at those sites.
+_BEHAVIOR_SITES: tuple[tuple[str, str, str], ...] = (
+    ("C00", "C26", "0"), ("D00", "D01", "0"), ("D12", "D13", "0"), ("D37", "D37", "0"),
+    ("C30", "C39", "1"), ("D02", "D02", "1"), ("D14", "D14", "1"), ("D38", "D38", "1"),
+    ("C40", "C41", "2"), ("C43", "C49", "2"), ("D03", "D04", "2"), ("D16", "D17", "2"), ("D21", "D23", "2"),
+    ("C50", "C50", "3"), ("D05", "D05", "3"), ("D24", "D24", "3"),
+    ("C67", "C67", "4"),
+    ("C51", "C66", "5"), ("C68", "C68", "5"), ("D06", "D07", "5"), ("D25", "D30", "5"), ("D39", "D41", "5"),
+    ("C71", "C71", "6"), ("C70", "C70", "7"), ("C72", "C75", "7"), ("D34", "D35", "7"), ("D44", "D44", "7"),
+)
+
+
+def _behavior_site(code: str) -> str | None:
+    """The D49 site group of a neoplasm code of documented behavior ("C64.1" -> "5"); None for any other code."""
+    category = code[:3]
+    return next((group for first, last, group in _BEHAVIOR_SITES if first <= category <= last), None)
+
+
+def _unspecified_behavior_site(code: str) -> str | None:
+    """The site group of a D49 code ("D49.511" -> "5"; "D49.9", unspecified site -> "*"); None for any other code."""
+    if not code.startswith("D49") or len(code) < 5:
+        return None
+    return "*" if code[4] == "9" else code[4]
+
+
 def _resolve(findings: list[Finding], *, codeset: CodeSet, keep_demoted: bool = True) -> list[Finding]:
     """Merge duplicates, keep the specific code over its unspecified sibling, honour Excludes1 (the more
     confident code of an excluding pair wins). Ranked by confidence, then category group and reading order.
@@ -366,6 +399,11 @@ def _resolve(findings: list[Finding], *, codeset: CodeSet, keep_demoted: bool = 
         # A partial match names a specific sibling only in part: it never demotes the unspecified code.
         if not is_unspecified(codeset, f.code) and not f.partial:
             specific[f.code[:3]] = max(specific.get(f.code[:3], 0.0), f.confidence)
+        # "Tumor -- see Neoplasm, unspecified behavior": only when no neoplasm of documented behavior at that site is
+        # in the note ("renal tumor" then "clear cell renal carcinoma" is C64.-, not D49.51- as well).
+        if not f.partial and (site := _behavior_site(f.code)) is not None:
+            for key in (site, "*"):
+                specific[f"D49.{key}"] = max(specific.get(f"D49.{key}", 0.0), f.confidence)
     kept: list[Finding] = []
     demoted: list[Finding] = []
     for f in ordered:
@@ -373,7 +411,10 @@ def _resolve(findings: list[Finding], *, codeset: CodeSet, keep_demoted: bool = 
         floor = min(f.confidence, SUGGEST_MIN_CONFIDENCE)
         # A combination code names its own complication ("E11.319 ... unspecified diabetic retinopathy" beside
         # E11.22): it is no less specific version of its category's other combination codes.
-        if f.key != _COMBINATION and specific.get(f.code[:3], -1.0) >= floor and is_unspecified(codeset, f.code):
+        site = _unspecified_behavior_site(f.code)
+        behavior_documented = site is not None and specific.get(f"D49.{site}", -1.0) >= floor
+        if f.key != _COMBINATION and (behavior_documented or (
+                specific.get(f.code[:3], -1.0) >= floor and is_unspecified(codeset, f.code))):
             # Not suggested beside its specific sibling, but still a ranked candidate for review (and MAP): coders
             # often choose the unspecified code where the text's specificity is doubtful.
             if keep_demoted:

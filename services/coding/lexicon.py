@@ -354,3 +354,26 @@ SUBSUMED_BY: dict[str, frozenset[str]] = {
 
 # A specific concept still counts as its general one when a combination code needs it.
 FAMILY: dict[str, str] = {"ckd3": "ckd", "ckd4": "ckd", "ckd5": "ckd", "hfref": "chf", "hfpef": "chf"}
+
+# Alphabetic Index entries whose code's Tabular description does not carry the clinician's word: "Mass, kidney
+# N28.89" ("Other specified disorders of kidney and ureter"), "Enlargement, spleen -- see Splenomegaly", "Dilatation,
+# ureter N28.82" (Megaloureter), "Nodule, thyroid E04.1". The description matcher reads them as extra terms of their
+# codes (site adjectives fold to the nouns, "renal mass" is "mass of kidney"), so they are matched, scored and guarded
+# like the Tabular's own words; every code is checked against the code set by the unit tests.
+INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
+    # Mass
+    ("R19.00", "abdominal mass"), ("R19.00", "pelvic mass"), ("N28.89", "mass of kidney"), ("R91.8", "mass of lung"),
+    ("R16.0", "mass of liver"), ("R16.1", "mass of spleen"), ("R22.2", "mass of chest"), ("N63.0", "mass of breast"),
+    ("J98.59", "mass of mediastinum"),
+    # Enlargement, enlarged -- see also Hypertrophy
+    ("R16.0", "enlargement of liver"), ("R16.1", "enlargement of spleen"), ("R16.2", "enlargement of liver and spleen"),
+    ("I51.7", "enlargement of heart"), ("I51.7", "dilatation of heart"), ("E04.9", "enlargement of thyroid"),
+    ("N28.81", "enlargement of kidney"), ("J35.1", "enlargement of tonsils"), ("J35.2", "enlargement of adenoids"),
+    ("N85.2", "enlargement of uterus"), ("N62", "enlargement of breast"), ("K11.1", "enlargement of salivary gland"),
+    ("K11.1", "enlargement of parotid"), ("E32.0", "enlargement of thymus"),
+    # Dilatation
+    ("N28.82", "dilatation of ureter"), ("K83.8", "dilatation of bile duct"), ("N32.89", "dilatation of bladder"),
+    ("K59.39", "dilatation of colon"),
+    # Nodule
+    ("E04.1", "nodule of thyroid"), ("N63.0", "nodule of breast"), ("R22.9", "subcutaneous nodule"),
+)

@@ -286,7 +286,14 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     "hemiparesis": ("hemiplegia",), "paraparesis": ("paraplegia",), "tetraparesis": ("quadriplegia",),
     "quadriparesis": ("quadriplegia",), "monoparesis": ("monoplegia",), "hypoacusis": ("hearing", "loss"),
     "mastalgia": ("mastodynia",),
+    # The word forms of the Index entries in services.coding.lexicon.INDEX_ENTRIES ("enlarged spleen", "dilated ureter").
+    "enlarged": ("enlargement",), "dilated": ("dilatation",), "dilation": ("dilatation",),
 }
+# "Tumor -- see Neoplasm, unspecified behavior, by site", unless the note says which behavior (or speaks of tumor
+# markers, a laboratory test).
+_TUMOR = frozenset({"tumor", "neoplasia"})
+_NOT_A_TUMOR = frozenset({"marker"})
+_BEHAVIOR_NAMED = frozenset({"malignant", "benign", "uncertain", "secondary", "situ", "carcinoid"})
 # Organ adjectives and the nouns ICD-10-CM descriptions use for them ("acute renal failure" is "Acute kidney failure",
 # "hepatic metastases" are "Secondary malignant neoplasm of liver"). One list for the two readers of it: the
 # description matcher adds the noun for the adjective (ANATOMY_TERMS), the neighbour evidence reads the pair both ways
@@ -326,11 +333,17 @@ _ABSENCE_BEFORE_SITE = (("foreign", "body"), ("intraarticular", "extension"), ("
                         ("intercondylar", "fracture"))
 
 
+# What a description leaves out of its site or kind ("Malignant neoplasm of left kidney, except renal pelvis", "Serous
+# conjunctivitis, except viral, right eye"): the note never says it, up to the next comma or bracket.
+_EXCEPT = re.compile(r"\b(?:except|excluding)\b[^,\])]*", re.IGNORECASE)
+
+
 def term_words(term: str) -> list[str]:
     """A description's tokens up to "without" or "not having achieved remission": what follows names what the patient
     does NOT have ("Calculus of gallbladder without cholecystitis without obstruction", "Chronic lymphocytic leukemia of
-    B-cell type not having achieved remission"), which a note never states for the default code."""
-    toks = tokens(term)
+    B-cell type not having achieved remission"), which a note never states for the default code; an "except" clause
+    goes too."""
+    toks = tokens(_EXCEPT.sub(" ", term))
     # Guideline I.C.6.a: a side documented without dominance is dominant on the right and nondominant on the left, so
     # "right dominant" and "left nondominant" ask only for the side; the other two pairings need the word.
     toks = [t for i, t in enumerate(toks)
@@ -361,6 +374,8 @@ def term_words(term: str) -> list[str]:
 def with_index_terms(words: set[str]) -> set[str]:
     """The words plus the description words the Alphabetic Index conventions make them stand for."""
     extra = {t for w in words for t in INDEX_TERMS.get(w, ())} if INDEX_TERMS_ON else set()
+    if INDEX_TERMS_ON and words & _TUMOR and not (words | extra) & (_BEHAVIOR_NAMED | _NOT_A_TUMOR):
+        extra.add("behavior")
     if ANATOMY_TERMS_ON:
         extra |= {t for w in words for t in ANATOMY_TERMS.get(w, ())}
     return words | extra if extra else words
@@ -385,6 +400,7 @@ class DescriptionIndex:
         self._codes: list[str] = []
         self._words: list[frozenset[str]] = []
         self._harm: list[frozenset[str]] = []  # S/T codes: the kind-of-harm words, one of which the text must hold
+        self._residual: list[bool] = []  # an "Other ..." entry: what sets it apart is no word a note can say
         postings: dict[str, list[int]] = defaultdict(list)
         for code, term in entries:
             raw = term_words(term)
@@ -401,6 +417,7 @@ class DescriptionIndex:
             self._codes.append(code)
             self._words.append(words)
             self._harm.append(words & _HARM if code[:1] in ("S", "T") else frozenset())
+            self._residual.append("other" in raw)
             for w in words:
                 postings[w].append(idx)
         n = max(1, len(self._codes))
@@ -444,7 +461,7 @@ class DescriptionIndex:
         return self._covered(words, min_coverage=self._min_coverage)[0].tolist()
 
     def best(self, words: set[str], *, allow: Callable[[str], bool] | None = None) -> FuzzyMatch | None:
-        best: tuple[tuple[float, float, int, str], FuzzyMatch] | None = None  # (sort key, match)
+        best: tuple[tuple[float, float, int, bool, str], FuzzyMatch] | None = None  # (sort key, match)
         for idx in self._candidates(words):
             entry = self._words[idx]
             hit = entry & words
@@ -461,9 +478,10 @@ class DescriptionIndex:
             code = self._codes[idx]
             if coverage < self._min_coverage or (allow is not None and not allow(code)):
                 continue
-            # Ties go to the lowest code: the 7th-character "A" (initial encounter) over "D"/"S", and
-            # reading order of the classification otherwise.
-            key = (-coverage, -covered, len(entry), code)
+            # Ties go to the unspecified code over an "Other ..." one with the same words ("Other viral enteritis"
+            # and "Viral enteritis NOS": a note that names nothing more is the NOS code), then to the lowest code:
+            # the 7th-character "A" (initial encounter) over "D"/"S", and reading order of the classification.
+            key = (-coverage, -covered, len(entry), self._residual[idx], code)
             if best is None or key < best[0]:
                 best = (key, FuzzyMatch(code=code, coverage=coverage, matched=frozenset(hit)))
         return best[1] if best else None
@@ -486,9 +504,11 @@ class DescriptionIndex:
         coverage = covered / self._weight_arr[cand]
         sizes = np.asarray([len(self._words[i]) for i in cand.tolist()])
         codes = np.asarray([self._codes[i] for i in cand.tolist()])
+        residual = np.asarray([self._residual[i] for i in cand.tolist()])
         out: dict[str, FuzzyMatch] = {}
-        # np.lexsort: last key first. Best covered, then most weight, then the shorter description, then the lowest code.
-        for j in np.lexsort((codes, sizes, -np.round(covered, 9), -np.round(coverage, 9))).tolist():
+        # np.lexsort: last key first. Best covered, then most weight, then the shorter description, then not an
+        # "Other ..." entry, then the lowest code (as in best).
+        for j in np.lexsort((codes, residual, sizes, -np.round(covered, 9), -np.round(coverage, 9))).tolist():
             idx = int(cand[j])
             code = self._codes[idx]
             if code in out or (allow is not None and not allow(code)):

@@ -6,7 +6,7 @@ import pytest
 
 from services.coding.codeset import SimpleIcd10CmCodeSet
 from services.coding.domain import suggest_codes
-from services.coding.lexicon import COMBINATIONS, CONCEPTS
+from services.coding.lexicon import COMBINATIONS, CONCEPTS, INDEX_ENTRIES
 from shared.contracts import ICD10CM_SYSTEM, GeneratorInfo, NoteDrafted, SoapNote, Statement
 
 pytestmark = pytest.mark.unit
@@ -143,6 +143,7 @@ def test_emitted_codes_are_valid_billable_and_never_exclude_each_other(codeset: 
 def test_every_lexicon_code_is_real_and_billable(codeset: SimpleIcd10CmCodeSet) -> None:
     referenced = [code for c in CONCEPTS for code in (c.code, c.history_code, c.family_code, *(c.lateral or ())) if code]
     referenced += [combo.code for combo in COMBINATIONS]
+    referenced += [code for code, _ in INDEX_ENTRIES]
     assert len({c.key for c in CONCEPTS}) >= 60
     bad = [code for code in referenced if not codeset.is_billable(code)]
     assert bad == []

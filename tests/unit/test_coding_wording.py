@@ -131,3 +131,44 @@ def test_an_injury_code_needs_the_kind_of_harm_in_the_note(codeset: SimpleIcd10C
     for mode in (OUTPATIENT, ALL_FINDINGS):
         assert not [c for c in top(codeset, "Celiac artery stenosis.", mode=mode) if c.startswith(("S", "T"))]
     assert top(codeset, "Contusion of the left knee.")[:1] == ["S80.02XA"]
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    # Alphabetic Index entries whose Tabular descriptions lack the clinician's word (lexicon.INDEX_ENTRIES).
+    ("A renal mass was found.", "N28.89"), ("Mass in the left kidney.", "N28.89"), ("Pulmonary mass.", "R91.8"),
+    ("Splenic enlargement.", "R16.1"), ("Enlarged liver.", "R16.0"), ("Enlarged heart on chest x-ray.", "I51.7"),
+    ("Enlarged thyroid.", "E04.9"), ("Dilatation of the right ureter.", "N28.82"), ("Dilated bile duct.", "K83.8"),
+    ("Thyroid nodule.", "E04.1"),
+    # "Tumor -- see Neoplasm, unspecified behavior, by site", unless the behavior is documented.
+    ("Kidney tumor.", "D49.519"), ("Bladder tumour.", "D49.4"), ("Benign tumor of the kidney.", "D30.00"),
+])
+def test_index_entries_beyond_the_tabular_wording(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
+    assert top(codeset, text)[:1] == [code]
+
+
+def test_a_documented_behavior_keeps_a_tumor_out_of_the_unspecified_behavior_codes(codeset: SimpleIcd10CmCodeSet) -> None:
+    assert not [c for c in top(codeset, "Malignant tumor of the bladder.") if c.startswith("D49")]
+    assert not [c for c in top(codeset, "No renal mass.") if c == "N28.89"]
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    # "Malignant neoplasm of left kidney, except renal pelvis": the "except" clause is not asked of the note.
+    ("Clear cell carcinoma of the left kidney.", "C64.2"), ("Renal carcinoma.", "C64.9"),
+    ("Carcinoma of the renal pelvis.", "C65.9"),
+    # Same words, "Other ..." against unspecified/NOS: a note that names nothing more is the unspecified code.
+    ("Viral enteritis.", "A08.4"), ("Bacterial infection.", "A49.9"), ("Tumor.", "D49.9"),
+])
+def test_except_clauses_and_residual_categories(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
+    assert top(codeset, text)[:1] == [code]
+
+
+def test_a_tumor_whose_behavior_is_documented_at_that_site_is_not_also_unspecified_behavior(
+    codeset: SimpleIcd10CmCodeSet,
+) -> None:
+    both = top(codeset, "Left kidney tumor. Pathology: clear cell carcinoma of the left kidney.")
+    assert "C64.2" in both and not [c for c in both if c.startswith("D49")]
+    # Another site's cancer says nothing of this tumor's behavior.
+    assert {"C50.919", "D49.519"} <= set(top(codeset, "Kidney tumor. Carcinoma of the breast."))
+    # Tumor markers are a laboratory test, not a tumor.
+    assert not [c for c in top(codeset, "Tumor markers were within normal limits.") if c.startswith("D4")]
+
