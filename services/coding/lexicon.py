@@ -40,7 +40,12 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("afib", "I48.91", "atrial fibrillation", "afib", "a fib", "af", chronic=True),
     _c("cad", "I25.10", "coronary artery disease", "cad", "coronary disease", "ischemic heart disease", "atherosclerotic heart disease",
        chronic=True, family_code="Z82.49"),
-    _c("mi", "I21.9", "myocardial infarction", "heart attack", "mi", "stemi", "nstemi", history_code="I25.2", family_code="Z82.49"),
+    _c("mi", "I21.9", "myocardial infarction", "heart attack", "mi", history_code="I25.2", family_code="Z82.49"),
+    # Index: "Infarct, myocardial, ST elevation (STEMI) I21.3; non-ST elevation (NSTEMI) I21.4".
+    _c("stemi", "I21.3", "stemi", "st elevation myocardial infarction", "st elevation mi", "st segment elevation myocardial infarction",
+       history_code="I25.2", family_code="Z82.49"),
+    _c("nstemi", "I21.4", "nstemi", "non st elevation myocardial infarction", "non st elevation mi",
+       "non st segment elevation myocardial infarction", history_code="I25.2", family_code="Z82.49"),
     _c("stroke", "I63.9", "stroke", "cva", "cerebrovascular accident", "cerebral infarction", history_code="Z86.73", family_code="Z82.3"),
     _c("tia", "G45.9", "transient ischemic attack", "tia", "mini stroke", history_code="Z86.73"),
     _c("dvt", "I82.409", "deep vein thrombosis", "dvt", "deep venous thrombosis", history_code="Z86.718",
@@ -228,6 +233,9 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("pancytopenia", "D61.818", "pancytopenia"),
     _c("hep_c", "B19.20", "hepatitis c", "hcv infection", "hcv"),
     _c("hep_b", "B19.10", "hepatitis b", "hbv infection"),
+    # Index: "Hepatitis, viral, type C, chronic B18.2; type B, chronic B18.1".
+    _c("hep_c_chronic", "B18.2", "chronic hepatitis c", "chronic hcv infection", "chronic hcv", "chronic viral hepatitis c"),
+    _c("hep_b_chronic", "B18.1", "chronic hepatitis b", "chronic hbv infection", "chronic hbv", "chronic viral hepatitis b"),
     _c("tb", "A15.9", "tuberculosis"),
     _c("pulmonary_tb", "A15.0", "pulmonary tuberculosis", "tuberculosis of the lung", "lung tuberculosis"),  # Index: A15.0
     _c("cardiac_arrest", "I46.9", "cardiac arrest", "cardiorespiratory arrest"),
@@ -376,4 +384,15 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("K59.39", "dilatation of colon"),
     # Nodule
     ("E04.1", "nodule of thyroid"), ("N63.0", "nodule of breast"), ("R22.9", "subcutaneous nodule"),
+    # Elevated, elevation (what is raised is named in the note; "increased", "raised", "high" read as "elevated")
+    ("R74.01", "elevated transaminase"), ("R74.01", "elevated sgot"), ("R74.01", "elevated sgpt"),
+    ("R74.01", "hypertransaminemia"), ("R74.02", "elevated ldh"), ("R74.02", "elevated lactate dehydrogenase"),
+    ("R74.8", "elevated alkaline phosphatase"), ("R74.8", "elevated amylase"), ("R74.8", "elevated lipase"),
+    ("R74.8", "elevated creatine kinase"), ("R79.82", "elevated crp"), ("R74.8", "elevated cpk"), ("R79.89", "elevated liver function test"),
+    ("E78.1", "elevated triglyceride"), ("R73.9", "elevated glucose"),
+    # Hernia, hiatal; Condyloma acuminatum; Wart, anogenital (venereal)
+    ("K44.9", "hiatal hernia"), ("A63.0", "anogenital warts"), ("A63.0", "genital warts"),
+    ("A63.0", "condyloma acuminatum"),
+    # Neoplasm Table, liver, secondary (the description adds "and intrahepatic bile duct")
+    ("C78.7", "secondary malignant neoplasm of liver"),
 )

@@ -78,7 +78,10 @@ def _phrases(*items: str) -> list[tuple[str, ...]]:
 _PSEUDO = _phrases(
     "not well controlled", "not controlled", "not at goal", "not improved", "not improving", "no improvement", "no change",
     "not resolved", "no relief", "no longer", "not only", "gram negative", "not been", "without complications",
-    "not certain whether", "no increase", "not necessarily", "no further",
+    "not certain whether", "no increase", "not necessarily", "no further", "non st",
+    # "a 2-week history of cough" is how long the current complaint has lasted, not a past condition (years are left
+    # as history: "a 3-year history of myocardial infarction" is an old infarction).
+    "hour history of", "day history of", "days history of", "week history of", "month history of",
 )
 _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
     [(p, Assertion.NEGATED) for p in _phrases(
@@ -288,6 +291,7 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     "mastalgia": ("mastodynia",),
     # The word forms of the Index entries in services.coding.lexicon.INDEX_ENTRIES ("enlarged spleen", "dilated ureter").
     "enlarged": ("enlargement",), "dilated": ("dilatation",), "dilation": ("dilatation",),
+    **dict.fromkeys(("increased", "raised", "high", "elevation"), ("elevated",)),
 }
 # "Tumor -- see Neoplasm, unspecified behavior, by site", unless the note says which behavior (or speaks of tumor
 # markers, a laboratory test).
@@ -314,7 +318,7 @@ ORGAN_PAIRS: tuple[tuple[str, str], ...] = (
 # What the matcher adds besides the organ nouns: "kidney" also for "renal" descriptions, lesion adjectives to the
 # nouns the descriptions use ("hypoplastic uterus" is "Hypoplasia of uterus"), translation variants ("ulcus").
 ANATOMY_TERMS: dict[str, tuple[str, ...]] = {
-    **{adjective: (noun,) for adjective, noun in ORGAN_PAIRS}, "kidney": ("renal",),
+    **{adjective: (noun,) for adjective, noun in ORGAN_PAIRS}, "kidney": ("renal",), "liver": ("hepatic",),
     "hypoplastic": ("hypoplasia",), "aplastic": ("aplasia",), "dysplastic": ("dysplasia",), "atrophic": ("atrophy",),
     "necrotic": ("necrosis",), "ulcus": ("ulcer",), "ulcerated": ("ulcer",), "neoplastic": ("neoplasm",),
     "hemorrhagic": ("hemorrhage",), "ischemic": ("ischemia",), "thrombotic": ("thrombosis",), "infected": ("infection",),

@@ -138,7 +138,9 @@ def test_an_injury_code_needs_the_kind_of_harm_in_the_note(codeset: SimpleIcd10C
     ("A renal mass was found.", "N28.89"), ("Mass in the left kidney.", "N28.89"), ("Pulmonary mass.", "R91.8"),
     ("Splenic enlargement.", "R16.1"), ("Enlarged liver.", "R16.0"), ("Enlarged heart on chest x-ray.", "I51.7"),
     ("Enlarged thyroid.", "E04.9"), ("Dilatation of the right ureter.", "N28.82"), ("Dilated bile duct.", "K83.8"),
-    ("Thyroid nodule.", "E04.1"),
+    ("Thyroid nodule.", "E04.1"), ("Hiatal hernia.", "K44.9"), ("Anogenital warts.", "A63.0"),
+    ("Liver metastases.", "C78.7"), ("Hepatic metastases.", "C78.7"), ("Chronic hepatitis C.", "B18.2"),
+    ("Hepatitis C.", "B19.20"), ("Liver failure.", "K72.90"),
     # "Tumor -- see Neoplasm, unspecified behavior, by site", unless the behavior is documented.
     ("Kidney tumor.", "D49.519"), ("Bladder tumour.", "D49.4"), ("Benign tumor of the kidney.", "D30.00"),
 ])
@@ -172,3 +174,25 @@ def test_a_tumor_whose_behavior_is_documented_at_that_site_is_not_also_unspecifi
     # Tumor markers are a laboratory test, not a tumor.
     assert not [c for c in top(codeset, "Tumor markers were within normal limits.") if c.startswith("D4")]
 
+
+@pytest.mark.parametrize(("text", "code"), [
+    # How long the presenting complaint has lasted is no past history ...
+    ("A 2-week history of low back pain.", "M54.50"), ("3 days history of fever.", "R50.9"),
+    ("She was admitted with a 2-month history of dry cough.", "R05.9"),
+    # ... while years of it still read as an old condition, and "history of" alone as past history.
+    ("A 3-year history of myocardial infarction.", "I25.2"), ("History of myocardial infarction.", "I25.2"),
+])
+def test_a_duration_before_history_of_is_the_current_complaint(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
+    assert top(codeset, text)[:1] == [code]
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    # Index "Elevated, elevation": what is raised, in the words notes use for it.
+    ("Increased transaminases.", "R74.01"), ("Hypertransaminemia.", "R74.01"), ("Elevated LDH.", "R74.02"),
+    ("Raised amylase.", "R74.8"), ("High triglycerides.", "E78.1"), ("Increased CRP.", "R79.82"),
+    # "Infarct, myocardial, ST elevation (STEMI) I21.3; non-ST elevation (NSTEMI) I21.4" ("non" is no negation here).
+    ("ST elevation myocardial infarction.", "I21.3"), ("Non-ST elevation myocardial infarction.", "I21.4"),
+    ("NSTEMI.", "I21.4"), ("Myocardial infarction.", "I21.9"), ("History of STEMI.", "I25.2"),
+])
+def test_elevated_findings_and_myocardial_infarction_types(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
+    assert top(codeset, text)[:1] == [code]
