@@ -153,6 +153,10 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("depression", "F32.A", "depression", "depressed", "depressive disorder", chronic=True, family_code="Z81.8"),
     _c("mdd", "F32.9", "major depressive disorder", "mdd", "major depression", chronic=True, family_code="Z81.8"),
     _c("anxiety", "F41.9", "anxiety", "anxious", "anxiety disorder", chronic=True, family_code="Z81.8"),
+    _c("ptsd", "F43.10", "ptsd", "post traumatic stress disorder", "posttraumatic stress disorder", chronic=True),
+    _c("pcos", "E28.2", "pcos", "polycystic ovary syndrome", "polycystic ovarian syndrome", chronic=True),
+    _c("svt", "I47.10", "svt", "supraventricular tachycardia"),
+    _c("shingles", "B02.9", "shingles", "herpes zoster", "zoster"),
     _c("gad", "F41.1", "generalized anxiety disorder", "gad", chronic=True, family_code="Z81.8"),
     _c("panic", "F41.0", "panic disorder", "panic attacks"),
     _c("adhd", "F90.9", "adhd", "attention deficit hyperactivity disorder", "attention deficit disorder", chronic=True),
@@ -393,6 +397,15 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # Hernia, hiatal; Condyloma acuminatum; Wart, anogenital (venereal)
     ("K44.9", "hiatal hernia"), ("A63.0", "anogenital warts"), ("A63.0", "genital warts"),
     ("A63.0", "condyloma acuminatum"),
+    # Syndrome, carpal tunnel; Sprain, ankle; Tear, rotator cuff (nontraumatic); Diverticulitis; Abscess; Ingrowing
+    # nail; Tag, skin; Carcinoma, basal cell (skin); Melanoma: the condition is named, the limb or ligament is not.
+    ("G56.00", "carpal tunnel syndrome"), ("G56.01", "right carpal tunnel syndrome"),
+    ("G56.02", "left carpal tunnel syndrome"), ("G56.03", "bilateral carpal tunnel syndrome"),
+    ("S93.409A", "sprain of ankle"), ("S93.401A", "sprain of right ankle"), ("S93.402A", "sprain of left ankle"),
+    ("M75.100", "rotator cuff tear"), ("M75.101", "right rotator cuff tear"), ("M75.102", "left rotator cuff tear"),
+    ("K57.92", "diverticulitis"), ("K57.32", "diverticulitis of colon"), ("K57.32", "diverticulitis of sigmoid"),
+    ("K57.30", "diverticulosis of colon"), ("K57.30", "diverticulosis of sigmoid"), ("L60.0", "ingrown nail"), ("L60.0", "ingrown toenail"),
+    ("L91.8", "skin tag"), ("C44.91", "basal cell carcinoma"), ("C43.9", "melanoma"),
     # Neoplasm Table, liver, secondary (the description adds "and intrahepatic bile duct")
     ("C78.7", "secondary malignant neoplasm of liver"),
 )

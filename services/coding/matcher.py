@@ -292,6 +292,7 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     # The word forms of the Index entries in services.coding.lexicon.INDEX_ENTRIES ("enlarged spleen", "dilated ureter").
     "enlarged": ("enlargement",), "dilated": ("dilatation",), "dilation": ("dilatation",),
     **dict.fromkeys(("increased", "raised", "high", "elevation"), ("elevated",)),
+    "sprained": ("sprain",), "fractured": ("fracture",), "dislocated": ("dislocation",), "torn": ("tear",),
 }
 # "Tumor -- see Neoplasm, unspecified behavior, by site", unless the note says which behavior (or speaks of tumor
 # markers, a laboratory test).

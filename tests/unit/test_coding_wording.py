@@ -196,3 +196,16 @@ def test_a_duration_before_history_of_is_the_current_complaint(codeset: SimpleIc
 ])
 def test_elevated_findings_and_myocardial_infarction_types(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
     assert top(codeset, text)[:1] == [code]
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    # Everyday outpatient wording (Index entries and curated terms): the condition is named, the limb, ligament or
+    # part of the intestine is not, or is named in other words.
+    ("Carpal tunnel syndrome.", "G56.00"), ("Right carpal tunnel syndrome.", "G56.01"),
+    ("Left rotator cuff tear.", "M75.102"), ("Ankle sprain.", "S93.409A"), ("Sprained right ankle.", "S93.401A"),
+    ("Diverticulitis.", "K57.92"), ("Diverticulitis of the sigmoid colon.", "K57.32"), ("Sigmoid diverticulosis.", "K57.30"),
+    ("Shingles.", "B02.9"), ("PTSD.", "F43.10"), ("SVT.", "I47.10"), ("PCOS.", "E28.2"), ("Ingrown toenail.", "L60.0"),
+    ("Skin tag.", "L91.8"), ("Basal cell carcinoma.", "C44.91"), ("Melanoma.", "C43.9"),
+])
+def test_everyday_outpatient_wording(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
+    assert top(codeset, text)[:1] == [code]
