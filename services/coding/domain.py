@@ -395,6 +395,7 @@ def _resolve(findings: list[Finding], *, codeset: CodeSet, keep_demoted: bool = 
             merged[f.code] = f
     ordered = sorted(merged.values(), key=lambda f: (-f.confidence, _GROUP[f.category], f.order, -len(f.code), f.code))
     specific: dict[str, float] = {}  # category -> best confidence of a specific (not unspecified) code in it
+    documented: dict[str, float] = {}  # D49 site group ("*": any) -> best confidence of a neoplasm of documented behavior
     for f in ordered:
         # A partial match names a specific sibling only in part: it never demotes the unspecified code.
         if not is_unspecified(codeset, f.code) and not f.partial:
@@ -403,7 +404,7 @@ def _resolve(findings: list[Finding], *, codeset: CodeSet, keep_demoted: bool = 
         # in the note ("renal tumor" then "clear cell renal carcinoma" is C64.-, not D49.51- as well).
         if not f.partial and (site := _behavior_site(f.code)) is not None:
             for key in (site, "*"):
-                specific[f"D49.{key}"] = max(specific.get(f"D49.{key}", 0.0), f.confidence)
+                documented[key] = max(documented.get(key, 0.0), f.confidence)
     kept: list[Finding] = []
     demoted: list[Finding] = []
     for f in ordered:
@@ -412,7 +413,7 @@ def _resolve(findings: list[Finding], *, codeset: CodeSet, keep_demoted: bool = 
         # A combination code names its own complication ("E11.319 ... unspecified diabetic retinopathy" beside
         # E11.22): it is no less specific version of its category's other combination codes.
         site = _unspecified_behavior_site(f.code)
-        behavior_documented = site is not None and specific.get(f"D49.{site}", -1.0) >= floor
+        behavior_documented = site is not None and documented.get(site, -1.0) >= floor
         if f.key != _COMBINATION and (behavior_documented or (
                 specific.get(f.code[:3], -1.0) >= floor and is_unspecified(codeset, f.code))):
             # Not suggested beside its specific sibling, but still a ranked candidate for review (and MAP): coders
