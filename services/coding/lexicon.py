@@ -406,6 +406,9 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("K57.92", "diverticulitis"), ("K57.32", "diverticulitis of colon"), ("K57.32", "diverticulitis of sigmoid"),
     ("K57.30", "diverticulosis of colon"), ("K57.30", "diverticulosis of sigmoid"), ("L60.0", "ingrown nail"), ("L60.0", "ingrown toenail"),
     ("L91.8", "skin tag"), ("C44.91", "basal cell carcinoma"), ("C43.9", "melanoma"),
+    # Strain, back / lumbar; Disease, kidney; Difficulty, micturition
+    ("S39.012A", "lumbar strain"), ("S39.012A", "back strain"), ("N28.9", "kidney disease"),
+    ("R39.198", "difficulty urinating"), ("R39.198", "difficulty with urination"),
     # Neoplasm Table, liver, secondary (the description adds "and intrahepatic bile duct")
     ("C78.7", "secondary malignant neoplasm of liver"),
 )

@@ -94,6 +94,8 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         "likely", "questionable", "query", "concern for", "concerning for", "consider", "considering", "cannot exclude",
         "cannot rule out", "differential", "ddx", "may be", "may have", "might", "could be", "presumed", "presumptive",
         "worried about", "evaluate for", "to exclude", "at risk for", "risk of", "screening for", "screen for", "if",
+        # Hypothetical: "He will call should he develop any dyspnea", "in case of fever".
+        "should he", "should she", "should they", "should you", "should the patient", "in case of", "in the event of",
     )]
     + [(p, Assertion.HISTORY) for p in _phrases(
         "history of", "hx of", "h o", "past history of", "personal history of", "past medical history of", "prior", "previous",

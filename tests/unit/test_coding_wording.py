@@ -206,6 +206,8 @@ def test_elevated_findings_and_myocardial_infarction_types(codeset: SimpleIcd10C
     ("Diverticulitis.", "K57.92"), ("Diverticulitis of the sigmoid colon.", "K57.32"), ("Sigmoid diverticulosis.", "K57.30"),
     ("Shingles.", "B02.9"), ("PTSD.", "F43.10"), ("SVT.", "I47.10"), ("PCOS.", "E28.2"), ("Ingrown toenail.", "L60.0"),
     ("Skin tag.", "L91.8"), ("Basal cell carcinoma.", "C44.91"), ("Melanoma.", "C43.9"),
+    ("Acute lumbar strain.", "S39.012A"), ("Kidney disease.", "N28.9"), ("Polycystic kidney disease.", "Q61.3"),
+    ("Difficulty urinating.", "R39.198"),
 ])
 def test_everyday_outpatient_wording(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
     assert top(codeset, text)[:1] == [code]
