@@ -118,7 +118,8 @@ _TERMINATORS = _phrases(
     "which", "complains", "reports", "endorses", "positive for", "has", "here for", "today", "aside from", "apart from",
 )
 # Post-position triggers: they act on what came before them in the clause.
-_POST = _phrases("ruled out", "was ruled out", "resolved", "unlikely", "excluded", "is negative", "was negative")
+_POST = _phrases("ruled out", "was ruled out", "resolved", "unlikely", "excluded", "is negative", "was negative",
+                 "were negative", "are negative")
 _WINDOW = 10  # tokens a pre-trigger reaches, as in NegEx's bounded scope
 # Uncertainty triggers that cast doubt on both sides ("migraine versus tension headache").
 _WHOLE_CLAUSE_UNCERTAIN = _phrases("versus", "vs", "or")
