@@ -92,7 +92,7 @@ CONCEPTS: tuple[Concept, ...] = (
     # The Index sends "Cold (common) (head)" and "Catarrh" to J00, acute nasopharyngitis, not to J06.9.
     _c("cold", "J00", "common cold", "head cold", "cold symptoms", "nasopharyngitis", "coryza", "catarrh", "catarrhal symptoms",
        "catarrhal process", "catarrhal syndrome"),
-    _c("pneumonia", "J18.9", "pneumonia", "pna"),
+    _c("pneumonia", "J18.9", "pneumonia", "pna", history_code="Z87.01"),
     # Index: "Bronchitis J40" (not specified as acute or chronic), "acute or subacute J20.9", "Cold, chest -- see
     # Bronchitis"; "Sinusitis (chronic) J32.9", "acute J01.90", "Infection, sinus -- see Sinusitis".
     _c("acute_bronchitis", "J20.9", "acute bronchitis"),
@@ -202,6 +202,19 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("prostate_ca", "C61", "prostate cancer", "prostate carcinoma", history_code="Z85.46", family_code="Z80.42"),
     _c("lung_ca", "C34.90", "lung cancer", "lung carcinoma", history_code="Z85.118", family_code="Z80.1"),
     _c("ovarian_ca", "C56.9", "ovarian cancer", history_code="Z85.43", family_code="Z80.41"),
+    # Index "History, personal, malignant neoplasm (of)": skin Z85.828, melanoma Z85.820, bladder Z85.51, thyroid
+    # Z85.850, cervix Z85.41, kidney Z85.528 (each was the catch-all Z85.9, or nothing).
+    _c("skin_ca", "C44.90", "skin cancer", "cancer of the skin", history_code="Z85.828", family_code="Z80.8"),
+    _c("bcc", "C44.91", "basal cell carcinoma", "basal cell skin cancer", history_code="Z85.828", family_code="Z80.8"),
+    _c("melanoma", "C43.9", "melanoma", "malignant melanoma", history_code="Z85.820", family_code="Z80.8"),
+    _c("melanoma_in_situ", "D03.9", "melanoma in situ"),
+    _c("bladder_ca", "C67.9", "bladder cancer", "bladder carcinoma", "carcinoma of the bladder", history_code="Z85.51",
+       family_code="Z80.52"),
+    _c("thyroid_ca", "C73", "thyroid cancer", "thyroid carcinoma", "carcinoma of the thyroid", history_code="Z85.850",
+       family_code="Z80.8"),
+    _c("cervical_ca", "C53.9", "cervical cancer", "cervical carcinoma", history_code="Z85.41", family_code="Z80.49"),
+    _c("kidney_ca", "C64.9", "kidney cancer", "renal cancer", history_code="Z85.528", family_code="Z80.51",
+       lateral=("C64.1", "C64.2", None)),
     _c("cancer", None, "cancer", "malignancy", family_code="Z80.9", history_code="Z85.9"),
     # --- signs, findings and inpatient-frequent conditions (standard index terms and common synonyms)
     _c("edema", "R60.9", "edema", "oedema", kind="symptom"),
@@ -352,7 +365,8 @@ SUBSUMED_BY: dict[str, frozenset[str]] = {
     "anxiety": frozenset({"gad", "panic"}),
     "obesity": frozenset({"morbid_obesity"}),
     "oa": frozenset({"knee_oa"}),
-    "cancer": frozenset({"breast_ca", "colon_ca", "prostate_ca", "lung_ca", "ovarian_ca"}),
+    "cancer": frozenset({"breast_ca", "colon_ca", "prostate_ca", "lung_ca", "ovarian_ca", "skin_ca", "bladder_ca",
+                         "thyroid_ca", "cervical_ca", "kidney_ca"}),
     "nausea": frozenset({"nausea_vomiting"}),
     "vomiting": frozenset({"nausea_vomiting"}),
     "back_pain": frozenset({"low_back_pain"}),
@@ -398,14 +412,14 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("K44.9", "hiatal hernia"), ("A63.0", "anogenital warts"), ("A63.0", "genital warts"),
     ("A63.0", "condyloma acuminatum"),
     # Syndrome, carpal tunnel; Sprain, ankle; Tear, rotator cuff (nontraumatic); Diverticulitis; Abscess; Ingrowing
-    # nail; Tag, skin; Carcinoma, basal cell (skin); Melanoma: the condition is named, the limb or ligament is not.
+    # nail; Tag, skin: the condition is named, the limb or ligament is not.
     ("G56.00", "carpal tunnel syndrome"), ("G56.01", "right carpal tunnel syndrome"),
     ("G56.02", "left carpal tunnel syndrome"), ("G56.03", "bilateral carpal tunnel syndrome"),
     ("S93.409A", "sprain of ankle"), ("S93.401A", "sprain of right ankle"), ("S93.402A", "sprain of left ankle"),
     ("M75.100", "rotator cuff tear"), ("M75.101", "right rotator cuff tear"), ("M75.102", "left rotator cuff tear"),
     ("K57.92", "diverticulitis"), ("K57.32", "diverticulitis of colon"), ("K57.32", "diverticulitis of sigmoid"),
     ("K57.30", "diverticulosis of colon"), ("K57.30", "diverticulosis of sigmoid"), ("L60.0", "ingrown nail"), ("L60.0", "ingrown toenail"),
-    ("L91.8", "skin tag"), ("C44.91", "basal cell carcinoma"), ("C43.9", "melanoma"),
+    ("L91.8", "skin tag"),
     # Strain, back / lumbar; Disease, kidney; Difficulty, micturition
     ("S39.012A", "lumbar strain"), ("S39.012A", "back strain"), ("N28.9", "kidney disease"),
     ("R39.198", "difficulty urinating"), ("R39.198", "difficulty with urination"),

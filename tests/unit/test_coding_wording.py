@@ -207,7 +207,12 @@ def test_elevated_findings_and_myocardial_infarction_types(codeset: SimpleIcd10C
     ("Shingles.", "B02.9"), ("PTSD.", "F43.10"), ("SVT.", "I47.10"), ("PCOS.", "E28.2"), ("Ingrown toenail.", "L60.0"),
     ("Skin tag.", "L91.8"), ("Basal cell carcinoma.", "C44.91"), ("Melanoma.", "C43.9"),
     ("Acute lumbar strain.", "S39.012A"), ("Kidney disease.", "N28.9"), ("Polycystic kidney disease.", "Q61.3"),
-    ("Difficulty urinating.", "R39.198"),
+    ("Difficulty urinating.", "R39.198"), ("Melanoma in situ.", "D03.9"), ("Left kidney cancer.", "C64.2"),
+    ("Renal cell carcinoma of the left kidney.", "C64.2"),
+    # Index "History, personal, malignant neoplasm": the site's own code, not the catch-all Z85.9.
+    ("History of basal cell carcinoma.", "Z85.828"), ("History of skin cancer.", "Z85.828"),
+    ("History of melanoma.", "Z85.820"), ("History of bladder cancer.", "Z85.51"), ("History of thyroid cancer.", "Z85.850"),
+    ("History of cervical cancer.", "Z85.41"), ("History of kidney cancer.", "Z85.528"), ("History of pneumonia.", "Z87.01"),
 ])
 def test_everyday_outpatient_wording(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
     assert top(codeset, text)[:1] == [code]
