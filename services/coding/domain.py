@@ -410,12 +410,13 @@ def _resolve(findings: list[Finding], *, codeset: CodeSet, keep_demoted: bool = 
     for f in ordered:
         # A mere candidate (below the suggestion cut) never displaces a suggestion as its specific sibling.
         floor = min(f.confidence, SUGGEST_MIN_CONFIDENCE)
-        # A combination code names its own complication ("E11.319 ... unspecified diabetic retinopathy" beside
-        # E11.22): it is no less specific version of its category's other combination codes.
         site = _unspecified_behavior_site(f.code)
         behavior_documented = site is not None and documented.get(site, -1.0) >= floor
-        if f.key != _COMBINATION and (behavior_documented or (
-                specific.get(f.code[:3], -1.0) >= floor and is_unspecified(codeset, f.code))):
+        # A combination code names its own complication ("E11.319 ... unspecified diabetic retinopathy" beside
+        # E11.22): it is no less specific version of its category's other combination codes.
+        sibling_specific = (f.key != _COMBINATION and specific.get(f.code[:3], -1.0) >= floor
+                            and is_unspecified(codeset, f.code))
+        if behavior_documented or sibling_specific:
             # Not suggested beside its specific sibling, but still a ranked candidate for review (and MAP): coders
             # often choose the unspecified code where the text's specificity is doubtful.
             if keep_demoted:

@@ -406,20 +406,20 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("R74.01", "elevated transaminase"), ("R74.01", "elevated sgot"), ("R74.01", "elevated sgpt"),
     ("R74.01", "hypertransaminemia"), ("R74.02", "elevated ldh"), ("R74.02", "elevated lactate dehydrogenase"),
     ("R74.8", "elevated alkaline phosphatase"), ("R74.8", "elevated amylase"), ("R74.8", "elevated lipase"),
-    ("R74.8", "elevated creatine kinase"), ("R79.82", "elevated crp"), ("R74.8", "elevated cpk"), ("R79.89", "elevated liver function test"),
-    ("E78.1", "elevated triglyceride"), ("R73.9", "elevated glucose"),
+    ("R74.8", "elevated creatine kinase"), ("R74.8", "elevated cpk"), ("R79.82", "elevated crp"),
+    ("R79.89", "elevated liver function test"), ("E78.1", "elevated triglyceride"), ("R73.9", "elevated glucose"),
     # Hernia, hiatal; Condyloma acuminatum; Wart, anogenital (venereal)
     ("K44.9", "hiatal hernia"), ("A63.0", "anogenital warts"), ("A63.0", "genital warts"),
     ("A63.0", "condyloma acuminatum"),
-    # Syndrome, carpal tunnel; Sprain, ankle; Tear, rotator cuff (nontraumatic); Diverticulitis; Abscess; Ingrowing
-    # nail; Tag, skin: the condition is named, the limb or ligament is not.
+    # Syndrome, carpal tunnel; Sprain, ankle; Tear, rotator cuff (nontraumatic); Diverticulitis, Diverticulosis;
+    # Ingrowing nail; Tag, skin: the condition is named, the limb, ligament or part of the intestine is not.
     ("G56.00", "carpal tunnel syndrome"), ("G56.01", "right carpal tunnel syndrome"),
     ("G56.02", "left carpal tunnel syndrome"), ("G56.03", "bilateral carpal tunnel syndrome"),
     ("S93.409A", "sprain of ankle"), ("S93.401A", "sprain of right ankle"), ("S93.402A", "sprain of left ankle"),
     ("M75.100", "rotator cuff tear"), ("M75.101", "right rotator cuff tear"), ("M75.102", "left rotator cuff tear"),
     ("K57.92", "diverticulitis"), ("K57.32", "diverticulitis of colon"), ("K57.32", "diverticulitis of sigmoid"),
-    ("K57.30", "diverticulosis of colon"), ("K57.30", "diverticulosis of sigmoid"), ("L60.0", "ingrown nail"), ("L60.0", "ingrown toenail"),
-    ("L91.8", "skin tag"),
+    ("K57.30", "diverticulosis of colon"), ("K57.30", "diverticulosis of sigmoid"), ("L60.0", "ingrown nail"),
+    ("L60.0", "ingrown toenail"), ("L91.8", "skin tag"),
     # Strain, back / lumbar; Disease, kidney; Difficulty, micturition
     ("S39.012A", "lumbar strain"), ("S39.012A", "back strain"), ("N28.9", "kidney disease"),
     ("R39.198", "difficulty urinating"), ("R39.198", "difficulty with urination"),
