@@ -248,7 +248,7 @@ def facts(statement: Statement) -> list[StatusFact]:
         done_now = not _PROCEDURE_NOW.isdisjoint(toks) and _PAST.isdisjoint(toks)
         not_current = allergy or not _NOT_CURRENT.isdisjoint(toks)
         new_start = not _NEW_START.isdisjoint(toks)
-        long_term: bool | None = None
+        duration: tuple[bool, bool, bool] | None = None  # (long-term, scheduled, short course), read once a clause
         for m in _ALL.mentions(toks):
             rule, group = _BY_KEY[m.concept.key], _GROUP[m.concept.key]
             if group == "presence":
@@ -256,13 +256,13 @@ def facts(statement: Statement) -> list[StatusFact]:
                     add(rule, c_idx, m.start)
             elif not not_current and m.assertion is Assertion.AFFIRMED:
                 if rule.long_term_cue or new_start:
-                    if long_term is None:
-                        long_term = _long_term(toks)
-                    scheduled = any(phrase_starts(toks, p) for p in _SCHEDULE)
+                    if duration is None:
+                        duration = (_long_term(toks), any(phrase_starts(toks, p) for p in _SCHEDULE), _short_course(toks))
+                    long_term, scheduled, short = duration
                     # For the drugs often given for days: a long-term word, or "on <drug>" on a schedule that is no
                     # short course ("on prednisone 5 mg daily", not "prednisone 40 mg for 5 days"). For a new start
                     # of any other drug: a long-term word or a schedule.
-                    on_it = m.start > 0 and toks[m.start - 1] == "on" and scheduled and not _short_course(toks)
+                    on_it = m.start > 0 and toks[m.start - 1] == "on" and scheduled and not short
                     if not (long_term or (on_it if rule.long_term_cue else scheduled)):
                         continue
                 add(rule, c_idx, m.start)
