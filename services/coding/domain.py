@@ -242,9 +242,16 @@ def _statement_findings(
         strokes += [m.assertion for m in mentions if m.concept.key in STROKE and m.assertion is not Assertion.NEGATED]
         affirmed_keys = {m.concept.key for m in mentions if m.assertion is Assertion.AFFIRMED}
         covered: set[int] = set()
+        # A curated symptom term leaves its words to the descriptions too: "gastrointestinal hemorrhage" is K92.2, not
+        # R58 "Hemorrhage NEC" beside an unmatched "gastrointestinal" (signs integral to a diagnosis are not coded).
+        symptoms: list[tuple[frozenset[str], int, int]] = []  # (the term's words, its findings' slice of ``found``)
         for m in mentions:
-            covered.update(range(m.start, m.end))
+            before = len(found)
             _add_mention(m, add=add, pos=(c_idx, m.start), assessment=assessment, affirmed_keys=affirmed_keys, mode=mode)
+            if m.concept.kind == "symptom":
+                symptoms.append((frozenset(toks[m.start : m.end]), before, len(found)))
+            else:
+                covered.update(range(m.start, m.end))
         if fuzzy is None:
             continue
         status = assertions(toks)
@@ -255,6 +262,15 @@ def _statement_findings(
         full = fuzzy.matches(words, allow=allow)
         partial = (fuzzy.partial_matches(words, min_coverage=PARTIAL_COVERAGE, limit=PARTIAL_LIMIT, allow=allow)
                    if mode == ALL_FINDINGS and PARTIAL_MATCHES else [])
+        superseded: set[int] = set()
+        for fm in list(full):
+            said = [(words_, lo, hi) for words_, lo, hi in symptoms if fm.matched & words_]
+            if any(fm.matched <= words_ for words_, _, _ in said):
+                full.remove(fm)  # the curated term already codes these words
+            else:
+                superseded.update(i for _, lo, hi in said for i in range(lo, hi))
+        if superseded:
+            found[:] = [f for i, f in enumerate(found) if i not in superseded]
         matched = {m.code for m in full}
         for fm in [*full, *(p for p in partial if p.code not in matched)]:
             category = "symptom" if fm.code.startswith("R") else "diagnosis"

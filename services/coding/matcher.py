@@ -51,12 +51,30 @@ _BRITISH = {
 _BRITISH_RE = re.compile("|".join(sorted(_BRITISH, key=len, reverse=True)))
 
 
+def _join_non(raw: list[str]) -> list[str]:
+    """"non" is a prefix, not a negation of what follows: "non-small cell lung cancer" is lung cancer, "non-Hodgkin
+    lymphoma" a lymphoma, "non-tender" says nothing of tenderness. It is joined to its word as ICD-10-CM writes such
+    words ("nondisplaced", "nonalcoholic", "non-Hodgkin"), so "non-alcoholic" and "nonalcoholic" read alike."""
+    if "non" not in raw:
+        return raw
+    out: list[str] = []
+    i = 0
+    while i < len(raw):
+        if raw[i] == "non" and i + 1 < len(raw) and raw[i + 1].isalpha():
+            out.append("non" + raw[i + 1])
+            i += 2
+        else:
+            out.append(raw[i])
+            i += 1
+    return out
+
+
 def tokens(text: str) -> list[str]:
     text = text.lower().replace("’", "'")
     text = _BRITISH_RE.sub(lambda m: _BRITISH[m.group()], text)
     for abbrev, expansion in _SLASH_ABBREV.items():
         text = text.replace(abbrev, f" {expansion} ")
-    raw = _TOKEN.findall(text)
+    raw = _join_non(_TOKEN.findall(text))
     out: list[str] = []
     for i, tok in enumerate(raw):
         # "type II" / "stage three": numerals only after the words that take them.
@@ -78,7 +96,7 @@ def _phrases(*items: str) -> list[tuple[str, ...]]:
 _PSEUDO = _phrases(
     "not well controlled", "not controlled", "not at goal", "not improved", "not improving", "no improvement", "no change",
     "not resolved", "no relief", "no longer", "not only", "gram negative", "not been", "without complications",
-    "not certain whether", "no increase", "not necessarily", "no further", "non st",
+    "not certain whether", "no increase", "not necessarily", "no further",
     # "a 2-week history of cough" is how long the current complaint has lasted, not a past condition (years are left
     # as history: "a 3-year history of myocardial infarction" is an old infarction).
     "hour history of", "day history of", "days history of", "week history of", "month history of",
@@ -94,8 +112,14 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         "likely", "questionable", "query", "concern for", "concerning for", "consider", "considering", "cannot exclude",
         "cannot rule out", "differential", "ddx", "may be", "may have", "might", "could be", "presumed", "presumptive",
         "worried about", "evaluate for", "to exclude", "at risk for", "risk of", "screening for", "screen for", "if",
+        # Guideline IV.H names "compatible with" and "consistent with" among the terms of an uncertain diagnosis.
+        "consistent with", "compatible with", "suggestive of", "similar to",
         # Hypothetical: "He will call should he develop any dyspnea", "in case of fever".
         "should he", "should she", "should they", "should you", "should the patient", "in case of", "in the event of",
+        # What a treatment is to prevent, or what a condition can lead to, is not present: "a lidocaine solution to
+        # prevent dehydration", "prophylaxis against pneumonia", "diabetes can lead to kidney disease".
+        "prevent", "prevents", "preventing", "prevention of", "prophylaxis", "prophylactic", "can cause", "can lead to",
+        "could lead to", "may lead to", "may cause", "can result in", "to avoid",
     )]
     + [(p, Assertion.HISTORY) for p in _phrases(
         "history of", "hx of", "h o", "past history of", "personal history of", "past medical history of", "prior", "previous",
@@ -333,6 +357,7 @@ ANATOMY_TERMS_ON = True
 ABSENCE_DROPPED = True  # off: words after "without" must be in the note too (the previous stop's matcher)
 
 
+_NONESSENTIAL = frozenset(("nontraumatic", "nonpressure"))
 _NOT_IN_REMISSION = ("not", "having", "achieved", "remission")
 _OPEN_FRACTURE_TYPE = ("open", "fracture", "type", "1", "or", "ii")
 # Absences the injury descriptions name before the site ("Laceration without foreign body of left index finger",
@@ -351,7 +376,9 @@ def term_words(term: str) -> list[str]:
     does NOT have ("Calculus of gallbladder without cholecystitis without obstruction", "Chronic lymphocytic leukemia of
     B-cell type not having achieved remission"), which a note never states for the default code; an "except" clause
     goes too."""
-    toks = tokens(_EXCEPT.sub(" ", term))
+    # "(nontraumatic)" and "(nonpressure)" are the Index's nonessential modifiers of these hemorrhages and chronic
+    # ulcers: "subarachnoid hemorrhage" is I60.9, "chronic ulcer of right heel" L97.41-.
+    toks = [t for t in tokens(_EXCEPT.sub(" ", term)) if t not in _NONESSENTIAL]
     # Guideline I.C.6.a: a side documented without dominance is dominant on the right and nondominant on the left, so
     # "right dominant" and "left nondominant" ask only for the side; the other two pairings need the word.
     toks = [t for i, t in enumerate(toks)

@@ -55,7 +55,7 @@ def _side(toks: list[str], i: int) -> str | None:
 
 
 def _dominance(toks: list[str], side: str) -> str:
-    if "nondominant" in toks or phrase_starts(toks, ("non", "dominant")):
+    if "nondominant" in toks:
         return "nondominant"
     if "dominant" in toks:
         return "dominant"

@@ -140,14 +140,14 @@ PRESENCE: tuple[StatusRule, ...] = (
     _fact("ileostomy", "Z93.2", "an ileostomy", "ileostomy"),
     _fact("colostomy", "Z93.3", "a colostomy", "colostomy"),
     _fact("hysterectomy", "Z90.710", "an acquired absence of the uterus (hysterectomy)", "hysterectomy",
-          "total hysterectomy", "abdominal hysterectomy"),
+          "total hysterectomy", "abdominal hysterectomy", "hysterectomized"),
     _fact("gastrectomy", "Z90.3", "an acquired absence of the stomach (gastrectomy)", "gastrectomy",
-          "total gastrectomy", "partial gastrectomy", "subtotal gastrectomy"),
+          "total gastrectomy", "partial gastrectomy", "subtotal gastrectomy", "gastrectomized"),
     _fact("nephrectomy", "Z90.5", "an acquired absence of a kidney (nephrectomy)", "nephrectomy",
-          "radical nephrectomy"),
-    _fact("splenectomy", "Z90.81", "an acquired absence of the spleen (splenectomy)", "splenectomy"),
+          "radical nephrectomy", "nephrectomized"),
+    _fact("splenectomy", "Z90.81", "an acquired absence of the spleen (splenectomy)", "splenectomy", "splenectomized"),
     _fact("cholecystectomy", "Z90.49", "an acquired absence of a digestive organ", "cholecystectomy",
-          "appendectomy", "appendicectomy", "colectomy", "hemicolectomy"),
+          "appendectomy", "appendicectomy", "colectomy", "hemicolectomy", "cholecystectomized", "appendectomized"),
 )
 
 
@@ -168,7 +168,8 @@ _ALLERGY_WORDS = frozenset(tokens("allergy allergies allergic hypersensitivity a
 # A transplant or operation that is only planned or considered is no status yet.
 _NOT_DONE = frozenset(tokens(
     "candidate candidacy evaluation evaluated waiting waitlist planned plan scheduled pending referral referred "
-    "consider considered indication indicated proposed awaiting"
+    "consider considered indication indicated proposed awaiting recommend recommended recommends recommending "
+    "discuss discussed options option would will"
 ))
 # An operation told as done in this episode ("underwent cholecystectomy", "a stent was placed") is the procedure,
 # not yet a status; told as past ("history of", "status post", "previous", "years ago") it is one.

@@ -183,3 +183,18 @@ def test_status_codes_are_suggestions_outpatient_and_candidates_below_the_cut_fo
     outpatient = {s.code: s.confidence for s in suggest_codes(draft, codeset=codeset)}
     case_report = {s.code: s.confidence for s in suggest_codes(draft, codeset=codeset, mode=ALL_FINDINGS, min_confidence=0.0)}
     assert outpatient["Z79.4"] >= SUGGEST_MIN_CONFIDENCE > case_report["Z79.4"] > 0
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("A 46-year-old hysterectomized patient due to leiomyomas.", "Z90.710"), ("A nephrectomized patient.", "Z90.5"),
+])
+def test_an_operated_adjective_is_the_absence_status(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
+    assert code in codes(codeset, text)
+
+
+@pytest.mark.parametrize("text", [
+    "I recommend we perform a hysterectomy and oophorectomy, as well as a lymph node dissection.",
+    "We discussed options including a nephrectomy.",
+])
+def test_a_recommended_operation_is_no_status_yet(codeset: SimpleIcd10CmCodeSet, text: str) -> None:
+    assert not {"Z90.710", "Z90.5"} & set(codes(codeset, text))

@@ -216,3 +216,64 @@ def test_elevated_findings_and_myocardial_infarction_types(codeset: SimpleIcd10C
 ])
 def test_everyday_outpatient_wording(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
     assert top(codeset, text)[:1] == [code]
+
+
+# Session 7: "non" is a prefix; prevention is not presence; a symptom word inside a diagnosis' description.
+@pytest.mark.parametrize(("text", "code"), [
+    ("Stage III non-small cell lung cancer.", "C34.90"), ("Non-Hodgkin lymphoma.", "C85.90"),
+    ("Non-alcoholic fatty liver disease.", "K76.0"), ("Non-ischemic cardiomyopathy.", "I42.9"),
+    ("Non-obstructive coronary artery disease.", "I25.10"), ("Non-insulin dependent diabetes mellitus.", "E11.9"),
+    ("Non-productive cough.", "R05.9"), ("Non-toxic multinodular goiter.", "E04.2"),
+])
+def test_non_is_a_prefix_not_a_negation(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
+    assert top(codeset, text)[:1] == [code]
+
+
+def test_non_joins_its_word_as_icd_10_cm_writes_it() -> None:
+    assert tokens("non-alcoholic") == tokens("nonalcoholic") == ["nonalcoholic"]
+    assert tokens("Non-Hodgkin lymphoma") == ["nonhodgkin", "lymphoma"]
+    assert tokens("non 2") == ["non", "2"]
+
+
+@pytest.mark.parametrize("text", [
+    "Abdomen is soft, non-tender, non-distended.", "The patient is a non-smoker.", "Non-diabetic.",
+])
+def test_a_non_word_codes_nothing_of_its_stem(codeset: SimpleIcd10CmCodeSet, text: str) -> None:
+    assert top(codeset, text) == []
+
+
+@pytest.mark.parametrize("text", [
+    "We will use a lidocaine solution to prevent dehydration.", "Prophylaxis against pneumonia.",
+    "The solution will be beneficial in preventing dehydration.", "We discussed that diabetes can lead to kidney disease.",
+])
+def test_what_a_treatment_prevents_or_a_condition_can_cause_is_not_coded(codeset: SimpleIcd10CmCodeSet, text: str) -> None:
+    assert not {"E86.0", "J18.9", "N28.9", "N18.9"} & set(top(codeset, text))
+
+
+@pytest.mark.parametrize(("text", "code", "not_also"), [
+    ("Gastrointestinal hemorrhage.", "K92.2", "R58"), ("Subarachnoid hemorrhage.", "I60.9", "R58"),
+    ("Intracerebral hemorrhage.", "I61.9", "R58"), ("Right upper quadrant abdominal pain.", "R10.11", "R10.9"),
+])
+def test_a_diagnosis_whose_description_holds_the_symptom_word_replaces_the_symptom(
+    codeset: SimpleIcd10CmCodeSet, text: str, code: str, not_also: str,
+) -> None:
+    got = top(codeset, text)
+    assert got[:1] == [code] and not_also not in got
+
+
+@pytest.mark.parametrize(("text", "code"), [("Hemorrhage.", "R58"), ("Chest pain.", "R07.9"), ("Headache.", "R51.9")])
+def test_a_symptom_alone_keeps_its_code(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
+    assert top(codeset, text) == [code]
+
+
+def test_nontraumatic_is_a_nonessential_modifier() -> None:
+    assert term_words("Nontraumatic subarachnoid hemorrhage, unspecified") == ["subarachnoid", "hemorrhage", "unspecified"]
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Patient presents with symptoms similar to a tension headache.", "G44.209"),
+    ("Chest x-ray consistent with pneumonia.", "J18.9"), ("Findings compatible with appendicitis.", "K37"),
+    ("We will start Flomax 0.4 mg at night to avoid dizziness.", "R42"),
+])
+def test_guideline_iv_h_uncertain_terms_are_not_coded_outpatient(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
+    assert code not in top(codeset, text)
