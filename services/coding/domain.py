@@ -34,12 +34,15 @@ from services.coding.lexicon import (
     Concept,
 )
 from services.coding.matcher import (
+    _GENERIC,
     Assertion,
     DescriptionIndex,
+    FuzzyMatch,
     Lexicon,
     Mention,
     assertions,
     clauses,
+    cue_tokens,
     term_words,
     tokens,
     with_index_terms,
@@ -63,6 +66,7 @@ CONF_FUZZY_BASE, CONF_FUZZY_SPAN = 0.3, 0.4
 SUGGEST_MIN_CONFIDENCE = 0.6
 BELOW_CUT = 0.98  # a candidate held back from suggestion sits at most this share of the cut
 _OUTPATIENT_LEARNED_SCALE = BELOW_CUT * SUGGEST_MIN_CONFIDENCE  # maps a vote in (0, 1] below the cut
+_QUALIFIER_REACH = 3  # tokens around a curated term where a description's extra word qualifies it
 _DEMOTED_SCALE = 0.5  # an unspecified code beside its kept specific sibling ranks below the suggestion cut
 
 # Status categories a neighbour code may come from in the all-findings mode (see _neighbour_admissible): drug
@@ -99,6 +103,7 @@ _LEXICON = Lexicon()
 _INDEXES: weakref.WeakKeyDictionary[object, DescriptionIndex] = weakref.WeakKeyDictionary()
 _EVIDENCE: weakref.WeakKeyDictionary[object, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
 _SET_APART: weakref.WeakKeyDictionary[object, dict[str, tuple[frozenset[str], str | None]]] = weakref.WeakKeyDictionary()
+_DESCRIPTION_WORDS: weakref.WeakKeyDictionary[object, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
 
 
 def _fuzzy_admissible(code: str, codeset: CodeSet) -> bool:
@@ -242,14 +247,15 @@ def _statement_findings(
         strokes += [m.assertion for m in mentions if m.concept.key in STROKE and m.assertion is not Assertion.NEGATED]
         affirmed_keys = {m.concept.key for m in mentions if m.assertion is Assertion.AFFIRMED}
         covered: set[int] = set()
-        # A curated symptom term leaves its words to the descriptions too: "gastrointestinal hemorrhage" is K92.2, not
-        # R58 "Hemorrhage NEC" beside an unmatched "gastrointestinal" (signs integral to a diagnosis are not coded).
-        symptoms: list[tuple[frozenset[str], int, int]] = []  # (the term's words, its findings' slice of ``found``)
+        # A curated term leaves its words to the descriptions too, and a description that says more replaces it:
+        # "gastrointestinal hemorrhage" is K92.2, not R58 "Hemorrhage NEC" (signs integral to a diagnosis are not
+        # coded); "pulmonary hypertension" is I27.20 and "gestational diabetes" O24.419, not I10 and E11.9.
+        terms: list[tuple[Mention, int, int]] = []  # (a curated term, its findings' slice of ``found``)
         for m in mentions:
             before = len(found)
             _add_mention(m, add=add, pos=(c_idx, m.start), assessment=assessment, affirmed_keys=affirmed_keys, mode=mode)
-            if m.concept.kind == "symptom":
-                symptoms.append((frozenset(toks[m.start : m.end]), before, len(found)))
+            if m.concept.kind != "modifier":
+                terms.append((m, before, len(found)))
             else:
                 covered.update(range(m.start, m.end))
         if fuzzy is None:
@@ -259,16 +265,10 @@ def _statement_findings(
         words = with_index_terms({t for i, t in enumerate(toks) if i not in covered and status[i] in codable})
         # Outside the Assessment only symptom codes (chapter R) may come from free text.
         allow = None if assessment else (lambda code: code.startswith("R"))
-        full = fuzzy.matches(words, allow=allow)
+        full = fuzzy.matches(words, allow=allow, limit=3 + len(terms))
         partial = (fuzzy.partial_matches(words, min_coverage=PARTIAL_COVERAGE, limit=PARTIAL_LIMIT, allow=allow)
                    if mode == ALL_FINDINGS and PARTIAL_MATCHES else [])
-        superseded: set[int] = set()
-        for fm in list(full):
-            said = [(words_, lo, hi) for words_, lo, hi in symptoms if fm.matched & words_]
-            if any(fm.matched <= words_ for words_, _, _ in said):
-                full.remove(fm)  # the curated term already codes these words
-            else:
-                superseded.update(i for _, lo, hi in said for i in range(lo, hi))
+        superseded = _superseded(full, terms, found, toks=toks, codeset=codeset)
         if superseded:
             found[:] = [f for i, f in enumerate(found) if i not in superseded]
         matched = {m.code for m in full}
@@ -287,6 +287,41 @@ def _statement_findings(
         for code in sequelae:
             add(code, "diagnosis", CONF_LEXICON, (0, 0), "stroke_sequela", why=_SEQUELA_WHY)
     return found
+
+
+def _superseded(
+    full: list[FuzzyMatch], terms: list[tuple[Mention, int, int]], found: list[Finding], *, toks: list[str],
+    codeset: CodeSet,
+) -> set[int]:
+    """Which curated findings of a clause a description match replaces (their indices in ``found``); the matches
+    that only restate a curated term are dropped from ``full``. A match replaces a term's codes when it says more
+    than they do, next to the term (within ``_QUALIFIER_REACH`` tokens): a word that neither the term's codes' own
+    descriptions nor another curated term of the clause holds ("pulmonary" in "pulmonary hypertension"; not
+    "mellitus" in "type 2 diabetes mellitus", nor "kidney" in "type 2 diabetes with chronic kidney disease", which the
+    combination codes relate; nor a generic "disease"; nor a word of an assertion cue, "without complications")."""
+    named = frozenset(t for m, _, _ in terms for t in toks[m.start : m.end])
+    cue = cue_tokens(toks)
+    out: set[int] = set()
+    for fm in list(full):
+        said = [(m, lo, hi) for m, lo, hi in terms if fm.matched & set(toks[m.start : m.end])]
+        if not said:
+            continue
+        own = frozenset().union(*(_description_words(found[i].code, codeset) for _, lo, hi in said for i in range(lo, hi)))
+        extra = fm.matched - named - own - _GENERIC
+        near = {toks[i] for m, _, _ in said
+                for i in range(max(0, m.start - _QUALIFIER_REACH), min(len(toks), m.end + _QUALIFIER_REACH)) if not cue[i]}
+        if extra & with_index_terms(near):
+            out.update(i for _, lo, hi in said for i in range(lo, hi))
+        else:
+            full.remove(fm)  # it restates the curated term, or its other words qualify something else in the clause
+    return out
+
+
+def _description_words(code: str, codeset: CodeSet) -> frozenset[str]:
+    cache = _per_codeset(_DESCRIPTION_WORDS, codeset, lambda _codeset: {})
+    if code not in cache:
+        cache[code] = frozenset(with_index_terms(set(term_words(codeset.description(code)))))
+    return cache[code]
 
 
 def _add_mention(

@@ -179,7 +179,9 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("hip_pain", "M25.559", "hip pain", kind="symptom", lateral=("M25.551", "M25.552", None)),
     _c("knee_oa", "M17.9", "osteoarthritis of the knee", "knee osteoarthritis", "arthritis in the knee", "arthritis of the knee",
        chronic=True, lateral=("M17.11", "M17.12", "M17.0")),
-    _c("oa", "M19.90", "osteoarthritis", "degenerative joint disease", "djd", chronic=True),
+    # Index: "Arthritis, arthritic (acute) (chronic) (nonpyogenic) (subacute) M19.90"; a named kind ("septic",
+    # "psoriatic") is matched by its description or Index entry, which replaces this one.
+    _c("oa", "M19.90", "osteoarthritis", "degenerative joint disease", "djd", "arthritis", chronic=True),
     _c("ra", "M06.9", "rheumatoid arthritis", chronic=True, family_code="Z82.61"),
     _c("osteoporosis", "M81.0", "osteoporosis", chronic=True, family_code="Z82.62"),
     _c("fibromyalgia", "M79.7", "fibromyalgia", chronic=True),
@@ -197,7 +199,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("glaucoma", "H40.9", "glaucoma", chronic=True, family_code="Z83.511"),
     # --- neoplasms (current vs history vs family)
     _c("breast_ca", "C50.919", "breast cancer", "breast carcinoma", "carcinoma of the breast", "malignant neoplasm of breast",
-       history_code="Z85.3", family_code="Z80.3"),
+       history_code="Z85.3", family_code="Z80.3", lateral=("C50.911", "C50.912", None)),
     _c("colon_ca", "C18.9", "colon cancer", "colorectal cancer", "colon carcinoma", history_code="Z85.038", family_code="Z80.0"),
     _c("prostate_ca", "C61", "prostate cancer", "prostate carcinoma", history_code="Z85.46", family_code="Z80.42"),
     _c("lung_ca", "C34.90", "lung cancer", "lung carcinoma", history_code="Z85.118", family_code="Z80.1"),
@@ -425,4 +427,47 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("R39.198", "difficulty urinating"), ("R39.198", "difficulty with urination"),
     # Neoplasm Table, liver, secondary (the description adds "and intrahepatic bile duct")
     ("C78.7", "secondary malignant neoplasm of liver"),
+    # Problem headings of outpatient notes (ACI-Bench) the Tabular wording misses: Reflux K21.9;
+    # Odynophagia R13.10; Infection, lung -- see also Pneumonia; Syndrome, patellofemoral M22.2X-; Tear, ligament --
+    # see Sprain (anterior / medial collateral ligament of knee, initial encounter).
+    ("K21.9", "reflux"), ("R13.10", "odynophagia"), ("R13.10", "painful swallowing"),
+    ("J18.9", "lung infection"),
+    ("M22.2X9", "patellofemoral pain syndrome"), ("M22.2X1", "right patellofemoral pain syndrome"),
+    ("M22.2X2", "left patellofemoral pain syndrome"),
+    # A qualifier the curated term does not carry names another code ("pulmonary hypertension" is I27.20 by its
+    # description; these by the Index): Diabetes, gestational O24.419; Diabetes, due to drug or chemical E09.9;
+    # Hypertension, intracranial (benign) G93.2; Asthma, exercise induced J45.990; Arthritis, septic -- see Arthritis,
+    # pyogenic M00.9; Arthritis, gouty M10.9, psoriatic L40.50, reactive M02.9; Hepatitis, drug-induced -- see Disease, liver, toxic K71.6;
+    # Conjunctivitis, allergic (acute) -- see Conjunctivitis, acute, atopic H10.1-.
+    ("O24.419", "gestational diabetes"), ("E09.9", "steroid induced diabetes"), ("E09.9", "drug induced diabetes"),
+    ("G93.2", "intracranial hypertension"), ("J45.990", "exercise induced asthma"),
+    ("J45.990", "exercise induced bronchospasm"), ("M00.9", "septic arthritis"), ("M10.9", "gouty arthritis"),
+    ("L40.50", "psoriatic arthritis"), ("M02.9", "reactive arthritis"),
+    # Lumbago with sciatica M54.4-; Disease, lung, obstructive (chronic), with exacerbation J44.1; Deficiency,
+    # vitamin B12 E53.8.
+    ("M54.40", "low back pain with sciatica"), ("M54.41", "right low back pain with sciatica"),
+    ("M54.42", "left low back pain with sciatica"), ("M54.40", "lumbago with sciatica"),
+    ("J44.1", "copd exacerbation"), ("J44.1", "copd with acute exacerbation"), ("E53.8", "b12 deficiency"),
+    ("E53.8", "vitamin b12 deficiency"),
+    # Everyday names the Index sends to a code whose description says it otherwise: Disease, Graves' E05.00;
+    # Osteopenia M85.8-; Parkinsonism / Disease, Parkinson's G20.A1; Anemia, in (due to) chronic disease D63.8;
+    # Incontinence, stress N39.3, urge N39.41; Infection, Helicobacter pylori A04.8; Human immunodeficiency virus
+    # (HIV) disease B20, asymptomatic status Z21; Hypertriglyceridemia E78.1; Diabetes, with, foot ulcer E11.621;
+    # Flushing (hot flashes) R23.2; Menopause, symptomatic N95.1; Headache, cluster G44.009; Vertigo, benign
+    # paroxysmal (positional) H81.1-; Pain, chest, atypical R07.89; Thyroiditis, Hashimoto's E06.3; Pregnancy,
+    # complicated by, infection, urinary tract O23.4-; Reflux, gastroesophageal, with esophagitis K21.0-.
+    ("E05.00", "graves disease"), ("M85.80", "osteopenia"), ("G20.A1", "parkinson disease"),
+    ("D63.8", "anemia of chronic disease"), ("N39.3", "stress incontinence"), ("N39.41", "urge incontinence"),
+    ("A04.8", "helicobacter pylori infection"), ("A04.8", "h pylori infection"), ("B20", "hiv"), ("B20", "aids"),
+    ("Z21", "hiv positive"), ("Z21", "asymptomatic hiv"), ("E78.1", "hypertriglyceridemia"),
+    ("E11.621", "diabetic foot ulcer"), ("R23.2", "hot flashes"), ("N95.1", "menopausal symptoms"),
+    ("G44.009", "cluster headache"), ("H81.10", "benign paroxysmal positional vertigo"), ("H81.10", "bppv"),
+    ("H81.11", "right bppv"), ("H81.12", "left bppv"), ("H81.13", "bilateral bppv"),
+    ("R07.89", "atypical chest pain"), ("E06.3", "hashimoto thyroiditis"), ("E06.3", "hashimoto disease"),
+    ("O23.40", "urinary tract infection in pregnancy"), ("K21.00", "gerd with esophagitis"),
+    ("K71.6", "drug induced hepatitis"), ("H10.10", "allergic conjunctivitis"), ("H10.11", "right allergic conjunctivitis"),
+    ("H10.12", "left allergic conjunctivitis"), ("H10.13", "bilateral allergic conjunctivitis"),
+    *((code, f"{side}{ligament} {harm}") for ligament, codes in (("acl", ("S83.511A", "S83.512A", "S83.509A")),
+                                                                  ("mcl", ("S83.411A", "S83.412A", "S83.419A")))
+      for side, code in zip(("right ", "left ", ""), codes) for harm in ("tear", "sprain", "strain")),
 )

@@ -51,16 +51,25 @@ _BRITISH = {
 _BRITISH_RE = re.compile("|".join(sorted(_BRITISH, key=len, reverse=True)))
 
 
+# Signs and habits whose "non-" form says they are absent ("abdomen non-tender, non-distended", "non-smoker"): there
+# "non" stays a negation cue.
+_NON_ABSENT = frozenset((
+    "tender", "distended", "palpable", "reactive", "smoker", "smoking", "drinker", "diabetic", "hypertensive",
+    "febrile", "icteric", "edematous", "erythematous", "labored", "focal", "contributory",
+))
+
+
 def _join_non(raw: list[str]) -> list[str]:
-    """"non" is a prefix, not a negation of what follows: "non-small cell lung cancer" is lung cancer, "non-Hodgkin
-    lymphoma" a lymphoma, "non-tender" says nothing of tenderness. It is joined to its word as ICD-10-CM writes such
-    words ("nondisplaced", "nonalcoholic", "non-Hodgkin"), so "non-alcoholic" and "nonalcoholic" read alike."""
+    """"non" is mostly a prefix, not a negation of what follows: "non-small cell lung cancer" is lung cancer,
+    "non-Hodgkin lymphoma" a lymphoma. It is joined to its word as ICD-10-CM writes such words ("nondisplaced",
+    "nonalcoholic", "non-Hodgkin"), so "non-alcoholic" and "nonalcoholic" read alike; before a sign or habit it says is
+    absent (``_NON_ABSENT``) it stays a negation cue."""
     if "non" not in raw:
         return raw
     out: list[str] = []
     i = 0
     while i < len(raw):
-        if raw[i] == "non" and i + 1 < len(raw) and raw[i + 1].isalpha():
+        if raw[i] == "non" and i + 1 < len(raw) and raw[i + 1].isalpha() and raw[i + 1] not in _NON_ABSENT:
             out.append("non" + raw[i + 1])
             i += 2
         else:
@@ -100,6 +109,8 @@ _PSEUDO = _phrases(
     # "a 2-week history of cough" is how long the current complaint has lasted, not a past condition (years are left
     # as history: "a 3-year history of myocardial infarction" is an old infarction).
     "hour history of", "day history of", "days history of", "week history of", "month history of",
+    "triple negative", "er negative", "pr negative", "her2 negative", "receptor negative", "rh negative",
+    "hormone receptor negative", "estrogen receptor negative", "progesterone receptor negative",
 )
 _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
     [(p, Assertion.NEGATED) for p in _phrases(
@@ -144,6 +155,10 @@ _TERMINATORS = _phrases(
 # Post-position triggers: they act on what came before them in the clause.
 _POST = _phrases("ruled out", "was ruled out", "resolved", "unlikely", "excluded", "is negative", "was negative",
                  "were negative", "are negative")
+# A bare "negative" after a test negates only the few words before it ("HIV negative", "strep test negative"); a
+# receptor or stain status is no negation ("triple negative breast cancer", "ER negative", "Rh negative").
+_POST_NEAR = _phrases("negative")
+_POST_NEAR_REACH = 2
 _WINDOW = 10  # tokens a pre-trigger reaches, as in NegEx's bounded scope
 # Uncertainty triggers that cast doubt on both sides ("migraine versus tension headache").
 _WHOLE_CLAUSE_UNCERTAIN = _phrases("versus", "vs", "or")
@@ -163,28 +178,44 @@ def _match_at(toks: list[str], i: int, phrases: Iterable[tuple[str, ...]]) -> tu
     return None
 
 
+def _trigger_at(toks: list[str], i: int) -> bool:
+    return any(tuple(toks[i : i + len(p)]) == p for p, _ in _TRIGGERS_BY_FIRST.get(toks[i], ()))
+
+
 def assertions(toks: list[str]) -> list[Assertion]:
     """One assertion per token of a clause."""
-    return list(_assertions_cached(tuple(toks)))
+    return list(_assertions_cached(tuple(toks))[0])
+
+
+def cue_tokens(toks: list[str]) -> tuple[bool, ...]:
+    """Which tokens of a clause belong to an assertion cue read there ("without complications", "should the
+    patient"): context, not a qualifier of a finding."""
+    return _assertions_cached(tuple(toks))[1]
 
 
 @lru_cache(maxsize=4096)
-def _assertions_cached(toks_t: tuple[str, ...]) -> tuple[Assertion, ...]:
+def _assertions_cached(toks_t: tuple[str, ...]) -> tuple[tuple[Assertion, ...], tuple[bool, ...]]:
     # The same clause is read by the lexicon, the description matcher and the learned model.
-    return tuple(_assertions(list(toks_t)))
+    status, cue = _assertions(list(toks_t))
+    return tuple(status), tuple(cue)
 
 
-def _assertions(toks: list[str]) -> list[Assertion]:
+def _assertions(toks: list[str]) -> tuple[list[Assertion], list[bool]]:
     status = [Assertion.AFFIRMED] * len(toks)
+    cue = [False] * len(toks)
     i = 0
     while i < len(toks):
         if (p := _match_at(toks, i, _PSEUDO)) is not None:
+            cue[i : i + len(p)] = [True] * len(p)
             i += len(p)
             continue
-        if (p := _match_at(toks, i, _POST)) is not None:
-            for j in range(i):
+        if (p := _match_at(toks, i, _POST)) is not None or (
+            (p := _match_at(toks, i, _POST_NEAR)) is not None and not _trigger_at(toks, i)  # not "negative for"
+        ):
+            for j in range(0 if p in _POST else max(0, i - _POST_NEAR_REACH), i):
                 if status[j] is Assertion.AFFIRMED:
                     status[j] = Assertion.NEGATED
+            cue[i : i + len(p)] = [True] * len(p)
             i += len(p)
             continue
         hit = next(((p, a) for p, a in _TRIGGERS_BY_FIRST.get(toks[i], ()) if tuple(toks[i : i + len(p)]) == p), None)
@@ -192,6 +223,7 @@ def _assertions(toks: list[str]) -> list[Assertion]:
             i += 1
             continue
         phrase, assertion = hit
+        cue[i : i + len(phrase)] = [True] * len(phrase)
         # The cue words themselves ("family history of") are context, never findings.
         for k in range(i, i + len(phrase)):
             status[k] = Assertion.UNCERTAIN if status[k] is Assertion.AFFIRMED else status[k]
@@ -210,7 +242,7 @@ def _assertions(toks: list[str]) -> list[Assertion]:
         "or" in toks and Assertion.UNCERTAIN in status
     ):
         status = [Assertion.UNCERTAIN if s is Assertion.AFFIRMED else s for s in status]
-    return status
+    return status, cue
 
 
 # ---------------------------------------------------------------- lexicon matching
@@ -263,8 +295,8 @@ class Lexicon:
 
 def _side(toks: list[str], start: int, end: int) -> str | None:
     # Laterality words sit just before ("left knee pain"), inside ("arthritis of the right knee") or just
-    # after ("knee pain, left") the term.
-    near = toks[max(0, start - 3) : end + 2]
+    # after ("knee pain, left"; "deep vein thrombosis of the left leg") the term.
+    near = toks[max(0, start - 3) : end + 3]
     sides = {_SIDES[t] for t in near if t in _SIDES}
     if len(sides) == 1:
         return sides.pop()
@@ -320,6 +352,8 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     "enlarged": ("enlargement",), "dilated": ("dilatation",), "dilation": ("dilatation",),
     **dict.fromkeys(("increased", "raised", "high", "elevation"), ("elevated",)),
     "sprained": ("sprain",), "fractured": ("fracture",), "dislocated": ("dislocation",), "torn": ("tear",),
+    # "Leg -- see also Limb, lower": "cellulitis of the right leg" is L03.115 (right lower limb).
+    "leg": ("lower", "limb"),
 }
 # "Tumor -- see Neoplasm, unspecified behavior, by site", unless the note says which behavior (or speaks of tumor
 # markers, a laboratory test).

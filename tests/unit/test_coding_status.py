@@ -198,3 +198,10 @@ def test_an_operated_adjective_is_the_absence_status(codeset: SimpleIcd10CmCodeS
 ])
 def test_a_recommended_operation_is_no_status_yet(codeset: SimpleIcd10CmCodeSet, text: str) -> None:
     assert not {"Z90.710", "Z90.5"} & set(codes(codeset, text))
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Status post cataract surgery.", "Z98.49"), ("History of lobectomy.", "Z90.2"), ("Pseudophakia.", "Z96.1"),
+])
+def test_past_operations_of_outpatient_notes(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
+    assert code in codes(codeset, text)

@@ -277,3 +277,59 @@ def test_nontraumatic_is_a_nonessential_modifier() -> None:
 ])
 def test_guideline_iv_h_uncertain_terms_are_not_coded_outpatient(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
     assert code not in top(codeset, text)
+
+
+@pytest.mark.parametrize(("text", "code", "not_also"), [
+    ("Pulmonary hypertension.", "I27.20", "I10"), ("Portal hypertension.", "K76.6", "I10"),
+    ("Secondary hypertension.", "I15.9", "I10"), ("Intracranial hypertension.", "G93.2", "I10"),
+    ("Gestational diabetes.", "O24.419", "E11.9"), ("Steroid induced diabetes.", "E09.9", "E11.9"),
+    ("Viral pneumonia.", "J12.9", "J18.9"), ("Aspiration pneumonia.", "J69.0", "J18.9"),
+    ("Congenital hypothyroidism.", "E03.1", "E03.9"), ("Alcoholic hepatitis.", "K70.10", "K75.9"),
+    ("Septic arthritis of the right knee.", "M00.9", "M17.11"), ("Psoriatic arthritis.", "L40.50", "M19.90"),
+    ("Exercise induced asthma.", "J45.990", "J45.909"), ("COPD exacerbation.", "J44.1", "J44.9"),
+    ("Low back pain with sciatica.", "M54.40", "M54.50"), ("Mild intermittent asthma.", "J45.20", "J45.909"),
+])
+def test_a_qualifier_the_curated_term_lacks_names_the_code(
+    codeset: SimpleIcd10CmCodeSet, text: str, code: str, not_also: str,
+) -> None:
+    got = top(codeset, text)
+    assert got[:1] == [code] and not_also not in got
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    ("Type 2 diabetes mellitus without complications.", ["E11.9"]), ("Fatty liver disease.", ["K76.0"]),
+    ("Type 2 diabetes with chronic kidney disease.", ["E11.22", "N18.9"]), ("Hypertension.", ["I10"]),
+    ("Malignant hypertension.", ["I10"]), ("Arthritis.", ["M19.90"]),
+])
+def test_a_description_that_only_restates_the_curated_term_changes_nothing(
+    codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str],
+) -> None:
+    assert top(codeset, text) == codes
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Reflux.", "K21.9"), ("Painful swallowing.", "R13.10"), ("Recurrent lung infections.", "J18.9"),
+    ("Right patellofemoral pain syndrome.", "M22.2X1"), ("Right knee MCL strain.", "S83.411A"), ("Left ACL tear.", "S83.512A"),
+    ("B12 deficiency.", "E53.8"),
+])
+def test_outpatient_problem_headings(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
+    assert top(codeset, text)[:1] == [code]
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Urinary tract infection in pregnancy.", "O23.40"), ("Cellulitis of the right leg.", "L03.115"),
+    ("Graves disease.", "E05.00"), ("Osteopenia.", "M85.80"), ("Parkinson's disease.", "G20.A1"),
+    ("Deep vein thrombosis of the left leg.", "I82.402"), ("Anemia of chronic disease.", "D63.8"),
+    ("Stress incontinence.", "N39.3"), ("Breast cancer of the left breast.", "C50.912"),
+    ("Helicobacter pylori infection.", "A04.8"), ("HIV.", "B20"), ("HIV positive.", "Z21"),
+    ("Hypertriglyceridemia.", "E78.1"), ("Diabetic foot ulcer.", "E11.621"), ("Hot flashes.", "R23.2"),
+    ("Cluster headache.", "G44.009"), ("Benign paroxysmal positional vertigo.", "H81.10"),
+    ("Ear infection in the right ear.", "H66.91"), ("Chest pain, atypical.", "R07.89"),
+    ("Hashimoto thyroiditis.", "E06.3"), ("GERD with esophagitis.", "K21.00"),
+])
+def test_everyday_names_the_index_sends_elsewhere(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
+    assert top(codeset, text)[:1] == [code]
+
+
+def test_hiv_negative_codes_nothing(codeset: SimpleIcd10CmCodeSet) -> None:
+    assert top(codeset, "HIV test was negative.") == []
