@@ -316,6 +316,11 @@ CONCEPTS: tuple[Concept, ...] = (
     # --- modifiers: no code of their own; they pick a combination code
     _c("poor_control", None, "poorly controlled", "uncontrolled", "out of control", "inadequately controlled", "not well controlled",
        "not controlled", "poor control", kind="modifier"),
+    # A vaccine names the disease it prevents, not one the patient has: "flu vaccine given" is no influenza (J11.1).
+    _c("vaccine", None, *(f"{disease} {shot}" for disease in ("flu", "influenza", "pneumococcal", "pneumonia", "shingles",
+                                                             "zoster", "covid", "covid 19", "hepatitis b", "hepatitis a",
+                                                             "tetanus", "hpv", "measles", "rsv")
+                          for shot in ("vaccine", "vaccination", "shot", "immunization", "booster")), kind="modifier"),
 )
 
 # Combination codes (ICD-10-CM "with" convention: the link is presumed). Checked most specific first; the
@@ -455,7 +460,8 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # (HIV) disease B20, asymptomatic status Z21; Hypertriglyceridemia E78.1; Diabetes, with, foot ulcer E11.621;
     # Flushing (hot flashes) R23.2; Menopause, symptomatic N95.1; Headache, cluster G44.009; Vertigo, benign
     # paroxysmal (positional) H81.1-; Pain, chest, atypical R07.89; Thyroiditis, Hashimoto's E06.3; Pregnancy,
-    # complicated by, infection, urinary tract O23.4-; Reflux, gastroesophageal, with esophagitis K21.0-.
+    # complicated by, infection, urinary tract O23.4-; Reflux, gastroesophageal, with esophagitis K21.0-; Screening,
+    # neoplasm, colon Z12.11.
     ("E05.00", "graves disease"), ("M85.80", "osteopenia"), ("G20.A1", "parkinson disease"),
     ("D63.8", "anemia of chronic disease"), ("N39.3", "stress incontinence"), ("N39.41", "urge incontinence"),
     ("A04.8", "helicobacter pylori infection"), ("A04.8", "h pylori infection"), ("B20", "hiv"), ("B20", "aids"),
@@ -465,6 +471,7 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("H81.11", "right bppv"), ("H81.12", "left bppv"), ("H81.13", "bilateral bppv"),
     ("R07.89", "atypical chest pain"), ("E06.3", "hashimoto thyroiditis"), ("E06.3", "hashimoto disease"),
     ("O23.40", "urinary tract infection in pregnancy"), ("K21.00", "gerd with esophagitis"),
+    ("Z12.11", "screening colonoscopy"),
     ("K71.6", "drug induced hepatitis"), ("H10.10", "allergic conjunctivitis"), ("H10.11", "right allergic conjunctivitis"),
     ("H10.12", "left allergic conjunctivitis"), ("H10.13", "bilateral allergic conjunctivitis"),
     *((code, f"{side}{ligament} {harm}") for ligament, codes in (("acl", ("S83.511A", "S83.512A", "S83.509A")),

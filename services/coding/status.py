@@ -145,6 +145,7 @@ PRESENCE: tuple[StatusRule, ...] = (
           "total gastrectomy", "partial gastrectomy", "subtotal gastrectomy", "gastrectomized"),
     _fact("nephrectomy", "Z90.5", "an acquired absence of a kidney (nephrectomy)", "nephrectomy",
           "radical nephrectomy", "nephrectomized"),
+    _fact("mastectomy", "Z90.10", "an acquired absence of a breast (mastectomy)", "mastectomy"),
     _fact("lobectomy", "Z90.2", "an acquired absence of (part of) a lung", "lobectomy", "pneumonectomy",
           "lung resection"),
     _fact("cataract", "Z98.49", "a cataract extraction", "cataract surgery", "cataract extraction"),

@@ -205,3 +205,7 @@ def test_a_recommended_operation_is_no_status_yet(codeset: SimpleIcd10CmCodeSet,
 ])
 def test_past_operations_of_outpatient_notes(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
     assert code in codes(codeset, text)
+
+
+def test_mastectomy_is_an_absence_status(codeset: SimpleIcd10CmCodeSet) -> None:
+    assert "Z90.10" in codes(codeset, "History of breast cancer, status post mastectomy.")

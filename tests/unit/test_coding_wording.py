@@ -333,3 +333,12 @@ def test_everyday_names_the_index_sends_elsewhere(codeset: SimpleIcd10CmCodeSet,
 
 def test_hiv_negative_codes_nothing(codeset: SimpleIcd10CmCodeSet) -> None:
     assert top(codeset, "HIV test was negative.") == []
+
+
+@pytest.mark.parametrize("text", ["Flu vaccine given today.", "Influenza vaccine administered.", "COVID-19 vaccine booster."])
+def test_a_vaccine_is_not_the_disease_it_prevents(codeset: SimpleIcd10CmCodeSet, text: str) -> None:
+    assert not {"J11.1", "U07.1"} & set(top(codeset, text))
+
+
+def test_screening_colonoscopy(codeset: SimpleIcd10CmCodeSet) -> None:
+    assert top(codeset, "Screening colonoscopy.") == ["Z12.11"]
