@@ -154,7 +154,8 @@ _TERMINATORS = _phrases(
 )
 # Post-position triggers: they act on what came before them in the clause.
 _POST = _phrases("ruled out", "was ruled out", "resolved", "unlikely", "excluded", "is negative", "was negative",
-                 "were negative", "are negative")
+                 "were negative", "are negative", "within normal limits", "within normal range", "wnl", "unremarkable",
+                 "is normal", "was normal", "were normal", "are normal")
 # A bare "negative" after a test negates only the few words before it ("HIV negative", "strep test negative"); a
 # receptor or stain status is no negation ("triple negative breast cancer", "ER negative", "Rh negative").
 _POST_NEAR = _phrases("negative")

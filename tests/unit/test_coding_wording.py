@@ -342,3 +342,8 @@ def test_a_vaccine_is_not_the_disease_it_prevents(codeset: SimpleIcd10CmCodeSet,
 
 def test_screening_colonoscopy(codeset: SimpleIcd10CmCodeSet) -> None:
     assert top(codeset, "Screening colonoscopy.") == ["Z12.11"]
+
+
+def test_a_normal_result_is_no_finding_but_what_follows_it_may_be(codeset: SimpleIcd10CmCodeSet) -> None:
+    assert top(codeset, "His white blood cell count was within normal limits.") == []
+    assert top(codeset, "His EKG was normal, but ejection fraction on echocardiogram was abnormal.") == ["R93.1"]
