@@ -116,13 +116,15 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
     [(p, Assertion.NEGATED) for p in _phrases(
         "no", "not", "denies", "denied", "deny", "denying", "without", "negative for", "free of", "absence of", "absent",
         "non", "never had", "never", "nor", "ruled out", "no sign of", "no signs of", "no evidence of", "no history of",
-        "no family history of", "no personal history of",
+        "no family history of", "no personal history of", "denies any history of", "denies history of",
+        "denies a history of", "no known history of", "no prior history of", "no past history of",
     )]
     + [(p, Assertion.UNCERTAIN) for p in _phrases(
         "rule out", "possible", "possibly", "probable", "probably", "suspected", "suspect", "suspicion of", "suspicious for",
         "likely", "questionable", "query", "concern for", "concerning for", "consider", "considering", "cannot exclude",
         "cannot rule out", "differential", "ddx", "may be", "may have", "might", "could be", "presumed", "presumptive",
         "worried about", "evaluate for", "to exclude", "at risk for", "risk of", "screening for", "screen for", "if",
+        "check for", "checking for", "test for", "testing for", "assess for", "look for", "monitor for", "watch for",
         # Guideline IV.H names "compatible with" and "consistent with" among the terms of an uncertain diagnosis.
         "consistent with", "compatible with", "suggestive of", "similar to",
         # Hypothetical: "He will call should he develop any dyspnea", "in case of fever".
@@ -134,7 +136,7 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
     )]
     + [(p, Assertion.HISTORY) for p in _phrases(
         "history of", "hx of", "h o", "past history of", "personal history of", "past medical history of", "prior", "previous",
-        "previously", "remote", "status post", "former", "ex", "quit", "past",
+        "previously", "remote", "status post", "former", "ex", "quit", "past", "used to",
     )]
     + [(p, Assertion.FAMILY) for p in _phrases(
         "family history of", "family history", "fh of", "fhx", "mother", "father", "brother", "sister", "sibling", "parent",
@@ -152,14 +154,22 @@ _TERMINATORS = _phrases(
     "but", "however", "although", "though", "except", "now", "currently", "presents", "presenting", "presented", "who",
     "which", "complains", "reports", "endorses", "positive for", "has", "here for", "today", "aside from", "apart from",
 )
+# A relative is the subject of what follows ("my mom has diabetes"): "has" ends no family scope, the patient does.
+_FAMILY_TERMINATORS = [p for p in _TERMINATORS if p != ("has",)] + _phrases("he", "she", "i", "patient")
 # Post-position triggers: they act on what came before them in the clause.
 _POST = _phrases("ruled out", "was ruled out", "resolved", "unlikely", "excluded", "is negative", "was negative",
                  "were negative", "are negative", "within normal limits", "within normal range", "wnl", "unremarkable",
-                 "is normal", "was normal", "were normal", "are normal")
+                 "is normal", "was normal", "were normal", "are normal", "is gone", "are gone", "went away",
+                 "has gone away", "have gone away")
 # A bare "negative" after a test negates only the few words before it ("HIV negative", "strep test negative"); a
 # receptor or stain status is no negation ("triple negative breast cancer", "ER negative", "Rh negative").
 _POST_NEAR = _phrases("negative")
 _POST_NEAR_REACH = 2
+# "a heart attack five years ago" is an old infarction (I25.2), not an acute one: months or years ago make the few
+# words before them past history (weeks or days ago are the current episode).
+POST_HISTORY_PHRASES = ("years ago", "year ago", "months ago", "month ago")
+_POST_HISTORY = _phrases(*POST_HISTORY_PHRASES)
+_POST_HISTORY_REACH = 4
 _WINDOW = 10  # tokens a pre-trigger reaches, as in NegEx's bounded scope
 # Uncertainty triggers that cast doubt on both sides ("migraine versus tension headache").
 _WHOLE_CLAUSE_UNCERTAIN = _phrases("versus", "vs", "or")
@@ -210,6 +220,13 @@ def _assertions(toks: list[str]) -> tuple[list[Assertion], list[bool]]:
             cue[i : i + len(p)] = [True] * len(p)
             i += len(p)
             continue
+        if (p := _match_at(toks, i, _POST_HISTORY)) is not None:
+            for j in range(max(0, i - _POST_HISTORY_REACH), i):
+                if status[j] is Assertion.AFFIRMED:
+                    status[j] = Assertion.HISTORY
+            cue[i : i + len(p)] = [True] * len(p)
+            i += len(p)
+            continue
         if (p := _match_at(toks, i, _POST)) is not None or (
             (p := _match_at(toks, i, _POST_NEAR)) is not None and not _trigger_at(toks, i)  # not "negative for"
         ):
@@ -230,7 +247,8 @@ def _assertions(toks: list[str]) -> tuple[list[Assertion], list[bool]]:
             status[k] = Assertion.UNCERTAIN if status[k] is Assertion.AFFIRMED else status[k]
         j = i + len(phrase)
         end = min(len(toks), j + _WINDOW)
-        while j < end and _match_at(toks, j, _TERMINATORS) is None:
+        terminators = _FAMILY_TERMINATORS if assertion is Assertion.FAMILY else _TERMINATORS
+        while j < end and _match_at(toks, j, terminators) is None:
             # A later trigger takes over from here ("no fever, history of stroke").
             if j > i + len(phrase) and any(tuple(toks[j : j + len(p)]) == p for p, _ in _TRIGGERS_BY_FIRST.get(toks[j], ())):
                 break

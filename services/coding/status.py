@@ -20,7 +20,14 @@ import re
 from dataclasses import dataclass
 
 from services.coding.lexicon import Concept
-from services.coding.matcher import Assertion, Lexicon, clauses, phrase_starts, tokens
+from services.coding.matcher import (
+    POST_HISTORY_PHRASES,
+    Assertion,
+    Lexicon,
+    clauses,
+    phrase_starts,
+    tokens,
+)
 from shared.contracts import Statement
 
 CONF_STATUS = 0.75  # documented, rule-based: a suggestion, below a curated diagnosis
@@ -231,6 +238,15 @@ def _long_term(toks: list[str]) -> bool:
                for i, t in enumerate(toks))
 
 
+_AGO = tuple(tuple(tokens(p)) for p in POST_HISTORY_PHRASES)
+
+
+def _ago(toks: list[str]) -> bool:
+    """"started metformin 2 years ago": a drug begun months or years ago and not stopped is long-term use (the
+    matcher reads the words before "years ago" as past)."""
+    return any(phrase_starts(toks, p) for p in _AGO)
+
+
 def facts(statement: Statement) -> list[StatusFact]:
     """The long-term drug use, dependence, allergy and presence/absence statuses the statement documents."""
     out: list[StatusFact] = []
@@ -260,10 +276,11 @@ def facts(statement: Statement) -> list[StatusFact]:
             if group == "presence":
                 if not not_done and (m.assertion is Assertion.HISTORY or (m.assertion is Assertion.AFFIRMED and not done_now)):
                     add(rule, c_idx, m.start)
-            elif not not_current and m.assertion is Assertion.AFFIRMED:
+            elif not not_current and (m.assertion is Assertion.AFFIRMED or (m.assertion is Assertion.HISTORY and _ago(toks))):
                 if rule.long_term_cue or new_start:
                     if duration is None:
-                        duration = (_long_term(toks), any(phrase_starts(toks, p) for p in _SCHEDULE), _short_course(toks))
+                        duration = (_long_term(toks) or _ago(toks), any(phrase_starts(toks, p) for p in _SCHEDULE),
+                                    _short_course(toks))
                     long_term, scheduled, short = duration
                     # For the drugs often given for days: a long-term word, or "on <drug>" on a schedule that is no
                     # short course ("on prednisone 5 mg daily", not "prednisone 40 mg for 5 days"). For a new start

@@ -347,3 +347,16 @@ def test_screening_colonoscopy(codeset: SimpleIcd10CmCodeSet) -> None:
 def test_a_normal_result_is_no_finding_but_what_follows_it_may_be(codeset: SimpleIcd10CmCodeSet) -> None:
     assert top(codeset, "His white blood cell count was within normal limits.") == []
     assert top(codeset, "His EKG was normal, but ejection fraction on echocardiogram was abnormal.") == ["R93.1"]
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    ("He used to smoke.", ["Z87.891"]), ("My mom has diabetes.", ["Z83.3"]), ("Father had a stroke.", ["Z82.3"]),
+    ("Mother has diabetes and he has hypertension.", ["I10", "Z83.3"]), ("Denies any history of cancer.", []),
+    ("We will check for anemia.", []), ("The chest pain is gone now.", []),
+    ("I had a heart attack five years ago.", ["I25.2"]), ("He had pneumonia 2 years ago.", ["Z87.01"]),
+    ("Chest pain started 2 weeks ago.", ["R07.9"]), ("Started metformin 2 years ago for diabetes.", ["E11.9", "Z79.84"]),
+])
+def test_how_patients_and_clinicians_say_past_family_and_gone(
+    codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str],
+) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
