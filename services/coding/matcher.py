@@ -115,9 +115,11 @@ _PSEUDO = _phrases(
 _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
     [(p, Assertion.NEGATED) for p in _phrases(
         "no", "not", "denies", "denied", "deny", "denying", "without", "negative for", "free of", "absence of", "absent",
-        "non", "never had", "never", "nor", "ruled out", "no sign of", "no signs of", "no evidence of", "no history of",
+        "non", "never had", "never", "nor", "ruled out", "resolved", "no sign of", "no signs of", "no evidence of", "no history of",
         "no family history of", "no personal history of", "denies any history of", "denies history of",
         "denies a history of", "no known history of", "no prior history of", "no past history of",
+        # Contractions as the tokens split them ("doesn't" -> "doesn t"): patients speak in them.
+        "doesn t", "don t", "didn t", "isn t", "aren t", "wasn t", "weren t", "hasn t", "haven t", "hadn t",
     )]
     + [(p, Assertion.UNCERTAIN) for p in _phrases(
         "rule out", "possible", "possibly", "probable", "probably", "suspected", "suspect", "suspicion of", "suspicious for",
@@ -164,6 +166,7 @@ _POST = _phrases("ruled out", "was ruled out", "resolved", "unlikely", "excluded
 # A bare "negative" after a test negates only the few words before it ("HIV negative", "strep test negative"); a
 # receptor or stain status is no negation ("triple negative breast cancer", "ER negative", "Rh negative").
 _POST_NEAR = _phrases("negative")
+_PRE_TOO = _phrases("resolved")  # post-position cues that also negate forward from the head of a clause
 _POST_NEAR_REACH = 2
 # "a heart attack five years ago" is an old infarction (I25.2), not an acute one: months or years ago make the few
 # words before them past history (weeks or days ago are the current episode).
@@ -227,7 +230,9 @@ def _assertions(toks: list[str]) -> tuple[list[Assertion], list[bool]]:
             cue[i : i + len(p)] = [True] * len(p)
             i += len(p)
             continue
-        if (p := _match_at(toks, i, _POST)) is not None or (
+        if i == 0 and _match_at(toks, i, _PRE_TOO) is not None:
+            pass  # "Resolved pneumonia": at the head of the clause it reads forward (below), as a negation
+        elif (p := _match_at(toks, i, _POST)) is not None or (
             (p := _match_at(toks, i, _POST_NEAR)) is not None and not _trigger_at(toks, i)  # not "negative for"
         ):
             for j in range(0 if p in _POST else max(0, i - _POST_NEAR_REACH), i):
@@ -256,9 +261,10 @@ def _assertions(toks: list[str]) -> tuple[list[Assertion], list[bool]]:
             j += 1
         i += len(phrase)
     # "versus" (and "or" between two candidate diagnoses) leaves the whole clause undecided; only where
-    # the clause also holds an explicit uncertainty cue for "or", which is too common to trust alone.
+    # the clause also holds an explicit uncertainty cue for "or", which is too common to trust alone. (A cue's own
+    # words are marked uncertain as context: "denies fever or chills, however endorses cough" doubts nothing.)
     if any(_match_at(toks, k, _WHOLE_CLAUSE_UNCERTAIN[:2]) for k in range(len(toks))) or (
-        "or" in toks and Assertion.UNCERTAIN in status
+        "or" in toks and any(a is Assertion.UNCERTAIN and not c for a, c in zip(status, cue))
     ):
         status = [Assertion.UNCERTAIN if s is Assertion.AFFIRMED else s for s in status]
     return status, cue

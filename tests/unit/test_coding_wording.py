@@ -360,3 +360,8 @@ def test_how_patients_and_clinicians_say_past_family_and_gone(
     codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str],
 ) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
+
+
+def test_a_negation_cue_before_or_doubts_nothing_after_however(codeset: SimpleIcd10CmCodeSet) -> None:
+    assert top(codeset, "Denies fever or chills, however endorses cough.") == ["R05.9"]
+    assert top(codeset, "Possible pneumonia or bronchitis.") == []
