@@ -106,7 +106,10 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("hay_fever", "J30.1", "hay fever", chronic=True),
     _c("seasonal_rhinitis", "J30.2", "seasonal allergies", "seasonal allergic rhinitis", chronic=True),
     _c("influenza", "J11.1", "influenza", "flu"),
-    _c("covid", "U07.1", "covid 19", "covid", "sars cov 2 infection"),
+    _c("covid", "U07.1", "covid 19", "covid", "sars cov 2 infection", history_code="Z86.16"),
+    # A past infection's lasting effects are U09.9, never U07.1 (which is a current infection).
+    _c("post_covid", "U09.9", "long covid", "post covid", "post covid 19", "post covid condition", "post covid syndrome",
+       "post covid 19 condition", "post acute sequelae of covid"),
     _c("osa", "G47.33", "obstructive sleep apnea", "osa", chronic=True),
     _c("sleep_apnea", "G47.30", "sleep apnea", chronic=True),  # Index: "Apnea, sleep G47.30"
     _c("cough", "R05.9", "cough", "coughing", kind="symptom"),
@@ -114,6 +117,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("wheezing", "R06.2", "wheezing", "wheeze", kind="symptom"),
     _c("fever", "R50.9", "fever", "febrile", "fevers", "pyrexia", kind="symptom"),
     # --- digestive
+    _c("colon_polyp", "K63.5", "colon polyp", "colonic polyp", "polyp of the colon", "polyp of colon",
+       history_code="Z86.0100"),
     _c("gerd", "K21.9", "gerd", "gastroesophageal reflux disease", "acid reflux", "gastro esophageal reflux", chronic=True),
     _c("heartburn", "R12", "heartburn", kind="symptom"),  # Index: "Heartburn R12"
     _c("ibs", "K58.9", "irritable bowel syndrome", "ibs", chronic=True),
@@ -181,6 +186,8 @@ CONCEPTS: tuple[Concept, ...] = (
        chronic=True, lateral=("M17.11", "M17.12", "M17.0")),
     # Index: "Arthritis, arthritic (acute) (chronic) (nonpyogenic) (subacute) M19.90"; a named kind ("septic",
     # "psoriatic") is matched by its description or Index entry, which replaces this one.
+    _c("hip_oa", "M16.10", "osteoarthritis of the hip", "hip osteoarthritis", "arthritis of the hip", "arthritis in the hip",
+       "primary osteoarthritis of the hip", chronic=True, lateral=("M16.11", "M16.12", "M16.0")),
     _c("oa", "M19.90", "osteoarthritis", "degenerative joint disease", "djd", "arthritis", chronic=True),
     _c("ra", "M06.9", "rheumatoid arthritis", chronic=True, family_code="Z82.61"),
     _c("osteoporosis", "M81.0", "osteoporosis", chronic=True, family_code="Z82.62"),
@@ -351,6 +358,8 @@ COMBINATIONS: tuple[Combination, ...] = (
     _combo("I13.0", {"htn", "ckd", "chf"}, {"htn"}),
     _combo("I11.0", {"htn", "chf"}, {"htn"}),
     _combo("I12.9", {"htn", "ckd"}, {"htn"}),
+    # "Pneumonia due to COVID-19" J12.82, beside U07.1 (which its note says to code first).
+    _combo("J12.82", {"covid", "pneumonia"}, {"pneumonia"}),
     *_diabetes("22", "ckd", keeps_complication=True),
     *_diabetes("51", "pad"),
     *_diabetes("319", "diabetic_retinopathy"),
@@ -371,7 +380,7 @@ SUBSUMED_BY: dict[str, frozenset[str]] = {
     "depression": frozenset({"mdd"}),
     "anxiety": frozenset({"gad", "panic"}),
     "obesity": frozenset({"morbid_obesity"}),
-    "oa": frozenset({"knee_oa"}),
+    "oa": frozenset({"knee_oa", "hip_oa"}),
     "cancer": frozenset({"breast_ca", "colon_ca", "prostate_ca", "lung_ca", "ovarian_ca", "skin_ca", "bladder_ca",
                          "thyroid_ca", "cervical_ca", "kidney_ca"}),
     "nausea": frozenset({"nausea_vomiting"}),
@@ -472,6 +481,30 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("R07.89", "atypical chest pain"), ("E06.3", "hashimoto thyroiditis"), ("E06.3", "hashimoto disease"),
     ("O23.40", "urinary tract infection in pregnancy"), ("K21.00", "gerd with esophagitis"),
     ("Z12.11", "screening colonoscopy"),
+    # Fracture, wrist S62.10-; Frequency, micturition R35.0; Candidiasis, vagina B37.31; Vaginosis -- see Vaginitis
+    # N76.0; Cholelithiasis K80.20; Insufficiency, vitamin D E55.9; Abuse, alcohol F10.10; Use, cannabis F12.90;
+    # Wart (viral) B07.9; Hives -- see Urticaria L50.9.
+    ("S62.109A", "fracture of wrist"), ("S62.101A", "fracture of right wrist"), ("S62.102A", "fracture of left wrist"),
+    ("R35.0", "frequent urination"), ("R35.0", "urinary frequency"), ("B37.31", "vaginal yeast infection"),
+    ("B37.31", "vaginal candidiasis"), ("N76.0", "bacterial vaginosis"), ("K80.20", "gallstone"),
+    ("E55.9", "vitamin d insufficiency"), ("F10.10", "alcohol abuse"), ("F12.90", "cannabis use"),
+    ("F12.90", "marijuana use"), ("B07.9", "wart"), ("L50.9", "hives"),
+    # Stenosis, aortic (valve) I35.0; Insufficiency (regurgitation), aortic I35.1, mitral I34.0, tricuspid I07.1;
+    # Stenosis, carotid I65.2-; Nodule, lung R91.1; Lupus (erythematosus) (systemic) M32.9; Gammopathy, monoclonal
+    # D47.2; Nephropathy, diabetic E11.21; Anemia, pernicious D51.0.
+    # ("aorta" too: it ties with Q25.1's congenital "stenosis of aorta", which the organ pair also reads; NOS is I35.0.)
+    ("I35.0", "aortic stenosis aorta"), ("I35.1", "aortic regurgitation"), ("I35.1", "aortic insufficiency"),
+    ("I34.0", "mitral regurgitation"), ("I34.0", "mitral insufficiency"), ("I07.1", "tricuspid regurgitation"),
+    ("I65.29", "carotid stenosis"), ("I65.29", "carotid artery stenosis"), ("I65.21", "right carotid stenosis"),
+    ("I65.22", "left carotid stenosis"), ("I65.23", "bilateral carotid stenosis"), ("R91.1", "pulmonary nodule"),
+    ("R91.1", "lung nodule"), ("M32.9", "lupus"), ("M32.9", "sle"), ("D47.2", "mgus"),
+    ("D47.2", "monoclonal gammopathy"), ("E11.21", "diabetic nephropathy"), ("D51.0", "pernicious anemia"),
+    # Croup J05.0; Fifth disease B08.3; Lice, head B85.0; Pharyngitis, streptococcal J02.0; Mononucleosis B27.90;
+    # Sore, cold B00.1; Herpes, genital A60.00; Chlamydia A74.9; Gonorrhea A54.9; Trichomoniasis A59.9.
+    ("J05.0", "croup"), ("B08.3", "fifth disease"), ("B85.0", "head lice"), ("J02.0", "strep pharyngitis"),
+    ("J02.0", "streptococcal pharyngitis"), ("B27.90", "mononucleosis"), ("B00.1", "cold sore"),
+    ("A60.00", "genital herpes"), ("A74.9", "chlamydia"), ("A54.9", "gonorrhea"), ("A59.9", "trichomonas"),
+    ("A59.9", "trichomoniasis"),
     ("K71.6", "drug induced hepatitis"), ("H10.10", "allergic conjunctivitis"), ("H10.11", "right allergic conjunctivitis"),
     ("H10.12", "left allergic conjunctivitis"), ("H10.13", "bilateral allergic conjunctivitis"),
     *((code, f"{side}{ligament} {harm}") for ligament, codes in (("acl", ("S83.511A", "S83.512A", "S83.509A")),

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import math
 import re
+import unicodedata
 from collections import defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
@@ -80,6 +81,9 @@ def _join_non(raw: list[str]) -> list[str]:
 
 def tokens(text: str) -> list[str]:
     text = text.lower().replace("’", "'")
+    if not text.isascii():
+        # "Sjögren", "Ménière", "Guillain-Barré": as the notes spell them and as the descriptions do.
+        text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
     text = _BRITISH_RE.sub(lambda m: _BRITISH[m.group()], text)
     for abbrev, expansion in _SLASH_ABBREV.items():
         text = text.replace(abbrev, f" {expansion} ")

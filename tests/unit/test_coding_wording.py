@@ -365,3 +365,40 @@ def test_how_patients_and_clinicians_say_past_family_and_gone(
 def test_a_negation_cue_before_or_doubts_nothing_after_however(codeset: SimpleIcd10CmCodeSet) -> None:
     assert top(codeset, "Denies fever or chills, however endorses cough.") == ["R05.9"]
     assert top(codeset, "Possible pneumonia or bronchitis.") == []
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Primary osteoarthritis of the left hip.", "M16.12"), ("Bilateral hip osteoarthritis.", "M16.0"),
+    ("Fracture of the right wrist.", "S62.101A"), ("Frequent urination.", "R35.0"),
+    ("Vaginal yeast infection.", "B37.31"), ("Bacterial vaginosis.", "N76.0"), ("Gallstones.", "K80.20"),
+    ("Vitamin D insufficiency.", "E55.9"), ("Alcohol abuse.", "F10.10"), ("Cannabis use.", "F12.90"),
+    ("Warts.", "B07.9"), ("Genital warts.", "A63.0"), ("Hives.", "L50.9"),
+])
+def test_common_outpatient_problems(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
+    assert top(codeset, text)[:1] == [code]
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("Aortic stenosis.", "I35.0"), ("Mitral regurgitation.", "I34.0"), ("Tricuspid regurgitation.", "I07.1"),
+    ("Carotid artery stenosis.", "I65.29"), ("Pulmonary nodule.", "R91.1"), ("Lupus.", "M32.9"),
+    ("Sjögren syndrome.", "M35.00"), ("Sjogren syndrome.", "M35.00"), ("Pernicious anemia.", "D51.0"),
+    ("MGUS.", "D47.2"), ("Type 2 diabetes with diabetic nephropathy.", "E11.21"),
+    ("History of colon polyps.", "Z86.0100"), ("Colon polyps.", "K63.5"), ("Congenital stenosis of aorta.", "Q25.1"),
+])
+def test_cardiology_rheumatology_and_history_wording(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
+    assert top(codeset, text)[:1] == [code]
+
+
+def test_accents_fold_as_the_descriptions_spell_them() -> None:
+    assert tokens("Sjögren Ménière") == tokens("Sjogren Meniere") == ["sjogren", "meniere"]
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    ("Croup.", ["J05.0"]), ("Fifth disease.", ["B08.3"]), ("Head lice.", ["B85.0"]), ("Strep pharyngitis.", ["J02.0"]),
+    ("Mononucleosis.", ["B27.90"]), ("Cold sore.", ["B00.1"]), ("Genital herpes.", ["A60.00"]),
+    ("Chlamydia.", ["A74.9"]), ("Gonorrhea.", ["A54.9"]), ("Trichomonas.", ["A59.9"]),
+    ("COVID-19 pneumonia.", ["J12.82", "U07.1"]), ("Long COVID.", ["U09.9"]), ("Post-COVID condition.", ["U09.9"]),
+    ("History of COVID.", ["Z86.16"]),
+])
+def test_infections_of_primary_care(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
