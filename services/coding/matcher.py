@@ -234,12 +234,12 @@ def _assertions(toks: list[str]) -> tuple[list[Assertion], list[bool]]:
             cue[i : i + len(p)] = [True] * len(p)
             i += len(p)
             continue
-        if i == 0 and _match_at(toks, i, _PRE_TOO) is not None:
-            pass  # "Resolved pneumonia": at the head of the clause it reads forward (below), as a negation
-        elif (p := _match_at(toks, i, _POST)) is not None or (
-            (p := _match_at(toks, i, _POST_NEAR)) is not None and not _trigger_at(toks, i)  # not "negative for"
-        ):
-            for j in range(0 if p in _POST else max(0, i - _POST_NEAR_REACH), i):
+        # "Resolved pneumonia": at the head of a clause a post-position cue reads forward (below), as a negation.
+        forward = i == 0 and _match_at(toks, i, _PRE_TOO) is not None
+        # A bare "negative" only where no trigger starts ("negative for").
+        near = None if _trigger_at(toks, i) else _match_at(toks, i, _POST_NEAR)
+        if not forward and (p := _match_at(toks, i, _POST) or near) is not None:
+            for j in range(0 if p is not near else max(0, i - _POST_NEAR_REACH), i):
                 if status[j] is Assertion.AFFIRMED:
                     status[j] = Assertion.NEGATED
             cue[i : i + len(p)] = [True] * len(p)
@@ -259,7 +259,7 @@ def _assertions(toks: list[str]) -> tuple[list[Assertion], list[bool]]:
         terminators = _FAMILY_TERMINATORS if assertion is Assertion.FAMILY else _TERMINATORS
         while j < end and _match_at(toks, j, terminators) is None:
             # A later trigger takes over from here ("no fever, history of stroke").
-            if j > i + len(phrase) and any(tuple(toks[j : j + len(p)]) == p for p, _ in _TRIGGERS_BY_FIRST.get(toks[j], ())):
+            if j > i + len(phrase) and _trigger_at(toks, j):
                 break
             status[j] = assertion
             j += 1
