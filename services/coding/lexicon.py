@@ -505,6 +505,12 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("J02.0", "streptococcal pharyngitis"), ("B27.90", "mononucleosis"), ("B00.1", "cold sore"),
     ("A60.00", "genital herpes"), ("A74.9", "chlamydia"), ("A54.9", "gonorrhea"), ("A59.9", "trichomonas"),
     ("A59.9", "trichomoniasis"),
+    # Dependence, opioid F11.20 (use disorder, moderate or severe); Dependence, nicotine, cigarettes F17.210 (the
+    # "uncomplicated" default, not "with unspecified nicotine-induced disorders"); Dry eye syndrome H04.12-; Blepharitis H01.00-;
+    # Stye / hordeolum H00.01-.
+    ("F11.20", "opioid dependence"), ("F11.20", "opioid use disorder"), ("F17.210", "nicotine dependence cigarettes"),
+    ("H04.129", "dry eye"),
+    ("H04.129", "dry eye syndrome"), ("H01.009", "blepharitis"), ("H00.019", "sty"), ("H00.019", "stye"),
     ("K71.6", "drug induced hepatitis"), ("H10.10", "allergic conjunctivitis"), ("H10.11", "right allergic conjunctivitis"),
     ("H10.12", "left allergic conjunctivitis"), ("H10.13", "bilateral allergic conjunctivitis"),
     *((code, f"{side}{ligament} {harm}") for ligament, codes in (("acl", ("S83.511A", "S83.512A", "S83.509A")),

@@ -247,6 +247,13 @@ def _ago(toks: list[str]) -> bool:
     return any(phrase_starts(toks, p) for p in _AGO)
 
 
+_DISORDER_AFTER = frozenset(tokens("dependence dependency abuse addiction withdrawal"))
+
+
+def _names_a_disorder(toks: list[str], end: int) -> bool:
+    return toks[end : end + 1] and toks[end] in _DISORDER_AFTER or toks[end : end + 2] == tokens("use disorder")
+
+
 def facts(statement: Statement) -> list[StatusFact]:
     """The long-term drug use, dependence, allergy and presence/absence statuses the statement documents."""
     out: list[StatusFact] = []
@@ -276,6 +283,8 @@ def facts(statement: Statement) -> list[StatusFact]:
             if group == "presence":
                 if not not_done and (m.assertion is Assertion.HISTORY or (m.assertion is Assertion.AFFIRMED and not done_now)):
                     add(rule, c_idx, m.start)
+            elif _names_a_disorder(toks, m.end):
+                continue  # "opioid dependence", "opioid use disorder": a substance disorder, not the drug's use
             elif not not_current and (m.assertion is Assertion.AFFIRMED or (m.assertion is Assertion.HISTORY and _ago(toks))):
                 if rule.long_term_cue or new_start:
                     if duration is None:

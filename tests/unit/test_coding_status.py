@@ -209,3 +209,8 @@ def test_past_operations_of_outpatient_notes(codeset: SimpleIcd10CmCodeSet, text
 
 def test_mastectomy_is_an_absence_status(codeset: SimpleIcd10CmCodeSet) -> None:
     assert "Z90.10" in codes(codeset, "History of breast cancer, status post mastectomy.")
+
+
+def test_a_substance_disorder_is_not_the_drug_s_long_term_use(codeset: SimpleIcd10CmCodeSet) -> None:
+    assert "Z79.891" not in codes(codeset, "Opioid dependence on buprenorphine.")
+    assert "Z79.891" in codes(codeset, "Chronic pain on long-term opioid therapy.")

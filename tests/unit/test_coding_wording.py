@@ -402,3 +402,12 @@ def test_accents_fold_as_the_descriptions_spell_them() -> None:
 ])
 def test_infections_of_primary_care(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    ("Opioid dependence on buprenorphine.", ["F11.20"]), ("Opioid use disorder.", ["F11.20"]),
+    ("Nicotine dependence, cigarettes.", ["F17.210"]), ("Dry eye.", ["H04.129"]), ("Blepharitis.", ["H01.009"]),
+    ("Sty.", ["H00.019"]), ("Drinks alcohol socially.", []),
+])
+def test_substance_use_and_eye_wording(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert top(codeset, text) == codes
