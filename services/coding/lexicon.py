@@ -509,6 +509,18 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # "uncomplicated" default, not "with unspecified nicotine-induced disorders"); Dry eye syndrome H04.12-; Blepharitis H01.00-;
     # Stye / hordeolum H00.01-.
     ("F11.20", "opioid dependence"), ("F11.20", "opioid use disorder"), ("F17.210", "nicotine dependence cigarettes"),
+    # Hypertension, white coat R03.0 (a lay "high blood pressure" stays I10); Insufficiency,
+    # venous I87.2; Raynaud's phenomenon I73.00; Sting, bee T63.441A; Falls, repeated R29.6; Abnormal gait R26.9;
+    # Spasm, muscle, back M62.830; Strain, neck S16.1XXA; Epicondylitis, lateral (tennis elbow) M77.1-, medial
+    # (golfer's elbow) M77.0-; Capsulitis, adhesive (frozen shoulder) M75.0-.
+    ("R03.0", "white coat hypertension"), ("R03.0", "prehypertension"), ("I87.2", "venous insufficiency"),
+    ("I73.00", "raynaud phenomenon"), ("I73.00", "raynaud syndrome"), ("T63.441A", "bee sting"),
+    ("R29.6", "frequent falls"), ("R29.6", "repeated falls"), ("R29.6", "recurrent falls"), ("R26.9", "gait abnormality"),
+    ("R26.9", "abnormal gait"), ("M62.830", "back spasm"), ("S16.1XXA", "neck strain"),
+    *((code, f"{side}{name}") for name, codes in (("tennis elbow", ("M77.11", "M77.12", "M77.10")),
+                                                  ("golfer elbow", ("M77.01", "M77.02", "M77.00")),
+                                                  ("frozen shoulder", ("M75.01", "M75.02", "M75.00")))
+      for side, code in zip(("right ", "left ", ""), codes)),
     ("H04.129", "dry eye"),
     ("H04.129", "dry eye syndrome"), ("H01.009", "blepharitis"), ("H00.019", "sty"), ("H00.019", "stye"),
     ("K71.6", "drug induced hepatitis"), ("H10.10", "allergic conjunctivitis"), ("H10.11", "right allergic conjunctivitis"),

@@ -411,3 +411,13 @@ def test_infections_of_primary_care(codeset: SimpleIcd10CmCodeSet, text: str, co
 ])
 def test_substance_use_and_eye_wording(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert top(codeset, text) == codes
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    ("White coat hypertension.", "R03.0"), ("Prehypertension.", "R03.0"), ("Venous insufficiency.", "I87.2"),
+    ("Raynaud's phenomenon.", "I73.00"), ("Bee sting.", "T63.441A"), ("Frequent falls.", "R29.6"),
+    ("Gait abnormality.", "R26.9"), ("Back spasm.", "M62.830"), ("Neck strain.", "S16.1XXA"),
+    ("Right tennis elbow.", "M77.11"), ("Golfer's elbow.", "M77.00"), ("Left frozen shoulder.", "M75.02"),
+])
+def test_musculoskeletal_and_vascular_everyday_names(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
+    assert top(codeset, text) == [code]
