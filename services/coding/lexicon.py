@@ -402,6 +402,12 @@ FAMILY: dict[str, str] = {"ckd3": "ckd", "ckd4": "ckd", "ckd5": "ckd", "hfref": 
 # ureter N28.82" (Megaloureter), "Nodule, thyroid E04.1". The description matcher reads them as extra terms of their
 # codes (site adjectives fold to the nouns, "renal mass" is "mass of kidney"), so they are matched, scored and guarded
 # like the Tabular's own words; every code is checked against the code set by the unit tests.
+def _sided(term: str, unspecified: str, right: str, left: str, bilateral: str | None = None) -> tuple[tuple[str, str], ...]:
+    """An Index entry and its codes by side: the side the note names picks the code, none the unspecified one."""
+    return ((unspecified, term), (right, f"right {term}"), (left, f"left {term}"),
+            *(((bilateral, f"bilateral {term}"),) if bilateral else ()))
+
+
 INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # Mass
     ("R19.00", "abdominal mass"), ("R19.00", "pelvic mass"), ("N28.89", "mass of kidney"), ("R91.8", "mass of lung"),
@@ -429,10 +435,9 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("A63.0", "condyloma acuminatum"),
     # Syndrome, carpal tunnel; Sprain, ankle; Tear, rotator cuff (nontraumatic); Diverticulitis, Diverticulosis;
     # Ingrowing nail; Tag, skin: the condition is named, the limb, ligament or part of the intestine is not.
-    ("G56.00", "carpal tunnel syndrome"), ("G56.01", "right carpal tunnel syndrome"),
-    ("G56.02", "left carpal tunnel syndrome"), ("G56.03", "bilateral carpal tunnel syndrome"),
-    ("S93.409A", "sprain of ankle"), ("S93.401A", "sprain of right ankle"), ("S93.402A", "sprain of left ankle"),
-    ("M75.100", "rotator cuff tear"), ("M75.101", "right rotator cuff tear"), ("M75.102", "left rotator cuff tear"),
+    *_sided("carpal tunnel syndrome", "G56.00", "G56.01", "G56.02", "G56.03"),
+    *_sided("sprain of ankle", "S93.409A", "S93.401A", "S93.402A"),
+    *_sided("rotator cuff tear", "M75.100", "M75.101", "M75.102"),
     ("K57.92", "diverticulitis"), ("K57.32", "diverticulitis of colon"), ("K57.32", "diverticulitis of sigmoid"),
     ("K57.30", "diverticulosis of colon"), ("K57.30", "diverticulosis of sigmoid"), ("L60.0", "ingrown nail"),
     ("L60.0", "ingrown toenail"), ("L91.8", "skin tag"),
@@ -445,9 +450,10 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # Odynophagia R13.10; Infection, lung -- see also Pneumonia; Syndrome, patellofemoral M22.2X-; Tear, ligament --
     # see Sprain (anterior / medial collateral ligament of knee, initial encounter).
     ("K21.9", "reflux"), ("R13.10", "odynophagia"), ("R13.10", "painful swallowing"),
-    ("J18.9", "lung infection"),
-    ("M22.2X9", "patellofemoral pain syndrome"), ("M22.2X1", "right patellofemoral pain syndrome"),
-    ("M22.2X2", "left patellofemoral pain syndrome"),
+    ("J18.9", "lung infection"), *_sided("patellofemoral pain syndrome", "M22.2X9", "M22.2X1", "M22.2X2"),
+    *(entry for harm in ("tear", "sprain", "strain")
+      for entry in (*_sided(f"acl {harm}", "S83.509A", "S83.511A", "S83.512A"),
+                    *_sided(f"mcl {harm}", "S83.419A", "S83.411A", "S83.412A"))),
     # A qualifier the curated term does not carry names another code ("pulmonary hypertension" is I27.20 by its
     # description; these by the Index): Diabetes, gestational O24.419; Diabetes, due to drug or chemical E09.9;
     # Hypertension, intracranial (benign) G93.2; Asthma, exercise induced J45.990; Arthritis, septic -- see Arthritis,
@@ -456,11 +462,11 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("O24.419", "gestational diabetes"), ("E09.9", "steroid induced diabetes"), ("E09.9", "drug induced diabetes"),
     ("G93.2", "intracranial hypertension"), ("J45.990", "exercise induced asthma"),
     ("J45.990", "exercise induced bronchospasm"), ("M00.9", "septic arthritis"), ("M10.9", "gouty arthritis"),
-    ("L40.50", "psoriatic arthritis"), ("M02.9", "reactive arthritis"),
+    ("L40.50", "psoriatic arthritis"), ("M02.9", "reactive arthritis"), ("K71.6", "drug induced hepatitis"),
+    *_sided("allergic conjunctivitis", "H10.10", "H10.11", "H10.12", "H10.13"),
     # Lumbago with sciatica M54.4-; Disease, lung, obstructive (chronic), with exacerbation J44.1; Deficiency,
     # vitamin B12 E53.8.
-    ("M54.40", "low back pain with sciatica"), ("M54.41", "right low back pain with sciatica"),
-    ("M54.42", "left low back pain with sciatica"), ("M54.40", "lumbago with sciatica"),
+    *_sided("low back pain with sciatica", "M54.40", "M54.41", "M54.42"), ("M54.40", "lumbago with sciatica"),
     ("J44.1", "copd exacerbation"), ("J44.1", "copd with acute exacerbation"), ("E53.8", "b12 deficiency"),
     ("E53.8", "vitamin b12 deficiency"),
     # Everyday names the Index sends to a code whose description says it otherwise: Disease, Graves' E05.00;
@@ -476,15 +482,15 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("A04.8", "helicobacter pylori infection"), ("A04.8", "h pylori infection"), ("B20", "hiv"), ("B20", "aids"),
     ("Z21", "hiv positive"), ("Z21", "asymptomatic hiv"), ("E78.1", "hypertriglyceridemia"),
     ("E11.621", "diabetic foot ulcer"), ("R23.2", "hot flashes"), ("N95.1", "menopausal symptoms"),
-    ("G44.009", "cluster headache"), ("H81.10", "benign paroxysmal positional vertigo"), ("H81.10", "bppv"),
-    ("H81.11", "right bppv"), ("H81.12", "left bppv"), ("H81.13", "bilateral bppv"),
+    ("G44.009", "cluster headache"), ("H81.10", "benign paroxysmal positional vertigo"),
+    *_sided("bppv", "H81.10", "H81.11", "H81.12", "H81.13"),
     ("R07.89", "atypical chest pain"), ("E06.3", "hashimoto thyroiditis"), ("E06.3", "hashimoto disease"),
     ("O23.40", "urinary tract infection in pregnancy"), ("K21.00", "gerd with esophagitis"),
     ("Z12.11", "screening colonoscopy"),
     # Fracture, wrist S62.10-; Frequency, micturition R35.0; Candidiasis, vagina B37.31; Vaginosis -- see Vaginitis
     # N76.0; Cholelithiasis K80.20; Insufficiency, vitamin D E55.9; Abuse, alcohol F10.10; Use, cannabis F12.90;
     # Wart (viral) B07.9; Hives -- see Urticaria L50.9.
-    ("S62.109A", "fracture of wrist"), ("S62.101A", "fracture of right wrist"), ("S62.102A", "fracture of left wrist"),
+    *_sided("fracture of wrist", "S62.109A", "S62.101A", "S62.102A"),
     ("R35.0", "frequent urination"), ("R35.0", "urinary frequency"), ("B37.31", "vaginal yeast infection"),
     ("B37.31", "vaginal candidiasis"), ("N76.0", "bacterial vaginosis"), ("K80.20", "gallstone"),
     ("E55.9", "vitamin d insufficiency"), ("F10.10", "alcohol abuse"), ("F12.90", "cannabis use"),
@@ -495,8 +501,8 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # ("aorta" too: it ties with Q25.1's congenital "stenosis of aorta", which the organ pair also reads; NOS is I35.0.)
     ("I35.0", "aortic stenosis aorta"), ("I35.1", "aortic regurgitation"), ("I35.1", "aortic insufficiency"),
     ("I34.0", "mitral regurgitation"), ("I34.0", "mitral insufficiency"), ("I07.1", "tricuspid regurgitation"),
-    ("I65.29", "carotid stenosis"), ("I65.29", "carotid artery stenosis"), ("I65.21", "right carotid stenosis"),
-    ("I65.22", "left carotid stenosis"), ("I65.23", "bilateral carotid stenosis"), ("R91.1", "pulmonary nodule"),
+    ("I65.29", "carotid artery stenosis"), *_sided("carotid stenosis", "I65.29", "I65.21", "I65.22", "I65.23"),
+    ("R91.1", "pulmonary nodule"),
     ("R91.1", "lung nodule"), ("M32.9", "lupus"), ("M32.9", "sle"), ("D47.2", "mgus"),
     ("D47.2", "monoclonal gammopathy"), ("E11.21", "diabetic nephropathy"), ("D51.0", "pernicious anemia"),
     # Croup J05.0; Fifth disease B08.3; Lice, head B85.0; Pharyngitis, streptococcal J02.0; Mononucleosis B27.90;
@@ -509,6 +515,8 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # "uncomplicated" default, not "with unspecified nicotine-induced disorders"); Dry eye syndrome H04.12-; Blepharitis H01.00-;
     # Stye / hordeolum H00.01-.
     ("F11.20", "opioid dependence"), ("F11.20", "opioid use disorder"), ("F17.210", "nicotine dependence cigarettes"),
+    ("H04.129", "dry eye"), ("H04.129", "dry eye syndrome"), ("H01.009", "blepharitis"), ("H00.019", "sty"),
+    ("H00.019", "stye"),
     # Hypertension, white coat R03.0 (a lay "high blood pressure" stays I10); Insufficiency,
     # venous I87.2; Raynaud's phenomenon I73.00; Sting, bee T63.441A; Falls, repeated R29.6; Abnormal gait R26.9;
     # Spasm, muscle, back M62.830; Strain, neck S16.1XXA; Epicondylitis, lateral (tennis elbow) M77.1-, medial
@@ -517,15 +525,6 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("I73.00", "raynaud phenomenon"), ("I73.00", "raynaud syndrome"), ("T63.441A", "bee sting"),
     ("R29.6", "frequent falls"), ("R29.6", "repeated falls"), ("R29.6", "recurrent falls"), ("R26.9", "gait abnormality"),
     ("R26.9", "abnormal gait"), ("M62.830", "back spasm"), ("S16.1XXA", "neck strain"),
-    *((code, f"{side}{name}") for name, codes in (("tennis elbow", ("M77.11", "M77.12", "M77.10")),
-                                                  ("golfer elbow", ("M77.01", "M77.02", "M77.00")),
-                                                  ("frozen shoulder", ("M75.01", "M75.02", "M75.00")))
-      for side, code in zip(("right ", "left ", ""), codes)),
-    ("H04.129", "dry eye"),
-    ("H04.129", "dry eye syndrome"), ("H01.009", "blepharitis"), ("H00.019", "sty"), ("H00.019", "stye"),
-    ("K71.6", "drug induced hepatitis"), ("H10.10", "allergic conjunctivitis"), ("H10.11", "right allergic conjunctivitis"),
-    ("H10.12", "left allergic conjunctivitis"), ("H10.13", "bilateral allergic conjunctivitis"),
-    *((code, f"{side}{ligament} {harm}") for ligament, codes in (("acl", ("S83.511A", "S83.512A", "S83.509A")),
-                                                                  ("mcl", ("S83.411A", "S83.412A", "S83.419A")))
-      for side, code in zip(("right ", "left ", ""), codes) for harm in ("tear", "sprain", "strain")),
+    *_sided("tennis elbow", "M77.10", "M77.11", "M77.12"), *_sided("golfer elbow", "M77.00", "M77.01", "M77.02"),
+    *_sided("frozen shoulder", "M75.00", "M75.01", "M75.02"),
 )

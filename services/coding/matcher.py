@@ -196,8 +196,28 @@ def _match_at(toks: list[str], i: int, phrases: Iterable[tuple[str, ...]]) -> tu
     return None
 
 
-def _trigger_at(toks: list[str], i: int) -> bool:
-    return any(tuple(toks[i : i + len(p)]) == p for p, _ in _TRIGGERS_BY_FIRST.get(toks[i], ()))
+def _trigger_at(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion] | None:
+    """The (longest) pre-position trigger starting at token ``i``, with its assertion."""
+    return next(((p, a) for p, a in _TRIGGERS_BY_FIRST.get(toks[i], ()) if tuple(toks[i : i + len(p)]) == p), None)
+
+
+def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | None, int] | None:
+    """The cue at token ``i`` that is read in place or backwards: (its words, what it makes of the words before it,
+    how many of them it reaches). A pseudo-trigger only ends there ("gram negative"); "years ago" makes the few words
+    before it past; a post-position negation ("was ruled out") reaches back to the head of the clause, a bare
+    "negative" two words, and never where a trigger starts ("negative for"). "Resolved" at the head of a clause reads
+    forward, as a trigger."""
+    if (p := _match_at(toks, i, _PSEUDO)) is not None:
+        return p, None, 0
+    if (p := _match_at(toks, i, _POST_HISTORY)) is not None:
+        return p, Assertion.HISTORY, _POST_HISTORY_REACH
+    if i == 0 and _match_at(toks, i, _PRE_TOO) is not None:
+        return None
+    if (p := _match_at(toks, i, _POST)) is not None:
+        return p, Assertion.NEGATED, i
+    if (p := _match_at(toks, i, _POST_NEAR)) is not None and _trigger_at(toks, i) is None:
+        return p, Assertion.NEGATED, _POST_NEAR_REACH
+    return None
 
 
 def assertions(toks: list[str]) -> list[Assertion]:
@@ -223,29 +243,16 @@ def _assertions(toks: list[str]) -> tuple[list[Assertion], list[bool]]:
     cue = [False] * len(toks)
     i = 0
     while i < len(toks):
-        if (p := _match_at(toks, i, _PSEUDO)) is not None:
+        if (post := _post_cue(toks, i)) is not None:
+            p, assertion, reach = post
+            if assertion is not None:
+                for j in range(max(0, i - reach), i):
+                    if status[j] is Assertion.AFFIRMED:
+                        status[j] = assertion
             cue[i : i + len(p)] = [True] * len(p)
             i += len(p)
             continue
-        if (p := _match_at(toks, i, _POST_HISTORY)) is not None:
-            for j in range(max(0, i - _POST_HISTORY_REACH), i):
-                if status[j] is Assertion.AFFIRMED:
-                    status[j] = Assertion.HISTORY
-            cue[i : i + len(p)] = [True] * len(p)
-            i += len(p)
-            continue
-        # "Resolved pneumonia": at the head of a clause a post-position cue reads forward (below), as a negation.
-        forward = i == 0 and _match_at(toks, i, _PRE_TOO) is not None
-        # A bare "negative" only where no trigger starts ("negative for").
-        near = None if _trigger_at(toks, i) else _match_at(toks, i, _POST_NEAR)
-        if not forward and (p := _match_at(toks, i, _POST) or near) is not None:
-            for j in range(0 if p is not near else max(0, i - _POST_NEAR_REACH), i):
-                if status[j] is Assertion.AFFIRMED:
-                    status[j] = Assertion.NEGATED
-            cue[i : i + len(p)] = [True] * len(p)
-            i += len(p)
-            continue
-        hit = next(((p, a) for p, a in _TRIGGERS_BY_FIRST.get(toks[i], ()) if tuple(toks[i : i + len(p)]) == p), None)
+        hit = _trigger_at(toks, i)
         if hit is None:
             i += 1
             continue
@@ -259,7 +266,7 @@ def _assertions(toks: list[str]) -> tuple[list[Assertion], list[bool]]:
         terminators = _FAMILY_TERMINATORS if assertion is Assertion.FAMILY else _TERMINATORS
         while j < end and _match_at(toks, j, terminators) is None:
             # A later trigger takes over from here ("no fever, history of stroke").
-            if j > i + len(phrase) and _trigger_at(toks, j):
+            if j > i + len(phrase) and _trigger_at(toks, j) is not None:
                 break
             status[j] = assertion
             j += 1

@@ -248,10 +248,12 @@ def _ago(toks: list[str]) -> bool:
 
 
 _DISORDER_AFTER = frozenset(tokens("dependence dependency abuse addiction withdrawal"))
+_USE_DISORDER = tokens("use disorder")
 
 
 def _names_a_disorder(toks: list[str], end: int) -> bool:
-    return toks[end : end + 1] and toks[end] in _DISORDER_AFTER or toks[end : end + 2] == tokens("use disorder")
+    """The drug word ends a substance disorder's name ("opioid dependence", "opioid use disorder")."""
+    return (end < len(toks) and toks[end] in _DISORDER_AFTER) or toks[end : end + 2] == _USE_DISORDER
 
 
 def facts(statement: Statement) -> list[StatusFact]:
@@ -277,6 +279,7 @@ def facts(statement: Statement) -> list[StatusFact]:
         done_now = not _PROCEDURE_NOW.isdisjoint(toks) and _PAST.isdisjoint(toks)
         not_current = allergy or not _NOT_CURRENT.isdisjoint(toks)
         new_start = not _NEW_START.isdisjoint(toks)
+        ago = _ago(toks)
         duration: tuple[bool, bool, bool] | None = None  # (long-term, scheduled, short course), read once a clause
         for m in _ALL.mentions(toks):
             rule, group = _BY_KEY[m.concept.key], _GROUP[m.concept.key]
@@ -285,10 +288,10 @@ def facts(statement: Statement) -> list[StatusFact]:
                     add(rule, c_idx, m.start)
             elif _names_a_disorder(toks, m.end):
                 continue  # "opioid dependence", "opioid use disorder": a substance disorder, not the drug's use
-            elif not not_current and (m.assertion is Assertion.AFFIRMED or (m.assertion is Assertion.HISTORY and _ago(toks))):
+            elif not not_current and (m.assertion is Assertion.AFFIRMED or (m.assertion is Assertion.HISTORY and ago)):
                 if rule.long_term_cue or new_start:
                     if duration is None:
-                        duration = (_long_term(toks) or _ago(toks), any(phrase_starts(toks, p) for p in _SCHEDULE),
+                        duration = (_long_term(toks) or ago, any(phrase_starts(toks, p) for p in _SCHEDULE),
                                     _short_course(toks))
                     long_term, scheduled, short = duration
                     # For the drugs often given for days: a long-term word, or "on <drug>" on a schedule that is no
