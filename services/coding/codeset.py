@@ -73,6 +73,24 @@ def _dotted(code: str) -> str:
     return code if "." in code or len(code) <= 3 else f"{code[:3]}.{code[3:]}"
 
 
+def in_current_edition(code: str, codeset: CodeSet) -> str | None:
+    """The billable FY2026 code a coder writes for ``code`` of an earlier edition (CodiEsp's gold is the Spanish 2018
+    edition), or None: the code itself when billable; for an injury or external-cause code written without its 7th
+    character (T14.90, W19.XXX, T81.4XX), its initial encounter (T14.90XA, W19.XXXA, T81.40XA, the unspecified one
+    where the stem stops short). A code FY2026 subdivided (R51 -> R51.0 / R51.9) gets None: which child the coder
+    meant is not known, and reading it as the unspecified one cost strict MAP on train CV with no gain in category
+    F1 or edition-aware MAP (docs/benchmarks/coding.md, session 8)."""
+    code = _dotted(code.strip().upper())
+    if codeset.is_billable(code):
+        return code
+    stem = code.replace(".", "").rstrip("X")
+    initial = [c for c, _ in codeset.siblings(code[:3])
+               if c.replace(".", "").startswith(stem) and len(c.replace(".", "")) == 7 and c.endswith("A")]
+    if not initial:
+        return None
+    return min(initial, key=lambda c: (-codeset.description(c).lower().count("unspecified"), c))
+
+
 def in_ref(code: str, ref: tuple[str, str]) -> bool:
     # Compare on the reference's own length, so "E11.22" falls within "E08-E13" and "E11.-".
     low, high = ref

@@ -3,8 +3,9 @@
     .venv/bin/python -m services.coding.train_associations --data ../shared/data/codiesp/train_en.jsonl
 
 Input lines ``{"id", "text" | "text_en", "icd10cm": [...]}``. Only the TRAIN split is ever used: the dev split is
-kept for reporting. Gold codes that are not billable in the shipped code set (CodiEsp used the Spanish 2018
-edition) are left out, so the table can only ever vote for valid, billable FY2026 codes.
+kept for reporting. Gold codes are read in the shipped code set's edition (CodiEsp used the Spanish 2018 edition):
+an injury code written without its 7th character counts as its initial encounter (T14.90 -> T14.90XA); any other
+code that is not billable in FY2026 is left out, so the table can only ever vote for valid, billable FY2026 codes.
 
 The shipped table (``services/coding/data/codiesp_associations.json.gz``) is derived from the CodiEsp corpus,
 CLEF eHealth 2020 (Miranda-Escalada, Gonzalez-Agirre, Armengol-Estapé, Krallinger), Zenodo 3693570, licensed
@@ -20,7 +21,7 @@ from collections import Counter, defaultdict
 from collections.abc import Iterable
 from pathlib import Path
 
-from services.coding.codeset import CodeSet
+from services.coding.codeset import CodeSet, in_current_edition
 from services.coding.learned import DEFAULT_TABLE, FORMAT, phrases
 from services.coding.matcher import Assertion
 from services.coding.neighbours import build_neighbours
@@ -47,7 +48,7 @@ def build(docs: Iterable[dict], *, codeset: CodeSet, alpha: float = ALPHA, min_c
     for doc in docs:
         n_docs += 1
         text = doc.get("text") or doc.get("text_en") or ""
-        codes = {c for c in (str(x).strip() for x in doc.get("icd10cm", [])) if codeset.is_billable(c)}
+        codes = {c for c in (in_current_edition(str(x), codeset) for x in doc.get("icd10cm", [])) if c}
         code_docs.update(codes)
         counts = Counter(phrases(text, codable=TRAIN_CODABLE))
         doc_phrases.append(counts)

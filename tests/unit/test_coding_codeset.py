@@ -4,7 +4,12 @@ from __future__ import annotations
 
 import pytest
 
-from services.coding.codeset import SimpleIcd10CmCodeSet, in_ref, parse_refs
+from services.coding.codeset import (
+    SimpleIcd10CmCodeSet,
+    in_current_edition,
+    in_ref,
+    parse_refs,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -39,3 +44,19 @@ def test_billable_terms_include_inclusion_terms(codeset: SimpleIcd10CmCodeSet) -
     terms = codeset.billable_terms()
     assert ("J06.9", "Upper respiratory infection NOS") in terms
     assert all(codeset.is_billable(code) for code, _ in terms[:200])
+
+
+@pytest.mark.parametrize(("old", "current"), [
+    ("I10", "I10"),  # billable: unchanged
+    ("r69", "R69"),  # case and dots as CodiEsp writes them
+    ("T14.90", "T14.90XA"),  # 7th character added later: the initial encounter
+    ("W19.XXX", "W19.XXXA"),  # placeholder X written without the 7th character
+    ("T81.4XX", "T81.40XA"),
+    ("T14.8", "T14.8XXA"),
+    ("R51", None),  # subdivided by FY2026 (R51.0 / R51.9): which child is not known
+    ("K56.60", None),
+    ("XX9.99", None),
+])
+def test_earlier_edition_injury_codes_take_their_initial_encounter(codeset: SimpleIcd10CmCodeSet, old: str,
+                                                                   current: str | None) -> None:
+    assert in_current_edition(old, codeset) == current

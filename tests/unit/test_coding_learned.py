@@ -56,6 +56,18 @@ def test_features_skip_negated_clauses_and_cue_words() -> None:
     assert list(phrases("Possible renoureteral crisis.", codable=AFFIRMED)) == []
 
 
+def test_a_bare_disease_is_a_learned_feature_though_no_description_word() -> None:
+    # CodiEsp's coders code "the disease" R69; the description matcher still ignores the word
+    assert {"disease", "underlying_disease"} <= set(phrases("Progression of the underlying disease.", codable=AFFIRMED))
+
+
+def test_trainer_reads_earlier_edition_gold_in_fy2026(codeset: SimpleIcd10CmCodeSet) -> None:
+    docs = [{"text": "Trauma to the knee.", "icd10cm": ["T14.90"]}, {"text": "Trauma after a fall.", "icd10cm": ["T14.90"]}]
+    table = build(docs, codeset=codeset, alpha=1.0, min_count=2, min_score=0.3)
+    assert table["phrases"]["trauma"] == [2, [["T14.90XA", 2]]]
+    assert table["code_documents"] == {"T14.90XA": 2}
+
+
 def test_trainer_counts_co_occurrence_and_drops_invalid_codes(codeset: SimpleIcd10CmCodeSet) -> None:
     table = toy_table(codeset)
     votes = {v.code: v for v in table.votes([("s1", "Renoureteral crisis."), ("s2", "Fever.")], codable=AFFIRMED)}
