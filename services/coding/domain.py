@@ -49,7 +49,13 @@ from services.coding.matcher import (
 )
 from services.coding.neighbours import Similarity, codable_words, evidence_words
 from services.coding.sequelae import STROKE, sequela_codes
-from services.coding.status import CONF_STATUS, StatusFact, bmi_facts, facts
+from services.coding.status import (
+    ALLERGY_CODES,
+    CONF_STATUS,
+    StatusFact,
+    bmi_facts,
+    facts,
+)
 from shared.contracts import ICD10CM_SYSTEM, CodeSuggestion, NoteDrafted, Statement
 
 if TYPE_CHECKING:  # rerank imports this module (Finding, thresholds): only the type here
@@ -747,6 +753,16 @@ def _status_findings(draft: NoteDrafted, *, mode: str, codes: set[str], codeset:
     return list(out.values())
 
 
+_ALLERGIC_REACTION = "T78.4"
+
+
+def _allergy_statements(draft: NoteDrafted) -> set[str]:
+    """Statements that document an allergy to a named drug or substance (an allergy status)."""
+    note = draft.note
+    return {fact.statement_id for st in (*note.assessment, *note.subjective, *note.objective, *note.plan)
+            for fact in facts(st) if fact.code in ALLERGY_CODES}
+
+
 def suggest_codes(
     draft: NoteDrafted, *, codeset: CodeSet, fuzzy: bool = True, mode: str = OUTPATIENT,
     learned: AssociationTable | None = None, min_confidence: float = SUGGEST_MIN_CONFIDENCE,
@@ -764,6 +780,10 @@ def suggest_codes(
         resolved = reranker.rescore(resolved, statements=offset + len(draft.note.subjective), mode=mode,
                                     codeset=codeset, learned=learned)
     resolved = [f for f in resolved if f.confidence >= min_confidence]
+    allergies = _allergy_statements(draft)
+    if allergies:
+        # "Allergic to penicillin" documents an allergy status (Z88.0), not an allergic reaction (T78.4-).
+        resolved = [f for f in resolved if not (f.code.startswith(_ALLERGIC_REACTION) and set(f.statement_ids) <= allergies)]
     if _status_confidence(mode) >= min_confidence:
         resolved += _status_findings(draft, mode=mode, codes={f.code for f in resolved}, codeset=codeset)
     if mode == OUTPATIENT:

@@ -107,7 +107,8 @@ DEPENDENCE: tuple[StatusRule, ...] = (
 # Allergy status: the drug or substance in a clause that states an allergy to it.
 ALLERGIES: tuple[StatusRule, ...] = (
     _fact("penicillin", "Z88.0", "an allergy to penicillin", "penicillin", "penicillins", "amoxicillin", "ampicillin",
-          "beta lactam", "beta lactams", "betalactam", "betalactams"),
+          "beta lactam", "beta lactams", "betalactam", "betalactams", "beta lactamic", "beta lactamics",
+          "betalactamic", "betalactamics"),
     _fact("antibiotic", "Z88.1", "an allergy to an antibiotic", "cephalosporin", "cephalosporins", "cephalexin",
           "ceftriaxone", "erythromycin", "clarithromycin", "azithromycin", "macrolides", "ciprofloxacin",
           "levofloxacin", "quinolones", "tetracycline", "doxycycline", "vancomycin", "antibiotic", "antibiotics"),
@@ -124,6 +125,7 @@ ALLERGIES: tuple[StatusRule, ...] = (
     _fact("drug_allergy", "Z88.9", "a drug allergy", "drug allergy", "drug allergies", "allergic to medication",
           "medication allergy"),
 )
+ALLERGY_CODES = frozenset(r.code for r in ALLERGIES)
 # Transplants, implants, stomas and organs removed: a status whether the note says it as now or as history.
 PRESENCE: tuple[StatusRule, ...] = (
     _fact("kidney_transplant", "Z94.0", "a kidney transplant", "kidney transplant", "renal transplant",
@@ -273,7 +275,8 @@ def facts(statement: Statement) -> list[StatusFact]:
         allergy = allergy_list or not _ALLERGY_WORDS.isdisjoint(toks)
         if allergy:
             for m in _ALLERGIES.mentions(toks):
-                if m.assertion is Assertion.AFFIRMED:
+                # "a history of allergy to penicillin" is the allergy status today
+                if m.assertion in (Assertion.AFFIRMED, Assertion.HISTORY):
                     add(_BY_KEY[m.concept.key], c_idx, m.start)
         not_done = not _NOT_DONE.isdisjoint(toks)
         done_now = not _PROCEDURE_NOW.isdisjoint(toks) and _PAST.isdisjoint(toks)

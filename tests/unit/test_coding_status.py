@@ -139,6 +139,8 @@ def test_coded_note_links_diabetes_and_its_control(codeset: SimpleIcd10CmCodeSet
     ("Allergic to penicillin.", "Z88.0"),
     ("Allergies: sulfa drugs (rash).", "Z88.2"),
     ("Known allergy to iodinated contrast.", "Z91.041"),
+    ("A 41-year-old man with a history of allergy to penicillins.", "Z88.0"),  # a past allergy is today's status
+    ("Allergic to beta-lactamics.", "Z88.0"),
     ("Status post cholecystectomy.", "Z90.49"),
     ("History of CABG.", "Z95.1"),
     ("Coronary artery disease with a coronary stent.", "Z95.5"),
@@ -163,6 +165,15 @@ def test_allergy_dependence_and_presence_statuses(codeset: SimpleIcd10CmCodeSet,
 def test_no_status_for_denied_allergies_or_planned_procedures(codeset: SimpleIcd10CmCodeSet, text: str) -> None:
     for mode in (OUTPATIENT, ALL_FINDINGS):
         assert not [c for c in codes(codeset, text, mode=mode) if c.startswith(("Z88", "Z91", "Z94", "Z95"))]
+
+
+@pytest.mark.parametrize("text", ["Penicillin allergy.", "Allergic to penicillin.", "History of allergy to sulfa drugs."])
+def test_a_drug_allergy_is_a_status_not_an_allergic_reaction(codeset: SimpleIcd10CmCodeSet, text: str) -> None:
+    for mode in (OUTPATIENT, ALL_FINDINGS):
+        assert not [c for c in codes(codeset, text, mode=mode) if c.startswith("T78.4")]
+    # an allergic reaction today is still one
+    assert "T78.40XA" in codes(codeset, "Allergic reaction, cause unknown.", mode=ALL_FINDINGS) + \
+        codes(codeset, "Allergy, unspecified.", mode=ALL_FINDINGS)
 
 
 @pytest.mark.parametrize(("code", "asks"), [
