@@ -38,8 +38,12 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("hfref", "I50.22", "chronic systolic heart failure", "hfref", "heart failure with reduced ejection fraction", chronic=True),
     _c("hfpef", "I50.32", "chronic diastolic heart failure", "hfpef", "heart failure with preserved ejection fraction", chronic=True),
     _c("afib", "I48.91", "atrial fibrillation", "afib", "a fib", "af", chronic=True),
-    _c("cad", "I25.10", "coronary artery disease", "cad", "coronary disease", "ischemic heart disease", "atherosclerotic heart disease",
+    _c("cad", "I25.10", "coronary artery disease", "cad", "coronary disease", "atherosclerotic heart disease",
        chronic=True, family_code="Z82.49"),
+    # Index: "Disease, heart, ischemic (chronic or with a stated duration of over 4 weeks) I25.9"; only its
+    # "atherosclerotic" subterm is I25.10 (CodiEsp train: I25.9 in all 9 reports that say it).
+    _c("ihd", "I25.9", "ischemic heart disease", "ischaemic heart disease", "ischemic cardiopathy", "ischemic heart condition",
+       "chronic ischemic heart disease", chronic=True, family_code="Z82.49"),
     _c("mi", "I21.9", "myocardial infarction", "heart attack", "mi", history_code="I25.2", family_code="Z82.49"),
     # Index: "Infarct, myocardial, ST elevation (STEMI) I21.3; non-ST elevation (NSTEMI) I21.4".
     _c("stemi", "I21.3", "stemi", "st elevation myocardial infarction", "st elevation mi", "st segment elevation myocardial infarction",
@@ -94,8 +98,10 @@ CONCEPTS: tuple[Concept, ...] = (
        "catarrhal process", "catarrhal syndrome"),
     _c("pneumonia", "J18.9", "pneumonia", "pna", history_code="Z87.01"),
     # Index: "Bronchitis J40" (not specified as acute or chronic), "acute or subacute J20.9", "Cold, chest -- see
-    # Bronchitis"; "Sinusitis (chronic) J32.9", "acute J01.90", "Infection, sinus -- see Sinusitis".
+    # Bronchitis"; "chronic J42" (J40's own wording names "chronic" only to say it is not specified); "Sinusitis
+    # (chronic) J32.9", "acute J01.90", "Infection, sinus -- see Sinusitis".
     _c("acute_bronchitis", "J20.9", "acute bronchitis"),
+    _c("chronic_bronchitis", "J42", "chronic bronchitis", chronic=True),
     _c("bronchitis", "J40", "bronchitis", "chest cold"),
     _c("acute_sinusitis", "J01.90", "acute sinusitis", "acute rhinosinusitis"),
     _c("sinusitis", "J32.9", "sinusitis", "sinus infection", "rhinosinusitis", "chronic sinusitis"),
@@ -135,6 +141,9 @@ CONCEPTS: tuple[Concept, ...] = (
     # --- genitourinary / renal
     _c("uti", "N39.0", "urinary tract infection", "uti", "bladder infection", history_code="Z87.440"),
     _c("cystitis", "N30.90", "cystitis"),
+    # Index: "Colic, renal N23", "Colic, ureter N23" (a colic named by its site is not R10.83).
+    _c("renal_colic", "N23", "renal colic", "renoureteral colic", "reno ureteral colic", "nephritic colic", "ureteral colic",
+       "kidney colic"),
     _c("ckd", "N18.9", "chronic kidney disease", "ckd", "chronic renal disease", "chronic renal insufficiency", "chronic renal failure",
        chronic=True),
     _c("ckd3", "N18.30", "chronic kidney disease stage 3", "ckd stage 3", "ckd 3", "stage 3 chronic kidney disease", chronic=True),
@@ -361,6 +370,8 @@ COMBINATIONS: tuple[Combination, ...] = (
     # "Pneumonia due to COVID-19" J12.82, beside U07.1 (which its note says to code first).
     _combo("J12.82", {"covid", "pneumonia"}, {"pneumonia"}),
     *_diabetes("22", "ckd", keeps_complication=True),
+    # Index: "Anemia, in (due to) (with) chronic kidney disease D63.1"; its note: code first the CKD (kept).
+    _combo("D63.1", {"anemia", "ckd"}, {"anemia"}),
     *_diabetes("51", "pad"),
     *_diabetes("319", "diabetic_retinopathy"),
     # Gastroparesis stays beside the combination: K31.84 says "code first ... diabetes (E11.43)".

@@ -39,7 +39,7 @@ def test_words_that_merely_contain_the_letters_are_left_alone() -> None:
 
 
 @pytest.mark.parametrize(("text", "code"), [
-    ("Haematuria.", "R31.9"), ("Leukaemia.", "C95.90"), ("Ischaemic heart disease.", "I25.10"),
+    ("Haematuria.", "R31.9"), ("Leukaemia.", "C95.90"), ("Ischaemic heart disease.", "I25.9"),
     ("Hypercholesterolaemia.", "E78.00"), ("Coeliac disease.", "K90.0"),
 ])
 def test_a_uk_note_is_coded_like_a_us_one(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
@@ -421,3 +421,19 @@ def test_substance_use_and_eye_wording(codeset: SimpleIcd10CmCodeSet, text: str,
 ])
 def test_musculoskeletal_and_vascular_everyday_names(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
     assert top(codeset, text) == [code]
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    ("Chronic bronchitis.", ["J42"]),  # J40 names "chronic" only as "not specified as acute or chronic"
+    ("Bronchitis.", ["J40"]), ("Acute bronchitis.", ["J20.9"]),
+    ("Ischemic heart disease.", ["I25.9"]), ("Ischemic cardiopathy.", ["I25.9"]),  # not atherosclerotic I25.10
+    ("Coronary artery disease.", ["I25.10"]),
+    ("Renoureteral colic.", ["N23"]), ("Left renal colic.", ["N23"]), ("Abdominal colic.", ["R10.83"]),
+    ("Anemia secondary to chronic kidney disease.", ["D63.1", "N18.9"]),  # Index: Anemia, in chronic kidney disease
+    ("Anemia of chronic kidney disease stage 4.", ["D63.1", "N18.4"]),
+    ("Iron deficiency anemia. Chronic kidney disease.", ["D50.9", "N18.9"]),
+])
+def test_chronic_bronchitis_ischemic_heart_disease_renal_colic_and_anemia_in_ckd(
+    codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str],
+) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
