@@ -33,7 +33,9 @@ from shared.contracts import (
 if TYPE_CHECKING:  # the assist pulls in the OpenAI client: only imported when --llm asks for it
     from services.coding.llm_assist import LlmCodeAssist
 
-_SENTENCE = re.compile(r"(?<=[.!?])\s+|\n+")
+# A sentence ends at a line break, or at ". " / "! " / "? " before anything but a lowercase word: "H. pylori",
+# "E. coli", "vs. metastasis", "i.e. approximately" stay in their sentence.
+_SENTENCE = re.compile(r"(?<=[.!?])[ \t]+(?![a-z])|\s*\n\s*")
 _SAFE_ID = re.compile(r"[^A-Za-z0-9._:\-]")
 
 

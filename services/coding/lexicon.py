@@ -156,6 +156,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("hematuria", "R31.9", "hematuria", "blood in urine", "blood in the urine", kind="symptom"),
     # --- neurological / mental health
     _c("migraine", "G43.909", "migraine", "migraines", "migraine headache", chronic=True, family_code="Z82.0"),
+    # Index: "Migraine, without aura G43.009" (common migraine); its "without" names the type, it negates nothing.
+    _c("migraine_no_aura", "G43.009", "migraine without aura", "common migraine", chronic=True, family_code="Z82.0"),
     _c("tension_headache", "G44.209", "tension headache", "tension type headache"),
     _c("headache", "R51.9", "headache", "headaches", "head pain", "head ache", kind="symptom"),
     _c("dizziness", "R42", "dizziness", "dizzy", "lightheaded", "lightheadedness", "light headed", kind="symptom"),
@@ -397,7 +399,8 @@ SUBSUMED_BY: dict[str, frozenset[str]] = {
     "nausea": frozenset({"nausea_vomiting"}),
     "vomiting": frozenset({"nausea_vomiting"}),
     "back_pain": frozenset({"low_back_pain"}),
-    "headache": frozenset({"migraine", "tension_headache"}),
+    "headache": frozenset({"migraine", "tension_headache", "migraine_no_aura"}),
+    "migraine": frozenset({"migraine_no_aura"}),
     "pharyngitis": frozenset({"strep"}),
     "anemia": frozenset({"iron_anemia"}),
     "stroke": frozenset({"tia"}),
@@ -450,8 +453,18 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     *_sided("sprain of ankle", "S93.409A", "S93.401A", "S93.402A"),
     *_sided("rotator cuff tear", "M75.100", "M75.101", "M75.102"),
     ("K57.92", "diverticulitis"), ("K57.32", "diverticulitis of colon"), ("K57.32", "diverticulitis of sigmoid"),
-    ("K57.30", "diverticulosis of colon"), ("K57.30", "diverticulosis of sigmoid"), ("L60.0", "ingrown nail"),
+    ("K57.30", "diverticulosis of colon"), ("K57.30", "diverticulosis of sigmoid"), ("K57.90", "diverticulosis"),
+    ("L60.0", "ingrown nail"),
     ("L60.0", "ingrown toenail"), ("L91.8", "skin tag"),
+    # Ulcer, peptic (site unspecified); Migraine, without aura (common) / with aura (classical)
+    ("K27.9", "peptic ulcer"), ("K27.9", "peptic ulcer disease"), ("G43.109", "migraine with aura"),
+    ("G43.109", "classical migraine"),
+    # Enterocolitis due to Clostridium difficile A04.72; Herniation, disc -- see Displacement, intervertebral disc
+    ("A04.72", "clostridium difficile colitis"), ("A04.72", "c difficile colitis"), ("A04.72", "c diff colitis"),
+    ("A04.72", "clostridioides difficile colitis"), ("A04.72", "clostridium difficile infection"),
+    ("A04.72", "c diff infection"), ("M51.26", "lumbar disc herniation"), ("M51.26", "herniated lumbar disc"),
+    ("M51.26", "lumbar herniated disc"), ("M51.27", "lumbosacral disc herniation"),
+    ("M50.20", "cervical disc herniation"), ("M50.20", "herniated cervical disc"),
     # Strain, back / lumbar; Disease, kidney; Difficulty, micturition
     ("S39.012A", "lumbar strain"), ("S39.012A", "back strain"), ("N28.9", "kidney disease"),
     ("R39.198", "difficulty urinating"), ("R39.198", "difficulty with urination"),

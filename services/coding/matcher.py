@@ -32,6 +32,9 @@ _TOKEN = re.compile(r"[a-z0-9]+")
 _NUMERALS = {"ii": "2", "i": "1", "two": "2", "one": "1", "iii": "3", "three": "3", "iv": "4", "four": "4", "v": "5", "five": "5"}
 _KEEP_S = ("ss", "us", "is", "ys")
 _CLAUSE_END = re.compile(r"[.;:!?\n]+")
+# A one-letter abbreviation before a lowercase word is a genus or an initial, not a clause end: "H. pylori",
+# "E. coli", "C. diff".
+_INITIAL = re.compile(r"\b([A-Za-z])\.(?=[ \t]*[a-z])")
 
 
 def stem(token: str) -> str:
@@ -98,7 +101,7 @@ def tokens(text: str) -> list[str]:
 
 
 def clauses(text: str) -> list[list[str]]:
-    return [t for part in _CLAUSE_END.split(text) if (t := tokens(part))]
+    return [t for part in _CLAUSE_END.split(_INITIAL.sub(r"\1 ", text)) if (t := tokens(part))]
 
 
 # ---------------------------------------------------------------- assertion context (NegEx-style)

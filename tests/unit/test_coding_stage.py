@@ -58,3 +58,10 @@ def test_eval_scoring_follows_codiesp_map() -> None:
     assert m["map"] == round((1 + 2 / 3) / 3 / 2, 4)
     assert m["exact"] == {"precision": 0.5, "recall": 0.5, "f1": 0.5}  # 2 hits of 4 predicted and 4 gold
     assert m["category"]["recall"] == 0.5 and (m["top1_accuracy"], m["top5_accuracy"]) == (0.5, 0.5)
+
+
+def test_eval_sentences_keep_abbreviated_genus_names_whole() -> None:
+    from scribestream.evals.coding import as_draft
+
+    texts = [s.text for s in as_draft("d", "H. pylori gastritis. E. coli sepsis, i.e. bacteremia.\nHepatitis C. Fever.").note.assessment]
+    assert texts == ["H. pylori gastritis.", "E. coli sepsis, i.e. bacteremia.", "Hepatitis C.", "Fever."]

@@ -13,7 +13,7 @@ from services.coding.domain import (
     SUGGEST_MIN_CONFIDENCE,
     suggest_codes,
 )
-from services.coding.matcher import DescriptionIndex, term_words, tokens
+from services.coding.matcher import DescriptionIndex, clauses, term_words, tokens
 
 pytestmark = pytest.mark.unit
 
@@ -32,6 +32,10 @@ def top(codeset: SimpleIcd10CmCodeSet, text: str, *, mode: str = OUTPATIENT) -> 
 ])
 def test_british_spellings_read_as_the_descriptions_american_ones(british: str, american: str) -> None:
     assert tokens(british) == tokens(american) == [american]
+
+
+def test_a_one_letter_genus_abbreviation_is_no_clause_end() -> None:
+    assert clauses("H. pylori and E.coli. Hepatitis C. Fever") == [["h", "pylori", "and", "e", "coli"], ["hepatitis", "c"], ["fever"]]
 
 
 def test_words_that_merely_contain_the_letters_are_left_alone() -> None:
@@ -432,8 +436,13 @@ def test_musculoskeletal_and_vascular_everyday_names(codeset: SimpleIcd10CmCodeS
     ("Anemia secondary to chronic kidney disease.", ["D63.1", "N18.9"]),  # Index: Anemia, in chronic kidney disease
     ("Anemia of chronic kidney disease stage 4.", ["D63.1", "N18.4"]),
     ("Iron deficiency anemia. Chronic kidney disease.", ["D50.9", "N18.9"]),
+    ("Diverticulosis.", ["K57.90"]), ("Diverticulosis of the colon.", ["K57.30"]), ("Peptic ulcer disease.", ["K27.9"]),
+    ("Migraine without aura.", ["G43.009"]), ("Migraine with aura.", ["G43.109"]), ("Migraine.", ["G43.909"]),
+    ("Clostridium difficile colitis.", ["A04.72"]), ("C. diff colitis.", ["A04.72"]),  # not K52.9
+    ("H. pylori infection.", ["A04.8"]),  # "H." is no clause end
+    ("Lumbar disc herniation.", ["M51.26"]), ("Herniated cervical disc.", ["M50.20"]),
 ])
-def test_chronic_bronchitis_ischemic_heart_disease_renal_colic_and_anemia_in_ckd(
+def test_everyday_problem_names_read_as_the_index_sends_them(
     codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str],
 ) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
