@@ -33,6 +33,10 @@ def _names(refs: Sequence[tuple[str, str]], code: str) -> bool:
     return any(in_ref(code, ref) for ref in refs)
 
 
+def _is_agent(code: str) -> bool:
+    return "B95" <= code[:3] <= "B97"
+
+
 def sequence(suggestions: Sequence[CodeSuggestion], *, codeset: CodeSet) -> list[CodeSuggestion]:
     """The ICD-10-CM suggestions reordered so that every "code first" partner precedes the code whose note names it
     and every "use additional code" partner follows its code; otherwise the given order. Ranks are renumbered and
@@ -56,6 +60,12 @@ def sequence(suggestions: Sequence[CodeSuggestion], *, codeset: CodeSet) -> list
                 before[j].add(i)
                 notes[i].append(f"use additional code {other}")
                 notes[j].append(f"additional code for {code}, whose 'use additional code' note names it")
+            elif (_is_agent(code) and not _is_agent(other)
+                  and not set(icd[i].evidence_statement_ids).isdisjoint(icd[j].evidence_statement_ids)):
+                # B95-B97 "are provided for use as supplementary or additional codes": never before the condition
+                # the same statement says the organism causes ("Helicobacter pylori gastritis": K29.70, B96.81).
+                before[i].add(j)
+                notes[i].append(f"infectious agent of {other}, a supplementary code")
     order: list[int] = []
     placed: set[int] = set()
     while len(order) < len(icd):

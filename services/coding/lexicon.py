@@ -30,6 +30,23 @@ def _c(key: str, code: str | None, *terms: str, **kw: object) -> Concept:
     return Concept(key=key, code=code, terms=terms, **kw)  # type: ignore[arg-type]
 
 
+_ULCER_SITES = (("gastric_ulcer", "K25", ("gastric", "stomach")), ("duodenal_ulcer", "K26", ("duodenal",)),
+                 ("peptic_ulcer", "K27", ("peptic",)))
+_ULCER_KINDS = (("", "9", ("{} ulcer", "{} ulcer disease")),
+                ("_bleeding", "4", ("{} ulcer with hemorrhage", "{} ulcer with bleeding", "bleeding {} ulcer",
+                                    "hemorrhagic {} ulcer")),
+                ("_perforated", "5", ("{} ulcer with perforation", "perforated {} ulcer")))
+ULCERS = tuple(f"{key}{suffix}" for key, _, _ in _ULCER_SITES for suffix, _, _ in _ULCER_KINDS)
+
+
+def _ulcers() -> tuple[Concept, ...]:
+    """Index: "Ulcer, gastric K25.9 / duodenal K26.9 / peptic (site unspecified) K27.9", each "with hemorrhage" .4 and
+    "with perforation" .5: the bleeding is part of the ulcer's code, not R58 beside it. A past ulcer is Z87.11."""
+    return tuple(_c(f"{key}{suffix}", f"{category}.{axis}", *(w.format(site) for site in sites for w in wordings),
+                    history_code="Z87.11")
+                 for key, category, sites in _ULCER_SITES for suffix, axis, wordings in _ULCER_KINDS)
+
+
 CONCEPTS: tuple[Concept, ...] = (
     # --- cardiovascular
     _c("htn", "I10", "hypertension", "htn", "high blood pressure", "elevated blood pressure readings", "essential hypertension",
@@ -125,6 +142,13 @@ CONCEPTS: tuple[Concept, ...] = (
     # --- digestive
     _c("colon_polyp", "K63.5", "colon polyp", "colonic polyp", "polyp of the colon", "polyp of colon",
        history_code="Z86.0100"),
+    # Infection, Helicobacter pylori A04.8; as the cause of a gastritis or an ulcer it is B96.81 beside that code
+    # (K29.- and K25-K28 say "use additional code to identify Helicobacter pylori (B96.81)").
+    _c("h_pylori", "A04.8", "helicobacter pylori", "h pylori", "helicobacter pylori infection", "h pylori infection",
+       "helicobacter infection"),
+    _c("gastritis", "K29.70", "gastritis"),
+    *_ulcers(),
+    _c("pud", "K27.9", "pud", history_code="Z87.11"),
     _c("gerd", "K21.9", "gerd", "gastroesophageal reflux disease", "acid reflux", "gastro esophageal reflux", chronic=True),
     _c("heartburn", "R12", "heartburn", kind="symptom"),  # Index: "Heartburn R12"
     _c("ibs", "K58.9", "irritable bowel syndrome", "ibs", chronic=True),
@@ -369,6 +393,7 @@ COMBINATIONS: tuple[Combination, ...] = (
     _combo("I13.0", {"htn", "ckd", "chf"}, {"htn"}),
     _combo("I11.0", {"htn", "chf"}, {"htn"}),
     _combo("I12.9", {"htn", "ckd"}, {"htn"}),
+    *(_combo("B96.81", {"h_pylori", site}, {"h_pylori"}) for site in ("gastritis", "pud", *ULCERS)),
     # "Pneumonia due to COVID-19" J12.82, beside U07.1 (which its note says to code first).
     _combo("J12.82", {"covid", "pneumonia"}, {"pneumonia"}),
     *_diabetes("22", "ckd", keeps_complication=True),
@@ -401,6 +426,7 @@ SUBSUMED_BY: dict[str, frozenset[str]] = {
     "back_pain": frozenset({"low_back_pain"}),
     "headache": frozenset({"migraine", "tension_headache", "migraine_no_aura"}),
     "migraine": frozenset({"migraine_no_aura"}),
+    **{key: frozenset({f"{key}_bleeding", f"{key}_perforated"}) for key, _, _ in _ULCER_SITES},
     "pharyngitis": frozenset({"strep"}),
     "anemia": frozenset({"iron_anemia"}),
     "stroke": frozenset({"tia"}),
@@ -457,7 +483,8 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("L60.0", "ingrown nail"),
     ("L60.0", "ingrown toenail"), ("L91.8", "skin tag"),
     # Ulcer, peptic (site unspecified); Migraine, without aura (common) / with aura (classical)
-    ("K27.9", "peptic ulcer"), ("K27.9", "peptic ulcer disease"), ("G43.109", "migraine with aura"),
+    # Gastritis, atrophic K29.40
+    ("K29.40", "atrophic gastritis"), ("G43.109", "migraine with aura"),
     ("G43.109", "classical migraine"),
     # Enterocolitis due to Clostridium difficile A04.72; Herniation, disc -- see Displacement, intervertebral disc
     ("A04.72", "clostridium difficile colitis"), ("A04.72", "c difficile colitis"), ("A04.72", "c diff colitis"),
@@ -503,7 +530,7 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # neoplasm, colon Z12.11.
     ("E05.00", "graves disease"), ("M85.80", "osteopenia"), ("G20.A1", "parkinson disease"),
     ("D63.8", "anemia of chronic disease"), ("N39.3", "stress incontinence"), ("N39.41", "urge incontinence"),
-    ("A04.8", "helicobacter pylori infection"), ("A04.8", "h pylori infection"), ("B20", "hiv"), ("B20", "aids"),
+    ("B20", "hiv"), ("B20", "aids"),
     ("Z21", "hiv positive"), ("Z21", "asymptomatic hiv"), ("E78.1", "hypertriglyceridemia"),
     ("E11.621", "diabetic foot ulcer"), ("R23.2", "hot flashes"), ("N95.1", "menopausal symptoms"),
     ("G44.009", "cluster headache"), ("H81.10", "benign paroxysmal positional vertigo"),

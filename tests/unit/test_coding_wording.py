@@ -6,6 +6,7 @@ from __future__ import annotations
 import pytest
 
 from scribestream.evals.coding import as_draft
+from services.coding.coder import code_note
 from services.coding.codeset import SimpleIcd10CmCodeSet
 from services.coding.domain import (
     ALL_FINDINGS,
@@ -14,6 +15,7 @@ from services.coding.domain import (
     suggest_codes,
 )
 from services.coding.matcher import DescriptionIndex, clauses, term_words, tokens
+from shared.contracts import ICD10CM_SYSTEM
 
 pytestmark = pytest.mark.unit
 
@@ -446,3 +448,18 @@ def test_everyday_problem_names_read_as_the_index_sends_them(
     codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str],
 ) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    ("Gastric ulcer.", ["K25.9"]), ("Duodenal ulcer.", ["K26.9"]), ("PUD.", ["K27.9"]),  # no code before
+    ("Gastric ulcer with hemorrhage.", ["K25.4"]), ("Bleeding duodenal ulcer.", ["K26.4"]),  # not R58 beside it
+    ("Perforated peptic ulcer.", ["K27.5"]), ("History of peptic ulcer disease.", ["Z87.11"]),
+    ("Gastritis.", ["K29.70"]), ("Atrophic gastritis.", ["K29.40"]), ("Chronic gastritis.", ["K29.50"]),
+    ("H. pylori infection.", ["A04.8"]),
+    ("Helicobacter pylori gastritis.", ["K29.70", "B96.81"]),  # the organism as the cause, after the gastritis
+    ("Duodenal ulcer, H. pylori positive.", ["K26.9", "B96.81"]),
+    ("No gastric ulcer.", []),
+])
+def test_ulcers_gastritis_and_helicobacter_as_their_cause(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    coded = code_note(as_draft("t", text), codeset=codeset)
+    assert [s.code for s in coded.codes if s.system == ICD10CM_SYSTEM] == codes
