@@ -306,6 +306,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("dehydration", "E86.0", "dehydration", "dehydrated"),
     _c("aki", "N17.9", "acute kidney injury", "acute renal failure", "aki"),
     _c("sepsis", "A41.9", "sepsis", "septicemia"),
+    # Shock, septic R65.21; guideline I.C.1.d.2: the systemic infection first, A41.9 when not further specified.
+    _c("septic_shock", "R65.21", "septic shock"),
     _c("pleural_effusion", "J90", "pleural effusion"),
     _c("pneumothorax", "J93.9", "pneumothorax"),
     _c("ataxia", "R27.0", "ataxia", kind="symptom"),
@@ -394,6 +396,7 @@ COMBINATIONS: tuple[Combination, ...] = (
     _combo("I11.0", {"htn", "chf"}, {"htn"}),
     _combo("I12.9", {"htn", "ckd"}, {"htn"}),
     *(_combo("B96.81", {"h_pylori", site}, {"h_pylori"}) for site in ("gastritis", "pud", *ULCERS)),
+    _combo("A41.9", {"septic_shock"}, set()),
     # "Pneumonia due to COVID-19" J12.82, beside U07.1 (which its note says to code first).
     _combo("J12.82", {"covid", "pneumonia"}, {"pneumonia"}),
     *_diabetes("22", "ckd", keeps_complication=True),
@@ -485,6 +488,19 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # Ulcer, peptic (site unspecified); Migraine, without aura (common) / with aura (classical)
     # Gastritis, atrophic K29.40
     ("K29.40", "atrophic gastritis"), ("G43.109", "migraine with aura"),
+    # Menopause (asymptomatic) Z78.0; Fibroid, uterus D25.9; Elevated, prostate specific antigen R97.20; Cyst, kidney
+    # (acquired) N28.1; Disease, Alzheimer's G30.9 (written without the "'s")
+    ("Z78.0", "menopause"), ("Z78.0", "postmenopausal status"), ("N95.1", "symptomatic menopause"),
+    ("D25.9", "uterine fibroid"),
+    ("D25.9", "fibroid uterus"), ("D25.9", "uterine leiomyoma"), ("R97.20", "elevated psa"), ("N28.1", "kidney cyst"),
+    ("N28.1", "renal cyst"), ("G30.9", "alzheimer disease"), ("G30.9", "alzheimers disease"),
+    # Use, cocaine F14.90 / methamphetamine F15.90 (use without abuse or dependence; "opioid use" is mostly the
+    # prescribed long-term use, Z79.891, left to the status rules)
+    ("F14.90", "cocaine use"), ("F15.90", "methamphetamine use"),
+    # Otitis, externa H60.9-; Cellulitis, foot -- see Cellulitis, lower limb; Abscess, axilla L02.41-
+    *_sided("otitis externa", "H60.90", "H60.91", "H60.92", "H60.93"),
+    *_sided("cellulitis of foot", "L03.119", "L03.115", "L03.116"),
+    *_sided("abscess of axilla", "L02.419", "L02.411", "L02.412"),
     ("G43.109", "classical migraine"),
     # Enterocolitis due to Clostridium difficile A04.72; Herniation, disc -- see Displacement, intervertebral disc
     ("A04.72", "clostridium difficile colitis"), ("A04.72", "c difficile colitis"), ("A04.72", "c diff colitis"),

@@ -414,7 +414,7 @@ ORGAN_PAIRS: tuple[tuple[str, str], ...] = (
     ("humeral", "humerus"), ("vertebral", "vertebra"), ("peritoneal", "peritoneum"), ("pericardial", "pericardium"),
     ("myocardial", "myocardium"), ("aortic", "aorta"), ("rectal", "rectum"), ("colonic", "colon"),
     ("intestinal", "intestine"), ("cutaneous", "skin"), ("ocular", "eye"), ("retinal", "retina"), ("corneal", "cornea"),
-    ("orbital", "orbit"), ("palpebral", "eyelid"),
+    ("orbital", "orbit"), ("palpebral", "eyelid"), ("axillary", "axilla"),
 )
 # What the matcher adds besides the organ nouns: "kidney" also for "renal" descriptions, lesion adjectives to the
 # nouns the descriptions use ("hypoplastic uterus" is "Hypoplasia of uterus"), translation variants ("ulcus").

@@ -56,6 +56,7 @@ def test_adult_bmi_bands(value: float, code: str) -> None:
     ("End stage renal disease on hemodialysis.", "Z99.2"),
     ("Type 2 diabetes. Start metformin 500 mg twice daily.", "Z79.84"),  # a new chronic drug on a schedule
     ("Chronic back pain on oxycodone 5 mg twice daily.", "Z79.891"),
+    ("Chronic back pain on oxycodone, long term opioid use.", "Z79.891"),
 ])
 def test_documented_long_term_use_gives_its_status_code(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
     for mode in (OUTPATIENT, ALL_FINDINGS):
@@ -225,3 +226,8 @@ def test_mastectomy_is_an_absence_status(codeset: SimpleIcd10CmCodeSet) -> None:
 def test_a_substance_disorder_is_not_the_drug_s_long_term_use(codeset: SimpleIcd10CmCodeSet) -> None:
     assert "Z79.891" not in codes(codeset, "Opioid dependence on buprenorphine.")
     assert "Z79.891" in codes(codeset, "Chronic pain on long-term opioid therapy.")
+
+
+def test_prescribed_long_term_opioid_use_is_no_opioid_use_disorder(codeset: SimpleIcd10CmCodeSet) -> None:
+    got = codes(codeset, "Chronic back pain on oxycodone, long term opioid use.")
+    assert "Z79.891" in got and not [c for c in got if c.startswith("F11")]

@@ -443,6 +443,14 @@ def test_musculoskeletal_and_vascular_everyday_names(codeset: SimpleIcd10CmCodeS
     ("Clostridium difficile colitis.", ["A04.72"]), ("C. diff colitis.", ["A04.72"]),  # not K52.9
     ("H. pylori infection.", ["A04.8"]),  # "H." is no clause end
     ("Lumbar disc herniation.", ["M51.26"]), ("Herniated cervical disc.", ["M50.20"]),
+    ("Otitis externa.", ["H60.90"]), ("Otitis externa of the left ear.", ["H60.92"]),  # no code before
+    ("Cellulitis of the left foot.", ["L03.116"]),  # Index: Cellulitis, foot -- see lower limb (was L03.90)
+    ("Abscess of the right axilla.", ["L02.411"]), ("Left axillary abscess.", ["L02.412"]),
+    ("Menopause.", ["Z78.0"]), ("Symptomatic menopause.", ["N95.1"]), ("Uterine fibroids.", ["D25.9"]),
+    ("Elevated PSA.", ["R97.20"]), ("PSA was normal.", []), ("Simple renal cyst.", ["N28.1"]),
+    ("Alzheimer disease.", ["G30.9"]), ("Alzheimer's disease.", ["G30.9"]),
+    ("Cocaine use.", ["F14.90"]), ("Septic shock.", ["A41.9", "R65.21"]),  # was R57.9 (shock, unspecified)
+    ("Septic shock due to pneumonia.", ["A41.9", "J18.9", "R65.21"]), ("No septic shock.", []),
 ])
 def test_everyday_problem_names_read_as_the_index_sends_them(
     codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str],
