@@ -488,6 +488,33 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # Ulcer, peptic (site unspecified); Migraine, without aura (common) / with aura (classical)
     # Gastritis, atrophic K29.40
     ("K29.40", "atrophic gastritis"), ("G43.109", "migraine with aura"),
+    # Reasons for the visit: Examination, annual (adult) Z00.00, child (routine) Z00.129; Vaccination Z23; Screening,
+    # mammogram Z12.31; Prescription, repeat Z76.0; At risk for falling Z91.81; Counseling, tobacco Z71.6, advance
+    # care planning Z71.89. Symptoms: Pain, neuropathic (neuralgia) M79.2; Cramp, muscle R25.2; Blood, in, feces K92.1,
+    # occult R19.5; Otalgia (ear pain) H92.0-.
+    ("Z00.00", "annual physical exam"), ("Z00.00", "annual physical"), ("Z00.00", "annual wellness visit"),
+    ("Z00.129", "well child check"), ("Z00.129", "well child visit"), ("Z23", "encounter for immunization"),
+    ("Z12.31", "screening mammogram"), ("Z76.0", "medication refill"), ("Z76.0", "prescription refill"),
+    ("Z91.81", "fall risk"), ("Z91.81", "at risk for falls"), ("Z71.6", "smoking cessation counseling"),
+    ("Z71.6", "tobacco cessation counseling"), ("Z71.89", "advance care planning"), ("M79.2", "neuropathic pain"),
+    ("R25.2", "muscle cramps"), ("R25.2", "muscle cramp"), ("K92.1", "blood in stool"), ("K92.1", "bloody stool"),
+    ("R19.5", "occult blood in stool"), ("R19.5", "positive fecal occult blood"),
+    *_sided("ear pain", "H92.09", "H92.01", "H92.02", "H92.03"), *_sided("otalgia", "H92.09", "H92.01", "H92.02", "H92.03"),
+    # Fracture, radius, distal end (lower end) S52.50-; hip -- see Fracture, femur, neck S72.00-; rib S22.3-,
+    # multiple S22.4-; Whiplash injury S13.4; Teething (syndrome) K00.7; Bronchiolitis (acute) J21.9; Pinworm
+    # (enterobiasis) B80; Impaction, cerumen H61.2-; Otitis, media, with effusion -- see nonsuppurative H65.9-.
+    *_sided("fracture of distal radius", "S52.509A", "S52.501A", "S52.502A"),
+    *_sided("distal radius fracture", "S52.509A", "S52.501A", "S52.502A"),
+    *_sided("hip fracture", "S72.009A", "S72.001A", "S72.002A"),
+    *_sided("fracture of hip", "S72.009A", "S72.001A", "S72.002A"),
+    *_sided("rib fracture", "S22.39XA", "S22.31XA", "S22.32XA"),
+    *_sided("multiple rib fractures", "S22.49XA", "S22.41XA", "S22.42XA", "S22.43XA"),
+    ("S13.4XXA", "whiplash"), ("S13.4XXA", "whiplash injury"), ("K00.7", "teething"), ("J21.9", "bronchiolitis"),
+    ("B80", "pinworms"), ("B80", "pinworm infection"), ("B80", "enterobiasis"),
+    *_sided("cerumen impaction", "H61.20", "H61.21", "H61.22", "H61.23"),
+    *_sided("earwax impaction", "H61.20", "H61.21", "H61.22", "H61.23"),
+    *_sided("impacted cerumen", "H61.20", "H61.21", "H61.22", "H61.23"),
+    *_sided("otitis media with effusion", "H65.90", "H65.91", "H65.92", "H65.93"),
     # Menopause (asymptomatic) Z78.0; Fibroid, uterus D25.9; Elevated, prostate specific antigen R97.20; Cyst, kidney
     # (acquired) N28.1; Disease, Alzheimer's G30.9 (written without the "'s")
     ("Z78.0", "menopause"), ("Z78.0", "postmenopausal status"), ("N95.1", "symptomatic menopause"),

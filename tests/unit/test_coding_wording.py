@@ -451,6 +451,15 @@ def test_musculoskeletal_and_vascular_everyday_names(codeset: SimpleIcd10CmCodeS
     ("Alzheimer disease.", ["G30.9"]), ("Alzheimer's disease.", ["G30.9"]),
     ("Cocaine use.", ["F14.90"]), ("Septic shock.", ["A41.9", "R65.21"]),  # was R57.9 (shock, unspecified)
     ("Septic shock due to pneumonia.", ["A41.9", "J18.9", "R65.21"]), ("No septic shock.", []),
+    ("Annual physical exam.", ["Z00.00"]), ("Well child check.", ["Z00.129"]), ("Encounter for immunization.", ["Z23"]),
+    ("Screening mammogram.", ["Z12.31"]), ("Medication refill.", ["Z76.0"]), ("Fall risk.", ["Z91.81"]),
+    ("Advance care planning discussed.", ["Z71.89"]), ("Neuropathic pain.", ["M79.2"]), ("Muscle cramps.", ["R25.2"]),
+    ("Blood in stool.", ["K92.1"]), ("No blood in stool.", []), ("Occult blood in stool.", ["R19.5"]),
+    ("Ear pain, left.", ["H92.02"]), ("Right otalgia.", ["H92.01"]),
+    ("Fracture of the right distal radius.", ["S52.501A"]), ("Hip fracture.", ["S72.009A"]),
+    ("Multiple rib fractures on the left.", ["S22.42XA"]), ("Whiplash.", ["S13.4XXA"]), ("Teething.", ["K00.7"]),
+    ("Bronchiolitis.", ["J21.9"]), ("Pinworms.", ["B80"]), ("Right cerumen impaction.", ["H61.21"]),
+    ("Bilateral otitis media with effusion.", ["H65.93"]), ("No fracture.", []),
 ])
 def test_everyday_problem_names_read_as_the_index_sends_them(
     codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str],
