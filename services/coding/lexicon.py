@@ -259,6 +259,15 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("cervical_ca", "C53.9", "cervical cancer", "cervical carcinoma", history_code="Z85.41", family_code="Z80.49"),
     _c("kidney_ca", "C64.9", "kidney cancer", "renal cancer", history_code="Z85.528", family_code="Z80.51",
        lateral=("C64.1", "C64.2", None)),
+    # Pancreas, liver and endometrium by the Neoplasm Table (the bare "cancer" term held their description matches
+    # back); "Lymphoma (malignant) C85.90".
+    _c("pancreatic_ca", "C25.9", "pancreatic cancer", "pancreatic carcinoma", "pancreatic adenocarcinoma",
+       "cancer of the pancreas", history_code="Z85.07", family_code="Z80.0"),
+    _c("liver_ca", "C22.9", "liver cancer", "hepatic cancer", history_code="Z85.05", family_code="Z80.0"),
+    _c("endometrial_ca", "C54.1", "endometrial cancer", "endometrial carcinoma", "endometrial adenocarcinoma",
+       history_code="Z85.42", family_code="Z80.49"),
+    _c("lymphoma", "C85.90", "lymphoma", "non hodgkin lymphoma", "nonhodgkin lymphoma", history_code="Z85.72",
+       family_code="Z80.7"),
     _c("cancer", None, "cancer", "malignancy", family_code="Z80.9", history_code="Z85.9"),
     # --- signs, findings and inpatient-frequent conditions (standard index terms and common synonyms)
     _c("edema", "R60.9", "edema", "oedema", kind="symptom"),
@@ -423,6 +432,7 @@ SUBSUMED_BY: dict[str, frozenset[str]] = {
     "obesity": frozenset({"morbid_obesity"}),
     "oa": frozenset({"knee_oa", "hip_oa"}),
     "cancer": frozenset({"breast_ca", "colon_ca", "prostate_ca", "lung_ca", "ovarian_ca", "skin_ca", "bladder_ca",
+                         "pancreatic_ca", "liver_ca", "endometrial_ca",
                          "thyroid_ca", "cervical_ca", "kidney_ca"}),
     "nausea": frozenset({"nausea_vomiting"}),
     "vomiting": frozenset({"nausea_vomiting"}),
@@ -515,6 +525,21 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     *_sided("earwax impaction", "H61.20", "H61.21", "H61.22", "H61.23"),
     *_sided("impacted cerumen", "H61.20", "H61.21", "H61.22", "H61.23"),
     *_sided("otitis media with effusion", "H65.90", "H65.91", "H65.92", "H65.93"),
+    # Melanoma, skin, back C43.59; Carcinoma, basal cell, skin of nose C44.311; Susceptibility, genetic, to neoplasm,
+    # breast (BRCA) Z15.01
+    ("C43.59", "melanoma of back"), ("C43.59", "melanoma of the back"), ("C44.311", "basal cell carcinoma of nose"),
+    ("C88.40", "malt lymphoma"),
+    ("Z15.01", "brca1 positive"), ("Z15.01", "brca2 positive"), ("Z15.01", "brca mutation"),
+    ("Z15.01", "brca1 mutation"), ("Z15.01", "brca2 mutation"),
+    # Prolapse, mitral (valve) I34.1; Block, atrioventricular, first degree I44.0; Pericarditis I31.9, acute I30.9;
+    # Endocarditis (valve unspecified) I38, infective / bacterial I33.0; Thrombophlebitis I80.9; Anemia, blood loss
+    # (chronic) D50.0, acute D62; Tuberculosis, latent Z22.7; Infection, MRSA A49.02, carrier Z22.322.
+    ("I34.1", "mitral valve prolapse"), ("I44.0", "first degree av block"), ("I44.0", "first degree heart block"),
+    ("I44.0", "first degree atrioventricular block"), ("I31.9", "pericarditis"), ("I30.9", "acute pericarditis"),
+    ("I38", "endocarditis"), ("I33.0", "infective endocarditis"), ("I33.0", "bacterial endocarditis"),
+    ("I80.9", "thrombophlebitis"), ("I80.9", "superficial thrombophlebitis"), ("D50.0", "anemia due to blood loss"),
+    ("D50.0", "chronic blood loss anemia"), ("D62", "acute blood loss anemia"), ("Z22.7", "latent tuberculosis"),
+    ("Z22.7", "latent tb"), ("A49.02", "mrsa infection"), ("Z22.322", "mrsa carrier"), ("Z22.322", "mrsa colonization"),
     # Menopause (asymptomatic) Z78.0; Fibroid, uterus D25.9; Elevated, prostate specific antigen R97.20; Cyst, kidney
     # (acquired) N28.1; Disease, Alzheimer's G30.9 (written without the "'s")
     ("Z78.0", "menopause"), ("Z78.0", "postmenopausal status"), ("N95.1", "symptomatic menopause"),

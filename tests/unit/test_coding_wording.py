@@ -460,6 +460,15 @@ def test_musculoskeletal_and_vascular_everyday_names(codeset: SimpleIcd10CmCodeS
     ("Multiple rib fractures on the left.", ["S22.42XA"]), ("Whiplash.", ["S13.4XXA"]), ("Teething.", ["K00.7"]),
     ("Bronchiolitis.", ["J21.9"]), ("Pinworms.", ["B80"]), ("Right cerumen impaction.", ["H61.21"]),
     ("Bilateral otitis media with effusion.", ["H65.93"]), ("No fracture.", []),
+    ("Mitral valve prolapse.", ["I34.1"]), ("First degree AV block.", ["I44.0"]), ("Pericarditis.", ["I31.9"]),
+    ("Acute pericarditis.", ["I30.9"]), ("Endocarditis.", ["I38"]), ("Infective endocarditis.", ["I33.0"]),
+    ("Anemia due to blood loss.", ["D50.0"]), ("Acute blood loss anemia.", ["D62"]),  # not D64.9
+    ("Latent tuberculosis.", ["Z22.7"]),  # not A15.9, active tuberculosis
+    ("MRSA infection.", ["A49.02"]), ("MRSA colonization.", ["Z22.322"]),
+    ("Pancreatic cancer.", ["C25.9"]), ("Liver cancer.", ["C22.9"]), ("Endometrial cancer.", ["C54.1"]),  # no code before
+    ("Lymphoma.", ["C85.90"]), ("Hodgkin lymphoma.", ["C81.90"]), ("Diffuse large B-cell lymphoma.", ["C83.30"]),
+    ("MALT lymphoma.", ["C88.40"]), ("History of lymphoma.", ["Z85.72"]), ("Melanoma of the back.", ["C43.59"]),
+    ("Basal cell carcinoma of the nose.", ["C44.311"]), ("BRCA1 positive.", ["Z15.01"]),
 ])
 def test_everyday_problem_names_read_as_the_index_sends_them(
     codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str],
