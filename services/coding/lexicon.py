@@ -528,9 +528,26 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # Melanoma, skin, back C43.59; Carcinoma, basal cell, skin of nose C44.311; Susceptibility, genetic, to neoplasm,
     # breast (BRCA) Z15.01
     ("C43.59", "melanoma of back"), ("C43.59", "melanoma of the back"), ("C44.311", "basal cell carcinoma of nose"),
-    ("C88.40", "malt lymphoma"),
+    ("C88.40", "malt lymphoma"), ("C24.9", "bile duct cancer"), ("C06.9", "oral cancer"), ("C06.9", "mouth cancer"),
+    ("C41.9", "bone cancer"), ("C74.90", "adrenal cancer"), ("C51.9", "vulvar cancer"), ("C21.0", "anal cancer"),
+    ("C49.9", "sarcoma"), ("C49.9", "soft tissue sarcoma"), ("C46.9", "kaposi sarcoma"), ("C41.9", "ewing sarcoma"),
+    ("C41.9", "osteosarcoma"),
     ("Z15.01", "brca1 positive"), ("Z15.01", "brca2 positive"), ("Z15.01", "brca mutation"),
     ("Z15.01", "brca1 mutation"), ("Z15.01", "brca2 mutation"),
+    # Lupus, systemic, with kidney involvement M32.14; Nephropathy, IgA N02.8; Syndrome, nephrotic N04.9;
+    # Glomerulonephritis N05.9; Spondylitis, ankylosing M45.9; Scleroderma M34.9; Vasculitis I77.6; Disease,
+    # Huntington's G10; Sclerosis, amyotrophic lateral G12.21; Encephalitis G04.90; Abscess, brain G06.0; Hematoma,
+    # subdural (nontraumatic) I62.00; Dysarthria R47.1.
+    ("M32.14", "lupus nephritis"), ("N02.8", "iga nephropathy"), ("N04.9", "nephrotic syndrome"),
+    ("N05.9", "glomerulonephritis"), ("M45.9", "ankylosing spondylitis"), ("M34.9", "scleroderma"),
+    ("M34.9", "systemic sclerosis"), ("I77.6", "vasculitis"), ("G10", "huntington disease"),
+    ("G10", "huntington chorea"), ("G12.21", "amyotrophic lateral sclerosis"), ("G04.90", "encephalitis"),
+    ("G06.0", "brain abscess"), ("G06.0", "cerebral abscess"), ("I62.00", "subdural hematoma"), ("R47.1", "dysarthria"),
+    # ... their subterms: Encephalitis, herpes(viral) B00.4; Hematoma, subdural, traumatic S06.5X-; Glomerulonephritis,
+    # membranous N05.2; Vasculitis, ANCA I77.82
+    ("B00.4", "herpes encephalitis"), ("B00.4", "herpetic encephalitis"), ("B00.4", "herpes simplex encephalitis"),
+    ("S06.5X0A", "traumatic subdural hematoma"), ("S06.5X0A", "traumatic subdural hemorrhage"),
+    ("N05.2", "membranous glomerulonephritis"), ("I77.82", "anca vasculitis"), ("I77.82", "anca associated vasculitis"),
     # Prolapse, mitral (valve) I34.1; Block, atrioventricular, first degree I44.0; Pericarditis I31.9, acute I30.9;
     # Endocarditis (valve unspecified) I38, infective / bacterial I33.0; Thrombophlebitis I80.9; Anemia, blood loss
     # (chronic) D50.0, acute D62; Tuberculosis, latent Z22.7; Infection, MRSA A49.02, carrier Z22.322.

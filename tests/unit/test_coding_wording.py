@@ -469,6 +469,15 @@ def test_musculoskeletal_and_vascular_everyday_names(codeset: SimpleIcd10CmCodeS
     ("Lymphoma.", ["C85.90"]), ("Hodgkin lymphoma.", ["C81.90"]), ("Diffuse large B-cell lymphoma.", ["C83.30"]),
     ("MALT lymphoma.", ["C88.40"]), ("History of lymphoma.", ["Z85.72"]), ("Melanoma of the back.", ["C43.59"]),
     ("Basal cell carcinoma of the nose.", ["C44.311"]), ("BRCA1 positive.", ["Z15.01"]),
+    ("Bile duct cancer.", ["C24.9"]), ("Oral cancer.", ["C06.9"]), ("Bone cancer.", ["C41.9"]),
+    ("Adrenal cancer.", ["C74.90"]), ("Vulvar cancer.", ["C51.9"]), ("Anal cancer.", ["C21.0"]),
+    ("Sarcoma.", ["C49.9"]), ("Kaposi's sarcoma.", ["C46.9"]), ("Ewing sarcoma.", ["C41.9"]),
+    ("Lupus nephritis.", ["M32.14"]), ("IgA nephropathy.", ["N02.8"]), ("Nephrotic syndrome.", ["N04.9"]),
+    ("Glomerulonephritis.", ["N05.9"]), ("Membranous glomerulonephritis.", ["N05.2"]),
+    ("Ankylosing spondylitis.", ["M45.9"]), ("Scleroderma.", ["M34.9"]), ("Vasculitis.", ["I77.6"]),
+    ("ANCA vasculitis.", ["I77.82"]), ("Huntington disease.", ["G10"]), ("Amyotrophic lateral sclerosis.", ["G12.21"]),
+    ("Encephalitis.", ["G04.90"]), ("Herpes encephalitis.", ["B00.4"]), ("Brain abscess.", ["G06.0"]),
+    ("Subdural hematoma.", ["I62.00"]), ("Traumatic subdural hematoma.", ["S06.5X0A"]), ("Dysarthria.", ["R47.1"]),
 ])
 def test_everyday_problem_names_read_as_the_index_sends_them(
     codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str],
