@@ -269,6 +269,10 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("lymphoma", "C85.90", "lymphoma", "non hodgkin lymphoma", "nonhodgkin lymphoma", history_code="Z85.72",
        family_code="Z80.7"),
     _c("cancer", None, "cancer", "malignancy", family_code="Z80.9", history_code="Z85.9"),
+    # Diabetes, gestational O24.419 (history Z86.32, not the type 2 code); Abuse, alcohol F10.10 (a past abuse is
+    # "in remission", F10.11).
+    _c("gdm", "O24.419", "gestational diabetes", "gestational diabetes mellitus", "gdm", history_code="Z86.32"),
+    _c("alcohol_abuse", "F10.10", "alcohol abuse", history_code="F10.11"),
     # --- signs, findings and inpatient-frequent conditions (standard index terms and common synonyms)
     _c("edema", "R60.9", "edema", "oedema", kind="symptom"),
     _c("localized_edema", "R60.0", "localized edema", "leg edema", "ankle edema", "lower limb edema", "lower extremity edema", kind="symptom"),
@@ -424,7 +428,7 @@ COMBINATIONS: tuple[Combination, ...] = (
 # Concepts that a more specific concept in the same statement makes redundant ("type 2 diabetes" also
 # contains "diabetes"; "ckd stage 3" contains "ckd").
 SUBSUMED_BY: dict[str, frozenset[str]] = {
-    "dm": frozenset({"t2dm", "t1dm", "prediabetes"}),
+    "dm": frozenset({"t2dm", "t1dm", "prediabetes", "gdm"}),
     "ckd": frozenset({"ckd3", "ckd4", "ckd5"}),
     "chf": frozenset({"hfref", "hfpef"}),
     "depression": frozenset({"mdd"}),
@@ -595,7 +599,7 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # Hypertension, intracranial (benign) G93.2; Asthma, exercise induced J45.990; Arthritis, septic -- see Arthritis,
     # pyogenic M00.9; Arthritis, gouty M10.9, psoriatic L40.50, reactive M02.9; Hepatitis, drug-induced -- see Disease, liver, toxic K71.6;
     # Conjunctivitis, allergic (acute) -- see Conjunctivitis, acute, atopic H10.1-.
-    ("O24.419", "gestational diabetes"), ("E09.9", "steroid induced diabetes"), ("E09.9", "drug induced diabetes"),
+    ("E09.9", "steroid induced diabetes"), ("E09.9", "drug induced diabetes"),
     ("G93.2", "intracranial hypertension"), ("J45.990", "exercise induced asthma"),
     ("J45.990", "exercise induced bronchospasm"), ("M00.9", "septic arthritis"), ("M10.9", "gouty arthritis"),
     ("L40.50", "psoriatic arthritis"), ("M02.9", "reactive arthritis"), ("K71.6", "drug induced hepatitis"),
@@ -629,7 +633,7 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     *_sided("fracture of wrist", "S62.109A", "S62.101A", "S62.102A"),
     ("R35.0", "frequent urination"), ("R35.0", "urinary frequency"), ("B37.31", "vaginal yeast infection"),
     ("B37.31", "vaginal candidiasis"), ("N76.0", "bacterial vaginosis"), ("K80.20", "gallstone"),
-    ("E55.9", "vitamin d insufficiency"), ("F10.10", "alcohol abuse"), ("F12.90", "cannabis use"),
+    ("E55.9", "vitamin d insufficiency"), ("F12.90", "cannabis use"),
     ("F12.90", "marijuana use"), ("B07.9", "wart"), ("L50.9", "hives"),
     # Stenosis, aortic (valve) I35.0; Insufficiency (regurgitation), aortic I35.1, mitral I34.0, tricuspid I07.1;
     # Stenosis, carotid I65.2-; Nodule, lung R91.1; Lupus (erythematosus) (systemic) M32.9; Gammopathy, monoclonal

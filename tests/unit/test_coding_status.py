@@ -148,6 +148,7 @@ def test_coded_note_links_diabetes_and_its_control(codeset: SimpleIcd10CmCodeSet
     ("Kidney transplant recipient.", "Z94.0"),
     ("Has a permanent pacemaker.", "Z95.0"),
     ("Wheelchair bound since the stroke.", "Z99.3"),
+    ("Status post knee replacement.", "Z96.659"), ("Status post right total hip arthroplasty.", "Z96.649"),
     ("COPD on home oxygen.", "Z99.81"),
 ])
 def test_allergy_dependence_and_presence_statuses(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
@@ -161,11 +162,12 @@ def test_allergy_dependence_and_presence_statuses(codeset: SimpleIcd10CmCodeSet,
     "Penicillin 500 mg four times a day for 10 days.",  # a prescription is no allergy
     "Evaluation for kidney transplant.",  # planned, not done
     "Referred for CABG.",
+    "Planned knee replacement.",
     "No history of pacemaker.",
 ])
 def test_no_status_for_denied_allergies_or_planned_procedures(codeset: SimpleIcd10CmCodeSet, text: str) -> None:
     for mode in (OUTPATIENT, ALL_FINDINGS):
-        assert not [c for c in codes(codeset, text, mode=mode) if c.startswith(("Z88", "Z91", "Z94", "Z95"))]
+        assert not [c for c in codes(codeset, text, mode=mode) if c.startswith(("Z88", "Z91", "Z94", "Z95", "Z96"))]
 
 
 @pytest.mark.parametrize("text", ["Penicillin allergy.", "Allergic to penicillin.", "History of allergy to sulfa drugs."])

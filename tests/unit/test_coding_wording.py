@@ -478,6 +478,8 @@ def test_musculoskeletal_and_vascular_everyday_names(codeset: SimpleIcd10CmCodeS
     ("ANCA vasculitis.", ["I77.82"]), ("Huntington disease.", ["G10"]), ("Amyotrophic lateral sclerosis.", ["G12.21"]),
     ("Encephalitis.", ["G04.90"]), ("Herpes encephalitis.", ["B00.4"]), ("Brain abscess.", ["G06.0"]),
     ("Subdural hematoma.", ["I62.00"]), ("Traumatic subdural hematoma.", ["S06.5X0A"]), ("Dysarthria.", ["R47.1"]),
+    ("Gestational diabetes.", ["O24.419"]), ("History of gestational diabetes.", ["Z86.32"]),  # was E11.9
+    ("Alcohol abuse.", ["F10.10"]), ("History of alcohol abuse.", ["F10.11"]),  # in remission
 ])
 def test_everyday_problem_names_read_as_the_index_sends_them(
     codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str],
