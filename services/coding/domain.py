@@ -753,7 +753,7 @@ def _status_findings(draft: NoteDrafted, *, mode: str, codes: set[str], codeset:
     return list(out.values())
 
 
-_ALLERGIC_REACTION = "T78.4"
+_ALLERGIC_REACTION = "T78"  # allergic reactions: anaphylaxis T78.0-T78.2, angioedema T78.3, allergy T78.4
 
 
 def _allergy_statements(draft: NoteDrafted) -> set[str]:
@@ -782,7 +782,7 @@ def suggest_codes(
     resolved = [f for f in resolved if f.confidence >= min_confidence]
     allergies = _allergy_statements(draft)
     if allergies:
-        # "Allergic to penicillin" documents an allergy status (Z88.0), not an allergic reaction (T78.4-).
+        # "Allergic to penicillin (anaphylaxis)" documents an allergy status (Z88.0), not a reaction today (T78.-).
         resolved = [f for f in resolved if not (f.code.startswith(_ALLERGIC_REACTION) and set(f.statement_ids) <= allergies)]
     if _status_confidence(mode) >= min_confidence:
         resolved += _status_findings(draft, mode=mode, codes={f.code for f in resolved}, codeset=codeset)

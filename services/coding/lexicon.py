@@ -552,6 +552,12 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("B00.4", "herpes encephalitis"), ("B00.4", "herpetic encephalitis"), ("B00.4", "herpes simplex encephalitis"),
     ("S06.5X0A", "traumatic subdural hematoma"), ("S06.5X0A", "traumatic subdural hemorrhage"),
     ("N05.2", "membranous glomerulonephritis"), ("I77.82", "anca vasculitis"), ("I77.82", "anca associated vasculitis"),
+    # Insufficiency, adrenal E27.40; Syndrome, Cushing's E24.9; Failure, to thrive (child) R62.51, adult R62.7; Delay,
+    # development R62.50, speech F80.9; Anaphylaxis T78.2XXA; Angioedema T78.3XXA; Jet lag G47.25
+    ("E27.40", "adrenal insufficiency"), ("E24.9", "cushing syndrome"), ("E24.9", "cushings syndrome"),
+    ("R62.51", "failure to thrive"), ("R62.7", "adult failure to thrive"), ("R62.50", "developmental delay"),
+    ("F80.9", "speech delay"), ("T78.2XXA", "anaphylaxis"), ("T78.2XXA", "anaphylactic reaction"),
+    ("T78.3XXA", "angioedema"), ("G47.25", "jet lag"),
     # Prolapse, mitral (valve) I34.1; Block, atrioventricular, first degree I44.0; Pericarditis I31.9, acute I30.9;
     # Endocarditis (valve unspecified) I38, infective / bacterial I33.0; Thrombophlebitis I80.9; Anemia, blood loss
     # (chronic) D50.0, acute D62; Tuberculosis, latent Z22.7; Infection, MRSA A49.02, carrier Z22.322.

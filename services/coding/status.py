@@ -122,6 +122,7 @@ ALLERGIES: tuple[StatusRule, ...] = (
     _fact("latex", "Z91.040", "an allergy to latex", "latex"),
     _fact("peanut", "Z91.010", "an allergy to peanuts", "peanut", "peanuts"),
     _fact("shellfish", "Z91.013", "an allergy to seafood", "shellfish", "seafood"),
+    _fact("food", "Z91.018", "an allergy to foods", "food", "foods"),
     _fact("drug_allergy", "Z88.9", "a drug allergy", "drug allergy", "drug allergies", "allergic to medication",
           "medication allergy"),
 )

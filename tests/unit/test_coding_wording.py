@@ -480,6 +480,9 @@ def test_musculoskeletal_and_vascular_everyday_names(codeset: SimpleIcd10CmCodeS
     ("Subdural hematoma.", ["I62.00"]), ("Traumatic subdural hematoma.", ["S06.5X0A"]), ("Dysarthria.", ["R47.1"]),
     ("Gestational diabetes.", ["O24.419"]), ("History of gestational diabetes.", ["Z86.32"]),  # was E11.9
     ("Alcohol abuse.", ["F10.10"]), ("History of alcohol abuse.", ["F10.11"]),  # in remission
+    ("Adrenal insufficiency.", ["E27.40"]), ("Cushing's syndrome.", ["E24.9"]), ("Failure to thrive.", ["R62.51"]),
+    ("Adult failure to thrive.", ["R62.7"]), ("Developmental delay.", ["R62.50"]), ("Speech delay.", ["F80.9"]),
+    ("Anaphylaxis.", ["T78.2XXA"]), ("Angioedema.", ["T78.3XXA"]), ("Jet lag.", ["G47.25"]),
 ])
 def test_everyday_problem_names_read_as_the_index_sends_them(
     codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str],
