@@ -269,6 +269,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("lymphoma", "C85.90", "lymphoma", "non hodgkin lymphoma", "nonhodgkin lymphoma", history_code="Z85.72",
        family_code="Z80.7"),
     _c("cancer", None, "cancer", "malignancy", family_code="Z80.9", history_code="Z85.9"),
+    # Osteomyelitis M86.9 (its qualified forms, "chronic" or by site, are description matches that replace it)
+    _c("osteomyelitis", "M86.9", "osteomyelitis"),
     # Diabetes, gestational O24.419 (history Z86.32, not the type 2 code); Abuse, alcohol F10.10 (a past abuse is
     # "in remission", F10.11).
     _c("gdm", "O24.419", "gestational diabetes", "gestational diabetes mellitus", "gdm", history_code="Z86.32"),
@@ -558,6 +560,24 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("R62.51", "failure to thrive"), ("R62.7", "adult failure to thrive"), ("R62.50", "developmental delay"),
     ("F80.9", "speech delay"), ("T78.2XXA", "anaphylaxis"), ("T78.2XXA", "anaphylactic reaction"),
     ("T78.3XXA", "angioedema"), ("G47.25", "jet lag"),
+    # Musculoskeletal names by the Index: Pseudogout -- see Chondrocalcinosis M11.2-; Tenosynovitis, de Quervain M65.4;
+    # Cyst, Baker's M71.2-; Tear, meniscus (current injury) S83.20-; Disorder, temporomandibular
+    # joint M26.60-; Contracture, Dupuytren's M72.0; Hallux valgus M20.1-; Flat foot M21.4-; Neuroma, Morton's G57.6-;
+    # Fracture, compression (not due to trauma) -- see Collapse, vertebra M48.5-; Osteoporosis with pathological fracture
+    # M80.0-.
+    ("M11.20", "pseudogout"), ("M65.4", "de quervain tenosynovitis"), ("M65.4", "de quervain tendinitis"),
+    *_sided("baker cyst", "M71.20", "M71.21", "M71.22"),
+    *_sided("meniscus tear", "S83.209A", "S83.206A", "S83.207A"), *_sided("meniscal tear", "S83.209A", "S83.206A", "S83.207A"),
+    *_sided("tmj disorder", "M26.609", "M26.601", "M26.602", "M26.603"),
+    *_sided("temporomandibular joint disorder", "M26.609", "M26.601", "M26.602", "M26.603"),
+    ("M72.0", "dupuytren contracture"), *_sided("hallux valgus", "M20.10", "M20.11", "M20.12"),
+    *_sided("bunion", "M20.10", "M20.11", "M20.12"), *_sided("flat feet", "M21.40", "M21.41", "M21.42"),
+    *_sided("pes planus", "M21.40", "M21.41", "M21.42"), *_sided("morton neuroma", "G57.60", "G57.61", "G57.62"),
+    ("M48.50XA", "compression fracture of spine"), ("M48.50XA", "vertebral compression fracture"),
+    ("M80.00XA", "osteoporotic fracture"),
+    # Overload, iron E83.119; Anemia, vitamin B12 deficiency D51.9; Coagulopathy D68.9
+    ("E83.119", "iron overload"), ("D51.9", "b12 deficiency anemia"), ("D51.9", "vitamin b12 deficiency anemia"),
+    ("D68.9", "coagulopathy"),
     # Prolapse, mitral (valve) I34.1; Block, atrioventricular, first degree I44.0; Pericarditis I31.9, acute I30.9;
     # Endocarditis (valve unspecified) I38, infective / bacterial I33.0; Thrombophlebitis I80.9; Anemia, blood loss
     # (chronic) D50.0, acute D62; Tuberculosis, latent Z22.7; Infection, MRSA A49.02, carrier Z22.322.

@@ -483,6 +483,12 @@ def test_musculoskeletal_and_vascular_everyday_names(codeset: SimpleIcd10CmCodeS
     ("Adrenal insufficiency.", ["E27.40"]), ("Cushing's syndrome.", ["E24.9"]), ("Failure to thrive.", ["R62.51"]),
     ("Adult failure to thrive.", ["R62.7"]), ("Developmental delay.", ["R62.50"]), ("Speech delay.", ["F80.9"]),
     ("Anaphylaxis.", ["T78.2XXA"]), ("Angioedema.", ["T78.3XXA"]), ("Jet lag.", ["G47.25"]),
+    ("Pseudogout.", ["M11.20"]), ("De Quervain tenosynovitis.", ["M65.4"]), ("Right Baker's cyst.", ["M71.21"]),
+    ("Meniscus tear of the right knee.", ["S83.206A"]), ("Osteomyelitis.", ["M86.9"]),
+    ("Chronic osteomyelitis.", ["M86.60"]), ("TMJ disorder.", ["M26.609"]), ("Dupuytren contracture.", ["M72.0"]),
+    ("Left bunion.", ["M20.12"]), ("Flat feet.", ["M21.40"]), ("Morton neuroma.", ["G57.60"]),
+    ("Vertebral compression fracture.", ["M48.50XA"]), ("Osteoporotic fracture.", ["M80.00XA"]),
+    ("Iron overload.", ["E83.119"]), ("B12 deficiency anemia.", ["D51.9"]), ("Coagulopathy.", ["D68.9"]),
 ])
 def test_everyday_problem_names_read_as_the_index_sends_them(
     codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str],
