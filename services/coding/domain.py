@@ -376,12 +376,18 @@ def _combine(
     keyed: dict[str, list[Finding]] = {}
     for f in findings:
         if f.key is not None:
-            keyed.setdefault(FAMILY.get(f.key, f.key), []).append(f)
+            # Under its family ("ckd5" is a "ckd") and, where it has one, its own key too (I12.0 needs stage 5).
+            for key in dict.fromkeys((FAMILY.get(f.key, f.key), f.key)):
+                keyed.setdefault(key, []).append(f)
     consumed: set[int] = set()
     combined: list[Finding] = []
+    taken: list[tuple[frozenset[str], frozenset[str]]] = []  # (needs by family, consumes) of the combinations made
     for combo in COMBINATIONS:
         if not codeset.is_billable(combo.code) or any(f.code == combo.code for f in combined):
             continue
+        needs = frozenset(FAMILY.get(k, k) for k in combo.needs)
+        if any(needs <= made and combo.consumes & made_consumes for made, made_consumes in taken):
+            continue  # a more specific combination of the same conditions came first (I13.0 over I12.9 and I11.0)
         disease_keys = {k for k in combo.needs if k in keyed}
         modifier_keys = combo.needs - disease_keys
         if len(disease_keys) + len(modifier_keys) != len(combo.needs):
@@ -392,6 +398,7 @@ def _combine(
             parts = [f for f in parts if modifier_keys <= modifiers.get(f.sentence, set())]
             if not parts or {FAMILY.get(f.key or "", f.key) for f in parts} != disease_keys:
                 continue
+        taken.append((needs, combo.consumes))
         new = Finding(code=combo.code, category="diagnosis", confidence=CONF_LEXICON, order=min(f.order for f in parts),
                       key=_COMBINATION)
         for f in parts:

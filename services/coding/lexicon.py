@@ -173,6 +173,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("ckd3", "N18.30", "chronic kidney disease stage 3", "ckd stage 3", "ckd 3", "stage 3 chronic kidney disease", chronic=True),
     _c("ckd4", "N18.4", "chronic kidney disease stage 4", "ckd stage 4", "ckd 4", "stage 4 chronic kidney disease", chronic=True),
     _c("ckd5", "N18.5", "chronic kidney disease stage 5", "ckd stage 5", "ckd 5", "stage 5 chronic kidney disease", chronic=True),
+    _c("esrd", "N18.6", "end stage renal disease", "end stage kidney disease", "esrd", chronic=True),
     _c("kidney_stone", "N20.0", "kidney stone", "kidney stones", "nephrolithiasis", "renal calculus", history_code="Z87.442"),
     _c("bph", "N40.0", "benign prostatic hyperplasia", "bph", "enlarged prostate", "prostatic hypertrophy", chronic=True),
     _c("ed", "N52.9", "erectile dysfunction"),
@@ -407,8 +408,11 @@ def _diabetes(subcode: str, complication: str, *, keeps_complication: bool = Fal
 
 
 COMBINATIONS: tuple[Combination, ...] = (
+    # Stage 5 or end stage renal disease takes the .2 / .0 codes, stages 1-4 or unstated the .0 / .9 ones.
+    *(_combo("I13.2", {"htn", late, "chf"}, {"htn"}) for late in ("ckd5", "esrd")),
     _combo("I13.0", {"htn", "ckd", "chf"}, {"htn"}),
     _combo("I11.0", {"htn", "chf"}, {"htn"}),
+    *(_combo("I12.0", {"htn", late}, {"htn"}) for late in ("ckd5", "esrd")),
     _combo("I12.9", {"htn", "ckd"}, {"htn"}),
     *(_combo("B96.81", {"h_pylori", site}, {"h_pylori"}) for site in ("gastritis", "pud", *ULCERS)),
     _combo("A41.9", {"septic_shock"}, set()),
@@ -431,7 +435,7 @@ COMBINATIONS: tuple[Combination, ...] = (
 # contains "diabetes"; "ckd stage 3" contains "ckd").
 SUBSUMED_BY: dict[str, frozenset[str]] = {
     "dm": frozenset({"t2dm", "t1dm", "prediabetes", "gdm"}),
-    "ckd": frozenset({"ckd3", "ckd4", "ckd5"}),
+    "ckd": frozenset({"ckd3", "ckd4", "ckd5", "esrd"}),
     "chf": frozenset({"hfref", "hfpef"}),
     "depression": frozenset({"mdd"}),
     "anxiety": frozenset({"gad", "panic"}),
@@ -454,7 +458,7 @@ SUBSUMED_BY: dict[str, frozenset[str]] = {
 }
 
 # A specific concept still counts as its general one when a combination code needs it.
-FAMILY: dict[str, str] = {"ckd3": "ckd", "ckd4": "ckd", "ckd5": "ckd", "hfref": "chf", "hfpef": "chf"}
+FAMILY: dict[str, str] = {"ckd3": "ckd", "ckd4": "ckd", "ckd5": "ckd", "esrd": "ckd", "hfref": "chf", "hfpef": "chf"}
 
 # Alphabetic Index entries whose code's Tabular description does not carry the clinician's word: "Mass, kidney
 # N28.89" ("Other specified disorders of kidney and ureter"), "Enlargement, spleen -- see Splenomegaly", "Dilatation,

@@ -509,3 +509,20 @@ def test_everyday_problem_names_read_as_the_index_sends_them(
 def test_ulcers_gastritis_and_helicobacter_as_their_cause(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     coded = code_note(as_draft("t", text), codeset=codeset)
     assert [s.code for s in coded.codes if s.system == ICD10CM_SYSTEM] == codes
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    ("Hypertension and chronic kidney disease stage 5.", ["I12.0", "N18.5"]),  # was I12.9 (stages 1-4)
+    ("Hypertension and end stage renal disease.", ["I12.0", "N18.6"]),  # was I10 + N18.6 + N28.9
+    ("End stage renal disease on dialysis.", ["N18.6", "Z99.2"]), ("ESRD.", ["N18.6"]),
+    ("Hypertension, CKD stage 3.", ["I12.9", "N18.30"]),
+    ("Hypertension, heart failure and CKD stage 4.", ["I13.0", "I50.9", "N18.4"]),  # not also I12.9 and I11.0
+    ("Hypertension, heart failure and ESRD.", ["I13.2", "I50.9", "N18.6"]),
+    ("Hypertension with heart failure.", ["I11.0", "I50.9"]),
+    ("Type 2 diabetes with end stage renal disease.", ["E11.22", "N18.6"]),
+    ("Type 2 diabetes with CKD stage 3 and peripheral arterial disease.", ["E11.22", "E11.51", "N18.30"]),
+])
+def test_the_most_specific_hypertension_combination_alone_and_end_stage_renal_disease(
+    codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str],
+) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
