@@ -579,6 +579,14 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     *_sided("pes planus", "M21.40", "M21.41", "M21.42"), *_sided("morton neuroma", "G57.60", "G57.61", "G57.62"),
     ("M48.50XA", "compression fracture of spine"), ("M48.50XA", "vertebral compression fracture"),
     ("M80.00XA", "osteoporotic fracture"),
+    # Women's health by the Index: Bleeding, vaginal N93.9; Menorrhagia N92.0; Pain, pelvic R10.2-; Mastodynia N64.4;
+    # Infertility, female N97.9, male N46.9; Counseling, contraceptive Z30.09; Pregnancy test, positive Z32.01;
+    # Sickness, morning and Hyperemesis gravidarum (mild) O21.0; Pre-eclampsia O14.9-; Hemorrhage, postpartum O72.1
+    ("N93.9", "vaginal bleeding"), ("N92.0", "heavy menstrual bleeding"), ("N92.0", "menorrhagia"),
+    ("R10.20", "pelvic pain"), ("N64.4", "breast pain"), ("N97.9", "female infertility"), ("N46.9", "male infertility"),
+    ("Z30.09", "contraception counseling"), ("Z30.09", "contraceptive counseling"), ("Z32.01", "positive pregnancy test"),
+    ("Z32.01", "pregnancy test positive"), ("O21.0", "morning sickness"), ("O21.0", "hyperemesis gravidarum"),
+    ("O14.90", "preeclampsia"), ("O14.90", "pre eclampsia"), ("O72.1", "postpartum hemorrhage"),
     # Overload, iron E83.119; Anemia, vitamin B12 deficiency D51.9; Coagulopathy D68.9
     ("E83.119", "iron overload"), ("D51.9", "b12 deficiency anemia"), ("D51.9", "vitamin b12 deficiency anemia"),
     ("D68.9", "coagulopathy"),

@@ -489,6 +489,10 @@ def test_musculoskeletal_and_vascular_everyday_names(codeset: SimpleIcd10CmCodeS
     ("Left bunion.", ["M20.12"]), ("Flat feet.", ["M21.40"]), ("Morton neuroma.", ["G57.60"]),
     ("Vertebral compression fracture.", ["M48.50XA"]), ("Osteoporotic fracture.", ["M80.00XA"]),
     ("Iron overload.", ["E83.119"]), ("B12 deficiency anemia.", ["D51.9"]), ("Coagulopathy.", ["D68.9"]),
+    ("Vaginal bleeding.", ["N93.9"]), ("Heavy menstrual bleeding.", ["N92.0"]), ("Pelvic pain.", ["R10.20"]),
+    ("Breast pain.", ["N64.4"]), ("Female infertility.", ["N97.9"]), ("Contraception counseling.", ["Z30.09"]),
+    ("Pregnancy test positive.", ["Z32.01"]), ("Hyperemesis gravidarum.", ["O21.0"]), ("Pre-eclampsia.", ["O14.90"]),
+    ("Postpartum hemorrhage.", ["O72.1"]), ("No vaginal bleeding.", []),  # was R58
 ])
 def test_everyday_problem_names_read_as_the_index_sends_them(
     codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str],
