@@ -465,10 +465,13 @@ FAMILY: dict[str, str] = {"ckd3": "ckd", "ckd4": "ckd", "ckd5": "ckd", "esrd": "
 # ureter N28.82" (Megaloureter), "Nodule, thyroid E04.1". The description matcher reads them as extra terms of their
 # codes (site adjectives fold to the nouns, "renal mass" is "mass of kidney"), so they are matched, scored and guarded
 # like the Tabular's own words; every code is checked against the code set by the unit tests.
-def _sided(term: str, unspecified: str, right: str, left: str, bilateral: str | None = None) -> tuple[tuple[str, str], ...]:
-    """An Index entry and its codes by side: the side the note names picks the code, none the unspecified one."""
-    return ((unspecified, term), (right, f"right {term}"), (left, f"left {term}"),
-            *(((bilateral, f"bilateral {term}"),) if bilateral else ()))
+def _sided(names: str | tuple[str, ...], unspecified: str, right: str, left: str,
+           bilateral: str | None = None) -> tuple[tuple[str, str], ...]:
+    """An Index entry (or several names of it) and its codes by side: the side the note names picks the code, none
+    the unspecified one."""
+    return tuple(entry for term in ((names,) if isinstance(names, str) else names)
+                 for entry in ((unspecified, term), (right, f"right {term}"), (left, f"left {term}"),
+                               *(((bilateral, f"bilateral {term}"),) if bilateral else ())))
 
 
 INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
@@ -519,21 +522,17 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("Z71.6", "tobacco cessation counseling"), ("Z71.89", "advance care planning"), ("M79.2", "neuropathic pain"),
     ("R25.2", "muscle cramps"), ("R25.2", "muscle cramp"), ("K92.1", "blood in stool"), ("K92.1", "bloody stool"),
     ("R19.5", "occult blood in stool"), ("R19.5", "positive fecal occult blood"),
-    *_sided("ear pain", "H92.09", "H92.01", "H92.02", "H92.03"), *_sided("otalgia", "H92.09", "H92.01", "H92.02", "H92.03"),
+    *_sided(("ear pain", "otalgia"), "H92.09", "H92.01", "H92.02", "H92.03"),
     # Fracture, radius, distal end (lower end) S52.50-; hip -- see Fracture, femur, neck S72.00-; rib S22.3-,
     # multiple S22.4-; Whiplash injury S13.4; Teething (syndrome) K00.7; Bronchiolitis (acute) J21.9; Pinworm
     # (enterobiasis) B80; Impaction, cerumen H61.2-; Otitis, media, with effusion -- see nonsuppurative H65.9-.
-    *_sided("fracture of distal radius", "S52.509A", "S52.501A", "S52.502A"),
-    *_sided("distal radius fracture", "S52.509A", "S52.501A", "S52.502A"),
-    *_sided("hip fracture", "S72.009A", "S72.001A", "S72.002A"),
-    *_sided("fracture of hip", "S72.009A", "S72.001A", "S72.002A"),
+    *_sided(("fracture of distal radius", "distal radius fracture"), "S52.509A", "S52.501A", "S52.502A"),
+    *_sided(("hip fracture", "fracture of hip"), "S72.009A", "S72.001A", "S72.002A"),
     *_sided("rib fracture", "S22.39XA", "S22.31XA", "S22.32XA"),
     *_sided("multiple rib fractures", "S22.49XA", "S22.41XA", "S22.42XA", "S22.43XA"),
     ("S13.4XXA", "whiplash"), ("S13.4XXA", "whiplash injury"), ("K00.7", "teething"), ("J21.9", "bronchiolitis"),
     ("B80", "pinworms"), ("B80", "pinworm infection"), ("B80", "enterobiasis"),
-    *_sided("cerumen impaction", "H61.20", "H61.21", "H61.22", "H61.23"),
-    *_sided("earwax impaction", "H61.20", "H61.21", "H61.22", "H61.23"),
-    *_sided("impacted cerumen", "H61.20", "H61.21", "H61.22", "H61.23"),
+    *_sided(("cerumen impaction", "earwax impaction", "impacted cerumen"), "H61.20", "H61.21", "H61.22", "H61.23"),
     *_sided("otitis media with effusion", "H65.90", "H65.91", "H65.92", "H65.93"),
     # Melanoma, skin, back C43.59; Carcinoma, basal cell, skin of nose C44.311; Susceptibility, genetic, to neoplasm,
     # breast (BRCA) Z15.01
@@ -571,12 +570,10 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # M80.0-.
     ("M11.20", "pseudogout"), ("M65.4", "de quervain tenosynovitis"), ("M65.4", "de quervain tendinitis"),
     *_sided("baker cyst", "M71.20", "M71.21", "M71.22"),
-    *_sided("meniscus tear", "S83.209A", "S83.206A", "S83.207A"), *_sided("meniscal tear", "S83.209A", "S83.206A", "S83.207A"),
-    *_sided("tmj disorder", "M26.609", "M26.601", "M26.602", "M26.603"),
-    *_sided("temporomandibular joint disorder", "M26.609", "M26.601", "M26.602", "M26.603"),
-    ("M72.0", "dupuytren contracture"), *_sided("hallux valgus", "M20.10", "M20.11", "M20.12"),
-    *_sided("bunion", "M20.10", "M20.11", "M20.12"), *_sided("flat feet", "M21.40", "M21.41", "M21.42"),
-    *_sided("pes planus", "M21.40", "M21.41", "M21.42"), *_sided("morton neuroma", "G57.60", "G57.61", "G57.62"),
+    *_sided(("meniscus tear", "meniscal tear"), "S83.209A", "S83.206A", "S83.207A"),
+    *_sided(("tmj disorder", "temporomandibular joint disorder"), "M26.609", "M26.601", "M26.602", "M26.603"),
+    ("M72.0", "dupuytren contracture"), *_sided(("hallux valgus", "bunion"), "M20.10", "M20.11", "M20.12"),
+    *_sided(("flat feet", "pes planus"), "M21.40", "M21.41", "M21.42"), *_sided("morton neuroma", "G57.60", "G57.61", "G57.62"),
     ("M48.50XA", "compression fracture of spine"), ("M48.50XA", "vertebral compression fracture"),
     ("M80.00XA", "osteoporotic fracture"),
     # Women's health by the Index: Bleeding, vaginal N93.9; Menorrhagia N92.0; Pain, pelvic R10.2-; Mastodynia N64.4;
