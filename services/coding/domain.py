@@ -368,6 +368,10 @@ def _modifier_keys(statement: Statement) -> set[str]:
     return keys
 
 
+# What each combination needs, read by family ("ckd5" is a "ckd"): derived once from the lexicon.
+_FAMILY_NEEDS = tuple(frozenset(FAMILY.get(k, k) for k in combo.needs) for combo in COMBINATIONS)
+
+
 def _combine(
     findings: list[Finding], *, modifiers: dict[int, set[str]], codeset: CodeSet, keep_parts: bool = False,
 ) -> list[Finding]:
@@ -382,10 +386,9 @@ def _combine(
     consumed: set[int] = set()
     combined: list[Finding] = []
     taken: list[tuple[frozenset[str], frozenset[str]]] = []  # (needs by family, consumes) of the combinations made
-    for combo in COMBINATIONS:
+    for combo, needs in zip(COMBINATIONS, _FAMILY_NEEDS):
         if not codeset.is_billable(combo.code) or any(f.code == combo.code for f in combined):
             continue
-        needs = frozenset(FAMILY.get(k, k) for k in combo.needs)
         if any(needs <= made and combo.consumes & made_consumes for made, made_consumes in taken):
             continue  # a more specific combination of the same conditions came first (I13.0 over I12.9 and I11.0)
         disease_keys = {k for k in combo.needs if k in keyed}
@@ -735,16 +738,15 @@ def _status_confidence(mode: str) -> float:
     return CONF_STATUS if mode == OUTPATIENT else BELOW_CUT * SUGGEST_MIN_CONFIDENCE
 
 
-def _status_findings(draft: NoteDrafted, *, mode: str, codes: set[str], codeset: CodeSet) -> list[Finding]:
-    """Status codes the note documents (long-term drug use, dependence, allergies, transplants, implants, stomas and
-    removed organs, adult BMI) that no other rule reached; after every diagnosis. Every section is read: medication
-    and allergy lists and plans name them."""
-    note = draft.note
-    sections = [*note.assessment, *note.subjective, *note.objective, *note.plan]
+def _status_findings(draft: NoteDrafted, *, sections: list[Statement], documented: list[list[StatusFact]], mode: str,
+                     codes: set[str], codeset: CodeSet) -> list[Finding]:
+    """Status codes the note documents (``documented``: the facts of each of its ``sections``; long-term drug use,
+    dependence, allergies, transplants, implants, stomas and removed organs; and adult BMI) that no other rule
+    reached; after every diagnosis. Every section is read: medication and allergy lists and plans name them."""
     weight_diagnosis = mode == ALL_FINDINGS or any(c.startswith(_WEIGHT_DIAGNOSES) for c in codes)
     found: list[tuple[int, StatusFact]] = []
-    for i, statement in enumerate(sections):
-        found += [(i, fact) for fact in facts(statement)]
+    for i, (statement, stated) in enumerate(zip(sections, documented)):
+        found += [(i, fact) for fact in stated]
         if weight_diagnosis:
             found += [(i, fact) for fact in bmi_facts(statement, patient_age=draft.context.patient_age)]
     out: dict[str, Finding] = {}
@@ -761,13 +763,6 @@ def _status_findings(draft: NoteDrafted, *, mode: str, codes: set[str], codeset:
 
 
 _ALLERGIC_REACTION = "T78"  # allergic reactions: anaphylaxis T78.0-T78.2, angioedema T78.3, allergy T78.4
-
-
-def _allergy_statements(draft: NoteDrafted) -> set[str]:
-    """Statements that document an allergy to a named drug or substance (an allergy status)."""
-    note = draft.note
-    return {fact.statement_id for st in (*note.assessment, *note.subjective, *note.objective, *note.plan)
-            for fact in facts(st) if fact.code in ALLERGY_CODES}
 
 
 def suggest_codes(
@@ -787,12 +782,17 @@ def suggest_codes(
         resolved = reranker.rescore(resolved, statements=offset + len(draft.note.subjective), mode=mode,
                                     codeset=codeset, learned=learned)
     resolved = [f for f in resolved if f.confidence >= min_confidence]
-    allergies = _allergy_statements(draft)
+    note = draft.note
+    sections = [*note.assessment, *note.subjective, *note.objective, *note.plan]
+    documented = [facts(statement) for statement in sections]  # read once: the allergy rule and the status codes
+    # Statements that document an allergy to a named drug or substance (an allergy status).
+    allergies = {fact.statement_id for stated in documented for fact in stated if fact.code in ALLERGY_CODES}
     if allergies:
         # "Allergic to penicillin (anaphylaxis)" documents an allergy status (Z88.0), not a reaction today (T78.-).
         resolved = [f for f in resolved if not (f.code.startswith(_ALLERGIC_REACTION) and set(f.statement_ids) <= allergies)]
     if _status_confidence(mode) >= min_confidence:
-        resolved += _status_findings(draft, mode=mode, codes={f.code for f in resolved}, codeset=codeset)
+        resolved += _status_findings(draft, sections=sections, documented=documented, mode=mode,
+                                     codes={f.code for f in resolved}, codeset=codeset)
     if mode == OUTPATIENT:
         # First-listed diagnosis of the claim: the first problem the Assessment establishes by rule, whatever
         # the learned associations think of the others.
