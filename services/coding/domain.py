@@ -395,7 +395,8 @@ def _combine(
         modifier_keys = combo.needs - disease_keys
         if len(disease_keys) + len(modifier_keys) != len(combo.needs):
             continue
-        parts = [f for k in disease_keys for f in keyed[k]]
+        # In reading order: the evidence of a combination reads as the note does (a set's order varies by process).
+        parts = sorted((f for k in disease_keys for f in keyed[k]), key=lambda f: (f.order, f.code))
         if modifier_keys:
             # A modifier ("poorly controlled") speaks only of the statement it is in.
             parts = [f for f in parts if modifier_keys <= modifiers.get(f.sentence, set())]

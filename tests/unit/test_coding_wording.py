@@ -530,3 +530,10 @@ def test_the_most_specific_hypertension_combination_alone_and_end_stage_renal_di
     codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str],
 ) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
+
+
+def test_a_combination_cites_its_statements_in_reading_order(codeset: SimpleIcd10CmCodeSet) -> None:
+    # The parts were gathered by iterating a set of concept keys, whose order changes with the process's hash seed.
+    for text in ("Chronic kidney disease stage 3.\nType 2 diabetes.", "Type 2 diabetes.\nChronic kidney disease stage 3."):
+        [combination] = [s for s in suggest_codes(as_draft("t", text), codeset=codeset, mode=OUTPATIENT) if s.code == "E11.22"]
+        assert combination.evidence_statement_ids == ["s0", "s1"]
