@@ -126,6 +126,8 @@ def main() -> None:
     ap.add_argument("--no-index-terms", action="store_true", help="session 3: no Alphabetic Index conventions")
     ap.add_argument("--absence-kept", action="store_true", help="session 3: words after 'without' must be in the note")
     ap.add_argument("--no-anatomy-terms", action="store_true", help="no organ adjective -> noun terms in the matcher")
+    ap.add_argument("--description-slack", type=str, default=None,
+                    help="how scattered a full description match may be (domain.DESCRIPTION_SLACK); 'none': no limit")
     ap.add_argument("--ridge-lambda", type=float, default=None)
     ap.add_argument("--trees", type=str, default=None, help="rounds,depth,rate,min_leaf of the boosted trees")
     ap.add_argument("--ceiling", action="store_true", help="also score an oracle that ranks every gold candidate first: "
@@ -143,6 +145,8 @@ def main() -> None:
     if args.partial:
         coverage, limit = args.partial.split(",")
         domain.PARTIAL_COVERAGE, domain.PARTIAL_LIMIT = float(coverage), int(limit)
+    if args.description_slack is not None:
+        domain.DESCRIPTION_SLACK = None if args.description_slack == "none" else int(args.description_slack)
     if args.ridge_lambda is not None:
         neighbours.RIDGE_LAMBDA = args.ridge_lambda
     codeset = SimpleIcd10CmCodeSet().load()

@@ -43,6 +43,7 @@ from services.coding.matcher import (
     assertions,
     clauses,
     cue_tokens,
+    spread,
     term_words,
     tokens,
     with_index_terms,
@@ -90,6 +91,9 @@ PARTIAL_COVERAGE, PARTIAL_LIMIT = 0.5, 10  # share of a description's idf weight
 # All-findings mode: the parts of a combination code (I10 and N18.9 beside I12.9) stay candidates below the cut;
 # coders of case reports often code them separately. Off: the previous stop's candidates.
 COMBINATION_PARTS = True
+# A full description match spans at most two content words of the clause per description word it matched, plus this
+# slack (train CV); None: no limit (the previous stop's matcher).
+DESCRIPTION_SLACK: int | None = 0
 
 # Rank groups: the first Assessment diagnosis is the primary code.
 _GROUP = {"diagnosis": 0, "symptom": 1, "history": 2, "family_history": 3, "status": 4}
@@ -271,7 +275,11 @@ def _statement_findings(
         words = with_index_terms({t for i, t in enumerate(toks) if i not in covered and status[i] in codable})
         # Outside the Assessment only symptom codes (chapter R) may come from free text.
         allow = None if assessment else (lambda code: code.startswith("R"))
-        full = fuzzy.matches(words, allow=allow, limit=3 + len(terms))
+        full = fuzzy.matches(words, allow=allow, limit=3 + len(terms), site_is_disease=mode != OUTPATIENT)
+        if DESCRIPTION_SLACK is not None:
+            # A description's words scattered over a clause name no one finding ("crackles on pulmonary auscultation,
+            # lower limb edema" is no pulmonary edema).
+            full = [fm for fm in full if (sp := spread(toks, fm.matched))[0] <= 2 * sp[1] + DESCRIPTION_SLACK]
         partial = (fuzzy.partial_matches(words, min_coverage=PARTIAL_COVERAGE, limit=PARTIAL_LIMIT, allow=allow)
                    if mode == ALL_FINDINGS and PARTIAL_MATCHES else [])
         superseded = _superseded(full, terms, found, toks=toks, codeset=codeset)

@@ -336,6 +336,11 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("cholecystitis", "K81.9", "cholecystitis"),
     _c("diplopia", "H53.2", "diplopia", "double vision", kind="symptom"),
     _c("blurred_vision", "H53.8", "blurred vision", "blurry vision", kind="symptom"),
+    # Keratosis, pilaris L85.8 (not the actinic keratosis L57.0 its first word reads as).
+    _c("keratosis_pilaris", "L85.8", "keratosis pilaris"),
+    # "Impotencia funcional", as the translations of Spanish reports leave it: a limb that has lost its function, not
+    # erectile dysfunction (N52.9).
+    _c("functional_impotence", "R29.898", "functional impotence", kind="symptom"),
     _c("hearing_loss", "H91.90", "hearing loss", "hypoacusis", "hypoacusia", kind="symptom"),  # Index: "Hypoacusis -- see Loss, hearing"
     _c("tinnitus", "H93.19", "tinnitus", "ringing in the ears", kind="symptom"),
     _c("epistaxis", "R04.0", "epistaxis", "nosebleed", "nose bleed", kind="symptom"),
@@ -523,6 +528,9 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("R25.2", "muscle cramps"), ("R25.2", "muscle cramp"), ("K92.1", "blood in stool"), ("K92.1", "bloody stool"),
     ("R19.5", "occult blood in stool"), ("R19.5", "positive fecal occult blood"),
     *_sided(("ear pain", "otalgia"), "H92.09", "H92.01", "H92.02", "H92.03"),
+    # Loss, vision, visual H54.7; one eye H54.6-; both eyes H54.3.
+    *_sided(("visual loss", "vision loss", "loss of vision", "loss of visual acuity"), "H54.7", "H54.61", "H54.62",
+            "H54.3"),
     # Fracture, radius, distal end (lower end) S52.50-; hip -- see Fracture, femur, neck S72.00-; rib S22.3-,
     # multiple S22.4-; Whiplash injury S13.4; Teething (syndrome) K00.7; Bronchiolitis (acute) J21.9; Pinworm
     # (enterobiasis) B80; Impaction, cerumen H61.2-; Otitis, media, with effusion -- see nonsuppurative H65.9-.

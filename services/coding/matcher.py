@@ -6,7 +6,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
-from collections import defaultdict
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
@@ -122,7 +122,10 @@ _PSEUDO = _phrases(
 _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
     [(p, Assertion.NEGATED) for p in _phrases(
         "no", "not", "denies", "denied", "deny", "denying", "without", "negative for", "free of", "absence of", "absent",
-        "non", "never had", "never", "nor", "ruled out", "resolved", "no sign of", "no signs of", "no evidence of", "no history of",
+        "non", "never had", "never", "nor", "ruled out", "resolved", "no sign of", "no signs of", "no evidence of",
+        "no history of",
+        # "did not present fever": "presents" ends a scope ("denies cough, presents with fever") and reads as "present".
+        "not present", "not presenting", "not presented",
         "no family history of", "no personal history of", "denies any history of", "denies history of",
         "denies a history of", "no known history of", "no prior history of", "no past history of",
         # Contractions as the tokens split them ("doesn't" -> "doesn t"): patients speak in them.
@@ -169,7 +172,14 @@ _FAMILY_TERMINATORS = [p for p in _TERMINATORS if p != ("has",)] + _phrases("he"
 _POST = _phrases("ruled out", "was ruled out", "resolved", "unlikely", "excluded", "is negative", "was negative",
                  "were negative", "are negative", "within normal limits", "within normal range", "wnl", "unremarkable",
                  "is normal", "was normal", "were normal", "are normal", "is gone", "are gone", "went away",
-                 "has gone away", "have gone away")
+                 "has gone away", "have gone away",
+                 # "Adenopathy, goiter or jugular vein engorgement is not present", "leukocytosis was not observed".
+                 *(f"{be} {cue}" for be in ("is", "are", "was", "were") for cue in (
+                     "not present", "absent", "not observed", "not seen", "not detected", "not found", "not identified",
+                     "not visualized", "not evident", "not palpable", "not palpated")))
+# A post-position negation reaches back to the head of its clause, but not past a contrast: in "the film showed
+# pneumonia but the culture was negative" only the culture is negative.
+_CONTRAST = frozenset(("but", "however", "although", "though", "whereas", "while"))
 # A bare "negative" after a test negates only the few words before it ("HIV negative", "strep test negative"); a
 # receptor or stain status is no negation ("triple negative breast cancer", "ER negative", "Rh negative").
 _POST_NEAR = _phrases("negative")
@@ -249,7 +259,9 @@ def _assertions(toks: list[str]) -> tuple[list[Assertion], list[bool]]:
         if (post := _post_cue(toks, i)) is not None:
             p, assertion, reach = post
             if assertion is not None:
-                for j in range(max(0, i - reach), i):
+                for j in range(i - 1, max(0, i - reach) - 1, -1):
+                    if toks[j] in _CONTRAST:
+                        break
                     if status[j] is Assertion.AFFIRMED:
                         status[j] = assertion
             cue[i : i + len(p)] = [True] * len(p)
@@ -359,6 +371,14 @@ _GENERIC = frozenset(tokens("disorder disease condition other specified abnormal
 _NAMING = frozenset(tokens("disease disorder condition"))
 
 
+# Sites, as the neoplasm descriptions name them ("Malignant neoplasm of spinal cord"), and a few the joint disorders
+# name: a description that is only sites and a disease word ("Disease of spinal cord, unspecified", "Unspecified
+# temporomandibular joint disorder") says nothing but where.
+_NEOPLASM_OF = re.compile(r"(?:secondary )?(?:malignant|benign) neoplasm of |carcinoma in situ of |"
+                          r"neoplasm of uncertain behavior of ", re.IGNORECASE)
+_NOT_A_SITE = frozenset(tokens("overlapping sites lesion neoplasm malignant benign secondary"))
+_JOINT_SITES = frozenset(tokens("joint temporomandibular tmj"))
+
 _LATERAL = frozenset({"right", "left", "bilateral"})
 # An injury or poisoning code (chapters S and T) names the kind of harm ("Other injury of celiac artery", "Laceration
 # of axillary vein"): the note must say that word too, or "celiac artery stenosis" would read as an injury of it.
@@ -379,7 +399,7 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("lithiasis", "stone"), ("calculus",)),
     "cholelithiasis": ("calculus", "gallbladder"), "nephrolithiasis": ("calculus", "kidney"),
     "urolithiasis": ("calculus", "urinary"), "choledocholithiasis": ("calculus", "bile", "duct"),
-    "hypertransaminasemia": ("elevation", "transaminase"), "transaminases": ("transaminase",),
+    "hypertransaminasemia": ("elevated", "transaminase"), "transaminases": ("transaminase",),
     "cephalea": ("headache",), "cephalgia": ("headache",), "lumbalgia": ("low", "back", "pain"),
     "epigastralgia": ("epigastric", "pain"), "arthralgia": ("pain", "joint"),
     # "Hemiparesis -- see Hemiplegia" (and para-, quadri-, mono-); "Hypoacusis -- see Loss, hearing"; "Mastalgia
@@ -489,6 +509,26 @@ def with_index_terms(words: set[str]) -> set[str]:
     return words | extra if extra else words
 
 
+def spread(toks: Sequence[str], words: Iterable[str]) -> tuple[int, int]:
+    """(How many words the shortest stretch of the clause holding every one of ``words`` spans, how many of the words
+    it holds): a word stands where a token reads as it, by itself or through the Index conventions; words the clause
+    never says are left out, and so are its stop words and sides ("mass in the left kidney" spans two words)."""
+    wanted = set(words)
+    content = [t for t in toks if t not in _STOP and t not in _SIDES]
+    at = [(i, w) for i, t in enumerate(content) for w in (with_index_terms({t}) & wanted)]
+    need = {w for _, w in at}
+    best, have, lo = len(toks), Counter(), 0
+    for i, w in at:
+        have[w] += 1
+        while len(have) == len(need):
+            best = min(best, i - at[lo][0] + 1)
+            have[at[lo][1]] -= 1
+            if not have[at[lo][1]]:
+                del have[at[lo][1]]
+            lo += 1
+    return (best if need else 0), len(need)
+
+
 def _query(words: Iterable[str]) -> set[str]:
     """The words a description match reads: no stop word, but the disease words some entries require."""
     return {w for w in words if w not in _STOP or w in _NAMING}
@@ -509,7 +549,11 @@ class DescriptionIndex:
         self._words: list[frozenset[str]] = []
         self._harm: list[frozenset[str]] = []  # S/T codes: the kind-of-harm words, one of which the text must hold
         self._residual: list[bool] = []  # an "Other ..." entry: what sets it apart is no word a note can say
+        self._vague: list[bool] = []  # "Disease of spinal cord", "Other disorders of lung": sites and a disease word
         postings: dict[str, list[int]] = defaultdict(list)
+        entries = list(entries)
+        sites = _JOINT_SITES | {w for _, term in entries if (m := _NEOPLASM_OF.match(term))
+                                for w in term_words(term[m.end():]) if w not in _STOP} - _NOT_A_SITE
         for code, term in entries:
             raw = term_words(term)
             words = frozenset(t for t in raw if t not in _STOP)
@@ -526,6 +570,7 @@ class DescriptionIndex:
             self._words.append(words)
             self._harm.append(words & _HARM if code[:1] in ("S", "T") else frozenset())
             self._residual.append("other" in raw)
+            self._vague.append(bool(_NAMING & set(raw)) and words - _LATERAL <= sites)
             for w in words:
                 postings[w].append(idx)
         n = max(1, len(self._codes))
@@ -568,16 +613,21 @@ class DescriptionIndex:
     def _candidates(self, words: set[str]) -> Iterable[int]:
         return self._covered(words, min_coverage=self._min_coverage)[0].tolist()
 
-    def best(self, words: set[str], *, allow: Callable[[str], bool] | None = None) -> FuzzyMatch | None:
+    def best(self, words: set[str], *, allow: Callable[[str], bool] | None = None, site_is_disease: bool = True,
+             ) -> FuzzyMatch | None:
         best: tuple[tuple[float, float, int, bool, str], FuzzyMatch] | None = None  # (sort key, match)
+        named = bool(words & _NAMING)
         for idx in self._candidates(words):
+            if self._vague[idx] and not (site_is_disease or named):
+                continue
             entry = self._words[idx]
             hit = entry & words
             if not self._harm_named(idx, hit):
                 continue
             # Laterality refines a match but is never evidence of one ("right ear" is not a diagnosis).
             core, core_hit = entry - _LATERAL, hit - _LATERAL
-            if not core or (len(core_hit) < 2 and not (len(core) == 1 and core_hit and self._idf[next(iter(core))] >= 6.0)):
+            # A side the note does not name is never read into it ("TMJ" is no left TMJ disorder).
+            if len(entry) - len(core) != len(hit) - len(core_hit) or not core or (len(core_hit) < 2 and not (len(core) == 1 and core_hit and self._idf[next(iter(core))] >= 6.0)):
                 continue
             # fsum: a set's order follows string hashing, and a float sum in another order can break a tie
             # (H47.091 vs H47.092) differently from one process to the next.
@@ -589,7 +639,8 @@ class DescriptionIndex:
             # Ties go to the unspecified code over an "Other ..." one with the same words ("Other viral enteritis"
             # and "Viral enteritis NOS": a note that names nothing more is the NOS code), then to the lowest code:
             # the 7th-character "A" (initial encounter) over "D"/"S", and reading order of the classification.
-            key = (-coverage, -covered, len(entry), self._residual[idx], code)
+            # A required disease word is no evidence of its own: "right TMJ disorder" is the right side's code.
+            key = (-coverage, -math.fsum(self._idf[w] for w in hit - _NAMING), len(entry), self._residual[idx], code)
             if best is None or key < best[0]:
                 best = (key, FuzzyMatch(code=code, coverage=coverage, matched=frozenset(hit)))
         return best[1] if best else None
@@ -629,11 +680,15 @@ class DescriptionIndex:
                 break
         return list(out.values())
 
-    def matches(self, words: Iterable[str], *, limit: int = 3, allow: Callable[[str], bool] | None = None) -> list[FuzzyMatch]:
+    def matches(self, words: Iterable[str], *, limit: int = 3, allow: Callable[[str], bool] | None = None,
+                site_is_disease: bool = True) -> list[FuzzyMatch]:
+        """The best full matches, each on the words the previous ones left. ``site_is_disease=False``: a description
+        that is only a disease word and a site ("Disease of spinal cord, unspecified") needs the disease word in the
+        note too, or every mention of the site (a spinal cord stimulator) would read as its disease."""
         remaining = _query(words)
         out: list[FuzzyMatch] = []
         while remaining and len(out) < limit:
-            m = self.best(remaining, allow=allow)
+            m = self.best(remaining, allow=allow, site_is_disease=site_is_disease)
             if m is None:
                 break
             out.append(m)

@@ -96,7 +96,8 @@ DRUGS: tuple[StatusRule, ...] = (
 DEPENDENCE: tuple[StatusRule, ...] = (
     _fact("dialysis", "Z99.2", "dependence on renal dialysis", "on dialysis", "on hemodialysis", "on peritoneal dialysis",
           "chronic hemodialysis", "chronic dialysis", "maintenance hemodialysis", "maintenance dialysis",
-          "dialysis dependent", "hemodialysis program", "periodic hemodialysis", "peritoneal dialysis",
+          "dialysis dependent", "hemodialysis dependent", "dependent on dialysis", "dependent on hemodialysis",
+          "hemodialysis program", "periodic hemodialysis", "peritoneal dialysis",
           "hemodialysis three times a week", "dialysis three times a week"),
     _fact("wheelchair", "Z99.3", "dependence on a wheelchair", "wheelchair bound", "wheelchair dependent",
           "uses a wheelchair", "confined to a wheelchair", "wheelchair user"),

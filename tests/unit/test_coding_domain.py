@@ -58,6 +58,16 @@ def test_negated_and_uncertain_are_not_coded(codeset: SimpleIcd10CmCodeSet, text
     assert codes(codeset, [text]) == []
 
 
+@pytest.mark.parametrize(("text", "expected"), [
+    ("The chest film showed pneumonia but the blood culture was negative.", ["J18.9"]),
+    ("Marked anemia was observed, but leukocytosis was not observed.", ["D64.9"]),
+])
+def test_a_negation_after_a_contrast_leaves_what_came_before_it(
+    codeset: SimpleIcd10CmCodeSet, text: str, expected: list[str],
+) -> None:
+    assert codes(codeset, [text]) == expected
+
+
 def test_combination_code_for_diabetes_with_ckd(codeset: SimpleIcd10CmCodeSet) -> None:
     got = codes(codeset, ["Type 2 diabetes with chronic kidney disease."])
     assert got[0] == "E11.22"

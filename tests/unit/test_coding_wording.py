@@ -537,3 +537,44 @@ def test_a_combination_cites_its_statements_in_reading_order(codeset: SimpleIcd1
     for text in ("Chronic kidney disease stage 3.\nType 2 diabetes.", "Type 2 diabetes.\nChronic kidney disease stage 3."):
         [combination] = [s for s in suggest_codes(as_draft("t", text), codeset=codeset, mode=OUTPATIENT) if s.code == "E11.22"]
         assert combination.evidence_statement_ids == ["s0", "s1"]
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    ("Loss of visual acuity of the left eye.", ["H54.62"]),
+    ("Sudden vision loss in the right eye.", ["H54.61"]),
+    ("Bilateral visual loss.", ["H54.3"]),
+    ("Visual loss.", ["H54.7"]),
+])
+def test_visual_loss_takes_the_eye_the_note_names(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert top(codeset, text) == codes
+
+
+def test_a_site_is_no_disease_of_it_in_an_outpatient_note(codeset: SimpleIcd10CmCodeSet) -> None:
+    assert top(codeset, "Spinal cord stimulation electrode in place.") == []
+    assert top(codeset, "Spinal cord disease.") == ["G95.9"]
+    # Case reports code the site's unspecified disorder as a candidate for the re-ranker to weigh.
+    got = [s.code for s in suggest_codes(as_draft("t", "Spinal cord stimulation electrode in place."),
+                                         codeset=codeset, mode=ALL_FINDINGS, min_confidence=0.0)]
+    assert "G95.9" in got
+
+
+def test_a_description_scattered_over_a_clause_names_no_finding(codeset: SimpleIcd10CmCodeSet) -> None:
+    # "pulmonary" belongs to the auscultation, "edema" to the legs: no pulmonary edema (J81.1).
+    assert top(codeset, "Crackles on pulmonary auscultation, lower limb edema.") == ["R60.0"]
+    assert top(codeset, "Acute pulmonary edema.") == ["J81.0"]
+    assert top(codeset, "Carcinoma of the head of the pancreas.") == ["C25.0"]
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    ("Right TMJ disorder.", ["M26.601"]),  # the side named wins over the disease word the unspecified entry needs
+    ("TMJ disorder.", ["M26.609"]),
+    ("TMJ examination revealed no pathological signs.", []),  # a side never named is never read in (M26.602)
+    ("Mild keratosis pilaris on the cheeks.", ["L85.8"]),
+    ("Functional impotence of the left lower limb.", ["R29.898"]),  # a limb's lost function, not N52.9
+    ("Impotence.", ["N52.9"]),
+    ("Actinic keratosis.", ["L57.0"]),
+    ("Hypertransaminasemia.", ["R74.01"]),
+    ("Hemodialysis dependent.", ["Z99.2"]),
+])
+def test_sides_named_and_never_read_in(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert top(codeset, text) == codes
