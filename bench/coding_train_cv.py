@@ -128,6 +128,8 @@ def main() -> None:
     ap.add_argument("--no-anatomy-terms", action="store_true", help="no organ adjective -> noun terms in the matcher")
     ap.add_argument("--description-slack", type=str, default=None,
                     help="how scattered a full description match may be (domain.DESCRIPTION_SLACK); 'none': no limit")
+    ap.add_argument("--nonessential-required", action="store_true",
+                    help="descriptions are read only as written, their parenthesized and bracketed words required")
     ap.add_argument("--ridge-lambda", type=float, default=None)
     ap.add_argument("--trees", type=str, default=None, help="rounds,depth,rate,min_leaf of the boosted trees")
     ap.add_argument("--ceiling", action="store_true", help="also score an oracle that ranks every gold candidate first: "
@@ -142,6 +144,7 @@ def main() -> None:
     matcher.INDEX_TERMS_ON = not args.no_index_terms
     matcher.ABSENCE_DROPPED = not args.absence_kept
     matcher.ANATOMY_TERMS_ON = not args.no_anatomy_terms
+    matcher.NONESSENTIAL_OPTIONAL = not args.nonessential_required
     if args.partial:
         coverage, limit = args.partial.split(",")
         domain.PARTIAL_COVERAGE, domain.PARTIAL_LIMIT = float(coverage), int(limit)

@@ -134,7 +134,11 @@ class SimpleIcd10CmCodeSet:
     def is_billable(self, code: str) -> bool:
         found = self._billable.get(code)
         if found is None:
-            found = self._billable[code] = self.is_valid(code) and self._module().is_leaf(code)
+            # A block without sub-blocks ("C00-C96", "M00-M25") is a leaf of the library's tree, but no code (a block
+            # of one category is the category too: B20, R99, Z66).
+            lib = self._module()
+            found = self._billable[code] = (self.is_valid(code) and lib.is_leaf(code)
+                                            and (lib.is_category_or_subcategory(code) or lib.is_extended_subcategory(code)))
         return found
 
     def description(self, code: str) -> str:
@@ -171,7 +175,7 @@ class SimpleIcd10CmCodeSet:
             lib = self._module()
             terms: list[tuple[str, str]] = []
             for code in lib.get_all_codes(True):
-                if not lib.is_leaf(code):
+                if not self.is_billable(code):
                     continue
                 terms.append((code, lib.get_description(code)))
                 terms.extend((code, t) for t in lib.get_inclusion_term(code))

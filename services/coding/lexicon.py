@@ -386,6 +386,8 @@ CONCEPTS: tuple[Concept, ...] = (
                                                              "zoster", "covid", "covid 19", "hepatitis b", "hepatitis a",
                                                              "tetanus", "hpv", "measles", "rsv")
                           for shot in ("vaccine", "vaccination", "shot", "immunization", "booster")), kind="modifier"),
+    # "Murmullo vesicular conservado": the normal breath sounds of a lung examination, no heart murmur (R01.1).
+    _c("vesicular_murmur", None, "vesicular murmur", "vesicular breath sounds", kind="modifier"),
 )
 
 # Combination codes (ICD-10-CM "with" convention: the link is presumed). Checked most specific first; the
@@ -528,6 +530,8 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("R25.2", "muscle cramps"), ("R25.2", "muscle cramp"), ("K92.1", "blood in stool"), ("K92.1", "bloody stool"),
     ("R19.5", "occult blood in stool"), ("R19.5", "positive fecal occult blood"),
     *_sided(("ear pain", "otalgia"), "H92.09", "H92.01", "H92.02", "H92.03"),
+    # Thrombosis, vein, renal I82.3.
+    ("I82.3", "renal vein thrombosis"), ("I82.3", "thrombosis of renal vein"),
     # Loss, vision, visual H54.7; one eye H54.6-; both eyes H54.3.
     *_sided(("visual loss", "vision loss", "loss of vision", "loss of visual acuity"), "H54.7", "H54.61", "H54.62",
             "H54.3"),

@@ -379,6 +379,14 @@ _NEOPLASM_OF = re.compile(r"(?:secondary )?(?:malignant|benign) neoplasm of |car
 _NOT_A_SITE = frozenset(tokens("overlapping sites lesion neoplasm malignant benign secondary"))
 _JOINT_SITES = frozenset(tokens("joint temporomandibular tmj"))
 
+_NONESSENTIAL_PARTS = re.compile(r"\s*(?:\([^)]*\)|\[[^\]]*\])")
+NONESSENTIAL_OPTIONAL = True  # off: the previous stop's matcher (the train-CV bench measures both)
+
+
+def _bare(term: str) -> str:
+    return _NONESSENTIAL_PARTS.sub("", term).strip()
+
+
 _LATERAL = frozenset({"right", "left", "bilateral"})
 # An injury or poisoning code (chapters S and T) names the kind of harm ("Other injury of celiac artery", "Laceration
 # of axillary vein"): the note must say that word too, or "celiac artery stenosis" would read as an injury of it.
@@ -399,14 +407,15 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("lithiasis", "stone"), ("calculus",)),
     "cholelithiasis": ("calculus", "gallbladder"), "nephrolithiasis": ("calculus", "kidney"),
     "urolithiasis": ("calculus", "urinary"), "choledocholithiasis": ("calculus", "bile", "duct"),
-    "hypertransaminasemia": ("elevated", "transaminase"), "transaminases": ("transaminase",),
+    **dict.fromkeys(("hypertransaminasemia", "hypertransaminemia"), ("elevated", "transaminase")),
+    "transaminases": ("transaminase",),
     "cephalea": ("headache",), "cephalgia": ("headache",), "lumbalgia": ("low", "back", "pain"),
     "epigastralgia": ("epigastric", "pain"), "arthralgia": ("pain", "joint"),
     # "Hemiparesis -- see Hemiplegia" (and para-, quadri-, mono-); "Hypoacusis -- see Loss, hearing"; "Mastalgia
     # N64.4" (mastodynia). (Diaphoresis and emesis are curated terms: services/coding/lexicon.py.)
     "hemiparesis": ("hemiplegia",), "paraparesis": ("paraplegia",), "tetraparesis": ("quadriplegia",),
     "quadriparesis": ("quadriplegia",), "monoparesis": ("monoplegia",), "hypoacusis": ("hearing", "loss"),
-    "mastalgia": ("mastodynia",),
+    "mastalgia": ("mastodynia",), "spondyloarthritis": ("spondylitis",),
     # The word forms of the Index entries in services.coding.lexicon.INDEX_ENTRIES ("enlarged spleen", "dilated ureter").
     "enlarged": ("enlargement",), "dilated": ("dilatation",), "dilation": ("dilatation",),
     **dict.fromkeys(("increased", "raised", "high", "elevation"), ("elevated",)),
@@ -414,6 +423,7 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     # "Leg -- see also Limb, lower": "cellulitis of the right leg" is L03.115 (right lower limb).
     "leg": ("lower", "limb"),
 }
+_CONVENTION_WORDS = frozenset(w for words in INDEX_TERMS.values() for w in words) | {"behavior"}
 # "Tumor -- see Neoplasm, unspecified behavior, by site", unless the note says which behavior (or speaks of tumor
 # markers, a laboratory test).
 _TUMOR = frozenset({"tumor", "neoplasia"})
@@ -551,10 +561,16 @@ class DescriptionIndex:
         self._residual: list[bool] = []  # an "Other ..." entry: what sets it apart is no word a note can say
         self._vague: list[bool] = []  # "Disease of spinal cord", "Other disorders of lung": sites and a disease word
         postings: dict[str, list[int]] = defaultdict(list)
-        entries = list(entries)
-        sites = _JOINT_SITES | {w for _, term in entries if (m := _NEOPLASM_OF.match(term))
+        # The Tabular's nonessential modifiers (in parentheses) and alternative wordings (in brackets) need not be
+        # said: "essential thrombocythemia" is "Essential (hemorrhagic) thrombocythemia", "toxic epidermal
+        # necrolysis" is "Toxic epidermal necrolysis [Lyell]". Each such entry is also read without them: a variant,
+        # for full matches only, which leaves the words' weights (idf over the entries as written) as they were.
+        entries = [(code, t, t != term) for code, term in entries
+                   for t in dict.fromkeys((term, _bare(term) if NONESSENTIAL_OPTIONAL else term))]
+        sites = _JOINT_SITES | {w for _, term, _ in entries if (m := _NEOPLASM_OF.match(term))
                                 for w in term_words(term[m.end():]) if w not in _STOP} - _NOT_A_SITE
-        for code, term in entries:
+        self._variant: list[bool] = []
+        for code, term, variant in entries:
             raw = term_words(term)
             words = frozenset(t for t in raw if t not in _STOP)
             # A single remaining word only stands for the whole code when nothing vague was stripped from it; a
@@ -563,9 +579,12 @@ class DescriptionIndex:
                 if (_GENERIC - _NAMING) & set(raw):
                     continue
                 words |= _NAMING & set(raw)
-            if not words:
+            # A variant that is only what an Index convention reads into a word ("Malignant (primary) neoplasm,
+            # unspecified" without "primary" is every "cancer") is no entry of its own.
+            if not words or (variant and (words == self._words[-1] or words <= _CONVENTION_WORDS)):
                 continue
             idx = len(self._codes)
+            self._variant.append(variant)
             self._codes.append(code)
             self._words.append(words)
             self._harm.append(words & _HARM if code[:1] in ("S", "T") else frozenset())
@@ -573,8 +592,8 @@ class DescriptionIndex:
             self._vague.append(bool(_NAMING & set(raw)) and words - _LATERAL <= sites)
             for w in words:
                 postings[w].append(idx)
-        n = max(1, len(self._codes))
-        self._idf = {w: math.log(n / len(p)) for w, p in postings.items()}
+        n = max(1, self._variant.count(False))
+        self._idf = {w: math.log(n / max(1, sum(not self._variant[i] for i in p))) for w, p in postings.items()}
         self._postings = {w: np.asarray(p, dtype=np.int32) for w, p in postings.items()}
         self._weight = [math.fsum(self._idf[w] for w in words) for words in self._words]
         self._max_idf = math.log(n)
@@ -673,7 +692,7 @@ class DescriptionIndex:
             if code in out or (allow is not None and not allow(code)):
                 continue
             hit = self._words[idx] & present
-            if not hit - _LATERAL - _NAMING or not self._harm_named(idx, hit):
+            if self._variant[idx] or not hit - _LATERAL - _NAMING or not self._harm_named(idx, hit):
                 continue
             out[code] = FuzzyMatch(code=code, coverage=float(coverage[j]), matched=frozenset(hit))
             if len(out) >= limit:

@@ -30,6 +30,11 @@ def test_validity_and_billability(codeset: SimpleIcd10CmCodeSet) -> None:
     assert codeset.is_valid("E11.22") and codeset.is_billable("E11.22")
     assert codeset.is_valid("I50") and not codeset.is_billable("I50")  # a category, not a billable leaf
     assert not codeset.is_valid("Z99.999") and not codeset.is_valid("")
+    # A block without sub-blocks is a leaf of the library's tree but no code: "Malignant neoplasms (C00-C96)" once
+    # read as a billable "code" (found when descriptions began to be read without their parentheses).
+    assert codeset.is_valid("C00-C96") and not codeset.is_billable("C00-C96") and not codeset.is_billable("M00-M25")
+    assert not any("-" in code for code, _ in codeset.billable_terms())
+    assert all(codeset.is_billable(code) for code in ("B20", "R99", "Z66", "F99", "S72.002A"))  # blocks of one category
     assert codeset.description("R51.9") == "Headache, unspecified"
     assert codeset.description("not-a-code") == ""
 

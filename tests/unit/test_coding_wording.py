@@ -572,9 +572,23 @@ def test_a_description_scattered_over_a_clause_names_no_finding(codeset: SimpleI
     ("Mild keratosis pilaris on the cheeks.", ["L85.8"]),
     ("Functional impotence of the left lower limb.", ["R29.898"]),  # a limb's lost function, not N52.9
     ("Impotence.", ["N52.9"]),
+    ("Vesicular murmur was conserved.", []),  # normal breath sounds, no heart murmur
+    ("Heart murmur.", ["R01.1"]),
+    ("Thrombosis of the renal vein.", ["I82.3"]), ("Renal vein thrombosis.", ["I82.3"]),
     ("Actinic keratosis.", ["L57.0"]),
-    ("Hypertransaminasemia.", ["R74.01"]),
+    ("Hypertransaminasemia.", ["R74.01"]), ("Mild hypertransaminemia.", ["R74.01"]),
     ("Hemodialysis dependent.", ["Z99.2"]),
 ])
 def test_sides_named_and_never_read_in(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert top(codeset, text) == codes
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    ("Essential thrombocythemia.", ["D47.3"]),  # Essential (hemorrhagic) thrombocythemia
+    ("Toxic epidermal necrolysis.", ["L51.2"]),  # Toxic epidermal necrolysis [Lyell]
+    ("Psoriatic spondyloarthritis.", ["L40.53"]),  # Spondyloarthritis -- see Spondylitis
+])
+def test_nonessential_modifiers_and_bracketed_wordings_need_not_be_said(
+    codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str],
+) -> None:
     assert top(codeset, text) == codes
