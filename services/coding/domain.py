@@ -318,7 +318,8 @@ def _superseded(
     cue = cue_tokens(toks)
     out: set[int] = set()
     for fm in list(full):
-        said = [(m, lo, hi) for m, lo, hi in terms if fm.matched & set(toks[m.start : m.end])]
+        # A term's words as the description matcher read them ("febrile" is "fever" too).
+        said = [(m, lo, hi) for m, lo, hi in terms if fm.matched & with_index_terms(set(toks[m.start : m.end]))]
         if not said:
             continue
         own = frozenset().union(*(_description_words(found[i].code, codeset) for _, lo, hi in said for i in range(lo, hi)))

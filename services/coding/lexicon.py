@@ -83,7 +83,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("edema", "R60.0", "leg swelling", "ankle swelling", "pedal edema", "peripheral edema", "swollen ankles", kind="symptom"),
     # --- endocrine / metabolic
     _c("t2dm", "E11.9", "type 2 diabetes", "t2dm", "dm2", "type 2 diabetes mellitus", "diabetes mellitus type 2", "niddm",
-       "diabetes type 2", "sugar diabetes", "the sugar", "adult onset diabetes", chronic=True, family_code="Z83.3"),
+       "diabetes type 2", "sugar diabetes", "has sugar", "have sugar", "adult onset diabetes", chronic=True, family_code="Z83.3"),
     _c("t1dm", "E10.9", "type 1 diabetes", "t1dm", "dm1", "type 1 diabetes mellitus", "diabetes mellitus type 1", "diabetes type 1",
        "juvenile diabetes", chronic=True, family_code="Z83.3"),
     _c("dm", "E11.9", "diabetes", "diabetes mellitus", "dm", "diabetic", chronic=True, family_code="Z83.3"),
@@ -93,7 +93,11 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("pad", "I73.9", "peripheral arterial disease", "peripheral artery disease", "peripheral vascular disease",
        "peripheral angiopathy", "peripheral arterial occlusive disease", chronic=True),
     _c("prediabetes", "R73.03", "prediabetes", "prediabetic", "pre diabetes", "borderline diabetes"),
-    _c("hyperglycemia", "R73.9", "hyperglycemia", "high blood sugar", "elevated blood sugar", "high sugars", kind="symptom"),
+    # Articles are set aside in terms, so "the sugar" was a bare "sugar": every "sugar" read as diabetes ("a diet low in
+    # simple sugars"); a patient "has sugar", and sugars that are high are hyperglycemia.
+    _c("hyperglycemia", "R73.9", "hyperglycemia", "high blood sugar", "elevated blood sugar", "high sugars",
+       "sugars are high", "sugar is high", "sugars were high", "sugar was high", "high sugar", "elevated sugars",
+       kind="symptom"),
     _c("hypoglycemia", "E16.2", "hypoglycemia", "low blood sugar"),
     _c("hypothyroid", "E03.9", "hypothyroidism", "underactive thyroid", "low thyroid", chronic=True),
     _c("hyperthyroid", "E05.90", "hyperthyroidism", "overactive thyroid", chronic=True),
@@ -188,6 +192,11 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("dizziness", "R42", "dizziness", "dizzy", "lightheaded", "lightheadedness", "light headed", kind="symptom"),
     _c("vertigo", "R42", "vertigo", kind="symptom"),
     _c("seizure", "R56.9", "seizure", "seizures", kind="symptom"),
+    # Seizure, absence -- see Epilepsy, absence G40.A-: not intractable, without status unless the note says so.
+    _c("absence_seizure", "G40.A09", "absence seizure", "absence seizures", "absence epilepsy", chronic=True),
+    # Convulsions, febrile R56.00 (not a fever and a seizure).
+    _c("febrile_seizure", "R56.00", "febrile seizure", "febrile seizures", "febrile convulsion", "febrile convulsions",
+       kind="symptom"),
     _c("epilepsy", "G40.909", "epilepsy", "seizure disorder", chronic=True, family_code="Z82.0"),
     _c("neuropathy", "G62.9", "neuropathy", "peripheral neuropathy", "polyneuropathy"),
     _c("insomnia", "G47.00", "insomnia", "trouble sleeping", "difficulty sleeping", "can t sleep"),
@@ -210,6 +219,9 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("smoker", "F17.200", "smoker", "smoking", "smokes", "nicotine dependence", "smoking habit", "tobacco dependence",
        history_code="Z87.891"),
     _c("tobacco", "Z72.0", "tobacco use", history_code="Z87.891"),
+    # A cannabis smoker smokes no tobacco (F17.200): Use, cannabis F12.90.
+    _c("cannabis_smoker", "F12.90", "cannabis smoker", "marijuana smoker", "smokes cannabis", "smokes marijuana",
+       "smoking cannabis", "smoking marijuana"),
     _c("fatigue", "R53.83", "fatigue", "tired", "tiredness", "exhaustion", "low energy", kind="symptom"),
     # --- musculoskeletal
     _c("low_back_pain", "M54.50", "low back pain", "lower back pain", "lumbago", "lumbar pain", kind="symptom"),
@@ -386,6 +398,13 @@ CONCEPTS: tuple[Concept, ...] = (
                                                              "zoster", "covid", "covid 19", "hepatitis b", "hepatitis a",
                                                              "tetanus", "hpv", "measles", "rsv")
                           for shot in ("vaccine", "vaccination", "shot", "immunization", "booster")), kind="modifier"),
+    # A deceased organ donor is no death of the patient (R99).
+    _c("donor", None, "death donor", "deceased donor", "cadaveric donor", "cadaver donor", "brain dead donor",
+       kind="modifier"),
+    # A department is no disease: "evaluated by the infectious disease service" (B99.9).
+    _c("department", None, *(f"{name} {unit}" for name in ("infectious disease", "infectious diseases")
+                            for unit in ("service", "department", "unit", "team", "consultation", "specialist")),
+       kind="modifier"),
     # "Murmullo vesicular conservado": the normal breath sounds of a lung examination, no heart murmur (R01.1).
     _c("vesicular_murmur", None, "vesicular murmur", "vesicular breath sounds", kind="modifier"),
 )

@@ -138,7 +138,10 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         "worried about", "evaluate for", "to exclude", "at risk for", "risk of", "screening for", "screen for", "if",
         "check for", "checking for", "test for", "testing for", "assess for", "look for", "monitor for", "watch for",
         # Guideline IV.H names "compatible with" and "consistent with" among the terms of an uncertain diagnosis.
-        "consistent with", "compatible with", "suggestive of", "similar to",
+        "consistent with", "compatible with", "suggestive of", "similar to", "could correspond to",
+        "may correspond to", "might correspond to",
+        # A test requested names what is looked for, not what was found: "serology for syphilis and HIV".
+        "serology for", "serologies for", "serology against", "serological tests for", "serological test for",
         # Hypothetical: "He will call should he develop any dyspnea", "in case of fever".
         "should he", "should she", "should they", "should you", "should the patient", "in case of", "in the event of",
         # What a treatment is to prevent, or what a condition can lead to, is not present: "a lidocaine solution to
@@ -170,7 +173,8 @@ _TERMINATORS = _phrases(
 _FAMILY_TERMINATORS = [p for p in _TERMINATORS if p != ("has",)] + _phrases("he", "she", "i", "patient")
 # Post-position triggers: they act on what came before them in the clause.
 _POST = _phrases("ruled out", "was ruled out", "resolved", "unlikely", "excluded", "is negative", "was negative",
-                 "were negative", "are negative", "within normal limits", "within normal range", "wnl", "unremarkable",
+                 "were negative", "are negative", "is also negative", "was also negative", "were also negative",
+                 "are also negative", "within normal limits", "within normal range", "wnl", "unremarkable",
                  "is normal", "was normal", "were normal", "are normal", "is gone", "are gone", "went away",
                  "has gone away", "have gone away",
                  # "Adenopathy, goiter or jugular vein engorgement is not present", "leukocytosis was not observed".

@@ -573,6 +573,13 @@ def test_a_description_scattered_over_a_clause_names_no_finding(codeset: SimpleI
     ("Functional impotence of the left lower limb.", ["R29.898"]),  # a limb's lost function, not N52.9
     ("Impotence.", ["N52.9"]),
     ("Vesicular murmur was conserved.", []),  # normal breath sounds, no heart murmur
+    ("The child had suffered febrile seizures.", ["R56.00"]),  # Convulsions, febrile; not R50.9 beside a seizure
+    ("Pancreatic cancer.", ["C25.9"]),  # not also C80.1: the Index reading of "cancer" restates the curated term
+    ("He was evaluated by the infectious disease service.", []),  # a department is no disease (B99.9)
+    ("Cannabis smoker.", ["F12.90"]), ("Smoker.", ["F17.200"]),  # a cannabis smoker smokes no tobacco
+    ("Death donor site was established in another institution.", []),  # a deceased donor is no death (R99)
+    ("At 3 years she presented absence seizures.", ["G40.A09"]),  # Seizure, absence -- see Epilepsy, absence
+    ("Diet low in fat and simple sugars.", []), ("His sugars are high.", ["R73.9"]), ("He has sugar.", ["E11.9"]),
     ("Heart murmur.", ["R01.1"]),
     ("Thrombosis of the renal vein.", ["I82.3"]), ("Renal vein thrombosis.", ["I82.3"]),
     ("Actinic keratosis.", ["L57.0"]),
