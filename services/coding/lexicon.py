@@ -398,6 +398,10 @@ CONCEPTS: tuple[Concept, ...] = (
                                                              "zoster", "covid", "covid 19", "hepatitis b", "hepatitis a",
                                                              "tetanus", "hpv", "measles", "rsv")
                           for shot in ("vaccine", "vaccination", "shot", "immunization", "booster")), kind="modifier"),
+    # A drug class names what it treats, not that the note states it: "antihypertensive" (I10).
+    _c("drug_class", None, "anti hypertensive", "anti hypertensives", "antihypertensive", "antihypertensives",
+       "antidiabetic", "antidiabetics", "anti diabetic", "antiepileptic", "antiepileptics", "anti epileptic",
+       "antiarrhythmic", "antiarrhythmics", kind="modifier"),
     # A deceased organ donor is no death of the patient (R99).
     _c("donor", None, "death donor", "deceased donor", "cadaveric donor", "cadaver donor", "brain dead donor",
        kind="modifier"),
@@ -578,7 +582,7 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # Glomerulonephritis N05.9; Spondylitis, ankylosing M45.9; Scleroderma M34.9; Vasculitis I77.6; Disease,
     # Huntington's G10; Sclerosis, amyotrophic lateral G12.21; Encephalitis G04.90; Abscess, brain G06.0; Hematoma,
     # subdural (nontraumatic) I62.00; Dysarthria R47.1.
-    ("M32.14", "lupus nephritis"), ("N02.8", "iga nephropathy"), ("N04.9", "nephrotic syndrome"),
+    ("M32.14", "lupus nephritis"), ("M32.14", "lupus nephropathy"), ("N02.8", "iga nephropathy"), ("N04.9", "nephrotic syndrome"),
     ("N05.9", "glomerulonephritis"), ("M45.9", "ankylosing spondylitis"), ("M34.9", "scleroderma"),
     ("M34.9", "systemic sclerosis"), ("I77.6", "vasculitis"), ("G10", "huntington disease"),
     ("G10", "huntington chorea"), ("G12.21", "amyotrophic lateral sclerosis"), ("G04.90", "encephalitis"),

@@ -180,7 +180,7 @@ _POST = _phrases("ruled out", "was ruled out", "resolved", "unlikely", "excluded
                  # "Adenopathy, goiter or jugular vein engorgement is not present", "leukocytosis was not observed".
                  *(f"{be} {cue}" for be in ("is", "are", "was", "were") for cue in (
                      "not present", "absent", "not observed", "not seen", "not detected", "not found", "not identified",
-                     "not visualized", "not evident", "not palpable", "not palpated")))
+                     "not visualized", "not evident", "not palpable", "not palpated", "not determined", "not measured")))
 # A post-position negation reaches back to the head of its clause, but not past a contrast: in "the film showed
 # pneumonia but the culture was negative" only the culture is negative.
 _CONTRAST = frozenset(("but", "however", "although", "though", "whereas", "while"))

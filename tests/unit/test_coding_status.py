@@ -142,6 +142,9 @@ def test_coded_note_links_diabetes_and_its_control(codeset: SimpleIcd10CmCodeSet
     ("Known allergy to iodinated contrast.", "Z91.041"),
     ("A 41-year-old man with a history of allergy to penicillins.", "Z88.0"),  # a past allergy is today's status
     ("Allergic to beta-lactamics.", "Z88.0"),
+    ("Hypertension and allergy to pyrazolones.", "Z88.6"), ("Hypothyroidism and iodine allergy.", "Z91.041"),
+    ("A history of allergy to procaine and streptomycin.", "Z88.4"), ("Allergic to streptomycin.", "Z88.1"),
+    ("Hemodialysis dependent.", "Z99.2"),
     ("Status post cholecystectomy.", "Z90.49"),
     ("History of CABG.", "Z95.1"),
     ("Coronary artery disease with a coronary stent.", "Z95.5"),

@@ -579,6 +579,8 @@ def test_a_description_scattered_over_a_clause_names_no_finding(codeset: SimpleI
     ("Cannabis smoker.", ["F12.90"]), ("Smoker.", ["F17.200"]),  # a cannabis smoker smokes no tobacco
     ("Death donor site was established in another institution.", []),  # a deceased donor is no death (R99)
     ("At 3 years she presented absence seizures.", ["G40.A09"]),  # Seizure, absence -- see Epilepsy, absence
+    ("Favorable anti-hypertensive evolution.", []), ("Hypertension on antihypertensives.", ["I10"]),
+    ("Lupus nephropathy.", ["M32.14"]),
     ("Diet low in fat and simple sugars.", []), ("His sugars are high.", ["R73.9"]), ("He has sugar.", ["E11.9"]),
     ("Heart murmur.", ["R01.1"]),
     ("Thrombosis of the renal vein.", ["I82.3"]), ("Renal vein thrombosis.", ["I82.3"]),
