@@ -402,11 +402,17 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("drug_class", None, "anti hypertensive", "anti hypertensives", "antihypertensive", "antihypertensives",
        "antidiabetic", "antidiabetics", "anti diabetic", "antiepileptic", "antiepileptics", "anti epileptic",
        "antiarrhythmic", "antiarrhythmics", kind="modifier"),
+    # An aid is no AIDS ("hearing aid" reads "aid", as "AIDS" does once plurals are folded: B20); a diet is no deficit
+    # ("low sodium diet": E87.1).
+    _c("device_aid", None, "hearing aid", "first aid", "walking aid", kind="modifier"),
+    _c("diet", None, *(f"low {what} {diet}" for what in ("sodium", "salt", "fat", "protein", "potassium", "sugar")
+                       for diet in ("diet", "and fat diet")), kind="modifier"),
     # A deceased organ donor is no death of the patient (R99).
     _c("donor", None, "death donor", "deceased donor", "cadaveric donor", "cadaver donor", "brain dead donor",
        kind="modifier"),
     # A department is no disease: "evaluated by the infectious disease service" (B99.9).
-    _c("department", None, *(f"{name} {unit}" for name in ("infectious disease", "infectious diseases")
+    _c("department", None, *(f"{name} {unit}" for name in ("infectious disease", "infectious diseases", "dementia",
+                                                           "stroke", "pain")
                             for unit in ("service", "department", "unit", "team", "consultation", "specialist")),
        kind="modifier"),
     # "Murmullo vesicular conservado": the normal breath sounds of a lung examination, no heart murmur (R01.1).

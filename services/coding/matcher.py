@@ -155,7 +155,8 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
     )]
     + [(p, Assertion.FAMILY) for p in _phrases(
         "family history of", "family history", "fh of", "fhx", "mother", "father", "brother", "sister", "sibling", "parent",
-        "grandmother", "grandfather", "aunt", "uncle", "maternal", "paternal", "mom", "dad",
+        "grandmother", "grandfather", "aunt", "uncle", "maternal", "paternal", "mom", "dad", "son", "daughter",
+        "another child",
     )],
     key=lambda t: len(t[0]),
     reverse=True,
@@ -170,7 +171,8 @@ _TERMINATORS = _phrases(
     "which", "complains", "reports", "endorses", "positive for", "has", "here for", "today", "aside from", "apart from",
 )
 # A relative is the subject of what follows ("my mom has diabetes"): "has" ends no family scope, the patient does.
-_FAMILY_TERMINATORS = [p for p in _TERMINATORS if p != ("has",)] + _phrases("he", "she", "i", "patient")
+# Nor does "who": "a mother who had breast cancer", "another child who died of cardiac arrest".
+_FAMILY_TERMINATORS = [p for p in _TERMINATORS if p not in (("has",), ("who",))] + _phrases("he", "she", "i", "patient")
 # Post-position triggers: they act on what came before them in the clause.
 _POST = _phrases("ruled out", "was ruled out", "resolved", "unlikely", "excluded", "is negative", "was negative",
                  "were negative", "are negative", "is also negative", "was also negative", "were also negative",

@@ -581,6 +581,11 @@ def test_a_description_scattered_over_a_clause_names_no_finding(codeset: SimpleI
     ("At 3 years she presented absence seizures.", ["G40.A09"]),  # Seizure, absence -- see Epilepsy, absence
     ("Favorable anti-hypertensive evolution.", []), ("Hypertension on antihypertensives.", ["I10"]),
     ("Lupus nephropathy.", ["M32.14"]),
+    ("Hearing aid holder.", []), ("AIDS.", ["B20"]),  # an aid is no AIDS
+    ("He received recommendations to perform a low-sodium and fat diet.", []), ("Low sodium.", ["E87.1"]),
+    ("The Intensive Care Unit contacted the dementia unit.", []), ("Dementia.", ["F03.90"]),
+    ("Her mother who had breast cancer.", ["Z80.3"]), ("Her son has type 1 diabetes.", ["Z83.3"]),
+    ("The patient reported having had another child who, due to cardiac arrest, died at 3 months of age.", []),
     ("Diet low in fat and simple sugars.", []), ("His sugars are high.", ["R73.9"]), ("He has sugar.", ["E11.9"]),
     ("Heart murmur.", ["R01.1"]),
     ("Thrombosis of the renal vein.", ["I82.3"]), ("Renal vein thrombosis.", ["I82.3"]),
