@@ -362,6 +362,16 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("polyuria", "R35.89", "polyuria", kind="symptom"),
     _c("oliguria", "R34", "oliguria", "anuria", kind="symptom"),
     _c("retention", "R33.9", "urinary retention", kind="symptom"),
+    # Lower urinary tract symptoms: with benign prostatic hyperplasia the hyperplasia is N40.1 (combined below).
+    _c("nocturia", "R35.1", "nocturia", kind="symptom"),
+    _c("urinary_frequency", "R35.0", "urinary frequency", "frequent urination", "frequency of urination",
+       "frequency of micturition", kind="symptom"),
+    _c("urinary_urgency", "R39.15", "urinary urgency", "urgency of urination", "urgency to urinate", kind="symptom"),
+    _c("hesitancy", "R39.11", "urinary hesitancy", "hesitancy", kind="symptom"),
+    _c("weak_stream", "R39.12", "weak urinary stream", "weak stream", "poor urinary stream", "poor stream",
+       kind="symptom"),
+    _c("incomplete_emptying", "R39.14", "incomplete bladder emptying", "incomplete emptying", kind="symptom"),
+    _c("luts", "R39.9", "lower urinary tract symptoms", "luts", kind="symptom"),
     _c("incontinence", "R32", "urinary incontinence", "incontinence", kind="symptom"),
     _c("myalgia", "M79.10", "myalgia", "myalgias", "muscle pain", "muscle aches", kind="symptom"),
     _c("arthralgia", "M25.50", "arthralgia", "arthralgias", "joint pain", kind="symptom"),
@@ -452,6 +462,11 @@ COMBINATIONS: tuple[Combination, ...] = (
     _combo("I12.9", {"htn", "ckd"}, {"htn"}),
     *(_combo("B96.81", {"h_pylori", site}, {"h_pylori"}) for site in ("gastritis", "pud", *ULCERS)),
     _combo("A41.9", {"septic_shock"}, set()),
+    # Index: "Hyperplasia, prostate, with lower urinary tract symptoms (LUTS) N40.1"; its note: use additional code for
+    # the symptoms (kept), which a bare "LUTS" then needs no code of its own for.
+    *(_combo("N40.1", {"bph", symptom}, {"bph", "luts"} if symptom == "luts" else {"bph"})
+      for symptom in ("luts", "retention", "nocturia", "urinary_frequency", "urinary_urgency", "hesitancy",
+                      "weak_stream", "incomplete_emptying", "incontinence")),
     # "Pneumonia due to COVID-19" J12.82, beside U07.1 (which its note says to code first).
     _combo("J12.82", {"covid", "pneumonia"}, {"pneumonia"}),
     *_diabetes("22", "ckd", keeps_complication=True),
@@ -527,7 +542,7 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # Nodule
     ("E04.1", "nodule of thyroid"), ("N63.0", "nodule of breast"), ("R22.9", "subcutaneous nodule"),
     # Elevated, elevation (what is raised is named in the note; "increased", "raised", "high" read as "elevated")
-    ("R74.01", "elevated transaminase"), ("R74.01", "elevated sgot"), ("R74.01", "elevated sgpt"),
+    ("R74.01", "elevated transaminase"), ("R74.01", "elevated liver enzyme"), ("R94.5", "abnormal liver function test"), ("R74.01", "elevated sgot"), ("R74.01", "elevated sgpt"),
     ("R74.01", "hypertransaminemia"), ("R74.02", "elevated ldh"), ("R74.02", "elevated lactate dehydrogenase"),
     ("R74.8", "elevated alkaline phosphatase"), ("R74.8", "elevated amylase"), ("R74.8", "elevated lipase"),
     ("R74.8", "elevated creatine kinase"), ("R74.8", "elevated cpk"), ("R79.82", "elevated crp"),
@@ -731,6 +746,11 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # "uncomplicated" default, not "with unspecified nicotine-induced disorders"); Dry eye syndrome H04.12-; Blepharitis H01.00-;
     # Stye / hordeolum H00.01-.
     ("F11.20", "opioid dependence"), ("F11.20", "opioid use disorder"), ("F17.210", "nicotine dependence cigarettes"),
+    # A use disorder (moderate or severe, or of unstated severity) is the dependence, in remission too; "use" alone
+    # is F1x.9- (the description "Opioid use, unspecified, in remission" read "use disorder in remission" as F11.91).
+    *((f"{code}.2{tail}", f"{drug} use disorder{words}") for code, drug in (
+        ("F10", "alcohol"), ("F11", "opioid"), ("F12", "cannabis"), ("F14", "cocaine"), ("F13", "sedative"),
+        ("F15", "stimulant")) for tail, words in (("0", ""), ("1", " in remission"))),
     ("H04.129", "dry eye"), ("H04.129", "dry eye syndrome"), ("H01.009", "blepharitis"), ("H00.019", "sty"),
     ("H00.019", "stye"),
     # Hypertension, white coat R03.0 (a lay "high blood pressure" stays I10); Insufficiency,

@@ -38,7 +38,10 @@ _INITIAL = re.compile(r"\b([A-Za-z])\.(?=[ \t]*[a-z])")
 
 
 def stem(token: str) -> str:
-    # Plural folding only: enough for "headaches"/"headache"; both sides of every match use it.
+    # Plural folding only: enough for "headaches"/"headache"; both sides of every match use it. Greek plurals in
+    # "-oses" are "-osis" ("actinic keratoses", "venous thromboses", "stenoses"; "doses" is too short to be one).
+    if len(token) > 7 and token.endswith("oses"):
+        return token[:-2] + "is"
     if len(token) > 3 and token.endswith("s") and not token.endswith(_KEEP_S):
         return token[:-1]
     return token
@@ -640,7 +643,7 @@ class DescriptionIndex:
 
     def best(self, words: set[str], *, allow: Callable[[str], bool] | None = None, site_is_disease: bool = True,
              ) -> FuzzyMatch | None:
-        best: tuple[tuple[float, float, int, bool, str], FuzzyMatch] | None = None  # (sort key, match)
+        best: tuple[tuple[float, float, int, int, bool, str], FuzzyMatch] | None = None  # (sort key, match)
         named = bool(words & _NAMING)
         for idx in self._candidates(words):
             if self._vague[idx] and not (site_is_disease or named):
@@ -664,8 +667,10 @@ class DescriptionIndex:
             # Ties go to the unspecified code over an "Other ..." one with the same words ("Other viral enteritis"
             # and "Viral enteritis NOS": a note that names nothing more is the NOS code), then to the lowest code:
             # the 7th-character "A" (initial encounter) over "D"/"S", and reading order of the classification.
-            # A required disease word is no evidence of its own: "right TMJ disorder" is the right side's code.
-            key = (-coverage, -math.fsum(self._idf[w] for w in hit - _NAMING), len(entry), self._residual[idx], code)
+            # A required disease word weighs less than a word of substance ("right TMJ disorder" is the right side's
+            # code), but still names more than its absence ("cocaine use disorder" is the dependence, not "use").
+            key = (-coverage, -math.fsum(self._idf[w] for w in hit - _NAMING), -len(hit), len(entry), self._residual[idx],
+                   code)
             if best is None or key < best[0]:
                 best = (key, FuzzyMatch(code=code, coverage=coverage, matched=frozenset(hit)))
         return best[1] if best else None

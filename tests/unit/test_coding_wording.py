@@ -606,3 +606,17 @@ def test_nonessential_modifiers_and_bracketed_wordings_need_not_be_said(
     codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str],
 ) -> None:
     assert top(codeset, text) == codes
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    ("BPH with urinary retention.", ["N40.1", "R33.9"]),  # Hyperplasia, prostate, with LUTS; the symptom beside it
+    ("BPH with nocturia and weak stream.", ["N40.1", "R35.1", "R39.12"]),
+    ("Benign prostatic hyperplasia with LUTS.", ["N40.1"]),
+    ("BPH.", ["N40.0"]), ("Urinary urgency.", ["R39.15"]), ("Lower urinary tract symptoms.", ["R39.9"]),
+    ("Actinic keratoses on the scalp.", ["L57.0"]),  # "-oses" is the plural of "-osis"
+    ("Cocaine use disorder.", ["F14.20"]), ("Cannabis use disorder.", ["F12.20"]), ("Cocaine use.", ["F14.90"]),
+    ("Opioid use disorder in remission.", ["F11.21"]), ("Alcohol use disorder in remission.", ["F10.21"]),
+    ("Elevated liver enzymes.", ["R74.01"]), ("Abnormal liver function tests.", ["R94.5"]),
+])
+def test_prostate_symptoms_and_greek_plurals(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert top(codeset, text) == codes
