@@ -306,6 +306,12 @@ def _statement_findings(
     return found
 
 
+def _establishes(f: Finding) -> bool:
+    """A rule-based diagnosis, of which a symptom is a part; an external cause or a reason for the visit (V-Z) explains
+    no symptom ("hip pain after a fall at home" is the pain and the fall)."""
+    return f.category == "diagnosis" and not f.learned and f.code[:1] not in "VWXYZ"
+
+
 def _superseded(
     full: list[FuzzyMatch], terms: list[tuple[Mention, int, int]], found: list[Finding], *, toks: list[str],
     codeset: CodeSet,
@@ -711,7 +717,7 @@ def rank_findings(
         findings = _merge_learned(findings, _learned_findings(
             list(enumerate(draft.note.assessment)), assessment=True, learned=learned, codeset=codeset, mode=mode))
     # Only rule-based diagnoses "establish" one for the symptom rules: a statistical vote is not documentation.
-    established = mode == OUTPATIENT and any(f.category == "diagnosis" and not f.learned for f in findings)
+    established = mode == OUTPATIENT and any(_establishes(f) for f in findings)
     sub_findings: list[Finding] = []
     for i, statement in subjective:
         sub_findings += _statement_findings(statement, index=i, assessment=False, codeset=codeset, fuzzy=index, mode=mode)
@@ -732,8 +738,7 @@ def rank_findings(
     findings = _combine(findings, modifiers=modifiers, codeset=codeset,
                         keep_parts=mode == ALL_FINDINGS and COMBINATION_PARTS)
     # Symptoms in an Assessment statement that also names a diagnosis are part of that diagnosis.
-    with_diagnosis = ({f.sentence for f in findings if f.category == "diagnosis" and not f.learned}
-                      if mode == OUTPATIENT else set())
+    with_diagnosis = {f.sentence for f in findings if _establishes(f)} if mode == OUTPATIENT else set()
     findings = [f for f in findings if not (f.category == "symptom" and f.sentence in with_diagnosis)]
     resolved = _resolve(findings, codeset=codeset)
     if similarity is not None:

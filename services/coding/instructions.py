@@ -74,6 +74,14 @@ def sequence(suggestions: Sequence[CodeSuggestion], *, codeset: CodeSet) -> list
         nxt = ready[0] if ready else min(i for i in range(len(icd)) if i not in placed)
         order.append(nxt)
         placed.add(nxt)
+    # Guideline I.C.20: an external cause code (V00-Y99) is never first-listed ("hip pain after a fall": the pain, then
+    # the fall).
+    if order and _is_external(codes[order[0]]):
+        first = next((i for i in order if not _is_external(codes[i])), None)
+        if first is not None:
+            order.remove(first)
+            order.insert(0, first)
+            notes[order[1]].append("an external cause code, never first-listed")
     out = []
     for rank, i in enumerate(order, start=1):
         s = icd[i]
@@ -81,6 +89,10 @@ def sequence(suggestions: Sequence[CodeSuggestion], *, codeset: CodeSet) -> list
         rationale = f"{s.rationale}; ICD-10-CM: {why}" if why and s.rationale else (f"ICD-10-CM: {why}" if why else s.rationale)
         out.append(s.model_copy(update={"rank": rank, "rationale": rationale}))
     return out + [s.model_copy(update={"rank": len(out) + k}) for k, s in enumerate(rest, start=1)]
+
+
+def _is_external(code: str) -> bool:
+    return code[:1] in "VWXY"
 
 
 def additional_code_query(code: str, *, present: Sequence[str], codeset: CodeSet) -> str | None:

@@ -210,6 +210,13 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("gad", "F41.1", "generalized anxiety disorder", "gad", chronic=True, family_code="Z81.8"),
     _c("panic", "F41.0", "panic disorder", "panic attacks"),
     _c("adhd", "F90.9", "adhd", "attention deficit hyperactivity disorder", "attention deficit disorder", chronic=True),
+    # Disorder, attention-deficit hyperactivity, by type; Autism, autistic (childhood) (infantile) F84.0.
+    *(_c(f"adhd_{kind}", code, *(f"{name} {kind} type" for name in ("adhd", "attention deficit hyperactivity disorder")),
+         *(f"{name} {alias}" for name in ("adhd", "attention deficit hyperactivity disorder") for alias in aliases),
+         chronic=True)
+      for kind, code, aliases in (("combined", "F90.2", ()), ("inattentive", "F90.0", ("predominantly inattentive",)),
+                                  ("hyperactive", "F90.1", ("predominantly hyperactive", "hyperactive impulsive")))),
+    _c("autism", "F84.0", "autism", "autism spectrum disorder", "autistic disorder", "autistic", chronic=True),
     _c("dementia", "F03.90", "dementia", chronic=True, family_code="Z82.0"),
     _c("alcohol", "F10.20", "alcohol dependence", "alcoholism", "alcohol use disorder", family_code="Z81.1"),
     _c("nicotine", "F17.210", "smokes cigarettes", "cigarette smoker", "cigarettes a day", "cigarettes per day",
@@ -574,6 +581,11 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("R25.2", "muscle cramps"), ("R25.2", "muscle cramp"), ("K92.1", "blood in stool"), ("K92.1", "bloody stool"),
     ("R19.5", "occult blood in stool"), ("R19.5", "positive fecal occult blood"),
     *_sided(("ear pain", "otalgia"), "H92.09", "H92.01", "H92.02", "H92.03"),
+    # Abscess, thigh -- see Abscess, lower limb L02.41-.
+    *_sided(("abscess of thigh", "thigh abscess"), "L02.419", "L02.415", "L02.416"),
+    # Fall, falling (accidental) W19: what the note says of a fall it treats, not a fall in a laboratory value.
+    ("W19.XXXA", "mechanical fall"), ("W19.XXXA", "fall at home"), ("W19.XXXA", "fell at home"),
+    ("W19.XXXA", "ground level fall"), ("W19.XXXA", "fall from standing"),
     # Thrombosis, vein, renal I82.3.
     ("I82.3", "renal vein thrombosis"), ("I82.3", "thrombosis of renal vein"),
     # Loss, vision, visual H54.7; one eye H54.6-; both eyes H54.3.

@@ -620,3 +620,19 @@ def test_nonessential_modifiers_and_bracketed_wordings_need_not_be_said(
 ])
 def test_prostate_symptoms_and_greek_plurals(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert top(codeset, text) == codes
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    ("Autism.", ["F84.0"]), ("ADHD, combined type.", ["F90.2"]), ("ADHD, predominantly inattentive type.", ["F90.0"]),
+    ("ADHD.", ["F90.9"]), ("Abscess of the left thigh.", ["L02.416"]), ("Left thigh pain.", ["M79.652"]),
+    ("Fall at home.", ["W19.XXXA"]), ("A fall in hemoglobin.", []),
+])
+def test_developmental_names_thigh_and_falls(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert top(codeset, text) == codes
+
+
+def test_an_external_cause_explains_no_symptom_and_is_never_first_listed(codeset: SimpleIcd10CmCodeSet) -> None:
+    coded = code_note(as_draft("t", "Left hip pain after a fall at home."), codeset=codeset)
+    icd = [c for c in coded.codes if c.system == ICD10CM_SYSTEM]
+    assert [c.code for c in icd] == ["M25.552", "W19.XXXA"]
+    assert "never first-listed" in icd[1].rationale
