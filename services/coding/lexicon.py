@@ -204,7 +204,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("mdd", "F32.9", "major depressive disorder", "mdd", "major depression", chronic=True, family_code="Z81.8"),
     _c("anxiety", "F41.9", "anxiety", "anxious", "anxiety disorder", chronic=True, family_code="Z81.8"),
     _c("ptsd", "F43.10", "ptsd", "post traumatic stress disorder", "posttraumatic stress disorder", chronic=True),
-    _c("pcos", "E28.2", "pcos", "polycystic ovary syndrome", "polycystic ovarian syndrome", chronic=True),
+    _c("pcos", "E28.2", "pcos", "polycystic ovary syndrome", "polycystic ovarian syndrome", "polycystic ovaries",
+       chronic=True),
     _c("svt", "I47.10", "svt", "supraventricular tachycardia"),
     _c("shingles", "B02.9", "shingles", "herpes zoster", "zoster"),
     _c("gad", "F41.1", "generalized anxiety disorder", "gad", chronic=True, family_code="Z81.8"),
@@ -355,6 +356,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("cholecystitis", "K81.9", "cholecystitis"),
     _c("diplopia", "H53.2", "diplopia", "double vision", kind="symptom"),
     _c("blurred_vision", "H53.8", "blurred vision", "blurry vision", kind="symptom"),
+    _c("frostbite", "T33.90XA", "frostbite"),  # Frostbite (superficial) T33.90, the site unnamed
     # Keratosis, pilaris L85.8 (not the actinic keratosis L57.0 its first word reads as).
     _c("keratosis_pilaris", "L85.8", "keratosis pilaris"),
     # "Impotencia funcional", as the translations of Spanish reports leave it: a limb that has lost its function, not
@@ -581,6 +583,14 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("R25.2", "muscle cramps"), ("R25.2", "muscle cramp"), ("K92.1", "blood in stool"), ("K92.1", "bloody stool"),
     ("R19.5", "occult blood in stool"), ("R19.5", "positive fecal occult blood"),
     *_sided(("ear pain", "otalgia"), "H92.09", "H92.01", "H92.02", "H92.03"),
+    # Examination, gynecological (routine) Z01.419; Screening, neoplasm, cervix (Pap smear) Z12.4; Infection, yeast --
+    # see Candidiasis B37.9; Pregnancy, complicated by, infection, urinary tract O23.4-; Frostbite (superficial)
+    # T33.90; Bite, dog -- see Bite, by site, open (and W54.0 for the dog).
+    ("Z01.419", "well woman exam"), ("Z01.419", "well woman examination"), ("Z01.419", "gynecological examination"),
+    ("Z01.419", "annual gynecologic exam"), ("Z12.4", "pap smear"), ("Z12.4", "cervical cancer screening"),
+    ("B37.9", "yeast infection"), ("O23.40", "uti in pregnancy"), ("O23.40", "urinary tract infection in pregnancy"),
+    ("W54.0XXA", "dog bite"),
+    *_sided(("dog bite of hand", "bite of hand"), "S61.459A", "S61.451A", "S61.452A"),
     # Abscess, thigh -- see Abscess, lower limb L02.41-.
     *_sided(("abscess of thigh", "thigh abscess"), "L02.419", "L02.415", "L02.416"),
     # Fall, falling (accidental) W19: what the note says of a fall it treats, not a fall in a laboratory value.

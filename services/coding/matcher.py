@@ -498,6 +498,8 @@ def term_words(term: str) -> list[str]:
     # Guideline I.C.19.c.1: a fracture not documented as open or closed is coded as closed, and an open fracture whose
     # type is not documented as type I or II.
     toks = [t for i, t in enumerate(toks) if not (t == "closed" and toks[i + 1 : i + 2] == ["fracture"])]
+    # A burn or corrosion of unspecified degree is one whose degree the note does not give: "burn of the left forearm".
+    toks = [t for i, t in enumerate(toks) if not (t == "degree" and i and toks[i - 1] == "unspecified")]
     for i in phrase_starts(toks, _OPEN_FRACTURE_TYPE)[:1]:
         toks = toks[: i + 2] + toks[i + len(_OPEN_FRACTURE_TYPE) :]
     if ABSENCE_DROPPED:

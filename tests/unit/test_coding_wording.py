@@ -636,3 +636,13 @@ def test_an_external_cause_explains_no_symptom_and_is_never_first_listed(codeset
     icd = [c for c in coded.codes if c.system == ICD10CM_SYSTEM]
     assert [c.code for c in icd] == ["M25.552", "W19.XXXA"]
     assert "never first-listed" in icd[1].rationale
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    ("Well woman exam.", ["Z01.419"]), ("Pap smear.", ["Z12.4"]), ("Yeast infection.", ["B37.9"]),
+    ("UTI in pregnancy.", ["O23.40"]), ("Polycystic ovaries.", ["E28.2"]), ("Dog bite of the right hand.", ["S61.451A"]),
+    ("Burn of the left forearm.", ["T22.012A"]),  # a burn whose degree the note does not give
+    ("Second degree burn of the left forearm.", ["T22.212A"]), ("Frostbite.", ["T33.90XA"]),
+])
+def test_womens_health_visits_skin_injuries(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert top(codeset, text) == codes
