@@ -114,7 +114,7 @@ def _phrases(*items: str) -> list[tuple[str, ...]]:
 
 _PSEUDO = _phrases(
     "not well controlled", "not controlled", "not at goal", "not improved", "not improving", "no improvement", "no change",
-    "not resolved", "no relief", "no longer", "not only", "gram negative", "not been", "without complications",
+    "not resolved", "no relief", "not only", "gram negative", "not been", "without complications",
     "not certain whether", "no increase", "not necessarily", "no further",
     # "a 2-week history of cough" is how long the current complaint has lasted, not a past condition (years are left
     # as history: "a 3-year history of myocardial infarction" is an old infarction).
@@ -126,7 +126,7 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
     [(p, Assertion.NEGATED) for p in _phrases(
         "no", "not", "denies", "denied", "deny", "denying", "without", "negative for", "free of", "absence of", "absent",
         "non", "never had", "never", "nor", "ruled out", "resolved", "no sign of", "no signs of", "no evidence of",
-        "no history of",
+        "no history of", "no longer", "no longer has", "no longer have", "no longer having",  # "no longer has headaches"
         # "did not present fever": "presents" ends a scope ("denies cough, presents with fever") and reads as "present".
         "not present", "not presenting", "not presented",
         "no family history of", "no personal history of", "denies any history of", "denies history of",

@@ -642,6 +642,7 @@ def test_an_external_cause_explains_no_symptom_and_is_never_first_listed(codeset
     ("Well woman exam.", ["Z01.419"]), ("Pap smear.", ["Z12.4"]), ("Yeast infection.", ["B37.9"]),
     ("UTI in pregnancy.", ["O23.40"]), ("Polycystic ovaries.", ["E28.2"]), ("Dog bite of the right hand.", ["S61.451A"]),
     ("Burn of the left forearm.", ["T22.012A"]),  # a burn whose degree the note does not give
+    ("Influenza A positive.", ["J10.1"]), ("Influenza.", ["J11.1"]),  # a positive test identifies the virus
     ("Second degree burn of the left forearm.", ["T22.212A"]), ("Frostbite.", ["T33.90XA"]),
 ])
 def test_womens_health_visits_skin_injuries(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
