@@ -49,8 +49,12 @@ def _ulcers() -> tuple[Concept, ...]:
 
 CONCEPTS: tuple[Concept, ...] = (
     # --- cardiovascular
-    _c("htn", "I10", "hypertension", "htn", "high blood pressure", "elevated blood pressure readings", "essential hypertension",
+    _c("htn", "I10", "hypertension", "htn", "high blood pressure", "essential hypertension",
        "hypertensive", "high bp", chronic=True, family_code="Z82.49"),
+    # Elevated, blood pressure, reading (incidental) (isolated) (nonspecific), no diagnosis of hypertension R03.0: a
+    # raised reading is no hypertension until a clinician says so (Excludes1 leaves I10 when one does).
+    _c("elevated_bp", "R03.0", "elevated blood pressure", "elevated blood pressure reading", "blood pressure elevated",
+       "elevated bp", "blood pressure was elevated", "blood pressure is elevated", kind="symptom"),
     _c("chf", "I50.9", "heart failure", "chf", "congestive heart failure", "congestive cardiac failure", "cardiac failure", chronic=True),
     _c("hfref", "I50.22", "chronic systolic heart failure", "hfref", "heart failure with reduced ejection fraction", chronic=True),
     _c("hfpef", "I50.32", "chronic diastolic heart failure", "hfpef", "heart failure with preserved ejection fraction", chronic=True),
@@ -242,6 +246,9 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("knee_pain", "M25.569", "knee pain", kind="symptom", lateral=("M25.561", "M25.562", None)),
     _c("shoulder_pain", "M25.519", "shoulder pain", kind="symptom", lateral=("M25.511", "M25.512", None)),
     _c("hip_pain", "M25.559", "hip pain", kind="symptom", lateral=("M25.551", "M25.552", None)),
+    # Pain, joint, ankle M25.57-; Pain, heel -- see Pain, foot M79.67- (no bilateral codes: each side).
+    _c("ankle_pain", "M25.579", "ankle pain", kind="symptom", lateral=("M25.571", "M25.572", None)),
+    _c("heel_pain", "M79.673", "heel pain", "foot pain", kind="symptom", lateral=("M79.671", "M79.672", None)),
     _c("knee_oa", "M17.9", "osteoarthritis of the knee", "knee osteoarthritis", "arthritis in the knee", "arthritis of the knee",
        chronic=True, lateral=("M17.11", "M17.12", "M17.0")),
     # Index: "Arthritis, arthritic (acute) (chronic) (nonpyogenic) (subacute) M19.90"; a named kind ("septic",
@@ -360,7 +367,16 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("cholecystitis", "K81.9", "cholecystitis"),
     _c("diplopia", "H53.2", "diplopia", "double vision", kind="symptom"),
     _c("blurred_vision", "H53.8", "blurred vision", "blurry vision", kind="symptom"),
-    _c("frostbite", "T33.90XA", "frostbite"),  # Frostbite (superficial) T33.90, the site unnamed
+    _c("frostbite", "T33.90XA", "frostbite"),
+    # Tonsillitis (acute) J03.90; Varicella (chickenpox) B01.9; Syndrome, viral -- see Infection, virus B34.9;
+    # Hemorrhage, gastrointestinal K92.2; Bronchiolitis, due to respiratory syncytial virus J21.0.
+    _c("tonsillitis", "J03.90", "tonsillitis", "acute tonsillitis"),
+    _c("varicella", "B01.9", "chickenpox", "chicken pox", "varicella", "varicella zoster", "varicella zoster virus"),
+    _c("viral_syndrome", "B34.9", "viral syndrome", "viral illness", "viral infection"),
+    _c("gi_bleed", "K92.2", "gi bleed", "gi bleeding", "gastrointestinal bleeding", "gastrointestinal bleed",
+       "upper gi bleed", "lower gi bleed"),
+    _c("rsv_bronchiolitis", "J21.0", "rsv bronchiolitis", "bronchiolitis due to rsv",
+       "bronchiolitis due to respiratory syncytial virus"),  # Frostbite (superficial) T33.90, the site unnamed
     # Keratosis, pilaris L85.8 (not the actinic keratosis L57.0 its first word reads as).
     _c("keratosis_pilaris", "L85.8", "keratosis pilaris"),
     # "Impotencia funcional", as the translations of Spanish reports leave it: a limb that has lost its function, not

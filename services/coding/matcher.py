@@ -85,8 +85,12 @@ def _join_non(raw: list[str]) -> list[str]:
     return out
 
 
+_POSSESSIVE = re.compile(r"'s\b")
+
+
 def tokens(text: str) -> list[str]:
-    text = text.lower().replace("’", "'")
+    # A possessive is no word of its own: "Crohn disease" and "Crohn's disease" read alike, on both sides.
+    text = _POSSESSIVE.sub("", text.lower().replace("’", "'"))
     if not text.isascii():
         # "Sjögren", "Ménière", "Guillain-Barré": as the notes spell them and as the descriptions do.
         text = unicodedata.normalize("NFKD", text).encode("ascii", "ignore").decode()
@@ -231,7 +235,7 @@ def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | Non
     forward, as a trigger."""
     if (p := _match_at(toks, i, _PSEUDO)) is not None:
         return p, None, 0
-    if (p := _match_at(toks, i, _POST_HISTORY)) is not None:
+    if (p := _match_at(toks, i, _POST_HISTORY)) is not None or (p := _in_year(toks, i)) is not None:
         return p, Assertion.HISTORY, _POST_HISTORY_REACH
     if i == 0 and _match_at(toks, i, _PRE_TOO) is not None:
         return None
@@ -240,6 +244,19 @@ def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | Non
     if (p := _match_at(toks, i, _POST_NEAR)) is not None and _trigger_at(toks, i) is None:
         return p, Assertion.NEGATED, _POST_NEAR_REACH
     return None
+
+
+_MONTHS = frozenset(tokens("january february march april may june july august september october november december"))
+
+
+def _in_year(toks: list[str], i: int) -> tuple[str, ...] | None:
+    """"in 1999", "in March 2010": a dated event is past, as "years ago" is ("myocardial infarction in 1999" is an old
+    infarction, I25.2; a chronic disease stays current, as with "years ago")."""
+    if toks[i] != "in":
+        return None
+    j = i + 2 if i + 1 < len(toks) and toks[i + 1] in _MONTHS else i + 1
+    year = toks[j] if j < len(toks) else ""
+    return tuple(toks[i : j + 1]) if len(year) == 4 and year.isdigit() and 1900 <= int(year) <= 2099 else None
 
 
 def assertions(toks: list[str]) -> list[Assertion]:

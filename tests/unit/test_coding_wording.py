@@ -647,3 +647,34 @@ def test_an_external_cause_explains_no_symptom_and_is_never_first_listed(codeset
 ])
 def test_womens_health_visits_skin_injuries(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert top(codeset, text) == codes
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    ("Myocardial infarction in 1999.", ["I25.2"]), ("Myocardial infarction in March 2010.", ["I25.2"]),
+    ("Stroke in 2015 without residual deficits.", ["Z86.73"]),
+    ("Diagnosed with type 2 diabetes in 2012.", ["E11.9"]),  # a chronic disease stays current
+    ("Acute myocardial infarction.", ["I21.9"]), ("Pneumonia in the right lower lobe.", ["J18.9"]),
+])
+def test_a_dated_event_is_past(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert top(codeset, text) == codes
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    ("Elevated blood pressure reading.", ["R03.0"]),  # no hypertension until a clinician says so
+    ("Blood pressure elevated today without diagnosis of hypertension.", ["R03.0"]),
+    ("Hypertension, blood pressure elevated today.", ["I10"]), ("High blood pressure.", ["I10"]),
+    ("Ankle pain, bilateral.", ["M25.571", "M25.572"]), ("Right heel pain.", ["M79.671"]),
+    ("Bilateral foot pain.", ["M79.671", "M79.672"]),
+])
+def test_raised_readings_and_ankle_and_heel_pain(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert top(codeset, text) == codes
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    ("Tonsillitis.", ["J03.90"]), ("Chickenpox.", ["B01.9"]), ("Viral syndrome.", ["B34.9"]), ("GI bleed.", ["K92.2"]),
+    ("Crohn disease.", ["K50.90"]), ("Crohn's disease.", ["K50.90"]),  # a possessive is no word of its own
+    ("Bronchiolitis due to RSV.", ["J21.0"]), ("Varicella zoster virus infection.", ["B01.9"]),
+    ("Herpes zoster.", ["B02.9"]),
+])
+def test_primary_care_infections_and_possessives(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert top(codeset, text) == codes
