@@ -218,6 +218,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("shingles", "B02.9", "shingles", "herpes zoster", "zoster"),
     _c("gad", "F41.1", "generalized anxiety disorder", "gad", chronic=True, family_code="Z81.8"),
     _c("panic", "F41.0", "panic disorder", "panic attacks"),
+    _c("ocd", "F42.9", "ocd", "obsessive compulsive disorder", chronic=True),
     _c("adhd", "F90.9", "adhd", "attention deficit hyperactivity disorder", "attention deficit disorder", chronic=True),
     # Disorder, attention-deficit hyperactivity, by type; Autism, autistic (childhood) (infantile) F84.0.
     *(_c(f"adhd_{kind}", code, *(f"{name} {kind} type" for name in ("adhd", "attention deficit hyperactivity disorder")),
@@ -235,6 +236,9 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("smoker", "F17.200", "smoker", "smoking", "smokes", "nicotine dependence", "smoking habit", "tobacco dependence",
        history_code="Z87.891"),
     _c("tobacco", "Z72.0", "tobacco use", history_code="Z87.891"),
+    # Dependence, nicotine, specified product NEC F17.29- (electronic cigarettes).
+    _c("vaping", "F17.290", "vaping", "vapes", "vape", "e cigarette use", "e cigarettes", "electronic cigarettes",
+       history_code="Z87.891"),
     # A cannabis smoker smokes no tobacco (F17.200): Use, cannabis F12.90.
     _c("cannabis_smoker", "F12.90", "cannabis smoker", "marijuana smoker", "smokes cannabis", "smokes marijuana",
        "smoking cannabis", "smoking marijuana"),

@@ -674,7 +674,7 @@ def test_raised_readings_and_ankle_and_heel_pain(codeset: SimpleIcd10CmCodeSet, 
     ("Tonsillitis.", ["J03.90"]), ("Chickenpox.", ["B01.9"]), ("Viral syndrome.", ["B34.9"]), ("GI bleed.", ["K92.2"]),
     ("Crohn disease.", ["K50.90"]), ("Crohn's disease.", ["K50.90"]),  # a possessive is no word of its own
     ("Bronchiolitis due to RSV.", ["J21.0"]), ("Varicella zoster virus infection.", ["B01.9"]),
-    ("Herpes zoster.", ["B02.9"]),
+    ("Herpes zoster.", ["B02.9"]), ("OCD.", ["F42.9"]), ("Vaping.", ["F17.290"]), ("Tobacco use.", ["Z72.0"]),
 ])
 def test_primary_care_infections_and_possessives(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert top(codeset, text) == codes
