@@ -252,6 +252,10 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("hip_pain", "M25.559", "hip pain", kind="symptom", lateral=("M25.551", "M25.552", None)),
     # Pain, joint, ankle M25.57-; Pain, heel -- see Pain, foot M79.67- (no bilateral codes: each side).
     _c("ankle_pain", "M25.579", "ankle pain", kind="symptom", lateral=("M25.571", "M25.572", None)),
+    _c("metatarsalgia", "M77.40", "metatarsalgia", kind="symptom", lateral=("M77.41", "M77.42", None)),
+    # Tendinitis, Achilles M76.6- (not the unspecified enthesopathy M77.9).
+    _c("achilles_tendinitis", "M76.60", "achilles tendinitis", "achilles tendonitis", "achilles tendinopathy",
+       lateral=("M76.61", "M76.62", None)),
     _c("heel_pain", "M79.673", "heel pain", "foot pain", kind="symptom", lateral=("M79.671", "M79.672", None)),
     _c("knee_oa", "M17.9", "osteoarthritis of the knee", "knee osteoarthritis", "arthritis in the knee", "arthritis of the knee",
        chronic=True, lateral=("M17.11", "M17.12", "M17.0")),

@@ -448,6 +448,8 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     "sprained": ("sprain",), "fractured": ("fracture",), "dislocated": ("dislocation",), "torn": ("tear",),
     # "Leg -- see also Limb, lower": "cellulitis of the right leg" is L03.115 (right lower limb).
     "leg": ("lower", "limb"),
+    # "Fracture of fifth metatarsal bone, left foot": a metatarsal is a bone of the foot, a metacarpal one of the hand.
+    "metatarsal": ("bone", "foot"), "metacarpal": ("bone", "hand"),
 }
 _CONVENTION_WORDS = frozenset(w for words in INDEX_TERMS.values() for w in words) | {"behavior"}
 # "Tumor -- see Neoplasm, unspecified behavior, by site", unless the note says which behavior (or speaks of tumor
@@ -515,6 +517,8 @@ def term_words(term: str) -> list[str]:
     # Guideline I.C.19.c.1: a fracture not documented as open or closed is coded as closed, and an open fracture whose
     # type is not documented as type I or II.
     toks = [t for i, t in enumerate(toks) if not (t == "closed" and toks[i + 1 : i + 2] == ["fracture"])]
+    # ... and one not documented as displaced or not displaced is coded as displaced.
+    toks = [t for t in toks if t != "displaced"]
     # A burn or corrosion of unspecified degree is one whose degree the note does not give: "burn of the left forearm".
     toks = [t for i, t in enumerate(toks) if not (t == "degree" and i and toks[i - 1] == "unspecified")]
     for i in phrase_starts(toks, _OPEN_FRACTURE_TYPE)[:1]:

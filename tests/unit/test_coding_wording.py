@@ -678,3 +678,13 @@ def test_raised_readings_and_ankle_and_heel_pain(codeset: SimpleIcd10CmCodeSet, 
 ])
 def test_primary_care_infections_and_possessives(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert top(codeset, text) == codes
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    # Guideline I.C.19.c.1: a fracture not documented as displaced or not is displaced; a metatarsal is of the foot.
+    ("Fracture of the left fifth metatarsal.", ["S92.352A"]),
+    ("Nondisplaced fracture of the left fifth metatarsal.", ["S92.355A"]),
+    ("Metatarsalgia.", ["M77.40"]), ("Left Achilles tendinitis.", ["M76.62"]),
+])
+def test_foot_fractures_and_tendons(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert top(codeset, text) == codes
