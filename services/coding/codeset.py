@@ -137,8 +137,8 @@ class SimpleIcd10CmCodeSet:
             # A block without sub-blocks ("C00-C96", "M00-M25") is a leaf of the library's tree, but no code (a block
             # of one category is the category too: B20, R99, Z66).
             lib = self._module()
-            found = self._billable[code] = (self.is_valid(code) and lib.is_leaf(code)
-                                            and (lib.is_category_or_subcategory(code) or lib.is_extended_subcategory(code)))
+            a_code = lib.is_category_or_subcategory(code) or lib.is_extended_subcategory(code)
+            found = self._billable[code] = self.is_valid(code) and lib.is_leaf(code) and a_code
         return found
 
     def description(self, code: str) -> str:

@@ -275,7 +275,8 @@ def _statement_findings(
         codable = (Assertion.AFFIRMED,) if mode == OUTPATIENT else (Assertion.AFFIRMED, Assertion.UNCERTAIN, Assertion.HISTORY)
         # An assertion cue's words are context, never a finding ("intubated without complications" is no T81.9).
         cue = cue_tokens(toks)
-        words = with_index_terms({t for i, t in enumerate(toks) if i not in covered and status[i] in codable and not cue[i]})
+        words = with_index_terms({t for i, t in enumerate(toks)
+                                  if i not in covered and status[i] in codable and not cue[i]})
         # Outside the Assessment only symptom codes (chapter R) may come from free text.
         allow = None if assessment else (lambda code: code.startswith("R"))
         full = fuzzy.matches(words, allow=allow, limit=3 + len(terms), site_is_disease=mode != OUTPATIENT)

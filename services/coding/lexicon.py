@@ -579,7 +579,8 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # Nodule
     ("E04.1", "nodule of thyroid"), ("N63.0", "nodule of breast"), ("R22.9", "subcutaneous nodule"),
     # Elevated, elevation (what is raised is named in the note; "increased", "raised", "high" read as "elevated")
-    ("R74.01", "elevated transaminase"), ("R74.01", "elevated liver enzyme"), ("R94.5", "abnormal liver function test"), ("R74.01", "elevated sgot"), ("R74.01", "elevated sgpt"),
+    ("R74.01", "elevated transaminase"), ("R74.01", "elevated liver enzyme"), ("R94.5", "abnormal liver function test"),
+    ("R74.01", "elevated sgot"), ("R74.01", "elevated sgpt"),
     ("R74.01", "hypertransaminemia"), ("R74.02", "elevated ldh"), ("R74.02", "elevated lactate dehydrogenase"),
     ("R74.8", "elevated alkaline phosphatase"), ("R74.8", "elevated amylase"), ("R74.8", "elevated lipase"),
     ("R74.8", "elevated creatine kinase"), ("R74.8", "elevated cpk"), ("R79.82", "elevated crp"),
@@ -653,7 +654,8 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # Glomerulonephritis N05.9; Spondylitis, ankylosing M45.9; Scleroderma M34.9; Vasculitis I77.6; Disease,
     # Huntington's G10; Sclerosis, amyotrophic lateral G12.21; Encephalitis G04.90; Abscess, brain G06.0; Hematoma,
     # subdural (nontraumatic) I62.00; Dysarthria R47.1.
-    ("M32.14", "lupus nephritis"), ("M32.14", "lupus nephropathy"), ("N02.8", "iga nephropathy"), ("N04.9", "nephrotic syndrome"),
+    ("M32.14", "lupus nephritis"), ("M32.14", "lupus nephropathy"), ("N02.8", "iga nephropathy"),
+    ("N04.9", "nephrotic syndrome"),
     ("N05.9", "glomerulonephritis"), ("M45.9", "ankylosing spondylitis"), ("M34.9", "scleroderma"),
     ("M34.9", "systemic sclerosis"), ("I77.6", "vasculitis"), ("G10", "huntington disease"),
     ("G10", "huntington chorea"), ("G12.21", "amyotrophic lateral sclerosis"), ("G04.90", "encephalitis"),

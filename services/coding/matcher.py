@@ -130,7 +130,8 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
     [(p, Assertion.NEGATED) for p in _phrases(
         "no", "not", "denies", "denied", "deny", "denying", "without", "negative for", "free of", "absence of", "absent",
         "non", "never had", "never", "nor", "ruled out", "resolved", "no sign of", "no signs of", "no evidence of",
-        "no history of", "no longer", "no longer has", "no longer have", "no longer having",  # "no longer has headaches"
+        # "no longer has headaches": gone ("has" would end the scope of a bare "no longer").
+        "no history of", "no longer", "no longer has", "no longer have", "no longer having",
         # "did not present fever": "presents" ends a scope ("denies cough, presents with fever") and reads as "present".
         "not present", "not presenting", "not presented",
         "no family history of", "no personal history of", "denies any history of", "denies history of",
@@ -189,7 +190,8 @@ _POST = _phrases("ruled out", "was ruled out", "resolved", "unlikely", "excluded
                  # "Adenopathy, goiter or jugular vein engorgement is not present", "leukocytosis was not observed".
                  *(f"{be} {cue}" for be in ("is", "are", "was", "were") for cue in (
                      "not present", "absent", "not observed", "not seen", "not detected", "not found", "not identified",
-                     "not visualized", "not evident", "not palpable", "not palpated", "not determined", "not measured")))
+                     "not visualized", "not evident", "not palpable", "not palpated", "not determined",
+                     "not measured")))
 # A post-position negation reaches back to the head of its clause, but not past a contrast: in "the film showed
 # pneumonia but the culture was negative" only the culture is negative.
 _CONTRAST = frozenset(("but", "however", "although", "though", "whereas", "while"))
@@ -678,7 +680,9 @@ class DescriptionIndex:
             # Laterality refines a match but is never evidence of one ("right ear" is not a diagnosis).
             core, core_hit = entry - _LATERAL, hit - _LATERAL
             # A side the note does not name is never read into it ("TMJ" is no left TMJ disorder).
-            if len(entry) - len(core) != len(hit) - len(core_hit) or not core or (len(core_hit) < 2 and not (len(core) == 1 and core_hit and self._idf[next(iter(core))] >= 6.0)):
+            unnamed_side = len(entry) - len(core) != len(hit) - len(core_hit)
+            one_rare_word = len(core) == 1 and bool(core_hit) and self._idf[next(iter(core))] >= 6.0
+            if unnamed_side or not core or (len(core_hit) < 2 and not one_rare_word):
                 continue
             # fsum: a set's order follows string hashing, and a float sum in another order can break a tie
             # (H47.091 vs H47.092) differently from one process to the next.
@@ -692,8 +696,8 @@ class DescriptionIndex:
             # the 7th-character "A" (initial encounter) over "D"/"S", and reading order of the classification.
             # A required disease word weighs less than a word of substance ("right TMJ disorder" is the right side's
             # code), but still names more than its absence ("cocaine use disorder" is the dependence, not "use").
-            key = (-coverage, -math.fsum(self._idf[w] for w in hit - _NAMING), -len(hit), len(entry), self._residual[idx],
-                   code)
+            substance = math.fsum(self._idf[w] for w in hit - _NAMING)
+            key = (-coverage, -substance, -len(hit), len(entry), self._residual[idx], code)
             if best is None or key < best[0]:
                 best = (key, FuzzyMatch(code=code, coverage=coverage, matched=frozenset(hit)))
         return best[1] if best else None
