@@ -286,7 +286,7 @@ def _statement_findings(
             full = [fm for fm in full if (sp := spread(toks, fm.matched))[0] <= 2 * sp[1] + DESCRIPTION_SLACK]
         partial = (fuzzy.partial_matches(words, min_coverage=PARTIAL_COVERAGE, limit=PARTIAL_LIMIT, allow=allow)
                    if mode == ALL_FINDINGS and PARTIAL_MATCHES else [])
-        superseded = _superseded(full, terms, found, toks=toks, codeset=codeset)
+        superseded = _superseded(full, terms, found, toks=toks, cue=cue, codeset=codeset)
         if superseded:
             found[:] = [f for i, f in enumerate(found) if i not in superseded]
         matched = {m.code for m in full}
@@ -315,7 +315,7 @@ def _establishes(f: Finding) -> bool:
 
 def _superseded(
     full: list[FuzzyMatch], terms: list[tuple[Mention, int, int]], found: list[Finding], *, toks: list[str],
-    codeset: CodeSet,
+    cue: tuple[bool, ...], codeset: CodeSet,
 ) -> set[int]:
     """Which curated findings of a clause a description match replaces (their indices in ``found``); the matches
     that only restate a curated term are dropped from ``full``. A match replaces a term's codes when it says more
@@ -324,7 +324,6 @@ def _superseded(
     "mellitus" in "type 2 diabetes mellitus", nor "kidney" in "type 2 diabetes with chronic kidney disease", which the
     combination codes relate; nor a generic "disease"; nor a word of an assertion cue, "without complications")."""
     named = frozenset(t for m, _, _ in terms for t in toks[m.start : m.end])
-    cue = cue_tokens(toks)
     out: set[int] = set()
     for fm in list(full):
         # A term's words as the description matcher read them ("febrile" is "fever" too).

@@ -37,6 +37,10 @@ def _is_agent(code: str) -> bool:
     return "B95" <= code[:3] <= "B97"
 
 
+def _is_external(code: str) -> bool:
+    return code[:1] in "VWXY"
+
+
 def sequence(suggestions: Sequence[CodeSuggestion], *, codeset: CodeSet) -> list[CodeSuggestion]:
     """The ICD-10-CM suggestions reordered so that every "code first" partner precedes the code whose note names it
     and every "use additional code" partner follows its code; otherwise the given order. Ranks are renumbered and
@@ -89,10 +93,6 @@ def sequence(suggestions: Sequence[CodeSuggestion], *, codeset: CodeSet) -> list
         rationale = f"{s.rationale}; ICD-10-CM: {why}" if why and s.rationale else (f"ICD-10-CM: {why}" if why else s.rationale)
         out.append(s.model_copy(update={"rank": rank, "rationale": rationale}))
     return out + [s.model_copy(update={"rank": len(out) + k}) for k, s in enumerate(rest, start=1)]
-
-
-def _is_external(code: str) -> bool:
-    return code[:1] in "VWXY"
 
 
 def additional_code_query(code: str, *, present: Sequence[str], codeset: CodeSet) -> str | None:

@@ -458,8 +458,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("donor", None, "death donor", "deceased donor", "cadaveric donor", "cadaver donor", "brain dead donor",
        kind="modifier"),
     # A department is no disease: "evaluated by the infectious disease service" (B99.9).
-    _c("department", None, *(f"{name} {unit}" for name in ("infectious disease", "infectious diseases", "dementia",
-                                                           "stroke", "pain")
+    _c("department", None, *(f"{name} {unit}" for name in ("infectious disease", "dementia", "stroke", "pain")
                             for unit in ("service", "department", "unit", "team", "consultation", "specialist")),
        kind="modifier"),
     # "Murmullo vesicular conservado": the normal breath sounds of a lung examination, no heart murmur (R01.1).
