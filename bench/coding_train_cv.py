@@ -35,7 +35,7 @@ from services.coding import domain, matcher, neighbours
 from services.coding import train_reranker as tr
 from services.coding.codeset import SimpleIcd10CmCodeSet
 from services.coding.learned import AssociationTable
-from services.coding.rerank import FEATURES, Reranker
+from services.coding.rerank import CANDIDATE_FEATURES, FEATURES, HIT_FEATURES, Reranker
 from services.coding.train_associations import build
 
 # Feature sets by step: the previous stop's 32 features, then the linear classifiers' scores.
@@ -47,13 +47,19 @@ STEPS: dict[str, tuple[str, ...]] = {
     "+ description coverage in the note, margins within the category": FEATURES[: FEATURES.index("linear_margin") + 1],
     "+ coverage of the words that set the code apart in its category, side named": FEATURES[: FEATURES.index("side") + 1],
     "+ partial description matches (flag)": FEATURES[: FEATURES.index("partial") + 1],
-    "+ combination parts kept as candidates (flag)": FEATURES,
+    "+ combination parts kept as candidates (flag)": CANDIDATE_FEATURES,
+    "+ each code's hit rate as a rule candidate in training": FEATURES,
 }
 
 
 def subset(rows: list[tr.DocRows], names: tuple[str, ...]) -> list[tr.DocRows]:
-    cols = [FEATURES.index(n) for n in names]
+    """The rows on the step's candidate features (the hit rates are appended per fold when the step names them)."""
+    cols = [CANDIDATE_FEATURES.index(n) for n in names if n in CANDIDATE_FEATURES]
     return [replace(r, x=[[v[c] for c in cols] for v in r.x]) for r in rows]
+
+
+def rated(names: tuple[str, ...]) -> bool:
+    return any(n in HIT_FEATURES for n in names)
 
 
 def fold_tables(docs: list[dict], *, codeset: SimpleIcd10CmCodeSet, folds: int) -> list[AssociationTable]:
@@ -91,9 +97,14 @@ def service_path(
         reranker = None
         if names is not None:
             cols = tuple(FEATURES.index(n) for n in names)
-            train = subset([r for i, r in enumerate(rows) if tr.fold_of(i, folds) != k], names)
+            others = [i for i in range(len(rows)) if tr.fold_of(i, folds) != k]
+            train = subset([rows[i] for i in others], names)
+            rates = tr.hit_rates(train)
+            if rated(names):
+                train = tr.with_out_of_fold_rates(subset(rows, names), others, folds=folds)
             model = tr.tree_classifier().fit(*tr.training_arrays(train))
-            reranker = _SubsetReranker(weights=[], bias=0.0, mean=[], scale=[], cut=cut, category_cut=category_cut)
+            reranker = _SubsetReranker(weights=[], bias=0.0, mean=[], scale=[], cut=cut, category_cut=category_cut,
+                                       rates=rates)
             reranker.model, reranker.columns = model, cols
         for i in (i for i in range(len(docs)) if tr.fold_of(i, folds) == k):
             draft = as_draft(str(docs[i].get("id", i)), docs[i].get("text") or docs[i].get("text_en") or "")
@@ -173,7 +184,7 @@ def main() -> None:
     for name, names in STEPS.items():
         if args.steps and name not in args.steps:
             continue
-        scores = tr.out_of_fold_scores(subset(rows, names), folds=args.folds)
+        scores = tr.out_of_fold_scores(subset(rows, names), folds=args.folds, rates=rated(names))
         prepared = tr.prepare(rows, scores, codeset=codeset)
         cut = tr.best_cut(rows, scores, codeset=codeset)
         exact_cut = tr.best_cut(rows, scores, codeset=codeset, level="exact")

@@ -767,8 +767,7 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("G44.009", "cluster headache"), ("H81.10", "benign paroxysmal positional vertigo"),
     *_sided("bppv", "H81.10", "H81.11", "H81.12", "H81.13"),
     ("R07.89", "atypical chest pain"), ("E06.3", "hashimoto thyroiditis"), ("E06.3", "hashimoto disease"),
-    ("O23.40", "urinary tract infection in pregnancy"), ("K21.00", "gerd with esophagitis"),
-    ("Z12.11", "screening colonoscopy"),
+    ("K21.00", "gerd with esophagitis"), ("Z12.11", "screening colonoscopy"),
     # Fracture, wrist S62.10-; Frequency, micturition R35.0; Candidiasis, vagina B37.31; Vaginosis -- see Vaginitis
     # N76.0; Cholelithiasis K80.20; Insufficiency, vitamin D E55.9; Abuse, alcohol F10.10; Use, cannabis F12.90;
     # Wart (viral) B07.9; Hives -- see Urticaria L50.9.
@@ -796,7 +795,7 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # Dependence, opioid F11.20 (use disorder, moderate or severe); Dependence, nicotine, cigarettes F17.210 (the
     # "uncomplicated" default, not "with unspecified nicotine-induced disorders"); Dry eye syndrome H04.12-; Blepharitis H01.00-;
     # Stye / hordeolum H00.01-.
-    ("F11.20", "opioid dependence"), ("F11.20", "opioid use disorder"), ("F17.210", "nicotine dependence cigarettes"),
+    ("F11.20", "opioid dependence"), ("F17.210", "nicotine dependence cigarettes"),
     # A use disorder (moderate or severe, or of unstated severity) is the dependence, in remission too; "use" alone
     # is F1x.9- (the description "Opioid use, unspecified, in remission" read "use disorder in remission" as F11.91).
     *((f"{code}.2{tail}", f"{drug} use disorder{words}") for code, drug in (

@@ -13,7 +13,7 @@ cross-validation on the training split (``cut``) lands on the service's suggesti
 probability's order.
 
 Pure: numpy only; the parameters are a packaged gzipped JSON file (``services/coding/data/coding_reranker.json.gz``,
-flat tree-node arrays) built by :mod:`services.coding.train_reranker` from the CodiEsp train split; nothing is
+flat tree-node arrays and the codes' hit rates as candidates) built by :mod:`services.coding.train_reranker` from the CodiEsp train split; nothing is
 downloaded or trained at run time.
 """
 
@@ -24,6 +24,7 @@ import json
 import math
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
+from functools import cached_property
 from pathlib import Path
 from typing import TYPE_CHECKING
 
@@ -44,9 +45,10 @@ if TYPE_CHECKING:
     from services.coding.domain import Finding
 
 DEFAULT_MODEL = Path(__file__).with_name("data") / "coding_reranker.json.gz"
-FORMAT = "scribestream-coding-reranker/2"
+FORMAT = "scribestream-coding-reranker/3"
 
-FEATURES = (
+# Features of the candidate and its note, computed by :func:`features`.
+CANDIDATE_FEATURES = (
     "rule", "curated", "description_match", "vote", "has_vote", "vote_phrases", "statements", "position",
     "code_prior", "category_prior", "code_seen", "symptom", "history", "unspecified", "specificity",
     "candidates", "description_x_vote", "learned_only_x_prior", "vote_total", "vote_documents", "vote_x_documents",
@@ -56,6 +58,10 @@ FEATURES = (
     "coverage", "coverage_margin", "linear_margin", "distinct_coverage", "side", "partial",
     "component",
 )
+# The code's record as a rule candidate on the training reports (:class:`HitRates`), appended by the re-ranker.
+HIT_FEATURES = ("code_hit_rate", "code_candidate_share")
+FEATURES = (*CANDIDATE_FEATURES, *HIT_FEATURES)
+HIT_SMOOTHING = 10.0  # pseudo-candidates at the overall hit rate (chosen by train CV over 5, 10 and 20)
 
 
 @dataclass(frozen=True)
@@ -87,15 +93,22 @@ class NoteContext:
                    category_linear=best_linear, category_coverage=best_coverage)
 
 
+def source(f: Finding) -> str:
+    """How the candidate was reached: a curated term, a description match, or the learned associations only."""
+    if f.learned:
+        return "learned"
+    return "curated" if f.rule_confidence >= CONF_SYMPTOM else "description"
+
+
 def features(f: Finding, *, note: NoteContext, codeset: CodeSet, priors: Priors) -> list[float]:
-    """One candidate -> its feature vector (order of :data:`FEATURES`)."""
+    """One candidate -> its feature vector (order of :data:`CANDIDATE_FEATURES`)."""
     statements, candidates = note.statements, note.candidates
     siblings, category_vote = note.per_category.get(f.code[:3], (1, f.vote))
     learned_only = f.learned
     rule = 0.0 if learned_only else f.rule_confidence
     # Curated lexicon terms score at least CONF_SYMPTOM; description matches less.
-    curated = float(not learned_only and f.rule_confidence >= CONF_SYMPTOM)
-    description = float(not learned_only and f.rule_confidence < CONF_SYMPTOM)
+    curated = float(source(f) == "curated")
+    description = float(source(f) == "description")
     has_vote = float(f.vote > 0)
     code_prior = priors.code(f.code)
     return [
@@ -183,6 +196,60 @@ class Priors:
         return code in self.code_documents
 
 
+@dataclass(frozen=True)
+class HitRates:
+    """How often coders coded each code when the rules proposed it on the training reports (R52 "pain" is proposed
+    for every pain and coded beside a site-specific pain about half the time). Rates are smoothed towards the
+    overall rate with ``smoothing`` pseudo-candidates; the share is the log-fraction of the training reports where
+    the rules proposed the code (comparable across training-set sizes). Counted by
+    :mod:`services.coding.train_reranker` on the training reports, never on the notes being coded.
+
+    Only the rules' proposals are counted: which codes the learned associations propose for a training report
+    depends on the other reports' gold codes (cross-validated: on the held-out fold's), so their counts would leak
+    labels into the features."""
+
+    documents: int = 0
+    codes: dict[str, tuple[int, int]] = field(default_factory=dict)  # code -> (reports coded, reports proposed)
+    smoothing: float = HIT_SMOOTHING
+
+    @classmethod
+    def count(cls, documents: Iterable[tuple[Sequence[str], Sequence[str], Iterable[str]]]) -> HitRates:
+        """``(candidate codes, their sources, gold codes)`` of each training report -> the counts (codes compared
+        without dots; a code proposed twice in a report counts once)."""
+        codes: dict[str, list[int]] = {}
+        n = 0
+        for candidates, origins, gold in documents:
+            n += 1
+            right = {g.replace(".", "").upper() for g in gold}
+            proposed = {code for code, origin in zip(candidates, origins) if origin != "learned"}
+            for code in proposed:
+                tally = codes.setdefault(code, [0, 0])
+                tally[0] += int(code.replace(".", "").upper() in right)
+                tally[1] += 1
+        return cls(documents=n, codes={k: (v[0], v[1]) for k, v in codes.items()})
+
+    @classmethod
+    def from_dict(cls, data: dict) -> HitRates:
+        return cls(documents=int(data["documents"]), smoothing=float(data["smoothing"]),
+                   codes={k: (int(v[0]), int(v[1])) for k, v in data["codes"].items()})
+
+    def to_dict(self) -> dict:
+        return {"documents": self.documents, "smoothing": self.smoothing,
+                "codes": {k: list(v) for k, v in sorted(self.codes.items())}}
+
+    @cached_property
+    def base(self) -> float:
+        """The overall hit rate: what a code the rules never proposed in training is assumed to have."""
+        proposed = sum(n for _, n in self.codes.values())
+        return sum(h for h, _ in self.codes.values()) / proposed if proposed else 0.0
+
+    def of(self, code: str) -> list[float]:
+        """The :data:`HIT_FEATURES` of one candidate."""
+        hit, proposed = self.codes.get(code, (0, 0))
+        return [(hit + self.smoothing * self.base) / (proposed + self.smoothing),
+                math.log((proposed + 0.5) / (self.documents + 1))]
+
+
 def category_probabilities(scored: Iterable[tuple[str, float]]) -> dict[str, float]:
     """(code, probability) of a note's candidates -> the chance that each 3-character category is coded at all:
     noisy-OR of its codes' probabilities (a category is right when any of its codes is)."""
@@ -228,6 +295,7 @@ class Reranker:
     # All-findings mode: a category whose candidates together reach this probability gets its best code suggested
     # (None: off). Category-level F1 counts categories, and several weak codes of one category are strong evidence.
     category_cut: float | None = None
+    rates: HitRates = field(default_factory=HitRates)  # the codes' record as candidates on the training reports
     _priors: dict[int, Priors] = field(default_factory=dict, repr=False)
 
     @classmethod
@@ -244,7 +312,8 @@ class Reranker:
         return cls(weights=[float(w) for w in data.get("weights", [0.0] * n)], bias=float(data["bias"]),
                    mean=[float(m) for m in data.get("mean", [0.0] * n)], scale=[float(s) for s in data.get("scale", [1.0] * n)],
                    cut=float(data["cut"]), trees=Trees(data["trees"]) if data.get("trees") else None,
-                   category_cut=float(data["category_cut"]) if data.get("category_cut") is not None else None)
+                   category_cut=float(data["category_cut"]) if data.get("category_cut") is not None else None,
+                   rates=HitRates.from_dict(data["hit_rates"]) if data.get("hit_rates") else HitRates())
 
     def probabilities(self, xs: Sequence[Sequence[float]]) -> list[float]:
         if not xs:
@@ -279,7 +348,9 @@ class Reranker:
         an unspecified code beside its kept specific sibling."""
         priors = self.priors(learned)
         note = NoteContext.of(findings, statements=statements)
-        probabilities = self.probabilities([features(f, note=note, codeset=codeset, priors=priors) for f in findings])
+        probabilities = self.probabilities([
+            features(f, note=note, codeset=codeset, priors=priors) + self.rates.of(f.code)
+            for f in findings])
         for f, p in zip(findings, probabilities):
             # Outpatient (the product): the model was fitted on inpatient case reports, so there it only orders the
             # candidates; a rule match that was a suggestion stays one.

@@ -10,7 +10,9 @@ chosen on the pooled out-of-fold predictions, and the shipped model is fitted on
 ever read; dev is for reporting.
 
 Data: CodiEsp corpus, CLEF eHealth 2020 (Miranda-Escalada, Gonzalez-Agirre, Armengol-Estapé, Krallinger), Zenodo
-3693570, CC BY 4.0. The shipped model holds one weight and two scaling constants per feature, and the cut.
+3693570, CC BY 4.0. The shipped model holds the boosted trees, the cuts, and each code's hit rate as a candidate
+(how often coders coded it when it was proposed, by code and by how it was reached), counted on the out-of-fold
+candidates; the trees learn from rates each fold counted on the others (target encoding without leakage).
 """
 
 from __future__ import annotations
@@ -19,7 +21,7 @@ import argparse
 import gzip
 import json
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, NamedTuple
 
@@ -30,10 +32,12 @@ from services.coding.rerank import (
     DEFAULT_MODEL,
     FEATURES,
     FORMAT,
+    HitRates,
     NoteContext,
     Priors,
     category_probabilities,
     features,
+    source,
 )
 from services.coding.train_associations import ATTRIBUTION, build
 
@@ -52,9 +56,10 @@ class DocRows:
     gold: list[str]
     codes: list[str]  # candidates in rule order (the baseline ranking)
     rule_confidence: list[float]  # the rules' confidence (baseline cut)
-    x: list[list[float]]
+    x: list[list[float]]  # the candidate features (rerank.CANDIDATE_FEATURES); the hit rates are appended per fold
     demoted: list[bool]  # never suggested (an unspecified code beside its kept specific sibling)
     gold_fy2026: list[str]  # gold read in FY2026 (a subdivided 2018 code matched by its descendant): the labels
+    sources: list[str] = field(default_factory=list)  # how each candidate was reached (rerank.source)
 
 
 def fold_of(index: int, folds: int) -> int:
@@ -81,8 +86,31 @@ def candidate_rows(
             rule_confidence=[f.confidence for f in findings],
             x=[features(f, note=note, codeset=codeset, priors=priors) for f in findings],
             demoted=[f.demoted for f in findings],
+            sources=[source(f) for f in findings],
         ))
     return out
+
+
+def hit_rates(rows: Sequence[DocRows]) -> HitRates:
+    """The candidates' record on these rows: how often each code (and each code by source) was gold when proposed."""
+    return HitRates.count((r.codes, r.sources, r.gold_fy2026) for r in rows)
+
+
+def with_rates(rows: Sequence[DocRows], rates: HitRates) -> list[DocRows]:
+    """The rows with the :data:`~services.coding.rerank.HIT_FEATURES` appended, as ``rates`` give them."""
+    return [replace(r, x=[[*x, *rates.of(code)] for x, code in zip(r.x, r.codes)])
+            for r in rows]
+
+
+def with_out_of_fold_rates(rows: Sequence[DocRows], indices: Sequence[int], *, folds: int = FOLDS) -> list[DocRows]:
+    """``rows[i]`` for ``i`` in ``indices``, each fold's hit rates counted on the other folds among ``indices``: a
+    row's own gold never describes it (target encoding without leakage)."""
+    out: dict[int, DocRows] = {}
+    for k in sorted({fold_of(i, folds) for i in indices}):
+        members = [i for i in indices if fold_of(i, folds) == k]
+        rates = hit_rates([rows[i] for i in indices if fold_of(i, folds) != k])
+        out.update(zip(members, with_rates([rows[i] for i in members], rates)))
+    return [out[i] for i in indices]
 
 
 def out_of_fold_rows(
@@ -290,14 +318,21 @@ def best_category_cut(rows: Sequence[DocRows], scores: Sequence[Sequence[float]]
 
 
 def out_of_fold_scores(
-    rows: Sequence[DocRows], *, folds: int = FOLDS, c: float = C, kind: str = "trees"
+    rows: Sequence[DocRows], *, folds: int = FOLDS, c: float = C, kind: str = "trees", rates: bool = True,
 ) -> list[list[float]]:
-    """Each document's candidate probabilities from a model fitted on the other folds."""
+    """Each document's candidate probabilities from a model fitted on the other folds; with ``rates`` the hit rates
+    of the held-out fold come from the other folds, and those of the training folds from the others among them."""
     scores: list[list[float]] = [[] for _ in rows]
     for k in range(folds):
-        params = fit([r for i, r in enumerate(rows) if fold_of(i, folds) != k], c=c, kind=kind)
+        train = [i for i in range(len(rows)) if fold_of(i, folds) != k]
         held = [i for i in range(len(rows)) if fold_of(i, folds) == k]
-        for i, s in zip(held, _probabilities(params, [rows[i] for i in held])):
+        if rates:
+            params = fit(with_out_of_fold_rates(rows, train, folds=folds), c=c, kind=kind)
+            held_rows = with_rates([rows[i] for i in held], hit_rates([rows[i] for i in train]))
+        else:
+            params = fit([rows[i] for i in train], c=c, kind=kind)
+            held_rows = [rows[i] for i in held]
+        for i, s in zip(held, _probabilities(params, held_rows)):
             scores[i] = s
     return scores
 
@@ -342,8 +377,9 @@ def main() -> None:
     print(json.dumps(summary, indent=2))
     if args.cv_only:
         return
-    params = fit(rows, c=args.c, kind=args.kind)
+    params = fit(with_out_of_fold_rates(rows, range(len(rows)), folds=args.folds), c=args.c, kind=args.kind)
     model = {"format": FORMAT, "features": list(FEATURES), **params, "cut": cut, "category_cut": category_cut,
+             "hit_rates": hit_rates(rows).to_dict(),
              "kind": args.kind, "folds": args.folds,
              "train_cv": {"category_f1": reranked["category"]["f1"], "map": reranked["map"]},  # type: ignore[index]
              "attribution": ATTRIBUTION + "; re-ranker parameters only"}

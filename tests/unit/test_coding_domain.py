@@ -2,12 +2,20 @@
 
 from __future__ import annotations
 
+from collections import Counter
+
 import pytest
 
 from services.coding.codeset import SimpleIcd10CmCodeSet
 from services.coding.domain import suggest_codes
 from services.coding.lexicon import COMBINATIONS, CONCEPTS, INDEX_ENTRIES
-from shared.contracts import ICD10CM_SYSTEM, GeneratorInfo, NoteDrafted, SoapNote, Statement
+from shared.contracts import (
+    ICD10CM_SYSTEM,
+    GeneratorInfo,
+    NoteDrafted,
+    SoapNote,
+    Statement,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -157,6 +165,12 @@ def test_every_lexicon_code_is_real_and_billable(codeset: SimpleIcd10CmCodeSet) 
     assert len({c.key for c in CONCEPTS}) >= 60
     bad = [code for code in referenced if not codeset.is_billable(code)]
     assert bad == []
+
+
+def test_index_entries_are_listed_once() -> None:
+    # A repeated entry counts its words twice in the description index's idf weights.
+    repeated = [entry for entry, n in Counter(INDEX_ENTRIES).items() if n > 1]
+    assert repeated == []
 
 
 @pytest.mark.parametrize(("assessment", "expected"), [

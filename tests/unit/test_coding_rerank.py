@@ -15,12 +15,19 @@ from services.coding.learned import AssociationTable
 from services.coding.rerank import (
     FEATURES,
     FORMAT,
+    HitRates,
     NoteContext,
     Priors,
     Reranker,
     features,
 )
-from services.coding.train_reranker import cross_validate, fit, out_of_fold_rows
+from services.coding.train_reranker import (
+    DocRows,
+    cross_validate,
+    fit,
+    out_of_fold_rows,
+    with_out_of_fold_rates,
+)
 
 pytestmark = pytest.mark.unit
 
@@ -109,8 +116,10 @@ def test_shipped_model_matches_the_feature_list(codeset: SimpleIcd10CmCodeSet) -
     table = AssociationTable.load()
     f = finding("I10", confidence=0.9)
     x = features(f, note=NoteContext.of([f], statements=3), codeset=codeset, priors=Priors.of(table))
+    x += model.rates.of(f.code)
     assert len(x) == len(FEATURES)
     assert 0.0 < model.probability(x) < 1.0
+    assert model.rates.documents == 500 and model.rates.codes["I10"][1] > 0  # counted on all of CodiEsp train
 
 
 def test_shipped_service_path_codes_with_the_reranker_and_evidence(codeset: SimpleIcd10CmCodeSet) -> None:
@@ -132,11 +141,42 @@ def toy_docs() -> list[dict]:
 def test_trainer_learns_from_out_of_fold_rows(codeset: SimpleIcd10CmCodeSet) -> None:
     rows = out_of_fold_rows(toy_docs(), codeset=codeset, folds=4)
     assert all("R50.9" in r.codes for r in rows)
-    assert len(fit(rows, kind="logistic")["weights"]) == len(FEATURES)
-    assert fit(rows)["trees"]["roots"]
+    rated = with_out_of_fold_rates(rows, range(len(rows)), folds=4)
+    assert len(fit(rated, kind="logistic")["weights"]) == len(FEATURES)
+    assert fit(rated)["trees"]["roots"]
     for kind in ("trees", "logistic"):
         reranked, baseline, cut, _ = cross_validate(rows, folds=4, codeset=codeset, kind=kind)
         assert reranked["map"] >= baseline["map"] and 0 < cut < 1
+
+
+def test_hit_rates_count_the_rules_proposals_once_per_report_and_shrink_towards_the_overall_rate() -> None:
+    # R52 proposed by the rules in four reports and coded in one; I10 proposed and coded in two (once twice).
+    # The learned associations' proposals are not counted (K35.80 below): they depend on other reports' gold.
+    rates = HitRates.count([
+        (["I10", "R52", "I10", "K35.80"], ["curated", "description", "curated", "learned"], ["I10", "K35.80"]),
+        (["I10", "R52"], ["curated", "description"], ["I10"]),
+        (["R52"], ["description"], ["R52"]),
+        (["R52"], ["curated"], []),
+    ])
+    assert rates.codes == {"I10": (2, 2), "R52": (1, 4)}
+    assert rates.documents == 4 and rates.base == 3 / 6
+    i10, r52, unseen = rates.of("I10"), rates.of("R52"), rates.of("K35.80")
+    assert i10[0] > unseen[0] == rates.base > r52[0]  # a code the rules never proposed gets the overall rate
+    assert r52[1] > i10[1] > unseen[1]  # and the smallest share
+    assert HitRates.from_dict(rates.to_dict()) == rates
+
+
+def test_training_hit_rates_never_count_the_row_they_describe() -> None:
+    # Each report's own code is coded only there; R52 is proposed everywhere and never coded. Counted out of fold,
+    # a report's own code was never proposed elsewhere: the overall rate (1 of 2), not its own hit.
+    rows = [DocRows(gold=[f"C{i}"], codes=[f"C{i}", "R52"], rule_confidence=[0.9, 0.9], x=[[0.0], [0.0]],
+                    demoted=[False, False], gold_fy2026=[f"C{i}"], sources=["curated", "curated"]) for i in range(10)]
+    rated = with_out_of_fold_rates(rows, range(10), folds=5)
+    assert [r.gold for r in rated] == [r.gold for r in rows]
+    for r in rated:
+        own, r52 = r.x
+        assert own[1] == 0.5 and own[2] < r52[2]
+        assert r52[1] == (0 + 10 * 0.5) / (8 + 10)
 
 
 def test_exported_trees_predict_as_scikit_learn() -> None:
