@@ -214,12 +214,43 @@ async def _rerank_all(
     return out, {"llm_outcomes": dict(outcomes), "llm_codes_dropped": dict(dropped)}
 
 
+class BadInput(ValueError):
+    """A data file the evaluation cannot read: names the line and the field, never quotes the text."""
+
+
 def load_jsonl(path: Path) -> list[dict]:
-    return [json.loads(line) for line in path.read_text(encoding="utf-8").splitlines() if line.strip()]
+    """One ``{"id", "text" (or "text_en"), "icd10cm": [codes]}`` object per line; blank lines skipped. A line
+    without text codes as an empty note; one without ``icd10cm`` is coded but not scored."""
+    if not path.is_file():
+        raise BadInput(f"--data: file not found: {path.name}")
+    try:
+        lines = path.read_text(encoding="utf-8").splitlines()
+    except UnicodeDecodeError:
+        raise BadInput("--data: not UTF-8 text") from None
+    docs = []
+    for number, line in enumerate(lines, start=1):
+        if not line.strip():
+            continue
+        try:
+            doc = json.loads(line)
+        except json.JSONDecodeError:
+            raise BadInput(f"--data line {number}: not valid JSON") from None
+        if not isinstance(doc, dict):
+            raise BadInput(f"--data line {number}: expected a JSON object")
+        for key in ("text", "text_en"):
+            if doc.get(key) is not None and not isinstance(doc[key], str):
+                raise BadInput(f"--data line {number}: '{key}' must be a string")
+        codes = doc.get("icd10cm", [])
+        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+            raise BadInput(f"--data line {number}: 'icd10cm' must be a list of code strings")
+        if doc.get("id") is not None and not isinstance(doc["id"], (str, int)):
+            raise BadInput(f"--data line {number}: 'id' must be a string or a number")
+        docs.append(doc)
+    return docs
 
 
 def command(
-    data: Path = typer.Option(..., "--data", exists=True, dir_okay=False, help='JSONL: {"id", "text", "icd10cm": [...]} per line'),
+    data: Path = typer.Option(..., "--data", help='JSONL: {"id", "text", "icd10cm": [...]} per line'),
     out: Optional[Path] = typer.Option(None, "--out", help='also write predictions: {"id", "codes": [ranked]} per line'),
     mode: str = typer.Option("outpatient", "--mode", help="outpatient (product rules) or all-findings (inpatient-style: "
                              "every affirmed finding and history item, as coders of case reports do)"),
@@ -232,9 +263,13 @@ def command(
                              "SCRIBESTREAM_LLM_* settings, as note generation)"),
 ) -> None:
     """ICD-10-CM coding: exact and category P/R/F1, MAP, top-1/top-5 accuracy, invalid codes, codes per second."""
-    if mode not in ("outpatient", "all-findings"):
-        raise typer.BadParameter("mode must be outpatient or all-findings", param_hint="--mode")
-    docs = load_jsonl(data)
+    try:
+        if mode not in ("outpatient", "all-findings"):
+            raise BadInput("--mode must be outpatient or all-findings")
+        docs = load_jsonl(data)
+    except BadInput as err:  # one line, exit 1, as every scribestream command
+        typer.echo(f"error: {err}", err=True)
+        raise typer.Exit(1) from None
     if limit:
         docs = docs[:limit]
     candidates: list[list[str]] = []
