@@ -1,5 +1,6 @@
 """``scribestream`` command line: the embedded run (``run``, ``demo``) and the distributed tools
-(``publish``, ``tail``, ``up``, ``down``, ``asyncapi``). Errors are one line on stderr and exit 1."""
+(``publish``, ``tail``, ``up``, ``down``, ``asyncapi``). Errors are one line on stderr: exit 1 for a command's own
+error, 2 for a usage error (click's code)."""
 
 from __future__ import annotations
 
@@ -17,6 +18,7 @@ import typer
 from rich.console import Console
 from rich.progress import BarColumn, Progress, TaskProgressColumn, TextColumn, TimeElapsedColumn
 from rich.table import Table
+from typer.core import TyperGroup
 
 from shared.contracts import (
     AudioChunkReceived,
@@ -31,10 +33,37 @@ from shared.contracts import (
     TurnTranscribed,
 )
 
-app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False,
-                  help="Event-driven clinical documentation: visit audio → grounded, coded SOAP note → FHIR R4.")
 console = Console()
 err_console = Console(stderr=True)
+
+
+class _OneLineErrors(TyperGroup):
+    """Usage and parameter errors (a missing file, an unknown option, a bad value) as one line on stderr, like the
+    commands' own errors, instead of click's boxed usage panel; exit code 2 as click gives them. No arguments still
+    prints the help."""
+
+    def main(self, *args: Any, standalone_mode: bool = True, **kwargs: Any) -> Any:
+        if not standalone_mode:
+            return super().main(*args, standalone_mode=False, **kwargs)
+        try:
+            code = super().main(*args, standalone_mode=False, **kwargs)
+        except typer.Abort:
+            err_console.print("error: aborted", highlight=False)
+            sys.exit(1)
+        except typer.TyperException as err:  # click's ClickException family: format_message, exit_code, ctx
+            if type(err).__name__ == "NoArgsIsHelpError":
+                err.show()  # type: ignore[attr-defined]
+            else:
+                ctx = getattr(err, "ctx", None)
+                hint = f" (see '{ctx.command_path} --help')" if ctx is not None else ""
+                message = err.format_message()  # type: ignore[attr-defined]
+                err_console.print(f"error: {message}{hint}", highlight=False, soft_wrap=True)
+            sys.exit(getattr(err, "exit_code", 1))
+        sys.exit(code if isinstance(code, int) else 0)
+
+
+app = typer.Typer(add_completion=False, no_args_is_help=True, pretty_exceptions_enable=False, cls=_OneLineErrors,
+                  help="Event-driven clinical documentation: visit audio → grounded, coded SOAP note → FHIR R4.")
 REPO = Path(__file__).resolve().parent.parent
 SAMPLE = REPO / "samples" / "encounter.wav"
 
