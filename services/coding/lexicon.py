@@ -56,8 +56,10 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("elevated_bp", "R03.0", "elevated blood pressure", "elevated blood pressure reading", "blood pressure elevated",
        "elevated bp", "blood pressure was elevated", "blood pressure is elevated", kind="symptom"),
     _c("chf", "I50.9", "heart failure", "chf", "congestive heart failure", "congestive cardiac failure", "cardiac failure", chronic=True),
-    _c("hfref", "I50.22", "chronic systolic heart failure", "hfref", "heart failure with reduced ejection fraction", chronic=True),
-    _c("hfpef", "I50.32", "chronic diastolic heart failure", "hfpef", "heart failure with preserved ejection fraction", chronic=True),
+    # Failure, heart, with reduced (preserved) ejection fraction -- see Failure, heart, systolic (diastolic): I50.20
+    # (I50.30) when the acuity is not documented; "chronic", "acute" qualify it through the descriptions (I50.22, …).
+    _c("hfref", "I50.20", "systolic heart failure", "hfref", "heart failure with reduced ejection fraction", chronic=True),
+    _c("hfpef", "I50.30", "diastolic heart failure", "hfpef", "heart failure with preserved ejection fraction", chronic=True),
     _c("afib", "I48.91", "atrial fibrillation", "afib", "a fib", "af", chronic=True),
     _c("cad", "I25.10", "coronary artery disease", "cad", "coronary disease", "atherosclerotic heart disease",
        chronic=True, family_code="Z82.49"),
@@ -164,6 +166,14 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("gerd", "K21.9", "gerd", "gastroesophageal reflux disease", "acid reflux", "gastro esophageal reflux", chronic=True),
     _c("heartburn", "R12", "heartburn", kind="symptom"),  # Index: "Heartburn R12"
     _c("ibs", "K58.9", "irritable bowel syndrome", "ibs", chronic=True),
+    # Syndrome, irritable bowel, with diarrhea K58.0, with constipation K58.1, mixed K58.2: the bowel habit is part of
+    # the code, not R19.7 or K59.00 beside it.
+    _c("ibs_diarrhea", "K58.0", "irritable bowel syndrome with diarrhea", "ibs with diarrhea", "ibs d",
+       "diarrhea predominant irritable bowel syndrome", "diarrhea predominant ibs", chronic=True),
+    _c("ibs_constipation", "K58.1", "irritable bowel syndrome with constipation", "ibs with constipation", "ibs c",
+       "constipation predominant irritable bowel syndrome", "constipation predominant ibs", chronic=True),
+    _c("ibs_mixed", "K58.2", "mixed irritable bowel syndrome", "mixed ibs", "ibs m",
+       "irritable bowel syndrome with mixed bowel habits", "ibs with mixed bowel habits", chronic=True),
     _c("constipation", "K59.00", "constipation", "constipated", kind="symptom"),
     _c("diarrhea", "R19.7", "diarrhea", "diarrhoea", "loose stools", kind="symptom"),
     _c("nausea_vomiting", "R11.2", "nausea and vomiting", "nausea with vomiting", kind="symptom"),
@@ -228,6 +238,10 @@ CONCEPTS: tuple[Concept, ...] = (
                                   ("hyperactive", "F90.1", ("predominantly hyperactive", "hyperactive impulsive")))),
     _c("autism", "F84.0", "autism", "autism spectrum disorder", "autistic disorder", "autistic", chronic=True),
     _c("dementia", "F03.90", "dementia", chronic=True, family_code="Z82.0"),
+    # Disease, Alzheimer's G30.9; Dementia, in (due to) Alzheimer's disease -- see Disease, Alzheimer's: G30.9 with
+    # F02.80 for the dementia (a combination below), never F03.90 "unspecified dementia".
+    _c("alzheimer", "G30.9", "alzheimer disease", "alzheimers disease", "alzheimer", "alzheimers", chronic=True,
+       family_code="Z82.0"),
     _c("alcohol", "F10.20", "alcohol dependence", "alcoholism", "alcohol use disorder", family_code="Z81.1"),
     _c("nicotine", "F17.210", "smokes cigarettes", "cigarette smoker", "cigarettes a day", "cigarettes per day",
        history_code="Z87.891"),
@@ -498,6 +512,9 @@ COMBINATIONS: tuple[Combination, ...] = (
     _combo("I12.9", {"htn", "ckd"}, {"htn"}),
     *(_combo("B96.81", {"h_pylori", site}, {"h_pylori"}) for site in ("gastritis", "pud", *ULCERS)),
     _combo("A41.9", {"septic_shock"}, set()),
+    # The dementia of Alzheimer's disease: G30.9, then F02.80 (its "code first" note sequences them).
+    _combo("G30.9", {"alzheimer", "dementia"}, {"alzheimer"}),
+    _combo("F02.80", {"alzheimer", "dementia"}, {"dementia"}),
     # Index: "Hyperplasia, prostate, with lower urinary tract symptoms (LUTS) N40.1"; its note: use additional code for
     # the symptoms (kept), which a bare "LUTS" then needs no code of its own for.
     *(_combo("N40.1", {"bph", symptom}, {"bph", "luts"} if symptom == "luts" else {"bph"})
@@ -706,9 +723,12 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # Menopause (asymptomatic) Z78.0; Fibroid, uterus D25.9; Elevated, prostate specific antigen R97.20; Cyst, kidney
     # (acquired) N28.1; Disease, Alzheimer's G30.9 (written without the "'s")
     ("Z78.0", "menopause"), ("Z78.0", "postmenopausal status"), ("N95.1", "symptomatic menopause"),
+    ("N95.1", "menopause symptoms"), ("N95.1", "symptoms of menopause"),
+    *_sided("varicose veins", "I83.90", "I83.91", "I83.92", "I83.93"),  # Varix, leg I83.9-, by side
+    ("I83.93", "varicose veins both legs"),
     ("D25.9", "uterine fibroid"),
     ("D25.9", "fibroid uterus"), ("D25.9", "uterine leiomyoma"), ("R97.20", "elevated psa"), ("N28.1", "kidney cyst"),
-    ("N28.1", "renal cyst"), ("G30.9", "alzheimer disease"), ("G30.9", "alzheimers disease"),
+    ("N28.1", "renal cyst"),
     # Use, cocaine F14.90 / methamphetamine F15.90 (use without abuse or dependence; "opioid use" is mostly the
     # prescribed long-term use, Z79.891, left to the status rules)
     ("F14.90", "cocaine use"), ("F15.90", "methamphetamine use"),
@@ -801,6 +821,13 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     *((f"{code}.2{tail}", f"{drug} use disorder{words}") for code, drug in (
         ("F10", "alcohol"), ("F11", "opioid"), ("F12", "cannabis"), ("F14", "cocaine"), ("F13", "sedative"),
         ("F15", "stimulant")) for tail, words in (("0", ""), ("1", " in remission"))),
+    *_sided("photophobia", "H53.149", "H53.141", "H53.142", "H53.143"),  # Photophobia H53.14-
+    # Failure, heart, systolic (diastolic), acute I50.21 (I50.31), chronic .22 (.32), acute on chronic .23 (.33): the
+    # acuity qualifies the ejection-fraction names as it does "systolic heart failure".
+    *((f"I50.{kind}{digit}", f"{acuity} {name}") for kind, names in (
+        ("2", ("hfref", "heart failure with reduced ejection fraction")),
+        ("3", ("hfpef", "heart failure with preserved ejection fraction")))
+      for digit, acuity in (("1", "acute"), ("2", "chronic"), ("3", "acute on chronic")) for name in names),
     ("H04.129", "dry eye"), ("H04.129", "dry eye syndrome"), ("H01.009", "blepharitis"), ("H00.019", "sty"),
     ("H00.019", "stye"),
     # Hypertension, white coat R03.0 (a lay "high blood pressure" stays I10); Insufficiency,

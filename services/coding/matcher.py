@@ -112,19 +112,35 @@ def clauses(text: str) -> list[list[str]]:
 
 
 # ---------------------------------------------------------------- assertion context (NegEx-style)
-def _phrases(*items: str) -> list[tuple[str, ...]]:
-    return sorted((tuple(tokens(i)) for i in items), key=len, reverse=True)
+class _Phrases(list[tuple[str, ...]]):
+    """Token phrases, longest first, also indexed by their first word (a cue list runs to hundreds of phrases and is
+    tried at every token)."""
+
+    def __init__(self, items: Iterable[tuple[str, ...]]) -> None:
+        super().__init__(sorted(items, key=len, reverse=True))
+        self.by_first: dict[str, list[tuple[str, ...]]] = defaultdict(list)
+        for phrase in self:
+            self.by_first[phrase[0]].append(phrase)
+
+
+def _phrases(*items: str) -> _Phrases:
+    return _Phrases(tuple(tokens(i)) for i in items)
 
 
 _PSEUDO = _phrases(
     "not well controlled", "not controlled", "not at goal", "not improved", "not improving", "no improvement", "no change",
     "not resolved", "no relief", "not only", "gram negative", "not been", "without complications",
-    "not certain whether", "no increase", "not necessarily", "no further",
+    "not certain whether", "no increase", "not necessarily", "no further", "no doubt", "without doubt",
     # "a 2-week history of cough" is how long the current complaint has lasted, not a past condition (years are left
     # as history: "a 3-year history of myocardial infarction" is an old infarction).
     "hour history of", "day history of", "days history of", "week history of", "month history of",
     "triple negative", "er negative", "pr negative", "her2 negative", "receptor negative", "rh negative",
     "hormone receptor negative", "estrogen receptor negative", "progesterone receptor negative",
+    # "Fever without apparent focus, dry cough and anorexia", "headache with no apparent cause, nausea": the cause is
+    # unknown, the findings after it are not denied.
+    *(f"{no} {article}{seen} {what}" for no in ("without", "with no", "no") for article in ("", "a ", "an ", "any ")
+      for seen in ("apparent", "obvious", "evident", "clear", "known", "identifiable")
+      for what in ("focus", "cause", "source", "origin", "reason", "trigger", "etiology", "precipitant")),
 )
 _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
     [(p, Assertion.NEGATED) for p in _phrases(
@@ -138,6 +154,8 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         "denies a history of", "no known history of", "no prior history of", "no past history of",
         # Contractions as the tokens split them ("doesn't" -> "doesn t"): patients speak in them.
         "doesn t", "don t", "didn t", "isn t", "aren t", "wasn t", "weren t", "hasn t", "haven t", "hadn t",
+        # NegEx's probable negations: "unlikely to be appendicitis", "doubt gout", "less likely pneumonia".
+        "unlikely", "not likely", "less likely", "doubt", "doubtful",
     )]
     + [(p, Assertion.UNCERTAIN) for p in _phrases(
         "rule out", "possible", "possibly", "probable", "probably", "suspected", "suspect", "suspicion of", "suspicious for",
@@ -182,7 +200,8 @@ _TERMINATORS = _phrases(
 # Nor does "who": "a mother who had breast cancer", "another child who died of cardiac arrest".
 _FAMILY_TERMINATORS = [p for p in _TERMINATORS if p not in (("has",), ("who",))] + _phrases("he", "she", "i", "patient")
 # Post-position triggers: they act on what came before them in the clause.
-_POST = _phrases("ruled out", "was ruled out", "resolved", "unlikely", "excluded", "is negative", "was negative",
+_POST = _phrases("ruled out", "was ruled out", "resolved", "unlikely", "not likely", "less likely", "doubtful",
+                 "excluded", "is negative", "was negative",
                  "were negative", "are negative", "is also negative", "was also negative", "were also negative",
                  "are also negative", "within normal limits", "within normal range", "wnl", "unremarkable",
                  "is normal", "was normal", "were normal", "are normal", "is gone", "are gone", "went away",
@@ -199,6 +218,8 @@ _CONTRAST = frozenset(("but", "however", "although", "though", "whereas", "while
 # receptor or stain status is no negation ("triple negative breast cancer", "ER negative", "Rh negative").
 _POST_NEAR = _phrases("negative")
 _PRE_TOO = _phrases("resolved")  # post-position cues that also negate forward from the head of a clause
+# Probable negations read both ways anywhere: "appendicitis is unlikely", "he is unlikely to have appendicitis".
+_BOTH_WAYS = frozenset(_phrases("unlikely", "not likely", "less likely", "doubtful"))
 _POST_NEAR_REACH = 2
 # "a heart attack five years ago" is an old infarction (I25.2), not an acute one: months or years ago make the few
 # words before them past history (weeks or days ago are the current episode).
@@ -217,8 +238,10 @@ def phrase_starts(toks: Sequence[str], phrase: Sequence[str]) -> list[int]:
 
 
 def _match_at(toks: list[str], i: int, phrases: Iterable[tuple[str, ...]]) -> tuple[str, ...] | None:
-    first = toks[i] if i < len(toks) else None
-    for p in phrases:
+    if i >= len(toks):
+        return None
+    first = toks[i]
+    for p in phrases.by_first.get(first, ()) if isinstance(phrases, _Phrases) else phrases:
         if p[0] == first and tuple(toks[i : i + len(p)]) == p:
             return p
     return None
@@ -293,8 +316,9 @@ def _assertions(toks: list[str]) -> tuple[list[Assertion], list[bool]]:
                     if status[j] is Assertion.AFFIRMED:
                         status[j] = assertion
             cue[i : i + len(p)] = [True] * len(p)
-            i += len(p)
-            continue
+            if p not in _BOTH_WAYS:
+                i += len(p)
+                continue
         hit = _trigger_at(toks, i)
         if hit is None:
             i += 1

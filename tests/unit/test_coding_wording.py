@@ -688,3 +688,35 @@ def test_primary_care_infections_and_possessives(codeset: SimpleIcd10CmCodeSet, 
 ])
 def test_foot_fractures_and_tendons(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert top(codeset, text) == codes
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    # Syndrome, irritable bowel, with diarrhea K58.0 / with constipation K58.1 / mixed K58.2: the habit is in the code.
+    ("Irritable bowel syndrome with diarrhea.", ["K58.0"]), ("IBS with constipation.", ["K58.1"]),
+    ("Mixed IBS.", ["K58.2"]), ("Irritable bowel syndrome.", ["K58.9"]),
+    # Heart failure with reduced (preserved) ejection fraction -- see Failure, heart, systolic (diastolic): the acuity
+    # is not assumed.
+    ("HFrEF.", ["I50.20"]), ("Heart failure with preserved ejection fraction.", ["I50.30"]),
+    ("Chronic HFrEF.", ["I50.22"]), ("Acute on chronic HFpEF.", ["I50.33"]),
+    ("Chronic systolic heart failure.", ["I50.22"]),
+    ("Photophobia.", ["H53.149"]), ("Photophobia of the right eye.", ["H53.141"]),
+    ("Varicose veins of both legs.", ["I83.93"]), ("Varicose veins of the left leg.", ["I83.92"]),
+    ("Menopause symptoms.", ["N95.1"]), ("Menopause.", ["Z78.0"]),
+    ("Allergic to contrast agent.", ["Z91.041"]),
+    # "Without apparent focus" says the cause is unknown; the findings listed after it are not denied.
+    ("Fever without apparent focus, dry cough and anorexia.", ["R50.9", "R05.9", "R63.0"]),
+    ("Headache with no apparent cause, nausea.", ["R51.9", "R11.0"]),
+])
+def test_bowel_habits_heart_failure_acuity_and_unknown_causes(
+    codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str],
+) -> None:
+    assert top(codeset, text) == codes
+
+
+@pytest.mark.parametrize("text", [
+    "Alzheimer dementia.", "Dementia due to Alzheimer disease.", "Alzheimer disease. Dementia.",
+])
+def test_the_dementia_of_alzheimer_disease_is_g30_with_f02(codeset: SimpleIcd10CmCodeSet, text: str) -> None:
+    # Dementia, in (due to) Alzheimer's disease -- see Disease, Alzheimer's: G30.9 [F02.80], never F03.90.
+    assert sorted(top(codeset, text)) == ["F02.80", "G30.9"]
+    assert top(codeset, "Dementia.") == ["F03.90"] and top(codeset, "Alzheimer disease.") == ["G30.9"]
