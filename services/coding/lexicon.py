@@ -726,6 +726,9 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("N95.1", "menopause symptoms"), ("N95.1", "symptoms of menopause"),
     *_sided("varicose veins", "I83.90", "I83.91", "I83.92", "I83.93"),  # Varix, leg I83.9-, by side
     ("I83.93", "varicose veins both legs"),
+    # Canker sore -- see Ulcer, aphthous K12.0; Removal, sutures Z48.02
+    ("K12.0", "canker sore"), ("K12.0", "aphthous ulcer"), ("K12.0", "aphthous stomatitis"),
+    ("Z48.02", "suture removal"), ("Z48.02", "removal of sutures"), ("Z48.02", "stitches removal"),
     ("D25.9", "uterine fibroid"),
     ("D25.9", "fibroid uterus"), ("D25.9", "uterine leiomyoma"), ("R97.20", "elevated psa"), ("N28.1", "kidney cyst"),
     ("N28.1", "renal cyst"),

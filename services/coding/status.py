@@ -1,6 +1,6 @@
 """Status codes from documented facts: long-term (current) drug use (Z79), dependence on dialysis, a wheelchair or
 oxygen (Z99), drug and other allergy status (Z88, Z91.0), transplanted organs, implants, stomas and organs removed
-(Z94, Z95, Z93, Z90) and the adult body mass index (Z68).
+(Z94, Z95, Z93, Z90; joint replacements by side) and the body mass index (Z68: adult values, a child's percentile).
 
 These are the secondary codes ICD-10-CM's "use additional code" notes ask for (E11: "use additional code to identify
 control using insulin (Z79.4), oral antidiabetic drugs (Z79.84)") and several carry risk-adjustment weight, yet no
@@ -40,14 +40,20 @@ class StatusRule:
     terms: tuple[str, ...]
     long_term_cue: bool = False  # only with a long-term word in the same clause
     what: str = ""  # the fact, for the rationale
+    lateral: tuple[str, str, str] | None = None  # (right, left, bilateral) codes where the note names the side
+
+    def code_for(self, side: str | None) -> str:
+        if self.lateral is None or side is None:
+            return self.code
+        return dict(zip(("right", "left", "bilateral"), self.lateral))[side]
 
 
 def _r(key: str, code: str, *terms: str, cue: bool = False) -> StatusRule:
     return StatusRule(key=key, code=code, terms=terms, long_term_cue=cue, what=f"current use of {key.replace('_', ' ')}")
 
 
-def _fact(key: str, code: str, what: str, *terms: str) -> StatusRule:
-    return StatusRule(key=key, code=code, terms=terms, what=what)
+def _fact(key: str, code: str, what: str, *terms: str, lateral: tuple[str, str, str] | None = None) -> StatusRule:
+    return StatusRule(key=key, code=code, terms=terms, what=what, lateral=lateral)
 
 
 DRUGS: tuple[StatusRule, ...] = (
@@ -168,9 +174,10 @@ PRESENCE: tuple[StatusRule, ...] = (
     _fact("cataract", "Z98.49", "a cataract extraction", "cataract surgery", "cataract extraction"),
     _fact("lens", "Z96.1", "an intraocular lens", "pseudophakia", "intraocular lens", "lens implant"),
     _fact("knee_joint", "Z96.659", "an artificial knee joint", "knee replacement", "knee arthroplasty",
-          "total knee replacement", "total knee arthroplasty", "knee prosthesis"),
+          "total knee replacement", "total knee arthroplasty", "knee prosthesis",
+          lateral=("Z96.651", "Z96.652", "Z96.653")),
     _fact("hip_joint", "Z96.649", "an artificial hip joint", "hip replacement", "hip arthroplasty",
-          "total hip replacement", "total hip arthroplasty", "hip prosthesis"),
+          "total hip replacement", "total hip arthroplasty", "hip prosthesis", lateral=("Z96.641", "Z96.642", "Z96.643")),
     _fact("splenectomy", "Z90.81", "an acquired absence of the spleen (splenectomy)", "splenectomy", "splenectomized"),
     _fact("cholecystectomy", "Z90.49", "an acquired absence of a digestive organ", "cholecystectomy",
           "appendectomy", "appendicectomy", "colectomy", "hemicolectomy", "cholecystectomized", "appendectomized"),
@@ -224,6 +231,13 @@ _NOT_CURRENT = frozenset(tokens(
     "levels secretion antibodies antibody"
 ))
 _ALLERGY_HEADING = re.compile(r"\s*(?:drug |medication |known )?allerg(?:y|ies)\s*:", re.IGNORECASE)
+# "BMI at the 97th percentile", "BMI 97th percentile for age"; "BMI-for-age percentile of 97".
+_BMI_PERCENTILES = (
+    re.compile(r"\b(?:bmi|body mass index)\b[^0-9;\n]{0,30}?(\d{1,2}(?:\.\d)?)\s*(?:st|nd|rd|th)?\s*(?:percentile|centile)",
+               re.IGNORECASE),
+    re.compile(r"\b(?:bmi|body mass index)\b[^0-9;\n]{0,20}?(?:percentile|centile)\s+(?:of\s+)?(?:the\s+)?(\d{1,2}(?:\.\d)?)",
+               re.IGNORECASE),
+)
 _BMI = re.compile(r"\b(?:bmi|body mass index)\b[^0-9.;\n]{0,25}(\d{2}(?:[.,]\d{1,2})?)", re.IGNORECASE)
 
 
@@ -274,8 +288,8 @@ def facts(statement: Statement) -> list[StatusFact]:
     """The long-term drug use, dependence, allergy and presence/absence statuses the statement documents."""
     out: list[StatusFact] = []
 
-    def add(rule: StatusRule, c_idx: int, start: int) -> None:
-        out.append(StatusFact(code=rule.code, statement_id=statement.statement_id,
+    def add(rule: StatusRule, c_idx: int, start: int, side: str | None = None) -> None:
+        out.append(StatusFact(code=rule.code_for(side), statement_id=statement.statement_id,
                               turn_ids=tuple(statement.evidence_turn_ids), position=(c_idx, start),
                               why=f"status code: the note documents {rule.what}"))
 
@@ -300,7 +314,7 @@ def facts(statement: Statement) -> list[StatusFact]:
             rule, group = _BY_KEY[m.concept.key], _GROUP[m.concept.key]
             if group == "presence":
                 if not not_done and (m.assertion is Assertion.HISTORY or (m.assertion is Assertion.AFFIRMED and not done_now)):
-                    add(rule, c_idx, m.start)
+                    add(rule, c_idx, m.start, m.side)
             elif _names_a_disorder(toks, m.end):
                 continue  # "opioid dependence", "opioid use disorder": a substance disorder, not the drug's use
             elif not not_current and (m.assertion is Assertion.AFFIRMED or (m.assertion is Assertion.HISTORY and ago)):
@@ -331,9 +345,25 @@ def bmi_code(value: float) -> str:
     return "Z68.45"
 
 
+def pediatric_bmi_code(percentile: float) -> str:
+    """The pediatric BMI-for-age code (Z68.51-Z68.54) for a percentile; 120 % of the 95th percentile and above
+    (Z68.55, Z68.56) is not a percentile, so a percentile of 95 or more is Z68.54."""
+    for upper, code in ((5, "Z68.51"), (85, "Z68.52"), (95, "Z68.53")):
+        if percentile < upper:
+            return code
+    return "Z68.54"
+
+
 def bmi_facts(statement: Statement, *, patient_age: int | None) -> list[StatusFact]:
-    """The adult body mass index the statement gives (Z68.1-Z68.45). Children's BMI is coded by percentile
-    (Z68.5-), which a number alone does not give: nothing for a patient under 20 or a statement naming percentiles."""
+    """The body mass index the statement gives: adult values (Z68.1-Z68.45), or a child's BMI-for-age percentile
+    (Z68.51-Z68.54). A bare number is no child's BMI (children's are coded by percentile): nothing for a patient
+    under 20 without one."""
+    percentiles = next((list(p.finditer(statement.text)) for p in _BMI_PERCENTILES if p.search(statement.text)), [])
+    if percentiles:
+        return [StatusFact(code=pediatric_bmi_code(float(m.group(1))), statement_id=statement.statement_id,
+                           turn_ids=tuple(statement.evidence_turn_ids), position=(0, m.start()),
+                           why="status code: the note documents the BMI-for-age percentile")
+                for m in percentiles[:1]]
     if (patient_age is not None and patient_age < 20) or "percentile" in statement.text.lower():
         return []
     out = []

@@ -88,7 +88,16 @@ def test_bmi_needs_a_weight_diagnosis_in_the_outpatient_mode_and_an_adult(codese
     assert not [c for c in codes(codeset, "Hypertension. BMI 41.2.") if c.startswith("Z68")]
     assert "Z68.41" in codes(codeset, "Hypertension. BMI 41.2.", mode=ALL_FINDINGS)
     assert not [c for c in codes(codeset, "Obesity. BMI 31.", age=14) if c.startswith("Z68")]
-    assert not [c for c in codes(codeset, "Obesity. BMI at the 97th percentile.") if c.startswith("Z68")]
+
+
+@pytest.mark.parametrize(("text", "code"), [
+    # A child's BMI is coded by its percentile for age (Z68.51-Z68.54), never by the number.
+    ("Obesity. BMI at the 97th percentile.", "Z68.54"), ("Overweight child, BMI at the 90th percentile.", "Z68.53"),
+    ("Obesity, BMI-for-age percentile of 99.", "Z68.54"), ("Underweight. BMI 3rd percentile for age.", "Z68.51"),
+])
+def test_a_childs_bmi_percentile(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:
+    assert [c for c in codes(codeset, text, age=9) if c.startswith("Z68")] == [code]
+    assert not [c for c in codes(codeset, "BMI at the 97th percentile.", age=9) if c.startswith("Z68")]  # no weight diagnosis
 
 
 def test_status_code_keeps_its_evidence(codeset: SimpleIcd10CmCodeSet) -> None:
@@ -151,7 +160,8 @@ def test_coded_note_links_diabetes_and_its_control(codeset: SimpleIcd10CmCodeSet
     ("Kidney transplant recipient.", "Z94.0"),
     ("Has a permanent pacemaker.", "Z95.0"),
     ("Wheelchair bound since the stroke.", "Z99.3"),
-    ("Status post knee replacement.", "Z96.659"), ("Status post right total hip arthroplasty.", "Z96.649"),
+    ("Status post knee replacement.", "Z96.659"), ("Status post right total hip arthroplasty.", "Z96.641"),
+    ("Status post left total knee replacement.", "Z96.652"), ("History of bilateral hip replacements.", "Z96.643"),
     ("COPD on home oxygen.", "Z99.81"),
 ])
 def test_allergy_dependence_and_presence_statuses(codeset: SimpleIcd10CmCodeSet, text: str, code: str) -> None:

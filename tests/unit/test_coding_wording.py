@@ -702,7 +702,7 @@ def test_foot_fractures_and_tendons(codeset: SimpleIcd10CmCodeSet, text: str, co
     ("Photophobia.", ["H53.149"]), ("Photophobia of the right eye.", ["H53.141"]),
     ("Varicose veins of both legs.", ["I83.93"]), ("Varicose veins of the left leg.", ["I83.92"]),
     ("Menopause symptoms.", ["N95.1"]), ("Menopause.", ["Z78.0"]),
-    ("Allergic to contrast agent.", ["Z91.041"]),
+    ("Allergic to contrast agent.", ["Z91.041"]), ("Canker sore.", ["K12.0"]), ("Suture removal.", ["Z48.02"]),
     # "Without apparent focus" says the cause is unknown; the findings listed after it are not denied.
     ("Fever without apparent focus, dry cough and anorexia.", ["R50.9", "R05.9", "R63.0"]),
     ("Headache with no apparent cause, nausea.", ["R51.9", "R11.0"]),
