@@ -43,6 +43,7 @@ from services.coding.matcher import (
     assertions,
     clauses,
     cue_tokens,
+    neoplasm_sites_agree,
     spread,
     term_words,
     tokens,
@@ -275,11 +276,12 @@ def _statement_findings(
         codable = (Assertion.AFFIRMED,) if mode == OUTPATIENT else (Assertion.AFFIRMED, Assertion.UNCERTAIN, Assertion.HISTORY)
         # An assertion cue's words are context, never a finding ("intubated without complications" is no T81.9).
         cue = cue_tokens(toks)
-        words = with_index_terms({t for i, t in enumerate(toks)
-                                  if i not in covered and status[i] in codable and not cue[i]})
+        said = {t for i, t in enumerate(toks) if i not in covered and status[i] in codable and not cue[i]}
+        words = with_index_terms(said)
         # Outside the Assessment only symptom codes (chapter R) may come from free text.
         allow = None if assessment else (lambda code: code.startswith("R"))
-        full = fuzzy.matches(words, allow=allow, limit=3 + len(terms), site_is_disease=mode != OUTPATIENT)
+        full = _description_matches(fuzzy, said, toks=toks, allow=allow, limit=3 + len(terms),
+                                    site_is_disease=mode != OUTPATIENT)
         if DESCRIPTION_SLACK is not None:
             # A description's words scattered over a clause name no one finding ("crackles on pulmonary auscultation,
             # lower limb edema" is no pulmonary edema).
@@ -313,6 +315,30 @@ def _establishes(f: Finding) -> bool:
     return f.category == "diagnosis" and not f.learned and f.code[:1] not in "VWXYZ"
 
 
+def _is_secondary(code: str) -> bool:
+    return "C77" <= code[:3] <= "C79"
+
+
+def _description_matches(
+    fuzzy: DescriptionIndex, said: set[str], *, toks: list[str], allow: Callable[[str], bool] | None, limit: int,
+    site_is_disease: bool,
+) -> list[FuzzyMatch]:
+    """The clause's full description matches; a malignant neoplasm read at the other neoplasm's site ("bladder cancer
+    with bone metastases" as a secondary of the bladder) is matched again without that code, so the words go to the
+    reading that puts each site with its own neoplasm word (matcher.neoplasm_sites_agree)."""
+    misread: set[str] = set()
+    for _ in range(3):
+        def allowed(code: str, _no: frozenset[str] = frozenset(misread)) -> bool:
+            return code not in _no and (allow is None or allow(code))
+
+        full = fuzzy.matches(said, allow=allowed, limit=limit, site_is_disease=site_is_disease)
+        wrong = {fm.code for fm in full if not neoplasm_sites_agree(toks, fm.code, fm.matched)}
+        if not wrong:
+            return full
+        misread |= wrong
+    return [fm for fm in full if fm.code not in misread]
+
+
 def _superseded(
     full: list[FuzzyMatch], terms: list[tuple[Mention, int, int]], found: list[Finding], *, toks: list[str],
     cue: tuple[bool, ...], codeset: CodeSet,
@@ -328,6 +354,9 @@ def _superseded(
     for fm in list(full):
         # A term's words as the description matcher read them ("febrile" is "fever" too).
         said = [(m, lo, hi) for m, lo, hi in terms if fm.matched & with_index_terms(set(toks[m.start : m.end]))]
+        if _is_secondary(fm.code):
+            # Metastases are a neoplasm of their own: "breast cancer with liver metastases" keeps the breast cancer.
+            said = [(m, lo, hi) for m, lo, hi in said if all(_is_secondary(found[i].code) for i in range(lo, hi))]
         if not said:
             continue
         own = frozenset().union(*(_description_words(found[i].code, codeset) for _, lo, hi in said for i in range(lo, hi)))

@@ -621,6 +621,8 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # care planning Z71.89. Symptoms: Pain, neuropathic (neuralgia) M79.2; Cramp, muscle R25.2; Blood, in, feces K92.1,
     # occult R19.5; Otalgia (ear pain) H92.0-.
     ("Z00.00", "annual physical exam"), ("Z00.00", "annual physical"), ("Z00.00", "annual wellness visit"),
+    ("Z00.00", "annual visit"), ("Z00.00", "annual examination"), ("Z00.00", "annual exam"),
+    ("Z00.00", "routine physical"), ("Z00.00", "general medical examination"),
     ("Z00.129", "well child check"), ("Z00.129", "well child visit"), ("Z23", "encounter for immunization"),
     ("Z12.31", "screening mammogram"), ("Z76.0", "medication refill"), ("Z76.0", "prescription refill"),
     ("Z91.81", "fall risk"), ("Z91.81", "at risk for falls"), ("Z71.6", "smoking cessation counseling"),
@@ -726,6 +728,15 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("N95.1", "menopause symptoms"), ("N95.1", "symptoms of menopause"),
     *_sided("varicose veins", "I83.90", "I83.91", "I83.92", "I83.93"),  # Varix, leg I83.9-, by side
     ("I83.93", "varicose veins both legs"),
+    # Fracture, Colles' S52.53-; Hemianop(s)ia, heteronymous (bitemporal) H53.47, homonymous H53.46-; Adenoma,
+    # prostate -- see Hyperplasia, prostate (other adenomas are benign neoplasms by site: matcher.INDEX_TERMS)
+    *_sided("colles fracture", "S52.539A", "S52.531A", "S52.532A"),
+    # "Malignant neoplasm of ... bronchus or lung": either organ names it ("lung adenocarcinoma" is C34.90).
+    *_sided(("malignant neoplasm of lung", "malignant neoplasm of bronchus"), "C34.90", "C34.91", "C34.92"),
+    ("C34.90", "bronchogenic carcinoma"),
+    ("H53.47", "bitemporal hemianopia"), ("H53.47", "heteronymous hemianopia"),
+    *_sided("homonymous hemianopia", "H53.469", "H53.461", "H53.462"),
+    ("N40.0", "prostate adenoma"), ("N40.0", "prostatic adenoma"), ("N40.0", "adenoma of the prostate"),
     # Canker sore -- see Ulcer, aphthous K12.0; Removal, sutures Z48.02
     ("K12.0", "canker sore"), ("K12.0", "aphthous ulcer"), ("K12.0", "aphthous stomatitis"),
     ("Z48.02", "suture removal"), ("Z48.02", "removal of sutures"), ("Z48.02", "stitches removal"),

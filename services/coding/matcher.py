@@ -161,6 +161,9 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         "rule out", "possible", "possibly", "probable", "probably", "suspected", "suspect", "suspicion of", "suspicious for",
         "likely", "questionable", "query", "concern for", "concerning for", "consider", "considering", "cannot exclude",
         "cannot rule out", "differential", "ddx", "may be", "may have", "might", "could be", "presumed", "presumptive",
+        # "I suspect she has esophagitis": the subject and "has" (a terminator) are inside the suspicion.
+        *(f"{verb} {that}{who} {has}" for verb in ("suspect", "suspected") for that in ("", "that ")
+          for who in ("she", "he", "they", "the patient", "patient") for has in ("has", "have", "had", "may have")),
         "worried about", "evaluate for", "to exclude", "at risk for", "risk of", "screening for", "screen for", "if",
         "check for", "checking for", "test for", "testing for", "assess for", "look for", "monitor for", "watch for",
         # Guideline IV.H names "compatible with" and "consistent with" among the terms of an uncertain diagnosis.
@@ -227,8 +230,12 @@ POST_HISTORY_PHRASES = ("years ago", "year ago", "months ago", "month ago")
 _POST_HISTORY = _phrases(*POST_HISTORY_PHRASES)
 _POST_HISTORY_REACH = 4
 _WINDOW = 10  # tokens a pre-trigger reaches, as in NegEx's bounded scope
-# Uncertainty triggers that cast doubt on both sides ("migraine versus tension headache").
-_WHOLE_CLAUSE_UNCERTAIN = _phrases("versus", "vs", "or")
+# Uncertainty triggers that cast doubt on both sides ("migraine versus tension headache") and on every item of a
+# differential ("possible etiologies include GERD, dyspepsia, esophagitis and anxiety"); what the literature reports
+# is no finding of the patient's.
+_WHOLE_CLAUSE_UNCERTAIN = _phrases("versus", "vs", "differential diagnosis", "differential diagnoses",
+                                   "differential includes", "etiologies include", "etiologies", "possible causes",
+                                   "causes include", "in the literature")
 
 
 def phrase_starts(toks: Sequence[str], phrase: Sequence[str]) -> list[int]:
@@ -341,7 +348,7 @@ def _assertions(toks: list[str]) -> tuple[list[Assertion], list[bool]]:
     # "versus" (and "or" between two candidate diagnoses) leaves the whole clause undecided; only where
     # the clause also holds an explicit uncertainty cue for "or", which is too common to trust alone. (A cue's own
     # words are marked uncertain as context: "denies fever or chills, however endorses cough" doubts nothing.)
-    if any(_match_at(toks, k, _WHOLE_CLAUSE_UNCERTAIN[:2]) for k in range(len(toks))) or (
+    if any(_match_at(toks, k, _WHOLE_CLAUSE_UNCERTAIN) for k in range(len(toks))) or (
         "or" in toks and any(a is Assertion.UNCERTAIN and not c for a, c in zip(status, cue))
     ):
         status = [Assertion.UNCERTAIN if s is Assertion.AFFIRMED else s for s in status]
@@ -410,6 +417,8 @@ def _side(toks: list[str], start: int, end: int) -> str | None:
 _STOP = frozenset(tokens(
     "of the and or with in to due by on at for a an as from unspecified other nos specified elsewhere classified not "
     "site side affecting type unsp part region without condition disorder disease initial encounter subsequent sequela use "
+    # "the thyroid" is the thyroid gland ("Benign neoplasm of thyroid gland" for a thyroid adenoma)
+    "gland "
     # everyday words of narrative text ("Hers disease" must not match every "her")
     "he she her hers his him it its was is were be been has had have this that which who patient year old after "
     "before also at no yes"
@@ -456,6 +465,8 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
                     ("malignant", "neoplasm")),
     **dict.fromkeys(("metastasis", "metastase", "metastatic"), ("secondary", "malignant", "neoplasm")),
     **dict.fromkeys(("tumor", "tumour", "neoplasia"), ("neoplasm",)),
+    # "Adenoma -- see also Neoplasm, benign, by site" (a prostate adenoma is hyperplasia: lexicon.INDEX_ENTRIES).
+    "adenoma": ("benign", "neoplasm"),
     **dict.fromkeys(("lithiasis", "stone"), ("calculus",)),
     "cholelithiasis": ("calculus", "gallbladder"), "nephrolithiasis": ("calculus", "kidney"),
     "urolithiasis": ("calculus", "urinary"), "choledocholithiasis": ("calculus", "bile", "duct"),
@@ -575,6 +586,32 @@ def with_index_terms(words: set[str]) -> set[str]:
     if ANATOMY_TERMS_ON:
         extra |= {t for w in words for t in ANATOMY_TERMS.get(w, ())}
     return words | extra if extra else words
+
+
+_NEOPLASM_WORDS = frozenset({"secondary", "malignant", "neoplasm", "benign", "behavior", "uncertain", "situ",
+                             "carcinoma", "primary", "overlapping", "sites", "lesion"})
+
+
+def neoplasm_sites_agree(toks: Sequence[str], code: str, matched: Iterable[str]) -> bool:
+    """Whether a malignant neoplasm match reads its site where the clause puts it. In "bladder cancer with bone
+    metastases" each site belongs to the neoplasm word nearest to it (a tie to the primary one: "metastatic breast
+    cancer" is a breast cancer that has spread): a secondary code (C77-C79) needs a site that belongs to the
+    metastases, a primary one (C00-C76) a site that belongs to the cancer; so C67.9 and C79.51, not C79.11 and C41.9.
+    Clauses without both kinds of neoplasm word, and codes of other kinds, always agree."""
+    if not "C00" <= code[:3] <= "C79":
+        return True
+    meta = [i for i, t in enumerate(toks) if "secondary" in with_index_terms({t})]
+    primary = [i for i, t in enumerate(toks) if i not in meta and with_index_terms({t}) & {"malignant", "neoplasm"}]
+    sites = frozenset(matched) - _NEOPLASM_WORDS
+    at = [i for i, t in enumerate(toks) if with_index_terms({t}) & sites and i not in meta and i not in primary]
+    if not meta or not primary or not at:
+        return True
+    secondary = "C77" <= code[:3] <= "C79"  # as domain._is_secondary
+
+    def owned_by_metastases(i: int) -> bool:
+        return min(abs(i - j) for j in meta) < min(abs(i - j) for j in primary)
+
+    return any(owned_by_metastases(i) == secondary for i in at)
 
 
 def spread(toks: Sequence[str], words: Iterable[str]) -> tuple[int, int]:
@@ -763,16 +800,30 @@ class DescriptionIndex:
 
     def matches(self, words: Iterable[str], *, limit: int = 3, allow: Callable[[str], bool] | None = None,
                 site_is_disease: bool = True) -> list[FuzzyMatch]:
-        """The best full matches, each on the words the previous ones left. ``site_is_disease=False``: a description
-        that is only a disease word and a site ("Disease of spinal cord, unspecified") needs the disease word in the
-        note too, or every mention of the site (a spinal cord stimulator) would read as its disease."""
-        remaining = _query(words)
+        """The best full matches of the note's ``words`` (the Index conventions' words read in here), each on the
+        words the previous ones left: a match uses up the words it matched and the note's words that stood for them,
+        the fewest that do (a word that stands for more first). "Renal cell carcinoma with hepatic metastases" is two
+        neoplasms: the metastases stand for the secondary malignant neoplasm of the liver, and the carcinoma is left
+        to stand for its own; "prostate adenoma" read as hyperplasia leaves no "benign neoplasm" behind.
+        ``site_is_disease=False``: a description that is only a disease word and a site ("Disease of spinal cord,
+        unspecified") needs the disease word in the note too, or every mention of the site (a spinal cord
+        stimulator) would read as its disease."""
+        said = _query(words)
         out: list[FuzzyMatch] = []
-        while remaining and len(out) < limit:
-            m = self.best(remaining, allow=allow, site_is_disease=site_is_disease)
+        while said and len(out) < limit:
+            m = self.best(_query(with_index_terms(said)), allow=allow, site_is_disease=site_is_disease)
             if m is None:
                 break
             out.append(m)
-            remaining -= m.matched
+            used = said & m.matched
+            implied = set(m.matched - said)
+            while implied:
+                stands = {w: (with_index_terms({w}) - {w}) & implied for w in sorted(said - used)}
+                source = max(stands, key=lambda w: len(stands[w]), default=None)
+                if source is None or not stands[source]:
+                    break
+                used.add(source)
+                implied -= stands[source]
+            said -= used
         return out
 

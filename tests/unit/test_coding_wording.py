@@ -720,3 +720,33 @@ def test_the_dementia_of_alzheimer_disease_is_g30_with_f02(codeset: SimpleIcd10C
     # Dementia, in (due to) Alzheimer's disease -- see Disease, Alzheimer's: G30.9 [F02.80], never F03.90.
     assert sorted(top(codeset, text)) == ["F02.80", "G30.9"]
     assert top(codeset, "Dementia.") == ["F03.90"] and top(codeset, "Alzheimer disease.") == ["G30.9"]
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    # Each site goes with the neoplasm word nearest to it: the metastases are a neoplasm of their own, never the
+    # primary's site read as secondary ("bladder cancer with bone metastases" was C79.11 + C41.9).
+    ("Bladder cancer with bone metastases.", ["C67.9", "C79.51"]),
+    ("Renal cell carcinoma with hepatic metastases.", ["C64.9", "C78.7"]),
+    ("Breast cancer with liver metastases.", ["C50.919", "C78.7"]),
+    ("Colon cancer metastatic to the liver.", ["C18.9", "C78.7"]),
+    ("Lung adenocarcinoma with brain metastases.", ["C34.90", "C79.31"]),
+    ("Metastatic breast cancer.", ["C50.919", "C79.9"]),  # spread from the breast: the primary, secondary site unknown
+    ("Lung metastases.", ["C78.00"]),
+    # Adenoma -- see Neoplasm, benign, by site ("the thyroid" is the gland); a prostate adenoma is hyperplasia.
+    ("Pituitary adenoma.", ["D35.2"]), ("Thyroid adenoma.", ["D34"]), ("Prostate adenoma.", ["N40.0"]),
+    ("Adenocarcinoma of the right lung.", ["C34.91"]), ("Right wrist Colles fracture.", ["S52.531A"]),
+    ("Bitemporal hemianopia.", ["H53.47"]), ("Annual visit.", ["Z00.00"]),
+])
+def test_neoplasms_read_at_their_own_sites(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text", [
+    # Every item of a differential is uncertain, and a suspicion reaches past "she has".
+    "Possible etiologies of her chest pain include GERD, dyspepsia, esophagitis and anxiety.",
+    "Differential diagnosis includes pneumonia and bronchitis.",
+    "Based on her history today, I suspect she has esophagitis.",
+    "Congenital anomalies of the kidney have been reported in the literature.",
+])
+def test_differentials_suspicions_and_the_literature_are_not_coded(codeset: SimpleIcd10CmCodeSet, text: str) -> None:
+    assert top(codeset, text) == []
