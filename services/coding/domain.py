@@ -766,6 +766,9 @@ def rank_findings(
         findings += found
     findings = _combine(findings, modifiers=modifiers, codeset=codeset,
                         keep_parts=mode == ALL_FINDINGS and COMBINATION_PARTS)
+    # "Elevated blood-pressure reading, without diagnosis of hypertension" (R03.0) is no code beside hypertension.
+    if any("I10" <= f.code[:3] <= "I1A" and not f.learned and not f.partial for f in findings):
+        findings = [f for f in findings if f.code != _RAISED_READING]
     # Symptoms in an Assessment statement that also names a diagnosis are part of that diagnosis.
     with_diagnosis = {f.sentence for f in findings if _establishes(f)} if mode == OUTPATIENT else set()
     findings = [f for f in findings if not (f.category == "symptom" and f.sentence in with_diagnosis)]
@@ -809,6 +812,7 @@ def _status_findings(draft: NoteDrafted, *, sections: list[Statement], documente
     return list(out.values())
 
 
+_RAISED_READING = "R03.0"
 _ALLERGIC_REACTION = "T78"  # allergic reactions: anaphylaxis T78.0-T78.2, angioedema T78.3, allergy T78.4
 
 

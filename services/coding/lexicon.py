@@ -734,6 +734,11 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # "Malignant neoplasm of ... bronchus or lung": either organ names it ("lung adenocarcinoma" is C34.90).
     *_sided(("malignant neoplasm of lung", "malignant neoplasm of bronchus"), "C34.90", "C34.91", "C34.92"),
     ("C34.90", "bronchogenic carcinoma"),
+    # Epicondylitis, medial M77.0-, lateral M77.1- (the side said without "elbow"); Deficiency, immunoglobulin A
+    # (selective) D80.2
+    *_sided("medial epicondylitis", "M77.00", "M77.01", "M77.02"),
+    *_sided("lateral epicondylitis", "M77.10", "M77.11", "M77.12"),
+    ("D80.2", "iga deficiency"), ("D80.2", "selective iga deficiency"), ("D80.2", "immunoglobulin a deficiency"),
     ("H53.47", "bitemporal hemianopia"), ("H53.47", "heteronymous hemianopia"),
     *_sided("homonymous hemianopia", "H53.469", "H53.461", "H53.462"),
     ("N40.0", "prostate adenoma"), ("N40.0", "prostatic adenoma"), ("N40.0", "adenoma of the prostate"),

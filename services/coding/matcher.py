@@ -171,7 +171,10 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         "may correspond to", "might correspond to",
         # A test requested names what is looked for, not what was found: "serology for syphilis and HIV".
         "serology for", "serologies for", "serology against", "serological tests for", "serological test for",
-        # Hypothetical: "He will call should he develop any dyspnea", "in case of fever".
+        # "What appears to be a recurrent kidney stone" (guideline IV.H: a diagnosis not yet established).
+        "appears to be", "appear to be", "appearing to be",
+        # Hypothetical: "He will call should he develop any dyspnea", "in case of fever", "be aware of infections".
+        "be aware of", "watch out for", "look out for",
         "should he", "should she", "should they", "should you", "should the patient", "in case of", "in the event of",
         # What a treatment is to prevent, or what a condition can lead to, is not present: "a lidocaine solution to
         # prevent dehydration", "prophylaxis against pneumonia", "diabetes can lead to kidney disease".
@@ -207,6 +210,8 @@ _POST = _phrases("ruled out", "was ruled out", "resolved", "unlikely", "not like
                  "excluded", "is negative", "was negative",
                  "were negative", "are negative", "is also negative", "was also negative", "were also negative",
                  "are also negative", "within normal limits", "within normal range", "wnl", "unremarkable",
+                 "within a normal limits", "within the normal limits", "within normal limit", "within the normal range",
+                 "in the normal range", "within the reference range", "within reference range", "within reference limits",
                  "is normal", "was normal", "were normal", "are normal", "is gone", "are gone", "went away",
                  "has gone away", "have gone away",
                  # "Adenopathy, goiter or jugular vein engorgement is not present", "leukocytosis was not observed".

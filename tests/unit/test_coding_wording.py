@@ -736,6 +736,10 @@ def test_the_dementia_of_alzheimer_disease_is_g30_with_f02(codeset: SimpleIcd10C
     ("Pituitary adenoma.", ["D35.2"]), ("Thyroid adenoma.", ["D34"]), ("Prostate adenoma.", ["N40.0"]),
     ("Adenocarcinoma of the right lung.", ["C34.91"]), ("Right wrist Colles fracture.", ["S52.531A"]),
     ("Bitemporal hemianopia.", ["H53.47"]), ("Annual visit.", ["Z00.00"]),
+    ("Right medial epicondylitis.", ["M77.01"]), ("Left lateral epicondylitis.", ["M77.12"]), ("IgA deficiency.", ["D80.2"]),
+    # R03.0 is an elevated reading "without diagnosis of hypertension": none beside one.
+    ("Elevated blood pressure of 180/95 in the emergency room. Hypertension.", ["I10"]),
+    ("Elevated blood pressure reading.", ["R03.0"]),
 ])
 def test_neoplasms_read_at_their_own_sites(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
@@ -747,6 +751,9 @@ def test_neoplasms_read_at_their_own_sites(codeset: SimpleIcd10CmCodeSet, text: 
     "Differential diagnosis includes pneumonia and bronchitis.",
     "Based on her history today, I suspect she has esophagitis.",
     "Congenital anomalies of the kidney have been reported in the literature.",
+    "His abdominal x-ray demonstrates what appears to be a recurrent kidney stone.",
+    "His white blood cell count was within a normal limits.",
+    "I encouraged him to be aware of lingering infections or abdominal changes including diarrhea.",
 ])
 def test_differentials_suspicions_and_the_literature_are_not_coded(codeset: SimpleIcd10CmCodeSet, text: str) -> None:
     assert top(codeset, text) == []
