@@ -769,6 +769,10 @@ def rank_findings(
     # "Elevated blood-pressure reading, without diagnosis of hypertension" (R03.0) is no code beside hypertension.
     if any("I10" <= f.code[:3] <= "I1A" and not f.learned and not f.partial for f in findings):
         findings = [f for f in findings if f.code != _RAISED_READING]
+    # "Encounter for issue of repeat prescription" (Z76.0) is a visit for the refill alone: refills given in a visit
+    # that addresses problems are part of treating them.
+    if any(not f.learned and f.code != _REFILL_ONLY and not f.code.startswith("Z") for f in findings):
+        findings = [f for f in findings if f.code != _REFILL_ONLY]
     # Symptoms in an Assessment statement that also names a diagnosis are part of that diagnosis.
     with_diagnosis = {f.sentence for f in findings if _establishes(f)} if mode == OUTPATIENT else set()
     findings = [f for f in findings if not (f.category == "symptom" and f.sentence in with_diagnosis)]
@@ -813,6 +817,7 @@ def _status_findings(draft: NoteDrafted, *, sections: list[Statement], documente
 
 
 _RAISED_READING = "R03.0"
+_REFILL_ONLY = "Z76.0"
 _ALLERGIC_REACTION = "T78"  # allergic reactions: anaphylaxis T78.0-T78.2, angioedema T78.3, allergy T78.4
 
 

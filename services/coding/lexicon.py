@@ -449,6 +449,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("respiratory_failure", "J96.90", "respiratory failure"),
     _c("shock", "R57.9", "shock"),
     _c("polyarthralgia", "M25.50", "polyarthralgia", kind="symptom"),
+    # Cyst, breast (benign) (solitary) N60.0-: each side, bilateral ones too (no bilateral code).
+    _c("breast_cyst", "N60.09", "breast cyst", "cyst of the breast", "cyst in the breast", lateral=("N60.01", "N60.02", None)),
     _c("abd_distension", "R14.0", "abdominal distension", "bloating", "abdominal bloating", kind="symptom"),
     _c("tenesmus", "R19.8", "tenesmus", kind="symptom"),
     # --- modifiers: no code of their own; they pick a combination code
@@ -458,7 +460,17 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("vaccine", None, *(f"{disease} {shot}" for disease in ("flu", "influenza", "pneumococcal", "pneumonia", "shingles",
                                                              "zoster", "covid", "covid 19", "hepatitis b", "hepatitis a",
                                                              "tetanus", "hpv", "measles", "rsv")
-                          for shot in ("vaccine", "vaccination", "shot", "immunization", "booster")), kind="modifier"),
+                          for shot in ("vaccine", "vaccination", "shot", "immunization", "booster")),
+       *(f"{given} {against} {disease}" for disease in ("flu", "influenza", "pneumococcus", "pneumonia", "shingles",
+                                                        "zoster", "covid", "covid 19", "hepatitis b", "hepatitis a",
+                                                        "tetanus", "hpv", "measles", "rsv")
+         for given in ("vaccinated", "immunized", "vaccine", "vaccination", "immunization") for against in ("against", "for")),
+       kind="modifier"),
+    # Weight loss as a goal or a treatment is no abnormal weight loss (R63.4): "continue working on weight loss".
+    _c("weight_goal", None, "working on weight loss", "work on weight loss", "weight loss study", "weight loss program",
+       "weight loss goal", "weight loss goals", "weight loss surgery", "weight loss medication", "weight loss medications",
+       "intentional weight loss", "encouraged weight loss", "recommended weight loss", "discussed weight loss",
+       "weight loss counseling", "continue weight loss", "lose weight", kind="modifier"),
     # A drug class names what it treats, not that the note states it: "antihypertensive" (I10).
     _c("drug_class", None, "anti hypertensive", "anti hypertensives", "antihypertensive", "antihypertensives",
        "antidiabetic", "antidiabetics", "anti diabetic", "antiepileptic", "antiepileptics", "anti epileptic",
@@ -623,6 +635,9 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("Z00.00", "annual physical exam"), ("Z00.00", "annual physical"), ("Z00.00", "annual wellness visit"),
     ("Z00.00", "annual visit"), ("Z00.00", "annual examination"), ("Z00.00", "annual exam"),
     ("Z00.00", "routine physical"), ("Z00.00", "general medical examination"),
+    # Examination, pre-procedural (pre-operative) Z01.818
+    ("Z01.818", "preop examination"), ("Z01.818", "preoperative examination"), ("Z01.818", "preop evaluation"),
+    ("Z01.818", "preoperative evaluation"), ("Z01.818", "pre operative evaluation"), ("Z01.818", "surgical clearance"),
     ("Z00.129", "well child check"), ("Z00.129", "well child visit"), ("Z23", "encounter for immunization"),
     ("Z12.31", "screening mammogram"), ("Z76.0", "medication refill"), ("Z76.0", "prescription refill"),
     ("Z91.81", "fall risk"), ("Z91.81", "at risk for falls"), ("Z71.6", "smoking cessation counseling"),

@@ -492,6 +492,8 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     "leg": ("lower", "limb"),
     # "Fracture of fifth metatarsal bone, left foot": a metatarsal is a bone of the foot, a metacarpal one of the hand.
     "metatarsal": ("bone", "foot"), "metacarpal": ("bone", "hand"),
+    # "Fracture, humerus, proximal end -- see Fracture, humerus, upper end" (distal: lower end).
+    "proximal": ("upper", "end"), "distal": ("lower", "end"),
 }
 _CONVENTION_WORDS = frozenset(w for words in INDEX_TERMS.values() for w in words) | {"behavior"}
 # "Tumor -- see Neoplasm, unspecified behavior, by site", unless the note says which behavior (or speaks of tumor

@@ -740,6 +740,12 @@ def test_the_dementia_of_alzheimer_disease_is_g30_with_f02(codeset: SimpleIcd10C
     # R03.0 is an elevated reading "without diagnosis of hypertension": none beside one.
     ("Elevated blood pressure of 180/95 in the emergency room. Hypertension.", ["I10"]),
     ("Elevated blood pressure reading.", ["R03.0"]),
+    # Fracture, humerus, proximal end -- see upper end; breast cysts by side; a preprocedural examination.
+    ("Right proximal humerus fracture.", ["S42.201A"]), ("Distal radius fracture of the left wrist.", ["S52.502A"]),
+    ("Follow-up bilateral breast cysts.", ["N60.01", "N60.02"]), ("Preop examination.", ["Z01.818"]),
+    # A refill given in a visit that treats problems is no refill-only encounter (Z76.0).
+    ("Prescription refills for tadalafil. Erectile dysfunction.", ["N52.9"]), ("Medication refill.", ["Z76.0"]),
+    ("Weight loss.", ["R63.4"]),
 ])
 def test_neoplasms_read_at_their_own_sites(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
@@ -754,6 +760,9 @@ def test_neoplasms_read_at_their_own_sites(codeset: SimpleIcd10CmCodeSet, text: 
     "His abdominal x-ray demonstrates what appears to be a recurrent kidney stone.",
     "His white blood cell count was within a normal limits.",
     "I encouraged him to be aware of lingering infections or abdominal changes including diarrhea.",
+    # A vaccine names what it prevents; weight loss as a goal is no abnormal weight loss.
+    "He is fully vaccinated against COVID-19.",
+    "She will continue working on weight loss, which should improve her liver enzymes.",
 ])
 def test_differentials_suspicions_and_the_literature_are_not_coded(codeset: SimpleIcd10CmCodeSet, text: str) -> None:
     assert top(codeset, text) == []
