@@ -271,12 +271,18 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("achilles_tendinitis", "M76.60", "achilles tendinitis", "achilles tendonitis", "achilles tendinopathy",
        lateral=("M76.61", "M76.62", None)),
     _c("heel_pain", "M79.673", "heel pain", "foot pain", kind="symptom", lateral=("M79.671", "M79.672", None)),
+    # Disease, joint, degenerative -- see Osteoarthritis (by site).
     _c("knee_oa", "M17.9", "osteoarthritis of the knee", "knee osteoarthritis", "arthritis in the knee", "arthritis of the knee",
+       "degenerative joint disease of the knee", "knee degenerative joint disease", "djd of the knee", "knee djd",
        chronic=True, lateral=("M17.11", "M17.12", "M17.0")),
     # Index: "Arthritis, arthritic (acute) (chronic) (nonpyogenic) (subacute) M19.90"; a named kind ("septic",
     # "psoriatic") is matched by its description or Index entry, which replaces this one.
     _c("hip_oa", "M16.10", "osteoarthritis of the hip", "hip osteoarthritis", "arthritis of the hip", "arthritis in the hip",
-       "primary osteoarthritis of the hip", chronic=True, lateral=("M16.11", "M16.12", "M16.0")),
+       "primary osteoarthritis of the hip", "degenerative joint disease of the hip", "hip degenerative joint disease",
+       "djd of the hip", "hip djd", chronic=True, lateral=("M16.11", "M16.12", "M16.0")),
+    # Epicondylitis, medial M77.0-, lateral M77.1-, by side (no bilateral code: each elbow).
+    _c("medial_epicondylitis", "M77.00", "medial epicondylitis", lateral=("M77.01", "M77.02", None)),
+    _c("lateral_epicondylitis", "M77.10", "lateral epicondylitis", lateral=("M77.11", "M77.12", None)),
     _c("oa", "M19.90", "osteoarthritis", "degenerative joint disease", "djd", "arthritis", chronic=True),
     _c("ra", "M06.9", "rheumatoid arthritis", chronic=True, family_code="Z82.61"),
     _c("osteoporosis", "M81.0", "osteoporosis", chronic=True, family_code="Z82.62"),
@@ -449,6 +455,9 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("respiratory_failure", "J96.90", "respiratory failure"),
     _c("shock", "R57.9", "shock"),
     _c("polyarthralgia", "M25.50", "polyarthralgia", kind="symptom"),
+    # Ulcer, foot (non-pressure, chronic) L97.5- (other part of foot, unspecified severity), by side.
+    _c("foot_ulcer", "L97.509", "foot ulcer", "ulcer of the foot", "ulcer foot", "non healing foot ulcer",
+       "non healing ulcer of the foot", "non healing ulcer foot", "chronic foot ulcer", lateral=("L97.519", "L97.529", None)),
     # Cyst, breast (benign) (solitary) N60.0-: each side, bilateral ones too (no bilateral code).
     _c("breast_cyst", "N60.09", "breast cyst", "cyst of the breast", "cyst in the breast", lateral=("N60.01", "N60.02", None)),
     _c("abd_distension", "R14.0", "abdominal distension", "bloating", "abdominal bloating", kind="symptom"),
@@ -465,6 +474,10 @@ CONCEPTS: tuple[Concept, ...] = (
                                                         "zoster", "covid", "covid 19", "hepatitis b", "hepatitis a",
                                                         "tetanus", "hpv", "measles", "rsv")
          for given in ("vaccinated", "immunized", "vaccine", "vaccination", "immunization") for against in ("against", "for")),
+       kind="modifier"),
+    # A pandemic is a setting, not the patient's infection: "steroids in the COVID setting" (U07.1).
+    _c("pandemic", None, *(f"{name} {what}" for name in ("covid", "covid 19")
+                           for what in ("setting", "pandemic", "era", "precautions", "restrictions", "protocol")),
        kind="modifier"),
     # Weight loss as a goal or a treatment is no abnormal weight loss (R63.4): "continue working on weight loss".
     _c("weight_goal", None, "working on weight loss", "work on weight loss", "weight loss study", "weight loss program",
@@ -545,6 +558,8 @@ COMBINATIONS: tuple[Combination, ...] = (
     *_diabetes("65", "hyperglycemia"),
     *_diabetes("65", "poor_control"),
     *_diabetes("649", "hypoglycemia"),
+    # Diabetes, with, foot ulcer E11.621; its note: use additional code to identify the site of the ulcer (kept).
+    *_diabetes("621", "foot_ulcer", keeps_complication=True),
 )
 
 # Concepts that a more specific concept in the same statement makes redundant ("type 2 diabetes" also
@@ -637,7 +652,7 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("Z00.00", "routine physical"), ("Z00.00", "general medical examination"),
     # Examination, pre-procedural (pre-operative) Z01.818
     ("Z01.818", "preop examination"), ("Z01.818", "preoperative examination"), ("Z01.818", "preop evaluation"),
-    ("Z01.818", "preoperative evaluation"), ("Z01.818", "pre operative evaluation"), ("Z01.818", "surgical clearance"),
+    ("Z01.818", "preoperative evaluation"), ("Z01.818", "pre operative evaluation"),
     ("Z00.129", "well child check"), ("Z00.129", "well child visit"), ("Z23", "encounter for immunization"),
     ("Z12.31", "screening mammogram"), ("Z76.0", "medication refill"), ("Z76.0", "prescription refill"),
     ("Z91.81", "fall risk"), ("Z91.81", "at risk for falls"), ("Z71.6", "smoking cessation counseling"),
@@ -749,10 +764,15 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # "Malignant neoplasm of ... bronchus or lung": either organ names it ("lung adenocarcinoma" is C34.90).
     *_sided(("malignant neoplasm of lung", "malignant neoplasm of bronchus"), "C34.90", "C34.91", "C34.92"),
     ("C34.90", "bronchogenic carcinoma"),
-    # Epicondylitis, medial M77.0-, lateral M77.1- (the side said without "elbow"); Deficiency, immunoglobulin A
-    # (selective) D80.2
-    *_sided("medial epicondylitis", "M77.00", "M77.01", "M77.02"),
-    *_sided("lateral epicondylitis", "M77.10", "M77.11", "M77.12"),
+    # Sprain (strain, tear) of the posterior cruciate ligament S83.52- (the anterior one is above); a Lisfranc fracture read as a fracture of the
+    # foot, unspecified (its bones are seldom named).
+    *_sided(("posterior cruciate ligament strain", "posterior cruciate ligament sprain", "pcl strain", "pcl sprain",
+             "pcl tear"), "S83.529A", "S83.521A", "S83.522A"),
+    *_sided("lisfranc fracture", "S92.909A", "S92.901A", "S92.902A"),
+    # Deficiency, immunoglobulin A (selective) D80.2; Status, estrogen receptor positive Z17.0 (use additional code
+    # of C50), negative Z17.1
+    ("Z17.0", "er positive"), ("Z17.0", "estrogen receptor positive"), ("Z17.0", "er pr positive"),
+    ("Z17.0", "hormone receptor positive"), ("Z17.1", "estrogen receptor negative status"),
     ("D80.2", "iga deficiency"), ("D80.2", "selective iga deficiency"), ("D80.2", "immunoglobulin a deficiency"),
     ("H53.47", "bitemporal hemianopia"), ("H53.47", "heteronymous hemianopia"),
     *_sided("homonymous hemianopia", "H53.469", "H53.461", "H53.462"),

@@ -131,6 +131,7 @@ _PSEUDO = _phrases(
     "not well controlled", "not controlled", "not at goal", "not improved", "not improving", "no improvement", "no change",
     "not resolved", "no relief", "not only", "gram negative", "not been", "without complications",
     "not certain whether", "no increase", "not necessarily", "no further", "no doubt", "without doubt",
+    "non healing",  # a non-healing ulcer is an ulcer
     # "a 2-week history of cough" is how long the current complaint has lasted, not a past condition (years are left
     # as history: "a 3-year history of myocardial infarction" is an old infarction).
     "hour history of", "day history of", "days history of", "week history of", "month history of",
@@ -164,7 +165,7 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         # "I suspect she has esophagitis": the subject and "has" (a terminator) are inside the suspicion.
         *(f"{verb} {that}{who} {has}" for verb in ("suspect", "suspected") for that in ("", "that ")
           for who in ("she", "he", "they", "the patient", "patient") for has in ("has", "have", "had", "may have")),
-        "worried about", "evaluate for", "to exclude", "at risk for", "risk of", "screening for", "screen for", "if",
+        "worried about", "concerned about", "concerned for", "concern about", "evaluate for", "to exclude", "at risk for", "risk of", "screening for", "screen for", "if",
         "check for", "checking for", "test for", "testing for", "assess for", "look for", "monitor for", "watch for",
         # Guideline IV.H names "compatible with" and "consistent with" among the terms of an uncertain diagnosis.
         "consistent with", "compatible with", "suggestive of", "similar to", "could correspond to",
@@ -240,7 +241,11 @@ _WINDOW = 10  # tokens a pre-trigger reaches, as in NegEx's bounded scope
 # is no finding of the patient's.
 _WHOLE_CLAUSE_UNCERTAIN = _phrases("versus", "vs", "differential diagnosis", "differential diagnoses",
                                    "differential includes", "etiologies include", "etiologies", "possible causes",
-                                   "causes include", "in the literature")
+                                   "causes include", "in the literature",
+                                   # A consent discussion lists what might happen: "the risks include ... numbness".
+                                   "risks include", "risk include", "risks including", "risks are", "risks of",
+                                   "complications include", "side effects include", "side effects including",
+                                   "complications associated with", "risks associated with")
 
 
 def phrase_starts(toks: Sequence[str], phrase: Sequence[str]) -> list[int]:

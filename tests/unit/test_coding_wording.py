@@ -746,6 +746,14 @@ def test_the_dementia_of_alzheimer_disease_is_g30_with_f02(codeset: SimpleIcd10C
     # A refill given in a visit that treats problems is no refill-only encounter (Z76.0).
     ("Prescription refills for tadalafil. Erectile dysfunction.", ["N52.9"]), ("Medication refill.", ["Z76.0"]),
     ("Weight loss.", ["R63.4"]),
+    # Disease, joint, degenerative -- see Osteoarthritis, by site; epicondylitis of both elbows is each elbow's code.
+    ("Right hip degenerative joint disease.", ["M16.11"]), ("DJD of the left knee.", ["M17.12"]),
+    ("Bilateral medial epicondylitis.", ["M77.01", "M77.02"]),
+    ("ER/PR-positive invasive ductal carcinoma of the right breast.", ["C50.911", "Z17.0"]),
+    # "Non-healing" is no negation; Diabetes, with, foot ulcer E11.621 and the ulcer's site (its "use additional code").
+    ("Non-healing ulcer, right foot.", ["L97.519"]), ("Non-healing ulcer, right foot. Diabetes.", ["E11.621", "L97.519"]),
+    ("Right knee posterior cruciate ligament strain.", ["S83.521A"]),
+    ("Right foot pain, due to a Lisfranc fracture.", ["S92.901A"]),
 ])
 def test_neoplasms_read_at_their_own_sites(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
@@ -763,6 +771,12 @@ def test_neoplasms_read_at_their_own_sites(codeset: SimpleIcd10CmCodeSet, text: 
     # A vaccine names what it prevents; weight loss as a goal is no abnormal weight loss.
     "He is fully vaccinated against COVID-19.",
     "She will continue working on weight loss, which should improve her liver enzymes.",
+    # A concern is a suspicion; a consent discussion lists what might happen; a pandemic is a setting.
+    "I am concerned about a torn MCL.",
+    "The risks include but are not limited to continued pain, swelling, damage to nerves and blood vessels, numbness "
+    "that could be permanent, and infection.",
+    "I reviewed the risks of a steroid injection in the COVID setting.",
+    "We discussed the complications associated with deferring surgery, including poor healing, arthritis and flat foot.",
 ])
 def test_differentials_suspicions_and_the_literature_are_not_coded(codeset: SimpleIcd10CmCodeSet, text: str) -> None:
     assert top(codeset, text) == []
