@@ -19,6 +19,8 @@ from typing import Annotated, Any
 
 import typer
 
+from scribestream.jsonl import JsonlError, records
+
 KEY_ENV = "SCRIBESTREAM_DEID_KEY"
 
 
@@ -42,27 +44,18 @@ def _key(key_file: Path | None) -> tuple[bytes, bool]:
 
 
 def _records(path: Path) -> list[tuple[int, dict[str, Any]]]:
-    if not path.is_file():
-        raise DeidInputError(f"input file not found: {path}")
-    records = []
+    out = []
     try:
-        with path.open(encoding="utf-8") as handle:
-            for number, line in enumerate(handle, start=1):
-                if not line.strip():
-                    continue
-                try:
-                    record = json.loads(line)
-                except json.JSONDecodeError:
-                    raise DeidInputError(f"line {number}: not valid JSON") from None
-                if not isinstance(record, dict) or not isinstance(record.get("text"), str):
-                    raise DeidInputError(f"line {number}: expected a JSON object with a string 'text'")
-                encounter = record.get("encounter_id", "")
-                if encounter is not None and not isinstance(encounter, (str, int)):
-                    raise DeidInputError(f"line {number}: 'encounter_id' must be a string")
-                records.append((number, record))
-    except UnicodeDecodeError:
-        raise DeidInputError("input is not UTF-8 text") from None
-    return records
+        for number, record in records(path):
+            if not isinstance(record.get("text"), str):
+                raise DeidInputError(f"line {number}: expected a JSON object with a string 'text'")
+            encounter = record.get("encounter_id", "")
+            if encounter is not None and not isinstance(encounter, (str, int)):
+                raise DeidInputError(f"line {number}: 'encounter_id' must be a string")
+            out.append((number, record))
+    except JsonlError as err:
+        raise DeidInputError(f"input {err}") from None
+    return out
 
 
 def _id_fields(record: dict[str, Any]) -> dict[str, Any]:

@@ -21,6 +21,7 @@ from typing import TYPE_CHECKING, Optional
 
 import typer
 
+from scribestream.jsonl import JsonlError, records
 from services.coding.codeset import CodeSet
 from shared.contracts import (
     CodeSuggestion,
@@ -221,31 +222,20 @@ class BadInput(ValueError):
 def load_jsonl(path: Path) -> list[dict]:
     """One ``{"id", "text" (or "text_en"), "icd10cm": [codes]}`` object per line; blank lines skipped. A line
     without text codes as an empty note; one without ``icd10cm`` is coded but not scored."""
-    if not path.is_file():
-        raise BadInput(f"--data: file not found: {path.name}")
-    try:
-        lines = path.read_text(encoding="utf-8").splitlines()
-    except UnicodeDecodeError:
-        raise BadInput("--data: not UTF-8 text") from None
     docs = []
-    for number, line in enumerate(lines, start=1):
-        if not line.strip():
-            continue
-        try:
-            doc = json.loads(line)
-        except json.JSONDecodeError:
-            raise BadInput(f"--data line {number}: not valid JSON") from None
-        if not isinstance(doc, dict):
-            raise BadInput(f"--data line {number}: expected a JSON object")
-        for key in ("text", "text_en"):
-            if doc.get(key) is not None and not isinstance(doc[key], str):
-                raise BadInput(f"--data line {number}: '{key}' must be a string")
-        codes = doc.get("icd10cm", [])
-        if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
-            raise BadInput(f"--data line {number}: 'icd10cm' must be a list of code strings")
-        if doc.get("id") is not None and not isinstance(doc["id"], (str, int)):
-            raise BadInput(f"--data line {number}: 'id' must be a string or a number")
-        docs.append(doc)
+    try:
+        for number, doc in records(path):
+            for key in ("text", "text_en"):
+                if doc.get(key) is not None and not isinstance(doc[key], str):
+                    raise BadInput(f"--data line {number}: '{key}' must be a string")
+            codes = doc.get("icd10cm", [])
+            if not isinstance(codes, list) or not all(isinstance(c, str) for c in codes):
+                raise BadInput(f"--data line {number}: 'icd10cm' must be a list of code strings")
+            if doc.get("id") is not None and not isinstance(doc["id"], (str, int)):
+                raise BadInput(f"--data line {number}: 'id' must be a string or a number")
+            docs.append(doc)
+    except JsonlError as err:
+        raise BadInput(f"--data {err}") from None
     return docs
 
 

@@ -57,7 +57,7 @@ def test_a_bad_line_is_one_error_line_naming_it_not_its_text(tmp_path, content: 
 
 def test_missing_file_and_unknown_mode_are_one_line_errors(tmp_path) -> None:
     missing = _run("--data", str(tmp_path / "absent.jsonl"))
-    assert missing.exit_code == 1 and missing.output.strip() == "error: --data: file not found: absent.jsonl"
+    assert missing.exit_code == 1 and missing.output.strip() == "error: --data file not found: absent.jsonl"
     data = tmp_path / "notes.jsonl"
     data.write_text('{"id": "a", "text": "Asthma."}\n')
     mode = _run("--data", str(data), "--mode", "inpatient")
