@@ -882,7 +882,12 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
         ("2", ("hfref", "heart failure with reduced ejection fraction")),
         ("3", ("hfpef", "heart failure with preserved ejection fraction")))
       for digit, acuity in (("1", "acute"), ("2", "chronic"), ("3", "acute on chronic")) for name in names),
-    ("H04.129", "dry eye"), ("H04.129", "dry eye syndrome"), ("H01.009", "blepharitis"), ("H00.019", "sty"),
+    *_sided(("dry eye", "dry eye syndrome", "dry eyes"), "H04.129", "H04.121", "H04.122", "H04.123"),
+    ("H04.123", "dry eyes both eyes"), ("H04.123", "dry eye syndrome both eyes"),
+    # Deviation, septum (nasal) J34.2; Disorder, social anxiety -- see Phobia, social F40.10
+    ("R07.89", "chest tightness"), ("R07.89", "tightness in the chest"),  # Tightness, chest R07.89
+    ("J34.2", "deviated septum"), ("J34.2", "deviated nasal septum"), ("J34.2", "septal deviation"),
+    ("F40.10", "social anxiety disorder"), ("F40.10", "social anxiety"), ("F40.10", "social phobia"), ("H01.009", "blepharitis"), ("H00.019", "sty"),
     ("H00.019", "stye"),
     # Hypertension, white coat R03.0 (a lay "high blood pressure" stays I10); Insufficiency,
     # venous I87.2; Raynaud's phenomenon I73.00; Sting, bee T63.441A; Falls, repeated R29.6; Abnormal gait R26.9;

@@ -282,6 +282,8 @@ def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | Non
     if i == 0 and _match_at(toks, i, _PRE_TOO) is not None:
         return None
     if (p := _match_at(toks, i, _POST)) is not None:
+        if p[-1] == "negative" and toks[i + len(p) : i + len(p) + 1] == ["for"]:
+            return None  # "serology was negative for HIV": "negative for" negates what follows (a trigger)
         return p, Assertion.NEGATED, i
     if (p := _match_at(toks, i, _POST_NEAR)) is not None and _trigger_at(toks, i) is None:
         return p, Assertion.NEGATED, _POST_NEAR_REACH

@@ -754,6 +754,10 @@ def test_the_dementia_of_alzheimer_disease_is_g30_with_f02(codeset: SimpleIcd10C
     ("Non-healing ulcer, right foot.", ["L97.519"]), ("Non-healing ulcer, right foot. Diabetes.", ["E11.621", "L97.519"]),
     ("Right knee posterior cruciate ligament strain.", ["S83.521A"]),
     ("Right foot pain, due to a Lisfranc fracture.", ["S92.901A"]),
+    ("Deviated septum.", ["J34.2"]), ("Dry eye syndrome of both eyes.", ["H04.123"]),
+    ("Social anxiety disorder.", ["F40.10"]), ("Pt reports intermittent chest tightness.", ["R07.89"]),
+    # "Was negative for" negates what follows it, not what came before: only the gastritis is found.
+    ("The biopsy was negative for malignancy but showed chronic gastritis.", ["K29.50"]),
 ])
 def test_neoplasms_read_at_their_own_sites(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
