@@ -142,7 +142,8 @@ CONCEPTS: tuple[Concept, ...] = (
     # A positive test identifies the virus: Influenza, due to other identified influenza virus J10.1 ("influenza A
     # positive"; the letter is an article to the matcher).
     _c("influenza_identified", "J10.1", "influenza positive", "positive for influenza", "flu positive",
-       "positive flu", "positive influenza", "influenza test positive", "flu test positive"),
+       "positive flu", "positive influenza", "influenza test positive", "flu test positive", "flu swab positive",
+       "flu swab was positive", "positive flu swab", "influenza swab positive", "positive influenza swab"),
     _c("covid", "U07.1", "covid 19", "covid", "sars cov 2 infection", history_code="Z86.16"),
     # A past infection's lasting effects are U09.9, never U07.1 (which is a current infection).
     _c("post_covid", "U09.9", "long covid", "post covid", "post covid 19", "post covid condition", "post covid syndrome",

@@ -147,6 +147,7 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
     [(p, Assertion.NEGATED) for p in _phrases(
         "no", "not", "denies", "denied", "deny", "denying", "without", "negative for", "free of", "absence of", "absent",
         "non", "never had", "never", "nor", "ruled out", "resolved", "no sign of", "no signs of", "no evidence of",
+        "unremarkable for", "ruling out", "rules out",
         # "no longer has headaches": gone ("has" would end the scope of a bare "no longer").
         "no history of", "no longer", "no longer has", "no longer have", "no longer having",
         # "did not present fever": "presents" ends a scope ("denies cough, presents with fever") and reads as "present".
@@ -206,6 +207,10 @@ _TERMINATORS = _phrases(
 # A relative is the subject of what follows ("my mom has diabetes"): "has" ends no family scope, the patient does.
 # Nor does "who": "a mother who had breast cancer", "another child who died of cardiac arrest".
 _FAMILY_TERMINATORS = [p for p in _TERMINATORS if p not in (("has",), ("who",))] + _phrases("he", "she", "i", "patient")
+# A diagnosis named after what a trigger denies is not denied: "no fever, diagnosis of pneumonia", "after ruling
+# out a penetrating wound, a diagnosis of scleral rupture was made" (right after the trigger it is denied: "no
+# diagnosis of diabetes", "never diagnosed with asthma").
+_NAMES_A_DIAGNOSIS = _phrases("diagnosis of", "diagnosed with", "diagnosed as", "diagnosis was")
 # Post-position triggers: they act on what came before them in the clause.
 _POST = _phrases("ruled out", "was ruled out", "resolved", "unlikely", "not likely", "less likely", "doubtful",
                  "excluded", "is negative", "was negative",
@@ -282,7 +287,7 @@ def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | Non
     if i == 0 and _match_at(toks, i, _PRE_TOO) is not None:
         return None
     if (p := _match_at(toks, i, _POST)) is not None:
-        if p[-1] == "negative" and toks[i + len(p) : i + len(p) + 1] == ["for"]:
+        if p[-1] in ("negative", "unremarkable") and toks[i + len(p) : i + len(p) + 1] == ["for"]:
             return None  # "serology was negative for HIV": "negative for" negates what follows (a trigger)
         return p, Assertion.NEGATED, i
     if (p := _match_at(toks, i, _POST_NEAR)) is not None and _trigger_at(toks, i) is None:
@@ -350,7 +355,9 @@ def _assertions(toks: list[str]) -> tuple[list[Assertion], list[bool]]:
         j = i + len(phrase)
         end = min(len(toks), j + _WINDOW)
         terminators = _FAMILY_TERMINATORS if assertion is Assertion.FAMILY else _TERMINATORS
-        while j < end and _match_at(toks, j, terminators) is None:
+        while j < end and _match_at(toks, j, terminators) is None and not (
+            j > i + len(phrase) and _match_at(toks, j, _NAMES_A_DIAGNOSIS) is not None
+        ):
             # A later trigger takes over from here ("no fever, history of stroke").
             if j > i + len(phrase) and _trigger_at(toks, j) is not None:
                 break

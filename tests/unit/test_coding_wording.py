@@ -758,6 +758,10 @@ def test_the_dementia_of_alzheimer_disease_is_g30_with_f02(codeset: SimpleIcd10C
     ("Social anxiety disorder.", ["F40.10"]), ("Pt reports intermittent chest tightness.", ["R07.89"]),
     # "Was negative for" negates what follows it, not what came before: only the gastritis is found.
     ("The biopsy was negative for malignancy but showed chronic gastritis.", ["K29.50"]),
+    ("Flu swab was positive.", ["J10.1"]),  # a positive test identifies the virus
+    # A diagnosis named after what a trigger denies is not denied (right after it, it is).
+    ("No fever, diagnosis of pneumonia.", ["J18.9"]), ("Rule out pneumonia, diagnosed with bronchitis.", ["J40"]),
+    ("No diagnosis of diabetes.", []), ("Never diagnosed with asthma.", []),
 ])
 def test_neoplasms_read_at_their_own_sites(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
