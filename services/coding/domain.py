@@ -43,6 +43,7 @@ from services.coding.matcher import (
     assertions,
     clauses,
     cue_tokens,
+    is_secondary_neoplasm,
     neoplasm_sites_agree,
     spread,
     term_words,
@@ -315,10 +316,6 @@ def _establishes(f: Finding) -> bool:
     return f.category == "diagnosis" and not f.learned and f.code[:1] not in "VWXYZ"
 
 
-def _is_secondary(code: str) -> bool:
-    return "C77" <= code[:3] <= "C79"
-
-
 def _description_matches(
     fuzzy: DescriptionIndex, said: set[str], *, toks: list[str], allow: Callable[[str], bool] | None, limit: int,
     site_is_disease: bool,
@@ -354,9 +351,10 @@ def _superseded(
     for fm in list(full):
         # A term's words as the description matcher read them ("febrile" is "fever" too).
         said = [(m, lo, hi) for m, lo, hi in terms if fm.matched & with_index_terms(set(toks[m.start : m.end]))]
-        if _is_secondary(fm.code):
+        if is_secondary_neoplasm(fm.code):
             # Metastases are a neoplasm of their own: "breast cancer with liver metastases" keeps the breast cancer.
-            said = [(m, lo, hi) for m, lo, hi in said if all(_is_secondary(found[i].code) for i in range(lo, hi))]
+            said = [(m, lo, hi) for m, lo, hi in said
+                    if all(is_secondary_neoplasm(found[i].code) for i in range(lo, hi))]
         if not said:
             continue
         own = frozenset().union(*(_description_words(found[i].code, codeset) for _, lo, hi in said for i in range(lo, hi)))

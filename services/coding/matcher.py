@@ -613,6 +613,11 @@ _NEOPLASM_WORDS = frozenset({"secondary", "malignant", "neoplasm", "benign", "be
                              "carcinoma", "primary", "overlapping", "sites", "lesion"})
 
 
+def is_secondary_neoplasm(code: str) -> bool:
+    """Secondary malignant neoplasms (C77-C79): metastases."""
+    return "C77" <= code[:3] <= "C79"
+
+
 def neoplasm_sites_agree(toks: Sequence[str], code: str, matched: Iterable[str]) -> bool:
     """Whether a malignant neoplasm match reads its site where the clause puts it. In "bladder cancer with bone
     metastases" each site belongs to the neoplasm word nearest to it (a tie to the primary one: "metastatic breast
@@ -627,7 +632,7 @@ def neoplasm_sites_agree(toks: Sequence[str], code: str, matched: Iterable[str])
     at = [i for i, t in enumerate(toks) if with_index_terms({t}) & sites and i not in meta and i not in primary]
     if not meta or not primary or not at:
         return True
-    secondary = "C77" <= code[:3] <= "C79"  # as domain._is_secondary
+    secondary = is_secondary_neoplasm(code)
 
     def owned_by_metastases(i: int) -> bool:
         return min(abs(i - j) for j in meta) < min(abs(i - j) for j in primary)
