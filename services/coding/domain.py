@@ -31,7 +31,6 @@ from services.coding.lexicon import (
     FAMILY,
     INDEX_ENTRIES,
     SUBSUMED_BY,
-    Concept,
 )
 from services.coding.matcher import (
     _GENERIC,
@@ -227,16 +226,6 @@ class Finding:
         self.excluded = self.excluded and other.excluded
 
 
-def _codes_for(concept: Concept, side: str | None) -> list[str | None]:
-    if concept.lateral and side is not None:
-        right, left, both = concept.lateral
-        if side == "bilateral":
-            # Where ICD-10-CM has no bilateral code (joint pain), each side is coded.
-            return [both] if both else [right, left]
-        return [right if side == "right" else left]
-    return [concept.code]
-
-
 OUTPATIENT, ALL_FINDINGS = "outpatient", "all-findings"
 
 
@@ -388,7 +377,7 @@ def _add_mention(
         add(concept.family_code, "family_history", CONF_HISTORY, pos)
     elif assertion is Assertion.HISTORY:
         if concept.chronic and assessment:
-            for code in _codes_for(concept, m.side):
+            for code in concept.codes_for(m.side):
                 add(code, concept.kind, CONF_LEXICON, pos, concept.key)
         else:
             add(concept.history_code, "history", CONF_HISTORY, pos)
@@ -400,7 +389,7 @@ def _add_mention(
         if concept.kind == "diagnosis" and not assessment:
             return  # a diagnosis voiced in the Subjective is not established by it
         confidence = CONF_SYMPTOM if concept.kind == "symptom" else CONF_LEXICON
-        for code in _codes_for(concept, m.side):
+        for code in concept.codes_for(m.side):
             add(code, concept.kind, confidence, pos, concept.key)
     # NEGATED and UNCERTAIN mentions are never coded.
 

@@ -25,6 +25,16 @@ class Concept:
     family_code: str | None = None  # Z80-Z84 family history code
     lateral: tuple[str, str, str | None] | None = None  # (right, left, bilateral); no bilateral code: code both sides
 
+    def codes_for(self, side: str | None) -> list[str | None]:
+        """The codes of a mention on ``side`` (None: not named): the side's code where the concept has sides."""
+        if self.lateral and side is not None:
+            right, left, both = self.lateral
+            if side == "bilateral":
+                # Where ICD-10-CM has no bilateral code (joint pain), each side is coded.
+                return [both] if both else [right, left]
+            return [right if side == "right" else left]
+        return [self.code]
+
 
 def _c(key: str, code: str | None, *terms: str, **kw: object) -> Concept:
     return Concept(key=key, code=code, terms=terms, **kw)  # type: ignore[arg-type]

@@ -143,6 +143,9 @@ _PSEUDO = _phrases(
       for seen in ("apparent", "obvious", "evident", "clear", "known", "identifiable")
       for what in ("focus", "cause", "source", "origin", "reason", "trigger", "etiology", "precipitant")),
 )
+# NegEx's probable negations: "unlikely to be appendicitis", "doubt gout", "less likely pneumonia"; they read both
+# ways ("appendicitis is unlikely"): triggers, post-position cues, and _BOTH_WAYS.
+_PROBABLE_NEGATIONS = ("unlikely", "not likely", "less likely", "doubtful")
 _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
     [(p, Assertion.NEGATED) for p in _phrases(
         "no", "not", "denies", "denied", "deny", "denying", "without", "negative for", "free of", "absence of", "absent",
@@ -156,8 +159,7 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         "denies a history of", "no known history of", "no prior history of", "no past history of",
         # Contractions as the tokens split them ("doesn't" -> "doesn t"): patients speak in them.
         "doesn t", "don t", "didn t", "isn t", "aren t", "wasn t", "weren t", "hasn t", "haven t", "hadn t",
-        # NegEx's probable negations: "unlikely to be appendicitis", "doubt gout", "less likely pneumonia".
-        "unlikely", "not likely", "less likely", "doubt", "doubtful",
+        *_PROBABLE_NEGATIONS, "doubt",
     )]
     + [(p, Assertion.UNCERTAIN) for p in _phrases(
         "rule out", "possible", "possibly", "probable", "probably", "suspected", "suspect", "suspicion of", "suspicious for",
@@ -206,14 +208,14 @@ _TERMINATORS = _phrases(
 )
 # A relative is the subject of what follows ("my mom has diabetes"): "has" ends no family scope, the patient does.
 # Nor does "who": "a mother who had breast cancer", "another child who died of cardiac arrest".
-_FAMILY_TERMINATORS = [p for p in _TERMINATORS if p not in (("has",), ("who",))] + _phrases("he", "she", "i", "patient")
+_FAMILY_TERMINATORS = _Phrases([*(p for p in _TERMINATORS if p not in (("has",), ("who",))),
+                                 *_phrases("he", "she", "i", "patient")])
 # A diagnosis named after what a trigger denies is not denied: "no fever, diagnosis of pneumonia", "after ruling
 # out a penetrating wound, a diagnosis of scleral rupture was made" (right after the trigger it is denied: "no
 # diagnosis of diabetes", "never diagnosed with asthma").
 _NAMES_A_DIAGNOSIS = _phrases("diagnosis of", "diagnosed with", "diagnosed as", "diagnosis was")
 # Post-position triggers: they act on what came before them in the clause.
-_POST = _phrases("ruled out", "was ruled out", "resolved", "unlikely", "not likely", "less likely", "doubtful",
-                 "excluded", "is negative", "was negative",
+_POST = _phrases("ruled out", "was ruled out", "resolved", *_PROBABLE_NEGATIONS, "excluded", "is negative", "was negative",
                  "were negative", "are negative", "is also negative", "was also negative", "were also negative",
                  "are also negative", "within normal limits", "within normal range", "wnl", "unremarkable",
                  "within a normal limits", "within the normal limits", "within normal limit", "within the normal range",
@@ -233,7 +235,7 @@ _CONTRAST = frozenset(("but", "however", "although", "though", "whereas", "while
 _POST_NEAR = _phrases("negative")
 _PRE_TOO = _phrases("resolved")  # post-position cues that also negate forward from the head of a clause
 # Probable negations read both ways anywhere: "appendicitis is unlikely", "he is unlikely to have appendicitis".
-_BOTH_WAYS = frozenset(_phrases("unlikely", "not likely", "less likely", "doubtful"))
+_BOTH_WAYS = frozenset(_phrases(*_PROBABLE_NEGATIONS))
 _POST_NEAR_REACH = 2
 # "a heart attack five years ago" is an old infarction (I25.2), not an acute one: months or years ago make the few
 # words before them past history (weeks or days ago are the current episode).
@@ -259,12 +261,12 @@ def phrase_starts(toks: Sequence[str], phrase: Sequence[str]) -> list[int]:
     return [i for i in range(len(toks) - n + 1) if tuple(toks[i : i + n]) == wanted]
 
 
-def _match_at(toks: list[str], i: int, phrases: Iterable[tuple[str, ...]]) -> tuple[str, ...] | None:
+def _match_at(toks: list[str], i: int, phrases: _Phrases) -> tuple[str, ...] | None:
+    """The longest of ``phrases`` that starts at token ``i``."""
     if i >= len(toks):
         return None
-    first = toks[i]
-    for p in phrases.by_first.get(first, ()) if isinstance(phrases, _Phrases) else phrases:
-        if p[0] == first and tuple(toks[i : i + len(p)]) == p:
+    for p in phrases.by_first.get(toks[i], ()):
+        if tuple(toks[i : i + len(p)]) == p:
             return p
     return None
 
@@ -287,8 +289,9 @@ def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | Non
     if i == 0 and _match_at(toks, i, _PRE_TOO) is not None:
         return None
     if (p := _match_at(toks, i, _POST)) is not None:
-        if p[-1] in ("negative", "unremarkable") and toks[i + len(p) : i + len(p) + 1] == ["for"]:
-            return None  # "serology was negative for HIV": "negative for" negates what follows (a trigger)
+        last = i + len(p) - 1
+        if (hit := _trigger_at(toks, last)) is not None and last + len(hit[0]) > i + len(p):
+            return None  # "serology was negative for HIV": the longer trigger ("negative for") reads forward
         return p, Assertion.NEGATED, i
     if (p := _match_at(toks, i, _POST_NEAR)) is not None and _trigger_at(toks, i) is None:
         return p, Assertion.NEGATED, _POST_NEAR_REACH
@@ -626,10 +629,11 @@ def neoplasm_sites_agree(toks: Sequence[str], code: str, matched: Iterable[str])
     Clauses without both kinds of neoplasm word, and codes of other kinds, always agree."""
     if not "C00" <= code[:3] <= "C79":
         return True
-    meta = [i for i, t in enumerate(toks) if "secondary" in with_index_terms({t})]
-    primary = [i for i, t in enumerate(toks) if i not in meta and with_index_terms({t}) & {"malignant", "neoplasm"}]
+    read = [with_index_terms({t}) for t in toks]
+    meta = [i for i, words in enumerate(read) if "secondary" in words]
+    primary = [i for i, words in enumerate(read) if i not in meta and words & {"malignant", "neoplasm"}]
     sites = frozenset(matched) - _NEOPLASM_WORDS
-    at = [i for i, t in enumerate(toks) if with_index_terms({t}) & sites and i not in meta and i not in primary]
+    at = [i for i, words in enumerate(read) if words & sites and i not in meta and i not in primary]
     if not meta or not primary or not at:
         return True
     secondary = is_secondary_neoplasm(code)

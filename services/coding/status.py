@@ -42,11 +42,6 @@ class StatusRule:
     what: str = ""  # the fact, for the rationale
     lateral: tuple[str, str, str] | None = None  # (right, left, bilateral) codes where the note names the side
 
-    def code_for(self, side: str | None) -> str:
-        if self.lateral is None or side is None:
-            return self.code
-        return dict(zip(("right", "left", "bilateral"), self.lateral))[side]
-
 
 def _r(key: str, code: str, *terms: str, cue: bool = False) -> StatusRule:
     return StatusRule(key=key, code=code, terms=terms, long_term_cue=cue, what=f"current use of {key.replace('_', ' ')}")
@@ -186,7 +181,7 @@ PRESENCE: tuple[StatusRule, ...] = (
 
 
 def _lexicon(rules: tuple[StatusRule, ...]) -> Lexicon:
-    return Lexicon(Concept(key=r.key, code=r.code, terms=r.terms) for r in rules)
+    return Lexicon(Concept(key=r.key, code=r.code, terms=r.terms, lateral=r.lateral) for r in rules)
 
 
 ALL_RULES = (*DRUGS, *DEPENDENCE, *ALLERGIES, *PRESENCE)
@@ -288,8 +283,8 @@ def facts(statement: Statement) -> list[StatusFact]:
     """The long-term drug use, dependence, allergy and presence/absence statuses the statement documents."""
     out: list[StatusFact] = []
 
-    def add(rule: StatusRule, c_idx: int, start: int, side: str | None = None) -> None:
-        out.append(StatusFact(code=rule.code_for(side), statement_id=statement.statement_id,
+    def add(rule: StatusRule, c_idx: int, start: int, code: str | None = None) -> None:
+        out.append(StatusFact(code=code or rule.code, statement_id=statement.statement_id,
                               turn_ids=tuple(statement.evidence_turn_ids), position=(c_idx, start),
                               why=f"status code: the note documents {rule.what}"))
 
@@ -314,7 +309,8 @@ def facts(statement: Statement) -> list[StatusFact]:
             rule, group = _BY_KEY[m.concept.key], _GROUP[m.concept.key]
             if group == "presence":
                 if not not_done and (m.assertion is Assertion.HISTORY or (m.assertion is Assertion.AFFIRMED and not done_now)):
-                    add(rule, c_idx, m.start, m.side)
+                    for code in m.concept.codes_for(m.side):  # a joint replacement by side
+                        add(rule, c_idx, m.start, code)
             elif _names_a_disorder(toks, m.end):
                 continue  # "opioid dependence", "opioid use disorder": a substance disorder, not the drug's use
             elif not not_current and (m.assertion is Assertion.AFFIRMED or (m.assertion is Assertion.HISTORY and ago)):
