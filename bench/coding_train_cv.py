@@ -36,6 +36,7 @@ from services.coding import train_reranker as tr
 from services.coding.codeset import SimpleIcd10CmCodeSet
 from services.coding.learned import AssociationTable
 from services.coding.rerank import CANDIDATE_FEATURES, FEATURES, HIT_FEATURES, Reranker
+from services.coding.semantic import WordLlamaEmbedder
 from services.coding.train_associations import build
 
 # Feature sets by step: the previous stop's 32 features, then the linear classifiers' scores.
@@ -47,8 +48,10 @@ STEPS: dict[str, tuple[str, ...]] = {
     "+ description coverage in the note, margins within the category": FEATURES[: FEATURES.index("linear_margin") + 1],
     "+ coverage of the words that set the code apart in its category, side named": FEATURES[: FEATURES.index("side") + 1],
     "+ partial description matches (flag)": FEATURES[: FEATURES.index("partial") + 1],
-    "+ combination parts kept as candidates (flag)": CANDIDATE_FEATURES,
-    "+ each code's hit rate as a rule candidate in training": FEATURES,
+    "+ combination parts kept as candidates (flag)": CANDIDATE_FEATURES[: CANDIDATE_FEATURES.index("component") + 1],
+    "+ each code's hit rate as a rule candidate in training": (
+        *CANDIDATE_FEATURES[: CANDIDATE_FEATURES.index("component") + 1], *HIT_FEATURES),
+    "+ description similarity to the note's statements (WordLlama)": FEATURES,
 }
 
 
@@ -91,6 +94,7 @@ def service_path(
     from scribestream.evals.coding import as_draft, score
     from services.coding.domain import SUGGEST_MIN_CONFIDENCE, suggest_codes
 
+    embedder = WordLlamaEmbedder()
     ranked: list[list[str]] = [[] for _ in docs]
     suggested: list[list[str]] = [[] for _ in docs]
     for k in range(folds):
@@ -104,7 +108,7 @@ def service_path(
                 train = tr.with_out_of_fold_rates(subset(rows, names), others, folds=folds)
             model = tr.tree_classifier().fit(*tr.training_arrays(train))
             reranker = _SubsetReranker(weights=[], bias=0.0, mean=[], scale=[], cut=cut, category_cut=category_cut,
-                                       rates=rates)
+                                       rates=rates, embedder=embedder)
             reranker.model, reranker.columns = model, cols
         for i in (i for i in range(len(docs)) if tr.fold_of(i, folds) == k):
             draft = as_draft(str(docs[i].get("id", i)), docs[i].get("text") or docs[i].get("text_en") or "")
@@ -169,7 +173,7 @@ def main() -> None:
     if args.rows is not None and args.rows.exists():
         rows = pickle.loads(args.rows.read_bytes())
     else:
-        rows = tr.out_of_fold_rows(docs, codeset=codeset, folds=args.folds)
+        rows = tr.out_of_fold_rows(docs, codeset=codeset, folds=args.folds, embedder=WordLlamaEmbedder())
         if args.rows is not None:
             args.rows.write_bytes(pickle.dumps(rows))
     print(json.dumps({"rows_cpu_s": round(time.process_time() - started, 1), "candidates": sum(len(r.codes) for r in rows),

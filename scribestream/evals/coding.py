@@ -138,6 +138,7 @@ def run(
     )
     from services.coding.learned import AssociationTable
     from services.coding.rerank import Reranker
+    from services.coding.semantic import WordLlamaEmbedder
 
     codeset = codeset if codeset is not None else SimpleIcd10CmCodeSet().load()
     if fuzzy:
@@ -145,7 +146,8 @@ def run(
     table = AssociationTable.load() if learned else None  # loaded once at start-up, like the index
     if learned:
         code_words(codeset)  # the neighbour candidates' evidence words: built at service start-up too
-    reranker = Reranker.load() if learned and rerank else None  # its features include the associations' votes
+    # Its features include the associations' votes and the description similarity (the embedder loads once here).
+    reranker = Reranker.load(embedder=WordLlamaEmbedder().load()) if learned and rerank else None
     predictions: list[list[str]] = []
     drafts: list[NoteDrafted] = []
     scored: list[list[CodeSuggestion]] = []

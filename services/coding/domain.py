@@ -823,7 +823,7 @@ def suggest_codes(
     offset = len(draft.note.assessment)
     if reranker is not None and resolved:
         resolved = reranker.rescore(resolved, statements=offset + len(draft.note.subjective), mode=mode,
-                                    codeset=codeset, learned=learned)
+                                    codeset=codeset, learned=learned, texts=[st.text for st in draft.note.statements()])
     resolved = [f for f in resolved if f.confidence >= min_confidence]
     note = draft.note
     sections = [*note.assessment, *note.subjective, *note.objective, *note.plan]

@@ -5,14 +5,15 @@ The rules decide what may be a candidate at all (billable, not negated, guarded 
 specificity resolution, evidence statements attached); the re-ranker only re-estimates how likely each candidate
 is to be right, from how it was reached (curated term, description match, learned vote and how many phrases
 agree, how many of the most similar training reports carry it), where its evidence sits, how many statements carry
-it and how often professional coders used the code. Ranking metrics (MAP) depend on that order, and the suggestion cut applies to the re-estimated confidence.
+it, how often professional coders used the code, and how close its description is in meaning to the note's
+statements (a static sentence embedding behind the :class:`~services.coding.semantic.Embedder` port). Ranking metrics (MAP) depend on that order, and the suggestion cut applies to the re-estimated confidence.
 
 Confidence scale: the model's probability ``p`` is mapped monotonically so that the F1-best cut learned by
 cross-validation on the training split (``cut``) lands on the service's suggestion threshold
 (``SUGGEST_MIN_CONFIDENCE``): ``p < cut`` maps below it, ``p >= cut`` at or above it; the order is the
 probability's order.
 
-Pure: numpy only; the parameters are a packaged gzipped JSON file (``services/coding/data/coding_reranker.json.gz``,
+Pure: numpy only (the embedder is injected); the parameters are a packaged gzipped JSON file (``services/coding/data/coding_reranker.json.gz``,
 flat tree-node arrays and the codes' hit rates as candidates) built by :mod:`services.coding.train_reranker` from the CodiEsp train split; nothing is
 downloaded or trained at run time.
 """
@@ -40,12 +41,13 @@ from services.coding.domain import (
     is_unspecified,
 )
 from services.coding.learned import AssociationTable
+from services.coding.semantic import Embedder, description_similarity
 
 if TYPE_CHECKING:
     from services.coding.domain import Finding
 
 DEFAULT_MODEL = Path(__file__).with_name("data") / "coding_reranker.json.gz"
-FORMAT = "scribestream-coding-reranker/3"
+FORMAT = "scribestream-coding-reranker/4"
 
 # Features of the candidate and its note, computed by :func:`features`.
 CANDIDATE_FEATURES = (
@@ -56,7 +58,7 @@ CANDIDATE_FEATURES = (
     "knn", "knn_count", "knn_best", "knn_only", "evidence", "knn_x_prior", "excluded",
     "linear", "linear_category", "linear_rank", "category_linear_best",
     "coverage", "coverage_margin", "linear_margin", "distinct_coverage", "side", "partial",
-    "component",
+    "component", "description_similarity",
 )
 # The code's record as a rule candidate on the training reports (:class:`HitRates`), appended by the re-ranker.
 HIT_FEATURES = ("code_hit_rate", "code_candidate_share")
@@ -74,9 +76,14 @@ class NoteContext:
     linear_above: dict[str, int] = field(default_factory=dict)  # code -> candidates with a higher classifier score
     category_linear: dict[str, float] = field(default_factory=dict)  # category -> best classifier score of its codes
     category_coverage: dict[str, float] = field(default_factory=dict)  # category -> best description coverage
+    similarity: dict[str, float] = field(default_factory=dict)  # code -> its description's best cosine to a statement
 
     @classmethod
-    def of(cls, findings: Sequence[Finding], *, statements: int) -> NoteContext:
+    def of(
+        cls, findings: Sequence[Finding], *, statements: int, texts: Sequence[str] = (), embedder: Embedder | None = None,
+        codeset: CodeSet | None = None,
+    ) -> NoteContext:
+        """``texts``, ``embedder`` and ``codeset`` give the semantic feature (0 without them)."""
         per: dict[str, tuple[int, float]] = {}
         best_linear: dict[str, float] = {}
         best_coverage: dict[str, float] = {}
@@ -89,8 +96,10 @@ class NoteContext:
         # other candidates says more than its score alone.
         ranked = sorted(findings, key=lambda f: -f.linear)
         above = {f.code: i for i, f in reversed(list(enumerate(ranked)))}
+        similarity = (description_similarity([f.code for f in findings], texts, embedder=embedder, describe=codeset.description)
+                      if embedder is not None and codeset is not None else {})
         return cls(statements=statements, candidates=len(findings), per_category=per, linear_above=above,
-                   category_linear=best_linear, category_coverage=best_coverage)
+                   category_linear=best_linear, category_coverage=best_coverage, similarity=similarity)
 
 
 def source(f: Finding) -> str:
@@ -156,6 +165,7 @@ def features(f: Finding, *, note: NoteContext, codeset: CodeSet, priors: Priors)
         f.side,
         float(f.partial),
         float(f.component),
+        note.similarity.get(f.code, 0.0),
     ]
 
 
@@ -296,16 +306,19 @@ class Reranker:
     # (None: off). Category-level F1 counts categories, and several weak codes of one category are strong evidence.
     category_cut: float | None = None
     rates: HitRates = field(default_factory=HitRates)  # the codes' record as candidates on the training reports
+    # The semantic feature's model (services.coding.semantic); the service always gives it. Without it the feature
+    # reads 0, as for a note with no text.
+    embedder: Embedder | None = None
     _priors: dict[int, Priors] = field(default_factory=dict, repr=False)
 
     @classmethod
-    def load(cls, path: Path = DEFAULT_MODEL) -> Reranker:
+    def load(cls, path: Path = DEFAULT_MODEL, *, embedder: Embedder | None = None) -> Reranker:
         with gzip.open(path, "rt", encoding="utf-8") as fh:
             data = json.load(fh)
-        return cls.from_dict(data)
+        return cls.from_dict(data, embedder=embedder)
 
     @classmethod
-    def from_dict(cls, data: dict) -> Reranker:
+    def from_dict(cls, data: dict, *, embedder: Embedder | None = None) -> Reranker:
         if data.get("format") != FORMAT or list(data.get("features", [])) != list(FEATURES):
             raise ValueError("unsupported re-ranker model format")
         n = len(FEATURES)
@@ -313,7 +326,8 @@ class Reranker:
                    mean=[float(m) for m in data.get("mean", [0.0] * n)], scale=[float(s) for s in data.get("scale", [1.0] * n)],
                    cut=float(data["cut"]), trees=Trees(data["trees"]) if data.get("trees") else None,
                    category_cut=float(data["category_cut"]) if data.get("category_cut") is not None else None,
-                   rates=HitRates.from_dict(data["hit_rates"]) if data.get("hit_rates") else HitRates())
+                   rates=HitRates.from_dict(data["hit_rates"]) if data.get("hit_rates") else HitRates(),
+                   embedder=embedder)
 
     def probabilities(self, xs: Sequence[Sequence[float]]) -> list[float]:
         if not xs:
@@ -342,12 +356,13 @@ class Reranker:
 
     def rescore(
         self, findings: list[Finding], *, statements: int, mode: str, codeset: CodeSet, learned: AssociationTable | None,
+        texts: Sequence[str] = (),
     ) -> list[Finding]:
         """The findings with re-estimated confidences, best first. In the outpatient product mode a code reached only
         by the learned associations stays below the suggestion cut (a statistical vote is not documentation), and so does
         an unspecified code beside its kept specific sibling."""
         priors = self.priors(learned)
-        note = NoteContext.of(findings, statements=statements)
+        note = NoteContext.of(findings, statements=statements, texts=texts, embedder=self.embedder, codeset=codeset)
         probabilities = self.probabilities([
             features(f, note=note, codeset=codeset, priors=priors) + self.rates.of(f.code)
             for f in findings])

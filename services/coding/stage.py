@@ -79,6 +79,7 @@ def build_coding_stage(
     from services.coding.codeset import SimpleIcd10CmCodeSet
     from services.coding.domain import code_words, description_index
     from services.coding.hcc import HccInFhirRiskModel
+    from services.coding.semantic import WordLlamaEmbedder
 
     codeset = SimpleIcd10CmCodeSet()
     risk_model = HccInFhirRiskModel() if hcc else None
@@ -92,8 +93,12 @@ def build_coding_stage(
             risk_model.load()
     # The packaged table (votes and neighbour vectors, under 0.5 MB) loads in under half a second: always at start-up.
     table = AssociationTable.load() if learned else None
-    # The re-ranker's features include the associations' votes: it comes with them (60 kB of tree nodes).
-    reranker = Reranker.load() if learned else None
+    # The re-ranker's features include the associations' votes: it comes with them (60 kB of tree nodes), and with
+    # the sentence embedding its description-similarity feature reads (16 MB, from the wordllama wheel, 0.2 s).
+    embedder = WordLlamaEmbedder()
+    if learned and preload:
+        embedder.load()
+    reranker = Reranker.load(embedder=embedder) if learned else None
     assist = build_assist(llm, codeset) if llm is not None else None
     return CodingStage(codeset=codeset, fuzzy=fuzzy, risk_model=risk_model, learned=table, assist=assist, reranker=reranker)
 

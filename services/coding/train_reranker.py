@@ -39,6 +39,7 @@ from services.coding.rerank import (
     features,
     source,
 )
+from services.coding.semantic import Embedder, WordLlamaEmbedder
 from services.coding.train_associations import ATTRIBUTION, build
 
 if TYPE_CHECKING:
@@ -68,6 +69,7 @@ def fold_of(index: int, folds: int) -> int:
 
 def candidate_rows(
     docs: Sequence[dict], *, table: AssociationTable, codeset: CodeSet, mode: str = ALL_FINDINGS,
+    embedder: Embedder | None = None,
 ) -> list[DocRows]:
     from scribestream.evals.coding import _dotted, as_draft, to_edition
 
@@ -76,7 +78,8 @@ def candidate_rows(
     for i, doc in enumerate(docs):
         draft = as_draft(str(doc.get("id", i)), doc.get("text") or doc.get("text_en") or "")
         findings = rank_findings(draft, codeset=codeset, mode=mode, learned=table)
-        note = NoteContext.of(findings, statements=len(draft.note.assessment) + len(draft.note.subjective))
+        note = NoteContext.of(findings, statements=len(draft.note.assessment) + len(draft.note.subjective),
+                              texts=[st.text for st in draft.note.statements()], embedder=embedder, codeset=codeset)
         gold = [str(c) for c in doc.get("icd10cm", [])]
         codes = [f.code for f in findings]
         out.append(DocRows(
@@ -114,14 +117,16 @@ def with_out_of_fold_rates(rows: Sequence[DocRows], indices: Sequence[int], *, f
 
 
 def out_of_fold_rows(
-    docs: Sequence[dict], *, codeset: CodeSet, folds: int = FOLDS, mode: str = ALL_FINDINGS, **table_args: float,
+    docs: Sequence[dict], *, codeset: CodeSet, folds: int = FOLDS, mode: str = ALL_FINDINGS,
+    embedder: Embedder | None = None, **table_args: float,
 ) -> list[DocRows]:
     rows: list[DocRows | None] = [None] * len(docs)
     for k in range(folds):
         train = [d for i, d in enumerate(docs) if fold_of(i, folds) != k]
         held = [i for i in range(len(docs)) if fold_of(i, folds) == k]
         table = AssociationTable.from_build(build(train, codeset=codeset, **table_args))  # type: ignore[arg-type]
-        for i, r in zip(held, candidate_rows([docs[i] for i in held], table=table, codeset=codeset, mode=mode)):
+        for i, r in zip(held, candidate_rows([docs[i] for i in held], table=table, codeset=codeset, mode=mode,
+                                                  embedder=embedder)):
             rows[i] = r
     return [r for r in rows if r is not None]
 
@@ -365,7 +370,7 @@ def main() -> None:
 
     codeset = SimpleIcd10CmCodeSet().load()
     docs = [json.loads(line) for line in args.data.read_text(encoding="utf-8").splitlines() if line.strip()]
-    rows = out_of_fold_rows(docs, codeset=codeset, folds=args.folds)
+    rows = out_of_fold_rows(docs, codeset=codeset, folds=args.folds, embedder=WordLlamaEmbedder())
     reranked, baseline, cut, category_cut = cross_validate(rows, folds=args.folds, c=args.c, codeset=codeset,
                                                            kind=args.kind, category_rule=CATEGORY_RULE)
     summary = {
