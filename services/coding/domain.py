@@ -108,6 +108,7 @@ _SEQUELA_WHY = ("a deficit left by a past stroke: ICD-10-CM codes it with one I6
                 "(I63.-), its history (Z86.73) or the deficit alone")
 _SEQUELA_REPLACES = ("I63", "Z86.73", "G81", "G83", "R47", "R13.1", "R27", "R29.81", "R48", "R41")
 # Subjective statement kinds that never describe a symptom.
+_PAIN_UNSPECIFIED, _PAIN_NEC = "R52", "G89"  # pain, unspecified (its "acute pain NOS"); pain not elsewhere classified
 _NOT_SYMPTOM_KINDS = frozenset({"medication", "allergy", "vital", "plan", "exam"})
 
 _T = TypeVar("_T")
@@ -301,8 +302,9 @@ def _statement_findings(
 
 def _establishes(f: Finding) -> bool:
     """A rule-based diagnosis, of which a symptom is a part; an external cause or a reason for the visit (V-Z) explains
-    no symptom ("hip pain after a fall at home" is the pain and the fall)."""
-    return f.category == "diagnosis" and not f.learned and f.code[:1] not in "VWXYZ"
+    no symptom ("hip pain after a fall at home" is the pain and the fall), and a G89 pain code explains no site's pain
+    (guideline I.C.6.b.1: chronic neck pain is M54.2 with G89.29)."""
+    return f.category == "diagnosis" and not f.learned and f.code[:1] not in "VWXYZ" and not f.code.startswith(_PAIN_NEC)
 
 
 def _description_matches(
@@ -344,6 +346,14 @@ def _superseded(
             # Metastases are a neoplasm of their own: "breast cancer with liver metastases" keeps the breast cancer.
             said = [(m, lo, hi) for m, lo, hi in said
                     if all(is_secondary_neoplasm(found[i].code) for i in range(lo, hi))]
+        if fm.code == _PAIN_UNSPECIFIED and any(found[i].code != _PAIN_UNSPECIFIED for _, lo, hi in said
+                                                  for i in range(lo, hi)):
+            full.remove(fm)  # "acute neck pain": R52's "acute pain NOS" restates a pain whose site is named (M54.2)
+            continue
+        if fm.code.startswith(_PAIN_NEC):
+            # Guideline I.C.6.b.1: a G89 code goes with the code of the pain's site when it says more (chronic neck
+            # pain: M54.2 + G89.29); it replaces only a pain with no site.
+            said = [(m, lo, hi) for m, lo, hi in said if all(found[i].code == _PAIN_UNSPECIFIED for i in range(lo, hi))]
         if not said:
             continue
         own = frozenset().union(*(_description_words(found[i].code, codeset) for _, lo, hi in said for i in range(lo, hi)))

@@ -639,9 +639,9 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("R74.8", "elevated alkaline phosphatase"), ("R74.8", "elevated amylase"), ("R74.8", "elevated lipase"),
     ("R74.8", "elevated creatine kinase"), ("R74.8", "elevated cpk"), ("R79.82", "elevated crp"),
     ("R79.89", "elevated liver function test"), ("E78.1", "elevated triglyceride"), ("R73.9", "elevated glucose"),
-    # Hernia, hiatal; Condyloma acuminatum; Wart, anogenital (venereal)
+    # Hernia, hiatal; Condyloma (acuminatum); Wart, anogenital (venereal)
     ("K44.9", "hiatal hernia"), ("A63.0", "anogenital warts"), ("A63.0", "genital warts"),
-    ("A63.0", "condyloma acuminatum"),
+    ("A63.0", "condyloma acuminatum"), ("A63.0", "condyloma"), ("A63.0", "acuminated condyloma"),
     # Syndrome, carpal tunnel; Sprain, ankle; Tear, rotator cuff (nontraumatic); Diverticulitis, Diverticulosis;
     # Ingrowing nail; Tag, skin: the condition is named, the limb, ligament or part of the intestine is not.
     *_sided("carpal tunnel syndrome", "G56.00", "G56.01", "G56.02", "G56.03"),

@@ -788,3 +788,17 @@ def test_neoplasms_read_at_their_own_sites(codeset: SimpleIcd10CmCodeSet, text: 
 ])
 def test_differentials_suspicions_and_the_literature_are_not_coded(codeset: SimpleIcd10CmCodeSet, text: str) -> None:
     assert top(codeset, text) == []
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    # Guideline I.C.6.b.1: a G89 code is assigned with the code of the pain's site when it says more (chronic), and
+    # R52's "acute pain NOS" never stands for a pain whose site is named.
+    ("He had chronic neck pain.", ["G89.29", "M54.2"]),
+    ("Acute neck pain after the accident.", ["M54.2"]),
+    ("Chronic pain.", ["G89.29"]), ("Acute pain.", ["R52"]), ("Chronic pain syndrome.", ["G89.4"]),
+    # Condyloma A63.0 (acuminatum); latum A51.31.
+    ("Multiple vulvoperineal condylomas were observed.", ["A63.0"]),
+    ("Giant acuminated condyloma of Buschke-Lowenstein.", ["A63.0"]), ("Condyloma latum.", ["A51.31"]),
+])
+def test_pain_with_its_site_and_condylomas(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
