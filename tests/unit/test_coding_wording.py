@@ -796,6 +796,8 @@ def test_differentials_suspicions_and_the_literature_are_not_coded(codeset: Simp
     ("He had chronic neck pain.", ["G89.29", "M54.2"]),
     ("Acute neck pain after the accident.", ["M54.2"]),
     ("Chronic pain.", ["G89.29"]), ("Acute pain.", ["R52"]), ("Chronic pain syndrome.", ["G89.4"]),
+    ("Chronic low back pain.", ["G89.29", "M54.50"]), ("Chronic right knee pain.", ["G89.29", "M25.561"]),
+    ("Low back pain.", ["M54.50"]), ("No chronic back pain.", []),
     # Condyloma A63.0 (acuminatum); latum A51.31.
     ("Multiple vulvoperineal condylomas were observed.", ["A63.0"]),
     ("Giant acuminated condyloma of Buschke-Lowenstein.", ["A63.0"]), ("Condyloma latum.", ["A51.31"]),
