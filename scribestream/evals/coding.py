@@ -36,7 +36,7 @@ if TYPE_CHECKING:  # the assist pulls in the OpenAI client: only imported when -
 
 # A sentence ends at a line break, or at ". " / "! " / "? " before anything but a lowercase word: "H. pylori",
 # "E. coli", "vs. metastasis", "i.e. approximately" stay in their sentence.
-_SENTENCE = re.compile(r"(?<=[.!?])[ \t]+(?![a-z])|\s*\n\s*")
+_SENTENCE = re.compile(r"(?<=[.!?])(?<!\s\?)(?<!^\?)[ \t]+(?![a-z])|\s*\n\s*")  # "? CVA": a "?" after a space queries a term
 _SAFE_ID = re.compile(r"[^A-Za-z0-9._:\-]")
 
 

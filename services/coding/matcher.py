@@ -35,6 +35,9 @@ _CLAUSE_END = re.compile(r"[.;:!?\n]+")
 # A one-letter abbreviation before a lowercase word is a genus or an initial, not a clause end: "H. pylori",
 # "E. coli", "C. diff".
 _INITIAL = re.compile(r"\b([A-Za-z])\.(?=[ \t]*[a-z])")
+# A question mark before a term queries it, as British notes write a suspected diagnosis: "Imp: ?UTI",
+# "? Bell's palsy", "PMH: ?unstable angina". After a word it ends a question ("Any pain? No.").
+_QUERY = re.compile(r"(^|[\s(/,;:])\?[ \t]*(?=[A-Za-z])")
 
 
 def stem(token: str) -> str:
@@ -108,7 +111,8 @@ def tokens(text: str) -> list[str]:
 
 
 def clauses(text: str) -> list[list[str]]:
-    return [t for part in _CLAUSE_END.split(_INITIAL.sub(r"\1 ", text)) if (t := tokens(part))]
+    text = _QUERY.sub(r"\1query ", _INITIAL.sub(r"\1 ", text))
+    return [t for part in _CLAUSE_END.split(text) if (t := tokens(part))]
 
 
 # ---------------------------------------------------------------- assertion context (NegEx-style)
@@ -148,7 +152,7 @@ _PSEUDO = _phrases(
 _PROBABLE_NEGATIONS = ("unlikely", "not likely", "less likely", "doubtful")
 _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
     [(p, Assertion.NEGATED) for p in _phrases(
-        "no", "not", "denies", "denied", "deny", "denying", "without", "negative for", "free of", "absence of", "absent",
+        "no", "nil", "not", "denies", "denied", "deny", "denying", "without", "negative for", "free of", "absence of", "absent",
         "non", "never had", "never", "nor", "ruled out", "resolved", "no sign of", "no signs of", "no evidence of",
         "unremarkable for", "ruling out", "rules out",
         # "no longer has headaches": gone ("has" would end the scope of a bare "no longer").
@@ -178,7 +182,7 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         # "What appears to be a recurrent kidney stone" (guideline IV.H: a diagnosis not yet established).
         "appears to be", "appear to be", "appearing to be",
         # Hypothetical: "He will call should he develop any dyspnea", "in case of fever", "be aware of infections".
-        "be aware of", "watch out for", "look out for",
+        "be aware of", "watch out for", "look out for", "red flag", "red flags", "safety netting", "safety netted",
         "should he", "should she", "should they", "should you", "should the patient", "in case of", "in the event of",
         # What a treatment is to prevent, or what a condition can lead to, is not present: "a lidocaine solution to
         # prevent dehydration", "prophylaxis against pneumonia", "diabetes can lead to kidney disease".
