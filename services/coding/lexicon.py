@@ -161,7 +161,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("osa", "G47.33", "obstructive sleep apnea", "osa", chronic=True),
     _c("sleep_apnea", "G47.30", "sleep apnea", chronic=True),  # Index: "Apnea, sleep G47.30"
     _c("cough", "R05.9", "cough", "coughing", kind="symptom"),
-    _c("sob", "R06.02", "shortness of breath", "sob", "short of breath", "breathlessness", "trouble breathing", kind="symptom"),
+    _c("sob", "R06.02", "shortness of breath", "sob", "short of breath", "breathlessness", "trouble breathing",
+       "soboe", "sob on exertion", kind="symptom"),
     _c("wheezing", "R06.2", "wheezing", "wheeze", kind="symptom"),
     _c("fever", "R50.9", "fever", "febrile", "fevers", "pyrexia", kind="symptom"),
     # --- digestive
@@ -187,10 +188,10 @@ CONCEPTS: tuple[Concept, ...] = (
        "irritable bowel syndrome with mixed bowel habits", "ibs with mixed bowel habits", chronic=True),
     _c("constipation", "K59.00", "constipation", "constipated", kind="symptom"),
     _c("diarrhea", "R19.7", "diarrhea", "diarrhoea", "loose stools", kind="symptom"),
-    _c("nausea_vomiting", "R11.2", "nausea and vomiting", "nausea with vomiting", kind="symptom"),
+    _c("nausea_vomiting", "R11.2", "nausea and vomiting", "nausea with vomiting", "n v", kind="symptom"),  # "N&V", "N/V"
     _c("nausea", "R11.0", "nausea", "nauseous", "nauseated", kind="symptom"),
     _c("vomiting", "R11.10", "vomiting", "throwing up", "emesis", kind="symptom"),
-    _c("abd_pain", "R10.9", "abdominal pain", "stomach pain", "belly pain", "tummy pain", "stomach ache", "abdominal discomfort",
+    _c("abd_pain", "R10.9", "abdominal pain", "abdo pain", "stomach pain", "belly pain", "tummy pain", "stomach ache", "abdominal discomfort",
        kind="symptom"),
     _c("gastroenteritis", "K52.9", "gastroenteritis", "stomach bug", "stomach flu"),
     _c("hemorrhoids", "K64.9", "hemorrhoids", "haemorrhoids", "piles"),
@@ -267,7 +268,8 @@ CONCEPTS: tuple[Concept, ...] = (
     # A cannabis smoker smokes no tobacco (F17.200): Use, cannabis F12.90.
     _c("cannabis_smoker", "F12.90", "cannabis smoker", "marijuana smoker", "smokes cannabis", "smokes marijuana",
        "smoking cannabis", "smoking marijuana"),
-    _c("fatigue", "R53.83", "fatigue", "tired", "tiredness", "exhaustion", "low energy", kind="symptom"),
+    _c("fatigue", "R53.83", "fatigue", "tired", "tiredness", "exhaustion", "low energy", "tatt", "tired all the time",
+       kind="symptom"),
     # --- musculoskeletal
     _c("low_back_pain", "M54.50", "low back pain", "lower back pain", "lumbago", "lumbar pain", kind="symptom"),
     _c("back_pain", "M54.9", "back pain", "backache", "dorsalgia", kind="symptom"),
@@ -445,7 +447,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("arthralgia", "M25.50", "arthralgia", "arthralgias", "joint pain", kind="symptom"),
     _c("hypoxemia", "R09.02", "hypoxemia", "hypoxaemia", "low oxygen", kind="symptom"),
     # Index: "Bleeding, rectal K62.5"; "Hematochezia (see also Melena) K92.1".
-    _c("rectal_bleeding", "K62.5", "rectal bleeding", "bleeding from the rectum", kind="symptom"),
+    _c("rectal_bleeding", "K62.5", "rectal bleeding", "bleeding from the rectum", "pr bleeding", "bleeding pr", "pr bleed",
+       kind="symptom"),
     _c("hematochezia", "K92.1", "hematochezia", kind="symptom"),
     _c("hypoalbuminemia", "E88.09", "hypoalbuminemia"),
     _c("hypercalcemia", "E83.52", "hypercalcemia"),

@@ -29,6 +29,9 @@ class Assertion(StrEnum):
 # ---------------------------------------------------------------- tokens
 _SLASH_ABBREV = {"h/o": "h o", "r/o": "rule out", "s/p": "status post", "a/fib": "afib", "w/o": "without", "c/o": "complains of"}
 _TOKEN = re.compile(r"[a-z0-9]+")
+# Whole-word abbreviations the descriptions spell out: the abdominal quadrants ("LLQ pain" is R10.32).
+_WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", "quadrant"),
+                "rlq": ("right", "lower", "quadrant"), "llq": ("left", "lower", "quadrant")}
 _NUMERALS = {"ii": "2", "i": "1", "two": "2", "one": "1", "iii": "3", "three": "3", "iv": "4", "four": "4", "v": "5", "five": "5"}
 _KEEP_S = ("ss", "us", "is", "ys")
 _CLAUSE_END = re.compile(r"[.;:!?\n]+")
@@ -106,6 +109,9 @@ def tokens(text: str) -> list[str]:
         # "type II" / "stage three": numerals only after the words that take them.
         if tok in _NUMERALS and i > 0 and raw[i - 1] in ("type", "stage", "grade", "class"):
             tok = _NUMERALS[tok]
+        if tok in _WORD_ABBREV:
+            out.extend(_WORD_ABBREV[tok])
+            continue
         out.append(stem(tok))
     return out
 
@@ -546,7 +552,7 @@ ANATOMY_TERMS: dict[str, tuple[str, ...]] = {
     "hypoplastic": ("hypoplasia",), "aplastic": ("aplasia",), "dysplastic": ("dysplasia",), "atrophic": ("atrophy",),
     "necrotic": ("necrosis",), "ulcus": ("ulcer",), "ulcerated": ("ulcer",), "neoplastic": ("neoplasm",),
     "hemorrhagic": ("hemorrhage",), "ischemic": ("ischemia",), "thrombotic": ("thrombosis",), "infected": ("infection",),
-    "febrile": ("fever",), "painful": ("pain",),
+    "febrile": ("fever",), "painful": ("pain",), "abdo": ("abdominal",),  # British shorthand: "lower abdo pain"
 }
 INDEX_TERMS_ON = True  # off: the previous stop's matcher (the train-CV bench measures both)
 ANATOMY_TERMS_ON = True

@@ -804,3 +804,14 @@ def test_differentials_suspicions_and_the_literature_are_not_coded(codeset: Simp
 ])
 def test_pain_with_its_site_and_condylomas(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    # British GP shorthand (PriMock57 notes write it so).
+    ("TATT for 3 months.", ["R53.83"]), ("SOBOE.", ["R06.02"]), ("N&V since yesterday.", ["R11.2"]),
+    ("PR bleeding.", ["K62.5"]), ("Abdo pain.", ["R10.9"]), ("Lower abdo pain.", ["R10.30"]),
+    ("Associated LLQ pain - crampy, intermittent.", ["R10.32"]), ("RUQ abdominal pain.", ["R10.11"]),
+    ("Nil PR bleeding.", []), ("No N&V.", []), ("No RUQ pain.", []),
+])
+def test_british_shorthand(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert top(codeset, text) == codes
