@@ -107,10 +107,10 @@ _COMBINATION = "combination"  # Finding.key of a combination code
 _SEQUELA_WHY = ("a deficit left by a past stroke: ICD-10-CM codes it with one I69.3- sequela code, not the infarction "
                 "(I63.-), its history (Z86.73) or the deficit alone")
 _SEQUELA_REPLACES = ("I63", "Z86.73", "G81", "G83", "R47", "R13.1", "R27", "R29.81", "R48", "R41")
-# Subjective statement kinds that never describe a symptom.
 _CHRONIC, _CHRONIC_PAIN = "chronic", "G89.29"
 _CHRONIC_PAIN_WHY = "a chronic pain at a named site: G89.29 with the site's code (guideline I.C.6.b.1)"
 _PAIN_UNSPECIFIED, _PAIN_NEC = "R52", "G89"  # pain, unspecified (its "acute pain NOS"); pain not elsewhere classified
+# Subjective statement kinds that never describe a symptom.
 _NOT_SYMPTOM_KINDS = frozenset({"medication", "allergy", "vital", "plan", "exam"})
 
 _T = TypeVar("_T")
@@ -259,7 +259,7 @@ def _statement_findings(
         for m in mentions:
             before = len(found)
             _add_mention(m, add=add, pos=(c_idx, m.start), assessment=assessment, affirmed_keys=affirmed_keys, mode=mode)
-            if (m.assertion is Assertion.AFFIRMED and (m.concept.key or "").endswith("_pain")
+            if (m.assertion is Assertion.AFFIRMED and m.concept.key.endswith("_pain")
                     and _CHRONIC in toks[max(0, m.start - 2):m.start] and len(found) > before):
                 # Guideline I.C.6.b.1: the site's code says where, G89.29 that the pain is chronic; both are coded.
                 add(_CHRONIC_PAIN, "diagnosis", CONF_SYMPTOM, (c_idx, m.start), why=_CHRONIC_PAIN_WHY)

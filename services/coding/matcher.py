@@ -134,7 +134,8 @@ class _Phrases(list[tuple[str, ...]]):
 
 
 def _phrases(*items: str) -> _Phrases:
-    return _Phrases(tuple(tokens(i)) for i in items)
+    """Cue phrases as tokens, each once: spellings that stem alike ("red flag", "red flags") are one phrase."""
+    return _Phrases(dict.fromkeys(tuple(tokens(i)) for i in items))
 
 
 _PSEUDO = _phrases(
@@ -188,7 +189,7 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         # "What appears to be a recurrent kidney stone" (guideline IV.H: a diagnosis not yet established).
         "appears to be", "appear to be", "appearing to be",
         # Hypothetical: "He will call should he develop any dyspnea", "in case of fever", "be aware of infections".
-        "be aware of", "watch out for", "look out for", "red flag", "red flags", "safety netting", "safety netted",
+        "be aware of", "watch out for", "look out for", "red flag", "safety netting", "safety netted",
         "should he", "should she", "should they", "should you", "should the patient", "in case of", "in the event of",
         # What a treatment is to prevent, or what a condition can lead to, is not present: "a lidocaine solution to
         # prevent dehydration", "prophylaxis against pneumonia", "diabetes can lead to kidney disease".
