@@ -161,7 +161,10 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
     [(p, Assertion.NEGATED) for p in _phrases(
         "no", "nil", "not", "denies", "denied", "deny", "denying", "without", "negative for", "free of", "absence of", "absent",
         "non", "never had", "never", "nor", "ruled out", "resolved", "no sign of", "no signs of", "no evidence of",
-        "unremarkable for", "ruling out", "rules out",
+        # Not "rules out": it stems to "rule out", which is guideline IV.H's uncertain term ("rule out pneumonia").
+        "unremarkable for", "ruling out", "excluded",
+        # "MRI failed to show a stroke": what a study did not find ("failure to thrive" is no cue).
+        "failed to show", "failed to reveal", "failed to demonstrate", "failed to detect", "failed to identify",
         # "no longer has headaches": gone ("has" would end the scope of a bare "no longer").
         "no history of", "no longer", "no longer has", "no longer have", "no longer having",
         # "did not present fever": "presents" ends a scope ("denies cough, presents with fever") and reads as "present".
@@ -237,7 +240,8 @@ _POST = _phrases("ruled out", "was ruled out", "resolved", *_PROBABLE_NEGATIONS,
                  *(f"{be} {cue}" for be in ("is", "are", "was", "were") for cue in (
                      "not present", "absent", "not observed", "not seen", "not detected", "not found", "not identified",
                      "not visualized", "not evident", "not palpable", "not palpated", "not determined",
-                     "not measured")))
+                     # The case reports' translation of "se descartó": "tuberculosis was dismissed".
+                     "not measured", "discarded", "dismissed")))
 # A post-position negation reaches back to the head of its clause, but not past a contrast: in "the film showed
 # pneumonia but the culture was negative" only the culture is negative.
 _CONTRAST = frozenset(("but", "however", "although", "though", "whereas", "while"))
@@ -245,6 +249,11 @@ _CONTRAST = frozenset(("but", "however", "although", "though", "whereas", "while
 # receptor or stain status is no negation ("triple negative breast cancer", "ER negative", "Rh negative").
 _POST_NEAR = _phrases("negative")
 _PRE_TOO = _phrases("resolved")  # post-position cues that also negate forward from the head of a clause
+# In the active voice these negate what follows as well: "CT ruled out a pulmonary embolism", "Ruled out pneumonia",
+# "we excluded malignancy"; after a form of "be" (an adverb may come between) they are passive and look back only
+# ("PE was ruled out", "hepatitis viruses were also ruled out").
+_ACTIVE_TOO = _phrases("ruled out", "excluded")
+_PASSIVE_BE = frozenset(tokens("is are was were be been being"))
 # Probable negations read both ways anywhere: "appendicitis is unlikely", "he is unlikely to have appendicitis".
 _BOTH_WAYS = frozenset(_phrases(*_PROBABLE_NEGATIONS))
 _POST_NEAR_REACH = 2
@@ -354,7 +363,8 @@ def _assertions(toks: list[str]) -> tuple[list[Assertion], list[bool]]:
                     if status[j] is Assertion.AFFIRMED:
                         status[j] = assertion
             cue[i : i + len(p)] = [True] * len(p)
-            if p not in _BOTH_WAYS:
+            active = p in _ACTIVE_TOO and not _PASSIVE_BE.intersection(toks[max(0, i - 2) : i])  # "were also ruled out"
+            if p not in _BOTH_WAYS and not active:
                 i += len(p)
                 continue
         hit = _trigger_at(toks, i)
