@@ -224,7 +224,7 @@ def _data_element(note: SoapNote) -> Element:
     for s, toks, status in _clause_views(note.statements()):
         hit = False
         found = {p for i in range(len(toks)) for p in _TESTS
-                 if status[i] is not Assertion.NEGATED and tuple(toks[i : i + len(p)]) == p}
+                 if status[i] not in (Assertion.NEGATED, Assertion.OTHER) and tuple(toks[i : i + len(p)]) == p}
         # "chest x ray" also contains "x ray": count the longest only.
         found = {p for p in found if not any(p != q and len(q) > len(p) and _sub(p, q) for q in found)}
         if found and s in note.plan and _has(toks, _ORDER):

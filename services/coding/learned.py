@@ -22,21 +22,17 @@ from dataclasses import dataclass
 from pathlib import Path
 
 from services.coding.matcher import (
-    _POST,
-    _PSEUDO,
     _STOP,
-    _TRIGGERS,
     Assertion,
     assertions,
     clauses,
+    cue_tokens,
 )
 from services.coding.neighbours import NeighbourIndex
 
 DEFAULT_TABLE = Path(__file__).with_name("data") / "codiesp_associations.json.gz"
 FORMAT = "scribestream-coding-associations/1"
 
-# Every word of a negation/uncertainty/history/family cue: context, never evidence of a finding.
-_CUE_WORDS = frozenset(w for phrases in ([p for p, _ in _TRIGGERS], _POST, _PSEUDO) for p in phrases for w in p)
 # Description stop words that professional coders still code from: a bare "disease" ("the disease progressed",
 # "underlying disease") is coded R69 (Index: Illness, see also Disease) in 79 of the 99 CodiEsp train reports that
 # carry R69, and only 44 of the other 401 use the word. The matcher keeps it a stop word (it names no code by itself).
@@ -50,11 +46,12 @@ def phrases(text: str, *, codable: Collection[Assertion]) -> Iterator[str]:
         status = assertions(toks)
         # A clause that negates (or, where not codable, doubts) something votes with none of its words:
         # "MI unlikely given normal troponin" must not code chest pain from "troponin".
-        if any(a is Assertion.NEGATED or (a is Assertion.UNCERTAIN and a not in codable) for a in status):
+        if any(a in (Assertion.NEGATED, Assertion.OTHER) or (a is Assertion.UNCERTAIN and a not in codable) for a in status):
             continue
         prev: str | None = None
-        for word, assertion in zip(toks, status):
-            if assertion not in codable or word.isdigit() or word in _CUE_WORDS:
+        # The words read as a cue in this clause ("history of", "not well controlled") are context, never evidence.
+        for word, assertion, cue in zip(toks, status, cue_tokens(toks)):
+            if assertion not in codable or word.isdigit() or cue:
                 prev = None
                 continue
             if word not in _LEARNED_STOP:

@@ -24,6 +24,7 @@ class Assertion(StrEnum):
     UNCERTAIN = "uncertain"
     HISTORY = "history"
     FAMILY = "family"
+    OTHER = "other"  # someone else's, not a blood relative's: "my husband has the flu", "the donor had hepatitis C"
 
 
 # ---------------------------------------------------------------- tokens
@@ -41,6 +42,34 @@ _INITIAL = re.compile(r"\b([A-Za-z])\.(?=[ \t]*[a-z])")
 # A question mark before a term queries it, as British notes write a suspected diagnosis: "Imp: ?UTI",
 # "? Bell's palsy", "PMH: ?unstable angina". After a word it ends a question ("Any pain? No.").
 _QUERY = re.compile(r"(^|[\s(/,;:])\?[ \t]*(?=[A-Za-z])")
+# A question asks, it states nothing: "Have you ever had a stroke?", "Diabetes? No." (the answer is a clause of its own);
+# answered yes, it is the finding: "Cough? Yes, productive."
+_QUESTION = re.compile(r"([^.;:!?\n]+)\?(?![ \t]*(?:yes|yeah|yep|positive|present)\b)(?=[\s)\"']|$)", re.IGNORECASE)
+# A term with its status as a value after it reads as the status before it: "HIV serology: negative", "Pneumonia: no",
+# "Fever - denies", "DM (-)", "Chest pain nil", "COVID-19 PCR negative", "Sepsis: r/o". The term is a short head of a
+# clause or of a comma-separated item, so "Pneumonia, strep test negative" negates only the strep test. A receptor,
+# stain or blood group status is no negation ("ER negative", "gram negative", "Rh negative").
+_NEGATED_VALUES = ("negative", "neg", "no", "none", "nil", "denies", "denied", "absent", "not present", "not seen",
+                   "not detected", "not found", "nonreactive", "non-reactive", "non reactive", "not reactive", "resolved",
+                   "ruled out", "excluded", "never", "n", "(-)")
+_RESULT_VALUES = ("negative", "neg", "nil", "not detected", "nonreactive", "non-reactive", "(-)")  # no ":" needed
+_UNCERTAIN_VALUES = ("r/o", "rule out", "to rule out", "suspected", "possible", "probable", "query")
+
+
+def _status_value(values: Sequence[str]) -> str:
+    return "|".join(re.escape(v) for v in sorted(values, key=len, reverse=True))
+
+
+_STATUS_AFTER = re.compile(
+    r"(?:^|(?<=[.;:!?\n,]))(\s*)(?![^.;:!?\n,]*\b(?:er|pr|her2|receptor|gram|rh|triple)\s*(?:[-:]\s*)?(?:negative|neg)\b)"
+    r"((?:[^\s.;:!?\n,]+[ \t]+){0,3}?[^\s.;:!?\n,]+)(?:\s*(?::|\s[-\u2013]\s)\s*(?:(?P<neg>" + _status_value(_NEGATED_VALUES) + r")|(?P<unc>"
+    + _status_value(_UNCERTAIN_VALUES) + r"))|\s+(?P<result>" + _status_value(_RESULT_VALUES) + r"))\s*(?=[.;!?\n,]|$)",
+    re.IGNORECASE,
+)
+
+
+def _status_before(m: re.Match[str]) -> str:
+    return f"{m.group(1)}{'query' if m.group('unc') else 'no'} {m.group(2)}"
 
 
 def stem(token: str) -> str:
@@ -118,6 +147,7 @@ def tokens(text: str) -> list[str]:
 
 def clauses(text: str) -> list[list[str]]:
     text = _QUERY.sub(r"\1query ", _INITIAL.sub(r"\1 ", text))
+    text = _QUESTION.sub(r"query \1.", _STATUS_AFTER.sub(_status_before, text))
     return [t for part in _CLAUSE_END.split(text) if (t := tokens(part))]
 
 
@@ -165,6 +195,15 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         "unremarkable for", "ruling out", "excluded",
         # "MRI failed to show a stroke": what a study did not find ("failure to thrive" is no cue).
         "failed to show", "failed to reveal", "failed to demonstrate", "failed to detect", "failed to identify",
+        # A negated history is no history: "no hx of CVA", "without a history of cancer", "no prior MI".
+        "no hx of", "no h o", "no prior", "no previous", "no past", "without history of", "without a history of",
+        "without any history of", "without prior", "neither", "nothing to suggest", "nothing suggests",
+        "nothing suggestive of", "no suggestion of", "not consistent with", "not compatible with", "not suggestive of",
+        # A denied risk or warning sign stays denied ("no risk factors for TB", "without warning signs of bleeding").
+        *(f"{no} {cue}" for no in ("no", "without", "with no", "not", "denies", "denied") for cue in (
+            "risk factor for", "risk factors for", "known risk factors for", "warning signs of", "warning sign of",
+            "warning signs", "warning sign", "signs or symptoms of", "signs and symptoms of", "risk of", "increased risk of",
+            "high risk for")),
         # "no longer has headaches": gone ("has" would end the scope of a bare "no longer").
         "no history of", "no longer", "no longer has", "no longer have", "no longer having",
         # "did not present fever": "presents" ends a scope ("denies cough, presents with fever") and reads as "present".
@@ -198,15 +237,33 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         # prevent dehydration", "prophylaxis against pneumonia", "diabetes can lead to kidney disease".
         "prevent", "prevents", "preventing", "prevention of", "prophylaxis", "prophylactic", "can cause", "can lead to",
         "could lead to", "may lead to", "may cause", "can result in", "to avoid",
+        # What a patient is taught, warned of or fears: "warning signs of stroke discussed", "educated on the signs of
+        # hypoglycemia", "risk factors for stroke", "a side effect can be a rash", "anxious about a heart attack".
+        "warning signs", "warning sign", "warning symptoms", "signs and symptoms of", "risk factors for", "risk factor for",
+        "return precautions", "worsening advice", "side effect", "side effects", "protects against", "protect against",
+        "protection against", "afraid of", "anxious about", "scared of", "high risk for", "high risk of",
+        "increased risk of", "increased risk for", "chance of", "chances of",
+        *(f"{verb} {prep} {the}{what}" for verb in ("educated", "counseled", "counselled", "instructed", "informed", "advised")
+          for prep in ("on", "about", "regarding") for the in ("", "the ")
+          for what in ("signs of", "symptoms of", "risk of", "risks of", "danger of", "dangers of")),
     )]
     + [(p, Assertion.HISTORY) for p in _phrases(
         "history of", "hx of", "h o", "past history of", "personal history of", "past medical history of", "prior", "previous",
         "previously", "remote", "status post", "former", "ex", "quit", "past", "used to",
+        # Over now: "recovered from COVID-19 last month" (Z86.16), "old healed rib fracture" (Z87.81).
+        "recovered from", "cured of", "healed", "old healed",
     )]
     + [(p, Assertion.FAMILY) for p in _phrases(
         "family history of", "family history", "fh of", "fhx", "mother", "father", "brother", "sister", "sibling", "parent",
         "grandmother", "grandfather", "aunt", "uncle", "maternal", "paternal", "mom", "dad", "son", "daughter",
-        "another child",
+        "another child", "my child", "my children", "my kid", "my kids", "her child", "her children", "her kid", "her kids",
+        "his child", "his children", "his kid", "his kids",
+    )]
+    # Not the patient and not a blood relative ("the child" alone is mostly the patient, in paediatrics).
+    + [(p, Assertion.OTHER) for p in _phrases(
+        "husband", "wife", "spouse", "partner", "boyfriend", "girlfriend", "fiance", "roommate", "room mate", "coworker",
+        "co worker", "colleague", "neighbor", "neighbour", "classmate", "friend", "donor", "some patients",
+        "other patients", "many patients", "most patients",
     )],
     key=lambda t: len(t[0]),
     reverse=True,
@@ -222,7 +279,7 @@ _TERMINATORS = _phrases(
 )
 # A relative is the subject of what follows ("my mom has diabetes"): "has" ends no family scope, the patient does.
 # Nor does "who": "a mother who had breast cancer", "another child who died of cardiac arrest".
-_FAMILY_TERMINATORS = _Phrases([*(p for p in _TERMINATORS if p not in (("has",), ("who",))),
+_FAMILY_TERMINATORS = _Phrases([*(p for p in _TERMINATORS if p not in (("has",), ("who",))),  # also another person's
                                  *_phrases("he", "she", "i", "patient")])
 # A diagnosis named after what a trigger denies is not denied: "no fever, diagnosis of pneumonia", "after ruling
 # out a penetrating wound, a diagnosis of scleral rupture was made" (right after the trigger it is denied: "no
@@ -241,7 +298,21 @@ _POST = _phrases("ruled out", "was ruled out", "resolved", *_PROBABLE_NEGATIONS,
                      "not present", "absent", "not observed", "not seen", "not detected", "not found", "not identified",
                      "not visualized", "not evident", "not palpable", "not palpated", "not determined",
                      # The case reports' translation of "se descartó": "tuberculosis was dismissed".
-                     "not measured", "discarded", "dismissed")))
+                     "not measured", "discarded", "dismissed")),
+                 "has cleared", "have cleared", "cleared up", "is completely gone", "has healed", "have healed",
+                 "is healed", "not suspected", "not considered likely")
+# Without the verb, as notes write it, a few words only: "pneumothorax not identified", "adenopathies not objectified"
+# ("did not present" reads forward: "did not present fever").
+_POST_BARE = _phrases("not identified", "not objectified", "not evidenced", "not seen", "not detected", "not observed",
+                      "not visualized")
+_POST_BARE_REACH = 4
+# Post-position uncertainty: "pneumonia is suspected", "sepsis r/o", "meningitis cannot be excluded".
+_POST_UNCERTAIN = _phrases(*(f"{be} {cue}" for be in ("is", "are", "was", "were") for cue in (
+    "suspected", "possible", "probable", "likely", "questionable", "not excluded", "not ruled out",
+    "to be ruled out", "to be excluded")), "cannot be excluded",
+    "cannot be ruled out", "could not be excluded", "could not be ruled out", "not ruled out", "to be ruled out")
+# "Sepsis r/o", "Pneumonia, rule out": at the end of its clause "rule out" looks back (before a term it reads forward).
+_POST_AT_END = _phrases("rule out")
 # A post-position negation reaches back to the head of its clause, but not past a contrast: in "the film showed
 # pneumonia but the culture was negative" only the culture is negative.
 _CONTRAST = frozenset(("but", "however", "although", "though", "whereas", "while"))
@@ -255,7 +326,10 @@ _PRE_TOO = _phrases("resolved")  # post-position cues that also negate forward f
 _ACTIVE_TOO = _phrases("ruled out", "excluded")
 _PASSIVE_BE = frozenset(tokens("is are was were be been being"))
 # Probable negations read both ways anywhere: "appendicitis is unlikely", "he is unlikely to have appendicitis".
-_BOTH_WAYS = frozenset(_phrases(*_PROBABLE_NEGATIONS))
+_BOTH_WAYS = frozenset(_phrases(*_PROBABLE_NEGATIONS, "prevention", "prophylaxis"))
+# What a treatment prevents, written before it: "aspirin for stroke prevention", "DVT prophylaxis".
+_POST_NEAR_UNCERTAIN = _phrases("prevention", "prophylaxis")
+_TREATS = frozenset(("for", "as", "with"))
 _POST_NEAR_REACH = 2
 # "a heart attack five years ago" is an old infarction (I25.2), not an acute one: months or years ago make the few
 # words before them past history (weeks or days ago are the current episode).
@@ -308,6 +382,9 @@ def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | Non
         return p, Assertion.HISTORY, _POST_HISTORY_REACH
     if i == 0 and _match_at(toks, i, _PRE_TOO) is not None:
         return None
+    if (p := _match_at(toks, i, _POST_UNCERTAIN)) is not None or (
+            (p := _match_at(toks, i, _POST_AT_END)) is not None and i + len(p) == len(toks)):
+        return p, Assertion.UNCERTAIN, i
     if (p := _match_at(toks, i, _POST)) is not None:
         last = i + len(p) - 1
         if (hit := _trigger_at(toks, last)) is not None and last + len(hit[0]) > i + len(p):
@@ -315,6 +392,12 @@ def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | Non
         return p, Assertion.NEGATED, i
     if (p := _match_at(toks, i, _POST_NEAR)) is not None and _trigger_at(toks, i) is None:
         return p, Assertion.NEGATED, _POST_NEAR_REACH
+    if (p := _match_at(toks, i, _POST_BARE)) is not None:
+        return p, Assertion.NEGATED, _POST_BARE_REACH
+    if (p := _match_at(toks, i, _POST_NEAR_UNCERTAIN)) is not None:
+        # "Warfarin for stroke prevention": what is prevented comes after "for", the treatment before it.
+        reach = next((k for k in range(1, _POST_NEAR_REACH + 1) if i - k < 0 or toks[i - k] in _TREATS), _POST_NEAR_REACH + 1) - 1
+        return p, Assertion.UNCERTAIN, reach
     return None
 
 
@@ -378,9 +461,10 @@ def _assertions(toks: list[str]) -> tuple[list[Assertion], list[bool]]:
             status[k] = Assertion.UNCERTAIN if status[k] is Assertion.AFFIRMED else status[k]
         j = i + len(phrase)
         end = min(len(toks), j + _WINDOW)
-        terminators = _FAMILY_TERMINATORS if assertion is Assertion.FAMILY else _TERMINATORS
+        someone_else = assertion in (Assertion.FAMILY, Assertion.OTHER)  # "her mother was diagnosed with ..."
+        terminators = _FAMILY_TERMINATORS if someone_else else _TERMINATORS
         while j < end and _match_at(toks, j, terminators) is None and not (
-            j > i + len(phrase) and _match_at(toks, j, _NAMES_A_DIAGNOSIS) is not None
+            not someone_else and j > i + len(phrase) and _match_at(toks, j, _NAMES_A_DIAGNOSIS) is not None
         ):
             # A later trigger takes over from here ("no fever, history of stroke").
             if j > i + len(phrase) and _trigger_at(toks, j) is not None:

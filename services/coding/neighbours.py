@@ -210,7 +210,7 @@ def codable_words(text: str, *, codable: Collection[Assertion]) -> set[str]:
     out: set[str] = set()
     for toks in clauses(text):
         status = assertions(toks)
-        if any(a is Assertion.NEGATED or (a is Assertion.UNCERTAIN and a not in codable) for a in status):
+        if any(a in (Assertion.NEGATED, Assertion.OTHER) or (a is Assertion.UNCERTAIN and a not in codable) for a in status):
             continue
         out.update(t for t, a in zip(toks, status) if a in codable)
     return out

@@ -75,14 +75,14 @@ def sequela_codes(text: str, *, stroke_assertion: Assertion) -> list[str]:
         status = assertions(part)
         for deficit in _DEFICITS:
             for i in phrase_starts(part, deficit.words):
-                if status[i] is Assertion.NEGATED or status[i] is Assertion.FAMILY:
+                if status[i] in (Assertion.NEGATED, Assertion.FAMILY, Assertion.OTHER):
                     continue
                 if deficit.code is not None:
                     codes.append(deficit.code)
                     continue
                 side = _side(part, i)
                 codes.append(_HEMIPLEGIA[(side, _dominance(part, side))] if side else "I69.359")
-        if not codes and any(status[i] not in (Assertion.NEGATED, Assertion.FAMILY)
+        if not codes and any(status[i] not in (Assertion.NEGATED, Assertion.FAMILY, Assertion.OTHER)
                              for phrase in _GENERIC for i in phrase_starts(part, phrase)):
             codes.append("I69.30")
     return list(dict.fromkeys(codes))

@@ -815,3 +815,33 @@ def test_pain_with_its_site_and_condylomas(codeset: SimpleIcd10CmCodeSet, text: 
 ])
 def test_british_shorthand(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert top(codeset, text) == codes
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    # What the audit of session 12 kept coded beside the new cues: a treatment before "for ... prevention", a
+    # relative's diagnosis as family history, a recovered condition as personal history, a test result after a
+    # finding of its own, a receptor status, a child who is the patient.
+    ("Warfarin for stroke prevention.", ["Z79.01"]),
+    ("Her mother was diagnosed with breast cancer.", ["Z80.3"]),
+    ("Recovered from COVID-19 last month.", ["Z86.16"]),
+    ("Pneumonia, strep test negative.", ["J18.9"]),
+    ("Breast cancer, ER negative.", ["C50.919"]),
+    ("No fever but has a cough.", ["R05.9"]),
+    ("A 5-year-old child has a fever.", ["R50.9"]),
+])
+def test_findings_kept_beside_the_session_12_cues(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert top(codeset, text) == codes
+
+
+@pytest.mark.parametrize(("text", "expected"), [
+    ("HIV serology: negative.", [["no", "hiv", "serology"]]),
+    ("Sepsis: r/o", [["query", "sepsis"]]),
+    ("DM (-)", [["no", "dm"]]),
+    ("Influenza A/B negative.", [["no", "influenza", "a", "b"]]),
+    ("Patient has pneumonia and HIV: negative", [["patient", "has", "pneumonia", "and", "hiv"], ["negative"]]),
+    ("Rh negative.", [["rh", "negative"]]),
+    ("Have you had a stroke?", [["query", "have", "you", "had", "a", "stroke"]]),
+])
+def test_a_status_written_after_its_term_and_a_question(text: str, expected: list[list[str]]) -> None:
+    # A status as a value after a short term reads before it; the term of a longer clause is not guessed at.
+    assert clauses(text) == expected
