@@ -146,9 +146,18 @@ def tokens(text: str) -> list[str]:
 
 
 def clauses(text: str) -> list[list[str]]:
+    """The clauses of a statement as tokens (a fresh list: the lexicon, the description matcher, the learned model,
+    the status codes and E/M all read the same statement)."""
+    return [list(c) for c in _clauses_cached(text)]
+
+
+@lru_cache(maxsize=8192)
+def _clauses_cached(text: str) -> tuple[tuple[str, ...], ...]:
     text = _QUERY.sub(r"\1query ", _INITIAL.sub(r"\1 ", text))
-    text = _QUESTION.sub(r"query \1.", _STATUS_AFTER.sub(_status_before, text))
-    return [t for part in _CLAUSE_END.split(text) if (t := tokens(part))]
+    text = _STATUS_AFTER.sub(_status_before, text)
+    if "?" in text:
+        text = _QUESTION.sub(r"query \1.", text)
+    return tuple(tuple(t) for part in _CLAUSE_END.split(text) if (t := tokens(part)))
 
 
 # ---------------------------------------------------------------- assertion context (NegEx-style)
