@@ -69,7 +69,8 @@ _STATUS_AFTER = re.compile(
 
 
 def _status_before(m: re.Match[str]) -> str:
-    return f"{m.group(1)}{'query' if m.group('unc') else 'no'} {m.group(2)}"
+    # The term's clause ends with it: "IgM HAV negative, HBsAg+" denies nothing after the comma.
+    return f"{m.group(1)}{'query' if m.group('unc') else 'no'} {m.group(2)};"
 
 
 def stem(token: str) -> str:
@@ -157,7 +158,28 @@ def _clauses_cached(text: str) -> tuple[tuple[str, ...], ...]:
     text = _STATUS_AFTER.sub(_status_before, text)
     if "?" in text:
         text = _QUESTION.sub(r"query \1.", text)
-    return tuple(tuple(t) for part in _CLAUSE_END.split(text) if (t := tokens(part)))
+    return tuple(tuple(t) for part in _CLAUSE_END.split(text) for item in _denied_list(part) if (t := tokens(item)))
+
+
+# A review of systems denies a dozen findings at once ("Denies fever, chills, night sweats, weight loss, ..., dysuria or
+# hematuria"): the commas that separate them are no clause ends, and a trigger's bounded scope would stop half way.
+# A clause that opens with a denial followed only by a list of short items is read as one denial per item.
+_DENIAL_HEAD = re.compile(r"^\s*(?:denies|denied|no|negative for|without|nil|absence of|free of)\s+(?=\S)", re.IGNORECASE)
+_LIST_SEPARATOR = re.compile(r"\s*,\s*(?:and\s+|or\s+|nor\s+)?|\s+(?:and|or|nor)\s+|\s*/\s*", re.IGNORECASE)
+_LIST_ITEM_WORDS = 4
+_NOT_AN_ITEM = re.compile(r"\b(?:but|however|although|though|except|has|have|had|reports|endorses|complains|presents|positive|"
+                          r"with|who|which|is|was|were|are)\b", re.IGNORECASE)
+
+
+def _denied_list(part: str) -> list[str]:
+    head = _DENIAL_HEAD.match(part)
+    if head is None or "," not in part:
+        return [part]
+    items = [i for i in _LIST_SEPARATOR.split(part[head.end():].strip()) if i]
+    # "HBsAg+" is a positive result among negative ones: such a list is no denial.
+    if len(items) < 3 or any(len(i.split()) > _LIST_ITEM_WORDS or "+" in i or _NOT_AN_ITEM.search(i) for i in items):
+        return [part]
+    return [f"no {item}" for item in items]
 
 
 # ---------------------------------------------------------------- assertion context (NegEx-style)

@@ -825,6 +825,7 @@ def test_british_shorthand(codeset: SimpleIcd10CmCodeSet, text: str, codes: list
     ("Her mother was diagnosed with breast cancer.", ["Z80.3"]),
     ("Recovered from COVID-19 last month.", ["Z86.16"]),
     ("Pneumonia, strep test negative.", ["J18.9"]),
+    ("Hepatitis A IgM negative, hepatitis B surface antigen positive.", ["B19.10"]),
     ("Breast cancer, ER negative.", ["C50.919"]),
     ("No fever but has a cough.", ["R05.9"]),
     ("A 5-year-old child has a fever.", ["R50.9"]),
@@ -841,6 +842,10 @@ def test_findings_kept_beside_the_session_12_cues(codeset: SimpleIcd10CmCodeSet,
     ("Patient has pneumonia and HIV: negative", [["patient", "has", "pneumonia", "and", "hiv"], ["negative"]]),
     ("Rh negative.", [["rh", "negative"]]),
     ("Have you had a stroke?", [["query", "have", "you", "had", "a", "stroke"]]),
+    # A denied list is one denial per item; a positive result among them is no denied list.
+    ("Denies fever, chills, chest pain or dysuria.", [["no", "fever"], ["no", "chill"], ["no", "chest", "pain"], ["no", "dysuria"]]),
+    ("No fever, but has a cough, wheezing and dyspnea.", [["no", "fever", "but", "has", "a", "cough", "wheezing", "and", "dyspnea"]]),
+    ("IgM HAV negative, HBsAg+, antiHBs-, HBeAg+.", [["no", "igm", "hav"], ["hbsag", "antihb", "hbeag"]]),
 ])
 def test_a_status_written_after_its_term_and_a_question(text: str, expected: list[list[str]]) -> None:
     # A status as a value after a short term reads before it; the term of a longer clause is not guessed at.
