@@ -35,8 +35,9 @@ if TYPE_CHECKING:  # the assist pulls in the OpenAI client: only imported when -
     from services.coding.llm_assist import LlmCodeAssist
 
 # A sentence ends at a line break, or at ". " / "! " / "? " before anything but a lowercase word: "H. pylori",
-# "E. coli", "vs. metastasis", "i.e. approximately" stay in their sentence.
-_SENTENCE = re.compile(r"(?<=[.!?])(?<!\s\?)(?<!^\?)[ \t]+(?![a-z])|\s*\n\s*")  # "? CVA": a "?" after a space queries a term
+# "E. coli", "vs. metastasis", "i.e. approximately" stay in their sentence. A question keeps its answer ("Cough? Yes,
+# productive." is a cough), and "? CVA" (a "?" after a space) queries a term.
+_SENTENCE = re.compile(r"(?<=[.!])[ \t]+(?![a-z])|(?<=\?)(?<!\s\?)(?<!^\?)[ \t]+(?![a-z]|(?:[Yy]es|YES|[Nn]o|NO)\b)|\s*\n\s*")
 _SAFE_ID = re.compile(r"[^A-Za-z0-9._:\-]")
 
 

@@ -820,7 +820,9 @@ def test_british_shorthand(codeset: SimpleIcd10CmCodeSet, text: str, codes: list
 @pytest.mark.parametrize(("text", "codes"), [
     # What the audit of session 12 kept coded beside the new cues: a treatment before "for ... prevention", a
     # relative's diagnosis as family history, a recovered condition as personal history, a test result after a
-    # finding of its own, a receptor status, a child who is the patient.
+    # finding of its own, a receptor status, a child who is the patient, a question answered yes.
+    ("Cough? Yes, productive.", ["R05.9"]),
+    ("Chest pain? No.", []),
     ("Warfarin for stroke prevention.", ["Z79.01"]),
     ("Her mother was diagnosed with breast cancer.", ["Z80.3"]),
     ("Recovered from COVID-19 last month.", ["Z86.16"]),
