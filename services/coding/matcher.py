@@ -204,6 +204,16 @@ _PSEUDO = _phrases(
     "not resolved", "no relief", "not only", "gram negative", "not been", "without complications",
     "not certain whether", "no increase", "not necessarily", "no further", "no doubt", "without doubt",
     "non healing",  # a non-healing ulcer is an ulcer
+    # What is missing is control, treatment or a cure, not the disease: "no complications from her diabetes", "never
+    # had good control of his diabetes", "could not afford her diabetes medications", "no treatment yet for her
+    # hypothyroidism", "denies improvement in her depression", "there is no question that this is pneumonia".
+    "no complications from", "no complications of", "no complication from", "no complication of", "never had good control", "not afford", "cannot afford", "can t afford",
+    "couldn t afford", "not on any medication for", "not on medication for", "not on treatment for", "no treatment for",
+    "no treatment yet for", "not yet treated", "no medication for", "not taking medication for", "not taking any medication for",
+    "denies improvement", "denies any improvement", "not getting better", "never stopped", "no question", "not serious",
+    "not just", "no matter",
+    # Ongoing since then: "a cough since last year", "three admissions in the last year" (not "pneumonia last year").
+    "since last year", "the last year",
     # "a 2-week history of cough" is how long the current complaint has lasted, not a past condition (years are left
     # as history: "a 3-year history of myocardial infarction" is an old infarction).
     "hour history of", "day history of", "days history of", "week history of", "month history of",
@@ -295,6 +305,10 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         "husband", "wife", "spouse", "partner", "boyfriend", "girlfriend", "fiance", "roommate", "room mate", "coworker",
         "co worker", "colleague", "neighbor", "neighbour", "classmate", "friend", "donor", "some patients",
         "other patients", "many patients", "most patients",
+        # An exposure is no disease of the patient's (ICD-10-CM's Z20 contact codes): "exposure to chickenpox at
+        # school", "a sick contact with influenza".
+        "exposure to", "exposed to", "sick contact", "sick contacts", "contact with a patient with", "contact with someone with",
+        "contact with a person with", "contact with people with", "known contact with",
     )],
     key=lambda t: len(t[0]),
     reverse=True,
@@ -364,7 +378,7 @@ _TREATS = frozenset(("for", "as", "with"))
 _POST_NEAR_REACH = 2
 # "a heart attack five years ago" is an old infarction (I25.2), not an acute one: months or years ago make the few
 # words before them past history (weeks or days ago are the current episode).
-POST_HISTORY_PHRASES = ("years ago", "year ago", "months ago", "month ago")
+POST_HISTORY_PHRASES = ("years ago", "year ago", "months ago", "month ago", "last year")
 _POST_HISTORY = _phrases(*POST_HISTORY_PHRASES)
 _POST_HISTORY_REACH = 4
 _WINDOW = 10  # tokens a pre-trigger reaches, as in NegEx's bounded scope

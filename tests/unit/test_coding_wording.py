@@ -822,6 +822,9 @@ def test_british_shorthand(codeset: SimpleIcd10CmCodeSet, text: str, codes: list
     # relative's diagnosis as family history, a recovered condition as personal history, a test result after a
     # finding of its own, a receptor status, a child who is the patient, a question answered yes.
     ("Cough? Yes, productive.", ["R05.9"]),
+    ("No complications from her diabetes.", ["E11.9"]),
+    ("She has had a cough since last year.", ["R05.9"]),
+    ("I had pneumonia last year but I'm fine now.", ["Z87.01"]),
     ("Chest pain? No.", []),
     ("Warfarin for stroke prevention.", ["Z79.01"]),
     ("Her mother was diagnosed with breast cancer.", ["Z80.3"]),
