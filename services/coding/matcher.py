@@ -68,6 +68,12 @@ _STATUS_AFTER = re.compile(
 )
 
 
+# A list introduced by what might happen keeps its cue across the colon: "Return precautions reviewed: worsening pain,
+# fever, vomiting", "Red flags: chest pain, syncope".
+_CUE_COLON = re.compile(r"\b(return precautions|red flags?|safety[- ]netting|warning signs|side effects|risks)\b([^.;:!?\n]{0,30}):",
+                        re.IGNORECASE)
+
+
 def _status_before(m: re.Match[str]) -> str:
     # The term's clause ends with it: "IgM HAV negative, HBsAg+" denies nothing after the comma.
     return f"{m.group(1)}{'query' if m.group('unc') else 'no'} {m.group(2)};"
@@ -155,7 +161,7 @@ def clauses(text: str) -> list[list[str]]:
 @lru_cache(maxsize=8192)
 def _clauses_cached(text: str) -> tuple[tuple[str, ...], ...]:
     text = _QUERY.sub(r"\1query ", _INITIAL.sub(r"\1 ", text))
-    text = _STATUS_AFTER.sub(_status_before, text)
+    text = _STATUS_AFTER.sub(_status_before, _CUE_COLON.sub(r"\1\2 ", text))
     if "?" in text:
         text = _QUESTION.sub(r"query \1.", text)
     return tuple(tuple(t) for part in _CLAUSE_END.split(text) for item in _denied_list(part) if (t := tokens(item)))
@@ -284,6 +290,12 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         "return precautions", "worsening advice", "side effect", "side effects", "protects against", "protect against",
         "protection against", "afraid of", "anxious about", "scared of", "high risk for", "high risk of",
         "increased risk of", "increased risk for", "chance of", "chances of",
+        # Where to go if it happens, what to look for, what a finding might be: "seek care for signs of DVT", "to be
+        # checked for high blood pressure", "findings may represent pneumonia or atelectasis".
+        "seek care for", "seek medical care for", "seek medical attention for", "seek immediate care for", "seek help for",
+        "checked for", "to be checked for", "get checked for", "may represent", "could represent", "might represent",
+        "may reflect", "could reflect", "might reflect", "may indicate", "could indicate", "might indicate",
+        "may suggest", "could suggest",
         *(f"{verb} {prep} {the}{what}" for verb in ("educated", "counseled", "counselled", "instructed", "informed", "advised")
           for prep in ("on", "about", "regarding") for the in ("", "the ")
           for what in ("signs of", "symptoms of", "risk of", "risks of", "danger of", "dangers of")),
@@ -343,7 +355,9 @@ _POST = _phrases("ruled out", "was ruled out", "resolved", *_PROBABLE_NEGATIONS,
                      "not present", "absent", "not observed", "not seen", "not detected", "not found", "not identified",
                      "not visualized", "not evident", "not palpable", "not palpated", "not determined",
                      # The case reports' translation of "se descartó": "tuberculosis was dismissed".
-                     "not measured", "discarded", "dismissed")),
+                     "not measured", "discarded", "dismissed",
+                     # "Transaminases were not elevated", "the spleen was not enlarged".
+                     "not elevated", "not raised", "not increased", "not enlarged", "not dilated", "not abnormal")),
                  "has cleared", "have cleared", "cleared up", "is completely gone", "has healed", "have healed",
                  "is healed", "not suspected", "not considered likely")
 # Without the verb, as notes write it, a few words only: "pneumothorax not identified", "adenopathies not objectified"
