@@ -74,6 +74,11 @@ _CUE_COLON = re.compile(r"\b(return precautions|red flags?|safety[- ]netting|war
                         re.IGNORECASE)
 
 
+# ", and" before a new subject starts a new clause: in "denies fever, and the rash on her leg is spreading" the denial
+# ends at the comma.
+_NEW_SUBJECT = re.compile(r",\s+and\s+(?=(?:the|she|he|her|his|it|there|they|i|we|my|patient|pt)\b)", re.IGNORECASE)
+
+
 def _status_before(m: re.Match[str]) -> str:
     # The term's clause ends with it: "IgM HAV negative, HBsAg+" denies nothing after the comma.
     return f"{m.group(1)}{'query' if m.group('unc') else 'no'} {m.group(2)};"
@@ -161,7 +166,7 @@ def clauses(text: str) -> list[list[str]]:
 @lru_cache(maxsize=8192)
 def _clauses_cached(text: str) -> tuple[tuple[str, ...], ...]:
     text = _QUERY.sub(r"\1query ", _INITIAL.sub(r"\1 ", text))
-    text = _STATUS_AFTER.sub(_status_before, _CUE_COLON.sub(r"\1\2 ", text))
+    text = _STATUS_AFTER.sub(_status_before, _CUE_COLON.sub(r"\1\2 ", _NEW_SUBJECT.sub("; ", text)))
     if "?" in text:
         text = _QUESTION.sub(r"query \1.", text)
     return tuple(tuple(t) for part in _CLAUSE_END.split(text) for item in _denied_list(part) if (t := tokens(item)))
@@ -243,6 +248,7 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         # "MRI failed to show a stroke": what a study did not find ("failure to thrive" is no cue).
         "failed to show", "failed to reveal", "failed to demonstrate", "failed to detect", "failed to identify",
         # A negated history is no history: "no hx of CVA", "without a history of cancer", "no prior MI".
+        "lack of", "lacks", "lacking",
         "no hx of", "no h o", "no prior", "no previous", "no past", "without history of", "without a history of",
         "without any history of", "without prior", "neither", "nothing to suggest", "nothing suggests",
         "nothing suggestive of", "no suggestion of", "not consistent with", "not compatible with", "not suggestive of",
@@ -429,6 +435,15 @@ def _trigger_at(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion] | 
     return next(((p, a) for p, a in _TRIGGERS_BY_FIRST.get(toks[i], ()) if tuple(toks[i : i + len(p)]) == p), None)
 
 
+# "Lack of" negates ("lack of fever"), except where the lack is itself the finding ICD-10-CM codes, or a response is
+# meant: "lack of appetite" (R63.0), "lack of energy", "lack of coordination" (R27.9), "lack of response to". There
+# "lack of" is no cue at all: its words belong to the finding.
+_LACK_IS_FINDING = frozenset(tokens(
+    "appetite energy coordination concentration sleep interest motivation response improvement effect efficacy "
+    "effectiveness expected physical exercise adequate housing food water relaxation balance strength libido bladder "
+    "bowel attention insight judgment judgement cooperation control pleasure sexual support access compliance adherence"))
+
+
 def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | None, int] | None:
     """The cue at token ``i`` that is read in place or backwards: (its words, what it makes of the words before it,
     how many of them it reaches). A pseudo-trigger only ends there ("gram negative"); "years ago" makes the few words
@@ -496,6 +511,9 @@ def _assertions(toks: list[str]) -> tuple[list[Assertion], list[bool]]:
     cue = [False] * len(toks)
     i = 0
     while i < len(toks):
+        if toks[i] == "lack" and toks[i + 1 : i + 2] == ["of"] and toks[i + 2 : i + 3] and toks[i + 2] in _LACK_IS_FINDING:
+            i += 2  # the words of the finding ("Unspecified lack of coordination"), no cue
+            continue
         if (post := _post_cue(toks, i)) is not None:
             p, assertion, reach = post
             if assertion is not None:

@@ -825,6 +825,8 @@ def test_british_shorthand(codeset: SimpleIcd10CmCodeSet, text: str, codes: list
     ("No complications from her diabetes.", ["E11.9"]),
     ("She has had a cough since last year.", ["R05.9"]),
     ("I had pneumonia last year but I'm fine now.", ["Z87.01"]),
+    ("Lack of appetite.", ["R63.0"]), ("Lack of coordination.", ["R27.9"]),
+    ("The patient denies fever, and the rash on her leg is spreading.", ["R21"]),
     ("Chest pain? No.", []),
     ("Warfarin for stroke prevention.", ["Z79.01"]),
     ("Her mother was diagnosed with breast cancer.", ["Z80.3"]),
