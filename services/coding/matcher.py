@@ -51,7 +51,7 @@ _QUESTION = re.compile(r"([^.;:!?\n]+)\?(?![ \t]*(?:yes|yeah|yep|positive|presen
 # stain or blood group status is no negation ("ER negative", "gram negative", "Rh negative").
 _NEGATED_VALUES = ("negative", "neg", "no", "none", "nil", "denies", "denied", "absent", "not present", "not seen",
                    "not detected", "not found", "nonreactive", "non-reactive", "non reactive", "not reactive", "resolved",
-                   "ruled out", "excluded", "never", "n", "(-)")
+                   "ruled out", "excluded", "never", "n", "(-)", "none reported", "not reported")
 _RESULT_VALUES = ("negative", "neg", "nil", "not detected", "nonreactive", "non-reactive", "(-)")  # no ":" needed
 _UNCERTAIN_VALUES = ("r/o", "rule out", "to rule out", "suspected", "possible", "probable", "query")
 
@@ -76,6 +76,8 @@ _CUE_COLON = re.compile(r"\b(return precautions|red flags?|safety[- ]netting|war
 
 # ", and" before a new subject starts a new clause: in "denies fever, and the rash on her leg is spreading" the denial
 # ends at the comma.
+# "No fevers, chills, + cough", "(+) dysuria": a plus before a finding affirms it, as "positive for" does.
+_PLUS_BEFORE = re.compile(r"(^|[\s,;(])(?:\(\+\)|\+)[ \t]*(?=[A-Za-z])")
 _NEW_SUBJECT = re.compile(r",\s+and\s+(?=(?:the|she|he|her|his|it|there|they|i|we|my|patient|pt)\b)", re.IGNORECASE)
 
 
@@ -166,7 +168,8 @@ def clauses(text: str) -> list[list[str]]:
 @lru_cache(maxsize=8192)
 def _clauses_cached(text: str) -> tuple[tuple[str, ...], ...]:
     text = _QUERY.sub(r"\1query ", _INITIAL.sub(r"\1 ", text))
-    text = _STATUS_AFTER.sub(_status_before, _CUE_COLON.sub(r"\1\2 ", _NEW_SUBJECT.sub("; ", text)))
+    text = _PLUS_BEFORE.sub(r"\1 positive for ", _NEW_SUBJECT.sub("; ", text))
+    text = _STATUS_AFTER.sub(_status_before, _CUE_COLON.sub(r"\1\2 ", text))
     if "?" in text:
         text = _QUESTION.sub(r"query \1.", text)
     return tuple(tuple(t) for part in _CLAUSE_END.split(text) for item in _denied_list(part) if (t := tokens(item)))
@@ -223,6 +226,13 @@ _PSEUDO = _phrases(
     "no treatment yet for", "not yet treated", "no medication for", "not taking medication for", "not taking any medication for",
     "denies improvement", "denies any improvement", "not getting better", "never stopped", "no question", "not serious",
     "not just", "no matter",
+    # A missing treatment or an unknown cause is no missing disease: "no prior treatment for her hypertension", "no
+    # cause identified for her anemia", "cough has not cleared up", "lacks insight into her schizophrenia".
+    *(f"{no} {prior} {what} for" for no in ("no", "without") for prior in ("prior", "previous")
+      for what in ("treatment", "therapy", "surgery", "medication", "workup", "work up")),
+    *(f"no {what} {found}" for what in ("cause", "source", "trigger", "etiology", "precipitating factor", "precipitant")
+      for found in ("identified", "found", "determined")),
+    "not cleared", "never cleared", "not healed", "partially healed", "not cured", "lacks insight", "lacking insight",
     # Ongoing since then: "a cough since last year", "three admissions in the last year" (not "pneumonia last year").
     "since last year", "the last year",
     # "a 2-week history of cough" is how long the current complaint has lasted, not a past condition (years are left
@@ -248,7 +258,7 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         # "MRI failed to show a stroke": what a study did not find ("failure to thrive" is no cue).
         "failed to show", "failed to reveal", "failed to demonstrate", "failed to detect", "failed to identify",
         # A negated history is no history: "no hx of CVA", "without a history of cancer", "no prior MI".
-        "lack of", "lacks", "lacking",
+        "lack of", "lacks", "lacking", "outgrew", "outgrown",
         "no hx of", "no h o", "no prior", "no previous", "no past", "without history of", "without a history of",
         "without any history of", "without prior", "neither", "nothing to suggest", "nothing suggests",
         "nothing suggestive of", "no suggestion of", "not consistent with", "not compatible with", "not suggestive of",
@@ -302,6 +312,24 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         "checked for", "to be checked for", "get checked for", "may represent", "could represent", "might represent",
         "may reflect", "could reflect", "might reflect", "may indicate", "could indicate", "might indicate",
         "may suggest", "could suggest",
+        # Tests, screening and vaccination name what is looked for or prevented: "wants to be tested for HIV",
+        # "screened for HIV", "pretest counseling for HIV", "surveillance for colon cancer", "immune to hepatitis B".
+        "tested for", "to be tested for", "screened for", "counseling for", "counselling for", "pretest counseling for",
+        "surveillance for", "observe for", "in case", "immune to", "immunity to", "vaccinated against", "vaccinated for",
+        "vaccine for", "vaccine against", "vaccination against", "vaccination for",
+        # What might come, what it might be, what it only resembles, what it was wrongly called, what the patient believes:
+        # "may develop lymphedema", "susceptible to urinary tract infections", "working diagnosis of lupus", "rash
+        # resembles psoriasis", "misdiagnosed with asthma", "thinks he has the flu".
+        "may develop", "could develop", "might develop", "can develop", "at risk of developing", "could progress to",
+        "may progress to", "might progress to", "impending", "susceptible to", "predisposed to", "predisposition to",
+        "working diagnosis of", "considering a diagnosis of", "low suspicion for", "low suspicion of", "resembles",
+        "resembling", "mimics", "mimicking", "atypical for", "rather than", "instead of", "thought to be",
+        "initially thought to be", "misdiagnosed with", "misdiagnosed as", "misdiagnosis of", "previously labeled as",
+        "labeled as", "told she had", "told he had", "was told she had", "was told he had", "thinks he has",
+        "thinks she has", "thinks he had", "thinks she had", "believes he has", "believes she has", "worried that",
+        "concerned that", "read about",
+        *(f"{verb} {the}{what}" for verb in ("discussed", "reviewed", "explained", "taught") for the in ("", "the ")
+          for what in ("signs of", "symptoms of", "signs and symptoms of", "warning signs of")),
         *(f"{verb} {prep} {the}{what}" for verb in ("educated", "counseled", "counselled", "instructed", "informed", "advised")
           for prep in ("on", "about", "regarding") for the in ("", "the ")
           for what in ("signs of", "symptoms of", "risk of", "risks of", "danger of", "dangers of")),
@@ -316,7 +344,8 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         "family history of", "family history", "fh of", "fhx", "mother", "father", "brother", "sister", "sibling", "parent",
         "grandmother", "grandfather", "aunt", "uncle", "maternal", "paternal", "mom", "dad", "son", "daughter",
         "another child", "my child", "my children", "my kid", "my kids", "her child", "her children", "her kid", "her kids",
-        "his child", "his children", "his kid", "his kids",
+        "his child", "his children", "his kid", "his kids", "her baby", "his baby", "my baby", "her newborn", "my newborn",
+        "her infant", "my infant",
     )]
     # Not the patient and not a blood relative ("the child" alone is mostly the patient, in paediatrics).
     + [(p, Assertion.OTHER) for p in _phrases(
@@ -327,6 +356,9 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         # school", "a sick contact with influenza".
         "exposure to", "exposed to", "sick contact", "sick contacts", "contact with a patient with", "contact with someone with",
         "contact with a person with", "contact with people with", "known contact with",
+        "someone with", "somebody with", "anyone with", "people with", "source patient", "secondhand smoke",
+        "second hand smoke", "passive smoke", "passive smoking", "lives with a smoker", "client", "his cat", "her cat",
+        "my cat", "his dog", "her dog", "my dog", "the cat", "the dog",
     )],
     key=lambda t: len(t[0]),
     reverse=True,
@@ -339,7 +371,19 @@ for _phrase, _assertion in _TRIGGERS:
 _TERMINATORS = _phrases(
     "but", "however", "although", "though", "except", "now", "currently", "presents", "presenting", "presented", "who",
     "which", "complains", "reports", "endorses", "positive for", "has", "here for", "today", "aside from", "apart from",
+    # A finding of the patient's own after the cue: "no history other than hypertension", "sore throat is present",
+    # "admits to cocaine use" ("smokes" stems to "smoke": "used to smoke" is no end).
+    "other than", "besides", "is present", "are present", "admits", "admits to",
 )
+_PROPOSITION = frozenset(_phrases("if", "whether", "in case", "in case of"))
+_CAUSE = _phrases("due to", "because of", "secondary to", "caused by", "diagnosed")  # "having excluded PE, we diagnosed pneumonia"
+# What the patient owns is the patient's: "risks of anticoagulation for her atrial fibrillation", "afraid of her
+# seizures", "her husband brought her in for her worsening COPD" end a doubt or another person's scope.
+_OWN = _phrases("her", "his", "their", "given", "brought",
+                # and a cause named after a denial or a doubt: "high risk for falls due to Parkinson disease", "ruled out
+                # surgery because of her aortic stenosis" (a past or a relative's condition keeps its cause: "history
+                # of bleeding due to peptic ulcer", "a brother's death due to lung cancer").
+                "due to", "because of", "secondary to", "caused by")
 # A relative is the subject of what follows ("my mom has diabetes"): "has" ends no family scope, the patient does.
 # Nor does "who": "a mother who had breast cancer", "another child who died of cardiac arrest".
 _FAMILY_TERMINATORS = _Phrases([*(p for p in _TERMINATORS if p not in (("has",), ("who",))),  # also another person's
@@ -365,17 +409,21 @@ _POST = _phrases("ruled out", "was ruled out", "resolved", *_PROBABLE_NEGATIONS,
                      # "Transaminases were not elevated", "the spleen was not enlarged".
                      "not elevated", "not raised", "not increased", "not enlarged", "not dilated", "not abnormal")),
                  "has cleared", "have cleared", "cleared up", "is completely gone", "has healed", "have healed",
-                 "is healed", "not suspected", "not considered likely")
+                 "is healed", "not suspected", "not considered likely", "has disappeared", "disappeared", "subsided",
+                 "has subsided", "eradicated", "considered but unlikely", "considered unlikely", "criteria not met")
 # Without the verb, as notes write it, a few words only: "pneumothorax not identified", "adenopathies not objectified"
 # ("did not present" reads forward: "did not present fever").
 _POST_BARE = _phrases("not identified", "not objectified", "not evidenced", "not seen", "not detected", "not observed",
-                      "not visualized")
+                      "not visualized", "absent")
+# "Source of anemia not identified": what was not found is the cause, not the anemia.
+_SOUGHT = frozenset(tokens("source cause etiology origin trigger precipitant reason factor"))
 _POST_BARE_REACH = 4
 # Post-position uncertainty: "pneumonia is suspected", "sepsis r/o", "meningitis cannot be excluded".
 _POST_UNCERTAIN = _phrases(*(f"{be} {cue}" for be in ("is", "are", "was", "were") for cue in (
     "suspected", "possible", "probable", "likely", "questionable", "not excluded", "not ruled out",
     "to be ruled out", "to be excluded")), "cannot be excluded",
-    "cannot be ruled out", "could not be excluded", "could not be ruled out", "not ruled out", "to be ruled out")
+    "cannot be ruled out", "could not be excluded", "could not be ruled out", "not ruled out", "to be ruled out",
+    "remains unclear", "is unclear", "was unclear", "remains uncertain", "is uncertain", "is pending", "remains to be seen")
 # "Sepsis r/o", "Pneumonia, rule out": at the end of its clause "rule out" looks back (before a term it reads forward).
 _POST_AT_END = _phrases("rule out")
 # A post-position negation reaches back to the head of its clause, but not past a contrast: in "the film showed
@@ -391,9 +439,9 @@ _PRE_TOO = _phrases("resolved")  # post-position cues that also negate forward f
 _ACTIVE_TOO = _phrases("ruled out", "excluded")
 _PASSIVE_BE = frozenset(tokens("is are was were be been being"))
 # Probable negations read both ways anywhere: "appendicitis is unlikely", "he is unlikely to have appendicitis".
-_BOTH_WAYS = frozenset(_phrases(*_PROBABLE_NEGATIONS, "prevention", "prophylaxis"))
+_BOTH_WAYS = frozenset(_phrases(*_PROBABLE_NEGATIONS, "prevention", "prophylaxis", "precautions"))
 # What a treatment prevents, written before it: "aspirin for stroke prevention", "DVT prophylaxis".
-_POST_NEAR_UNCERTAIN = _phrases("prevention", "prophylaxis")
+_POST_NEAR_UNCERTAIN = _phrases("prevention", "prophylaxis", "precautions")  # "seizure precautions"
 _TREATS = frozenset(("for", "as", "with"))
 _POST_NEAR_REACH = 2
 # "a heart attack five years ago" is an old infarction (I25.2), not an acute one: months or years ago make the few
@@ -463,10 +511,14 @@ def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | Non
         last = i + len(p) - 1
         if (hit := _trigger_at(toks, last)) is not None and last + len(hit[0]) > i + len(p):
             return None  # "serology was negative for HIV": the longer trigger ("negative for") reads forward
+        if "not" in p and _SOUGHT.intersection(toks[:i]):
+            return p, None, 0  # "the cause of her fatigue was not identified"
         return p, Assertion.NEGATED, i
     if (p := _match_at(toks, i, _POST_NEAR)) is not None and _trigger_at(toks, i) is None:
         return p, Assertion.NEGATED, _POST_NEAR_REACH
     if (p := _match_at(toks, i, _POST_BARE)) is not None:
+        if _SOUGHT.intersection(toks[max(0, i - _POST_BARE_REACH) : i]):
+            return p, None, 0  # "the cause of her fatigue was not identified"
         return p, Assertion.NEGATED, _POST_BARE_REACH
     if (p := _match_at(toks, i, _POST_NEAR_UNCERTAIN)) is not None:
         # "Warfarin for stroke prevention": what is prevented comes after "for", the treatment before it.
@@ -540,9 +592,14 @@ def _assertions(toks: list[str]) -> tuple[list[Assertion], list[bool]]:
         end = min(len(toks), j + _WINDOW)
         someone_else = assertion in (Assertion.FAMILY, Assertion.OTHER)  # "her mother was diagnosed with ..."
         terminators = _FAMILY_TERMINATORS if someone_else else _TERMINATORS
+        # "afraid of her seizures"; a whole proposition in doubt keeps its possessives: "wonders if her fatigue is due
+        # to anemia".
+        owned = assertion in (Assertion.UNCERTAIN, Assertion.OTHER) and phrase not in _PROPOSITION
+        caused = assertion is Assertion.NEGATED
         while j < end and _match_at(toks, j, terminators) is None and not (
             not someone_else and j > i + len(phrase) and _match_at(toks, j, _NAMES_A_DIAGNOSIS) is not None
-        ):
+        ) and not (j > i + len(phrase) and (owned and _match_at(toks, j, _OWN) is not None
+                                             or caused and _match_at(toks, j, _CAUSE) is not None)):
             # A later trigger takes over from here ("no fever, history of stroke").
             if j > i + len(phrase) and _trigger_at(toks, j) is not None:
                 break

@@ -827,6 +827,13 @@ def test_british_shorthand(codeset: SimpleIcd10CmCodeSet, text: str, codes: list
     ("I had pneumonia last year but I'm fine now.", ["Z87.01"]),
     ("Lack of appetite.", ["R63.0"]), ("Lack of coordination.", ["R27.9"]),
     ("The patient denies fever, and the rash on her leg is spreading.", ["R21"]),
+    # The second audit: a cause, a possession or a missing treatment named after the cue is the patient's.
+    ("High risk for falls due to Parkinson disease.", ["G20.A1"]),
+    ("Her husband brought her in for her worsening COPD.", ["J44.9"]),
+    ("No past medical history other than hypertension.", ["I10"]),
+    ("Source of anemia not identified.", ["D64.9"]), ("No prior treatment for her hypertension.", ["I10"]),
+    ("Having excluded PE, we diagnosed pneumonia.", ["J18.9"]), ("Afraid of dying from her heart failure.", ["I50.9"]),
+    ("No fevers, chills, + cough.", ["R05.9"]), ("Is her hypertension controlled? No, BP 168/100.", ["I10"]),
     ("Chest pain? No.", []),
     ("Warfarin for stroke prevention.", ["Z79.01"]),
     ("Her mother was diagnosed with breast cancer.", ["Z80.3"]),
