@@ -34,10 +34,10 @@ from shared.contracts import (
 if TYPE_CHECKING:  # the assist pulls in the OpenAI client: only imported when --llm asks for it
     from services.coding.llm_assist import LlmCodeAssist
 
-# A sentence ends at a line break, or at ". " / "! " / "? " before anything but a lowercase word: "H. pylori",
-# "E. coli", "vs. metastasis", "i.e. approximately" stay in their sentence. A question keeps its answer ("Cough? Yes,
-# productive." is a cough), and "? CVA" (a "?" after a space) queries a term.
-_SENTENCE = re.compile(r"(?<=[.!])[ \t]+(?![a-z])|(?<=\?)(?<!\s\?)(?<!^\?)[ \t]+(?![a-z]|(?:[Yy]es|YES|[Nn]o|NO)\b)|\s*\n\s*")
+# A sentence ends at a line break, or at ". " / "! " before anything but a lowercase word: "H. pylori", "E. coli",
+# "vs. metastasis", "i.e. approximately" stay in their sentence. A question keeps its answer ("Any chest pain? Yeah, it
+# has been hurting." is a chest pain; the matcher reads the answer), and "? CVA" queries a term.
+_SENTENCE = re.compile(r"(?<=[.!])[ \t]+(?![a-z])|\s*\n\s*")
 _SAFE_ID = re.compile(r"[^A-Za-z0-9._:\-]")
 
 

@@ -42,9 +42,13 @@ _INITIAL = re.compile(r"\b([A-Za-z])\.(?=[ \t]*[a-z])")
 # A question mark before a term queries it, as British notes write a suspected diagnosis: "Imp: ?UTI",
 # "? Bell's palsy", "PMH: ?unstable angina". After a word it ends a question ("Any pain? No.").
 _QUERY = re.compile(r"(^|[\s(/,;:])\?[ \t]*(?=[A-Za-z])")
-# A question asks, it states nothing: "Have you ever had a stroke?", "Diabetes? No." (the answer is a clause of its own);
-# answered yes, it is the finding: "Cough? Yes, productive."
-_QUESTION = re.compile(r"([^.;:!?\n]+)\?(?![ \t]*(?:yes|yeah|yep|positive|present)\b)(?=[\s)\"']|$)", re.IGNORECASE)
+# A question asks, it states nothing, when it goes unanswered, is answered no, or another question follows: "Have you
+# ever had a stroke?", "Diabetes? No.", "Doctor: Any diabetes? Patient: No.". Answered, it is the finding: "Cough? Yes,
+# productive.", "Do you have diabetes? I do, type 2.", "Fever? Tmax 102 last night."
+_QUESTION = re.compile(
+    r"([^.;:!?\n]+)\?(?=[\s)\"']*(?:$|\n|[^.!?\n]*\?|(?:(?:patient|pt|doctor|dr|clinician|nurse|mother|father|mom|dad)"
+    r"[ \t]*:[ \t]*)?(?:no|nope|nah|none|never|not|denies|negative|nil|n|don'?t|doesn'?t|didn'?t|haven'?t|hasn'?t)\b))",
+    re.IGNORECASE)
 # A term with its status as a value after it reads as the status before it: "HIV serology: negative", "Pneumonia: no",
 # "Fever - denies", "DM (-)", "Chest pain nil", "COVID-19 PCR negative", "Sepsis: r/o". The term is a short head of a
 # clause or of a comma-separated item, so "Pneumonia, strep test negative" negates only the strep test. A receptor,

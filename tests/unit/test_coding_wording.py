@@ -821,7 +821,8 @@ def test_british_shorthand(codeset: SimpleIcd10CmCodeSet, text: str, codes: list
     # What the audit of session 12 kept coded beside the new cues: a treatment before "for ... prevention", a
     # relative's diagnosis as family history, a recovered condition as personal history, a test result after a
     # finding of its own, a receptor status, a child who is the patient, a question answered yes.
-    ("Cough? Yes, productive.", ["R05.9"]),
+    ("Cough? Yes, productive.", ["R05.9"]), ("Do you have diabetes? I do, type 2.", ["E11.9"]),
+    ("Doctor: Any chest pain? Patient: Yeah, it has been hurting since Monday.", ["R07.9"]),
     ("No complications from her diabetes.", ["E11.9"]),
     ("She has had a cough since last year.", ["R05.9"]),
     ("I had pneumonia last year but I'm fine now.", ["Z87.01"]),
