@@ -27,6 +27,7 @@ from services.coding.matcher import (
     assertions,
     clauses,
     cue_tokens,
+    lends_no_words,
 )
 from services.coding.neighbours import NeighbourIndex
 
@@ -44,9 +45,7 @@ def phrases(text: str, *, codable: Collection[Assertion]) -> Iterator[str]:
     scorer share this function, so both see exactly the same features."""
     for toks in clauses(text):
         status = assertions(toks)
-        # A clause that negates (or, where not codable, doubts) something votes with none of its words:
-        # "MI unlikely given normal troponin" must not code chest pain from "troponin".
-        if any(a in (Assertion.NEGATED, Assertion.OTHER) or (a is Assertion.UNCERTAIN and a not in codable) for a in status):
+        if lends_no_words(status, codable=codable):
             continue
         prev: str | None = None
         # The words read as a cue in this clause ("history of", "not well controlled") are context, never evidence.

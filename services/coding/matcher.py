@@ -7,7 +7,7 @@ import math
 import re
 import unicodedata
 from collections import Counter, defaultdict
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from enum import StrEnum
 from functools import lru_cache
@@ -380,14 +380,14 @@ _TERMINATORS = _phrases(
     "other than", "besides", "is present", "are present", "admits", "admits to",
 )
 _PROPOSITION = frozenset(_phrases("if", "whether", "in case", "in case of"))
-_CAUSE = _phrases("due to", "because of", "secondary to", "caused by", "diagnosed")  # "having excluded PE, we diagnosed pneumonia"
+# A cause named after a denial or a doubt is the patient's: "high risk for falls due to Parkinson disease", "ruled out
+# surgery because of her aortic stenosis" (a past or a relative's condition keeps its cause: "history of bleeding due to
+# peptic ulcer", "a brother's death due to lung cancer").
+_CAUSES = ("due to", "because of", "secondary to", "caused by")
+_CAUSE = _phrases(*_CAUSES, "diagnosed")  # after a denial: "having excluded PE, we diagnosed pneumonia"
 # What the patient owns is the patient's: "risks of anticoagulation for her atrial fibrillation", "afraid of her
-# seizures", "her husband brought her in for her worsening COPD" end a doubt or another person's scope.
-_OWN = _phrases("her", "his", "their", "given", "brought",
-                # and a cause named after a denial or a doubt: "high risk for falls due to Parkinson disease", "ruled out
-                # surgery because of her aortic stenosis" (a past or a relative's condition keeps its cause: "history
-                # of bleeding due to peptic ulcer", "a brother's death due to lung cancer").
-                "due to", "because of", "secondary to", "caused by")
+# seizures", "her husband brought her in for her worsening COPD" end a doubt or another person's scope, as a cause does.
+_OWN = _phrases("her", "his", "their", "given", "brought", *_CAUSES)
 # A relative is the subject of what follows ("my mom has diabetes"): "has" ends no family scope, the patient does.
 # Nor does "who": "a mother who had breast cancer", "another child who died of cardiac arrest".
 _FAMILY_TERMINATORS = _Phrases([*(p for p in _TERMINATORS if p not in (("has",), ("who",))),  # also another person's
@@ -549,6 +549,13 @@ def assertions(toks: list[str]) -> list[Assertion]:
     return list(_assertions_cached(tuple(toks))[0])
 
 
+def lends_no_words(status: Sequence[Assertion], *, codable: Collection[Assertion]) -> bool:
+    """Whether a clause that negates anything, is someone else's, or (where not codable) doubts something should lend
+    none of its words to statistical evidence: "MI unlikely given normal troponin" must not code chest pain from
+    "troponin" (the learned votes and the neighbours' codable words both ask)."""
+    return any(a in (Assertion.NEGATED, Assertion.OTHER) or (a is Assertion.UNCERTAIN and a not in codable) for a in status)
+
+
 def cue_tokens(toks: list[str]) -> tuple[bool, ...]:
     """Which tokens of a clause belong to an assertion cue read there ("without complications", "should the
     patient"): context, not a qualifier of a finding."""
@@ -594,16 +601,17 @@ def _assertions(toks: list[str]) -> tuple[list[Assertion], list[bool]]:
             status[k] = Assertion.UNCERTAIN if status[k] is Assertion.AFFIRMED else status[k]
         j = i + len(phrase)
         end = min(len(toks), j + _WINDOW)
-        someone_else = assertion in (Assertion.FAMILY, Assertion.OTHER)  # "her mother was diagnosed with ..."
+        someone_else = assertion in (Assertion.FAMILY, Assertion.OTHER)
         terminators = _FAMILY_TERMINATORS if someone_else else _TERMINATORS
-        # "afraid of her seizures"; a whole proposition in doubt keeps its possessives: "wonders if her fatigue is due
-        # to anemia".
-        owned = assertion in (Assertion.UNCERTAIN, Assertion.OTHER) and phrase not in _PROPOSITION
-        caused = assertion is Assertion.NEGATED
+        # What ends the scope from the second word after the trigger: a diagnosis named (not in a relative's or another
+        # person's scope: "her mother was diagnosed with" stays the mother's), what the patient owns ("afraid of her seizures"; a whole proposition in doubt keeps its
+        # possessives: "wonders if her fatigue is due to anemia"), a cause after a denial.
+        later_ends = [e for e, applies in ((_NAMES_A_DIAGNOSIS, not someone_else),
+                                           (_OWN, assertion in (Assertion.UNCERTAIN, Assertion.OTHER) and phrase not in _PROPOSITION),
+                                           (_CAUSE, assertion is Assertion.NEGATED)) if applies]
         while j < end and _match_at(toks, j, terminators) is None and not (
-            not someone_else and j > i + len(phrase) and _match_at(toks, j, _NAMES_A_DIAGNOSIS) is not None
-        ) and not (j > i + len(phrase) and (owned and _match_at(toks, j, _OWN) is not None
-                                             or caused and _match_at(toks, j, _CAUSE) is not None)):
+            j > i + len(phrase) and any(_match_at(toks, j, e) is not None for e in later_ends)
+        ):
             # A later trigger takes over from here ("no fever, history of stroke").
             if j > i + len(phrase) and _trigger_at(toks, j) is not None:
                 break

@@ -33,6 +33,7 @@ from services.coding.matcher import (
     Assertion,
     assertions,
     clauses,
+    lends_no_words,
 )
 
 K = 40  # neighbours whose codes are proposed
@@ -210,7 +211,7 @@ def codable_words(text: str, *, codable: Collection[Assertion]) -> set[str]:
     out: set[str] = set()
     for toks in clauses(text):
         status = assertions(toks)
-        if any(a in (Assertion.NEGATED, Assertion.OTHER) or (a is Assertion.UNCERTAIN and a not in codable) for a in status):
+        if lends_no_words(status, codable=codable):
             continue
         out.update(t for t, a in zip(toks, status) if a in codable)
     return out
