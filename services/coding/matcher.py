@@ -78,10 +78,10 @@ _CUE_COLON = re.compile(r"\b(return precautions|red flags?|safety[- ]netting|war
                         re.IGNORECASE)
 
 
-# ", and" before a new subject starts a new clause: in "denies fever, and the rash on her leg is spreading" the denial
-# ends at the comma.
 # "No fevers, chills, + cough", "(+) dysuria": a plus before a finding affirms it, as "positive for" does.
 _PLUS_BEFORE = re.compile(r"(^|[\s,;(])(?:\(\+\)|\+)[ \t]*(?=[A-Za-z])")
+# ", and" before a new subject starts a new clause: in "denies fever, and the rash on her leg is spreading" the denial
+# ends at the comma.
 _NEW_SUBJECT = re.compile(r",\s+and\s+(?=(?:the|she|he|her|his|it|there|they|i|we|my|patient|pt)\b)", re.IGNORECASE)
 
 
