@@ -286,6 +286,11 @@ def _statement_findings(
         partial = (fuzzy.partial_matches(words, min_coverage=PARTIAL_COVERAGE, limit=PARTIAL_LIMIT, allow=allow)
                    if mode == ALL_FINDINGS and PARTIAL_MATCHES else [])
         superseded = _superseded(full, terms, found, toks=toks, cue=cue, codeset=codeset)
+        # A description that says more of the same disease stands for its concept in the combinations that keep it:
+        # "Hypertension and chronic systolic heart failure" is I11.0 with I50.22, which replaced I50.9's "chf". (A
+        # combination that consumes the concept would consume the more specific code: E11.36 is no E11.9.)
+        replaced_keys = {found[i].code[:3]: found[i].key for i in superseded
+                         if found[i].key and FAMILY.get(found[i].key, found[i].key) not in _CONSUMED}
         if superseded:
             found[:] = [f for i, f in enumerate(found) if i not in superseded]
         matched = {m.code for m in full}
@@ -294,7 +299,7 @@ def _statement_findings(
             first = min((i for i, t in enumerate(toks) if t in fm.matched), default=0)
             confidence = CONF_FUZZY_BASE + CONF_FUZZY_SPAN * fm.coverage
             if fm.code in matched:
-                add(fm.code, category, confidence, (c_idx, first))
+                add(fm.code, category, confidence, (c_idx, first), key=replaced_keys.get(fm.code[:3]))
             else:
                 # A partial match is a candidate, never a suggestion by itself: below the cut until re-ranked.
                 add(fm.code, category, min(confidence, _OUTPATIENT_LEARNED_SCALE), (c_idx, first), partial=True)
@@ -420,6 +425,7 @@ def _modifier_keys(statement: Statement) -> set[str]:
 
 # What each combination needs, read by family ("ckd5" is a "ckd"): derived once from the lexicon.
 _FAMILY_NEEDS = tuple(frozenset(FAMILY.get(k, k) for k in combo.needs) for combo in COMBINATIONS)
+_CONSUMED = frozenset(FAMILY.get(k, k) for combo in COMBINATIONS for k in combo.consumes)
 
 
 def _combine(

@@ -61,6 +61,10 @@ CONCEPTS: tuple[Concept, ...] = (
     # --- cardiovascular
     _c("htn", "I10", "hypertension", "htn", "high blood pressure", "essential hypertension",
        "hypertensive", "high bp", chronic=True, family_code="Z82.49"),
+    # Index: "Hypertension, heart (disease) (conditions in I51.4-I51.9 due to hypertension) I11.9; with heart failure
+    # I11.0": hypertension for the combinations below, I11.9 alone.
+    _c("hhd", "I11.9", "hypertensive heart disease", "hypertensive cardiopathy", "hypertensive cardiomyopathy",
+       chronic=True),
     # Elevated, blood pressure, reading (incidental) (isolated) (nonspecific), no diagnosis of hypertension R03.0: a
     # raised reading is no hypertension until a clinician says so (Excludes1 leaves I10 when one does).
     _c("elevated_bp", "R03.0", "elevated blood pressure", "elevated blood pressure reading", "blood pressure elevated",
@@ -78,6 +82,9 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("ihd", "I25.9", "ischemic heart disease", "ischaemic heart disease", "ischemic cardiopathy", "ischemic heart condition",
        "chronic ischemic heart disease", chronic=True, family_code="Z82.49"),
     _c("mi", "I21.9", "myocardial infarction", "heart attack", "mi", history_code="I25.2", family_code="Z82.49"),
+    # Index: "Infarct, myocardial, healed or old I25.2" (the old infarct is no acute one).
+    _c("old_mi", "I25.2", "old mi", "old myocardial infarction", "healed myocardial infarction", "old heart attack",
+       "remote mi", "remote myocardial infarction", chronic=True),
     # Index: "Infarct, myocardial, ST elevation (STEMI) I21.3; non-ST elevation (NSTEMI) I21.4".
     _c("stemi", "I21.3", "stemi", "st elevation myocardial infarction", "st elevation mi", "st segment elevation myocardial infarction",
        history_code="I25.2", family_code="Z82.49"),
@@ -99,9 +106,9 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("edema", "R60.0", "leg swelling", "ankle swelling", "pedal edema", "peripheral edema", "swollen ankles", kind="symptom"),
     # --- endocrine / metabolic
     _c("t2dm", "E11.9", "type 2 diabetes", "t2dm", "dm2", "type 2 diabetes mellitus", "diabetes mellitus type 2", "niddm",
-       "diabetes type 2", "sugar diabetes", "has sugar", "have sugar", "adult onset diabetes", chronic=True, family_code="Z83.3"),
+       "diabetes type 2", "type 2 dm", "dm type 2", "type 2 diabetic", "sugar diabetes", "has sugar", "have sugar", "adult onset diabetes", chronic=True, family_code="Z83.3"),
     _c("t1dm", "E10.9", "type 1 diabetes", "t1dm", "dm1", "type 1 diabetes mellitus", "diabetes mellitus type 1", "diabetes type 1",
-       "juvenile diabetes", chronic=True, family_code="Z83.3"),
+       "juvenile diabetes", "type 1 dm", "dm type 1", "type 1 diabetic", "iddm", "insulin dependent diabetes", chronic=True, family_code="Z83.3"),
     _c("dm", "E11.9", "diabetes", "diabetes mellitus", "dm", "diabetic", chronic=True, family_code="Z83.3"),
     # Diabetes complications the Index lists under "Diabetes, with" (guideline I.A.15 presumes the link): combined below.
     _c("diabetic_retinopathy", "E11.319", "diabetic retinopathy", chronic=True),  # type 2 when the type is not stated
@@ -149,6 +156,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("hay_fever", "J30.1", "hay fever", chronic=True),
     _c("seasonal_rhinitis", "J30.2", "seasonal allergies", "seasonal allergic rhinitis", chronic=True),
     _c("influenza", "J11.1", "influenza", "flu"),
+    # Index: "Influenza, due to identified influenza virus NEC J10.1": a named type identifies it.
+    _c("influenza_typed", "J10.1", "influenza type a", "influenza type b", "flu type a", "flu type b"),
     # A positive test identifies the virus: Influenza, due to other identified influenza virus J10.1 ("influenza A
     # positive"; the letter is an article to the matcher).
     _c("influenza_identified", "J10.1", "influenza positive", "positive for influenza", "flu positive",
@@ -204,7 +213,14 @@ CONCEPTS: tuple[Concept, ...] = (
        "kidney colic"),
     _c("ckd", "N18.9", "chronic kidney disease", "ckd", "chronic renal disease", "chronic renal insufficiency", "chronic renal failure",
        chronic=True),
+    _c("ckd1", "N18.1", "chronic kidney disease stage 1", "ckd stage 1", "ckd 1", "stage 1 chronic kidney disease", chronic=True),
+    _c("ckd2", "N18.2", "chronic kidney disease stage 2", "ckd stage 2", "ckd 2", "stage 2 chronic kidney disease", chronic=True),
     _c("ckd3", "N18.30", "chronic kidney disease stage 3", "ckd stage 3", "ckd 3", "stage 3 chronic kidney disease", chronic=True),
+    # Stages 3a and 3b are their own codes since FY2021 (N18.31, N18.32).
+    _c("ckd3a", "N18.31", "chronic kidney disease stage 3a", "ckd stage 3a", "ckd 3a", "stage 3a chronic kidney disease",
+       chronic=True),
+    _c("ckd3b", "N18.32", "chronic kidney disease stage 3b", "ckd stage 3b", "ckd 3b", "stage 3b chronic kidney disease",
+       chronic=True),
     _c("ckd4", "N18.4", "chronic kidney disease stage 4", "ckd stage 4", "ckd 4", "stage 4 chronic kidney disease", chronic=True),
     _c("ckd5", "N18.5", "chronic kidney disease stage 5", "ckd stage 5", "ckd 5", "stage 5 chronic kidney disease", chronic=True),
     _c("esrd", "N18.6", "end stage renal disease", "end stage kidney disease", "esrd", chronic=True),
@@ -217,6 +233,16 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("migraine", "G43.909", "migraine", "migraines", "migraine headache", chronic=True, family_code="Z82.0"),
     # Index: "Migraine, without aura G43.009" (common migraine); its "without" names the type, it negates nothing.
     _c("migraine_no_aura", "G43.009", "migraine without aura", "common migraine", chronic=True, family_code="Z82.0"),
+    # The descriptions' "not intractable" and "without status migrainosus" are the defaults; "intractable" names the
+    # intractable code, never one "not intractable, with status migrainosus" (the description matcher cannot tell).
+    _c("migraine_intractable", "G43.919", "intractable migraine", "migraine intractable", chronic=True, family_code="Z82.0"),
+    _c("migraine_no_aura_intractable", "G43.019", "intractable migraine without aura", "migraine without aura intractable",
+       chronic=True, family_code="Z82.0"),
+    _c("chronic_migraine", "G43.709", "chronic migraine", "chronic migraine without aura", "transformed migraine",
+       chronic=True, family_code="Z82.0"),
+    _c("chronic_migraine_intractable", "G43.719", "intractable chronic migraine", "chronic migraine intractable",
+       "chronic migraine without aura intractable", "intractable chronic migraine without aura", chronic=True,
+       family_code="Z82.0"),
     _c("tension_headache", "G44.209", "tension headache", "tension type headache"),
     _c("headache", "R51.9", "headache", "headaches", "head pain", "head ache", kind="symptom"),
     _c("dizziness", "R42", "dizziness", "dizzy", "lightheaded", "lightheadedness", "light headed", kind="symptom"),
@@ -250,6 +276,12 @@ CONCEPTS: tuple[Concept, ...] = (
                                   ("hyperactive", "F90.1", ("predominantly hyperactive", "hyperactive impulsive")))),
     _c("autism", "F84.0", "autism", "autism spectrum disorder", "autistic disorder", "autistic", chronic=True),
     _c("dementia", "F03.90", "dementia", chronic=True, family_code="Z82.0"),
+    # Index: "Dementia, with Lewy bodies G31.83 [F02.80]"; "Disease, Parkinson's G20.A1" with its dementia in F02.8-
+    # (combined below, as Alzheimer's is).
+    _c("lewy", "G31.83", "lewy body dementia", "dementia with lewy bodies", "lewy body disease", "lewy bodies",
+       chronic=True),
+    _c("parkinson_dementia", "G20.A1", "parkinson disease dementia", "parkinsons disease dementia",
+       "parkinson disease with dementia", "parkinsons disease with dementia", "parkinson dementia", chronic=True),
     # Disease, Alzheimer's G30.9; Dementia, in (due to) Alzheimer's disease -- see Disease, Alzheimer's: G30.9 with
     # F02.80 for the dementia (a combination below), never F03.90 "unspecified dementia".
     _c("alzheimer", "G30.9", "alzheimer disease", "alzheimers disease", "alzheimer", "alzheimers", chronic=True,
@@ -287,17 +319,26 @@ CONCEPTS: tuple[Concept, ...] = (
     # Disease, joint, degenerative -- see Osteoarthritis (by site).
     _c("knee_oa", "M17.9", "osteoarthritis of the knee", "knee osteoarthritis", "arthritis in the knee", "arthritis of the knee",
        "degenerative joint disease of the knee", "knee degenerative joint disease", "djd of the knee", "knee djd",
+       # "Degenerative joint disease, left knee", "R knee OA": the comma is no token, the side is set aside.
+       "degenerative joint disease knee", "osteoarthritis knee", "djd knee", "knee oa", "oa of the knee", "oa knee",
        chronic=True, lateral=("M17.11", "M17.12", "M17.0")),
     # Index: "Arthritis, arthritic (acute) (chronic) (nonpyogenic) (subacute) M19.90"; a named kind ("septic",
     # "psoriatic") is matched by its description or Index entry, which replaces this one.
     _c("hip_oa", "M16.10", "osteoarthritis of the hip", "hip osteoarthritis", "arthritis of the hip", "arthritis in the hip",
        "primary osteoarthritis of the hip", "degenerative joint disease of the hip", "hip degenerative joint disease",
-       "djd of the hip", "hip djd", chronic=True, lateral=("M16.11", "M16.12", "M16.0")),
+       "djd of the hip", "hip djd", "degenerative joint disease hip", "osteoarthritis hip",
+       "djd hip", "hip oa", "oa of the hip", "oa hip", chronic=True, lateral=("M16.11", "M16.12", "M16.0")),
     # Epicondylitis, medial M77.0-, lateral M77.1-, by side (no bilateral code: each elbow).
     _c("medial_epicondylitis", "M77.00", "medial epicondylitis", lateral=("M77.01", "M77.02", None)),
     _c("lateral_epicondylitis", "M77.10", "lateral epicondylitis", lateral=("M77.11", "M77.12", None)),
     _c("oa", "M19.90", "osteoarthritis", "degenerative joint disease", "djd", "arthritis", chronic=True),
     _c("ra", "M06.9", "rheumatoid arthritis", chronic=True, family_code="Z82.61"),
+    # Index: "Arthritis, rheumatoid, seropositive -- see Arthritis, rheumatoid, with rheumatoid factor" (M05.9);
+    # "seronegative M06.0-" (M06.00 without a site).
+    _c("ra_seropositive", "M05.9", "seropositive rheumatoid arthritis", "rheumatoid arthritis seropositive",
+       "rf positive rheumatoid arthritis", "rheumatoid arthritis with rheumatoid factor", chronic=True),
+    _c("ra_seronegative", "M06.00", "seronegative rheumatoid arthritis", "rheumatoid arthritis seronegative",
+       "rheumatoid arthritis without rheumatoid factor", chronic=True),
     _c("osteoporosis", "M81.0", "osteoporosis", chronic=True, family_code="Z82.62"),
     _c("fibromyalgia", "M79.7", "fibromyalgia", chronic=True),
     # --- skin / eye / ear
@@ -312,6 +353,9 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("cerumen", "H61.20", "cerumen impaction", "impacted cerumen", "ear wax impaction", "impacted ear wax",
        lateral=("H61.21", "H61.22", "H61.23")),
     _c("glaucoma", "H40.9", "glaucoma", chronic=True, family_code="Z83.511"),
+    # Index: "Glaucoma, suspect H40.00-" (preglaucoma): a glaucoma suspect has no glaucoma yet.
+    _c("glaucoma_suspect", "H40.009", "glaucoma suspect", "preglaucoma", chronic=True,
+       lateral=("H40.001", "H40.002", "H40.003")),
     # --- neoplasms (current vs history vs family)
     _c("breast_ca", "C50.919", "breast cancer", "breast carcinoma", "carcinoma of the breast", "malignant neoplasm of breast",
        history_code="Z85.3", family_code="Z80.3", lateral=("C50.911", "C50.912", None)),
@@ -358,6 +402,9 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("weight_loss", "R63.4", "weight loss", "lost weight", "abnormal weight loss", "loss of weight", "slimming", kind="symptom"),
     _c("anorexia", "R63.0", "anorexia", "loss of appetite", "poor appetite", "decreased appetite", "lack of appetite", "hyporexia", kind="symptom"),
     _c("hemorrhage", "R58", "hemorrhage", "haemorrhage", kind="symptom"),
+    # Index: "Hemorrhage, conjunctiva H11.3-" (subconjunctival), not the hemorrhage NEC R58.
+    _c("subconjunctival_hemorrhage", "H11.30", "subconjunctival hemorrhage", "conjunctival hemorrhage",
+       "subconjunctival haemorrhage", lateral=("H11.31", "H11.32", "H11.33")),
     _c("jaundice", "R17", "jaundice", "icterus", "mucocutaneous jaundice", kind="symptom"),
     _c("leukocytosis", "D72.829", "leukocytosis", "elevated white blood cell count", "elevated white count", kind="symptom"),
     # ICD-10-CM Index: "Dyspnea (nocturnal) (paroxysmal) R06.00"; "Shortness of breath R06.02".
@@ -372,6 +419,8 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("pruritus", "L29.9", "pruritus", "itching", "itchy skin", kind="symptom"),
     _c("diaphoresis", "R61", "diaphoresis", "excessive sweating", "profuse sweating", kind="symptom"),  # Index: "Diaphoresis (excessive) R61"
     _c("ascites", "R18.8", "ascites", kind="symptom"),
+    # Index: "Threatened, abortion O20.0", "miscarriage O20.0" (not the spontaneous abortion O03.9).
+    _c("threatened_abortion", "O20.0", "threatened miscarriage", "threatened abortion"),
     _c("splenomegaly", "R16.1", "splenomegaly", kind="symptom"),
     _c("hepatomegaly", "R16.0", "hepatomegaly", kind="symptom"),
     _c("hsm", "R16.2", "hepatosplenomegaly", kind="symptom"),
@@ -404,6 +453,9 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("tachycardia", "R00.0", "tachycardia", kind="symptom"),
     _c("bradycardia", "R00.1", "bradycardia", kind="symptom"),
     _c("cirrhosis", "K74.60", "cirrhosis", "liver cirrhosis", "hepatic cirrhosis"),
+    # Index: "Cirrhosis, alcoholic K70.30; with ascites K70.31" (combined below).
+    _c("alcoholic_cirrhosis", "K70.30", "alcoholic cirrhosis", "alcoholic liver cirrhosis", "cirrhosis due to alcohol",
+       "alcohol related cirrhosis", "alcoholic cirrhosis of liver"),
     _c("pancreatitis", "K85.90", "pancreatitis", "acute pancreatitis"),
     _c("cholecystitis", "K81.9", "cholecystitis"),
     _c("diplopia", "H53.2", "diplopia", "double vision", kind="symptom"),
@@ -554,6 +606,12 @@ COMBINATIONS: tuple[Combination, ...] = (
     # The dementia of Alzheimer's disease: G30.9, then F02.80 (its "code first" note sequences them).
     _combo("G30.9", {"alzheimer", "dementia"}, {"alzheimer"}),
     _combo("F02.80", {"alzheimer", "dementia"}, {"dementia"}),
+    # Dementia with Lewy bodies, in Parkinson's disease: the disease, then F02.80 for the dementia (never F03.90).
+    *(_combo("F02.80", {disease}, {"dementia"}) for disease in ("lewy", "parkinson_dementia")),
+    _combo("K70.31", {"alcoholic_cirrhosis", "ascites"}, {"alcoholic_cirrhosis", "ascites"}),
+    # Influenza, with, pneumonia J11.00; due to identified influenza virus, with pneumonia J10.00.
+    _combo("J11.00", {"influenza", "pneumonia"}, {"influenza", "pneumonia"}),
+    _combo("J10.00", {"influenza_typed", "pneumonia"}, {"influenza_typed", "pneumonia"}),
     # Index: "Hyperplasia, prostate, with lower urinary tract symptoms (LUTS) N40.1"; its note: use additional code for
     # the symptoms (kept), which a bare "LUTS" then needs no code of its own for.
     *(_combo("N40.1", {"bph", symptom}, {"bph", "luts"} if symptom == "luts" else {"bph"})
@@ -576,11 +634,13 @@ COMBINATIONS: tuple[Combination, ...] = (
     *_diabetes("621", "foot_ulcer", keeps_complication=True),
 )
 
+_CKD_STAGES = ("ckd1", "ckd2", "ckd3", "ckd3a", "ckd3b", "ckd4", "ckd5", "esrd")
+
 # Concepts that a more specific concept in the same statement makes redundant ("type 2 diabetes" also
 # contains "diabetes"; "ckd stage 3" contains "ckd").
 SUBSUMED_BY: dict[str, frozenset[str]] = {
     "dm": frozenset({"t2dm", "t1dm", "prediabetes", "gdm"}),
-    "ckd": frozenset({"ckd3", "ckd4", "ckd5", "esrd"}),
+    "ckd": frozenset(_CKD_STAGES),
     "chf": frozenset({"hfref", "hfpef"}),
     "depression": frozenset({"mdd"}),
     "anxiety": frozenset({"gad", "panic"}),
@@ -592,8 +652,17 @@ SUBSUMED_BY: dict[str, frozenset[str]] = {
     "nausea": frozenset({"nausea_vomiting"}),
     "vomiting": frozenset({"nausea_vomiting"}),
     "back_pain": frozenset({"low_back_pain"}),
-    "headache": frozenset({"migraine", "tension_headache", "migraine_no_aura"}),
-    "migraine": frozenset({"migraine_no_aura"}),
+    "headache": frozenset({"migraine", "tension_headache", "migraine_no_aura", "migraine_intractable",
+                           "migraine_no_aura_intractable", "chronic_migraine", "chronic_migraine_intractable"}),
+    "migraine": frozenset({"migraine_no_aura", "migraine_intractable", "migraine_no_aura_intractable", "chronic_migraine",
+                           "chronic_migraine_intractable"}),
+    "glaucoma": frozenset({"glaucoma_suspect"}),
+    "hemorrhage": frozenset({"subconjunctival_hemorrhage"}),
+    "mi": frozenset({"old_mi"}),
+    "cirrhosis": frozenset({"alcoholic_cirrhosis"}),
+    "ra": frozenset({"ra_seropositive", "ra_seronegative"}),
+    "dementia": frozenset({"lewy", "parkinson_dementia"}),
+    "influenza": frozenset({"influenza_typed"}),
     **{key: frozenset({f"{key}_bleeding", f"{key}_perforated"}) for key, _, _ in _ULCER_SITES},
     "pharyngitis": frozenset({"strep"}),
     "anemia": frozenset({"iron_anemia"}),
@@ -603,7 +672,7 @@ SUBSUMED_BY: dict[str, frozenset[str]] = {
 }
 
 # A specific concept still counts as its general one when a combination code needs it.
-FAMILY: dict[str, str] = {"ckd3": "ckd", "ckd4": "ckd", "ckd5": "ckd", "esrd": "ckd", "hfref": "chf", "hfpef": "chf"}
+FAMILY: dict[str, str] = {**dict.fromkeys(_CKD_STAGES, "ckd"), "hfref": "chf", "hfpef": "chf", "hhd": "htn"}
 
 # Alphabetic Index entries whose code's Tabular description does not carry the clinician's word: "Mass, kidney
 # N28.89" ("Other specified disorders of kidney and ureter"), "Enlargement, spleen -- see Splenomegaly", "Dilatation,
@@ -661,6 +730,10 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # mammogram Z12.31; Prescription, repeat Z76.0; At risk for falling Z91.81; Counseling, tobacco Z71.6, advance
     # care planning Z71.89. Symptoms: Pain, neuropathic (neuralgia) M79.2; Cramp, muscle R25.2; Blood, in, feces K92.1,
     # occult R19.5; Otalgia (ear pain) H92.0-.
+    # Concussion, with loss of consciousness (of unspecified duration) S06.0X9-; Syndrome, postconcussional F07.81.
+    ("S06.0X9A", "concussion with loss of consciousness"), ("S06.0X9A", "concussion with loc"),
+    ("F07.81", "post concussion syndrome"), ("F07.81", "postconcussion syndrome"),
+    ("F07.81", "postconcussional syndrome"),
     ("Z00.00", "annual physical exam"), ("Z00.00", "annual physical"), ("Z00.00", "annual wellness visit"),
     ("Z00.00", "annual visit"), ("Z00.00", "annual examination"), ("Z00.00", "annual exam"),
     ("Z00.00", "routine physical"), ("Z00.00", "general medical examination"),

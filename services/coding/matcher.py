@@ -32,8 +32,22 @@ _SLASH_ABBREV = {"h/o": "h o", "r/o": "rule out", "s/p": "status post", "a/fib":
 _TOKEN = re.compile(r"[a-z0-9]+")
 # Whole-word abbreviations the descriptions spell out: the abdominal quadrants ("LLQ pain" is R10.32).
 _WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", "quadrant"),
-                "rlq": ("right", "lower", "quadrant"), "llq": ("left", "lower", "quadrant")}
-_NUMERALS = {"ii": "2", "i": "1", "two": "2", "one": "1", "iii": "3", "three": "3", "iv": "4", "four": "4", "v": "5", "five": "5"}
+                "rlq": ("right", "lower", "quadrant"), "llq": ("left", "lower", "quadrant"),
+                # Clinicians' abbreviations of the names the descriptions spell out, so that what qualifies them reaches
+                # the specific code as the spelled-out name does: "MDD, recurrent, moderate" is F33.1, "Acute systolic
+                # CHF" I50.21, "Persistent AF" I48.19, "Stage 4 CKD" N18.4, "ETOH use disorder" F10.20.
+                "chf": ("congestive", "heart", "failure"), "mdd": ("major", "depressive", "disorder"),
+                "afib": ("atrial", "fibrillation"), "af": ("atrial", "fibrillation"),
+                "paf": ("paroxysmal", "atrial", "fibrillation"), "cad": ("coronary", "artery", "disease"),
+                "ckd": ("chronic", "kidney", "disease"), "esrd": ("end", "stage", "renal", "disease"),
+                "copd": ("chronic", "obstructive", "pulmonary", "disease"), "etoh": ("alcohol",),
+                "t1dm": ("type", "1", "diabetes"), "t2dm": ("type", "2", "diabetes"), "dm1": ("type", "1", "diabetes"),
+                "dm2": ("type", "2", "diabetes"), "hx": ("history",), "fx": ("fracture",), "lac": ("laceration",),
+                "aom": ("acute", "otitis", "media"), "bcc": ("basal", "cell", "carcinoma"),
+                "scc": ("squamous", "cell", "carcinoma"), "poag": ("primary", "open", "angle", "glaucoma"),
+                "tka": ("total", "knee", "arthroplasty"), "tha": ("total", "hip", "arthroplasty")}
+_NUMERALS = {"ii": "2", "i": "1", "two": "2", "one": "1", "iii": "3", "three": "3", "iv": "4", "four": "4", "v": "5", "five": "5",
+             "iiia": "3a", "iiib": "3b"}
 _KEEP_S = ("ss", "us", "is", "ys")
 _CLAUSE_END = re.compile(r"[.;:!?\n]+")
 # A one-letter abbreviation before a lowercase word is a genus or an initial, not a clause end: "H. pylori",
@@ -119,18 +133,20 @@ _NON_ABSENT = frozenset((
 ))
 
 
-def _join_non(raw: list[str]) -> list[str]:
-    """"non" is mostly a prefix, not a negation of what follows: "non-small cell lung cancer" is lung cancer,
+def _join_prefixes(raw: list[str]) -> list[str]:
+    """"non" and "pre" are prefixes joined to their words. "non" is mostly a prefix, not a negation of what follows: "non-small cell lung cancer" is lung cancer,
     "non-Hodgkin lymphoma" a lymphoma. It is joined to its word as ICD-10-CM writes such words ("nondisplaced",
     "nonalcoholic", "non-Hodgkin"), so "non-alcoholic" and "nonalcoholic" read alike; before a sign or habit it says is
     absent (``_NON_ABSENT``) it stays a negation cue."""
-    if "non" not in raw:
+    if "non" not in raw and "pre" not in raw:
         return raw
     out: list[str] = []
     i = 0
     while i < len(raw):
-        if raw[i] == "non" and i + 1 < len(raw) and raw[i + 1].isalpha() and raw[i + 1] not in _NON_ABSENT:
-            out.append("non" + raw[i + 1])
+        # "pre" too, always: "pre-existing" is no "PRES" (I67.83's inclusion term), "pre-diabetes" is "prediabetes".
+        following = raw[i + 1] if i + 1 < len(raw) else ""
+        if following.isalpha() and (raw[i] == "pre" or raw[i] == "non" and following not in _NON_ABSENT):
+            out.append(raw[i] + following)
             i += 2
         else:
             out.append(raw[i])
@@ -141,7 +157,22 @@ def _join_non(raw: list[str]) -> list[str]:
 _POSSESSIVE = re.compile(r"'s\b")
 
 
+# "Influenza A", "flu B": the capital letter names the virus's type (an article would be lowercase).
+_FLU_TYPE = re.compile(r"\b((?i:influenza|flu))[ -]([AB])\b")
+# A capital R or L before a word is its side: "R knee OA", "L ankle sprain", "Lac to R index finger".
+_SIDE_LETTER = re.compile(r"\b([RL])\b\.?(?=[ \t]+[A-Za-z])")
+# "Breast ca", "Hx of lung ca": cancer after its site (alone, "Ca" is calcium).
+_SITE_CA = re.compile(r"\b((?i:breast|lung|prostate|colon|rectal|bladder|skin|ovarian|cervical|pancreatic|thyroid|renal"
+                      r"|kidney|liver|gastric|stomach|endometrial|uterine|esophageal|colorectal)) ca\b", re.IGNORECASE)
+# "Both eyes", "both knees": the bilateral codes (the descriptions say "bilateral").
+_BOTH = re.compile(r"\bboth (?=(?:eyes|ears|knees|hips|shoulders|legs|feet|hands|breasts|lungs|kidneys|ankles|wrists|"
+                   r"elbows|lower|upper)\b)", re.IGNORECASE)
+
+
 def tokens(text: str) -> list[str]:
+    text = _FLU_TYPE.sub(r"\1 type \2", text)
+    text = _SIDE_LETTER.sub(lambda m: "right" if m.group(1) == "R" else "left", text)
+    text = _BOTH.sub("bilateral ", _SITE_CA.sub(r"\1 cancer", text))
     # A possessive is no word of its own: "Crohn disease" and "Crohn's disease" read alike, on both sides.
     text = _POSSESSIVE.sub("", text.lower().replace("’", "'"))
     if not text.isascii():
@@ -150,14 +181,14 @@ def tokens(text: str) -> list[str]:
     text = _BRITISH_RE.sub(lambda m: _BRITISH[m.group()], text)
     for abbrev, expansion in _SLASH_ABBREV.items():
         text = text.replace(abbrev, f" {expansion} ")
-    raw = _join_non(_TOKEN.findall(text))
+    raw = _join_prefixes(_TOKEN.findall(text))
     out: list[str] = []
     for i, tok in enumerate(raw):
         # "type II" / "stage three": numerals only after the words that take them.
         if tok in _NUMERALS and i > 0 and raw[i - 1] in ("type", "stage", "grade", "class"):
             tok = _NUMERALS[tok]
         if tok in _WORD_ABBREV:
-            out.extend(_WORD_ABBREV[tok])
+            out.extend(stem(t) for t in _WORD_ABBREV[tok])
             continue
         out.append(stem(tok))
     return out
@@ -800,7 +831,8 @@ ANATOMY_TERMS_ON = True
 ABSENCE_DROPPED = True  # off: words after "without" must be in the note too (the previous stop's matcher)
 
 
-_NONESSENTIAL = frozenset(("nontraumatic", "nonpressure"))
+# "Diabetes, diabetic (mellitus)": the Index's nonessential modifier; "Type 2 diabetes with diabetic cataract" is E11.36.
+_NONESSENTIAL = frozenset(("nontraumatic", "nonpressure", "mellitus"))
 _NOT_IN_REMISSION = ("not", "having", "achieved", "remission")
 _OPEN_FRACTURE_TYPE = ("open", "fracture", "type", "1", "or", "ii")
 # Absences the injury descriptions name before the site ("Laceration without foreign body of left index finger",

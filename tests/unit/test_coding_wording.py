@@ -525,6 +525,10 @@ def test_ulcers_gastritis_and_helicobacter_as_their_cause(codeset: SimpleIcd10Cm
     ("Hypertension with heart failure.", ["I11.0", "I50.9"]),
     ("Type 2 diabetes with end stage renal disease.", ["E11.22", "N18.6"]),
     ("Type 2 diabetes with CKD stage 3 and peripheral arterial disease.", ["E11.22", "E11.51", "N18.30"]),
+    # Stages 3a and 3b (N18.31, N18.32 since FY2021) were read as unstaged CKD, N18.9; so were stages 1 and 2 abbreviated.
+    ("CKD stage 3a.", ["N18.31"]), ("CKD 3b.", ["N18.32"]), ("Chronic kidney disease stage IIIb.", ["N18.32"]),
+    ("Hypertensive CKD stage 3b.", ["I12.9", "N18.32"]), ("T2DM with CKD stage 3a.", ["E11.22", "N18.31"]),
+    ("Anemia in CKD stage 3b.", ["D63.1", "N18.32"]), ("CKD stage 2.", ["N18.2"]), ("CKD stage 1.", ["N18.1"]),
 ])
 def test_the_most_specific_hypertension_combination_alone_and_end_stage_renal_disease(
     codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str],
@@ -853,7 +857,7 @@ def test_findings_kept_beside_the_session_12_cues(codeset: SimpleIcd10CmCodeSet,
     ("HIV serology: negative.", [["no", "hiv", "serology"]]),
     ("Sepsis: r/o", [["query", "sepsis"]]),
     ("DM (-)", [["no", "dm"]]),
-    ("Influenza A/B negative.", [["no", "influenza", "a", "b"]]),
+    ("Influenza A/B negative.", [["no", "influenza", "type", "a", "b"]]),  # "A" names the type
     ("Patient has pneumonia and HIV: negative", [["patient", "has", "pneumonia", "and", "hiv"], ["negative"]]),
     ("Rh negative.", [["rh", "negative"]]),
     ("Have you had a stroke?", [["query", "have", "you", "had", "a", "stroke"]]),
@@ -865,3 +869,43 @@ def test_findings_kept_beside_the_session_12_cues(codeset: SimpleIcd10CmCodeSet,
 def test_a_status_written_after_its_term_and_a_question(text: str, expected: list[list[str]]) -> None:
     # A status as a value after a short term reads before it; the term of a longer clause is not guessed at.
     assert clauses(text) == expected
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    # Codes that said something the note did not (session 13 specificity audit, ICD-10-CM FY2026 Index and Tabular).
+    ("Old MI.", ["I25.2"]),  # was I21.9, an acute infarction
+    ("Threatened miscarriage at 8 weeks.", ["O20.0"]),  # was O03.9, a spontaneous abortion
+    ("Pre-existing type 2 diabetes in pregnancy.", ["E11.9"]),  # was also I67.83: "PRES" read into "pre-existing"
+    ("Type 1 DM on insulin pump.", ["E10.9", "Z79.4"]),  # was E11.9, type 2
+    ("Diabetic gastroparesis in type 1 diabetic.", ["E10.43", "K31.84"]),  # was E11.43
+    ("Dementia with Lewy bodies.", ["G31.83", "F02.80"]),  # was F03.90, dementia of no named disease
+    ("Parkinson's disease with dementia.", ["G20.A1", "F02.80"]),
+    ("Seropositive rheumatoid arthritis.", ["M05.9"]), ("Seronegative rheumatoid arthritis.", ["M06.00"]),  # was M06.9
+    ("Alcoholic cirrhosis with ascites.", ["K70.31"]),  # was K74.60, no alcoholic etiology
+    ("Influenza A.", ["J10.1"]), ("Influenza A with pneumonia.", ["J10.00"]), ("Influenza with pneumonia.", ["J11.00"]),
+    ("Had the flu a few days ago, now better.", ["J11.1"]),  # a lowercase "a" is an article, not the virus type
+    ("Chronic migraine without aura, intractable.", ["G43.719"]),  # was G43.701, not intractable with status
+    ("Intractable migraine.", ["G43.919"]), ("Migraine without aura, intractable.", ["G43.019"]),
+    ("Glaucoma suspect, left eye.", ["H40.002"]),  # was H40.9, glaucoma
+    ("Subconjunctival hemorrhage, right eye.", ["H11.31"]),  # was R58
+    ("Concussion with loss of consciousness.", ["S06.0X9A"]),  # was S06.0X0A, without
+    ("Post-concussion syndrome.", ["F07.81"]),  # was S06.0X0A, a current concussion
+    ("Degenerative joint disease, left knee.", ["M17.12"]),  # was M25.862
+    # Clinicians' abbreviations reach what the spelled-out names reach.
+    ("MDD, recurrent, moderate.", ["F33.1"]), ("Acute systolic CHF.", ["I50.21"]), ("Persistent AF.", ["I48.19"]),
+    ("PAF.", ["I48.0"]), ("Stage 4 CKD.", ["N18.4"]), ("ETOH use disorder, moderate.", ["F10.20"]),
+    ("Type 2 diabetes with diabetic cataract.", ["E11.36"]),  # "mellitus" is nonessential in the Index
+    ("R knee OA.", ["M17.11"]), ("AOM, left.", ["H66.92"]), ("BCC of nose.", ["C44.311"]),
+    ("s/p R TKA, doing well.", ["Z96.651"]), ("Hx of breast ca, completed treatment.", ["Z85.3"]),
+    ("R distal radius fx, routine healing, f/u visit.", ["S52.501D"]),
+    ("Lac to R index finger, no nail involvement, initial encounter.", ["S61.210A"]),
+    ("POAG both eyes, mild stage.", ["H40.1131"]), ("Osteoarthritis of both knees.", ["M17.0"]),
+])
+def test_the_session_13_specificity_audit(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+def test_a_capital_letter_is_a_side_or_a_virus_type_only_before_its_word() -> None:
+    assert tokens("R knee, L ankle") == ["right", "knee", "left", "ankle"]
+    assert tokens("L4-L5, Ca 9.5, flu a week ago") == ["l4", "l5", "ca", "9", "5", "flu", "a", "week", "ago"]
+    assert tokens("Breast ca, influenza B") == ["breast", "cancer", "influenza", "type", "b"]
