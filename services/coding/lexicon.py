@@ -280,8 +280,9 @@ CONCEPTS: tuple[Concept, ...] = (
     # (combined below, as Alzheimer's is).
     _c("lewy", "G31.83", "lewy body dementia", "dementia with lewy bodies", "lewy body disease", "lewy bodies",
        chronic=True),
-    _c("parkinson_dementia", "G20.A1", "parkinson disease dementia", "parkinsons disease dementia",
-       "parkinson disease with dementia", "parkinsons disease with dementia", "parkinson dementia", chronic=True),
+    # Disease, Parkinson's G20.A1 (a curated term: its dementia is F02.80, below).
+    _c("parkinson", "G20.A1", "parkinson disease", "parkinsons disease", "parkinson", "parkinsons", chronic=True,
+       family_code="Z82.0"),
     # Disease, Alzheimer's G30.9; Dementia, in (due to) Alzheimer's disease -- see Disease, Alzheimer's: G30.9 with
     # F02.80 for the dementia (a combination below), never F03.90 "unspecified dementia".
     _c("alzheimer", "G30.9", "alzheimer disease", "alzheimers disease", "alzheimer", "alzheimers", chronic=True,
@@ -607,7 +608,8 @@ COMBINATIONS: tuple[Combination, ...] = (
     _combo("G30.9", {"alzheimer", "dementia"}, {"alzheimer"}),
     _combo("F02.80", {"alzheimer", "dementia"}, {"dementia"}),
     # Dementia with Lewy bodies, in Parkinson's disease: the disease, then F02.80 for the dementia (never F03.90).
-    *(_combo("F02.80", {disease}, {"dementia"}) for disease in ("lewy", "parkinson_dementia")),
+    _combo("F02.80", {"lewy"}, set()),
+    _combo("F02.80", {"parkinson", "dementia"}, {"dementia"}),
     _combo("K70.31", {"alcoholic_cirrhosis", "ascites"}, {"alcoholic_cirrhosis", "ascites"}),
     # Influenza, with, pneumonia J11.00; due to identified influenza virus, with pneumonia J10.00.
     _combo("J11.00", {"influenza", "pneumonia"}, {"influenza", "pneumonia"}),
@@ -661,7 +663,7 @@ SUBSUMED_BY: dict[str, frozenset[str]] = {
     "mi": frozenset({"old_mi"}),
     "cirrhosis": frozenset({"alcoholic_cirrhosis"}),
     "ra": frozenset({"ra_seropositive", "ra_seronegative"}),
-    "dementia": frozenset({"lewy", "parkinson_dementia"}),
+    "dementia": frozenset({"lewy"}),
     "influenza": frozenset({"influenza_typed"}),
     **{key: frozenset({f"{key}_bleeding", f"{key}_perforated"}) for key, _, _ in _ULCER_SITES},
     "pharyngitis": frozenset({"strep"}),
@@ -913,14 +915,14 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("J44.1", "copd exacerbation"), ("J44.1", "copd with acute exacerbation"), ("E53.8", "b12 deficiency"),
     ("E53.8", "vitamin b12 deficiency"),
     # Everyday names the Index sends to a code whose description says it otherwise: Disease, Graves' E05.00;
-    # Osteopenia M85.8-; Parkinsonism / Disease, Parkinson's G20.A1; Anemia, in (due to) chronic disease D63.8;
+    # Osteopenia M85.8-; Anemia, in (due to) chronic disease D63.8;
     # Incontinence, stress N39.3, urge N39.41; Infection, Helicobacter pylori A04.8; Human immunodeficiency virus
     # (HIV) disease B20, asymptomatic status Z21; Hypertriglyceridemia E78.1; Diabetes, with, foot ulcer E11.621;
     # Flushing (hot flashes) R23.2; Menopause, symptomatic N95.1; Headache, cluster G44.009; Vertigo, benign
     # paroxysmal (positional) H81.1-; Pain, chest, atypical R07.89; Thyroiditis, Hashimoto's E06.3; Pregnancy,
     # complicated by, infection, urinary tract O23.4-; Reflux, gastroesophageal, with esophagitis K21.0-; Screening,
     # neoplasm, colon Z12.11.
-    ("E05.00", "graves disease"), ("M85.80", "osteopenia"), ("G20.A1", "parkinson disease"),
+    ("E05.00", "graves disease"), ("M85.80", "osteopenia"),
     ("D63.8", "anemia of chronic disease"), ("N39.3", "stress incontinence"), ("N39.41", "urge incontinence"),
     ("B20", "hiv"), ("B20", "aids"),
     ("Z21", "hiv positive"), ("Z21", "asymptomatic hiv"), ("E78.1", "hypertriglyceridemia"),

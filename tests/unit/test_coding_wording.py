@@ -879,7 +879,7 @@ def test_a_status_written_after_its_term_and_a_question(text: str, expected: lis
     ("Type 1 DM on insulin pump.", ["E10.9", "Z79.4"]),  # was E11.9, type 2
     ("Diabetic gastroparesis in type 1 diabetic.", ["E10.43", "K31.84"]),  # was E11.43
     ("Dementia with Lewy bodies.", ["G31.83", "F02.80"]),  # was F03.90, dementia of no named disease
-    ("Parkinson's disease with dementia.", ["G20.A1", "F02.80"]),
+    ("Parkinson's disease with dementia.", ["G20.A1", "F02.80"]), ("Family history of Parkinson's disease.", ["Z82.0"]),
     ("Seropositive rheumatoid arthritis.", ["M05.9"]), ("Seronegative rheumatoid arthritis.", ["M06.00"]),  # was M06.9
     ("Alcoholic cirrhosis with ascites.", ["K70.31"]),  # was K74.60, no alcoholic etiology
     ("Influenza A.", ["J10.1"]), ("Influenza A with pneumonia.", ["J10.00"]), ("Influenza with pneumonia.", ["J11.00"]),
