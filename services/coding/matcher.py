@@ -170,9 +170,15 @@ _BOTH = re.compile(r"\bboth (?=(?:eyes|ears|knees|hips|shoulders|legs|feet|hands
 
 
 def tokens(text: str) -> list[str]:
-    text = _FLU_TYPE.sub(r"\1 type \2", text)
-    text = _SIDE_LETTER.sub(lambda m: "right" if m.group(1) == "R" else "left", text)
-    text = _BOTH.sub("bilateral ", _SITE_CA.sub(r"\1 cancer", text))
+    low = text.lower()  # each rewrite only where its word occurs (they run on every statement and description)
+    if "flu" in low:
+        text = _FLU_TYPE.sub(r"\1 type \2", text)
+    if " ca" in low:
+        text = _SITE_CA.sub(r"\1 cancer", text)
+    if "both " in low:
+        text = _BOTH.sub("bilateral ", text)
+    if "R" in text or "L" in text:
+        text = _SIDE_LETTER.sub(lambda m: "right" if m.group(1) == "R" else "left", text)
     # A possessive is no word of its own: "Crohn disease" and "Crohn's disease" read alike, on both sides.
     text = _POSSESSIVE.sub("", text.lower().replace("’", "'"))
     if not text.isascii():
