@@ -21,7 +21,7 @@ import math
 import weakref
 from collections import Counter
 from collections.abc import Callable
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeVar
 
 from services.coding.codeset import CodeSet, Exclusions
@@ -44,6 +44,7 @@ from services.coding.matcher import (
     cue_tokens,
     is_secondary_neoplasm,
     neoplasm_sites_agree,
+    phrase_starts,
     spread,
     term_words,
     tokens,
@@ -108,6 +109,13 @@ _SEQUELA_WHY = ("a deficit left by a past stroke: ICD-10-CM codes it with one I6
                 "(I63.-), its history (Z86.73) or the deficit alone")
 _SEQUELA_REPLACES = ("I63", "Z86.73", "G81", "G83", "R47", "R13.1", "R27", "R29.81", "R48", "R41")
 _CHRONIC, _CHRONIC_PAIN = "chronic", "G89.29"
+# Guideline I.C.19.a: the 7th character "D" is for encounters after the active treatment of an injury, while it heals
+# ("subsequent encounter", a follow-up visit, a cast or sutures removed), "S" for a sequela. The descriptions' own
+# words for them are stop words (every injury code has all three), so the note's words choose among the siblings.
+_EPISODE_CUES = tuple((character, tuple(tokens(cue) for cue in cues)) for character, cues in (
+    ("D", ("subsequent", "follow up", "f/u", "followup", "cast removed", "cast removal", "suture removal",
+           "sutures removed", "stitches removed", "routine healing")),
+    ("S", ("sequela", "sequelae", "late effect"))))
 _CHRONIC_PAIN_WHY = "a chronic pain at a named site: G89.29 with the site's code (guideline I.C.6.b.1)"
 _PAIN_UNSPECIFIED, _PAIN_NEC = "R52", "G89"  # pain, unspecified (its "acute pain NOS"); pain not elsewhere classified
 # Subjective statement kinds that never describe a symptom.
@@ -294,6 +302,10 @@ def _statement_findings(
         if superseded:
             found[:] = [f for i, f in enumerate(found) if i not in superseded]
         matched = {m.code for m in full}
+        episode = next((c for c, cues in _EPISODE_CUES if any(phrase_starts(toks, cue) for cue in cues)), None)
+        if episode:
+            full = [_in_episode(fm, episode, codeset) for fm in full]
+            matched = {m.code for m in full}
         for fm in [*full, *(p for p in partial if p.code not in matched)]:
             category = "symptom" if fm.code.startswith("R") else "diagnosis"
             first = min((i for i, t in enumerate(toks) if t in fm.matched), default=0)
@@ -336,6 +348,16 @@ def _description_matches(
             return full
         misread |= wrong
     return [fm for fm in full if fm.code not in misread]
+
+
+def _in_episode(fm: FuzzyMatch, episode: str, codeset: CodeSet) -> FuzzyMatch:
+    """An injury code's initial-encounter "A" as the episode the note names ("D", "S"), where that code exists."""
+    code = fm.code
+    if code[:1] in "ST" and len(code.replace(".", "")) == 7 and code.endswith("A"):
+        other = code[:-1] + episode
+        if codeset.is_billable(other):
+            return replace(fm, code=other)
+    return fm
 
 
 def _superseded(

@@ -81,6 +81,11 @@ CONCEPTS: tuple[Concept, ...] = (
     # "atherosclerotic" subterm is I25.10 (CodiEsp train: I25.9 in all 9 reports that say it).
     _c("ihd", "I25.9", "ischemic heart disease", "ischaemic heart disease", "ischemic cardiopathy", "ischemic heart condition",
        "chronic ischemic heart disease", chronic=True, family_code="Z82.49"),
+    # Angina pectoris I20.9, unstable I20.0, stable ("other forms") I20.89; with coronary atherosclerosis they are one
+    # combination code (I25.11-, guideline I.C.9.b), below.
+    _c("angina", "I20.9", "angina", "angina pectoris"),
+    _c("unstable_angina", "I20.0", "unstable angina", "unstable angina pectoris", "crescendo angina"),
+    _c("stable_angina", "I20.89", "stable angina", "stable angina pectoris", "chronic stable angina"),
     _c("mi", "I21.9", "myocardial infarction", "heart attack", "mi", history_code="I25.2", family_code="Z82.49"),
     # Index: "Infarct, myocardial, healed or old I25.2" (the old infarct is no acute one).
     _c("old_mi", "I25.2", "old mi", "old myocardial infarction", "healed myocardial infarction", "old heart attack",
@@ -306,12 +311,15 @@ CONCEPTS: tuple[Concept, ...] = (
     # --- musculoskeletal
     _c("low_back_pain", "M54.50", "low back pain", "lower back pain", "lumbago", "lumbar pain", kind="symptom"),
     _c("back_pain", "M54.9", "back pain", "backache", "dorsalgia", kind="symptom"),
+    # Pain, spine, thoracic M54.6 (not the back pain NOS M54.9).
+    _c("thoracic_back_pain", "M54.6", "thoracic back pain", "thoracic spine pain", "mid back pain", "upper back pain",
+       "pain in thoracic spine", kind="symptom"),
     _c("neck_pain", "M54.2", "neck pain", "cervicalgia", kind="symptom"),
-    _c("knee_pain", "M25.569", "knee pain", kind="symptom", lateral=("M25.561", "M25.562", None)),
-    _c("shoulder_pain", "M25.519", "shoulder pain", kind="symptom", lateral=("M25.511", "M25.512", None)),
-    _c("hip_pain", "M25.559", "hip pain", kind="symptom", lateral=("M25.551", "M25.552", None)),
+    _c("knee_pain", "M25.569", "knee pain", "pain in knee", "pain in the knee", "knee joint pain", kind="symptom", lateral=("M25.561", "M25.562", None)),
+    _c("shoulder_pain", "M25.519", "shoulder pain", "pain in shoulder", "pain in the shoulder", "shoulder joint pain", kind="symptom", lateral=("M25.511", "M25.512", None)),
+    _c("hip_pain", "M25.559", "hip pain", "pain in hip", "pain in the hip", "hip joint pain", kind="symptom", lateral=("M25.551", "M25.552", None)),
     # Pain, joint, ankle M25.57-; Pain, heel -- see Pain, foot M79.67- (no bilateral codes: each side).
-    _c("ankle_pain", "M25.579", "ankle pain", kind="symptom", lateral=("M25.571", "M25.572", None)),
+    _c("ankle_pain", "M25.579", "ankle pain", "pain in ankle", "pain in the ankle", "ankle joint pain", kind="symptom", lateral=("M25.571", "M25.572", None)),
     _c("metatarsalgia", "M77.40", "metatarsalgia", kind="symptom", lateral=("M77.41", "M77.42", None)),
     # Tendinitis, Achilles M76.6- (not the unspecified enthesopathy M77.9).
     _c("achilles_tendinitis", "M76.60", "achilles tendinitis", "achilles tendonitis", "achilles tendinopathy",
@@ -532,6 +540,17 @@ CONCEPTS: tuple[Concept, ...] = (
     # --- modifiers: no code of their own; they pick a combination code
     _c("poor_control", None, "poorly controlled", "uncontrolled", "out of control", "inadequately controlled", "not well controlled",
        "not controlled", "poor control", kind="modifier"),
+    # A vaccine given at the visit is the encounter for immunization, Z23 (the longer term wins over the bare name below;
+    # "declined the flu shot" stays no code).
+    _c("immunization", "Z23", *(f"{disease} {shot} {given}"
+                                for disease in ("flu", "influenza", "pneumococcal", "pneumonia", "shingles", "zoster",
+                                                "covid", "covid 19", "hepatitis b", "hepatitis a", "tetanus", "hpv",
+                                                "measles", "rsv", "tdap", "td", "dtap", "mmr", "varicella", "shingrix",
+                                                "prevnar", "pneumovax")
+                                for shot in ("vaccine", "vaccination", "shot", "immunization", "booster")
+                                for given in ("given", "administered", "given today", "administered today")),
+       *(f"{x} {given}" for x in ("tdap", "shingrix", "prevnar", "pneumovax", "gardasil")
+         for given in ("given", "administered"))),
     # A vaccine names the disease it prevents, not one the patient has: "flu vaccine given" is no influenza (J11.1).
     _c("vaccine", None, *(f"{disease} {shot}" for disease in ("flu", "influenza", "pneumococcal", "pneumonia", "shingles",
                                                              "zoster", "covid", "covid 19", "hepatitis b", "hepatitis a",
@@ -600,6 +619,12 @@ COMBINATIONS: tuple[Combination, ...] = (
     *(_combo("I13.2", {"htn", late, "chf"}, {"htn"}) for late in ("ckd5", "esrd")),
     _combo("I13.0", {"htn", "ckd", "chf"}, {"htn"}),
     _combo("I11.0", {"htn", "chf"}, {"htn"}),
+    # Arteriosclerosis, coronary, native vessel, with angina pectoris I25.11- (unstable .110, other forms .118).
+    _combo("I25.110", {"cad", "unstable_angina"}, {"cad", "unstable_angina"}),
+    _combo("I25.118", {"cad", "stable_angina"}, {"cad", "stable_angina"}),
+    _combo("I25.119", {"cad", "angina"}, {"cad", "angina"}),
+    # Disease, lung, obstructive, with acute lower respiratory infection J44.0; its note: code also the infection.
+    *(_combo("J44.0", {"copd", infection}, {"copd"}) for infection in ("pneumonia", "acute_bronchitis")),
     *(_combo("I12.0", {"htn", late}, {"htn"}) for late in ("ckd5", "esrd")),
     _combo("I12.9", {"htn", "ckd"}, {"htn"}),
     *(_combo("B96.81", {"h_pylori", site}, {"h_pylori"}) for site in ("gastritis", "pud", *ULCERS)),
@@ -653,7 +678,7 @@ SUBSUMED_BY: dict[str, frozenset[str]] = {
                          "thyroid_ca", "cervical_ca", "kidney_ca"}),
     "nausea": frozenset({"nausea_vomiting"}),
     "vomiting": frozenset({"nausea_vomiting"}),
-    "back_pain": frozenset({"low_back_pain"}),
+    "back_pain": frozenset({"low_back_pain", "thoracic_back_pain"}),
     "headache": frozenset({"migraine", "tension_headache", "migraine_no_aura", "migraine_intractable",
                            "migraine_no_aura_intractable", "chronic_migraine", "chronic_migraine_intractable"}),
     "migraine": frozenset({"migraine_no_aura", "migraine_intractable", "migraine_no_aura_intractable", "chronic_migraine",
@@ -661,6 +686,7 @@ SUBSUMED_BY: dict[str, frozenset[str]] = {
     "glaucoma": frozenset({"glaucoma_suspect"}),
     "hemorrhage": frozenset({"subconjunctival_hemorrhage"}),
     "mi": frozenset({"old_mi"}),
+    "angina": frozenset({"unstable_angina", "stable_angina"}),
     "cirrhosis": frozenset({"alcoholic_cirrhosis"}),
     "ra": frozenset({"ra_seropositive", "ra_seronegative"}),
     "dementia": frozenset({"lewy"}),
@@ -988,4 +1014,34 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("R26.9", "abnormal gait"), ("M62.830", "back spasm"), ("S16.1XXA", "neck strain"),
     *_sided("tennis elbow", "M77.10", "M77.11", "M77.12"), *_sided("golfer elbow", "M77.00", "M77.01", "M77.02"),
     *_sided("frozen shoulder", "M75.00", "M75.01", "M75.02"),
+    # Session 13's specificity audit. Pneumonia, by organism in adjective form (the descriptions name the organism
+    # "due to"): pneumococcal J13, Klebsiella J15.0, Pseudomonas J15.1, staphylococcal J15.20, MSSA J15.211, MRSA
+    # J15.212, streptococcal J15.4, E. coli J15.5, Mycoplasma J15.7.
+    ("J13", "pneumococcal pneumonia"), ("J15.0", "klebsiella pneumonia"), ("J15.1", "pseudomonas pneumonia"),
+    ("J15.20", "staphylococcal pneumonia"), ("J15.211", "mssa pneumonia"), ("J15.212", "mrsa pneumonia"),
+    ("J15.4", "streptococcal pneumonia"), ("J15.5", "e coli pneumonia"), ("J15.7", "mycoplasma pneumonia"),
+    # Gout by site (Gout, idiopathic M10.0-: shoulder, elbow, wrist, hand, hip, knee, ankle and foot); Podagra M10.07-.
+    *(entry for site, digit in (("shoulder", "1"), ("elbow", "2"), ("wrist", "3"), ("hand", "4"), ("hip", "5"),
+                                ("knee", "6"), ("ankle", "7"), ("foot", "7"), ("toe", "7"))
+      for entry in _sided(f"gout {site}", f"M10.0{digit}9", f"M10.0{digit}1", f"M10.0{digit}2")),
+    *_sided("podagra", "M10.079", "M10.071", "M10.072"),
+    # Cellulitis, hand / finger (not the nail) -- see Cellulitis, upper limb L03.11-; face L03.211.
+    *_sided("cellulitis hand", "L03.119", "L03.113", "L03.114"), ("L03.211", "facial cellulitis"),
+    # Neuralgia, postherpetic B02.29; Tinea capitis B35.0; Dysfunction, Eustachian tube H69.8-; Syndrome, cubital
+    # tunnel G56.2-; Perforation, tympanum H72.9-; Abscess, buttock L02.31; Paronychia L03.01-; Steatosis, liver,
+    # metabolic dysfunction-associated (MASLD) K76.0; NASH K75.81; Low HDL E78.6.
+    ("B02.29", "postherpetic neuralgia"), ("B02.29", "post herpetic neuralgia"), ("B35.0", "tinea capitis"),
+    *_sided("eustachian tube dysfunction", "H69.80", "H69.81", "H69.82", "H69.83"),
+    *_sided("cubital tunnel syndrome", "G56.20", "G56.21", "G56.22", "G56.23"),
+    *_sided("perforated tympanic membrane", "H72.90", "H72.91", "H72.92", "H72.93"),
+    *_sided("tympanic membrane perforation", "H72.90", "H72.91", "H72.92", "H72.93"),
+    ("L02.31", "buttock abscess"), ("L02.31", "abscess of buttock"), ("K76.0", "masld"), ("K75.81", "nash"),
+    ("E78.6", "low hdl"),
+    # Tear, rotator cuff, traumatic -- see Strain, rotator cuff S46.01- (M75.1- is "not specified as traumatic");
+    # Herniation, disc, lumbar, with radiculopathy M51.16 (M54.1- Excludes1 radiculopathy with a disc disorder);
+    # Examination, gynecological (routine) Z01.419, as notes shorten it (Z12.4 Excludes1 a Pap smear within it).
+    *_sided("traumatic rotator cuff tear", "S46.019A", "S46.011A", "S46.012A"),
+    *_sided("traumatic tear rotator cuff", "S46.019A", "S46.011A", "S46.012A"),
+    ("M51.16", "lumbar disc herniation with radiculopathy"), ("M51.16", "herniated lumbar disc with radiculopathy"),
+    ("Z01.419", "gynecologic exam"),
 )

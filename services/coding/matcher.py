@@ -45,7 +45,8 @@ _WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", 
                 "dm2": ("type", "2", "diabetes"), "hx": ("history",), "fx": ("fracture",), "lac": ("laceration",),
                 "aom": ("acute", "otitis", "media"), "bcc": ("basal", "cell", "carcinoma"),
                 "scc": ("squamous", "cell", "carcinoma"), "poag": ("primary", "open", "angle", "glaucoma"),
-                "tka": ("total", "knee", "arthroplasty"), "tha": ("total", "hip", "arthroplasty")}
+                "tka": ("total", "knee", "arthroplasty"), "tha": ("total", "hip", "arthroplasty"),
+                "ptsd": ("post", "traumatic", "stress", "disorder")}
 _NUMERALS = {"ii": "2", "i": "1", "two": "2", "one": "1", "iii": "3", "three": "3", "iv": "4", "four": "4", "v": "5", "five": "5",
              "iiia": "3a", "iiib": "3b"}
 _KEEP_S = ("ss", "us", "is", "ys")
@@ -771,6 +772,8 @@ _HARM = frozenset(tokens(
 # Neoplasm, unspecified behavior", "Lithiasis -- see Calculus". A clinician's word adds the description words it
 # stands for (the site still has to be named for a site-specific code).
 INDEX_TERMS: dict[str, tuple[str, ...]] = {
+    # A lumbar level names the region ("L4-L5 disc herniation with radiculopathy" is lumbar, M51.16).
+    **dict.fromkeys(("l1", "l2", "l3", "l4", "l5"), ("lumbar",)),
     **dict.fromkeys(("carcinoma", "adenocarcinoma", "cancer", "sarcoma", "carcinosarcoma", "malignancy"),
                     ("malignant", "neoplasm")),
     **dict.fromkeys(("metastasis", "metastase", "metastatic"), ("secondary", "malignant", "neoplasm")),

@@ -900,6 +900,25 @@ def test_a_status_written_after_its_term_and_a_question(text: str, expected: lis
     ("R distal radius fx, routine healing, f/u visit.", ["S52.501D"]),
     ("Lac to R index finger, no nail involvement, initial encounter.", ["S61.210A"]),
     ("POAG both eyes, mild stage.", ["H40.1131"]), ("Osteoarthritis of both knees.", ["M17.0"]),
+    # The episode of care the note names (guideline I.C.19.a): "D" for the healing phase, never the default "A".
+    ("Left wrist sprain, subsequent encounter.", ["S63.502D"]), ("Concussion, no LOC, follow-up visit.", ["S06.0X0D"]),
+    ("Left distal radius fracture, cast removed today, healing well.", ["S52.502D"]),
+    ("Left wrist sprain.", ["S63.502A"]),
+    # Combination codes (guideline I.C.9.b; J44.0 with its infection coded too).
+    ("CAD with stable angina.", ["I25.118"]), ("Coronary artery disease with unstable angina.", ["I25.110"]),
+    ("CAD with angina.", ["I25.119"]), ("COPD with pneumonia.", ["J44.0", "J18.9"]),
+    ("COPD with acute bronchitis.", ["J44.0", "J20.9"]), ("PTSD, chronic.", ["F43.12"]),
+    # Organisms in adjective form, sites, and names the Index carries.
+    ("Pneumococcal pneumonia.", ["J13"]), ("MRSA pneumonia.", ["J15.212"]), ("Klebsiella pneumonia.", ["J15.0"]),
+    ("Gout of right great toe.", ["M10.071"]), ("Gout flare, left knee.", ["M10.062"]),
+    ("Cellulitis of right hand.", ["L03.113"]), ("Facial cellulitis.", ["L03.211"]),
+    ("Pain in both hips.", ["M25.551", "M25.552"]), ("Pain in left ankle.", ["M25.572"]), ("Thoracic back pain.", ["M54.6"]),
+    ("Postherpetic neuralgia.", ["B02.29"]), ("Eustachian tube dysfunction, bilateral.", ["H69.83"]),
+    ("MASLD.", ["K76.0"]), ("Flu shot given today.", ["Z23"]), ("Tdap vaccine administered.", ["Z23"]),
+    ("Declined flu shot.", []),
+    ("Traumatic tear of right rotator cuff, initial encounter.", ["S46.011A"]),  # was M75.101, not traumatic
+    ("L4-L5 disc herniation with radiculopathy.", ["M51.16"]),  # was M54.10, which Excludes1 disc disorders
+    ("Routine gynecologic exam with Pap smear, normal.", ["Z01.419"]),  # was Z12.4, which Excludes1 it
 ])
 def test_the_session_13_specificity_audit(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
