@@ -8,6 +8,12 @@ stage, severity, episode of care, laterality, trimester and the combination / "u
 right when every expected code is suggested and nothing outside expected + acceptable is:
 
     .venv/bin/python bench/coding_specificity.py [--failures]
+
+The audit's statements guided the fixes, so they are a regression suite. ``bench/data/coding_specificity_heldout.jsonl``
+(240 statements in eight specialties, written afterwards by a session that saw neither the set nor the coder) measures
+how far the fixes generalize:
+
+    .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_heldout.jsonl
 """
 
 from __future__ import annotations

@@ -89,7 +89,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("mi", "I21.9", "myocardial infarction", "heart attack", "mi", history_code="I25.2", family_code="Z82.49"),
     # Index: "Infarct, myocardial, healed or old I25.2" (the old infarct is no acute one).
     _c("old_mi", "I25.2", "old mi", "old myocardial infarction", "healed myocardial infarction", "old heart attack",
-       "remote mi", "remote myocardial infarction", chronic=True),
+       history_code="I25.2"),  # "remote MI" is the history cue "remote" before "mi": I25.2 as well
     # Index: "Infarct, myocardial, ST elevation (STEMI) I21.3; non-ST elevation (NSTEMI) I21.4".
     _c("stemi", "I21.3", "stemi", "st elevation myocardial infarction", "st elevation mi", "st segment elevation myocardial infarction",
        history_code="I25.2", family_code="Z82.49"),
@@ -218,16 +218,16 @@ CONCEPTS: tuple[Concept, ...] = (
        "kidney colic"),
     _c("ckd", "N18.9", "chronic kidney disease", "ckd", "chronic renal disease", "chronic renal insufficiency", "chronic renal failure",
        chronic=True),
-    _c("ckd1", "N18.1", "chronic kidney disease stage 1", "ckd stage 1", "ckd 1", "stage 1 chronic kidney disease", chronic=True),
-    _c("ckd2", "N18.2", "chronic kidney disease stage 2", "ckd stage 2", "ckd 2", "stage 2 chronic kidney disease", chronic=True),
-    _c("ckd3", "N18.30", "chronic kidney disease stage 3", "ckd stage 3", "ckd 3", "stage 3 chronic kidney disease", chronic=True),
+    _c("ckd1", "N18.1", "chronic kidney disease stage 1", "ckd stage 1", "ckd 1", "stage 1 chronic kidney disease", "stage 1 ckd", chronic=True),
+    _c("ckd2", "N18.2", "chronic kidney disease stage 2", "ckd stage 2", "ckd 2", "stage 2 chronic kidney disease", "stage 2 ckd", chronic=True),
+    _c("ckd3", "N18.30", "chronic kidney disease stage 3", "ckd stage 3", "ckd 3", "stage 3 chronic kidney disease", "stage 3 ckd", chronic=True),
     # Stages 3a and 3b are their own codes since FY2021 (N18.31, N18.32).
-    _c("ckd3a", "N18.31", "chronic kidney disease stage 3a", "ckd stage 3a", "ckd 3a", "stage 3a chronic kidney disease",
+    _c("ckd3a", "N18.31", "chronic kidney disease stage 3a", "ckd stage 3a", "ckd 3a", "stage 3a chronic kidney disease", "stage 3a ckd",
        chronic=True),
-    _c("ckd3b", "N18.32", "chronic kidney disease stage 3b", "ckd stage 3b", "ckd 3b", "stage 3b chronic kidney disease",
+    _c("ckd3b", "N18.32", "chronic kidney disease stage 3b", "ckd stage 3b", "ckd 3b", "stage 3b chronic kidney disease", "stage 3b ckd",
        chronic=True),
-    _c("ckd4", "N18.4", "chronic kidney disease stage 4", "ckd stage 4", "ckd 4", "stage 4 chronic kidney disease", chronic=True),
-    _c("ckd5", "N18.5", "chronic kidney disease stage 5", "ckd stage 5", "ckd 5", "stage 5 chronic kidney disease", chronic=True),
+    _c("ckd4", "N18.4", "chronic kidney disease stage 4", "ckd stage 4", "ckd 4", "stage 4 chronic kidney disease", "stage 4 ckd", chronic=True),
+    _c("ckd5", "N18.5", "chronic kidney disease stage 5", "ckd stage 5", "ckd 5", "stage 5 chronic kidney disease", "stage 5 ckd", chronic=True),
     _c("esrd", "N18.6", "end stage renal disease", "end stage kidney disease", "esrd", chronic=True),
     _c("kidney_stone", "N20.0", "kidney stone", "kidney stones", "nephrolithiasis", "renal calculus", history_code="Z87.442"),
     _c("bph", "N40.0", "benign prostatic hyperplasia", "bph", "enlarged prostate", "prostatic hypertrophy", chronic=True),

@@ -35,11 +35,11 @@ _WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", 
                 "rlq": ("right", "lower", "quadrant"), "llq": ("left", "lower", "quadrant"),
                 # Clinicians' abbreviations of the names the descriptions spell out, so that what qualifies them reaches
                 # the specific code as the spelled-out name does: "MDD, recurrent, moderate" is F33.1, "Acute systolic
-                # CHF" I50.21, "Persistent AF" I48.19, "Stage 4 CKD" N18.4, "ETOH use disorder" F10.20.
+                # CHF" I50.21, "Persistent AF" I48.19, "ETOH use disorder" F10.20. (Not CKD: spelled out, its "kidney"
+                # reads as "renal" and lets "... of renal origin, CKD 4" replace N18.4; its stages are curated terms.)
                 "chf": ("congestive", "heart", "failure"), "mdd": ("major", "depressive", "disorder"),
                 "afib": ("atrial", "fibrillation"), "af": ("atrial", "fibrillation"),
                 "paf": ("paroxysmal", "atrial", "fibrillation"), "cad": ("coronary", "artery", "disease"),
-                "ckd": ("chronic", "kidney", "disease"), "esrd": ("end", "stage", "renal", "disease"),
                 "copd": ("chronic", "obstructive", "pulmonary", "disease"), "etoh": ("alcohol",),
                 "t1dm": ("type", "1", "diabetes"), "t2dm": ("type", "2", "diabetes"), "dm1": ("type", "1", "diabetes"),
                 "dm2": ("type", "2", "diabetes"), "hx": ("history",), "fx": ("fracture",), "lac": ("laceration",),
