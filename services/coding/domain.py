@@ -18,6 +18,7 @@ mentions are never coded in either mode.
 from __future__ import annotations
 
 import math
+import re
 import weakref
 from collections import Counter
 from collections.abc import Callable
@@ -847,6 +848,56 @@ def _status_findings(draft: NoteDrafted, *, sections: list[Statement], documente
     return list(out.values())
 
 
+# Pregnancy (guideline I.C.15.a): the trimester the note gives, or the one its weeks of gestation fall in (first
+# before 14 weeks, second before 28, third after), picks the final character of a chapter 15 code; a code the note
+# gives no trimester for is the "unspecified trimester" one. The weeks are also a Z3A code of their own (not for a
+# pregnancy with an abortive outcome, O00-O08).
+_TRIMESTER_IN_TEXT = re.compile(r"\b(first|1st|second|2nd|third|3rd)\s+tri(?:mester)?\b", re.IGNORECASE)
+_TRIMESTER_WORD = {"1st": "first", "2nd": "second", "3rd": "third"}
+_TRIMESTER_IN_DESCRIPTION = re.compile(r"\b(first|second|third|unspecified) trimester\b")
+_PREGNANCY_WORDS = re.compile(r"pregnan|gestation|gravid|trimester|prenatal|antenatal|\biup\b|\bg\d+\s*p\d+",
+                              re.IGNORECASE)
+# "28 weeks", "32 wks", "35+2 weeks", "at 20 weeks gestation"; not a duration ("for 2 weeks", "3 weeks ago").
+_WEEKS = re.compile(r"\b(?<!for )(?<!x )(?<!past )(?<!last )(?<!every )(?<!in )(?<!within )(?<!after )(?<!over )"
+                    r"(\d{1,2})(?:\s*\+\s*\d)?\s*(?:weeks?|wks?)\b(?!\s+(?:ago|postpartum|post partum|later))",
+                    re.IGNORECASE)
+_ABORTIVE = tuple(f"O0{i}" for i in range(9))
+
+
+def _gestation(statements: list[Statement], pregnancy_ids: set[str]) -> tuple[int, str] | None:
+    """(weeks, statement id) of the first statement that states the weeks of a pregnancy."""
+    for st in statements:
+        if st.statement_id in pregnancy_ids or _PREGNANCY_WORDS.search(st.text):
+            if (m := _WEEKS.search(st.text)) and 1 <= int(m.group(1)) <= 45:
+                return int(m.group(1)), st.statement_id
+    return None
+
+
+def _pregnancy(resolved: list[Finding], *, statements: list[Statement], codeset: CodeSet, mode: str) -> list[Finding]:
+    """Chapter 15 codes in the trimester the note documents, and the weeks of gestation (Z3A) beside them."""
+    pregnancy_ids = {i for f in resolved if f.code.startswith(("O", "Z34")) for i in f.statement_ids}
+    if not pregnancy_ids:
+        return resolved
+    weeks = _gestation(statements, pregnancy_ids)
+    stated = next((m.group(1).lower() for st in statements if (m := _TRIMESTER_IN_TEXT.search(st.text))), None)
+    trimester = (_TRIMESTER_WORD.get(stated, stated) if stated
+                 else None if weeks is None else "first" if weeks[0] < 14 else "second" if weeks[0] < 28 else "third")
+    for f in resolved:
+        if not f.code.startswith("O") or not (m := _TRIMESTER_IN_DESCRIPTION.search(codeset.description(f.code))):
+            continue
+        wanted = _TRIMESTER_IN_DESCRIPTION.sub(f"{trimester or 'unspecified'} trimester", codeset.description(f.code))
+        f.code = next((c for c, d in codeset.siblings(f.code) if d == wanted), f.code)
+    if weeks is not None and not any(f.code.startswith(_ABORTIVE) for f in resolved):
+        code = "Z3A.01" if weeks[0] < 8 else "Z3A.49" if weeks[0] > 42 else f"Z3A.{weeks[0]:02d}"
+        st = next(st for st in statements if st.statement_id == weeks[1])
+        if codeset.is_billable(code) and code not in {f.code for f in resolved}:
+            resolved = [*resolved, Finding(code=code, category="status", confidence=_status_confidence(mode),
+                                           order=(len(statements), 0, 0), statement_ids=[st.statement_id],
+                                           turn_ids=list(st.evidence_turn_ids), sentence=0,
+                                           why="status code: the note documents the weeks of gestation")]
+    return resolved
+
+
 _RAISED_READING = "R03.0"
 _REFILL_ONLY = "Z76.0"
 _ALLERGIC_REACTION = "T78"  # allergic reactions: anaphylaxis T78.0-T78.2, angioedema T78.3, allergy T78.4
@@ -880,6 +931,7 @@ def suggest_codes(
     if _status_confidence(mode) >= min_confidence:
         resolved += _status_findings(draft, sections=sections, documented=documented, mode=mode,
                                      codes={f.code for f in resolved}, codeset=codeset)
+    resolved = _pregnancy(resolved, statements=sections, codeset=codeset, mode=mode)
     if mode == OUTPATIENT:
         # First-listed diagnosis of the claim: the first problem the Assessment establishes by rule, whatever
         # the learned associations think of the others.

@@ -874,7 +874,7 @@ def test_a_status_written_after_its_term_and_a_question(text: str, expected: lis
 @pytest.mark.parametrize(("text", "codes"), [
     # Codes that said something the note did not (session 13 specificity audit, ICD-10-CM FY2026 Index and Tabular).
     ("Old MI.", ["I25.2"]),  # was I21.9, an acute infarction
-    ("Threatened miscarriage at 8 weeks.", ["O20.0"]),  # was O03.9, a spontaneous abortion
+    ("Threatened miscarriage at 8 weeks.", ["O20.0", "Z3A.08"]),  # was O03.9, a spontaneous abortion
     ("Pre-existing type 2 diabetes in pregnancy.", ["E11.9"]),  # was also I67.83: "PRES" read into "pre-existing"
     ("Type 1 DM on insulin pump.", ["E10.9", "Z79.4"]),  # was E11.9, type 2
     ("Diabetic gastroparesis in type 1 diabetic.", ["E10.43", "K31.84"]),  # was E11.43
@@ -919,6 +919,11 @@ def test_a_status_written_after_its_term_and_a_question(text: str, expected: lis
     ("Traumatic tear of right rotator cuff, initial encounter.", ["S46.011A"]),  # was M75.101, not traumatic
     ("L4-L5 disc herniation with radiculopathy.", ["M51.16"]),  # was M54.10, which Excludes1 disc disorders
     ("Routine gynecologic exam with Pap smear, normal.", ["Z01.419"]),  # was Z12.4, which Excludes1 it
+    # Pregnancy (guideline I.C.15.a): the weeks pick the trimester and are a Z3A code; none stated, none guessed.
+    ("Gestational hypertension at 32 weeks.", ["O13.3", "Z3A.32"]),  # was O13.1, the first trimester
+    ("Gestational hypertension.", ["O13.9"]), ("UTI in pregnancy at 16 weeks.", ["O23.42", "Z3A.16"]),
+    ("Pregnant, 2nd trimester, gestational hypertension.", ["O13.2"]),
+    ("Missed abortion at 9 weeks.", ["O02.1"]),  # no Z3A for an abortive outcome
 ])
 def test_the_session_13_specificity_audit(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
