@@ -532,7 +532,13 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("polyarthralgia", "M25.50", "polyarthralgia", kind="symptom"),
     # Ulcer, foot (non-pressure, chronic) L97.5- (other part of foot, unspecified severity), by side.
     _c("foot_ulcer", "L97.509", "foot ulcer", "ulcer of the foot", "ulcer foot", "non healing foot ulcer",
-       "non healing ulcer of the foot", "non healing ulcer foot", "chronic foot ulcer", lateral=("L97.519", "L97.529", None)),
+       "non healing ulcer of the foot", "non healing ulcer foot", "chronic foot ulcer",
+       # Ulcer, toe -- see Ulcer, lower limb, toe: L97.5- (other part of foot).
+       "toe ulcer", "ulcer of toe", "ulcer of the toe", "ulcer of great toe", "ulcer of the great toe",
+       lateral=("L97.519", "L97.529", None)),
+    # Ulcer, heel L97.4- (heel and midfoot), by side; with diabetes E11.621 as a foot ulcer.
+    _c("heel_ulcer", "L97.409", "heel ulcer", "ulcer of heel", "ulcer of the heel", "diabetic heel ulcer",
+       lateral=("L97.419", "L97.429", None)),
     # Cyst, breast (benign) (solitary) N60.0-: each side, bilateral ones too (no bilateral code).
     _c("breast_cyst", "N60.09", "breast cyst", "cyst of the breast", "cyst in the breast", lateral=("N60.01", "N60.02", None)),
     _c("abd_distension", "R14.0", "abdominal distension", "bloating", "abdominal bloating", kind="symptom"),
@@ -659,6 +665,7 @@ COMBINATIONS: tuple[Combination, ...] = (
     *_diabetes("649", "hypoglycemia"),
     # Diabetes, with, foot ulcer E11.621; its note: use additional code to identify the site of the ulcer (kept).
     *_diabetes("621", "foot_ulcer", keeps_complication=True),
+    *_diabetes("621", "heel_ulcer", keeps_complication=True),
 )
 
 _CKD_STAGES = ("ckd1", "ckd2", "ckd3", "ckd3a", "ckd3b", "ckd4", "ckd5", "esrd")

@@ -760,6 +760,11 @@ def _bare(term: str) -> str:
 
 
 _LATERAL = frozenset({"right", "left", "bilateral"})
+# Parts of the body surface: a description that names one the note does not, where the note names another, is about
+# another place ("chronic ulcer of right great toe" is no ulcer of the right hand or of the neck, however much of the
+# rest it covers).
+_BODY_SITES = frozenset(tokens("hand finger thumb foot toe ankle heel knee hip thigh leg calf arm forearm elbow wrist "
+                               "shoulder neck head face scalp back buttock chest abdomen trunk"))
 # An injury or poisoning code (chapters S and T) names the kind of harm ("Other injury of celiac artery", "Laceration
 # of axillary vein"): the note must say that word too, or "celiac artery stenosis" would read as an injury of it.
 _HARM = frozenset(tokens(
@@ -772,6 +777,8 @@ _HARM = frozenset(tokens(
 # Neoplasm, unspecified behavior", "Lithiasis -- see Calculus". A clinician's word adds the description words it
 # stands for (the site still has to be named for a site-specific code).
 INDEX_TERMS: dict[str, tuple[str, ...]] = {
+    # "Ulcer, toe -- see Ulcer, lower limb, toe" (L97.51-, "other part of foot"); a toe's fracture is of the foot too.
+    "toe": ("foot",),
     # A lumbar level names the region ("L4-L5 disc herniation with radiculopathy" is lumbar, M51.16).
     **dict.fromkeys(("l1", "l2", "l3", "l4", "l5"), ("lumbar",)),
     **dict.fromkeys(("carcinoma", "adenocarcinoma", "cancer", "sarcoma", "carcinosarcoma", "malignancy"),
@@ -1066,6 +1073,8 @@ class DescriptionIndex:
             unnamed_side = len(entry) - len(core) != len(hit) - len(core_hit)
             one_rare_word = len(core) == 1 and bool(core_hit) and self._idf[next(iter(core))] >= 6.0
             if unnamed_side or not core or (len(core_hit) < 2 and not one_rare_word):
+                continue
+            if (entry & _BODY_SITES) - hit and (words & _BODY_SITES) - entry:
                 continue
             # fsum: a set's order follows string hashing, and a float sum in another order can break a tie
             # (H47.091 vs H47.092) differently from one process to the next.

@@ -924,6 +924,11 @@ def test_a_status_written_after_its_term_and_a_question(text: str, expected: lis
     ("Gestational hypertension.", ["O13.9"]), ("UTI in pregnancy at 16 weeks.", ["O23.42", "Z3A.16"]),
     ("Pregnant, 2nd trimester, gestational hypertension.", ["O13.2"]),
     ("Missed abortion at 9 weeks.", ["O02.1"]),  # no Z3A for an abortive outcome
+    # A description about another body site is no match however much else it covers; a toe's ulcer is the foot's.
+    ("Type 2 DM with chronic ulcer of right great toe with fat layer exposed.", ["E11.621", "L97.512"]),  # was
+    # E11.9 + L98.A312, an ulcer of the right hand
+    ("T2DM with diabetic ulcer of left heel, limited to breakdown of skin.", ["E11.621", "L97.429"]),
+    ("Fracture of left fifth toe, initial encounter.", ["S92.912A"]),
 ])
 def test_the_session_13_specificity_audit(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
