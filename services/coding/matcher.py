@@ -88,8 +88,9 @@ _STATUS_AFTER = re.compile(
 
 
 # A list introduced by what might happen keeps its cue across the colon: "Return precautions reviewed: worsening pain,
-# fever, vomiting", "Red flags: chest pain, syncope".
-_CUE_COLON = re.compile(r"\b(return precautions|red flags?|safety[- ]netting|warning signs|side effects|risks)\b([^.;:!?\n]{0,30}):",
+# fever, vomiting", "Red flags: chest pain, syncope"; so does a family history heading ("FH: breast cancer" is Z80.3).
+_CUE_COLON = re.compile(r"\b(return precautions|red flags?|safety[- ]netting|warning signs|side effects|risks|fh|fhx|"
+                        r"family history|family hx)\b([^.;:!?\n]{0,30}):",
                         re.IGNORECASE)
 
 
@@ -198,7 +199,17 @@ def tokens(text: str) -> list[str]:
             out.extend(stem(t) for t in _WORD_ABBREV[tok])
             continue
         out.append(stem(tok))
-    return out
+    if "type" not in out:
+        return out
+    # "type 1" is one word: "type" is a stop word of the descriptions, and a bare "1" ("1. Diabetes", "for 1 year")
+    # must not read as "Type 1 diabetes" (E10.9).
+    joined: list[str] = []
+    for tok in out:
+        if tok in ("1", "2") and joined and joined[-1] == "type":
+            joined[-1] = "type" + tok
+        else:
+            joined.append(tok)
+    return joined
 
 
 def clauses(text: str) -> list[list[str]]:
@@ -383,8 +394,8 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         "recovered from", "cured of", "healed", "old healed",
     )]
     + [(p, Assertion.FAMILY) for p in _phrases(
-        "family history of", "family history", "fh of", "fhx", "mother", "father", "brother", "sister", "sibling", "parent",
-        "grandmother", "grandfather", "aunt", "uncle", "maternal", "paternal", "mom", "dad", "son", "daughter",
+        "family history of", "family history", "fh of", "fhx", "fh", "mother", "father", "brother", "sister", "sibling", "parent",
+        "grandmother", "grandfather", "aunt", "uncle", "maternal", "paternal", "mom", "mum", "dad", "son", "daughter",
         "another child", "my child", "my children", "my kid", "my kids", "her child", "her children", "her kid", "her kids",
         "his child", "his children", "his kid", "his kids", "her baby", "his baby", "my baby", "her newborn", "my newborn",
         "her infant", "my infant",
@@ -850,7 +861,7 @@ ABSENCE_DROPPED = True  # off: words after "without" must be in the note too (th
 # "Diabetes, diabetic (mellitus)": the Index's nonessential modifier; "Type 2 diabetes with diabetic cataract" is E11.36.
 _NONESSENTIAL = frozenset(("nontraumatic", "nonpressure", "mellitus"))
 _NOT_IN_REMISSION = ("not", "having", "achieved", "remission")
-_OPEN_FRACTURE_TYPE = ("open", "fracture", "type", "1", "or", "ii")
+_OPEN_FRACTURE_TYPE = ("open", "fracture", "type1", "or", "ii")
 # Absences the injury descriptions name before the site ("Laceration without foreign body of left index finger",
 # "Displaced fracture ... without intraarticular extension of left ulna"): only these words go, the site stays.
 _ABSENCE_BEFORE_SITE = (("foreign", "body"), ("intraarticular", "extension"), ("intracondylar", "extension"),

@@ -929,6 +929,12 @@ def test_a_status_written_after_its_term_and_a_question(text: str, expected: lis
     # E11.9 + L98.A312, an ulcer of the right hand
     ("T2DM with diabetic ulcer of left heel, limited to breakdown of skin.", ["E11.621", "L97.429"]),
     ("Fracture of left fifth toe, initial encounter.", ["S92.912A"]),
+    # "Type 1" is one word: a numbered problem ("1 Diabetes: not controlled") is no type 1 diabetes (was E10.9 once
+    # "mellitus" became nonessential).
+    ("1 Diabetes: not controlled, A1c 9.8.", ["E11.65"]), ("Diabetes for 1 year.", ["E11.9"]),
+    ("Type 1 diabetes.", ["E10.9"]),
+    # A family history heading keeps its cue across the colon; "mum" is a relative.
+    ("FH: breast cancer.", ["Z80.3"]), ("FH: mum breast Ca, dad MI at 55.", ["Z80.3", "Z82.49"]),
 ])
 def test_the_session_13_specificity_audit(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
