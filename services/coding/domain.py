@@ -857,33 +857,102 @@ _TRIMESTER_WORD = {"1st": "first", "2nd": "second", "3rd": "third"}
 _TRIMESTER_IN_DESCRIPTION = re.compile(r"\b(first|second|third|unspecified) trimester\b")
 _PREGNANCY_WORDS = re.compile(r"pregnan|gestation|gravid|trimester|prenatal|antenatal|\biup\b|\bg\d+\s*p\d+",
                               re.IGNORECASE)
+_GRAVIDA = re.compile(r"\bg\d+\s*p\d+", re.IGNORECASE)  # "G2P1": gravida and para, an obstetric history
+_PREGNANCY_STEMS = ("pregnan", "gestation", "gravid", "trimester", "prenatal", "antenatal", "iup", "primigravida",
+                    "multigravida")
+
+
+def _pregnant(statement: Statement) -> bool:
+    """Whether the statement affirms a pregnancy ("not pregnant", "pregnancy test negative" do not)."""
+    if not _PREGNANCY_WORDS.search(statement.text):
+        return False
+    if _GRAVIDA.search(statement.text):
+        return True
+    return any(t.startswith(_PREGNANCY_STEMS) and status[i] is Assertion.AFFIRMED
+               for toks in clauses(statement.text) for status in (assertions(toks),) for i, t in enumerate(toks))
 # "28 weeks", "32 wks", "35+2 weeks", "at 20 weeks gestation"; not a duration ("for 2 weeks", "3 weeks ago").
 _WEEKS = re.compile(r"\b(?<!for )(?<!x )(?<!past )(?<!last )(?<!every )(?<!in )(?<!within )(?<!after )(?<!over )"
                     r"(\d{1,2})(?:\s*\+\s*\d)?\s*(?:weeks?|wks?)\b(?!\s+(?:ago|postpartum|post partum|later))",
                     re.IGNORECASE)
 _ABORTIVE = tuple(f"O0{i}" for i in range(9))
+_TRIMESTER_DIGIT = {"first": "1", "second": "2", "third": "3", None: "9"}
+_OTHER_IN_PREGNANCY = "O99.891"  # "Other specified diseases and conditions complicating pregnancy"
+
+
+def _in_pregnancy(code: str) -> tuple[str, bool] | None:
+    """Guideline I.C.15.a.1: a condition of a pregnant patient is coded from chapter 15 first. (The chapter 15
+    subcategory without its trimester digit, whether the condition's own code stays beside it.) Pre-existing essential
+    hypertension is O10.01- alone (it includes I10); diabetes O24.01- / O24.11- with its E10 / E11 code; the rest the
+    O99 subcategory of their chapter, with their own code ("use additional code to identify the condition")."""
+    c = code[:3]
+    if c == "I10":
+        return "O10.01", False
+    if c in ("E10", "E11"):
+        return ("O24.01" if c == "E10" else "O24.11"), True
+    for low, high, sub in (("D50", "D64", "O99.01"), ("D65", "D89", "O99.11"), ("E66", "E66", "O99.21"),
+                           ("F10", "F10", "O99.31"), ("F11", "F16", "O99.32"), ("F17", "F17", "O99.33"),
+                           ("F18", "F19", "O99.32"), ("G00", "G99", "O99.35"), ("I20", "I99", "O99.41"),
+                           ("J00", "J99", "O99.51"), ("K00", "K95", "O99.61"), ("L00", "L99", "O99.71")):
+        if low <= c <= high:
+            return sub, True
+    if ("E00" <= c <= "E89" and not "E08" <= c <= "E13") or ("F01" <= c <= "F99" and c != "F53"):
+        return ("O99.28" if c[0] == "E" else "O99.34"), True
+    return None
 
 
 def _gestation(statements: list[Statement], pregnancy_ids: set[str]) -> tuple[int, str] | None:
     """(weeks, statement id) of the first statement that states the weeks of a pregnancy."""
     for st in statements:
-        if st.statement_id in pregnancy_ids or _PREGNANCY_WORDS.search(st.text):
+        if st.statement_id in pregnancy_ids:
             if (m := _WEEKS.search(st.text)) and 1 <= int(m.group(1)) <= 45:
                 return int(m.group(1)), st.statement_id
     return None
 
 
+def _diabetes_beside(resolved: list[Finding], *, statements: list[Statement]) -> list[Finding]:
+    """Pre-existing diabetes in pregnancy: O24.0- / O24.1- say "use additional code from category E10 / E11", and an
+    unspecified one (O24.91-) whose statement names the type is that type's. The diabetes code, when the description
+    that matched the O24 code took its words."""
+    texts = {st.statement_id: tokens(st.text) for st in statements}
+    out: list[Finding] = []
+    for f in resolved:
+        said = {t for i in f.statement_ids for t in texts.get(i, ())}
+        if f.code.startswith("O24.9") and said & {"type1", "type2"}:
+            f.code = ("O24.0" if "type1" in said else "O24.1") + f.code[5:]
+        if f.code.startswith(("O24.0", "O24.1")):
+            category = "E10" if f.code.startswith("O24.0") else "E11"
+            if not any(g.code.startswith(category) for g in (*resolved, *out)):
+                out.append(replace(f, code=f"{category}.9", statement_ids=list(f.statement_ids),
+                                   turn_ids=list(f.turn_ids), why=""))
+    return out
+
+
 def _pregnancy(resolved: list[Finding], *, statements: list[Statement], codeset: CodeSet, mode: str) -> list[Finding]:
     """Chapter 15 codes in the trimester the note documents, and the weeks of gestation (Z3A) beside them."""
-    pregnancy_ids = {i for f in resolved if f.code.startswith(("O", "Z34")) for i in f.statement_ids}
+    stated_in = {st.statement_id for st in statements if _pregnant(st)}
+    pregnancy_ids = {i for f in resolved if f.code.startswith(("O", "Z34")) for i in f.statement_ids} | stated_in
     if not pregnancy_ids:
         return resolved
     weeks = _gestation(statements, pregnancy_ids)
     stated = next((m.group(1).lower() for st in statements if (m := _TRIMESTER_IN_TEXT.search(st.text))), None)
     trimester = (_TRIMESTER_WORD.get(stated, stated) if stated
                  else None if weeks is None else "first" if weeks[0] < 14 else "second" if weeks[0] < 28 else "third")
+    added: list[Finding] = []
     for f in resolved:
-        if not f.code.startswith("O") or not (m := _TRIMESTER_IN_DESCRIPTION.search(codeset.description(f.code))):
+        if f.category in ("diagnosis", "symptom") and set(f.statement_ids) & stated_in and (o := _in_pregnancy(f.code)):
+            code = o[0] + _TRIMESTER_DIGIT[trimester]
+            if codeset.is_billable(code) and code not in {g.code for g in (*resolved, *added)}:
+                added.append(replace(f, code=code, statement_ids=list(f.statement_ids), turn_ids=list(f.turn_ids),
+                                     why="chapter 15: a condition of a pregnant patient (guideline I.C.15.a.1)"))
+                if not o[1]:
+                    f.code = ""  # O10.01- includes the hypertension
+    if added:
+        covered = {i for f in added for i in f.statement_ids}
+        resolved = [f for f in resolved if f.code and not (f.code == _OTHER_IN_PREGNANCY and set(f.statement_ids) <= covered)]
+        resolved = [*added, *resolved]
+    resolved += _diabetes_beside(resolved, statements=statements)
+    for f in resolved:
+        if not f.code.startswith(("O", "Z34")) or not _TRIMESTER_IN_DESCRIPTION.search(codeset.description(f.code)):
             continue
         wanted = _TRIMESTER_IN_DESCRIPTION.sub(f"{trimester or 'unspecified'} trimester", codeset.description(f.code))
         f.code = next((c for c, d in codeset.siblings(f.code) if d == wanted), f.code)

@@ -1051,4 +1051,8 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     *_sided("traumatic tear rotator cuff", "S46.019A", "S46.011A", "S46.012A"),
     ("M51.16", "lumbar disc herniation with radiculopathy"), ("M51.16", "herniated lumbar disc with radiculopathy"),
     ("Z01.419", "gynecologic exam"),
+    # Supervision (of) (for), pregnancy, normal Z34.9-, first Z34.0- (the trimester follows the weeks).
+    ("Z34.90", "routine prenatal visit"), ("Z34.90", "routine prenatal care"), ("Z34.90", "normal pregnancy"),
+    ("Z34.90", "supervision of normal pregnancy"), ("Z34.00", "supervision of normal first pregnancy"),
+    ("Z34.00", "normal first pregnancy"),
 )

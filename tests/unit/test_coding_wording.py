@@ -875,7 +875,8 @@ def test_a_status_written_after_its_term_and_a_question(text: str, expected: lis
     # Codes that said something the note did not (session 13 specificity audit, ICD-10-CM FY2026 Index and Tabular).
     ("Old MI.", ["I25.2"]),  # was I21.9, an acute infarction
     ("Threatened miscarriage at 8 weeks.", ["O20.0", "Z3A.08"]),  # was O03.9, a spontaneous abortion
-    ("Pre-existing type 2 diabetes in pregnancy.", ["E11.9"]),  # was also I67.83: "PRES" read into "pre-existing"
+    # was E11.9 + I67.83: "PRES" read into "pre-existing"; chapter 15 first (guideline I.C.15.a.1), then E11
+    ("Pre-existing type 2 diabetes in pregnancy.", ["O24.119", "E11.9"]),
     ("Type 1 DM on insulin pump.", ["E10.9", "Z79.4"]),  # was E11.9, type 2
     ("Diabetic gastroparesis in type 1 diabetic.", ["E10.43", "K31.84"]),  # was E11.43
     ("Dementia with Lewy bodies.", ["G31.83", "F02.80"]),  # was F03.90, dementia of no named disease
@@ -924,6 +925,13 @@ def test_a_status_written_after_its_term_and_a_question(text: str, expected: lis
     ("Gestational hypertension.", ["O13.9"]), ("UTI in pregnancy at 16 weeks.", ["O23.42", "Z3A.16"]),
     ("Pregnant, 2nd trimester, gestational hypertension.", ["O13.2"]),
     ("Missed abortion at 9 weeks.", ["O02.1"]),  # no Z3A for an abortive outcome
+    # A condition of a pregnant patient: chapter 15 first (I.C.15.a.1), its own code beside it; O10.01- includes I10.
+    ("Anemia in pregnancy, 30 weeks.", ["O99.013", "D64.9", "Z3A.30"]),
+    ("Obesity complicating pregnancy, 28 weeks.", ["O99.213", "E66.9", "Z3A.28"]),
+    ("Hypertension; she is 20 weeks pregnant.", ["O10.012", "Z3A.20"]),
+    ("Type 1 diabetes complicating pregnancy, third trimester.", ["O24.013", "E10.9"]),
+    ("Pregnancy test negative, hypertension.", ["I10"]), ("Denies pregnancy. Asthma.", ["J45.909"]),
+    ("Routine prenatal visit, 24 weeks.", ["Z34.92", "Z3A.24"]),
     # A description about another body site is no match however much else it covers; a toe's ulcer is the foot's.
     ("Type 2 DM with chronic ulcer of right great toe with fat layer exposed.", ["E11.621", "L97.512"]),  # was
     # E11.9 + L98.A312, an ulcer of the right hand
