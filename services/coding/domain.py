@@ -937,19 +937,21 @@ def _pregnancy(resolved: list[Finding], *, statements: list[Statement], codeset:
     stated = next((m.group(1).lower() for st in statements if (m := _TRIMESTER_IN_TEXT.search(st.text))), None)
     trimester = (_TRIMESTER_WORD.get(stated, stated) if stated
                  else None if weeks is None else "first" if weeks[0] < 14 else "second" if weeks[0] < 28 else "third")
-    added: list[Finding] = []
+    ordered: list[Finding] = []  # each chapter 15 code just before (at the rank of) the condition it is for
+    codes = {f.code for f in resolved}
+    covered: set[str] = set()
     for f in resolved:
         if f.category in ("diagnosis", "symptom") and set(f.statement_ids) & stated_in and (o := _in_pregnancy(f.code)):
             code = o[0] + _TRIMESTER_DIGIT[trimester]
-            if codeset.is_billable(code) and code not in {g.code for g in (*resolved, *added)}:
-                added.append(replace(f, code=code, statement_ids=list(f.statement_ids), turn_ids=list(f.turn_ids),
-                                     why="chapter 15: a condition of a pregnant patient (guideline I.C.15.a.1)"))
+            if codeset.is_billable(code) and code not in codes:
+                codes.add(code)
+                covered.update(f.statement_ids)
+                ordered.append(replace(f, code=code, statement_ids=list(f.statement_ids), turn_ids=list(f.turn_ids),
+                                       why="chapter 15: a condition of a pregnant patient (guideline I.C.15.a.1)"))
                 if not o[1]:
-                    f.code = ""  # O10.01- includes the hypertension
-    if added:
-        covered = {i for f in added for i in f.statement_ids}
-        resolved = [f for f in resolved if f.code and not (f.code == _OTHER_IN_PREGNANCY and set(f.statement_ids) <= covered)]
-        resolved = [*added, *resolved]
+                    continue  # O10.01- includes the hypertension
+        ordered.append(f)
+    resolved = [f for f in ordered if not (f.code == _OTHER_IN_PREGNANCY and set(f.statement_ids) <= covered)]
     resolved += _diabetes_beside(resolved, statements=statements)
     for f in resolved:
         if not f.code.startswith(("O", "Z34")) or not _TRIMESTER_IN_DESCRIPTION.search(codeset.description(f.code)):
