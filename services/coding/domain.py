@@ -909,6 +909,44 @@ def _gestation(statements: list[Statement], pregnancy_ids: set[str]) -> tuple[in
     return None
 
 
+# Dementia in a disease classified elsewhere (Alzheimer's G30, Lewy bodies G31.83, Parkinson's G20): F02 after the
+# disease, by the severity and the disturbance the statement names (FY2023's axes), never F03 "unspecified dementia"
+# (F03 Excludes1 F02).
+_DEMENTING = ("G30", "G31.83", "G20")
+_SEVERITY = (("mild", "A"), ("moderate", "B"), ("severe", "C"))
+_DISTURBANCE = ((("agitation", "agitated", "aggression", "aggressive", "combative"), "11"),
+                (("psychotic", "psychosis", "hallucination", "delusion"), "2"), (("mood", "depressed", "apathy"), "3"),
+                (("anxiety", "anxious"), "4"))
+
+
+def _dementia_code(statement: Statement, codeset: CodeSet) -> str:
+    said = {t for toks in clauses(statement.text) for t, a in zip(toks, assertions(toks)) if a is Assertion.AFFIRMED}
+    severity = next((c for w, c in _SEVERITY if w in said), "8")
+    disturbance = next((c for words, c in _DISTURBANCE if said & set(tokens(" ".join(words)))), "0")
+    code = f"F02.{severity}{disturbance}"
+    return code if codeset.is_billable(code) else "F02.80"
+
+
+def _dementia_in_disease(resolved: list[Finding], *, statements: list[Statement], codeset: CodeSet) -> list[Finding]:
+    """Each statement that names dementia with its disease gets one F02 code, right after the disease; its F02 / F03
+    codes from the other rules go."""
+    by_id = {st.statement_id: st for st in statements}
+    targets = {f.statement_ids[0]: _dementia_code(by_id[f.statement_ids[0]], codeset) for f in resolved
+               if f.code.startswith(_DEMENTING) and f.statement_ids and f.statement_ids[0] in by_id
+               and "dementia" in tokens(by_id[f.statement_ids[0]].text)}
+    if not targets:
+        return resolved
+    out: list[Finding] = []
+    named = set(targets)
+    for f in resolved:
+        if f.code.startswith(("F02", "F03")) and set(f.statement_ids) & named:
+            continue
+        out.append(f)
+        if f.code.startswith(_DEMENTING) and f.statement_ids and (code := targets.pop(f.statement_ids[0], None)):
+            out.append(replace(f, code=code, statement_ids=list(f.statement_ids), turn_ids=list(f.turn_ids), why=""))
+    return out
+
+
 def _diabetes_beside(resolved: list[Finding], *, statements: list[Statement]) -> list[Finding]:
     """Pre-existing diabetes in pregnancy: O24.0- / O24.1- say "use additional code from category E10 / E11", and an
     unspecified one (O24.91-) whose statement names the type is that type's. The diabetes code, when the description
@@ -1002,6 +1040,7 @@ def suggest_codes(
     if _status_confidence(mode) >= min_confidence:
         resolved += _status_findings(draft, sections=sections, documented=documented, mode=mode,
                                      codes={f.code for f in resolved}, codeset=codeset)
+    resolved = _dementia_in_disease(resolved, statements=sections, codeset=codeset)
     resolved = _pregnancy(resolved, statements=sections, codeset=codeset, mode=mode)
     if mode == OUTPATIENT:
         # First-listed diagnosis of the claim: the first problem the Assessment establishes by rule, whatever

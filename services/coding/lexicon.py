@@ -1052,6 +1052,8 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("M51.16", "lumbar disc herniation with radiculopathy"), ("M51.16", "herniated lumbar disc with radiculopathy"),
     ("Z01.419", "gynecologic exam"),
     # Supervision (of) (for), pregnancy, normal Z34.9-, first Z34.0- (the trimester follows the weeks).
+    # Pre-eclampsia, severe O14.1-, mild to moderate O14.0- (the trimester follows the weeks).
+    ("O14.10", "severe preeclampsia"), ("O14.00", "mild preeclampsia"), ("O14.00", "moderate preeclampsia"),
     ("Z34.90", "routine prenatal visit"), ("Z34.90", "routine prenatal care"), ("Z34.90", "normal pregnancy"),
     ("Z34.90", "supervision of normal pregnancy"), ("Z34.00", "supervision of normal first pregnancy"),
     ("Z34.00", "normal first pregnancy"),

@@ -932,6 +932,12 @@ def test_a_status_written_after_its_term_and_a_question(text: str, expected: lis
     ("Type 1 diabetes complicating pregnancy, third trimester.", ["O24.013", "E10.9"]),
     ("Pregnancy test negative, hypertension.", ["I10"]), ("Denies pregnancy. Asthma.", ["J45.909"]),
     ("Routine prenatal visit, 24 weeks.", ["Z34.92", "Z3A.24"]),
+    ("Severe preeclampsia at 33 weeks.", ["O14.13", "Z3A.33"]), ("Mild preeclampsia, 35 weeks gestation.", ["O14.03", "Z3A.35"]),
+    # Dementia in a disease classified elsewhere: F02 by severity and disturbance, never F03 (which Excludes1 it).
+    ("Alzheimer's dementia, late onset, moderate, with agitation.", ["G30.1", "F02.B11"]),  # was G30.1 alone
+    ("Early onset Alzheimer's disease with mild dementia.", ["G30.0", "F02.A0"]),
+    ("Parkinson's disease with dementia, moderate, without behavioral disturbance.", ["G20.A1", "F02.B0"]),  # was F03.B0
+    ("Alzheimer dementia, no agitation.", ["G30.9", "F02.80"]),
     # A description about another body site is no match however much else it covers; a toe's ulcer is the foot's.
     ("Type 2 DM with chronic ulcer of right great toe with fat layer exposed.", ["E11.621", "L97.512"]),  # was
     # E11.9 + L98.A312, an ulcer of the right hand
