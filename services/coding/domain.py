@@ -303,7 +303,9 @@ def _statement_findings(
         if superseded:
             found[:] = [f for i, f in enumerate(found) if i not in superseded]
         matched = {m.code for m in full}
-        episode = next((c for c, cues in _EPISODE_CUES if any(phrase_starts(toks, cue) for cue in cues)), None)
+        # Only an injury code has an episode to choose (the cues are looked for in every clause otherwise).
+        episode = (next((c for c, cues in _EPISODE_CUES if any(phrase_starts(toks, cue) for cue in cues)), None)
+                   if any(fm.code[:1] in "ST" for fm in full) else None)
         if episode:
             full = [_in_episode(fm, episode, codeset) for fm in full]
             matched = {m.code for m in full}
@@ -824,6 +826,12 @@ def _status_confidence(mode: str) -> float:
     return CONF_STATUS if mode == OUTPATIENT else BELOW_CUT * SUGGEST_MIN_CONFIDENCE
 
 
+def _fact_finding(i: int, fact: StatusFact, *, mode: str) -> Finding:
+    """A documented fact of the note's ``i``-th statement as a status code."""
+    return Finding(code=fact.code, category="status", confidence=_status_confidence(mode), order=(i, *fact.position),
+                   statement_ids=[fact.statement_id], turn_ids=list(fact.turn_ids), sentence=i, why=fact.why)
+
+
 def _status_findings(draft: NoteDrafted, *, sections: list[Statement], documented: list[list[StatusFact]], mode: str,
                      codes: set[str], codeset: CodeSet) -> list[Finding]:
     """Status codes the note documents (``documented``: the facts of each of its ``sections``; long-term drug use,
@@ -839,8 +847,7 @@ def _status_findings(draft: NoteDrafted, *, sections: list[Statement], documente
     for i, fact in found:
         if fact.code in codes or not codeset.is_billable(fact.code):
             continue
-        f = Finding(code=fact.code, category="status", confidence=_status_confidence(mode), order=(i, *fact.position),
-                    statement_ids=[fact.statement_id], turn_ids=list(fact.turn_ids), sentence=i, why=fact.why)
+        f = _fact_finding(i, fact, mode=mode)
         if fact.code in out:
             out[fact.code].absorb(f)
         else:
@@ -855,21 +862,25 @@ def _status_findings(draft: NoteDrafted, *, sections: list[Statement], documente
 _TRIMESTER_IN_TEXT = re.compile(r"\b(first|1st|second|2nd|third|3rd)\s+tri(?:mester)?\b", re.IGNORECASE)
 _TRIMESTER_WORD = {"1st": "first", "2nd": "second", "3rd": "third"}
 _TRIMESTER_IN_DESCRIPTION = re.compile(r"\b(first|second|third|unspecified) trimester\b")
-_PREGNANCY_WORDS = re.compile(r"pregnan|gestation|gravid|trimester|prenatal|antenatal|\biup\b|\bg\d+\s*p\d+",
-                              re.IGNORECASE)
-_GRAVIDA = re.compile(r"\bg\d+\s*p\d+", re.IGNORECASE)  # "G2P1": gravida and para, an obstetric history
 _PREGNANCY_STEMS = ("pregnan", "gestation", "gravid", "trimester", "prenatal", "antenatal", "iup", "primigravida",
-                    "multigravida")
+                    "multigravida")  # token prefixes
+_PREGNANCY_WORDS = re.compile("|".join(_PREGNANCY_STEMS), re.IGNORECASE)  # a cheap look before the tokens
+_GRAVIDA = re.compile(r"\bg\d+\s*p\d+", re.IGNORECASE)  # "G2P1": gravida and para, an obstetric history
+
+
+def _affirmed_words(statement: Statement) -> set[str]:
+    """The statement's words that no cue denies, doubts or gives to the past or to someone else."""
+    return {t for toks in clauses(statement.text) for t, a in zip(toks, assertions(toks)) if a is Assertion.AFFIRMED}
 
 
 def _pregnant(statement: Statement) -> bool:
     """Whether the statement affirms a pregnancy ("not pregnant", "pregnancy test negative" do not)."""
-    if not _PREGNANCY_WORDS.search(statement.text):
-        return False
     if _GRAVIDA.search(statement.text):
         return True
-    return any(t.startswith(_PREGNANCY_STEMS) and status[i] is Assertion.AFFIRMED
-               for toks in clauses(statement.text) for status in (assertions(toks),) for i, t in enumerate(toks))
+    return bool(_PREGNANCY_WORDS.search(statement.text)) and any(t.startswith(_PREGNANCY_STEMS)
+                                                                  for t in _affirmed_words(statement))
+
+
 # "28 weeks", "32 wks", "35+2 weeks", "at 20 weeks gestation"; not a duration ("for 2 weeks", "3 weeks ago").
 _WEEKS = re.compile(r"\b(?<!for )(?<!x )(?<!past )(?<!last )(?<!every )(?<!in )(?<!within )(?<!after )(?<!over )"
                     r"(\d{1,2})(?:\s*\+\s*\d)?\s*(?:weeks?|wks?)\b(?!\s+(?:ago|postpartum|post partum|later))",
@@ -900,12 +911,13 @@ def _in_pregnancy(code: str) -> tuple[str, bool] | None:
     return None
 
 
-def _gestation(statements: list[Statement], pregnancy_ids: set[str]) -> tuple[int, str] | None:
-    """(weeks, statement id) of the first statement that states the weeks of a pregnancy."""
-    for st in statements:
-        if st.statement_id in pregnancy_ids:
-            if (m := _WEEKS.search(st.text)) and 1 <= int(m.group(1)) <= 45:
-                return int(m.group(1)), st.statement_id
+def _gestation(statements: list[Statement], pregnancy_ids: set[str]) -> tuple[int, int, StatusFact] | None:
+    """(weeks, statement index, its Z3A fact) of the first statement that states the weeks of a pregnancy."""
+    for i, st in enumerate(statements):
+        if st.statement_id in pregnancy_ids and (m := _WEEKS.search(st.text)) and 1 <= (weeks := int(m.group(1))) <= 45:
+            code = "Z3A.01" if weeks < 8 else "Z3A.49" if weeks > 42 else f"Z3A.{weeks:02d}"
+            return weeks, i, StatusFact(code=code, statement_id=st.statement_id, turn_ids=tuple(st.evidence_turn_ids),
+                                        position=(0, m.start()), why="status code: the note documents the weeks of gestation")
     return None
 
 
@@ -914,15 +926,15 @@ def _gestation(statements: list[Statement], pregnancy_ids: set[str]) -> tuple[in
 # (F03 Excludes1 F02).
 _DEMENTING = ("G30", "G31.83", "G20")
 _SEVERITY = (("mild", "A"), ("moderate", "B"), ("severe", "C"))
-_DISTURBANCE = ((("agitation", "agitated", "aggression", "aggressive", "combative"), "11"),
-                (("psychotic", "psychosis", "hallucination", "delusion"), "2"), (("mood", "depressed", "apathy"), "3"),
-                (("anxiety", "anxious"), "4"))
+_DISTURBANCE = tuple((frozenset(tokens(words)), code) for words, code in (
+    ("agitation agitated aggression aggressive combative", "11"), ("psychotic psychosis hallucination delusion", "2"),
+    ("mood depressed apathy", "3"), ("anxiety anxious", "4")))
 
 
 def _dementia_code(statement: Statement, codeset: CodeSet) -> str:
-    said = {t for toks in clauses(statement.text) for t, a in zip(toks, assertions(toks)) if a is Assertion.AFFIRMED}
+    said = _affirmed_words(statement)
     severity = next((c for w, c in _SEVERITY if w in said), "8")
-    disturbance = next((c for words, c in _DISTURBANCE if said & set(tokens(" ".join(words)))), "0")
+    disturbance = next((c for words, c in _DISTURBANCE if said & words), "0")
     code = f"F02.{severity}{disturbance}"
     return code if codeset.is_billable(code) else "F02.80"
 
@@ -951,10 +963,12 @@ def _diabetes_beside(resolved: list[Finding], *, statements: list[Statement]) ->
     """Pre-existing diabetes in pregnancy: O24.0- / O24.1- say "use additional code from category E10 / E11", and an
     unspecified one (O24.91-) whose statement names the type is that type's. The diabetes code, when the description
     that matched the O24 code took its words."""
-    texts = {st.statement_id: tokens(st.text) for st in statements}
+    texts = {st.statement_id: st.text for st in statements}
     out: list[Finding] = []
     for f in resolved:
-        said = {t for i in f.statement_ids for t in texts.get(i, ())}
+        if not f.code.startswith("O24"):
+            continue
+        said = {t for i in f.statement_ids if i in texts for t in tokens(texts[i])}
         if f.code.startswith("O24.9") and said & {"type1", "type2"}:
             f.code = ("O24.0" if "type1" in said else "O24.1") + f.code[5:]
         if f.code.startswith(("O24.0", "O24.1")):
@@ -997,13 +1011,9 @@ def _pregnancy(resolved: list[Finding], *, statements: list[Statement], codeset:
         wanted = _TRIMESTER_IN_DESCRIPTION.sub(f"{trimester or 'unspecified'} trimester", codeset.description(f.code))
         f.code = next((c for c, d in codeset.siblings(f.code) if d == wanted), f.code)
     if weeks is not None and not any(f.code.startswith(_ABORTIVE) for f in resolved):
-        code = "Z3A.01" if weeks[0] < 8 else "Z3A.49" if weeks[0] > 42 else f"Z3A.{weeks[0]:02d}"
-        st = next(st for st in statements if st.statement_id == weeks[1])
-        if codeset.is_billable(code) and code not in {f.code for f in resolved}:
-            resolved = [*resolved, Finding(code=code, category="status", confidence=_status_confidence(mode),
-                                           order=(len(statements), 0, 0), statement_ids=[st.statement_id],
-                                           turn_ids=list(st.evidence_turn_ids), sentence=0,
-                                           why="status code: the note documents the weeks of gestation")]
+        _, i, fact = weeks
+        if codeset.is_billable(fact.code) and fact.code not in {f.code for f in resolved}:
+            resolved = [*resolved, _fact_finding(i, fact, mode=mode)]
     return resolved
 
 

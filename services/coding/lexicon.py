@@ -40,6 +40,21 @@ def _c(key: str, code: str | None, *terms: str, **kw: object) -> Concept:
     return Concept(key=key, code=code, terms=terms, **kw)  # type: ignore[arg-type]
 
 
+# Chronic kidney disease by stage (3a and 3b are their own codes since FY2021: N18.31, N18.32).
+_CKD_STAGE_CODES = {"1": "N18.1", "2": "N18.2", "3": "N18.30", "3a": "N18.31", "3b": "N18.32", "4": "N18.4", "5": "N18.5"}
+
+
+def _ckd_stage(stage: str, code: str) -> Concept:
+    return _c(f"ckd{stage}", code, f"chronic kidney disease stage {stage}", f"ckd stage {stage}", f"ckd {stage}",
+              f"stage {stage} chronic kidney disease", f"stage {stage} ckd", chronic=True)
+
+
+def _joint_pain(joint: str, code: str, right: str, left: str) -> Concept:
+    """Pain, joint, <joint> by side (no bilateral codes: each side is coded)."""
+    return _c(f"{joint}_pain", code, f"{joint} pain", f"pain in {joint}", f"pain in the {joint}", f"{joint} joint pain",
+              kind="symptom", lateral=(right, left, None))
+
+
 _ULCER_SITES = (("gastric_ulcer", "K25", ("gastric", "stomach")), ("duodenal_ulcer", "K26", ("duodenal",)),
                  ("peptic_ulcer", "K27", ("peptic",)))
 _ULCER_KINDS = (("", "9", ("{} ulcer", "{} ulcer disease")),
@@ -218,16 +233,7 @@ CONCEPTS: tuple[Concept, ...] = (
        "kidney colic"),
     _c("ckd", "N18.9", "chronic kidney disease", "ckd", "chronic renal disease", "chronic renal insufficiency", "chronic renal failure",
        chronic=True),
-    _c("ckd1", "N18.1", "chronic kidney disease stage 1", "ckd stage 1", "ckd 1", "stage 1 chronic kidney disease", "stage 1 ckd", chronic=True),
-    _c("ckd2", "N18.2", "chronic kidney disease stage 2", "ckd stage 2", "ckd 2", "stage 2 chronic kidney disease", "stage 2 ckd", chronic=True),
-    _c("ckd3", "N18.30", "chronic kidney disease stage 3", "ckd stage 3", "ckd 3", "stage 3 chronic kidney disease", "stage 3 ckd", chronic=True),
-    # Stages 3a and 3b are their own codes since FY2021 (N18.31, N18.32).
-    _c("ckd3a", "N18.31", "chronic kidney disease stage 3a", "ckd stage 3a", "ckd 3a", "stage 3a chronic kidney disease", "stage 3a ckd",
-       chronic=True),
-    _c("ckd3b", "N18.32", "chronic kidney disease stage 3b", "ckd stage 3b", "ckd 3b", "stage 3b chronic kidney disease", "stage 3b ckd",
-       chronic=True),
-    _c("ckd4", "N18.4", "chronic kidney disease stage 4", "ckd stage 4", "ckd 4", "stage 4 chronic kidney disease", "stage 4 ckd", chronic=True),
-    _c("ckd5", "N18.5", "chronic kidney disease stage 5", "ckd stage 5", "ckd 5", "stage 5 chronic kidney disease", "stage 5 ckd", chronic=True),
+    *(_ckd_stage(stage, code) for stage, code in _CKD_STAGE_CODES.items()),
     _c("esrd", "N18.6", "end stage renal disease", "end stage kidney disease", "esrd", chronic=True),
     _c("kidney_stone", "N20.0", "kidney stone", "kidney stones", "nephrolithiasis", "renal calculus", history_code="Z87.442"),
     _c("bph", "N40.0", "benign prostatic hyperplasia", "bph", "enlarged prostate", "prostatic hypertrophy", chronic=True),
@@ -315,11 +321,9 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("thoracic_back_pain", "M54.6", "thoracic back pain", "thoracic spine pain", "mid back pain", "upper back pain",
        "pain in thoracic spine", kind="symptom"),
     _c("neck_pain", "M54.2", "neck pain", "cervicalgia", kind="symptom"),
-    _c("knee_pain", "M25.569", "knee pain", "pain in knee", "pain in the knee", "knee joint pain", kind="symptom", lateral=("M25.561", "M25.562", None)),
-    _c("shoulder_pain", "M25.519", "shoulder pain", "pain in shoulder", "pain in the shoulder", "shoulder joint pain", kind="symptom", lateral=("M25.511", "M25.512", None)),
-    _c("hip_pain", "M25.559", "hip pain", "pain in hip", "pain in the hip", "hip joint pain", kind="symptom", lateral=("M25.551", "M25.552", None)),
-    # Pain, joint, ankle M25.57-; Pain, heel -- see Pain, foot M79.67- (no bilateral codes: each side).
-    _c("ankle_pain", "M25.579", "ankle pain", "pain in ankle", "pain in the ankle", "ankle joint pain", kind="symptom", lateral=("M25.571", "M25.572", None)),
+    _joint_pain("knee", "M25.569", "M25.561", "M25.562"), _joint_pain("shoulder", "M25.519", "M25.511", "M25.512"),
+    # Pain, joint, ankle M25.57-; Pain, heel -- see Pain, foot M79.67-.
+    _joint_pain("hip", "M25.559", "M25.551", "M25.552"), _joint_pain("ankle", "M25.579", "M25.571", "M25.572"),
     _c("metatarsalgia", "M77.40", "metatarsalgia", kind="symptom", lateral=("M77.41", "M77.42", None)),
     # Tendinitis, Achilles M76.6- (not the unspecified enthesopathy M77.9).
     _c("achilles_tendinitis", "M76.60", "achilles tendinitis", "achilles tendonitis", "achilles tendinopathy",
@@ -668,7 +672,10 @@ COMBINATIONS: tuple[Combination, ...] = (
     *_diabetes("621", "heel_ulcer", keeps_complication=True),
 )
 
-_CKD_STAGES = ("ckd1", "ckd2", "ckd3", "ckd3a", "ckd3b", "ckd4", "ckd5", "esrd")
+_CKD_STAGES = (*(f"ckd{stage}" for stage in _CKD_STAGE_CODES), "esrd")
+# The migraines the Index names by type, intractability and chronicity (each also a headache).
+_MIGRAINES = ("migraine_no_aura", "migraine_intractable", "migraine_no_aura_intractable", "chronic_migraine",
+              "chronic_migraine_intractable")
 
 # Concepts that a more specific concept in the same statement makes redundant ("type 2 diabetes" also
 # contains "diabetes"; "ckd stage 3" contains "ckd").
@@ -686,10 +693,8 @@ SUBSUMED_BY: dict[str, frozenset[str]] = {
     "nausea": frozenset({"nausea_vomiting"}),
     "vomiting": frozenset({"nausea_vomiting"}),
     "back_pain": frozenset({"low_back_pain", "thoracic_back_pain"}),
-    "headache": frozenset({"migraine", "tension_headache", "migraine_no_aura", "migraine_intractable",
-                           "migraine_no_aura_intractable", "chronic_migraine", "chronic_migraine_intractable"}),
-    "migraine": frozenset({"migraine_no_aura", "migraine_intractable", "migraine_no_aura_intractable", "chronic_migraine",
-                           "chronic_migraine_intractable"}),
+    "headache": frozenset({"migraine", "tension_headache", *_MIGRAINES}),
+    "migraine": frozenset(_MIGRAINES),
     "glaucoma": frozenset({"glaucoma_suspect"}),
     "hemorrhage": frozenset({"subconjunctival_hemorrhage"}),
     "mi": frozenset({"old_mi"}),
