@@ -14,6 +14,12 @@ The audit's statements guided the fixes, so they are a regression suite. ``bench
 how far the fixes generalize:
 
     .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_heldout.jsonl
+
+``bench/data/coding_specificity_heldout2.jsonl`` (240 statements in ten other specialties, written blind by another
+session in session 14 and scored before that session's changes: 145 right) is the second held-out set; only the rows
+whose result changed were read, never its list of failures:
+
+    .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_heldout2.jsonl
 """
 
 from __future__ import annotations

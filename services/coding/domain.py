@@ -25,7 +25,7 @@ from collections.abc import Callable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeVar
 
-from services.coding.codeset import CodeSet, Exclusions
+from services.coding.codeset import CodeSet, Exclusions, in_ref, parse_refs
 from services.coding.learned import AssociationTable, phrases
 from services.coding.lexicon import (
     COMBINATIONS,
@@ -35,6 +35,7 @@ from services.coding.lexicon import (
 )
 from services.coding.matcher import (
     _GENERIC,
+    PREGNANCY_COMPLICATING,
     Assertion,
     DescriptionIndex,
     FuzzyMatch,
@@ -128,6 +129,8 @@ _INDEXES: weakref.WeakKeyDictionary[object, DescriptionIndex] = weakref.WeakKeyD
 _EVIDENCE: weakref.WeakKeyDictionary[object, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
 _SET_APART: weakref.WeakKeyDictionary[object, dict[str, tuple[frozenset[str], str | None]]] = weakref.WeakKeyDictionary()
 _DESCRIPTION_WORDS: weakref.WeakKeyDictionary[object, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
+_ULCER_PARTNER: weakref.WeakKeyDictionary[object, Callable[[str], frozenset[str]]] = weakref.WeakKeyDictionary()
+_ULCER_SEVERITY = ("L97", "L98.4")  # the chronic ulcers' own codes, which name their site and depth
 
 
 def _fuzzy_admissible(code: str, codeset: CodeSet) -> bool:
@@ -287,7 +290,7 @@ def _statement_findings(
         # Outside the Assessment only symptom codes (chapter R) may come from free text.
         allow = None if assessment else (lambda code: code.startswith("R"))
         full = _description_matches(fuzzy, said, toks=toks, allow=allow, limit=3 + len(terms),
-                                    site_is_disease=mode != OUTPATIENT)
+                                    site_is_disease=mode != OUTPATIENT, codeset=codeset)
         if DESCRIPTION_SLACK is not None:
             # A description's words scattered over a clause name no one finding ("crackles on pulmonary auscultation,
             # lower limb edema" is no pulmonary edema).
@@ -333,9 +336,30 @@ def _establishes(f: Finding) -> bool:
     return f.category == "diagnosis" and not f.learned and f.code[:1] not in "VWXYZ" and not f.code.startswith(_PAIN_NEC)
 
 
+def _ulcer_partner(codeset: CodeSet) -> Callable[[str], frozenset[str]]:
+    """A code whose "use additional code" note asks for the ulcer's severity (L97.-, L98.4-: varicose veins, venous
+    hypertension, atherosclerosis of the legs with ulceration) leaves the ulcer's words (as the L97 / L98.4
+    descriptions use them) for the ulcer's own code; any other code leaves nothing."""
+    vocabulary = frozenset().union(*(_description_words(code, codeset) for code, _ in codeset.billable_terms()
+                                     if code.startswith(_ULCER_SEVERITY)))
+    memo: dict[str, frozenset[str]] = {}
+
+    def shared(code: str) -> frozenset[str]:
+        if code not in memo:
+            refs = [ref for note in codeset.instructions(code).use_additional for ref in parse_refs(note)]
+            memo[code] = vocabulary if any(in_ref(u, ref) for u in _ULCER_SEVERITY for ref in refs) else frozenset()
+        return memo[code]
+
+    return shared
+
+
+def ulcer_partner(codeset: CodeSet) -> Callable[[str], frozenset[str]]:
+    return _per_codeset(_ULCER_PARTNER, codeset, _ulcer_partner)
+
+
 def _description_matches(
     fuzzy: DescriptionIndex, said: set[str], *, toks: list[str], allow: Callable[[str], bool] | None, limit: int,
-    site_is_disease: bool,
+    site_is_disease: bool, codeset: CodeSet,
 ) -> list[FuzzyMatch]:
     """The clause's full description matches; a malignant neoplasm read at the other neoplasm's site ("bladder cancer
     with bone metastases" as a secondary of the bladder) is matched again without that code, so the words go to the
@@ -345,7 +369,8 @@ def _description_matches(
         def allowed(code: str, _no: frozenset[str] = frozenset(misread)) -> bool:
             return code not in _no and (allow is None or allow(code))
 
-        full = fuzzy.matches(said, allow=allowed, limit=limit, site_is_disease=site_is_disease)
+        full = fuzzy.matches(said, allow=allowed, limit=limit, site_is_disease=site_is_disease,
+                             shared=ulcer_partner(codeset))
         wrong = {fm.code for fm in full if not neoplasm_sites_agree(toks, fm.code, fm.matched)}
         if not wrong:
             return full
@@ -390,7 +415,8 @@ def _superseded(
             # Guideline I.C.6.b.1: a G89 code goes with the code of the pain's site when it says more (chronic neck
             # pain: M54.2 + G89.29); it replaces only a pain with no site.
             said = [(m, lo, hi) for m, lo, hi in said if all(found[i].code == _PAIN_UNSPECIFIED for i in range(lo, hi))]
-        if not said:
+        if not said or fm.code.startswith(PREGNANCY_COMPLICATING):
+            # "Obesity complicating pregnancy": O99.21- goes with the obesity's own code, never instead of it.
             continue
         own = frozenset().union(*(_description_words(found[i].code, codeset) for _, lo, hi in said for i in range(lo, hi)))
         extra = fm.matched - named - own - _GENERIC
@@ -1010,6 +1036,9 @@ def _pregnancy(resolved: list[Finding], *, statements: list[Statement], codeset:
             continue
         wanted = _TRIMESTER_IN_DESCRIPTION.sub(f"{trimester or 'unspecified'} trimester", codeset.description(f.code))
         f.code = next((c for c, d in codeset.siblings(f.code) if d == wanted), f.code)
+    # One finding per code: a code the trimester made equal to another's is a duplicate (the first ranks).
+    seen: set[str] = set()
+    resolved = [f for f in resolved if not (f.code in seen or seen.add(f.code))]
     if weeks is not None and not any(f.code.startswith(_ABORTIVE) for f in resolved):
         _, i, fact = weeks
         if codeset.is_billable(fact.code) and fact.code not in {f.code for f in resolved}:

@@ -265,10 +265,15 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("febrile_seizure", "R56.00", "febrile seizure", "febrile seizures", "febrile convulsion", "febrile convulsions",
        kind="symptom"),
     _c("epilepsy", "G40.909", "epilepsy", "seizure disorder", chronic=True, family_code="Z82.0"),
-    _c("neuropathy", "G62.9", "neuropathy", "peripheral neuropathy", "polyneuropathy"),
+    # "Neuropathy, peripheral (nerve) -- see also Polyneuropathy": with diabetes E11.42, a neuropathy unqualified E11.40.
+    _c("neuropathy", "G62.9", "neuropathy"),
+    _c("polyneuropathy", "G62.9", "peripheral neuropathy", "polyneuropathy", "distal symmetric polyneuropathy",
+       "peripheral polyneuropathy", "diabetic peripheral neuropathy"),
     _c("insomnia", "G47.00", "insomnia", "trouble sleeping", "difficulty sleeping", "can t sleep"),
     _c("depression", "F32.A", "depression", "depressed", "depressive disorder", chronic=True, family_code="Z81.8"),
     _c("mdd", "F32.9", "major depressive disorder", "mdd", "major depression", chronic=True, family_code="Z81.8"),
+    # "Depression, ST segment R94.31" (an abnormal ECG), no depressive disorder.
+    _c("st_depression", "R94.31", "st depression", "st segment depression", "st-segment depression"),
     _c("anxiety", "F41.9", "anxiety", "anxious", "anxiety disorder", chronic=True, family_code="Z81.8"),
     _c("ptsd", "F43.10", "ptsd", "post traumatic stress disorder", "posttraumatic stress disorder", chronic=True),
     _c("pcos", "E28.2", "pcos", "polycystic ovary syndrome", "polycystic ovarian syndrome", "polycystic ovaries",
@@ -664,6 +669,7 @@ COMBINATIONS: tuple[Combination, ...] = (
     # Gastroparesis stays beside the combination: K31.84 says "code first ... diabetes (E11.43)".
     *_diabetes("43", "gastroparesis", keeps_complication=True),
     *_diabetes("40", "neuropathy"),
+    *_diabetes("42", "polyneuropathy"),
     *_diabetes("65", "hyperglycemia"),
     *_diabetes("65", "poor_control"),
     *_diabetes("649", "hypoglycemia"),

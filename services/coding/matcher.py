@@ -46,7 +46,9 @@ _WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", 
                 "aom": ("acute", "otitis", "media"), "bcc": ("basal", "cell", "carcinoma"),
                 "scc": ("squamous", "cell", "carcinoma"), "poag": ("primary", "open", "angle", "glaucoma"),
                 "tka": ("total", "knee", "arthroplasty"), "tha": ("total", "hip", "arthroplasty"),
-                "ptsd": ("post", "traumatic", "stress", "disorder")}
+                "ptsd": ("post", "traumatic", "stress", "disorder"),
+                # Ordinals as the descriptions spell them: "5th metatarsal", "2nd trimester", "3rd degree burn".
+                "1st": ("first",), "2nd": ("second",), "3rd": ("third",), "4th": ("fourth",), "5th": ("fifth",)}
 _NUMERALS = {"ii": "2", "i": "1", "two": "2", "one": "1", "iii": "3", "three": "3", "iv": "4", "four": "4", "v": "5", "five": "5",
              "iiia": "3a", "iiib": "3b"}
 _KEEP_S = ("ss", "us", "is", "ys")
@@ -161,8 +163,8 @@ _POSSESSIVE = re.compile(r"'s\b")
 
 # "Influenza A", "flu B": the capital letter names the virus's type (an article would be lowercase).
 _FLU_TYPE = re.compile(r"\b((?i:influenza|flu))[ -]([AB])\b")
-# A capital R or L before a word is its side: "R knee OA", "L ankle sprain", "Lac to R index finger".
-_SIDE_LETTER = re.compile(r"\b([RL])\b\.?(?=[ \t]+[A-Za-z])")
+# A capital R or L before a word is its side: "R knee OA", "L ankle sprain", "Lac to R index finger", "L 5th toe".
+_SIDE_LETTER = re.compile(r"\b([RL])\b\.?(?=[ \t]+(?:[A-Za-z]|[1-5](?:st|nd|rd|th)\b))")
 # "Breast ca", "Hx of lung ca": cancer after its site (alone, "Ca" is calcium).
 _SITE_CA = re.compile(r"\b((?i:breast|lung|prostate|colon|rectal|bladder|skin|ovarian|cervical|pancreatic|thyroid|renal"
                       r"|kidney|liver|gastric|stomach|endometrial|uterine|esophageal|colorectal)) ca\b", re.IGNORECASE)
@@ -770,6 +772,26 @@ def _bare(term: str) -> str:
     return _NONESSENTIAL_PARTS.sub("", term).strip()
 
 
+# Two single words joined by "or" are alternatives a note names one of: "Malignant neoplasm of upper lobe, right
+# bronchus or lung" is the right upper lobe's lung cancer, "Complete rotator cuff tear or rupture of right shoulder"
+# a complete tear.
+_ALTERNATIVES = re.compile(r"\b([A-Za-z]+) or ([A-Za-z]+)\b")
+
+
+_SITE_PAIR = re.compile(r"\b([A-Za-z]+) and ([A-Za-z]+)\b")
+
+
+def _alternatives(term: str) -> list[str]:
+    """The term read with one of each pair of one-word alternatives (the first two pairs), and with one site of a pair
+    of body sites ("Idiopathic gout, right ankle and foot" is the gout of the right great toe's foot)."""
+    out: list[str] = []
+    pairs = [*_ALTERNATIVES.finditer(term),
+             *(m for m in _SITE_PAIR.finditer(term) if {m.group(1).lower(), m.group(2).lower()} <= _BODY_SITES)]
+    for m in pairs[:2]:
+        out += [term[: m.start()] + m.group(2) + term[m.end():], term[: m.start()] + m.group(1) + term[m.end():]]
+    return out
+
+
 _LATERAL = frozenset({"right", "left", "bilateral"})
 # Parts of the body surface: a description that names one the note does not, where the note names another, is about
 # another place ("chronic ulcer of right great toe" is no ulcer of the right hand or of the neck, however much of the
@@ -820,7 +842,32 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     "metatarsal": ("bone", "foot"), "metacarpal": ("bone", "hand"),
     # "Fracture, humerus, proximal end -- see Fracture, humerus, upper end" (distal: lower end).
     "proximal": ("upper", "end"), "distal": ("lower", "end"),
+    # "Sprain (joint) (ligament)", "Strain -- see also Injury, muscle, by site, strain" (the descriptions: "Strain of
+    # muscle, fascia and tendon of ..."), "Bruise -- see Contusion".
+    "sprain": ("joint",), "strain": ("muscle", "fascia", "tendon"),
+    **dict.fromkeys(("bruise", "bruised", "bruising"), ("contusion",)),
+    # Sites the descriptions name by their region: the calf is the lower leg, the hamstrings the posterior muscle
+    # group of the thigh, the chest wall the thorax's, an eyebrow the periocular area, the chin, cheek and forehead
+    # parts of the face and head ("Laceration of chin" S01.81-, "Basal cell carcinoma of skin of cheek" C44.31-).
+    "calf": ("lower", "leg"), "hamstring": ("posterior", "muscle", "group", "thigh"), "chest": ("thorax",),
+    "eyebrow": ("eyelid", "periocular", "area"), **dict.fromkeys(("chin", "cheek", "forehead"), ("face", "head")),
+    # "Arm -- see also Limb, upper": "melanoma of left upper arm" is C43.62 ("... left upper limb, including
+    # shoulder"). (Not the thigh as the lower limb: "right thigh pain" is M79.651, no pain in the right leg.)
+    **dict.fromkeys(("arm", "forearm"), ("upper", "limb")),
+    # The Index's defaults by site: "Osteoarthritis, hand M19.04-" is primary, "Gout, ankle" idiopathic (M10.07-);
+    # "tophaceous" gout is chronic gout "with tophus" (M1A.0-).
+    "osteoarthritis": ("primary",), "gout": ("idiopathic",), "tophaceous": ("tophus", "chronic"),
+    # "Depression, major -- see Disorder, depressive, major": "major depression, recurrent, moderate" is F33.1.
+    "depression": ("depressive", "disorder"),
+    # One side named is one side: "post-traumatic osteoarthritis of right knee" is M17.31 ("Unilateral ..., right knee").
+    "right": ("unilateral",), "left": ("unilateral",),
 }
+# A named part of the face or head that its descriptions leave to an "other part" code: the note specifies the part,
+# so "Laceration of chin" is S01.81- ("... of other part of head"), not S01.91- ("unspecified part").
+_OTHER_PARTS = frozenset(("chin", "cheek", "forehead"))
+# Chapter 15's "<condition> complicating pregnancy" subcategories and the words that say only the pregnancy.
+PREGNANCY_COMPLICATING = "O99"
+_PREGNANCY_WORDS = frozenset(tokens("complicating pregnancy childbirth puerperium pregnant first second third trimester"))
 _CONVENTION_WORDS = frozenset(w for words in INDEX_TERMS.values() for w in words) | {"behavior"}
 # "Tumor -- see Neoplasm, unspecified behavior, by site", unless the note says which behavior (or speaks of tumor
 # markers, a laboratory test).
@@ -861,6 +908,8 @@ ABSENCE_DROPPED = True  # off: words after "without" must be in the note too (th
 # "Diabetes, diabetic (mellitus)": the Index's nonessential modifier; "Type 2 diabetes with diabetic cataract" is E11.36.
 _NONESSENTIAL = frozenset(("nontraumatic", "nonpressure", "mellitus"))
 _NOT_IN_REMISSION = ("not", "having", "achieved", "remission")
+_NOT_INTRACTABLE = (",", "not", "intractable")
+_ABSENCE_GOES_ON = frozenset(("psychotic", "mood", "and", "or"))
 _OPEN_FRACTURE_TYPE = ("open", "fracture", "type1", "or", "ii")
 # Absences the injury descriptions name before the site ("Laceration without foreign body of left index finger",
 # "Displaced fracture ... without intraarticular extension of left ulna"): only these words go, the site stays.
@@ -869,18 +918,21 @@ _ABSENCE_BEFORE_SITE = (("foreign", "body"), ("intraarticular", "extension"), ("
 
 
 # What a description leaves out of its site or kind ("Malignant neoplasm of left kidney, except renal pelvis", "Serous
-# conjunctivitis, except viral, right eye"): the note never says it, up to the next comma or bracket.
-_EXCEPT = re.compile(r"\b(?:except|excluding)\b[^,\])]*", re.IGNORECASE)
+# conjunctivitis, except viral, right eye", "Unspecified rotator cuff tear or rupture of left shoulder, not specified
+# as traumatic"), nor what it only takes in ("Malignant melanoma of left upper limb, including shoulder"): the note need
+# not say it, up to the next comma or bracket.
+_EXCEPT = re.compile(r"\b(?:except|excluding|not specified as|including)\b[^,\])]*", re.IGNORECASE)
 
 
 def term_words(term: str) -> list[str]:
-    """A description's tokens up to "without" or "not having achieved remission": what follows names what the patient
-    does NOT have ("Calculus of gallbladder without cholecystitis without obstruction", "Chronic lymphocytic leukemia of
-    B-cell type not having achieved remission"), which a note never states for the default code; an "except" clause
-    goes too."""
+    """A description's tokens without what it says the patient does NOT have: "without ..." up to the next comma and
+    "not having achieved remission" ("Calculus of gallbladder without cholecystitis without obstruction", "Chronic
+    lymphocytic leukemia of B-cell type not having achieved remission"), which a note never states for the default
+    code; an "except" clause goes too."""
     # "(nontraumatic)" and "(nonpressure)" are the Index's nonessential modifiers of these hemorrhages and chronic
     # ulcers: "subarachnoid hemorrhage" is I60.9, "chronic ulcer of right heel" L97.41-.
-    toks = [t for t in tokens(_EXCEPT.sub(" ", term)) if t not in _NONESSENTIAL]
+    # A comma is kept as a token of its own while the absences are read: what "without" names ends at it.
+    toks = [t for part in _EXCEPT.sub(" ", term).split(",") for t in (*tokens(part), ",") if t not in _NONESSENTIAL]
     # Guideline I.C.6.a: a side documented without dominance is dominant on the right and nondominant on the left, so
     # "right dominant" and "left nondominant" ask only for the side; the other two pairings need the word.
     toks = [t for i, t in enumerate(toks)
@@ -894,6 +946,11 @@ def term_words(term: str) -> list[str]:
     toks = [t for i, t in enumerate(toks) if not (t == "degree" and i and toks[i - 1] == "unspecified")]
     for i in phrase_starts(toks, _OPEN_FRACTURE_TYPE)[:1]:
         toks = toks[: i + 2] + toks[i + len(_OPEN_FRACTURE_TYPE) :]
+    # Migraine "not intractable" is the default a note need not state; a chapter 15 code's trimester is read from the
+    # note's weeks or stated trimester (services.coding.domain._pregnancy), not matched as words.
+    for i in phrase_starts(toks, _NOT_INTRACTABLE)[:1]:
+        toks = toks[:i] + toks[i + len(_NOT_INTRACTABLE) :]
+    toks = [t for i, t in enumerate(toks) if not (t == "trimester" or toks[i + 1 : i + 2] == ["trimester"])]
     if ABSENCE_DROPPED:
         kept: list[str] = []
         i = 0
@@ -903,13 +960,19 @@ def term_words(term: str) -> list[str]:
                 i += 1
                 continue
             phrase = next((p for p in _ABSENCE_BEFORE_SITE if tuple(toks[i + 1 : i + 1 + len(p)]) == p), None)
-            if phrase is None:
-                break  # the rest names what the patient does not have
-            i += 1 + len(phrase)
+            if phrase is not None:
+                i += 1 + len(phrase)
+                continue
+            # What the patient does not have, up to the comma that ends it ("Spondylosis without myelopathy or
+            # radiculopathy, cervical region", "... without macular edema, bilateral" keep their site and side),
+            # or past it while a list of absences goes on ("without behavioral disturbance, psychotic disturbance,
+            # mood disturbance, and anxiety").
+            while i < len(toks) and (toks[i] != "," or toks[i + 1 : i + 2] and toks[i + 1] in _ABSENCE_GOES_ON):
+                i += 1
         toks = kept
         for i in phrase_starts(toks, _NOT_IN_REMISSION)[:1]:
-            return toks[:i]
-    return toks
+            toks = toks[:i]
+    return [t for t in toks if t != ","]
 
 
 def with_index_terms(words: set[str]) -> set[str]:
@@ -979,6 +1042,13 @@ def _query(words: Iterable[str]) -> set[str]:
     return {w for w in words if w not in _STOP or w in _NAMING}
 
 
+# The 7th character's words: the episode of care and the healing of a fracture are read from the note's cues
+# (services.coding.domain._in_episode), never as what makes one description more specific than another.
+_EPISODE = frozenset(tokens("initial subsequent sequela encounter routine delayed healing nonunion malunion"))
+# ... nor for the trimester, which services.coding.domain._pregnancy reads from the note's weeks or stated trimester.
+_TRIMESTER = frozenset(tokens("first second third trimester"))
+
+
 @dataclass(frozen=True)
 class FuzzyMatch:
     code: str
@@ -1000,8 +1070,9 @@ class DescriptionIndex:
         # said: "essential thrombocythemia" is "Essential (hemorrhagic) thrombocythemia", "toxic epidermal
         # necrolysis" is "Toxic epidermal necrolysis [Lyell]". Each such entry is also read without them: a variant,
         # for full matches only, which leaves the words' weights (idf over the entries as written) as they were.
+        # Each alternative of an "X or Y" pair likewise ("bronchus or lung").
         entries = [(code, t, t != term) for code, term in entries
-                   for t in dict.fromkeys((term, _bare(term) if NONESSENTIAL_OPTIONAL else term))]
+                   for t in dict.fromkeys((term, *(_bare(term),) * NONESSENTIAL_OPTIONAL, *_alternatives(term)))]
         sites = _JOINT_SITES | {w for _, term, _ in entries if (m := _NEOPLASM_OF.match(term))
                                 for w in term_words(term[m.end():]) if w not in _STOP} - _NOT_A_SITE
         self._variant: list[bool] = []
@@ -1069,8 +1140,9 @@ class DescriptionIndex:
 
     def best(self, words: set[str], *, allow: Callable[[str], bool] | None = None, site_is_disease: bool = True,
              ) -> FuzzyMatch | None:
-        best: tuple[tuple[float, float, int, int, bool, str], FuzzyMatch] | None = None  # (sort key, match)
+        found: list[tuple[tuple[float, float, int, int, bool, str], FuzzyMatch, int]] = []  # (sort key, match, entry)
         named = bool(words & _NAMING)
+        other_part = bool(words & _OTHER_PARTS)
         for idx in self._candidates(words):
             if self._vague[idx] and not (site_is_disease or named):
                 continue
@@ -1096,14 +1168,35 @@ class DescriptionIndex:
                 continue
             # Ties go to the unspecified code over an "Other ..." one with the same words ("Other viral enteritis"
             # and "Viral enteritis NOS": a note that names nothing more is the NOS code), then to the lowest code:
-            # the 7th-character "A" (initial encounter) over "D"/"S", and reading order of the classification.
+            # the 7th-character "A" (initial encounter) over "D"/"S", and reading order of the classification. (Where
+            # the note names a part the descriptions leave to "other parts", the "Other ..." code goes first.)
             # A required disease word weighs less than a word of substance ("right TMJ disorder" is the right side's
             # code), but still names more than its absence ("cocaine use disorder" is the dependence, not "use").
             substance = math.fsum(self._idf[w] for w in hit - _NAMING)
-            key = (-coverage, -substance, -len(hit), len(entry), self._residual[idx], code)
-            if best is None or key < best[0]:
-                best = (key, FuzzyMatch(code=code, coverage=coverage, matched=frozenset(hit)))
-        return best[1] if best else None
+            key = (-coverage, -substance, -len(hit), len(entry), self._residual[idx] != other_part, code)
+            found.append((key, FuzzyMatch(code=code, coverage=coverage, matched=frozenset(hit)), idx))
+        if not found:
+            return None
+        best = min(found, key=lambda f: f[0])
+        # A description that holds every word the best one was matched by and more of the note's words is the more
+        # specific code the note describes, even when a word of it goes unsaid: "adenocarcinoma of right upper lobe
+        # of lung" is C34.11 ("... upper lobe, right bronchus or lung"), not C34.91 ("unspecified part of right
+        # bronchus or lung"), which the note's words cover completely.
+        # Within the best one's category only and never in chapter 15 (a condition's own code is not traded for a
+        # pregnancy complication of it: services.coding.domain._pregnancy pairs the two), never for words of laterality, trimester or the 7th character alone, and only where the note says more
+        # of it than it leaves unsaid (idf-weighted): a "5th metatarsal fracture, nondisplaced" is no nondisplaced
+        # fracture of the *third* metatarsal.
+        while more := [f for f in found if best[1].code[0] != "O" and f[1].code[:3] == best[1].code[:3] and f[1].matched > best[1].matched
+                       and self._says_more(f[2], f[1].matched, best[1].matched)]:
+            best = min(more, key=lambda f: f[0])
+        return best[1]
+
+    def _says_more(self, idx: int, hit: frozenset[str], than: frozenset[str]) -> bool:
+        """Entry ``idx``, matched by ``hit``, is matched by words of substance beyond ``than``, and they weigh more
+        than the words of it the note leaves unsaid."""
+        said = hit - than - _LATERAL - _EPISODE - _TRIMESTER
+        return bool(said) and math.fsum(self._idf[w] for w in sorted(said)) > math.fsum(
+            self._idf[w] for w in sorted(self._words[idx] - hit))
 
     def partial_matches(
         self, words: Iterable[str], *, min_coverage: float = 0.5, limit: int = 5,
@@ -1141,7 +1234,8 @@ class DescriptionIndex:
         return list(out.values())
 
     def matches(self, words: Iterable[str], *, limit: int = 3, allow: Callable[[str], bool] | None = None,
-                site_is_disease: bool = True) -> list[FuzzyMatch]:
+                site_is_disease: bool = True, shared: Callable[[str], frozenset[str]] | None = None,
+                ) -> list[FuzzyMatch]:
         """The best full matches of the note's ``words`` (the Index conventions' words read in here), each on the
         words the previous ones left: a match uses up the words it matched and the note's words that stood for them,
         the fewest that do (a word that stands for more first). "Renal cell carcinoma with hepatic metastases" is two
@@ -1149,7 +1243,9 @@ class DescriptionIndex:
         to stand for its own; "prostate adenoma" read as hyperplasia leaves no "benign neoplasm" behind.
         ``site_is_disease=False``: a description that is only a disease word and a site ("Disease of spinal cord,
         unspecified") needs the disease word in the note too, or every mention of the site (a spinal cord
-        stimulator) would read as its disease."""
+        stimulator) would read as its disease. ``shared(code)``: the words a match of ``code`` leaves for the partner
+        its "use additional code" note asks for ("varicose veins of left leg with ulcer of ankle, fat layer exposed"
+        is I83.023 and the ulcer's own L97.322)."""
         said = _query(words)
         out: list[FuzzyMatch] = []
         while said and len(out) < limit:
@@ -1158,6 +1254,12 @@ class DescriptionIndex:
                 break
             out.append(m)
             used = said & m.matched
+            if m.code.startswith(PREGNANCY_COMPLICATING):
+                # "Obesity complicating pregnancy" is O99.21- *and* the obesity's own code (its "use additional code"
+                # note): the condition's words stay for the next match.
+                used &= _PREGNANCY_WORDS
+            if shared is not None:
+                used -= shared(m.code)
             implied = set(m.matched - said)
             while implied:
                 stands = {w: (with_index_terms({w}) - {w}) & implied for w in sorted(said - used)}

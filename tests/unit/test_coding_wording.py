@@ -958,3 +958,59 @@ def test_a_capital_letter_is_a_side_or_a_virus_type_only_before_its_word() -> No
     assert tokens("R knee, L ankle") == ["right", "knee", "left", "ankle"]
     assert tokens("L4-L5, Ca 9.5, flu a week ago") == ["l4", "l5", "ca", "9", "5", "flu", "a", "week", "ago"]
     assert tokens("Breast ca, influenza B") == ["breast", "cancer", "influenza", "type", "b"]
+
+
+@pytest.mark.parametrize(("text", "codes"), [
+    # A description holding every word the best match was matched by and more is the more specific code, though a word
+    # of it goes unsaid ("... upper lobe, right bronchus or lung"); one-word alternatives ("tear or rupture") need one.
+    ("Adenocarcinoma of right upper lobe of lung.", ["C34.11"]),  # was C34.91, unspecified part
+    ("Non-small cell lung cancer, left lower lobe.", ["C34.32"]),  # was C34.92
+    ("Greenstick fracture of shaft of right radius, initial encounter.", ["S52.311A"]),  # was S52.301A
+    ("Nontraumatic complete tear of right rotator cuff.", ["M75.121"]),  # was M75.101, incomplete not specified
+    # ... but not for a word the note leaves out that weighs more: the 5th metatarsal is no third one; ordinals and a
+    # side letter before them read as the descriptions spell them.
+    ("F/u nondisplaced L 5th metatarsal fx, healing as expected.", ["S92.355D"]),
+    # "Not specified as traumatic" is no word a note says: a traumatic tear is the injury (S46.01-), not M75.1-.
+    ("Traumatic rotator cuff tear L shoulder after fall, initial eval.", ["S46.012A"]),
+    # What "without" names ends at its comma: the site and side after it stay words of the code.
+    ("Cervical spondylosis without myelopathy or radiculopathy.", ["M47.812"]),  # was M47.892, other spondylosis
+    ("Seronegative rheumatoid arthritis, right knee.", ["M06.061"]),  # was M06.861, other specified RA
+    # The Index's "Sprain (joint)", "Strain" of muscle, fascia and tendon, "Bruise -- see Contusion", and sites the
+    # descriptions name by region (nothing was suggested for these).
+    ("Sprain of right shoulder, initial encounter.", ["S43.401A"]),
+    ("Strain of right hamstring, initial encounter.", ["S76.311A"]),
+    ("Strain of left calf muscle, initial encounter.", ["S86.912A"]),
+    ("Bruised right hip from fall, initial encounter.", ["S70.01XA"]),
+    ("Contusion of left front chest wall, initial encounter.", ["S20.212A"]),
+    ("Laceration of chin, initial encounter.", ["S01.81XA"]),  # a named part: "other part of head", not unspecified
+    ("Laceration of right eyebrow, initial encounter.", ["S01.111A"]),
+    # A chapter 15 "complicating pregnancy" code goes with the condition's own code, in the trimester of the weeks.
+    ("Obesity complicating pregnancy, 28 weeks.", ["O99.213", "E66.9", "Z3A.28"]),
+    ("Gestational hypertension at 32 weeks.", ["O13.3", "Z3A.32"]),
+    # I83.02-'s "use additional code to identify severity of ulcer (L97.-)": the ulcer's words stay for L97.
+    ("Varicose veins of left leg with ulcer of ankle, fat layer exposed.", ["I83.023", "L97.322"]),  # was I83.92 +
+    # L97.902, then I83.023 alone
+    # "Neuropathy, peripheral -- see also Polyneuropathy": with diabetes E11.42 (a neuropathy unqualified E11.40).
+    ("Type 2 diabetes with peripheral neuropathy.", ["E11.42"]), ("T2DM with neuropathy.", ["E11.40"]),
+    # The Index's defaults by site (primary osteoarthritis, idiopathic gout), one side named is "unilateral", an
+    # "including" clause need not be said, the arm is the upper limb, and a pair of sites ("ankle and foot") is either.
+    ("Osteoarthritis of right hand.", ["M19.041"]), ("Osteoarthritis of right ankle.", ["M19.071"]),
+    ("Post-traumatic osteoarthritis of right knee.", ["M17.31"]), ("Gout of right great toe.", ["M10.071"]),
+    ("Chronic tophaceous gout, left knee.", ["M1A.0621"]),
+    ("Squamous cell carcinoma of skin of right forearm.", ["C44.622"]),  # was C44.92
+    ("Right thigh pain.", ["M79.651"]),
+])
+def test_the_more_specific_description_the_note_supports(codeset: SimpleIcd10CmCodeSet, text: str,
+                                                         codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+def test_a_description_without_what_it_says_is_absent() -> None:
+    assert term_words("Spondylosis without myelopathy or radiculopathy, cervical region") == [
+        "spondylosis", "cervical", "region"]
+    # A list of absences goes on past its commas.
+    assert term_words("Vascular dementia, unspecified severity, without behavioral disturbance, psychotic disturbance, "
+                      "mood disturbance, and anxiety") == ["vascular", "dementia", "unspecified", "severity"]
+    assert term_words("Unspecified rotator cuff tear or rupture of left shoulder, not specified as traumatic") == [
+        "unspecified", "rotator", "cuff", "tear", "or", "rupture", "of", "left", "shoulder"]
+    assert tokens("R 2nd metatarsal, 3rd degree") == ["right", "second", "metatarsal", "third", "degree"]
