@@ -420,8 +420,12 @@ def _superseded(
             continue
         own = frozenset().union(*(_description_words(found[i].code, codeset) for _, lo, hi in said for i in range(lo, hi)))
         extra = fm.matched - named - own - _GENERIC
+        # A term followed by "of" reaches to the end of its clause: "basal cell carcinoma of skin of left cheek" is
+        # C44.319, "melanoma of left upper arm" C43.62.
         near = {toks[i] for m, _, _ in said
-                for i in range(max(0, m.start - _QUALIFIER_REACH), min(len(toks), m.end + _QUALIFIER_REACH)) if not cue[i]}
+                for i in range(max(0, m.start - _QUALIFIER_REACH),
+                               len(toks) if toks[m.end : m.end + 1] == ["of"] else min(len(toks), m.end + _QUALIFIER_REACH))
+                if not cue[i]}
         if extra & with_index_terms(near):
             out.update(i for _, lo, hi in said for i in range(lo, hi))
         else:

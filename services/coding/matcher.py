@@ -857,6 +857,15 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     # The Index's defaults by site: "Osteoarthritis, hand M19.04-" is primary, "Gout, ankle" idiopathic (M10.07-);
     # "tophaceous" gout is chronic gout "with tophus" (M1A.0-).
     "osteoarthritis": ("primary",), "gout": ("idiopathic",), "tophaceous": ("tophus", "chronic"),
+    # Index entries by site and kind: "Fracture, ankle, bimalleolar S82.84-" (of the lower leg), "Fracture, scaphoid"
+    # is the navicular [scaphoid] of the wrist, a boxer's fracture the fifth metacarpal's neck (S62.33-), "Paronychia
+    # -- see also Cellulitis, digit", "Hordeolum (externum)", the sacrum's sacral region
+    # (L89.15-), "Dyshidrosis", "Carcinoma, intraductal" (ductal carcinoma in situ, D05.1-).
+    **dict.fromkeys(("bimalleolar", "trimalleolar"), ("lower", "leg")), "scaphoid": ("navicular", "bone", "wrist"),
+    "boxer": ("fifth", "metacarpal", "bone", "neck", "hand"), "paronychia": ("cellulitis",),
+    "hordeolum": ("externum",), "stye": ("hordeolum", "externum"),
+    "sacrum": ("sacral", "region"), "dyshidrotic": ("dyshidrosis",), "ductal": ("intraductal",),
+    "melanoma": ("malignant",),  # "Melanoma (malignant)"
     # "Depression, major -- see Disorder, depressive, major": "major depression, recurrent, moderate" is F33.1.
     "depression": ("depressive", "disorder"),
     # One side named is one side: "post-traumatic osteoarthritis of right knee" is M17.31 ("Unilateral ..., right knee").

@@ -999,6 +999,18 @@ def test_a_capital_letter_is_a_side_or_a_virus_type_only_before_its_word() -> No
     ("Chronic tophaceous gout, left knee.", ["M1A.0621"]),
     ("Squamous cell carcinoma of skin of right forearm.", ["C44.622"]),  # was C44.92
     ("Right thigh pain.", ["M79.651"]),
+    # Index entries by site and kind (S82.84-, the wrist's navicular [scaphoid], the boxer's fifth metacarpal neck,
+    # paronychia as cellulitis of the digit, hordeolum externum, the sacral region, intraductal carcinoma in situ,
+    # melanoma (malignant)); a term followed by "of" reaches to the end of its clause for what qualifies it.
+    ("Closed bimalleolar fracture of left ankle, initial encounter.", ["S82.842A"]),  # nothing was suggested
+    ("Right scaphoid fracture, initial encounter.", ["S62.001A"]),
+    ("Boxer's fracture, right hand, initial encounter.", ["S62.336A"]),  # was S62.91XA
+    ("Paronychia of left index finger.", ["L03.012"]), ("Hordeolum of right upper eyelid.", ["H00.011"]),
+    ("Pressure ulcer of sacrum, stage 2.", ["L89.152"]),  # was L89.92
+    ("Ductal carcinoma in situ of right breast.", ["D05.11"]),  # was D05.91
+    ("Melanoma of left upper arm.", ["C43.62"]), ("Basal cell carcinoma of skin of left cheek.", ["C44.319"]),
+    ("Breast abscess.", ["N61.1"]), ("Major depression, recurrent, moderate.", ["F33.1"]),  # was F32.9
+    ("ECG showed ST-segment depression in V4-V6.", ["R94.31"]),  # was F32.A, a depressive disorder
 ])
 def test_the_more_specific_description_the_note_supports(codeset: SimpleIcd10CmCodeSet, text: str,
                                                          codes: list[str]) -> None:
