@@ -35,6 +35,7 @@ from services.coding.lexicon import (
 )
 from services.coding.matcher import (
     _GENERIC,
+    LATERAL,
     PREGNANCY_COMPLICATING,
     Assertion,
     DescriptionIndex,
@@ -285,7 +286,10 @@ def _statement_findings(
         codable = (Assertion.AFFIRMED,) if mode == OUTPATIENT else (Assertion.AFFIRMED, Assertion.UNCERTAIN, Assertion.HISTORY)
         # An assertion cue's words are context, never a finding ("intubated without complications" is no T81.9).
         cue = cue_tokens(toks)
-        said = {t for i, t in enumerate(toks) if i not in covered and status[i] in codable and not cue[i]}
+        # A side is no finding a negation can deny: it qualifies what is affirmed ("... without macular edema,
+        # bilateral" is the bilateral retinopathy).
+        said = {t for i, t in enumerate(toks)
+                if i not in covered and (status[i] in codable or t in LATERAL) and not cue[i]}
         words = with_index_terms(said)
         # Outside the Assessment only symptom codes (chapter R) may come from free text.
         allow = None if assessment else (lambda code: code.startswith("R"))

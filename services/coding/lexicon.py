@@ -272,6 +272,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("insomnia", "G47.00", "insomnia", "trouble sleeping", "difficulty sleeping", "can t sleep"),
     _c("depression", "F32.A", "depression", "depressed", "depressive disorder", chronic=True, family_code="Z81.8"),
     _c("mdd", "F32.9", "major depressive disorder", "mdd", "major depression", chronic=True, family_code="Z81.8"),
+    _c("gangrene", "I96", "gangrene"),
     # "Depression, ST segment R94.31" (an abnormal ECG), no depressive disorder.
     _c("st_depression", "R94.31", "st depression", "st segment depression", "st-segment depression"),
     _c("anxiety", "F41.9", "anxiety", "anxious", "anxiety disorder", chronic=True, family_code="Z81.8"),
@@ -665,6 +666,8 @@ COMBINATIONS: tuple[Combination, ...] = (
     # Index: "Anemia, in (due to) (with) chronic kidney disease D63.1"; its note: code first the CKD (kept).
     _combo("D63.1", {"anemia", "ckd"}, {"anemia"}),
     *_diabetes("51", "pad"),
+    # "Diabetes, with, gangrene E11.52" (the peripheral angiopathy with gangrene; I96 is gangrene NEC).
+    *_diabetes("52", "gangrene"),
     *_diabetes("319", "diabetic_retinopathy"),
     # Gastroparesis stays beside the combination: K31.84 says "code first ... diabetes (E11.43)".
     *_diabetes("43", "gastroparesis", keeps_complication=True),
@@ -829,6 +832,15 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("C41.9", "bone cancer"), ("C74.90", "adrenal cancer"), ("C51.9", "vulvar cancer"), ("C21.0", "anal cancer"),
     ("C49.9", "sarcoma"), ("C49.9", "soft tissue sarcoma"), ("C46.9", "kaposi sarcoma"), ("C41.9", "ewing sarcoma"),
     ("C41.9", "osteosarcoma"),
+    # Infarct, myocardial, ST elevation (STEMI), anterior (wall) I21.09, inferior (wall) I21.19, lateral / posterior
+    # (wall) I21.29; Disorder, seasonal affective F33.8; Hypothyroidism, postablative / postsurgical /
+    # postirradiation E89.0.
+    *(("I21.09", f"anterior {w}stemi") for w in ("", "wall ")), *(("I21.19", f"inferior {w}stemi") for w in ("", "wall ")),
+    *(("I21.29", f"{s} {w}stemi") for s in ("lateral", "posterior") for w in ("", "wall ")),
+    ("F33.8", "seasonal affective disorder"),
+    *(("E89.0", t) for t in ("postablative hypothyroidism", "postsurgical hypothyroidism", "postprocedural hypothyroidism",
+                             "hypothyroidism after radioactive iodine", "hypothyroidism after thyroidectomy",
+                             "hypothyroidism status post thyroidectomy", "hypothyroidism after radioiodine")),
     ("Z15.01", "brca1 positive"), ("Z15.01", "brca2 positive"), ("Z15.01", "brca mutation"),
     ("Z15.01", "brca1 mutation"), ("Z15.01", "brca2 mutation"),
     # Lupus, systemic, with kidney involvement M32.14; Nephropathy, IgA N02.8; Syndrome, nephrotic N04.9;

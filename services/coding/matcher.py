@@ -47,6 +47,7 @@ _WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", 
                 "scc": ("squamous", "cell", "carcinoma"), "poag": ("primary", "open", "angle", "glaucoma"),
                 "tka": ("total", "knee", "arthroplasty"), "tha": ("total", "hip", "arthroplasty"),
                 "ptsd": ("post", "traumatic", "stress", "disorder"),
+                "npdr": ("nonproliferative", "diabetic", "retinopathy"), "ou": ("bilateral",),  # oculus uterque
                 # Ordinals as the descriptions spell them: "5th metatarsal", "2nd trimester", "3rd degree burn".
                 "1st": ("first",), "2nd": ("second",), "3rd": ("third",), "4th": ("fourth",), "5th": ("fifth",)}
 _NUMERALS = {"ii": "2", "i": "1", "two": "2", "one": "1", "iii": "3", "three": "3", "iv": "4", "four": "4", "v": "5", "five": "5",
@@ -792,7 +793,7 @@ def _alternatives(term: str) -> list[str]:
     return out
 
 
-_LATERAL = frozenset({"right", "left", "bilateral"})
+LATERAL = _LATERAL = frozenset({"right", "left", "bilateral"})
 # Parts of the body surface: a description that names one the note does not, where the note names another, is about
 # another place ("chronic ulcer of right great toe" is no ulcer of the right hand or of the neck, however much of the
 # rest it covers).
@@ -923,7 +924,7 @@ _OPEN_FRACTURE_TYPE = ("open", "fracture", "type1", "or", "ii")
 # Absences the injury descriptions name before the site ("Laceration without foreign body of left index finger",
 # "Displaced fracture ... without intraarticular extension of left ulna"): only these words go, the site stays.
 _ABSENCE_BEFORE_SITE = (("foreign", "body"), ("intraarticular", "extension"), ("intracondylar", "extension"),
-                        ("intercondylar", "fracture"))
+                        ("intercondylar", "fracture"), ("complication",))  # E11.A: "... without complications in remission"
 
 
 # What a description leaves out of its site or kind ("Malignant neoplasm of left kidney, except renal pelvis", "Serous

@@ -1011,6 +1011,16 @@ def test_a_capital_letter_is_a_side_or_a_virus_type_only_before_its_word() -> No
     ("Melanoma of left upper arm.", ["C43.62"]), ("Basal cell carcinoma of skin of left cheek.", ["C44.319"]),
     ("Breast abscess.", ["N61.1"]), ("Major depression, recurrent, moderate.", ["F33.1"]),  # was F32.9
     ("ECG showed ST-segment depression in V4-V6.", ["R94.31"]),  # was F32.A, a depressive disorder
+    # Diabetes: in remission E11.A ("... without complications in remission": the absence is the complications
+    # only), with gangrene E11.52, NPDR, and a side after what "without" denies (OU: both eyes).
+    ("Type 2 diabetes mellitus, in remission.", ["E11.A"]), ("Type 2 diabetes with gangrene of left foot.", ["E11.52"]),
+    ("Type 2 diabetes with severe NPDR with macular edema, left eye.", ["E11.3412"]),  # was E11.9
+    ("Type 2 diabetes with proliferative diabetic retinopathy without macular edema, bilateral.", ["E11.3593"]),
+    ("DM2 w/ mild NPDR without macular edema OU.", ["E11.3293"]), ("Gangrenous appendicitis.", ["K37"]),
+    # Index entries: STEMI by wall, seasonal affective disorder, postablative hypothyroidism.
+    ("Anterior wall STEMI 2 weeks ago, here for follow-up.", ["I21.09"]), ("Inferior STEMI.", ["I21.19"]),
+    ("STEMI.", ["I21.3"]), ("Seasonal affective disorder.", ["F33.8"]),  # nothing was suggested
+    ("Hypothyroidism after radioactive iodine ablation.", ["E89.0"]),  # was E03.9
 ])
 def test_the_more_specific_description_the_note_supports(codeset: SimpleIcd10CmCodeSet, text: str,
                                                          codes: list[str]) -> None:
