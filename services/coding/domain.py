@@ -406,7 +406,12 @@ def _superseded(
     out: set[int] = set()
     for fm in list(full):
         # A term's words as the description matcher read them ("febrile" is "fever" too).
-        said = [(m, lo, hi) for m, lo, hi in terms if fm.matched & with_index_terms(set(toks[m.start : m.end]))]
+        overlap = {id(m): fm.matched & with_index_terms(set(toks[m.start : m.end])) for m, _, _ in terms}
+        # A term that shares with the description only words another term shares more of is not what it restates:
+        # "hypertensive heart disease with chronic diastolic congestive heart failure" is I11.0 and I50.32; the heart
+        # failure's "heart" is no hypertensive heart disease.
+        said = [(m, lo, hi) for m, lo, hi in terms if overlap[id(m)]
+                and not any(overlap[id(m)] < overlap[id(o)] for o, _, _ in terms)]
         if is_secondary_neoplasm(fm.code):
             # Metastases are a neoplasm of their own: "breast cancer with liver metastases" keeps the breast cancer.
             said = [(m, lo, hi) for m, lo, hi in said
@@ -915,12 +920,21 @@ def _pregnant(statement: Statement) -> bool:
                                                                   for t in _affirmed_words(statement))
 
 
-# "28 weeks", "32 wks", "35+2 weeks", "at 20 weeks gestation"; not a duration ("for 2 weeks", "3 weeks ago").
+# "28 weeks", "32 wks", "35+2 weeks", "24w", "24w3d", "at 20 weeks gestation"; not a duration ("for 2 weeks", "3
+# weeks ago").
 _WEEKS = re.compile(r"\b(?<!for )(?<!x )(?<!past )(?<!last )(?<!every )(?<!in )(?<!within )(?<!after )(?<!over )"
-                    r"(\d{1,2})(?:\s*\+\s*\d)?\s*(?:weeks?|wks?)\b(?!\s+(?:ago|postpartum|post partum|later))",
+                    r"(\d{1,2})(?:\s*\+\s*\d)?\s*(?:weeks?|wks?|w(?:\dd)?)\b(?!\s+(?:ago|postpartum|post partum|later))",
                     re.IGNORECASE)
 _ABORTIVE = tuple(f"O0{i}" for i in range(9))
 _TRIMESTER_DIGIT = {"first": "1", "second": "2", "third": "3", None: "9"}
+# Gravidity as notes write it ("G1P0", "G2P1", "gravida 3", "primigravida", "first pregnancy", "multigravida"): it
+# chooses between Z34.0- (normal first pregnancy) and Z34.8- (other normal pregnancy), O09.51- (elderly primigravida)
+# and O09.52- (elderly multigravida).
+_GRAVIDA = re.compile(r"\b(?:g(\d+)\s*p\d+|g(\d+)\b|gravida\s*(\d+)|(primigravida|primigravid|first pregnancy)"
+                      r"|(multigravida|multiparous|multipara))", re.IGNORECASE)
+_BY_GRAVIDITY = {"Z34.0": ("Z34.0", "Z34.8"), "Z34.8": ("Z34.0", "Z34.8"), "Z34.9": ("Z34.0", "Z34.8"),
+                 "O09.51": ("O09.51", "O09.52"), "O09.52": ("O09.51", "O09.52")}
+_HIGH_RISK_UNSPECIFIED = "O09.9"  # an elderly mother whose gravidity the note does not give
 _OTHER_IN_PREGNANCY = "O99.891"  # "Other specified diseases and conditions complicating pregnancy"
 
 
@@ -942,6 +956,16 @@ def _in_pregnancy(code: str) -> tuple[str, bool] | None:
             return sub, True
     if ("E00" <= c <= "E89" and not "E08" <= c <= "E13") or ("F01" <= c <= "F99" and c != "F53"):
         return ("O99.28" if c[0] == "E" else "O99.34"), True
+    return None
+
+
+def _first_pregnancy(statements: list[Statement]) -> bool | None:
+    """Whether the note says this is the patient's first pregnancy (gravida 1), another one, or neither."""
+    for st in statements:
+        for m in _GRAVIDA.finditer(st.text):
+            if n := m.group(1) or m.group(2) or m.group(3):
+                return int(n) == 1
+            return bool(m.group(4))
     return None
 
 
@@ -1039,9 +1063,17 @@ def _pregnancy(resolved: list[Finding], *, statements: list[Statement], codeset:
         ordered.append(f)
     resolved = [f for f in ordered if not (f.code == _OTHER_IN_PREGNANCY and set(f.statement_ids) <= covered)]
     resolved += _diabetes_beside(resolved, statements=statements)
+    first = _first_pregnancy(statements)
     for f in resolved:
         if not f.code.startswith(("O", "Z34")) or not _TRIMESTER_IN_DESCRIPTION.search(codeset.description(f.code)):
             continue
+        family = next((k for k in _BY_GRAVIDITY if f.code.startswith(k)), None)
+        if family is not None:
+            # The subcategory the gravidity names; an elderly mother of unstated gravidity is a high-risk pregnancy.
+            if first is not None:
+                f.code = _BY_GRAVIDITY[family][not first] + f.code[len(family):]
+            elif family.startswith("O09"):
+                f.code = _HIGH_RISK_UNSPECIFIED + "0"
         wanted = _TRIMESTER_IN_DESCRIPTION.sub(f"{trimester or 'unspecified'} trimester", codeset.description(f.code))
         f.code = next((c for c, d in codeset.siblings(f.code) if d == wanted), f.code)
     # One finding per code: a code the trimester made equal to another's is a duplicate (the first ranks).

@@ -838,6 +838,15 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     *(("I21.09", f"anterior {w}stemi") for w in ("", "wall ")), *(("I21.19", f"inferior {w}stemi") for w in ("", "wall ")),
     *(("I21.29", f"{s} {w}stemi") for s in ("lateral", "posterior") for w in ("", "wall ")),
     ("F33.8", "seasonal affective disorder"),
+    # Epilepsy, localization-related (focal), symptomatic, with simple partial seizures G40.1- (ILAE 2017: focal aware),
+    # with complex partial seizures G40.2- (focal impaired awareness); absence epileptic syndrome G40.A-: each kind
+    # intractable or not, with status epilepticus or without.
+    *((f"{base}{int(tract)}{1 if status else 9}",
+       f"{'intractable ' if tract else ''}{kind} {noun}{' with status epilepticus' if status else ''}")
+      for base, kinds in (("G40.1", ("focal aware", "simple partial", "focal onset aware")),
+                          ("G40.2", ("focal impaired awareness", "complex partial", "focal onset impaired awareness")),
+                          ("G40.A", ("absence",)))
+      for kind in kinds for noun in ("epilepsy", "seizures") for tract in (False, True) for status in (False, True)),
     *(("E89.0", t) for t in ("postablative hypothyroidism", "postsurgical hypothyroidism", "postprocedural hypothyroidism",
                              "hypothyroidism after radioactive iodine", "hypothyroidism after thyroidectomy",
                              "hypothyroidism status post thyroidectomy", "hypothyroidism after radioiodine")),
@@ -1080,4 +1089,9 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("Z34.90", "routine prenatal visit"), ("Z34.90", "routine prenatal care"), ("Z34.90", "normal pregnancy"),
     ("Z34.90", "supervision of normal pregnancy"), ("Z34.00", "supervision of normal first pregnancy"),
     ("Z34.00", "normal first pregnancy"),
+    # Pregnancy, supervision, elderly mother (35 or over at delivery): primigravida O09.51-, multigravida O09.52- (the
+    # gravidity and the trimester follow the note: services.coding.domain._pregnancy).
+    *(("O09.519", t) for t in ("advanced maternal age", "elderly primigravida", "high risk pregnancy due to advanced "
+                                "maternal age", "supervision of elderly primigravida")),
+    *(("O09.529", t) for t in ("elderly multigravida", "supervision of elderly multigravida")),
 )

@@ -48,6 +48,7 @@ _WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", 
                 "tka": ("total", "knee", "arthroplasty"), "tha": ("total", "hip", "arthroplasty"),
                 "ptsd": ("post", "traumatic", "stress", "disorder"),
                 "npdr": ("nonproliferative", "diabetic", "retinopathy"), "ou": ("bilateral",),  # oculus uterque
+                "pharmacoresistant": ("intractable",),
                 # Ordinals as the descriptions spell them: "5th metatarsal", "2nd trimester", "3rd degree burn".
                 "1st": ("first",), "2nd": ("second",), "3rd": ("third",), "4th": ("fourth",), "5th": ("fifth",)}
 _NUMERALS = {"ii": "2", "i": "1", "two": "2", "one": "1", "iii": "3", "three": "3", "iv": "4", "four": "4", "v": "5", "five": "5",
@@ -174,6 +175,9 @@ _BOTH = re.compile(r"\bboth (?=(?:eyes|ears|knees|hips|shoulders|legs|feet|hands
                    r"elbows|lower|upper)\b)", re.IGNORECASE)
 
 
+_MATERNAL_AGE = re.compile(r"\bmaternal age\b", re.IGNORECASE)
+
+
 def tokens(text: str) -> list[str]:
     low = text.lower()  # each rewrite only where its word occurs (they run on every statement and description)
     if "flu" in low:
@@ -182,6 +186,8 @@ def tokens(text: str) -> list[str]:
         text = _SITE_CA.sub(r"\1 cancer", text)
     if "both " in low:
         text = _BOTH.sub("bilateral ", text)
+    if "maternal age" in low:  # the patient's own age (O09.5-), no mother's history: one word
+        text = _MATERNAL_AGE.sub("maternalage", text)
     if "R" in text or "L" in text:
         text = _SIDE_LETTER.sub(lambda m: "right" if m.group(1) == "R" else "left", text)
     # A possessive is no word of its own: "Crohn disease" and "Crohn's disease" read alike, on both sides.
@@ -867,6 +873,9 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     "hordeolum": ("externum",), "stye": ("hordeolum", "externum"),
     "sacrum": ("sacral", "region"), "dyshidrotic": ("dyshidrosis",), "ductal": ("intraductal",),
     "melanoma": ("malignant",),  # "Melanoma (malignant)"
+    # "Intractable ... (pharmacoresistant) (refractory (medically)) (treatment resistant)": the epilepsy and migraine
+    # inclusion terms.
+    "refractory": ("intractable",),
     # "Depression, major -- see Disorder, depressive, major": "major depression, recurrent, moderate" is F33.1.
     "depression": ("depressive", "disorder"),
     # One side named is one side: "post-traumatic osteoarthritis of right knee" is M17.31 ("Unilateral ..., right knee").
@@ -930,8 +939,9 @@ _ABSENCE_BEFORE_SITE = (("foreign", "body"), ("intraarticular", "extension"), ("
 # What a description leaves out of its site or kind ("Malignant neoplasm of left kidney, except renal pelvis", "Serous
 # conjunctivitis, except viral, right eye", "Unspecified rotator cuff tear or rupture of left shoulder, not specified
 # as traumatic"), nor what it only takes in ("Malignant melanoma of left upper limb, including shoulder"): the note need
-# not say it, up to the next comma or bracket.
-_EXCEPT = re.compile(r"\b(?:except|excluding|not specified as|including)\b[^,\])]*", re.IGNORECASE)
+# not say it, up to the next comma or bracket. ("Generalized idiopathic epilepsy and epileptic syndromes" is the
+# generalized idiopathic epilepsy a note names.)
+_EXCEPT = re.compile(r"\b(?:except|excluding|not specified as|including)\b[^,\])]*|\band epileptic syndromes\b", re.IGNORECASE)
 
 
 def term_words(term: str) -> list[str]:
@@ -1205,6 +1215,8 @@ class DescriptionIndex:
         """Entry ``idx``, matched by ``hit``, is matched by words of substance beyond ``than``, and they weigh more
         than the words of it the note leaves unsaid."""
         said = hit - than - _LATERAL - _EPISODE - _TRIMESTER
+        # A word that only stands for what ``than`` was matched by says nothing more ("refractory" is "intractable").
+        said = {w for w in said if not INDEX_TERMS.get(w) or not set(INDEX_TERMS[w]) <= than}
         return bool(said) and math.fsum(self._idf[w] for w in sorted(said)) > math.fsum(
             self._idf[w] for w in sorted(self._words[idx] - hit))
 

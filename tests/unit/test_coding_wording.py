@@ -1021,6 +1021,21 @@ def test_a_capital_letter_is_a_side_or_a_virus_type_only_before_its_word() -> No
     ("Anterior wall STEMI 2 weeks ago, here for follow-up.", ["I21.09"]), ("Inferior STEMI.", ["I21.19"]),
     ("STEMI.", ["I21.3"]), ("Seasonal affective disorder.", ["F33.8"]),  # nothing was suggested
     ("Hypothyroidism after radioactive iodine ablation.", ["E89.0"]),  # was E03.9
+    # Epilepsy by kind (focal impaired awareness / complex partial G40.2-, generalized idiopathic G40.3-, absence
+    # G40.A-), intractable or not ("refractory" and "pharmacoresistant" are intractable; all were G40.909 / G40.919).
+    ("Intractable focal epilepsy with impaired awareness seizures.", ["G40.219"]),
+    ("Generalized idiopathic epilepsy, not intractable, without status.", ["G40.309"]),
+    ("Complex partial seizures.", ["G40.209"]), ("Childhood absence epilepsy, refractory.", ["G40.A19"]),
+    ("Refractory migraine without aura.", ["G43.019"]),  # was G43.009, not intractable
+    # A term that shares with a description only words another term shares more of is not replaced by it.
+    ("Hypertensive heart disease with chronic diastolic congestive heart failure.", ["I11.0", "I50.32"]),  # I11.0 lost
+    # Gravidity chooses the normal first (Z34.0-) or other (Z34.8-) pregnancy and the elderly primigravida (O09.51-)
+    # or multigravida (O09.52-); "advanced maternal age" is the patient's own (was read as a mother's history).
+    ("Intrauterine pregnancy at 12 weeks, routine prenatal visit, first pregnancy.", ["Z34.01", "Z3A.12"]),
+    ("G3P2 at 24w, normal pregnancy, routine prenatal visit.", ["Z34.82", "Z3A.24"]),  # was Z34.92, no weeks
+    ("Supervision of high-risk pregnancy due to advanced maternal age, primigravida, 20 weeks.", ["O09.512", "Z3A.20"]),
+    ("G3P2 at 36 weeks, advanced maternal age.", ["O09.523", "Z3A.36"]),  # nothing but the weeks was suggested
+    ("Advanced maternal age, 30 weeks.", ["O09.93", "Z3A.30"]),  # gravidity unstated: high risk, unspecified
 ])
 def test_the_more_specific_description_the_note_supports(codeset: SimpleIcd10CmCodeSet, text: str,
                                                          codes: list[str]) -> None:
