@@ -1093,7 +1093,7 @@ class DescriptionIndex:
         # Each alternative of an "X or Y" pair likewise ("bronchus or lung").
         entries = [(code, t, t != term) for code, term in entries
                    for t in dict.fromkeys((term, *(_bare(term),) * NONESSENTIAL_OPTIONAL, *_alternatives(term)))]
-        sites = _JOINT_SITES | {w for _, term, _ in entries if (m := _NEOPLASM_OF.match(term))
+        sites = _JOINT_SITES | _BODY_SITES | {w for _, term, _ in entries if (m := _NEOPLASM_OF.match(term))
                                 for w in term_words(term[m.end():]) if w not in _STOP} - _NOT_A_SITE
         self._variant: list[bool] = []
         for code, term, variant in entries:
