@@ -1017,6 +1017,32 @@ def _dementia_in_disease(resolved: list[Finding], *, statements: list[Statement]
     return out
 
 
+# A bacterium named alone is "Infection, <organism>" (A49.-); as the cause of an infection coded beside it in the same
+# statement it is the B95-B96 code that infection's "use additional code (B95-B97)" note asks for ("MRSA abscess, left
+# axilla": L02.412 with B95.62, not A49.02). The curated combinations cover the infections that are curated terms.
+_AGENT_OF = {"A49.02": "B95.62", "A49.01": "B95.61"}
+_AGENT_BY_KEY = {"e_coli": "B96.20", "pseudomonas": "B96.5", "klebsiella": "B96.1", "enterococcus": "B95.2"}
+
+
+def _organism_as_cause(resolved: list[Finding], *, codeset: CodeSet) -> list[Finding]:
+    out: list[Finding] = []
+    for f in resolved:
+        agent = _AGENT_OF.get(f.code) or (_AGENT_BY_KEY.get(f.key or "") if f.code.startswith("A49") else None)
+        if agent and any(set(g.statement_ids) & set(f.statement_ids) and _asks_for(g.code, agent, codeset)
+                         for g in resolved if g is not f):
+            if any(g.code == agent for g in (*resolved, *out)):
+                continue  # already coded by a combination
+            f = replace(f, code=agent, statement_ids=list(f.statement_ids), turn_ids=list(f.turn_ids),
+                        why="the organism causing the infection coded beside it ('use additional code (B95-B97)')")
+        out.append(f)
+    return out
+
+
+def _asks_for(code: str, agent: str, codeset: CodeSet) -> bool:
+    """Whether ``code``'s "use additional code" notes name ``agent``."""
+    return any(in_ref(agent, ref) for note in codeset.instructions(code).use_additional for ref in parse_refs(note))
+
+
 def _diabetes_beside(resolved: list[Finding], *, statements: list[Statement]) -> list[Finding]:
     """Pre-existing diabetes in pregnancy: O24.0- / O24.1- say "use additional code from category E10 / E11", and an
     unspecified one (O24.91-) whose statement names the type is that type's. The diabetes code, when the description
@@ -1120,6 +1146,7 @@ def suggest_codes(
         resolved += _status_findings(draft, sections=sections, documented=documented, mode=mode,
                                      codes={f.code for f in resolved}, codeset=codeset)
     resolved = _dementia_in_disease(resolved, statements=sections, codeset=codeset)
+    resolved = _organism_as_cause(resolved, codeset=codeset)
     resolved = _pregnancy(resolved, statements=sections, codeset=codeset, mode=mode)
     if mode == OUTPATIENT:
         # First-listed diagnosis of the claim: the first problem the Assessment establishes by rule, whatever

@@ -202,6 +202,18 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("h_pylori", "A04.8", "helicobacter pylori", "h pylori", "helicobacter pylori infection", "h pylori infection",
        "helicobacter infection"),
     _c("gastritis", "K29.70", "gastritis"),
+    # Bacteria named as the cause of an infection coded elsewhere: alone, "Infection, <organism>" (A49.-); beside a
+    # urinary tract infection, cystitis, cellulitis, osteomyelitis (whose notes say "use additional code (B95-B97) to
+    # identify infectious agent") or bacteremia the B95-B96 code; with pneumonia or sepsis the organism's combination
+    # code.
+    _c("mrsa", "A49.02", "mrsa", "methicillin resistant staphylococcus aureus", "methicillin resistant staph aureus"),
+    _c("mssa", "A49.01", "mssa", "methicillin susceptible staphylococcus aureus", "staphylococcus aureus",
+       "staph aureus"),
+    _c("e_coli", "A49.8", "e coli", "escherichia coli"),
+    _c("pseudomonas", "A49.8", "pseudomonas", "pseudomonas aeruginosa"),
+    _c("klebsiella", "A49.8", "klebsiella", "klebsiella pneumoniae"),
+    _c("enterococcus", "A49.8", "enterococcus", "enterococcus faecalis", "enterococcal"),
+    _c("bacteremia", "R78.81", "bacteremia"),
     *_ulcers(),
     _c("pud", "K27.9", "pud", history_code="Z87.11"),
     _c("gerd", "K21.9", "gerd", "gastroesophageal reflux disease", "acid reflux", "gastro esophageal reflux", chronic=True),
@@ -644,6 +656,16 @@ COMBINATIONS: tuple[Combination, ...] = (
     *(_combo("I12.0", {"htn", late}, {"htn"}) for late in ("ckd5", "esrd")),
     _combo("I12.9", {"htn", "ckd"}, {"htn"}),
     *(_combo("B96.81", {"h_pylori", site}, {"h_pylori"}) for site in ("gastritis", "pud", *ULCERS)),
+    *(_combo(agent, {organism, infection}, {organism})
+      for organism, agent in (("mrsa", "B95.62"), ("mssa", "B95.61"), ("e_coli", "B96.20"), ("pseudomonas", "B96.5"),
+                              ("klebsiella", "B96.1"), ("enterococcus", "B95.2"))
+      for infection in ("uti", "cystitis", "cellulitis", "osteomyelitis", "bacteremia")),
+    # Pneumonia due to MRSA J15.212, MSSA J15.211, E. coli J15.5, Pseudomonas J15.1, Klebsiella J15.0; Sepsis due to
+    # MRSA A41.02, MSSA A41.01, E. coli A41.51, Pseudomonas A41.52.
+    *(_combo(code, {organism, disease}, {organism, disease}) for disease, organism, code in (
+        ("pneumonia", "mrsa", "J15.212"), ("pneumonia", "mssa", "J15.211"), ("pneumonia", "e_coli", "J15.5"),
+        ("pneumonia", "pseudomonas", "J15.1"), ("pneumonia", "klebsiella", "J15.0"), ("sepsis", "mrsa", "A41.02"),
+        ("sepsis", "mssa", "A41.01"), ("sepsis", "e_coli", "A41.51"), ("sepsis", "pseudomonas", "A41.52"))),
     _combo("A41.9", {"septic_shock"}, set()),
     # The dementia of Alzheimer's disease: G30.9, then F02.80 (its "code first" note sequences them).
     _combo("G30.9", {"alzheimer", "dementia"}, {"alzheimer"}),

@@ -1038,6 +1038,11 @@ def test_a_capital_letter_is_a_side_or_a_virus_type_only_before_its_word() -> No
     ("Advanced maternal age, 30 weeks.", ["O09.93", "Z3A.30"]),  # gravidity unstated: high risk, unspecified
     # A body site with "joint" is no joint disorder in an outpatient note ("Other specified joint disorders, right hip").
     ("She would like to proceed with a cortisone injection into her right hip joint.", []),
+    # A bacterium as the cause of the infection beside it is the B95-B96 code the infection's "use additional code"
+    # note asks for; alone it is the infection of unspecified site; with pneumonia or sepsis their combination code.
+    ("E. coli UTI.", ["N39.0", "B96.20"]), ("MRSA abscess, L axilla; I&D performed.", ["L02.412", "B95.62"]),
+    ("MRSA cellulitis of right forearm.", ["L03.113", "B95.62"]), ("MRSA infection.", ["A49.02"]),
+    ("E. coli sepsis.", ["A41.51"]), ("Staphylococcus aureus bacteremia.", ["R78.81", "B95.61"]),
 ])
 def test_the_more_specific_description_the_note_supports(codeset: SimpleIcd10CmCodeSet, text: str,
                                                          codes: list[str]) -> None:
