@@ -31,6 +31,7 @@ from services.coding.lexicon import (
     COMBINATIONS,
     FAMILY,
     INDEX_ENTRIES,
+    ORGANISM_AGENTS,
     SUBSUMED_BY,
 )
 from services.coding.matcher import (
@@ -340,25 +341,23 @@ def _establishes(f: Finding) -> bool:
     return f.category == "diagnosis" and not f.learned and f.code[:1] not in "VWXYZ" and not f.code.startswith(_PAIN_NEC)
 
 
-def _ulcer_partner(codeset: CodeSet) -> Callable[[str], frozenset[str]]:
+def _ulcer_words(codeset: CodeSet) -> Callable[[str], frozenset[str]]:
     """A code whose "use additional code" note asks for the ulcer's severity (L97.-, L98.4-: varicose veins, venous
     hypertension, atherosclerosis of the legs with ulceration) leaves the ulcer's words (as the L97 / L98.4
-    descriptions use them) for the ulcer's own code; any other code leaves nothing."""
-    vocabulary = frozenset().union(*(_description_words(code, codeset) for code, _ in codeset.billable_terms()
-                                     if code.startswith(_ULCER_SEVERITY)))
-    memo: dict[str, frozenset[str]] = {}
+    descriptions use them) for the ulcer's own code; any other code leaves nothing. Built once per code set."""
+    def build(codeset: CodeSet) -> Callable[[str], frozenset[str]]:
+        vocabulary = frozenset().union(*(_description_words(code, codeset) for code, _ in codeset.billable_terms()
+                                         if code.startswith(_ULCER_SEVERITY)))
+        memo: dict[str, frozenset[str]] = {}
 
-    def shared(code: str) -> frozenset[str]:
-        if code not in memo:
-            refs = [ref for note in codeset.instructions(code).use_additional for ref in parse_refs(note)]
-            memo[code] = vocabulary if any(in_ref(u, ref) for u in _ULCER_SEVERITY for ref in refs) else frozenset()
-        return memo[code]
+        def shared(code: str) -> frozenset[str]:
+            if code not in memo:
+                memo[code] = vocabulary if any(_asks_for(code, u, codeset) for u in _ULCER_SEVERITY) else frozenset()
+            return memo[code]
 
-    return shared
+        return shared
 
-
-def ulcer_partner(codeset: CodeSet) -> Callable[[str], frozenset[str]]:
-    return _per_codeset(_ULCER_PARTNER, codeset, _ulcer_partner)
+    return _per_codeset(_ULCER_PARTNER, codeset, build)
 
 
 def _description_matches(
@@ -374,7 +373,7 @@ def _description_matches(
             return code not in _no and (allow is None or allow(code))
 
         full = fuzzy.matches(said, allow=allowed, limit=limit, site_is_disease=site_is_disease,
-                             shared=ulcer_partner(codeset))
+                             shared=_ulcer_words(codeset))
         wrong = {fm.code for fm in full if not neoplasm_sites_agree(toks, fm.code, fm.matched)}
         if not wrong:
             return full
@@ -1017,17 +1016,14 @@ def _dementia_in_disease(resolved: list[Finding], *, statements: list[Statement]
     return out
 
 
-# A bacterium named alone is "Infection, <organism>" (A49.-); as the cause of an infection coded beside it in the same
-# statement it is the B95-B96 code that infection's "use additional code (B95-B97)" note asks for ("MRSA abscess, left
-# axilla": L02.412 with B95.62, not A49.02). The curated combinations cover the infections that are curated terms.
-_AGENT_OF = {"A49.02": "B95.62", "A49.01": "B95.61"}
-_AGENT_BY_KEY = {"e_coli": "B96.20", "pseudomonas": "B96.5", "klebsiella": "B96.1", "enterococcus": "B95.2"}
-
-
 def _organism_as_cause(resolved: list[Finding], *, codeset: CodeSet) -> list[Finding]:
+    """A bacterium named alone is "Infection, <organism>" (A49.-); as the cause of an infection coded beside it in the
+    same statement it is the B95-B96 code that infection's "use additional code (B95-B97)" note asks for ("MRSA
+    abscess, left axilla": L02.412 with B95.62, not A49.02). The curated combinations cover the infections that are
+    curated terms."""
     out: list[Finding] = []
     for f in resolved:
-        agent = _AGENT_OF.get(f.code) or (_AGENT_BY_KEY.get(f.key or "") if f.code.startswith("A49") else None)
+        agent = ORGANISM_AGENTS.get(f.key or "") if f.code.startswith("A49") else None
         if agent and any(set(g.statement_ids) & set(f.statement_ids) and _asks_for(g.code, agent, codeset)
                          for g in resolved if g is not f):
             if any(g.code == agent for g in (*resolved, *out)):

@@ -627,6 +627,11 @@ class Combination:
     consumes: frozenset[str]
 
 
+# A bacterium's concept and its code as the infectious agent of an infection coded elsewhere (B95-B96).
+ORGANISM_AGENTS = {"mrsa": "B95.62", "mssa": "B95.61", "e_coli": "B96.20", "pseudomonas": "B96.5", "klebsiella": "B96.1",
+                   "enterococcus": "B95.2"}
+
+
 def _combo(code: str, needs: set[str], consumes: set[str]) -> Combination:
     return Combination(needs=frozenset(needs), code=code, consumes=frozenset(consumes))
 
@@ -656,9 +661,7 @@ COMBINATIONS: tuple[Combination, ...] = (
     *(_combo("I12.0", {"htn", late}, {"htn"}) for late in ("ckd5", "esrd")),
     _combo("I12.9", {"htn", "ckd"}, {"htn"}),
     *(_combo("B96.81", {"h_pylori", site}, {"h_pylori"}) for site in ("gastritis", "pud", *ULCERS)),
-    *(_combo(agent, {organism, infection}, {organism})
-      for organism, agent in (("mrsa", "B95.62"), ("mssa", "B95.61"), ("e_coli", "B96.20"), ("pseudomonas", "B96.5"),
-                              ("klebsiella", "B96.1"), ("enterococcus", "B95.2"))
+    *(_combo(agent, {organism, infection}, {organism}) for organism, agent in ORGANISM_AGENTS.items()
       for infection in ("uti", "cystitis", "cellulitis", "osteomyelitis", "bacteremia")),
     # Pneumonia due to MRSA J15.212, MSSA J15.211, E. coli J15.5, Pseudomonas J15.1, Klebsiella J15.0; Sepsis due to
     # MRSA A41.02, MSSA A41.01, E. coli A41.51, Pseudomonas A41.52.
