@@ -317,8 +317,9 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("alzheimer", "G30.9", "alzheimer disease", "alzheimers disease", "alzheimer", "alzheimers", chronic=True,
        family_code="Z82.0"),
     _c("alcohol", "F10.20", "alcohol dependence", "alcoholism", "alcohol use disorder", family_code="Z81.1"),
+    # Packs a day are packs of cigarettes ("1 ppd": services.coding.matcher.tokens; "PPD" alone is the tuberculin test).
     _c("nicotine", "F17.210", "smokes cigarettes", "cigarette smoker", "cigarettes a day", "cigarettes per day",
-       history_code="Z87.891"),
+       "packs per day", "pack per day", "packs a day", "pack a day", "pack year", "pack years", history_code="Z87.891"),
     # ICD-10-CM Index: "Smoker - see Dependence, drug, nicotine" (F17.200 when the product is not named); Z72.0 is
     # tobacco use that is not dependence.
     _c("smoker", "F17.200", "smoker", "smoking", "smokes", "nicotine dependence", "smoking habit", "tobacco dependence",

@@ -176,6 +176,7 @@ _BOTH = re.compile(r"\bboth (?=(?:eyes|ears|knees|hips|shoulders|legs|feet|hands
 
 
 _MATERNAL_AGE = re.compile(r"\bmaternal age\b", re.IGNORECASE)
+_PACKS_PER_DAY = re.compile(r"\b(\d+(?:[./]\d+)?|half|one|two|three)\s*ppd\b", re.IGNORECASE)
 
 
 def tokens(text: str) -> list[str]:
@@ -188,6 +189,8 @@ def tokens(text: str) -> list[str]:
         text = _BOTH.sub("bilateral ", text)
     if "maternal age" in low:  # the patient's own age (O09.5-), no mother's history: one word
         text = _MATERNAL_AGE.sub("maternalage", text)
+    if "ppd" in low:  # "1 ppd", "1/2 ppd": packs (of cigarettes) per day; "PPD" alone is the tuberculin test
+        text = _PACKS_PER_DAY.sub(r"\1 packs per day", text)
     if "R" in text or "L" in text:
         text = _SIDE_LETTER.sub(lambda m: "right" if m.group(1) == "R" else "left", text)
     # A possessive is no word of its own: "Crohn disease" and "Crohn's disease" read alike, on both sides.

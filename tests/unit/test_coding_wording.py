@@ -1043,6 +1043,9 @@ def test_a_capital_letter_is_a_side_or_a_virus_type_only_before_its_word() -> No
     ("E. coli UTI.", ["N39.0", "B96.20"]), ("MRSA abscess, L axilla; I&D performed.", ["L02.412", "B95.62"]),
     ("MRSA cellulitis of right forearm.", ["L03.113", "B95.62"]), ("MRSA infection.", ["A49.02"]),
     ("E. coli sepsis.", ["A41.51"]), ("Staphylococcus aureus bacteremia.", ["R78.81", "B95.61"]),
+    # Packs a day are cigarettes (Dependence, nicotine, cigarettes F17.210); "PPD" alone is the tuberculin test.
+    ("Current every day smoker, 1 ppd.", ["F17.210"]), ("Smoker, 40 pack-year history.", ["F17.210"]),
+    ("PPD positive.", ["R76.11"]),
 ])
 def test_the_more_specific_description_the_note_supports(codeset: SimpleIcd10CmCodeSet, text: str,
                                                          codes: list[str]) -> None:
