@@ -929,8 +929,8 @@ _TRIMESTER_DIGIT = {"first": "1", "second": "2", "third": "3", None: "9"}
 # Gravidity as notes write it ("G1P0", "G2P1", "gravida 3", "primigravida", "first pregnancy", "multigravida"): it
 # chooses between Z34.0- (normal first pregnancy) and Z34.8- (other normal pregnancy), O09.51- (elderly primigravida)
 # and O09.52- (elderly multigravida).
-_GRAVIDA = re.compile(r"\b(?:g(\d+)\s*p\d+|g(\d+)\b|gravida\s*(\d+)|(primigravida|primigravid|first pregnancy)"
-                      r"|(multigravida|multiparous|multipara))", re.IGNORECASE)
+_GRAVIDITY = re.compile(r"\b(?:g(\d+)\s*p\d+|g(\d+)\b|gravida\s*(\d+)|(primigravida|primigravid|first pregnancy)"
+                         r"|(multigravida|multiparous|multipara))", re.IGNORECASE)
 _BY_GRAVIDITY = {"Z34.0": ("Z34.0", "Z34.8"), "Z34.8": ("Z34.0", "Z34.8"), "Z34.9": ("Z34.0", "Z34.8"),
                  "O09.51": ("O09.51", "O09.52"), "O09.52": ("O09.51", "O09.52")}
 _HIGH_RISK_UNSPECIFIED = "O09.9"  # an elderly mother whose gravidity the note does not give
@@ -961,7 +961,7 @@ def _in_pregnancy(code: str) -> tuple[str, bool] | None:
 def _first_pregnancy(statements: list[Statement]) -> bool | None:
     """Whether the note says this is the patient's first pregnancy (gravida 1), another one, or neither."""
     for st in statements:
-        for m in _GRAVIDA.finditer(st.text):
+        for m in _GRAVIDITY.finditer(st.text):
             if n := m.group(1) or m.group(2) or m.group(3):
                 return int(n) == 1
             return bool(m.group(4))

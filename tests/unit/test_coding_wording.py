@@ -1036,6 +1036,8 @@ def test_a_capital_letter_is_a_side_or_a_virus_type_only_before_its_word() -> No
     ("Supervision of high-risk pregnancy due to advanced maternal age, primigravida, 20 weeks.", ["O09.512", "Z3A.20"]),
     ("G3P2 at 36 weeks, advanced maternal age.", ["O09.523", "Z3A.36"]),  # nothing but the weeks was suggested
     ("Advanced maternal age, 30 weeks.", ["O09.93", "Z3A.30"]),  # gravidity unstated: high risk, unspecified
+    # Gravidity alone says no pregnancy now: a multiparous woman's hypertension is I10 (was O10.019).
+    ("Multiparous woman with hypertension.", ["I10"]), ("G2 with hypertension.", ["I10"]),
     # A body site with "joint" is no joint disorder in an outpatient note ("Other specified joint disorders, right hip").
     ("She would like to proceed with a cortisone injection into her right hip joint.", []),
     # A bacterium as the cause of the infection beside it is the B95-B96 code the infection's "use additional code"
