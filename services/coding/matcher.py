@@ -815,6 +815,13 @@ _HARM = frozenset(tokens(
     "bite crushing amputation poisoning adverse underdosing toxic frostbite avulsion blister traumatic rupture"
 ))
 
+# A named part of the face or head that its descriptions leave to an "other part" code: the note specifies the part,
+# so "Laceration of chin" is S01.81- ("... of other part of head"), not S01.91- ("unspecified part").
+_OTHER_PARTS = frozenset(("chin", "cheek", "forehead"))
+# The trimester's words: services.coding.domain._pregnancy reads the trimester from the note's weeks or stated
+# trimester, so they neither make one description more specific than another nor belong to a pregnancy's condition.
+_TRIMESTER = frozenset(tokens("first second third trimester"))
+
 # The ICD-10-CM Alphabetic Index's "see" conventions, which the Tabular descriptions the matcher reads do not carry:
 # "Carcinoma -- see Neoplasm, by site, malignant", "Metastasis -- see Neoplasm, secondary, by site", "Tumor -- see
 # Neoplasm, unspecified behavior", "Lithiasis -- see Calculus". A clinician's word adds the description words it
@@ -860,7 +867,7 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     # group of the thigh, the chest wall the thorax's, an eyebrow the periocular area, the chin, cheek and forehead
     # parts of the face and head ("Laceration of chin" S01.81-, "Basal cell carcinoma of skin of cheek" C44.31-).
     "calf": ("lower", "leg"), "hamstring": ("posterior", "muscle", "group", "thigh"), "chest": ("thorax",),
-    "eyebrow": ("eyelid", "periocular", "area"), **dict.fromkeys(("chin", "cheek", "forehead"), ("face", "head")),
+    "eyebrow": ("eyelid", "periocular", "area"), **dict.fromkeys(_OTHER_PARTS, ("face", "head")),
     # "Arm -- see also Limb, upper": "melanoma of left upper arm" is C43.62 ("... left upper limb, including
     # shoulder"). (Not the thigh as the lower limb: "right thigh pain" is M79.651, no pain in the right leg.)
     **dict.fromkeys(("arm", "forearm"), ("upper", "limb")),
@@ -884,12 +891,9 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     # One side named is one side: "post-traumatic osteoarthritis of right knee" is M17.31 ("Unilateral ..., right knee").
     "right": ("unilateral",), "left": ("unilateral",),
 }
-# A named part of the face or head that its descriptions leave to an "other part" code: the note specifies the part,
-# so "Laceration of chin" is S01.81- ("... of other part of head"), not S01.91- ("unspecified part").
-_OTHER_PARTS = frozenset(("chin", "cheek", "forehead"))
 # Chapter 15's "<condition> complicating pregnancy" subcategories and the words that say only the pregnancy.
 PREGNANCY_COMPLICATING = "O99"
-_PREGNANCY_WORDS = frozenset(tokens("complicating pregnancy childbirth puerperium pregnant first second third trimester"))
+_PREGNANCY_WORDS = frozenset(tokens("complicating pregnancy childbirth puerperium pregnant")) | _TRIMESTER
 _CONVENTION_WORDS = frozenset(w for words in INDEX_TERMS.values() for w in words) | {"behavior"}
 # "Tumor -- see Neoplasm, unspecified behavior, by site", unless the note says which behavior (or speaks of tumor
 # markers, a laboratory test).
@@ -1068,8 +1072,6 @@ def _query(words: Iterable[str]) -> set[str]:
 # The 7th character's words: the episode of care and the healing of a fracture are read from the note's cues
 # (services.coding.domain._in_episode), never as what makes one description more specific than another.
 _EPISODE = frozenset(tokens("initial subsequent sequela encounter routine delayed healing nonunion malunion"))
-# ... nor for the trimester, which services.coding.domain._pregnancy reads from the note's weeks or stated trimester.
-_TRIMESTER = frozenset(tokens("first second third trimester"))
 
 
 @dataclass(frozen=True)
@@ -1206,11 +1208,13 @@ class DescriptionIndex:
         # of lung" is C34.11 ("... upper lobe, right bronchus or lung"), not C34.91 ("unspecified part of right
         # bronchus or lung"), which the note's words cover completely.
         # Within the best one's category only and never in chapter 15 (a condition's own code is not traded for a
-        # pregnancy complication of it: services.coding.domain._pregnancy pairs the two), never for words of laterality, trimester or the 7th character alone, and only where the note says more
-        # of it than it leaves unsaid (idf-weighted): a "5th metatarsal fracture, nondisplaced" is no nondisplaced
-        # fracture of the *third* metatarsal.
-        while more := [f for f in found if best[1].code[0] != "O" and f[1].code[:3] == best[1].code[:3] and f[1].matched > best[1].matched
-                       and self._says_more(f[2], f[1].matched, best[1].matched)]:
+        # pregnancy complication of it: services.coding.domain._pregnancy pairs the two), never for words of
+        # laterality, trimester or the 7th character alone, and only where the note says more of it than it leaves
+        # unsaid (idf-weighted): a "5th metatarsal fracture, nondisplaced" is no nondisplaced fracture of the *third*
+        # metatarsal.
+        while best[1].code[0] != "O" and (more := [
+                f for f in found if f[1].code[:3] == best[1].code[:3] and f[1].matched > best[1].matched
+                and self._says_more(f[2], f[1].matched, best[1].matched)]):
             best = min(more, key=lambda f: f[0])
         return best[1]
 
