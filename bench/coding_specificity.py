@@ -20,6 +20,14 @@ session in session 14 and scored before that session's changes: 145 right) is th
 whose result changed were read, never its list of failures:
 
     .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_heldout2.jsonl
+
+Session 15 read that set's failures to fix them (it is no longer blind), after a third set was written blind by another
+session: ``bench/data/coding_specificity_heldout3.jsonl`` (240 statements in ten more areas: allergy, gynecology, the
+emergency department, preventive care, substance use, adverse effects and poisoning, burns and wounds, aftercare and
+complications of care, pain and spine, sleep, nutrition and metabolism), scored at the session's start (113 right) and
+afterwards read only where a row's result changed (``--results`` writes each row's result to compare two runs):
+
+    .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_heldout3.jsonl
 """
 
 from __future__ import annotations
@@ -47,11 +55,14 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     ap.add_argument("--data", type=Path, default=DATA)
     ap.add_argument("--failures", action="store_true", help="print each failing row")
+    ap.add_argument("--results", type=Path, help="write each row's result (text, right) as JSON lines, to compare runs "
+                    "by the rows whose result changed")
     args = ap.parse_args()
     codeset = SimpleIcd10CmCodeSet().load()
     # As the service codes: the shipped association table and re-ranker, outpatient mode.
     learned, reranker = AssociationTable.load(), Reranker.load(embedder=WordLlamaEmbedder().load())
     right, total = Counter(), Counter()
+    results = []
     for line in args.data.read_text().splitlines():
         row = json.loads(line)
         coded = code_note(as_draft("s", row["text"]), codeset=codeset, learned=learned, reranker=reranker)
@@ -59,8 +70,11 @@ def main() -> None:
         ok = set(row["expected"]) <= got <= set(row["expected"]) | set(row["acceptable"])
         total[row["area"]] += 1
         right[row["area"]] += ok
+        results.append({"text": row["text"], "right": ok, "codes": sorted(got)})
         if args.failures and not ok:
             print(f"FAIL {row['text']!r}: expected {row['expected']}, got {sorted(got)}")
+    if args.results:
+        args.results.write_text("".join(json.dumps(r) + "\n" for r in results))
     print(json.dumps({"right": sum(right.values()), "rows": sum(total.values()),
                       "by_area": {a: f"{right[a]}/{n}" for a, n in total.items()}}))
 

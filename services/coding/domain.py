@@ -29,6 +29,7 @@ from services.coding.codeset import CodeSet, Exclusions, in_ref, parse_refs
 from services.coding.learned import AssociationTable, phrases
 from services.coding.lexicon import (
     COMBINATIONS,
+    CONCEPTS,
     FAMILY,
     INDEX_ENTRIES,
     ORGANISM_AGENTS,
@@ -318,7 +319,7 @@ def _statement_findings(
             full = [_in_episode(fm, episode, codeset) for fm in full]
             matched = {m.code for m in full}
         for fm in [*full, *(p for p in partial if p.code not in matched)]:
-            category = "symptom" if fm.code.startswith("R") else "diagnosis"
+            category = "symptom" if fm.code.startswith("R") or fm.code in _SYMPTOM_CODES else "diagnosis"
             first = min((i for i, t in enumerate(toks) if t in fm.matched), default=0)
             confidence = CONF_FUZZY_BASE + CONF_FUZZY_SPAN * fm.coverage
             if fm.code in matched:
@@ -332,6 +333,11 @@ def _statement_findings(
         for code in sequelae:
             add(code, "diagnosis", CONF_LEXICON, (0, 0), "stroke_sequela", why=_SEQUELA_WHY)
     return found
+
+
+# Codes the curated lexicon holds as symptoms (joint and limb pain by site and side, back pain): a description match of
+# one is a symptom too ("pain in right hip and left knee" is two pains, neither a diagnosis that explains the other).
+_SYMPTOM_CODES = frozenset(code for c in CONCEPTS if c.kind == "symptom" for code in (c.code, *(c.lateral or ())) if code)
 
 
 def _establishes(f: Finding) -> bool:

@@ -197,6 +197,9 @@ CONCEPTS: tuple[Concept, ...] = (
     # --- digestive
     _c("colon_polyp", "K63.5", "colon polyp", "colonic polyp", "polyp of the colon", "polyp of colon",
        history_code="Z86.0100"),
+    # Polyp, adenomatous -- see Neoplasm, benign, by site (colon D12.6); its personal history is Z86.0101.
+    _c("colon_adenoma", "D12.6", "adenomatous colon polyp", "adenomatous polyp of colon", "adenomatous colonic polyp",
+       "colon adenoma", "colonic adenoma", "tubular adenoma of colon", history_code="Z86.0101"),
     # Infection, Helicobacter pylori A04.8; as the cause of a gastritis or an ulcer it is B96.81 beside that code
     # (K29.- and K25-K28 say "use additional code to identify Helicobacter pylori (B96.81)").
     _c("h_pylori", "A04.8", "helicobacter pylori", "h pylori", "helicobacter pylori infection", "h pylori infection",
@@ -206,7 +209,8 @@ CONCEPTS: tuple[Concept, ...] = (
     # urinary tract infection, cystitis, cellulitis, osteomyelitis (whose notes say "use additional code (B95-B97) to
     # identify infectious agent") or bacteremia the B95-B96 code; with pneumonia or sepsis the organism's combination
     # code.
-    _c("mrsa", "A49.02", "mrsa", "methicillin resistant staphylococcus aureus", "methicillin resistant staph aureus"),
+    _c("mrsa", "A49.02", "mrsa", "methicillin resistant staphylococcus aureus", "methicillin resistant staph aureus",
+       history_code="Z86.14"),
     _c("mssa", "A49.01", "mssa", "methicillin susceptible staphylococcus aureus", "staphylococcus aureus",
        "staph aureus"),
     _c("e_coli", "A49.8", "e coli", "escherichia coli"),
@@ -238,7 +242,10 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("hemorrhoids", "K64.9", "hemorrhoids", "haemorrhoids", "piles"),
     _c("fatty_liver", "K76.0", "fatty liver", "nafld", "hepatic steatosis"),
     # --- genitourinary / renal
-    _c("uti", "N39.0", "urinary tract infection", "uti", "bladder infection", history_code="Z87.440"),
+    _c("uti", "N39.0", "urinary tract infection", "uti", "utis", "bladder infection", history_code="Z87.440"),
+    # "History of falling" Z91.81 also reads "at risk for falling"; repeated falls now are R29.6.
+    _c("fall_risk", "Z91.81", "at risk for falls", "fall risk", "high fall risk", chronic=True),
+    _c("repeated_falls", "R29.6", "repeated falls", "recurrent falls", "frequent falls", "multiple falls", kind="symptom"),
     _c("cystitis", "N30.90", "cystitis"),
     # Index: "Colic, renal N23", "Colic, ureter N23" (a colic named by its site is not R10.83).
     _c("renal_colic", "N23", "renal colic", "renoureteral colic", "reno ureteral colic", "nephritic colic", "ureteral colic",
@@ -376,6 +383,7 @@ CONCEPTS: tuple[Concept, ...] = (
     # --- skin / eye / ear
     _c("cellulitis", "L03.90", "cellulitis"),
     _c("eczema", "L30.9", "eczema", "dermatitis", chronic=True),
+    _c("atopic_dermatitis", "L20.9", "atopic eczema", "atopic dermatitis", chronic=True),
     _c("psoriasis", "L40.9", "psoriasis", chronic=True),
     _c("acne", "L70.9", "acne"),  # Index: "Acne L70.9"; "vulgaris L70.0"
     _c("acne_vulgaris", "L70.0", "acne vulgaris"),
@@ -633,6 +641,50 @@ ORGANISM_AGENTS = {"mrsa": "B95.62", "mssa": "B95.61", "e_coli": "B96.20", "pseu
                    "enterococcus": "B95.2"}
 
 
+# Drugs by the Table of Drugs and Chemicals' adverse-effect code (T36-T50, 5th or 6th character 5, initial
+# encounter): the drug a note names as the cause of a condition ("oxycodone-induced constipation" is K59.03 and
+# T40.2X5A; guideline I.C.19.e.5.a: the nature of the adverse effect, then the drug). ``services.coding.status`` codes
+# the drug where the note says it caused something; ``services.coding.matcher.tokens`` reads "<drug>-induced" as
+# "drug induced", the words of the conditions' drug-induced codes ("Drug induced constipation").
+ADVERSE_EFFECTS: dict[str, tuple[str, ...]] = {
+    "T40.2X5A": ("oxycodone", "hydrocodone", "morphine", "codeine", "hydromorphone", "oxycontin", "percocet",
+                 "opioid", "opioids", "opiate", "opiates", "narcotic", "narcotics"),
+    "T40.3X5A": ("methadone",), "T40.415A": ("fentanyl",), "T40.425A": ("tramadol",),
+    "T45.1X5A": ("chemotherapy", "chemo", "antineoplastic", "methotrexate", "cisplatin", "carboplatin", "oxaliplatin",
+                 "paclitaxel", "docetaxel", "doxorubicin", "cyclophosphamide", "capecitabine", "fluorouracil"),
+    "T45.AX5A": ("immunotherapy", "checkpoint inhibitor", "pembrolizumab", "nivolumab", "ipilimumab"),
+    "T38.0X5A": ("steroid", "steroids", "corticosteroid", "corticosteroids", "glucocorticoid", "glucocorticoids",
+                 "prednisone", "prednisolone", "methylprednisolone", "dexamethasone", "hydrocortisone"),
+    "T46.6X5A": ("statin", "statins", "atorvastatin", "simvastatin", "rosuvastatin", "pravastatin", "lovastatin"),
+    "T46.4X5A": ("ace inhibitor", "ace inhibitors", "acei", "lisinopril", "enalapril", "ramipril", "captopril"),
+    "T39.395A": ("nsaid", "nsaids", "ibuprofen", "naproxen", "diclofenac", "meloxicam", "celecoxib", "indomethacin",
+                 "ketorolac"),
+    "T39.015A": ("aspirin",),
+    "T45.515A": ("warfarin", "coumadin", "heparin", "enoxaparin", "anticoagulant", "anticoagulants",
+                 "anticoagulation"),
+    "T45.525A": ("apixaban", "rivaroxaban", "dabigatran", "edoxaban", "clopidogrel"),
+    "T38.3X5A": ("insulin", "metformin", "glipizide", "glyburide", "glimepiride", "sulfonylurea"),
+    "T43.225A": ("ssri", "ssris", "sertraline", "fluoxetine", "citalopram", "escitalopram", "paroxetine"),
+    "T43.595A": ("antipsychotic", "antipsychotics", "risperidone", "olanzapine", "quetiapine", "aripiprazole"),
+    "T43.4X5A": ("haloperidol",), "T43.015A": ("amitriptyline", "nortriptyline"),
+    "T36.0X5A": ("penicillin", "amoxicillin", "augmentin", "ampicillin", "amoxicillin clavulanate"),
+    "T36.1X5A": ("cephalosporin", "cephalexin", "keflex", "ceftriaxone", "cefuroxime"),
+    "T36.3X5A": ("azithromycin", "clarithromycin", "erythromycin"), "T36.4X5A": ("doxycycline", "minocycline"),
+    "T36.8X5A": ("ciprofloxacin", "levofloxacin", "fluoroquinolone", "clindamycin", "vancomycin"),
+    "T37.0X5A": ("bactrim", "trimethoprim sulfamethoxazole", "sulfamethoxazole"),
+    "T36.95XA": ("antibiotic", "antibiotics"),
+    "T50.1X5A": ("furosemide", "lasix", "bumetanide", "torsemide", "loop diuretic"),
+    "T50.2X5A": ("hydrochlorothiazide", "hctz", "thiazide", "chlorthalidone", "diuretic", "diuretics"),
+    "T46.2X5A": ("amiodarone",), "T46.0X5A": ("digoxin",),
+    "T44.7X5A": ("beta blocker", "beta blockers", "metoprolol", "atenolol", "propranolol", "carvedilol"),
+    "T46.1X5A": ("amlodipine", "calcium channel blocker", "nifedipine", "diltiazem", "verapamil"),
+    "T38.1X5A": ("levothyroxine",), "T42.0X5A": ("phenytoin",), "T42.1X5A": ("carbamazepine",),
+    "T42.4X5A": ("benzodiazepine", "benzodiazepines", "lorazepam", "diazepam", "alprazolam", "clonazepam"),
+    "T42.6X5A": ("gabapentin", "pregabalin"), "T50.8X5A": ("contrast", "contrast dye"),
+    "T50.905A": ("medication", "medications", "drug", "drugs"),
+}
+
+
 def _combo(code: str, needs: set[str], consumes: set[str]) -> Combination:
     return Combination(needs=frozenset(needs), code=code, consumes=frozenset(consumes))
 
@@ -796,6 +848,7 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     *_sided("rotator cuff tear", "M75.100", "M75.101", "M75.102"),
     ("K57.92", "diverticulitis"), ("K57.32", "diverticulitis of colon"), ("K57.32", "diverticulitis of sigmoid"),
     ("K57.30", "diverticulosis of colon"), ("K57.30", "diverticulosis of sigmoid"), ("K57.90", "diverticulosis"),
+    ("K57.31", "diverticulosis of colon with bleeding"), ("K57.33", "diverticulitis of colon with bleeding"),
     ("L60.0", "ingrown nail"),
     ("L60.0", "ingrown toenail"), ("L91.8", "skin tag"),
     # Ulcer, peptic (site unspecified); Migraine, without aura (common) / with aura (classical)
@@ -974,7 +1027,20 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # Enterocolitis due to Clostridium difficile A04.72; Herniation, disc -- see Displacement, intervertebral disc
     ("A04.72", "clostridium difficile colitis"), ("A04.72", "c difficile colitis"), ("A04.72", "c diff colitis"),
     ("A04.72", "clostridioides difficile colitis"), ("A04.72", "clostridium difficile infection"),
-    ("A04.72", "c diff infection"), ("M51.26", "lumbar disc herniation"), ("M51.26", "herniated lumbar disc"),
+    ("A04.72", "c diff infection"),
+    *(("A04.71", f"recurrent {term}") for term in ("clostridium difficile colitis", "c difficile colitis", "c diff colitis",
+                                                    "clostridium difficile infection", "c diff infection")),
+    # Neutropenia, drug-induced D70.2, due to cancer chemotherapy D70.1 (services.coding.matcher.tokens writes "drug"
+    # after the drug named as its cause).
+    # Candidiasis, mouth B37.0 (thrush), vulva and vagina B37.31 (acute), chronic B37.32; Enteritis, rotaviral A08.0;
+    # Polyp, colon, adenomatous: personal history Z86.0101.
+    ("B37.0", "oral candidiasis"), ("B37.0", "oral thrush"), ("B37.0", "thrush"), ("B37.0", "candidiasis of mouth"),
+    ("B37.31", "vulvovaginal candidiasis"),
+    ("B37.31", "yeast vaginitis"), ("B37.31", "candidal vulvovaginitis"), ("B37.32", "chronic vulvovaginal candidiasis"),
+    ("B37.32", "recurrent vulvovaginal candidiasis"), ("A08.0", "rotavirus gastroenteritis"),
+    ("A08.0", "rotavirus enteritis"), ("A08.11", "norovirus gastroenteritis"), ("A08.4", "viral gastroenteritis"),
+    ("D70.1", "chemotherapy drug induced neutropenia"), ("D70.1", "neutropenia due to chemotherapy drug"),
+    ("D70.1", "chemo drug induced neutropenia"), ("D70.2", "drug induced neutropenia"), ("M51.26", "lumbar disc herniation"), ("M51.26", "herniated lumbar disc"),
     ("M51.26", "lumbar herniated disc"), ("M51.27", "lumbosacral disc herniation"),
     ("M50.20", "cervical disc herniation"), ("M50.20", "herniated cervical disc"),
     # Strain, back / lumbar; Disease, kidney; Difficulty, micturition

@@ -15,7 +15,7 @@ from functools import lru_cache
 import numpy as np
 from scipy import sparse
 
-from services.coding.lexicon import CONCEPTS, Concept
+from services.coding.lexicon import ADVERSE_EFFECTS, CONCEPTS, Concept
 
 
 class Assertion(StrEnum):
@@ -49,6 +49,22 @@ _WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", 
                 "ptsd": ("post", "traumatic", "stress", "disorder"),
                 "npdr": ("nonproliferative", "diabetic", "retinopathy"), "ou": ("bilateral",),  # oculus uterque
                 "pharmacoresistant": ("intractable",),
+                # More names the descriptions spell out: "IPF" is J84.112, "OAB" N32.81, "MCI" G31.84, "pulmonary TB"
+                # A15.0, "UC pancolitis" K51.00, "PMR" M35.3, "DLBCL" C83.3-, "concussion with brief LOC" S06.0X1-.
+                "ipf": ("idiopathic", "pulmonary", "fibrosis"), "oab": ("overactive", "bladder"),
+                "adpkd": ("autosomal", "dominant", "polycystic", "kidney", "disease"),
+                "cidp": ("chronic", "inflammatory", "demyelinating", "polyneuritis"),
+                "mci": ("mild", "cognitive", "impairment"), "ida": ("iron", "deficiency", "anemia"),
+                "itp": ("immune", "thrombocytopenic", "purpura"), "dlbcl": ("diffuse", "large", "b", "cell", "lymphoma"),
+                "amd": ("age", "related", "macular", "degeneration"), "armd": ("age", "related", "macular", "degeneration"),
+                "cnv": ("choroidal", "neovascularization"), "pmr": ("polymyalgia", "rheumatica"),
+                "gca": ("giant", "cell", "arteritis"), "tb": ("tuberculosis",), "uc": ("ulcerative", "colitis"),
+                "nsclc": ("nonsmall", "cell", "lung", "carcinoma"), "sclc": ("small", "cell", "lung", "carcinoma"),
+                "loc": ("loss", "of", "consciousness"), "o2": ("oxygen",),
+                "crpc": ("castration", "resistant", "prostate", "cancer"), "utis": ("uti",),
+                "mcrpc": ("metastatic", "castration", "resistant", "prostate", "cancer"),
+                "rrms": ("relapsing", "remitting", "multiple", "sclerosis"),
+                "aecopd": ("acute", "exacerbation", "of", "chronic", "obstructive", "pulmonary", "disease"),
                 # Ordinals as the descriptions spell them: "5th metatarsal", "2nd trimester", "3rd degree burn".
                 "1st": ("first",), "2nd": ("second",), "3rd": ("third",), "4th": ("fourth",), "5th": ("fifth",)}
 _NUMERALS = {"ii": "2", "i": "1", "two": "2", "one": "1", "iii": "3", "three": "3", "iv": "4", "four": "4", "v": "5", "five": "5",
@@ -126,7 +142,8 @@ _BRITISH = {
     "aem": "em", "aesth": "esth", "oedem": "edem", "oesoph": "esoph", "oestr": "estr", "coeli": "celi", "faec": "fec",
     "foet": "fet", "paed": "ped", "gynaec": "gynec", "caec": "cec", "aetiol": "etiol", "rrhoea": "rrhea",
     "pnoea": "pnea", "leucocyt": "leukocyt", "tumour": "tumor", "behaviour": "behavior", "colour": "color",
-    "isation": "ization", "sulph": "sulf",
+    "isation": "ization", "sulph": "sulf", "generalis": "generaliz", "localis": "localiz", "immunis": "immuniz",
+    "hospitalis": "hospitaliz", "sensitis": "sensitiz",
 }
 _BRITISH_RE = re.compile("|".join(sorted(_BRITISH, key=len, reverse=True)))
 
@@ -171,12 +188,22 @@ _SIDE_LETTER = re.compile(r"\b([RL])\b\.?(?=[ \t]+(?:[A-Za-z]|[1-5](?:st|nd|rd|t
 _SITE_CA = re.compile(r"\b((?i:breast|lung|prostate|colon|rectal|bladder|skin|ovarian|cervical|pancreatic|thyroid|renal"
                       r"|kidney|liver|gastric|stomach|endometrial|uterine|esophageal|colorectal)) ca\b", re.IGNORECASE)
 # "Both eyes", "both knees": the bilateral codes (the descriptions say "bilateral").
+_BOTH_EYES = re.compile(r"\b(?:both|bilateral) (?:eyes|ears)\b", re.IGNORECASE)  # "Presbycusis, bilateral" H91.13
 _BOTH = re.compile(r"\bboth (?=(?:eyes|ears|knees|hips|shoulders|legs|feet|hands|breasts|lungs|kidneys|ankles|wrists|"
                    r"elbows|lower|upper)\b)", re.IGNORECASE)
 
 
 _MATERNAL_AGE = re.compile(r"\bmaternal age\b", re.IGNORECASE)
 _PACKS_PER_DAY = re.compile(r"\b(\d+(?:[./]\d+)?|half|one|two|three)\s*ppd\b", re.IGNORECASE)
+# A drug named as the cause of a condition ("oxycodone-induced constipation", "hypotension due to amlodipine"): the
+# word "drug" the descriptions of drug-induced conditions use follows it ("Drug induced constipation" K59.03,
+# "Hypotension due to drugs" I95.2); services.coding.status codes the drug's adverse effect.
+_DRUG_NAMES = "|".join(sorted((re.escape(t).replace(r"\ ", "[ -]") for ts in ADVERSE_EFFECTS.values() for t in ts
+                               if t not in ("drug", "drugs")), key=len, reverse=True))
+_DRUG_INDUCED = re.compile(rf"\b({_DRUG_NAMES})[ -](?:induced|related)\b", re.IGNORECASE)
+_DUE_TO_DRUG = re.compile(rf"\b(due to|secondary to|caused by|from)\s+((?:{_DRUG_NAMES}))\b(?![ -](?:drug|induced))",
+                          re.IGNORECASE)
+_CAUSE_CUES = ("induced", "related", "due to", "secondary to", "caused by", "from ")
 
 
 def tokens(text: str) -> list[str]:
@@ -185,12 +212,14 @@ def tokens(text: str) -> list[str]:
         text = _FLU_TYPE.sub(r"\1 type \2", text)
     if " ca" in low:
         text = _SITE_CA.sub(r"\1 cancer", text)
-    if "both " in low:
-        text = _BOTH.sub("bilateral ", text)
+    if "both " in low or "bilateral e" in low:
+        text = _BOTH.sub("bilateral ", _BOTH_EYES.sub("bilateral", text))
     if "maternal age" in low:  # the patient's own age (O09.5-), no mother's history: one word
         text = _MATERNAL_AGE.sub("maternalage", text)
     if "ppd" in low:  # "1 ppd", "1/2 ppd": packs (of cigarettes) per day; "PPD" alone is the tuberculin test
         text = _PACKS_PER_DAY.sub(r"\1 packs per day", text)
+    if any(cue in low for cue in _CAUSE_CUES):
+        text = _DUE_TO_DRUG.sub(r"\1 \2 drug", _DRUG_INDUCED.sub(r"\1 drug induced", text))
     if "R" in text or "L" in text:
         text = _SIDE_LETTER.sub(lambda m: "right" if m.group(1) == "R" else "left", text)
     # A possessive is no word of its own: "Crohn disease" and "Crohn's disease" read alike, on both sides.
@@ -237,7 +266,34 @@ def _clauses_cached(text: str) -> tuple[tuple[str, ...], ...]:
     text = _STATUS_AFTER.sub(_status_before, _CUE_COLON.sub(r"\1\2 ", text))
     if "?" in text:
         text = _QUESTION.sub(r"query \1.", text)
-    return tuple(tuple(t) for part in _CLAUSE_END.split(text) for item in _denied_list(part) if (t := tokens(item)))
+    return tuple(tuple(side) for part in _CLAUSE_END.split(text) for item in _denied_list(part) if (t := tokens(item))
+                 for side in _by_side(t))
+
+
+def _by_side(toks: list[str]) -> list[list[str]]:
+    """A clause that names two findings each with its own side ("right carpal tunnel syndrome and left cubital tunnel
+    syndrome", "right tennis elbow and right trigger thumb", "bilateral POAG, mild stage, and bilateral nuclear
+    cataracts") as one clause per finding, so that each side goes with its own finding; a part that names only a side
+    and a site takes the condition of the part before ("OA right hip and right knee" is M16.11 and M17.11). Only in a
+    clause that affirms all it says (what a cue denies or doubts stays in one scope); "right and left knee pain" is
+    one finding."""
+    if "and" not in toks or LATERAL.isdisjoint(toks) or any(cue_tokens(toks)):
+        return [toks]
+    parts: list[list[str]] = []
+    start = 0
+    for i, t in enumerate(toks):
+        if t == "and" and toks[i + 1 : i + 2] and toks[i + 1] in LATERAL:
+            before = toks[start:i]
+            if not LATERAL.isdisjoint(before) and any(w not in _NOT_A_CONDITION for w in before):
+                parts.append(before)
+                start = i + 1
+    if not parts:
+        return [toks]
+    parts.append(toks[start:])
+    for k in range(1, len(parts)):
+        if all(w in _NOT_A_CONDITION for w in parts[k]):
+            parts[k] = [w for w in parts[k - 1] if w not in _NOT_A_CONDITION] + parts[k]
+    return parts
 
 
 # A review of systems denies a dozen findings at once ("Denies fever, chills, night sweats, weight loss, ..., dysuria or
@@ -810,6 +866,7 @@ _BODY_SITES = frozenset(tokens("hand finger thumb foot toe ankle heel knee hip t
                                "shoulder neck head face scalp back buttock chest abdomen trunk"))
 # An injury or poisoning code (chapters S and T) names the kind of harm ("Other injury of celiac artery", "Laceration
 # of axillary vein"): the note must say that word too, or "celiac artery stenosis" would read as an injury of it.
+_NOT_A_CONDITION = LATERAL | _BODY_SITES | _STOP
 _HARM = frozenset(tokens(
     "injury fracture laceration contusion sprain strain dislocation subluxation burn corrosion wound abrasion puncture "
     "bite crushing amputation poisoning adverse underdosing toxic frostbite avulsion blister traumatic rupture"
@@ -881,7 +938,8 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("bimalleolar", "trimalleolar"), ("lower", "leg")), "scaphoid": ("navicular", "bone", "wrist"),
     "boxer": ("fifth", "metacarpal", "bone", "neck", "hand"), "paronychia": ("cellulitis",),
     "hordeolum": ("externum",), "stye": ("hordeolum", "externum"),
-    "sacrum": ("sacral", "region"), "dyshidrotic": ("dyshidrosis",), "ductal": ("intraductal",),
+    "sacrum": ("sacral", "region"), "lid": ("eyelid",), "wax": ("cerumen",), "earwax": ("cerumen",),
+    "ureteric": ("ureteral",), "hiatus": ("hiatal",), "dyshidrotic": ("dyshidrosis",), "ductal": ("intraductal",),
     "melanoma": ("malignant",),  # "Melanoma (malignant)"
     # "Intractable ... (pharmacoresistant) (refractory (medically)) (treatment resistant)": the epilepsy and migraine
     # inclusion terms.
@@ -994,7 +1052,10 @@ def term_words(term: str) -> list[str]:
             # radiculopathy, cervical region", "... without macular edema, bilateral" keep their site and side),
             # or past it while a list of absences goes on ("without behavioral disturbance, psychotic disturbance,
             # mood disturbance, and anxiety").
-            while i < len(toks) and (toks[i] != "," or toks[i + 1 : i + 2] and toks[i + 1] in _ABSENCE_GOES_ON):
+            # A "with" after it names what the patient has again ("Diverticulosis of large intestine without
+            # perforation or abscess with bleeding" is K57.31).
+            while i < len(toks) and toks[i] != "with" and (
+                    toks[i] != "," or toks[i + 1 : i + 2] and toks[i + 1] in _ABSENCE_GOES_ON):
                 i += 1
         toks = kept
         for i in phrase_starts(toks, _NOT_IN_REMISSION)[:1]:

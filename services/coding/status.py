@@ -19,7 +19,7 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from services.coding.lexicon import Concept
+from services.coding.lexicon import ADVERSE_EFFECTS, Concept
 from services.coding.matcher import (
     POST_HISTORY_PHRASES,
     Assertion,
@@ -106,6 +106,17 @@ DEPENDENCE: tuple[StatusRule, ...] = (
           "oxygen dependent", "on home oxygen", "chronic oxygen therapy", "long term oxygen therapy",
           "home oxygen therapy"),
 )
+# Other statuses documented now: a malignancy's resistance to hormone therapy (Z19.2, "castration-resistant prostate
+# cancer"), a cancer gene carried (Z15.0-, "BRCA1 carrier"), a visit for a cycle of chemotherapy (Z51.11).
+CURRENT: tuple[StatusRule, ...] = (
+    _fact("hormone_resistant", "Z19.2", "a hormone-resistant malignancy", "castration resistant", "castrate resistant",
+          "hormone refractory", "hormone resistant", "crpc", "mcrpc"),
+    _fact("brca", "Z15.01", "a genetic susceptibility to breast cancer", "brca1", "brca2", "brca", "brca mutation",
+          "brca1 mutation", "brca2 mutation", "brca positive", "brca1 positive", "brca2 positive"),
+    _fact("chemotherapy_visit", "Z51.11", "an encounter for chemotherapy", "here for chemotherapy", "here for chemo",
+          "cycle of chemotherapy", "chemotherapy cycle", "chemotherapy infusion", "folfox", "folfiri", "folfirinox",
+          "capox", "xelox", "abvd"),
+)
 # Allergy status: the drug or substance in a clause that states an allergy to it.
 ALLERGIES: tuple[StatusRule, ...] = (
     _fact("penicillin", "Z88.0", "an allergy to penicillin", "penicillin", "penicillins", "amoxicillin", "ampicillin",
@@ -178,19 +189,31 @@ PRESENCE: tuple[StatusRule, ...] = (
           "appendectomy", "appendicectomy", "colectomy", "hemicolectomy", "cholecystectomized", "appendectomized"),
 )
 
+# Adverse effects of drugs in therapeutic use (T36-T50, initial encounter): the drug a clause names as the cause of a
+# condition ("oxycodone-induced constipation", "hypotension due to amlodipine", "side effect of metformin"); the
+# condition is coded from its own words (guideline I.C.19.e.5.a). Drugs that are only "drugs" name no drug.
+ADVERSE: tuple[StatusRule, ...] = tuple(
+    _fact(f"adverse_{code}", code, f"an adverse effect of {terms[0]} (the note names it as the cause)",
+          *(t for t in terms if t not in ("drug", "drugs")))
+    for code, terms in ADVERSE_EFFECTS.items())
 
 
 def _lexicon(rules: tuple[StatusRule, ...]) -> Lexicon:
     return Lexicon(Concept(key=r.key, code=r.code, terms=r.terms, lateral=r.lateral) for r in rules)
 
 
-ALL_RULES = (*DRUGS, *DEPENDENCE, *ALLERGIES, *PRESENCE)
-_GROUP = {r.key: group for group, rules in (("drug", DRUGS), ("dependence", DEPENDENCE), ("allergy", ALLERGIES),
-                                             ("presence", PRESENCE)) for r in rules}
+ALL_RULES = (*DRUGS, *DEPENDENCE, *CURRENT, *ALLERGIES, *PRESENCE)
+_GROUP = {r.key: group for group, rules in (("drug", DRUGS), ("dependence", DEPENDENCE), ("current", CURRENT),
+                                             ("allergy", ALLERGIES), ("presence", PRESENCE)) for r in rules}
 _BY_KEY = {r.key: r for r in ALL_RULES}
 # One pass over a clause for every rule; allergy terms are matched in their own pass (a drug name means an allergy
 # there, not its use), which only runs for clauses that state an allergy.
-_ALL, _ALLERGIES = _lexicon((*DRUGS, *DEPENDENCE, *PRESENCE)), _lexicon(ALLERGIES)
+_ALL, _ALLERGIES = _lexicon((*DRUGS, *DEPENDENCE, *CURRENT, *PRESENCE)), _lexicon(ALLERGIES)
+_ADVERSE, _ADVERSE_BY_KEY = _lexicon(ADVERSE), {r.key: r for r in ADVERSE}
+# services.coding.matcher.tokens writes "drug" after a drug named as a cause ("oxycodone drug induced", "due to
+# amlodipine drug"); a drug after these words is named as one too.
+_EFFECT_OF = tuple(tuple(tokens(p)) for p in ("side effect of", "side effects of", "adverse effect of",
+                                               "adverse effects of", "adverse reaction to", "adverse drug reaction to"))
 _FIRST = frozenset(t for r in ALL_RULES for term in r.terms for t in tokens(term)[:1])
 _ALLERGY_WORDS = frozenset(tokens("allergy allergies allergic hypersensitivity anaphylaxis"))
 # A transplant or operation that is only planned or considered is no status yet.
@@ -280,7 +303,8 @@ def _names_a_disorder(toks: list[str], end: int) -> bool:
 
 
 def facts(statement: Statement) -> list[StatusFact]:
-    """The long-term drug use, dependence, allergy and presence/absence statuses the statement documents."""
+    """The long-term drug use, dependence, allergy and presence/absence statuses the statement documents, and the
+    adverse effects of drugs it names as a cause."""
     out: list[StatusFact] = []
 
     def add(rule: StatusRule, c_idx: int, start: int, code: str | None = None) -> None:
@@ -291,6 +315,12 @@ def facts(statement: Statement) -> list[StatusFact]:
     # An allergy list ("Allergies: sulfa drugs (rash)") states the allergy once for every clause after its heading.
     allergy_list = statement.kind == "allergy" or _ALLERGY_HEADING.match(statement.text) is not None
     for c_idx, toks in enumerate(clauses(statement.text)):
+        if "drug" in toks or "effect" in toks or "reaction" in toks:
+            for m in _ADVERSE.mentions(toks):
+                caused = toks[m.end : m.end + 1] == ["drug"] or any(
+                    toks[max(0, m.start - len(p)) : m.start] == list(p) for p in _EFFECT_OF)
+                if caused and m.assertion is Assertion.AFFIRMED:
+                    add(_ADVERSE_BY_KEY[m.concept.key], c_idx, m.start)
         if _FIRST.isdisjoint(toks):
             continue
         allergy = allergy_list or not _ALLERGY_WORDS.isdisjoint(toks)
@@ -311,6 +341,9 @@ def facts(statement: Statement) -> list[StatusFact]:
                 if not not_done and (m.assertion is Assertion.HISTORY or (m.assertion is Assertion.AFFIRMED and not done_now)):
                     for code in m.concept.codes_for(m.side):  # a joint replacement by side
                         add(rule, c_idx, m.start, code)
+            elif group == "current":
+                if m.assertion is Assertion.AFFIRMED and not not_done:  # "resistant" here is the status's own word
+                    add(rule, c_idx, m.start)
             elif _names_a_disorder(toks, m.end):
                 continue  # "opioid dependence", "opioid use disorder": a substance disorder, not the drug's use
             elif not not_current and (m.assertion is Assertion.AFFIRMED or (m.assertion is Assertion.HISTORY and ago)):

@@ -1063,3 +1063,49 @@ def test_a_description_without_what_it_says_is_absent() -> None:
     assert term_words("Unspecified rotator cuff tear or rupture of left shoulder, not specified as traumatic") == [
         "unspecified", "rotator", "cuff", "tear", "or", "rupture", "of", "left", "shoulder"]
     assert tokens("R 2nd metatarsal, 3rd degree") == ["right", "second", "metatarsal", "third", "degree"]
+
+
+@pytest.mark.parametrize("text, codes", [
+    # Guideline I.C.19.e.5.a: the nature of the adverse effect, then the drug (T36-T50, 5th/6th character 5); the
+    # drug named as the cause is read as "drug induced", the words of the conditions' drug-induced codes.
+    ("Oxycodone-induced constipation.", ["K59.03", "T40.2X5A"]),
+    ("Hypokalemia due to HCTZ.", ["E87.6", "T50.2X5A"]),
+    ("Atorvastatin-induced myopathy.", ["G72.0", "T46.6X5A"]),
+    ("Chemotherapy-induced neutropenia.", ["D70.1", "T45.1X5A"]),
+    # No cause named, or the drug only taken: no adverse effect.
+    ("Constipation, on oxycodone.", ["K59.00"]), ("Exercise-induced asthma.", ["J45.990"]),
+    ("Discussed side effects of metformin.", []),
+])
+def test_a_drug_named_as_the_cause_is_its_adverse_effect(codeset: SimpleIcd10CmCodeSet, text: str,
+                                                         codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # Clinicians' abbreviations of the names the descriptions spell out.
+    ("IPF.", ["J84.112"]), ("OAB.", ["N32.81"]), ("MCI.", ["G31.84"]), ("IDA.", ["D50.9"]), ("PMR.", ["M35.3"]),
+    ("Pulmonary TB, sputum smear positive.", ["A15.0"]), ("Concussion with LOC under 30 minutes, initial visit.", ["S06.0X1A"]),
+    # British spellings; what a description says the patient has after its absences ("... without perforation or
+    # abscess with bleeding"); both ears are the bilateral code.
+    ("Idiopathic generalised epilepsy, intractable.", ["G40.319"]),
+    ("Diverticulosis of colon with bleeding.", ["K57.31"]), ("Presbycusis, both ears.", ["H91.13"]),
+    # Statuses the note documents now: a hormone-resistant cancer, a cancer gene carried, a chemotherapy visit.
+    ("Castration-resistant prostate cancer.", ["C61", "Z19.2"]), ("BRCA1 carrier.", ["Z15.01"]),
+    ("Here for cycle 3 FOLFOX for sigmoid colon cancer.", ["Z51.11", "C18.7"]),
+    ("Hx of MRSA infection.", ["Z86.14"]), ("High fall risk.", ["Z91.81"]),
+    # Each finding with its own side; a side and a site alone take the condition before them.
+    ("Right carpal tunnel syndrome and left cubital tunnel syndrome.", ["G56.01", "G56.22"]),
+    ("Right tennis elbow and right trigger thumb.", ["M77.11", "M65.311"]),
+    ("OA right hip and right knee.", ["M16.11", "M17.11"]),
+    ("Pain in right hip and left knee.", ["M25.551", "M25.562"]),
+    ("Right and left knee pain.", ["M25.561", "M25.562"]),
+])
+def test_abbreviations_statuses_and_sides_of_specialty_notes(codeset: SimpleIcd10CmCodeSet, text: str,
+                                                             codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+def test_a_side_splits_a_clause_only_where_nothing_is_denied() -> None:
+    assert clauses("OA right hip and right knee") == [["oa", "right", "hip"], ["oa", "right", "knee"]]
+    assert len(clauses("denies pain in right knee and left hip")) == 1
+    assert len(clauses("right and left knee pain")) == 1
