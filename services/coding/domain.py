@@ -1065,6 +1065,50 @@ def _diabetes_beside(resolved: list[Finding], *, statements: list[Statement]) ->
     return out
 
 
+# Guideline I.C.15.g: Z79.4 / Z79.84 / Z79.85 are not assigned with O24.4- (a gestational diabetes code says how it is
+# controlled); E10 asks for no insulin code (E11 and E13 do: "use additional code to identify control using insulin").
+_CONTROL_CODES = ("Z79.4", "Z79.84", "Z79.85")
+_NEEDS_CONTROL = ("E08", "E09", "E11", "E13", "O24.0", "O24.1", "O24.3", "O24.8", "O24.9")
+
+
+_GESTATIONAL_CONTROL = {"Z79.4": "4", "Z79.84": "5"}  # O24.41-: 4 insulin controlled, 5 controlled by oral drugs
+
+
+def _diabetes_control(resolved: list[Finding]) -> list[Finding]:
+    if any(f.code.startswith("O24.4") for f in resolved):
+        # ... and the drug the note documents says how it is controlled: "GDM on insulin" is O24.414.
+        control = next((_GESTATIONAL_CONTROL[f.code] for f in resolved if f.code in _GESTATIONAL_CONTROL), None)
+        for f in resolved:
+            if control and f.code.startswith("O24.4") and f.code.endswith("9"):
+                f.code = f.code[:-1] + control
+        drop: tuple[str, ...] = _CONTROL_CODES
+    elif any(f.code.startswith("E10") for f in resolved) and not any(f.code.startswith(_NEEDS_CONTROL) for f in resolved):
+        drop = ("Z79.4",)
+    else:
+        return resolved
+    return [f for f in resolved if f.code not in drop]
+
+
+# An annual or well-child examination at which something new is found is the "with abnormal findings" code (Z00.01,
+# Z00.121; guideline I.C.21.c.13: the abnormal findings are coded too): a finding in the same statement that says it
+# is new.
+_WITH_ABNORMAL_FINDINGS = {"Z00.00": "Z00.01", "Z00.129": "Z00.121"}
+_NEW_FINDING = re.compile(r"\b(?:new|newly|found|noted|discovered|incidental|abnormal|elevated|detected)\b", re.IGNORECASE)
+
+
+def _exam_findings(resolved: list[Finding], *, statements: list[Statement]) -> list[Finding]:
+    exams = [f for f in resolved if f.code in _WITH_ABNORMAL_FINDINGS]
+    if not exams:
+        return resolved
+    text = {st.statement_id: st.text for st in statements}
+    for exam in exams:
+        ids = set(exam.statement_ids)
+        if any(f is not exam and f.code[:1] != "Z" and ids & set(f.statement_ids) for f in resolved) and any(
+                _NEW_FINDING.search(text.get(i, "")) for i in ids):
+            exam.code = _WITH_ABNORMAL_FINDINGS[exam.code]
+    return resolved
+
+
 def _pregnancy(resolved: list[Finding], *, statements: list[Statement], codeset: CodeSet, mode: str) -> list[Finding]:
     """Chapter 15 codes in the trimester the note documents, and the weeks of gestation (Z3A) beside them."""
     stated_in = {st.statement_id for st in statements if _pregnant(st)}
@@ -1150,6 +1194,7 @@ def suggest_codes(
     resolved = _dementia_in_disease(resolved, statements=sections, codeset=codeset)
     resolved = _organism_as_cause(resolved, codeset=codeset)
     resolved = _pregnancy(resolved, statements=sections, codeset=codeset, mode=mode)
+    resolved = _diabetes_control(_exam_findings(resolved, statements=sections))
     if mode == OUTPATIENT:
         # First-listed diagnosis of the claim: the first problem the Assessment establishes by rule, whatever
         # the learned associations think of the others.

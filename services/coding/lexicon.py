@@ -133,7 +133,7 @@ CONCEPTS: tuple[Concept, ...] = (
     # Diabetes complications the Index lists under "Diabetes, with" (guideline I.A.15 presumes the link): combined below.
     _c("diabetic_retinopathy", "E11.319", "diabetic retinopathy", chronic=True),  # type 2 when the type is not stated
     _c("gastroparesis", "K31.84", "gastroparesis", "diabetic gastroparesis", chronic=True),
-    _c("pad", "I73.9", "peripheral arterial disease", "peripheral artery disease", "peripheral vascular disease",
+    _c("pad", "I73.9", "pad", "peripheral arterial disease", "peripheral artery disease", "peripheral vascular disease",
        "peripheral angiopathy", "peripheral arterial occlusive disease", chronic=True),
     _c("prediabetes", "R73.03", "prediabetes", "prediabetic", "pre diabetes", "borderline diabetes"),
     # Articles are set aside in terms, so "the sugar" was a bare "sugar": every "sugar" read as diabetes ("a diet low in
@@ -1039,6 +1039,18 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("B37.31", "yeast vaginitis"), ("B37.31", "candidal vulvovaginitis"), ("B37.32", "chronic vulvovaginal candidiasis"),
     ("B37.32", "recurrent vulvovaginal candidiasis"), ("A08.0", "rotavirus gastroenteritis"),
     ("A08.0", "rotavirus enteritis"), ("A08.11", "norovirus gastroenteritis"), ("A08.4", "viral gastroenteritis"),
+    # Abrasion, cornea S05.0-; Strain / Sprain, neck (cervical) S16.1 / S13.4, low back (lumbar) S39.012 / S33.5,
+    # thoracic S29.012 / S23.3; Anemia, pernicious D51.0; Esophagitis, reflux, with bleeding K21.01; Stenosis, mitral
+    # I05.0 (rheumatic unless stated otherwise); Wolff-Parkinson-White syndrome I45.6; Aftercare, joint replacement Z47.1.
+    *_sided("corneal abrasion", "S05.00XA", "S05.01XA", "S05.02XA"),
+    ("S16.1XXA", "cervical strain"), ("S13.4XXA", "cervical sprain"),
+    ("S13.4XXA", "neck sprain"), ("S39.012A", "low back strain"),
+    ("S33.5XXA", "lumbar sprain"), ("S29.012A", "thoracic strain"), ("S23.3XXA", "thoracic sprain"),
+    ("K21.01", "reflux esophagitis with bleeding"), ("I05.0", "mitral stenosis"),
+    ("I45.6", "wolff parkinson white syndrome"), ("I45.6", "wpw syndrome"), ("I45.6", "wpw"),
+    ("Z47.1", "aftercare following joint replacement"), ("Z47.1", "aftercare following knee arthroplasty"),
+    ("Z47.1", "aftercare following hip arthroplasty"), ("Z47.1", "aftercare following knee replacement"),
+    ("Z47.1", "aftercare following hip replacement"),
     ("D70.1", "chemotherapy drug induced neutropenia"), ("D70.1", "neutropenia due to chemotherapy drug"),
     ("D70.1", "chemo drug induced neutropenia"), ("D70.2", "drug induced neutropenia"), ("M51.26", "lumbar disc herniation"), ("M51.26", "herniated lumbar disc"),
     ("M51.26", "lumbar herniated disc"), ("M51.27", "lumbosacral disc herniation"),

@@ -28,7 +28,8 @@ class Assertion(StrEnum):
 
 
 # ---------------------------------------------------------------- tokens
-_SLASH_ABBREV = {"h/o": "h o", "r/o": "rule out", "s/p": "status post", "a/fib": "afib", "w/o": "without", "c/o": "complains of"}
+_SLASH_ABBREV = {"h/o": "h o", "r/o": "rule out", "s/p": "status post", "a/fib": "afib", "w/o": "without", "c/o": "complains of",
+                 "w/": "with "}  # after "w/o"
 _TOKEN = re.compile(r"[a-z0-9]+")
 # Whole-word abbreviations the descriptions spell out: the abdominal quadrants ("LLQ pain" is R10.32).
 _WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", "quadrant"),
@@ -63,6 +64,8 @@ _WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", 
                 "loc": ("loss", "of", "consciousness"), "o2": ("oxygen",),
                 "crpc": ("castration", "resistant", "prostate", "cancer"), "utis": ("uti",),
                 "mcrpc": ("metastatic", "castration", "resistant", "prostate", "cancer"),
+                "aaa": ("abdominal", "aortic", "aneurysm"), "avr": ("aortic", "valve", "replacement"),
+                "mvr": ("mitral", "valve", "replacement"), "des": ("drug", "eluting", "stent"), "vit": ("vitamin",),
                 "rrms": ("relapsing", "remitting", "multiple", "sclerosis"),
                 "aecopd": ("acute", "exacerbation", "of", "chronic", "obstructive", "pulmonary", "disease"),
                 # Ordinals as the descriptions spell them: "5th metatarsal", "2nd trimester", "3rd degree burn".
@@ -193,7 +196,11 @@ _BOTH = re.compile(r"\bboth (?=(?:eyes|ears|knees|hips|shoulders|legs|feet|hands
                    r"elbows|lower|upper)\b)", re.IGNORECASE)
 
 
+# "Burn, partial thickness -- see Burn, by site, second degree"; full thickness: third degree (only for burns: a
+# pressure ulcer's "full thickness skin loss" is its stage).
+_BURN_THICKNESS = re.compile(r"\b(partial|full)[- ]thickness\b", re.IGNORECASE)
 _MATERNAL_AGE = re.compile(r"\bmaternal age\b", re.IGNORECASE)
+_ACQUIRED_ABSENCE = re.compile(r"\bacquired absence\b", re.IGNORECASE)
 _PACKS_PER_DAY = re.compile(r"\b(\d+(?:[./]\d+)?|half|one|two|three)\s*ppd\b", re.IGNORECASE)
 # A drug named as the cause of a condition ("oxycodone-induced constipation", "hypotension due to amlodipine"): the
 # word "drug" the descriptions of drug-induced conditions use follows it ("Drug induced constipation" K59.03,
@@ -214,6 +221,10 @@ def tokens(text: str) -> list[str]:
         text = _SITE_CA.sub(r"\1 cancer", text)
     if "both " in low or "bilateral e" in low:
         text = _BOTH.sub("bilateral ", _BOTH_EYES.sub("bilateral", text))
+    if "thickness" in low and ("burn" in low or "scald" in low):
+        text = _BURN_THICKNESS.sub(lambda m: "second degree" if m.group(1).lower() == "partial" else "third degree", text)
+    if "acquired absence" in low:  # an organ or limb removed is a status (Z89, Z90), no denial: one word
+        text = _ACQUIRED_ABSENCE.sub("acquiredabsence", text)
     if "maternal age" in low:  # the patient's own age (O09.5-), no mother's history: one word
         text = _MATERNAL_AGE.sub("maternalage", text)
     if "ppd" in low:  # "1 ppd", "1/2 ppd": packs (of cigarettes) per day; "PPD" alone is the tuberculin test
@@ -938,7 +949,11 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("bimalleolar", "trimalleolar"), ("lower", "leg")), "scaphoid": ("navicular", "bone", "wrist"),
     "boxer": ("fifth", "metacarpal", "bone", "neck", "hand"), "paronychia": ("cellulitis",),
     "hordeolum": ("externum",), "stye": ("hordeolum", "externum"),
-    "sacrum": ("sacral", "region"), "lid": ("eyelid",), "wax": ("cerumen",), "earwax": ("cerumen",),
+    "sacrum": ("sacral", "region"), "lid": ("eyelid",),
+    # "Scald -- see Burn"; "Bite(s) (animal) (human) -- see also Wound, open, by site, bite" (an insect's, superficial:
+    # "Insect bite (nonvenomous)"); "Hematoma, subungual -- see Contusion, by site, with damage to nail".
+    "scald": ("burn",), "bite": ("open",), **dict.fromkeys(("tick", "mosquito", "insect"), ("insect", "nonvenomous")),
+    "subungual": ("contusion", "damage", "nail"), "wax": ("cerumen",), "earwax": ("cerumen",),
     "ureteric": ("ureteral",), "hiatus": ("hiatal",), "dyshidrotic": ("dyshidrosis",), "ductal": ("intraductal",),
     "melanoma": ("malignant",),  # "Melanoma (malignant)"
     # "Intractable ... (pharmacoresistant) (refractory (medically)) (treatment resistant)": the epilepsy and migraine
@@ -1282,7 +1297,7 @@ class DescriptionIndex:
     def _says_more(self, idx: int, hit: frozenset[str], than: frozenset[str]) -> bool:
         """Entry ``idx``, matched by ``hit``, is matched by words of substance beyond ``than``, and they weigh more
         than the words of it the note leaves unsaid."""
-        said = hit - than - _LATERAL - _EPISODE - _TRIMESTER
+        said = hit - than - _LATERAL - _EPISODE
         # A word that only stands for what ``than`` was matched by says nothing more ("refractory" is "intractable").
         said = {w for w in said if not INDEX_TERMS.get(w) or not set(INDEX_TERMS[w]) <= than}
         return bool(said) and math.fsum(self._idf[w] for w in sorted(said)) > math.fsum(

@@ -40,14 +40,14 @@ class StatusRule:
     terms: tuple[str, ...]
     long_term_cue: bool = False  # only with a long-term word in the same clause
     what: str = ""  # the fact, for the rationale
-    lateral: tuple[str, str, str] | None = None  # (right, left, bilateral) codes where the note names the side
+    lateral: tuple[str, str, str | None] | None = None  # (right, left, bilateral) codes where the note names the side
 
 
 def _r(key: str, code: str, *terms: str, cue: bool = False) -> StatusRule:
     return StatusRule(key=key, code=code, terms=terms, long_term_cue=cue, what=f"current use of {key.replace('_', ' ')}")
 
 
-def _fact(key: str, code: str, what: str, *terms: str, lateral: tuple[str, str, str] | None = None) -> StatusRule:
+def _fact(key: str, code: str, what: str, *terms: str, lateral: tuple[str, str, str | None] | None = None) -> StatusRule:
     return StatusRule(key=key, code=code, terms=terms, what=what, lateral=lateral)
 
 
@@ -178,6 +178,13 @@ PRESENCE: tuple[StatusRule, ...] = (
     _fact("lobectomy", "Z90.2", "an acquired absence of (part of) a lung", "lobectomy", "pneumonectomy",
           "lung resection"),
     _fact("cataract", "Z98.49", "a cataract extraction", "cataract surgery", "cataract extraction"),
+    _fact("below_knee_amputation", "Z89.519", "an acquired absence of a leg below the knee", "below knee amputation",
+          "below the knee amputation", "bka", "acquired absence of leg below knee", "amputation below knee",
+          lateral=("Z89.511", "Z89.512", None)),
+    _fact("above_knee_amputation", "Z89.619", "an acquired absence of a leg above the knee", "above knee amputation",
+          "above the knee amputation", "acquired absence of leg above knee", "amputation above knee",
+          lateral=("Z89.611", "Z89.612", None)),
+    _fact("insulin_pump", "Z96.41", "an insulin pump", "insulin pump", "on a pump", "omnipod", "tandem pump"),
     _fact("lens", "Z96.1", "an intraocular lens", "pseudophakia", "intraocular lens", "lens implant"),
     _fact("knee_joint", "Z96.659", "an artificial knee joint", "knee replacement", "knee arthroplasty",
           "total knee replacement", "total knee arthroplasty", "knee prosthesis",
@@ -302,6 +309,19 @@ def _names_a_disorder(toks: list[str], end: int) -> bool:
     return (end < len(toks) and toks[end] in _DISORDER_AFTER) or toks[end : end + 2] == _USE_DISORDER
 
 
+_OFF = frozenset(tokens("not no longer off never stopped stop held hold discontinued"))
+
+
+def _on_it_now(toks: list[str], start: int) -> bool:
+    """"on <drug>" is current use even where a cue before it gave the clause to the past or denied something else:
+    "Hx of PE, on long-term warfarin", "T2DM w/ hypoglycemia without coma, on glipizide" ("not on", "off" are not)."""
+    before = toks[max(0, start - 3) : start]
+    if "on" not in before:
+        return False
+    on = start - len(before) + before.index("on")
+    return on == 0 or toks[on - 1] not in _OFF
+
+
 def facts(statement: Statement) -> list[StatusFact]:
     """The long-term drug use, dependence, allergy and presence/absence statuses the statement documents, and the
     adverse effects of drugs it names as a cause."""
@@ -346,7 +366,8 @@ def facts(statement: Statement) -> list[StatusFact]:
                     add(rule, c_idx, m.start)
             elif _names_a_disorder(toks, m.end):
                 continue  # "opioid dependence", "opioid use disorder": a substance disorder, not the drug's use
-            elif not not_current and (m.assertion is Assertion.AFFIRMED or (m.assertion is Assertion.HISTORY and ago)):
+            elif not not_current and (m.assertion is Assertion.AFFIRMED or (m.assertion is Assertion.HISTORY and ago)
+                                      or _on_it_now(toks, m.start)):
                 if rule.long_term_cue or new_start:
                     if duration is None:
                         duration = (_long_term(toks) or ago, any(phrase_starts(toks, p) for p in _SCHEDULE),

@@ -877,7 +877,8 @@ def test_a_status_written_after_its_term_and_a_question(text: str, expected: lis
     ("Threatened miscarriage at 8 weeks.", ["O20.0", "Z3A.08"]),  # was O03.9, a spontaneous abortion
     # was E11.9 + I67.83: "PRES" read into "pre-existing"; chapter 15 first (guideline I.C.15.a.1), then E11
     ("Pre-existing type 2 diabetes in pregnancy.", ["O24.119", "E11.9"]),
-    ("Type 1 DM on insulin pump.", ["E10.9", "Z79.4"]),  # was E11.9, type 2
+    # was E11.9, type 2; E10 asks for no insulin code (E11 does), and the pump is Z96.41 (session 15)
+    ("Type 1 DM on insulin pump.", ["E10.9", "Z96.41"]),
     ("Diabetic gastroparesis in type 1 diabetic.", ["E10.43", "K31.84"]),  # was E11.43
     ("Dementia with Lewy bodies.", ["G31.83", "F02.80"]),  # was F03.90, dementia of no named disease
     ("Parkinson's disease with dementia.", ["G20.A1", "F02.80"]), ("Family history of Parkinson's disease.", ["Z82.0"]),
@@ -1109,3 +1110,32 @@ def test_a_side_splits_a_clause_only_where_nothing_is_denied() -> None:
     assert clauses("OA right hip and right knee") == [["oa", "right", "hip"], ["oa", "right", "knee"]]
     assert len(clauses("denies pain in right knee and left hip")) == 1
     assert len(clauses("right and left knee pain")) == 1
+
+
+@pytest.mark.parametrize("text, codes", [
+    # "on <drug>" is current use after a history cue or a denial; "no longer on" is not.
+    ("Hx of PE, on long-term warfarin.", ["Z79.01"]), ("History of DVT, on long-term Xarelto.", ["Z86.718", "Z79.01"]),
+    ("T2DM w/ hypoglycemia without coma, on glipizide.", ["E11.649", "Z79.84"]), ("No longer on warfarin.", []),
+    ("S/p mechanical AVR, on warfarin, INR goal 2.5-3.5.", ["Z95.2", "Z79.01"]), ("CAD, s/p DES to LAD.", ["I25.10", "Z95.5"]),
+    # An acquired absence is a status, not a denial; by side (no bilateral code: both sides).
+    ("Acquired absence of left leg below knee, ambulating with prosthesis.", ["Z89.512"]),
+    ("Bilateral BKA.", ["Z89.511", "Z89.512"]),
+    # Burns: scald is a burn, partial thickness the second degree, full thickness the third; bites: an animal's is an
+    # open bite, an insect's superficial; a subungual hematoma a contusion with damage to the nail.
+    ("Scald, first degree, back of right hand, initial encounter.", ["T23.161A"]),
+    ("Partial thickness burn of left upper arm, initial encounter.", ["T22.232A"]),
+    ("Dog bite of left calf, initial encounter.", ["S81.852A"]), ("Tick bite, right thigh, initial encounter.", ["S70.361A"]),
+    ("Subungual hematoma of right thumb, initial encounter.", ["S60.111A"]),
+    ("Corneal abrasion, left eye, initial encounter.", ["S05.02XA"]),
+    ("Cervical strain after motor vehicle collision, initial encounter.", ["S16.1XXA"]),
+    # Z79.4 is not coded with O24.4- (whose insulin-controlled code says it) nor for type 1 diabetes; a pump is Z96.41.
+    ("GDM on insulin, 32 wks.", ["O24.414", "Z3A.32"]), ("T1DM on insulin.", ["E10.9"]), ("T2DM on insulin.", ["E11.9", "Z79.4"]),
+    ("Type 1 diabetes on insulin pump, without complications.", ["E10.9", "Z96.41"]),
+    # An annual exam with a new finding is Z00.01; with a known, stable condition Z00.00.
+    ("Annual physical exam; newly found elevated blood pressure reading.", ["Z00.01", "R03.0"]),
+    ("Annual physical exam. HTN stable.", ["Z00.00", "I10"]),
+    ("DM2 w/ PAD", ["E11.51"]), ("Infrarenal AAA, 4.2 cm, intact.", ["I71.43"]), ("WPW syndrome", ["I45.6"]),
+    ("Mitral stenosis, moderate.", ["I05.0"]), ("Vit D deficiency.", ["E55.9"]),
+])
+def test_statuses_burns_bites_and_diabetes_control(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
