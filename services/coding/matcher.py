@@ -1166,6 +1166,7 @@ class DescriptionIndex:
         self._harm: list[frozenset[str]] = []  # S/T codes: the kind-of-harm words, one of which the text must hold
         self._residual: list[bool] = []  # an "Other ..." entry: what sets it apart is no word a note can say
         self._vague: list[bool] = []  # "Disease of spinal cord", "Other disorders of lung": sites and a disease word
+        self._some_site: list[bool] = []  # "... of unspecified finger", "of other finger": a site, whichever it is
         postings: dict[str, list[int]] = defaultdict(list)
         # The Tabular's nonessential modifiers (in parentheses) and alternative wordings (in brackets) need not be
         # said: "essential thrombocythemia" is "Essential (hemorrhagic) thrombocythemia", "toxic epidermal
@@ -1197,6 +1198,8 @@ class DescriptionIndex:
             self._harm.append(words & _HARM if code[:1] in ("S", "T") else frozenset())
             self._residual.append("other" in raw)
             self._vague.append(bool(_NAMING & set(raw)) and words - _LATERAL <= sites)
+            self._some_site.append(any(t in ("unspecified", "other") and raw[i + 1 : i + 2]
+                                       and raw[i + 1] in _BODY_SITES for i, t in enumerate(raw)))
             for w in words:
                 postings[w].append(idx)
         n = max(1, self._variant.count(False))
@@ -1258,7 +1261,9 @@ class DescriptionIndex:
             one_rare_word = len(core) == 1 and bool(core_hit) and self._idf[next(iter(core))] >= 6.0
             if unnamed_side or not core or (len(core_hit) < 2 and not one_rare_word):
                 continue
-            if (entry & _BODY_SITES) - hit and (words & _BODY_SITES) - entry:
+            if (entry & _BODY_SITES) - hit and ((words & _BODY_SITES) - entry or self._some_site[idx]):
+                # ... nor the site "unspecified" descriptions name into a note that names none ("mosquito bite" is no
+                # "Insect bite (nonvenomous) of unspecified finger").
                 continue
             # fsum: a set's order follows string hashing, and a float sum in another order can break a tie
             # (H47.091 vs H47.092) differently from one process to the next.

@@ -1125,6 +1125,8 @@ def test_a_side_splits_a_clause_only_where_nothing_is_denied() -> None:
     ("Scald, first degree, back of right hand, initial encounter.", ["T23.161A"]),
     ("Partial thickness burn of left upper arm, initial encounter.", ["T22.232A"]),
     ("Dog bite of left calf, initial encounter.", ["S81.852A"]), ("Tick bite, right thigh, initial encounter.", ["S70.361A"]),
+    # A bite whose site the note does not give is no bite of an "unspecified" or "other" finger.
+    ("Mosquito bite, no signs of dengue.", []),
     ("Subungual hematoma of right thumb, initial encounter.", ["S60.111A"]),
     ("Corneal abrasion, left eye, initial encounter.", ["S05.02XA"]),
     ("Cervical strain after motor vehicle collision, initial encounter.", ["S16.1XXA"]),
