@@ -208,8 +208,10 @@ _PACKS_PER_DAY = re.compile(r"\b(\d+(?:[./]\d+)?|half|one|two|three)\s*ppd\b", r
 _DRUG_NAMES = "|".join(sorted((re.escape(t).replace(r"\ ", "[ -]") for ts in ADVERSE_EFFECTS.values() for t in ts
                                if t not in ("drug", "drugs")), key=len, reverse=True))
 _DRUG_INDUCED = re.compile(rf"\b({_DRUG_NAMES})[ -](?:induced|related)\b", re.IGNORECASE)
-_DUE_TO_DRUG = re.compile(rf"\b(due to|secondary to|caused by|from)\s+((?:{_DRUG_NAMES}))\b(?![ -](?:drug|induced))",
-                          re.IGNORECASE)
+# ("from" only where it names a cause: not "switched her from furosemide to torsemide", "weaned from steroids").
+_DUE_TO_DRUG = re.compile(
+    rf"\b(due to|secondary to|caused by|(?<!switched )(?<!changed )(?<!converted )(?<!weaned )(?<!tapered )from)\s+"
+    rf"((?:{_DRUG_NAMES}))\b(?![ -](?:drug|induced))(?!\s+to\b)", re.IGNORECASE)
 _CAUSE_CUES = ("induced", "related", "due to", "secondary to", "caused by", "from ")
 
 

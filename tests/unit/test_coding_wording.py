@@ -1075,6 +1075,7 @@ def test_a_description_without_what_it_says_is_absent() -> None:
     ("Chemotherapy-induced neutropenia.", ["D70.1", "T45.1X5A"]),
     # No cause named, or the drug only taken: no adverse effect.
     ("Constipation, on oxycodone.", ["K59.00"]), ("Exercise-induced asthma.", ["J45.990"]),
+    ("CHF; we switched her from furosemide to torsemide.", ["I50.9"]),
     ("Discussed side effects of metformin.", []),
 ])
 def test_a_drug_named_as_the_cause_is_its_adverse_effect(codeset: SimpleIcd10CmCodeSet, text: str,
