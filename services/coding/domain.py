@@ -112,7 +112,8 @@ _COMBINATION = "combination"  # Finding.key of a combination code
 # What an I69.3- sequela code already says: the infarction, its history code and the deficit it left.
 _SEQUELA_WHY = ("a deficit left by a past stroke: ICD-10-CM codes it with one I69.3- sequela code, not the infarction "
                 "(I63.-), its history (Z86.73) or the deficit alone")
-_SEQUELA_REPLACES = ("I63", "Z86.73", "G81", "G83", "R47", "R13.1", "R27", "R29.81", "R48", "R41")
+# (Not the dysphagia's phase, R13.11-R13.19: I69.-91 says "use additional code to identify the type of dysphagia".)
+_SEQUELA_REPLACES = ("I63", "Z86.73", "G81", "G83", "R47", "R13.10", "R27", "R29.81", "R48", "R41")
 _CHRONIC, _CHRONIC_PAIN = "chronic", "G89.29"
 # Guideline I.C.19.a: the 7th character "D" is for encounters after the active treatment of an injury, while it heals
 # ("subsequent encounter", a follow-up visit, a cast or sutures removed), "S" for a sequela. The descriptions' own
@@ -340,11 +341,17 @@ def _statement_findings(
 _SYMPTOM_CODES = frozenset(code for c in CONCEPTS if c.kind == "symptom" for code in (c.code, *(c.lateral or ())) if code)
 
 
+# Post COVID-19 condition (guideline I.C.1.g.1.m): the condition it caused is coded with it, "long COVID with
+# persistent fatigue" is R53.83 and U09.9; it explains no symptom away.
+_POST_COVID = "U09.9"
+
+
 def _establishes(f: Finding) -> bool:
     """A rule-based diagnosis, of which a symptom is a part; an external cause or a reason for the visit (V-Z) explains
     no symptom ("hip pain after a fall at home" is the pain and the fall), and a G89 pain code explains no site's pain
     (guideline I.C.6.b.1: chronic neck pain is M54.2 with G89.29)."""
-    return f.category == "diagnosis" and not f.learned and f.code[:1] not in "VWXYZ" and not f.code.startswith(_PAIN_NEC)
+    return (f.category == "diagnosis" and not f.learned and f.code[:1] not in "VWXYZ" and not f.code.startswith(_PAIN_NEC)
+            and f.code != _POST_COVID)
 
 
 def _ulcer_words(codeset: CodeSet) -> Callable[[str], frozenset[str]]:
@@ -852,8 +859,11 @@ def rank_findings(
     if any(not f.learned and f.code != _REFILL_ONLY and not f.code.startswith("Z") for f in findings):
         findings = [f for f in findings if f.code != _REFILL_ONLY]
     # Symptoms in an Assessment statement that also names a diagnosis are part of that diagnosis.
+    # (Not one the diagnosis's "use additional code" note asks for: I69.391 "Dysphagia following cerebral infarction"
+    # with the dysphagia's phase, R13.12.)
     with_diagnosis = {f.sentence for f in findings if _establishes(f)} if mode == OUTPATIENT else set()
-    findings = [f for f in findings if not (f.category == "symptom" and f.sentence in with_diagnosis)]
+    findings = [f for f in findings if not (f.category == "symptom" and f.sentence in with_diagnosis and not any(
+        _asks_for(d.code, f.code, codeset) for d in findings if d.sentence == f.sentence and _establishes(d)))]
     resolved = _resolve(findings, codeset=codeset)
     if similarity is not None:
         scores, note_words = similarity
@@ -1002,13 +1012,16 @@ def _dementia_code(statement: Statement, codeset: CodeSet) -> str:
     return code if codeset.is_billable(code) else "F02.80"
 
 
+_ALZHEIMER = "G30"  # "Alzheimer's disease or dementia G30.9 [F02.80]": the Index pairs the disease with its dementia
+
+
 def _dementia_in_disease(resolved: list[Finding], *, statements: list[Statement], codeset: CodeSet) -> list[Finding]:
-    """Each statement that names dementia with its disease gets one F02 code, right after the disease; its F02 / F03
-    codes from the other rules go."""
+    """Each statement that names dementia with its disease (or Alzheimer's disease, whose Index entry is the disease
+    and its dementia) gets one F02 code, right after the disease; its F02 / F03 codes from the other rules go."""
     by_id = {st.statement_id: st for st in statements}
     targets = {f.statement_ids[0]: _dementia_code(by_id[f.statement_ids[0]], codeset) for f in resolved
                if f.code.startswith(_DEMENTING) and f.statement_ids and f.statement_ids[0] in by_id
-               and "dementia" in tokens(by_id[f.statement_ids[0]].text)}
+               and ("dementia" in tokens(by_id[f.statement_ids[0]].text) or f.code.startswith(_ALZHEIMER))}
     if not targets:
         return resolved
     out: list[Finding] = []

@@ -156,7 +156,8 @@ CONCEPTS: tuple[Concept, ...] = (
     # Index: "Emphysema (atrophic) (bullous) (chronic) (lung) (obstructive) (pulmonary) J43.9".
     _c("emphysema", "J43.9", "emphysema", "pulmonary emphysema", chronic=True),
     _c("asthma", "J45.909", "asthma", "reactive airway disease", chronic=True, family_code="Z82.5"),
-    _c("uri", "J06.9", "upper respiratory infection", "uri", "upper respiratory tract infection", "viral uri"),
+    _c("uri", "J06.9", "upper respiratory infection", "uri", "upper respiratory tract infection", "viral uri", "urti",
+       "viral urti"),
     # The Index sends "Cold (common) (head)" and "Catarrh" to J00, acute nasopharyngitis, not to J06.9.
     _c("cold", "J00", "common cold", "head cold", "cold symptoms", "nasopharyngitis", "coryza", "catarrh", "catarrhal symptoms",
        "catarrhal process", "catarrhal syndrome"),
@@ -1051,6 +1052,26 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("Z47.1", "aftercare following joint replacement"), ("Z47.1", "aftercare following knee arthroplasty"),
     ("Z47.1", "aftercare following hip arthroplasty"), ("Z47.1", "aftercare following knee replacement"),
     ("Z47.1", "aftercare following hip replacement"),
+    # Hemorrhoids by grade (degree); Incontinence, stress (female) N39.3; Factor V Leiden D68.51; Postpolio syndrome;
+    # Otitis media, chronic, mucoid (glue ear) H65.3-; Jaundice, newborn P59.9, from breast milk P59.3;
+    # Sickle-cell disease with crisis D57.00; Pancreatitis, acute, biliary (gallstone)
+    # K85.10; Hydronephrosis with ureteral calculus N13.2; Menopause, symptomatic N95.1; encounters for IUD insertion
+    # and the routine postpartum visit.
+    *((f"K64.{n - 1}", f"grade {n} hemorrhoids") for n in range(1, 5)),
+    *((f"K64.{n - 1}", f"grade {n} internal hemorrhoids") for n in range(1, 5)),
+    ("N39.3", "stress urinary incontinence"), ("D68.51", "factor v leiden"), ("D68.51", "factor v leiden mutation"),
+    ("G14", "post polio syndrome"), *_sided("glue ear", "H65.30", "H65.31", "H65.32", "H65.33"),
+    ("P59.9", "jaundice of newborn"), ("P59.9", "neonatal jaundice"), ("P59.9", "physiological jaundice of newborn"),
+    ("P59.9", "physiologic jaundice"), ("P59.3", "breast milk jaundice"),
+    ("D57.00", "sickle cell disease with crisis"), ("D57.00", "sickle cell crisis"),
+    ("D57.00", "vaso occlusive crisis"), ("D57.00", "sickle cell pain crisis"), ("K85.10", "gallstone pancreatitis"),
+    ("K85.10", "biliary pancreatitis"), ("N13.2", "ureteral calculus with hydronephrosis"),
+    ("N13.2", "ureteral stone with hydronephrosis"), ("N13.2", "kidney stone with hydronephrosis"),
+    ("N95.1", "menopausal hot flashes"), ("Z30.430", "iud insertion"),
+    ("Z30.430", "insertion of iud"), ("Z39.2", "routine postpartum visit"), ("Z39.2", "routine postpartum follow up"),
+    # Dysphagia, by phase: oral R13.11, oropharyngeal R13.12, pharyngeal R13.13, pharyngoesophageal R13.14.
+    ("R13.11", "oral phase dysphagia"), ("R13.12", "oropharyngeal dysphagia"), ("R13.13", "pharyngeal dysphagia"),
+    ("R13.14", "pharyngoesophageal dysphagia"),
     ("D70.1", "chemotherapy drug induced neutropenia"), ("D70.1", "neutropenia due to chemotherapy drug"),
     ("D70.1", "chemo drug induced neutropenia"), ("D70.2", "drug induced neutropenia"), ("M51.26", "lumbar disc herniation"), ("M51.26", "herniated lumbar disc"),
     ("M51.26", "lumbar herniated disc"), ("M51.27", "lumbosacral disc herniation"),

@@ -29,7 +29,7 @@ class Assertion(StrEnum):
 
 # ---------------------------------------------------------------- tokens
 _SLASH_ABBREV = {"h/o": "h o", "r/o": "rule out", "s/p": "status post", "a/fib": "afib", "w/o": "without", "c/o": "complains of",
-                 "w/": "with "}  # after "w/o"
+                 "w/": "with ", "d/o": "disorder"}  # "w/" after "w/o"
 _TOKEN = re.compile(r"[a-z0-9]+")
 # Whole-word abbreviations the descriptions spell out: the abdominal quadrants ("LLQ pain" is R10.32).
 _WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", "quadrant"),
@@ -201,6 +201,10 @@ _BOTH = re.compile(r"\bboth (?=(?:eyes|ears|knees|hips|shoulders|legs|feet|hands
 _BURN_THICKNESS = re.compile(r"\b(partial|full)[- ]thickness\b", re.IGNORECASE)
 _MATERNAL_AGE = re.compile(r"\bmaternal age\b", re.IGNORECASE)
 _ACQUIRED_ABSENCE = re.compile(r"\bacquired absence\b", re.IGNORECASE)
+# "MS" and "PE" are also mitral stenosis and the physical examination: read as multiple sclerosis and pulmonary embolism
+# only after the words that name them so ("relapsing-remitting MS", "hx of PE", "saddle PE").
+_MS_PE = re.compile(r"\b((?i:relapsing[- ]remitting|progressive|hx of|history of|acute|recurrent|bilateral|saddle|"
+                    r"massive|submassive|segmental|subsegmental)\s+)(MS|PE)\b")
 _PACKS_PER_DAY = re.compile(r"\b(\d+(?:[./]\d+)?|half|one|two|three)\s*ppd\b", re.IGNORECASE)
 # A drug named as the cause of a condition ("oxycodone-induced constipation", "hypotension due to amlodipine"): the
 # word "drug" the descriptions of drug-induced conditions use follows it ("Drug induced constipation" K59.03,
@@ -225,6 +229,9 @@ def tokens(text: str) -> list[str]:
         text = _BOTH.sub("bilateral ", _BOTH_EYES.sub("bilateral", text))
     if "thickness" in low and ("burn" in low or "scald" in low):
         text = _BURN_THICKNESS.sub(lambda m: "second degree" if m.group(1).lower() == "partial" else "third degree", text)
+    if " ms" in low or " pe" in low:
+        text = _MS_PE.sub(lambda m: m.group(1) + ("multiple sclerosis" if m.group(2) == "MS" else "pulmonary embolism"),
+                          text)
     if "acquired absence" in low:  # an organ or limb removed is a status (Z89, Z90), no denial: one word
         text = _ACQUIRED_ABSENCE.sub("acquiredabsence", text)
     if "maternal age" in low:  # the patient's own age (O09.5-), no mother's history: one word
@@ -955,7 +962,14 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     # "Scald -- see Burn"; "Bite(s) (animal) (human) -- see also Wound, open, by site, bite" (an insect's, superficial:
     # "Insect bite (nonvenomous)"); "Hematoma, subungual -- see Contusion, by site, with damage to nail".
     "scald": ("burn",), "bite": ("open",), **dict.fromkeys(("tick", "mosquito", "insect"), ("insect", "nonvenomous")),
-    "subungual": ("contusion", "damage", "nail"), "wax": ("cerumen",), "earwax": ("cerumen",),
+    "subungual": ("contusion", "damage", "nail"),
+    # "Gallstone -- see Calculus, gallbladder"; the ileum is the small intestine ("Crohn's disease of small intestine"),
+    # the tonsils' hypertrophy "Hypertrophy of tonsils", the testis the testicle, an MTP joint the foot's, "radial" /
+    # "ulnar" the bone's, EBV the gammaherpesviral mononucleosis (B27.0-).
+    "gallstone": ("calculus", "gallbladder"), **dict.fromkeys(("ileal", "ileum"), ("small", "intestine")),
+    "tonsillar": ("tonsil",), **dict.fromkeys(("testis", "teste"), ("testicle",)),
+    **dict.fromkeys(("mtp", "metatarsophalangeal"), ("foot",)), "radial": ("radius",), "ulnar": ("ulna",),
+    "ebv": ("gammaherpesviral",), "wax": ("cerumen",), "earwax": ("cerumen",),
     "ureteric": ("ureteral",), "hiatus": ("hiatal",), "dyshidrotic": ("dyshidrosis",), "ductal": ("intraductal",),
     "melanoma": ("malignant",),  # "Melanoma (malignant)"
     # "Intractable ... (pharmacoresistant) (refractory (medically)) (treatment resistant)": the epilepsy and migraine
