@@ -28,6 +28,13 @@ complications of care, pain and spine, sleep, nutrition and metabolism), scored 
 afterwards read only where a row's result changed (``--results`` writes each row's result to compare two runs):
 
     .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_heldout3.jsonl
+
+``bench/data/coding_specificity_heldout4.jsonl`` (120 statements: preventive care, aftercare and complications,
+gynecology and contraception, allergy, urgent care injuries) was written blind by a fourth session during session 15,
+when set 3's per-area counts had pointed at preventive care; it was scored on the commit before the screening change
+(919f003: 36 right) and afterwards read only where a row's result changed:
+
+    .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_heldout4.jsonl
 """
 
 from __future__ import annotations

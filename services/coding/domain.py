@@ -1173,7 +1173,8 @@ def _pregnancy(resolved: list[Finding], *, statements: list[Statement], codeset:
 
 _RAISED_READING = "R03.0"
 _REFILL_ONLY = "Z76.0"
-_ALLERGIC_REACTION = "T78"  # allergic reactions: anaphylaxis T78.0-T78.2, angioedema T78.3, allergy T78.4
+# allergic reactions: anaphylaxis T78.0-T78.2, angioedema T78.3, allergy T78.4; the toxic effect of venom (T63.4-)
+_ALLERGIC_REACTION = ("T78", "T63.4")
 
 
 def suggest_codes(

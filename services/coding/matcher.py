@@ -425,7 +425,7 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         # "I suspect she has esophagitis": the subject and "has" (a terminator) are inside the suspicion.
         *(f"{verb} {that}{who} {has}" for verb in ("suspect", "suspected") for that in ("", "that ")
           for who in ("she", "he", "they", "the patient", "patient") for has in ("has", "have", "had", "may have")),
-        "worried about", "concerned about", "concerned for", "concern about", "evaluate for", "to exclude", "at risk for", "risk of", "screening for", "screen for", "if",
+        "worried about", "concerned about", "concerned for", "concern about", "evaluate for", "to exclude", "at risk for", "risk of", "screening for", "screening of", "screen for", "if",
         "check for", "checking for", "test for", "testing for", "assess for", "look for", "monitor for", "watch for",
         # Guideline IV.H names "compatible with" and "consistent with" among the terms of an uncertain diagnosis.
         "consistent with", "compatible with", "suggestive of", "similar to", "could correspond to",
@@ -582,7 +582,9 @@ _PASSIVE_BE = frozenset(tokens("is are was were be been being"))
 # Probable negations read both ways anywhere: "appendicitis is unlikely", "he is unlikely to have appendicitis".
 _BOTH_WAYS = frozenset(_phrases(*_PROBABLE_NEGATIONS, "prevention", "prophylaxis", "precautions"))
 # What a treatment prevents, written before it: "aspirin for stroke prevention", "DVT prophylaxis".
-_POST_NEAR_UNCERTAIN = _phrases("prevention", "prophylaxis", "precautions")  # "seizure precautions"
+# "seizure precautions"; "colon cancer screening", "hepatitis C screening": screened for, not found (the encounter's
+# Z11-Z13 code comes from services.coding.status)
+_POST_NEAR_UNCERTAIN = _phrases("prevention", "prophylaxis", "precautions", "screening", "screen")
 _TREATS = frozenset(("for", "as", "with"))
 _POST_NEAR_REACH = 2
 # "a heart attack five years ago" is an old infarction (I25.2), not an acute one: months or years ago make the few
@@ -661,7 +663,8 @@ def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | Non
         if _SOUGHT.intersection(toks[max(0, i - _POST_BARE_REACH) : i]):
             return p, None, 0  # "the cause of her fatigue was not identified"
         return p, Assertion.NEGATED, _POST_BARE_REACH
-    if (p := _match_at(toks, i, _POST_NEAR_UNCERTAIN)) is not None:
+    if (p := _match_at(toks, i, _POST_NEAR_UNCERTAIN)) is not None and (
+            (hit := _trigger_at(toks, i)) is None or len(hit[0]) <= len(p)):  # "screening for" reads forward
         # "Warfarin for stroke prevention": what is prevented comes after "for", the treatment before it.
         reach = next((k for k in range(1, _POST_NEAR_REACH + 1) if i - k < 0 or toks[i - k] in _TREATS), _POST_NEAR_REACH + 1) - 1
         return p, Assertion.UNCERTAIN, reach

@@ -24,6 +24,7 @@ from services.coding.matcher import (
     POST_HISTORY_PHRASES,
     Assertion,
     Lexicon,
+    assertions,
     clauses,
     phrase_starts,
     tokens,
@@ -117,6 +118,32 @@ CURRENT: tuple[StatusRule, ...] = (
           "cycle of chemotherapy", "chemotherapy cycle", "chemotherapy infusion", "folfox", "folfiri", "folfirinox",
           "capox", "xelox", "abvd"),
 )
+# Encounters for screening (guideline I.C.21.c.5: a test of a person without signs or symptoms): the condition looked
+# for is no diagnosis (services.coding.matcher reads "screening" as a cue), the screening is the Z11-Z13 code. Not when
+# the clause says it was declined or is not due.
+SCREENING: tuple[StatusRule, ...] = tuple(
+    _fact(f"screening_{code}", code, f"a screening for {what}",
+          *(f"{t} screening" for t in terms), *(f"screening {of} {t}" for of in ("for", "of") for t in terms), *extra)
+    for code, what, terms, extra in (
+        ("Z12.11", "colon cancer", ("colon cancer", "colorectal cancer", "colon ca", "crc"),
+         ("cologuard", "fit test", "screening colonoscopy")),
+        ("Z12.31", "breast cancer", ("breast cancer",), ("screening mammogram", "screening mammography")),
+        ("Z12.4", "cervical cancer", ("cervical cancer",), ("screening pap", "screening pap smear")),
+        ("Z12.5", "prostate cancer", ("prostate cancer",), ("screening psa", "psa screening")),
+        ("Z12.2", "lung cancer", ("lung cancer",), ("low dose ct for lung cancer screening",)),
+        ("Z12.83", "skin cancer", ("skin cancer",), ()),
+        ("Z13.1", "diabetes", ("diabetes", "diabetes mellitus"), ()),
+        ("Z13.220", "lipid disorders", ("lipid", "lipids", "cholesterol", "hyperlipidemia"), ()),
+        ("Z13.31", "depression", ("depression",), ()),
+        ("Z13.6", "cardiovascular disorders", ("aaa", "abdominal aortic aneurysm"), ()),
+        ("Z13.820", "osteoporosis", ("osteoporosis", "bone density"), ()),
+        ("Z11.3", "sexually transmitted infections", ("sti", "std", "stis", "stds", "sexually transmitted infection",
+                                                     "sexually transmitted infections", "gonorrhea and chlamydia"), ()),
+        ("Z11.4", "HIV", ("hiv",), ()),
+        ("Z11.59", "hepatitis C", ("hepatitis c", "hcv"), ()),
+        ("Z11.1", "tuberculosis", ("tb", "tuberculosis"), ()),
+    ))
+_NOT_SCREENED = frozenset(tokens("declined declines refused refuses up to date utd not due overdue deferred"))
 # Allergy status: the drug or substance in a clause that states an allergy to it.
 ALLERGIES: tuple[StatusRule, ...] = (
     _fact("penicillin", "Z88.0", "an allergy to penicillin", "penicillin", "penicillins", "amoxicillin", "ampicillin",
@@ -139,6 +166,9 @@ ALLERGIES: tuple[StatusRule, ...] = (
           "iodinated contrast media", "contrast agent", "contrast agents", "contrast material",
           "radiological contrast", "radiographic contrast"),
     _fact("latex", "Z91.040", "an allergy to latex", "latex"),
+    _fact("bee", "Z91.030", "an allergy to bee stings", "bee", "bees", "bee sting", "bee stings", "bee venom"),
+    _fact("insect", "Z91.038", "an allergy to insect stings", "wasp", "wasps", "hornet", "hornets", "yellow jacket",
+          "insect sting", "insect stings", "insect venom"),
     _fact("peanut", "Z91.010", "an allergy to peanuts", "peanut", "peanuts"),
     _fact("shellfish", "Z91.013", "an allergy to seafood", "shellfish", "seafood"),
     _fact("food", "Z91.018", "an allergy to foods", "food", "foods"),
@@ -217,6 +247,7 @@ _BY_KEY = {r.key: r for r in ALL_RULES}
 # there, not its use), which only runs for clauses that state an allergy.
 _ALL, _ALLERGIES = _lexicon((*DRUGS, *DEPENDENCE, *CURRENT, *PRESENCE)), _lexicon(ALLERGIES)
 _ADVERSE, _ADVERSE_BY_KEY = _lexicon(ADVERSE), {r.key: r for r in ADVERSE}
+_SCREENING, _SCREENING_BY_KEY = _lexicon(SCREENING), {r.key: r for r in SCREENING}
 # services.coding.matcher.tokens writes "drug" after a drug named as a cause ("oxycodone drug induced", "due to
 # amlodipine drug"); a drug after these words is named as one too.
 _EFFECT_OF = tuple(tuple(tokens(p)) for p in ("side effect of", "side effects of", "adverse effect of",
@@ -335,6 +366,10 @@ def facts(statement: Statement) -> list[StatusFact]:
     # An allergy list ("Allergies: sulfa drugs (rash)") states the allergy once for every clause after its heading.
     allergy_list = statement.kind == "allergy" or _ALLERGY_HEADING.match(statement.text) is not None
     for c_idx, toks in enumerate(clauses(statement.text)):
+        if ("screening" in toks or "screen" in toks or "cologuard" in toks or "fit" in toks) and _NOT_SCREENED.isdisjoint(toks):
+            for m in _SCREENING.mentions(toks):
+                if m.assertion in (Assertion.AFFIRMED, Assertion.UNCERTAIN):
+                    add(_SCREENING_BY_KEY[m.concept.key], c_idx, m.start)
         if "drug" in toks or "effect" in toks or "reaction" in toks:
             for m in _ADVERSE.mentions(toks):
                 caused = toks[m.end : m.end + 1] == ["drug"] or any(
@@ -343,7 +378,9 @@ def facts(statement: Statement) -> list[StatusFact]:
                     add(_ADVERSE_BY_KEY[m.concept.key], c_idx, m.start)
         if _FIRST.isdisjoint(toks):
             continue
-        allergy = allergy_list or not _ALLERGY_WORDS.isdisjoint(toks)
+        # An allergy word the clause denies states no allergy ("bee sting, local swelling only, no anaphylaxis").
+        allergy = allergy_list or any(t in _ALLERGY_WORDS and a is not Assertion.NEGATED
+                                      for t, a in zip(toks, assertions(toks)))
         if allergy:
             for m in _ALLERGIES.mentions(toks):
                 # "a history of allergy to penicillin" is the allergy status today

@@ -1164,3 +1164,21 @@ def test_statuses_burns_bites_and_diabetes_control(codeset: SimpleIcd10CmCodeSet
 def test_index_entries_and_partners_of_specialty_notes(codeset: SimpleIcd10CmCodeSet, text: str,
                                                        codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # What is screened for is no diagnosis (it was C18.9, C61, E11.9, B20, B19.20, I71.40 before): the encounter for
+    # screening is the Z11-Z13 code (guideline I.C.21.c.5); not when declined or up to date.
+    ("Colon cancer screening.", ["Z12.11"]), ("Prostate cancer screening.", ["Z12.5"]), ("Diabetes screening.", ["Z13.1"]),
+    ("HIV screening.", ["Z11.4"]), ("Hepatitis C screening.", ["Z11.59"]), ("AAA screening.", ["Z13.6"]),
+    ("Screening for colon cancer.", ["Z12.11"]), ("Colon cancer screening up to date.", []),
+    ("Declined hepatitis C screening.", []), ("PHQ-9 screening positive for depression.", ["F32.A"]),
+    ("Mammogram for screening of breast cancer.", ["Z12.31"]),
+    # "Prophylaxis" still reads backwards as it did before "screening" joined it ("screening for" reads forward).
+    ("Malaria prophylaxis with atovaquone-proguanil before travel.", []),
+    # An allergy to stings is a status; a sting without an allergy is the venom's toxic effect.
+    ("Bee sting allergy, carries EpiPen.", ["Z91.030"]),
+    ("Bee sting R hand, local swelling only, no anaphylaxis.", ["T63.441A"]),
+])
+def test_screening_is_no_diagnosis(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
