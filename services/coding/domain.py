@@ -1087,7 +1087,12 @@ _NEEDS_CONTROL = ("E08", "E09", "E11", "E13", "O24.0", "O24.1", "O24.3", "O24.8"
 _GESTATIONAL_CONTROL = {"Z79.4": "4", "Z79.84": "5"}  # O24.41-: 4 insulin controlled, 5 controlled by oral drugs
 
 
+_CONTRACEPTIVE_MANAGEMENT, _CONTRACEPTIVE_USE = "Z30", "Z79.3"  # the encounter's code says the contraceptive's use
+
+
 def _diabetes_control(resolved: list[Finding]) -> list[Finding]:
+    if any(f.code.startswith(_CONTRACEPTIVE_MANAGEMENT) for f in resolved):
+        resolved = [f for f in resolved if f.code != _CONTRACEPTIVE_USE]
     if any(f.code.startswith("O24.4") for f in resolved):
         # ... and the drug the note documents says how it is controlled: "GDM on insulin" is O24.414.
         control = next((_GESTATIONAL_CONTROL[f.code] for f in resolved if f.code in _GESTATIONAL_CONTROL), None)

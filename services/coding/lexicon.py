@@ -475,8 +475,9 @@ CONCEPTS: tuple[Concept, ...] = (
     # Index: "Hepatitis, viral, type C, chronic B18.2; type B, chronic B18.1".
     _c("hep_c_chronic", "B18.2", "chronic hepatitis c", "chronic hcv infection", "chronic hcv", "chronic viral hepatitis c"),
     _c("hep_b_chronic", "B18.1", "chronic hepatitis b", "chronic hbv infection", "chronic hbv", "chronic viral hepatitis b"),
-    _c("tb", "A15.9", "tuberculosis"),
-    _c("pulmonary_tb", "A15.0", "pulmonary tuberculosis", "tuberculosis of the lung", "lung tuberculosis"),  # Index: A15.0
+    _c("tb", "A15.9", "tuberculosis", history_code="Z86.11"),
+    _c("pulmonary_tb", "A15.0", "pulmonary tuberculosis", "tuberculosis of the lung", "lung tuberculosis",  # Index: A15.0
+       history_code="Z86.11"),
     _c("cardiac_arrest", "I46.9", "cardiac arrest", "cardiorespiratory arrest"),
     _c("hypokalemia", "E87.6", "hypokalemia", "low potassium"),
     _c("hyponatremia", "E87.1", "hyponatremia", "low sodium"),
@@ -1069,6 +1070,30 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("N13.2", "ureteral stone with hydronephrosis"), ("N13.2", "kidney stone with hydronephrosis"),
     ("N95.1", "menopausal hot flashes"), ("Z30.430", "iud insertion"),
     ("Z30.430", "insertion of iud"), ("Z39.2", "routine postpartum visit"), ("Z39.2", "routine postpartum follow up"),
+    # Encounters: desensitization to allergens Z51.6; contraceptive management Z30.- (initial prescription, surveillance,
+    # IUD and implant, emergency contraception); surgical dressing and staples Z48.0-; therapeutic drug level
+    # monitoring Z51.81; follow-up after completed treatment Z09. Allergic rhinitis due to animal dander J30.81;
+    # Trichomoniasis, vagina A59.01.
+    ("Z71.3", "dietary counseling"), ("Z71.3", "nutrition counseling"), ("Z71.3", "diet counseling"),
+    ("Z71.82", "exercise counseling"), ("Z02.5", "sports physical"), ("Z02.5", "sports physical exam"),
+    ("Z02.1", "pre employment physical"), ("Z02.1", "employment physical"),
+    ("Z51.6", "allergy shots"), ("Z51.6", "allergy shot"), ("Z51.6", "allergen immunotherapy"),
+    ("Z51.6", "allergy immunotherapy"), ("Z51.6", "desensitization to allergens"),
+    ("Z30.011", "initial prescription of oral contraceptives"), ("Z30.011", "starting oral contraceptives"),
+    ("Z30.011", "start oral contraceptives"), ("Z30.41", "refill of oral contraceptives"),
+    ("Z30.41", "oral contraceptives refill"), ("Z30.41", "surveillance of oral contraceptives"),
+    ("Z30.42", "depo provera injection"), ("Z30.42", "depo injection"), ("Z30.42", "depo shot"),
+    ("Z30.013", "initial depo provera"), ("Z30.432", "iud removal"), ("Z30.432", "removal of iud"),
+    ("Z30.431", "iud check"), ("Z30.431", "iud string check"), ("Z30.433", "iud removal and reinsertion"),
+    ("Z30.433", "iud replacement"), ("Z30.017", "nexplanon insertion"), ("Z30.46", "nexplanon removal"),
+    ("Z30.46", "nexplanon check"), ("Z30.012", "emergency contraception"), ("Z30.012", "plan b"),
+    ("Z48.01", "surgical dressing change"), ("Z48.01", "post op dressing change"), ("Z48.02", "staple removal"),
+    ("Z48.02", "removal of staples"), ("Z51.81", "inr check"), ("Z51.81", "inr monitoring"),
+    ("Z51.81", "therapeutic drug monitoring"), ("Z51.81", "drug level monitoring"), ("Z51.81", "coumadin clinic"),
+    ("Z09", "follow up after completed treatment"), ("Z09", "follow up examination after completed treatment"),
+    ("J30.81", "allergic rhinitis due to cat dander"), ("J30.81", "allergic rhinitis due to dog dander"),
+    ("J30.81", "allergic rhinitis due to animal dander"), ("A59.01", "trichomonas vaginitis"),
+    ("A59.01", "trichomonal vaginitis"), ("A59.01", "vaginal trichomoniasis"),
     # Dysphagia, by phase: oral R13.11, oropharyngeal R13.12, pharyngeal R13.13, pharyngoesophageal R13.14.
     ("R13.11", "oral phase dysphagia"), ("R13.12", "oropharyngeal dysphagia"), ("R13.13", "pharyngeal dysphagia"),
     ("R13.14", "pharyngoesophageal dysphagia"),

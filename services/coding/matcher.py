@@ -64,6 +64,7 @@ _WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", 
                 "loc": ("loss", "of", "consciousness"), "o2": ("oxygen",),
                 "crpc": ("castration", "resistant", "prostate", "cancer"), "utis": ("uti",),
                 "mcrpc": ("metastatic", "castration", "resistant", "prostate", "cancer"),
+                "ocp": ("oral", "contraceptive"), "ocps": ("oral", "contraceptive"),
                 "aaa": ("abdominal", "aortic", "aneurysm"), "avr": ("aortic", "valve", "replacement"),
                 "mvr": ("mitral", "valve", "replacement"), "des": ("drug", "eluting", "stent"), "vit": ("vitamin",),
                 "rrms": ("relapsing", "remitting", "multiple", "sclerosis"),
@@ -480,6 +481,8 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         "previously", "remote", "status post", "former", "ex", "quit", "past", "used to",
         # Over now: "recovered from COVID-19 last month" (Z86.16), "old healed rib fracture" (Z87.81).
         "recovered from", "cured of", "healed", "old healed",
+        # "Follow-up after completed treatment for pneumonia" (Z09 with the history code): treated and over.
+        "completed treatment for", "completed treatment of", "completed therapy for",
     )]
     + [(p, Assertion.FAMILY) for p in _phrases(
         "family history of", "family history", "fh of", "fhx", "fh", "mother", "father", "brother", "sister", "sibling", "parent",

@@ -143,7 +143,8 @@ SCREENING: tuple[StatusRule, ...] = tuple(
         ("Z11.59", "hepatitis C", ("hepatitis c", "hcv"), ()),
         ("Z11.1", "tuberculosis", ("tb", "tuberculosis"), ()),
     ))
-_NOT_SCREENED = frozenset(tokens("declined declines refused refuses up to date utd not due overdue deferred"))
+_NOT_SCREENED = tuple(tuple(tokens(p)) for p in ("declined", "declines", "refused", "refuses", "up to date", "utd",
+                                                    "not due", "deferred"))
 # Allergy status: the drug or substance in a clause that states an allergy to it.
 ALLERGIES: tuple[StatusRule, ...] = (
     _fact("penicillin", "Z88.0", "an allergy to penicillin", "penicillin", "penicillins", "amoxicillin", "ampicillin",
@@ -366,7 +367,8 @@ def facts(statement: Statement) -> list[StatusFact]:
     # An allergy list ("Allergies: sulfa drugs (rash)") states the allergy once for every clause after its heading.
     allergy_list = statement.kind == "allergy" or _ALLERGY_HEADING.match(statement.text) is not None
     for c_idx, toks in enumerate(clauses(statement.text)):
-        if ("screening" in toks or "screen" in toks or "cologuard" in toks or "fit" in toks) and _NOT_SCREENED.isdisjoint(toks):
+        if ("screening" in toks or "screen" in toks or "cologuard" in toks or "fit" in toks) and not any(
+                phrase_starts(toks, p) for p in _NOT_SCREENED):
             for m in _SCREENING.mentions(toks):
                 if m.assertion in (Assertion.AFFIRMED, Assertion.UNCERTAIN):
                     add(_SCREENING_BY_KEY[m.concept.key], c_idx, m.start)

@@ -1174,6 +1174,8 @@ def test_index_entries_and_partners_of_specialty_notes(codeset: SimpleIcd10CmCod
     ("Screening for colon cancer.", ["Z12.11"]), ("Colon cancer screening up to date.", []),
     ("Declined hepatitis C screening.", []), ("PHQ-9 screening positive for depression.", ["F32.A"]),
     ("Mammogram for screening of breast cancer.", ["Z12.31"]),
+    ("This is just a screening colonoscopy that she is overdue for.", ["Z12.11"]),
+    ("Screening for colon cancer due to family history.", ["Z12.11"]),
     # "Prophylaxis" still reads backwards as it did before "screening" joined it ("screening for" reads forward).
     ("Malaria prophylaxis with atovaquone-proguanil before travel.", []),
     # An allergy to stings is a status; a sting without an allergy is the venom's toxic effect.
@@ -1181,4 +1183,20 @@ def test_index_entries_and_partners_of_specialty_notes(codeset: SimpleIcd10CmCod
     ("Bee sting R hand, local swelling only, no anaphylaxis.", ["T63.441A"]),
 ])
 def test_screening_is_no_diagnosis(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # Encounters for contraceptive management (Z30.-; the encounter says the contraceptive's use, no Z79.3), for
+    # desensitization, drug-level monitoring, counseling and sports examinations.
+    ("Initial prescription of oral contraceptives.", ["Z30.011"]), ("OCP refill.", ["Z30.41"]),
+    ("Depo-Provera injection.", ["Z30.42"]), ("IUD removal.", ["Z30.432"]), ("Emergency contraception.", ["Z30.012"]),
+    ("Allergy shots.", ["Z51.6"]), ("INR check, on warfarin.", ["Z51.81", "Z79.01"]),
+    ("Dietary counseling.", ["Z71.3"]), ("Sports physical.", ["Z02.5"]), ("Staple removal.", ["Z48.02"]),
+    # Treatment completed is a history: Z87.01, not J18.9.
+    ("Follow up after completed treatment for pneumonia.", ["Z87.01"]),
+    ("Completed treatment for tuberculosis.", ["Z86.11"]),  # was A15.9, active tuberculosis
+    ("Allergic rhinitis due to cat dander.", ["J30.81"]), ("Trichomonas vaginitis.", ["A59.01"]),
+])
+def test_encounters_of_outpatient_care(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
