@@ -112,8 +112,10 @@ DEPENDENCE: tuple[StatusRule, ...] = (
 CURRENT: tuple[StatusRule, ...] = (
     _fact("hormone_resistant", "Z19.2", "a hormone-resistant malignancy", "castration resistant", "castrate resistant",
           "hormone refractory", "hormone resistant", "crpc", "mcrpc"),
-    _fact("brca", "Z15.01", "a genetic susceptibility to breast cancer", "brca1", "brca2", "brca", "brca mutation",
-          "brca1 mutation", "brca2 mutation", "brca positive", "brca1 positive", "brca2 positive"),
+    # (A carrier or a mutation, not the gene's name: "BRCA testing ordered" is no susceptibility.)
+    _fact("brca", "Z15.01", "a genetic susceptibility to breast cancer", "brca1 carrier", "brca2 carrier",
+          "brca carrier", "brca mutation", "brca1 mutation", "brca2 mutation", "brca positive", "brca1 positive",
+          "brca2 positive"),
     _fact("chemotherapy_visit", "Z51.11", "an encounter for chemotherapy", "here for chemotherapy", "here for chemo",
           "cycle of chemotherapy", "chemotherapy cycle", "chemotherapy infusion", "folfox", "folfiri", "folfirinox",
           "capox", "xelox", "abvd"),
@@ -215,7 +217,7 @@ PRESENCE: tuple[StatusRule, ...] = (
     _fact("above_knee_amputation", "Z89.619", "an acquired absence of a leg above the knee", "above knee amputation",
           "above the knee amputation", "acquired absence of leg above knee", "amputation above knee",
           lateral=("Z89.611", "Z89.612", None)),
-    _fact("insulin_pump", "Z96.41", "an insulin pump", "insulin pump", "on a pump", "omnipod", "tandem pump"),
+    _fact("insulin_pump", "Z96.41", "an insulin pump", "insulin pump", "omnipod", "tandem pump"),
     _fact("lens", "Z96.1", "an intraocular lens", "pseudophakia", "intraocular lens", "lens implant"),
     _fact("knee_joint", "Z96.659", "an artificial knee joint", "knee replacement", "knee arthroplasty",
           "total knee replacement", "total knee arthroplasty", "knee prosthesis",
@@ -341,17 +343,29 @@ def _names_a_disorder(toks: list[str], end: int) -> bool:
     return (end < len(toks) and toks[end] in _DISORDER_AFTER) or toks[end : end + 2] == _USE_DISORDER
 
 
-_OFF = frozenset(tokens("not no longer off never stopped stop held hold discontinued"))
+_OFF = frozenset(tokens("not no longer off never stopped stop held hold discontinued denies denied being was were "
+                        "previously formerly"))
+_IN_THE_PAST = tuple(tokens("in the past"))
+
+
+def _on(toks: list[str], start: int) -> int | None:
+    """Where "on" stands in the three words before the drug at ``start`` ("on long-term warfarin"), if it does."""
+    before = toks[max(0, start - 3) : start]
+    return start - len(before) + before.index("on") if "on" in before else None
+
+
+def _off_it(toks: list[str], start: int) -> bool:
+    """"on <drug>" that the words just before "on" deny or end ("not currently on", "denies being on", "no longer
+    on", "was on"), or that the words after it put in the past ("on warfarin in the past")."""
+    on = _on(toks, start)
+    return on is not None and (not _OFF.isdisjoint(toks[max(0, on - 2) : on])
+                               or bool(phrase_starts(toks[start : start + 6], _IN_THE_PAST)))
 
 
 def _on_it_now(toks: list[str], start: int) -> bool:
     """"on <drug>" is current use even where a cue before it gave the clause to the past or denied something else:
-    "Hx of PE, on long-term warfarin", "T2DM w/ hypoglycemia without coma, on glipizide" ("not on", "off" are not)."""
-    before = toks[max(0, start - 3) : start]
-    if "on" not in before:
-        return False
-    on = start - len(before) + before.index("on")
-    return on == 0 or toks[on - 1] not in _OFF
+    "Hx of PE, on long-term warfarin", "T2DM w/ hypoglycemia without coma, on glipizide"."""
+    return _on(toks, start) is not None and not _off_it(toks, start)
 
 
 def facts(statement: Statement) -> list[StatusFact]:
@@ -403,7 +417,7 @@ def facts(statement: Statement) -> list[StatusFact]:
             elif group == "current":
                 if m.assertion is Assertion.AFFIRMED and not not_done:  # "resistant" here is the status's own word
                     add(rule, c_idx, m.start)
-            elif _names_a_disorder(toks, m.end):
+            elif _names_a_disorder(toks, m.end) or _off_it(toks, m.start):
                 continue  # "opioid dependence", "opioid use disorder": a substance disorder, not the drug's use
             elif not not_current and (m.assertion is Assertion.AFFIRMED or (m.assertion is Assertion.HISTORY and ago)
                                       or _on_it_now(toks, m.start)):

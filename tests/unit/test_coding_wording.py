@@ -1094,6 +1094,7 @@ def test_a_drug_named_as_the_cause_is_its_adverse_effect(codeset: SimpleIcd10CmC
     ("Diverticulosis of colon with bleeding.", ["K57.31"]), ("Presbycusis, both ears.", ["H91.13"]),
     # Statuses the note documents now: a hormone-resistant cancer, a cancer gene carried, a chemotherapy visit.
     ("Castration-resistant prostate cancer.", ["C61", "Z19.2"]), ("BRCA1 carrier.", ["Z15.01"]),
+    ("BRCA testing ordered.", []),
     ("Here for cycle 3 FOLFOX for sigmoid colon cancer.", ["Z51.11", "C18.7"]),
     ("Hx of MRSA infection.", ["Z86.14"]), ("High fall risk.", ["Z91.81"]),
     # Each finding with its own side; a side and a site alone take the condition before them.
@@ -1118,6 +1119,7 @@ def test_a_side_splits_a_clause_only_where_nothing_is_denied() -> None:
     # "on <drug>" is current use after a history cue or a denial; "no longer on" is not.
     ("Hx of PE, on long-term warfarin.", ["Z86.711", "Z79.01"]), ("History of DVT, on long-term Xarelto.", ["Z86.718", "Z79.01"]),
     ("T2DM w/ hypoglycemia without coma, on glipizide.", ["E11.649", "Z79.84"]), ("No longer on warfarin.", []),
+    ("Denies being on warfarin.", []), ("Not currently on warfarin.", []), ("Was on warfarin in the past.", []),
     ("S/p mechanical AVR, on warfarin, INR goal 2.5-3.5.", ["Z95.2", "Z79.01"]), ("CAD, s/p DES to LAD.", ["I25.10", "Z95.5"]),
     # An acquired absence is a status, not a denial; by side (no bilateral code: both sides).
     ("Acquired absence of left leg below knee, ambulating with prosthesis.", ["Z89.512"]),
