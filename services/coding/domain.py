@@ -861,9 +861,10 @@ def rank_findings(
     # Symptoms in an Assessment statement that also names a diagnosis are part of that diagnosis.
     # (Not one the diagnosis's "use additional code" note asks for: I69.391 "Dysphagia following cerebral infarction"
     # with the dysphagia's phase, R13.12.)
-    with_diagnosis = {f.sentence for f in findings if _establishes(f)} if mode == OUTPATIENT else set()
+    establishing = [f for f in findings if _establishes(f)] if mode == OUTPATIENT else []
+    with_diagnosis = {f.sentence for f in establishing}
     findings = [f for f in findings if not (f.category == "symptom" and f.sentence in with_diagnosis and not any(
-        _asks_for(d.code, f.code, codeset) for d in findings if d.sentence == f.sentence and _establishes(d)))]
+        d.sentence == f.sentence and _asks_for(d.code, f.code, codeset) for d in establishing))]
     resolved = _resolve(findings, codeset=codeset)
     if similarity is not None:
         scores, note_words = similarity
@@ -1082,17 +1083,20 @@ def _diabetes_beside(resolved: list[Finding], *, statements: list[Statement]) ->
 # controlled); E10 asks for no insulin code (E11 and E13 do: "use additional code to identify control using insulin").
 _CONTROL_CODES = ("Z79.4", "Z79.84", "Z79.85")
 _NEEDS_CONTROL = ("E08", "E09", "E11", "E13", "O24.0", "O24.1", "O24.3", "O24.8", "O24.9")
-
-
 _GESTATIONAL_CONTROL = {"Z79.4": "4", "Z79.84": "5"}  # O24.41-: 4 insulin controlled, 5 controlled by oral drugs
-
-
 _CONTRACEPTIVE_MANAGEMENT, _CONTRACEPTIVE_USE = "Z30", "Z79.3"  # the encounter's code says the contraceptive's use
 
 
+def _contraceptive_use(resolved: list[Finding]) -> list[Finding]:
+    """No long-term contraceptive use (Z79.3) beside an encounter for contraceptive management (Z30.-), which says it."""
+    if not any(f.code.startswith(_CONTRACEPTIVE_MANAGEMENT) for f in resolved):
+        return resolved
+    return [f for f in resolved if f.code != _CONTRACEPTIVE_USE]
+
+
 def _diabetes_control(resolved: list[Finding]) -> list[Finding]:
-    if any(f.code.startswith(_CONTRACEPTIVE_MANAGEMENT) for f in resolved):
-        resolved = [f for f in resolved if f.code != _CONTRACEPTIVE_USE]
+    """The drug codes of a diabetes's control only where its code asks for them; a gestational diabetes code of
+    unspecified control takes the control the documented drug says."""
     if any(f.code.startswith("O24.4") for f in resolved):
         # ... and the drug the note documents says how it is controlled: "GDM on insulin" is O24.414.
         control = next((_GESTATIONAL_CONTROL[f.code] for f in resolved if f.code in _GESTATIONAL_CONTROL), None)
@@ -1213,7 +1217,7 @@ def suggest_codes(
     resolved = _dementia_in_disease(resolved, statements=sections, codeset=codeset)
     resolved = _organism_as_cause(resolved, codeset=codeset)
     resolved = _pregnancy(resolved, statements=sections, codeset=codeset, mode=mode)
-    resolved = _diabetes_control(_exam_findings(resolved, statements=sections))
+    resolved = _diabetes_control(_contraceptive_use(_exam_findings(resolved, statements=sections)))
     if mode == OUTPATIENT:
         # First-listed diagnosis of the claim: the first problem the Assessment establishes by rule, whatever
         # the learned associations think of the others.

@@ -884,15 +884,16 @@ def _alternatives(term: str) -> list[str]:
     return out
 
 
-LATERAL = _LATERAL = frozenset({"right", "left", "bilateral"})
+LATERAL = frozenset({"right", "left", "bilateral"})
 # Parts of the body surface: a description that names one the note does not, where the note names another, is about
 # another place ("chronic ulcer of right great toe" is no ulcer of the right hand or of the neck, however much of the
 # rest it covers).
 _BODY_SITES = frozenset(tokens("hand finger thumb foot toe ankle heel knee hip thigh leg calf arm forearm elbow wrist "
                                "shoulder neck head face scalp back buttock chest abdomen trunk"))
+# Words that name no condition: a clause part made only of them is a side and a site (clauses' _by_side).
+_NOT_A_CONDITION = LATERAL | _BODY_SITES | _STOP
 # An injury or poisoning code (chapters S and T) names the kind of harm ("Other injury of celiac artery", "Laceration
 # of axillary vein"): the note must say that word too, or "celiac artery stenosis" would read as an injury of it.
-_NOT_A_CONDITION = LATERAL | _BODY_SITES | _STOP
 _HARM = frozenset(tokens(
     "injury fracture laceration contusion sprain strain dislocation subluxation burn corrosion wound abrasion puncture "
     "bite crushing amputation poisoning adverse underdosing toxic frostbite avulsion blister traumatic rupture"
@@ -902,7 +903,7 @@ _HARM = frozenset(tokens(
 # so "Laceration of chin" is S01.81- ("... of other part of head"), not S01.91- ("unspecified part").
 _OTHER_PARTS = frozenset(("chin", "cheek", "forehead"))
 # The trimester's words: services.coding.domain._pregnancy reads the trimester from the note's weeks or stated
-# trimester, so they neither make one description more specific than another nor belong to a pregnancy's condition.
+# trimester (term_words drops them from the descriptions), so they belong to no pregnancy's condition.
 _TRIMESTER = frozenset(tokens("first second third trimester"))
 
 # The ICD-10-CM Alphabetic Index's "see" conventions, which the Tabular descriptions the matcher reads do not carry:
@@ -1219,7 +1220,7 @@ class DescriptionIndex:
             self._words.append(words)
             self._harm.append(words & _HARM if code[:1] in ("S", "T") else frozenset())
             self._residual.append("other" in raw)
-            self._vague.append(bool(_NAMING & set(raw)) and words - _LATERAL <= sites)
+            self._vague.append(bool(_NAMING & set(raw)) and words - LATERAL <= sites)
             self._some_site.append(any(t in ("unspecified", "other") and raw[i + 1 : i + 2]
                                        and raw[i + 1] in _BODY_SITES for i, t in enumerate(raw)))
             for w in words:
@@ -1277,7 +1278,7 @@ class DescriptionIndex:
             if not self._harm_named(idx, hit):
                 continue
             # Laterality refines a match but is never evidence of one ("right ear" is not a diagnosis).
-            core, core_hit = entry - _LATERAL, hit - _LATERAL
+            core, core_hit = entry - LATERAL, hit - LATERAL
             # A side the note does not name is never read into it ("TMJ" is no left TMJ disorder).
             unnamed_side = len(entry) - len(core) != len(hit) - len(core_hit)
             one_rare_word = len(core) == 1 and bool(core_hit) and self._idf[next(iter(core))] >= 6.0
@@ -1324,7 +1325,7 @@ class DescriptionIndex:
     def _says_more(self, idx: int, hit: frozenset[str], than: frozenset[str]) -> bool:
         """Entry ``idx``, matched by ``hit``, is matched by words of substance beyond ``than``, and they weigh more
         than the words of it the note leaves unsaid."""
-        said = hit - than - _LATERAL - _EPISODE
+        said = hit - than - LATERAL - _EPISODE
         # A word that only stands for what ``than`` was matched by says nothing more ("refractory" is "intractable").
         said = {w for w in said if not INDEX_TERMS.get(w) or not set(INDEX_TERMS[w]) <= than}
         return bool(said) and math.fsum(self._idf[w] for w in sorted(said)) > math.fsum(
@@ -1358,7 +1359,7 @@ class DescriptionIndex:
             if code in out or (allow is not None and not allow(code)):
                 continue
             hit = self._words[idx] & present
-            if self._variant[idx] or not hit - _LATERAL - _NAMING or not self._harm_named(idx, hit):
+            if self._variant[idx] or not hit - LATERAL - _NAMING or not self._harm_named(idx, hit):
                 continue
             out[code] = FuzzyMatch(code=code, coverage=float(coverage[j]), matched=frozenset(hit))
             if len(out) >= limit:

@@ -27,8 +27,8 @@ import numpy as np
 
 from services.coding.matcher import (
     _GENERIC,
-    _LATERAL,
     _STOP,
+    LATERAL,
     ORGAN_PAIRS,
     Assertion,
     assertions,
@@ -202,7 +202,7 @@ class NeighbourIndex:
 def evidence_words(description_terms: Iterable[str]) -> frozenset[str]:
     """Content words of a code's description and inclusion terms (already tokenised), with their clinical
     synonyms; vague words ("disorder") and laterality are never evidence on their own."""
-    words = {w for w in description_terms if w not in _STOP and w not in _GENERIC and w not in _LATERAL and not w.isdigit()}
+    words = {w for w in description_terms if w not in _STOP and w not in _GENERIC and w not in LATERAL and not w.isdigit()}
     return frozenset(words | {s for w in words for s in _SYNONYMS.get(w, ())})
 
 

@@ -362,12 +362,6 @@ def _off_it(toks: list[str], start: int) -> bool:
                                or bool(phrase_starts(toks[start : start + 6], _IN_THE_PAST)))
 
 
-def _on_it_now(toks: list[str], start: int) -> bool:
-    """"on <drug>" is current use even where a cue before it gave the clause to the past or denied something else:
-    "Hx of PE, on long-term warfarin", "T2DM w/ hypoglycemia without coma, on glipizide"."""
-    return _on(toks, start) is not None and not _off_it(toks, start)
-
-
 def facts(statement: Statement) -> list[StatusFact]:
     """The long-term drug use, dependence, allergy and presence/absence statuses the statement documents, and the
     adverse effects of drugs it names as a cause."""
@@ -419,8 +413,11 @@ def facts(statement: Statement) -> list[StatusFact]:
                     add(rule, c_idx, m.start)
             elif _names_a_disorder(toks, m.end) or _off_it(toks, m.start):
                 continue  # "opioid dependence", "opioid use disorder": a substance disorder, not the drug's use
+            # "on <drug>" (not off it: above) is current use even where a cue before it gave the clause to the past
+            # or denied something else: "Hx of PE, on long-term warfarin", "T2DM w/ hypoglycemia without coma, on
+            # glipizide".
             elif not not_current and (m.assertion is Assertion.AFFIRMED or (m.assertion is Assertion.HISTORY and ago)
-                                      or _on_it_now(toks, m.start)):
+                                      or _on(toks, m.start) is not None):
                 if rule.long_term_cue or new_start:
                     if duration is None:
                         duration = (_long_term(toks) or ago, any(phrase_starts(toks, p) for p in _SCHEDULE),
