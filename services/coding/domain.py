@@ -60,9 +60,11 @@ from services.coding.sequelae import STROKE, sequela_codes
 from services.coding.status import (
     ALLERGY_CODES,
     CONF_STATUS,
+    REACTION_CODES,
     StatusFact,
     bmi_facts,
     facts,
+    poisoned,
 )
 from shared.contracts import ICD10CM_SYSTEM, CodeSuggestion, NoteDrafted, Statement
 
@@ -115,6 +117,12 @@ _SEQUELA_WHY = ("a deficit left by a past stroke: ICD-10-CM codes it with one I6
 # (Not the dysphagia's phase, R13.11-R13.19: I69.-91 says "use additional code to identify the type of dysphagia".)
 _SEQUELA_REPLACES = ("I63", "Z86.73", "G81", "G83", "R47", "R13.10", "R27", "R29.81", "R48", "R41")
 _CHRONIC, _CHRONIC_PAIN = "chronic", "G89.29"
+_SUICIDE_ATTEMPT = "T14.91"
+
+
+def _substance_use(code: str) -> bool:
+    """A psychoactive substance's "use" code (F10.9- to F19.9-), neither abuse nor dependence."""
+    return code.startswith("F1") and code[4:5] == "9"
 # Guideline I.C.19.a: the 7th character "D" is for encounters after the active treatment of an injury, while it heals
 # ("subsequent encounter", a follow-up visit, a cast or sutures removed), "S" for a sequela. The descriptions' own
 # words for them are stop words (every injury code has all three), so the note's words choose among the siblings.
@@ -122,6 +130,23 @@ _EPISODE_CUES = tuple((character, tuple(tokens(cue) for cue in cues)) for charac
     ("D", ("subsequent", "follow up", "f/u", "followup", "cast removed", "cast removal", "suture removal",
            "sutures removed", "stitches removed", "routine healing")),
     ("S", ("sequela", "sequelae", "late effect"))))
+# A follow-up that is the plan, not this visit: "splinted, ortho f/u", "follow up in 2 weeks", "f/u with PCP" ("dressing
+# change f/u" is this visit).
+_PLANNED_AFTER = frozenset(tokens("in with prn as if"))
+_PLANNED_BEFORE = frozenset(tokens(
+    "ortho orthopedic orthopedics orthopaedic orthopaedics pcp clinic outpatient specialist surgery surgeon hand "
+    "podiatry sports plastics will to needs need arrange arranged plan recommend recommended schedule scheduled"))
+_FOLLOW_UP = frozenset(("follow", "f", "followup"))
+
+
+def _planned(toks: list[str], start: int, length: int) -> bool:
+    """Whether the follow-up cue at ``start`` is a plan: followed by when or with whom, or after who or what plans it."""
+    if toks[start] not in _FOLLOW_UP or start == 0:
+        return False
+    after = toks[start + length : start + length + 1]
+    return (bool(after) and after[0] in _PLANNED_AFTER) or toks[start - 1] in _PLANNED_BEFORE
+
+
 _CHRONIC_PAIN_WHY = "a chronic pain at a named site: G89.29 with the site's code (guideline I.C.6.b.1)"
 _PAIN_UNSPECIFIED, _PAIN_NEC = "R52", "G89"  # pain, unspecified (its "acute pain NOS"); pain not elsewhere classified
 # Subjective statement kinds that never describe a symptom.
@@ -314,7 +339,8 @@ def _statement_findings(
             found[:] = [f for i, f in enumerate(found) if i not in superseded]
         matched = {m.code for m in full}
         # Only an injury code has an episode to choose (the cues are looked for in every clause otherwise).
-        episode = (next((c for c, cues in _EPISODE_CUES if any(phrase_starts(toks, cue) for cue in cues)), None)
+        episode = (next((c for c, cues in _EPISODE_CUES if any(not _planned(toks, i, len(cue)) for cue in cues
+                                                                   for i in phrase_starts(toks, cue))), None)
                    if any(fm.code[:1] in "ST" for fm in full) else None)
         if episode:
             full = [_in_episode(fm, episode, codeset) for fm in full]
@@ -333,6 +359,10 @@ def _statement_findings(
         found = [f for f in found if f.key not in STROKE and not f.code.startswith(_SEQUELA_REPLACES)]
         for code in sequelae:
             add(code, "diagnosis", CONF_LEXICON, (0, 0), "stroke_sequela", why=_SEQUELA_WHY)
+    if any(f.code.startswith(_SUICIDE_ATTEMPT) or _substance_use(f.code) for f in found) and poisoned(statement.text):
+        # A suicide attempt by a poisoning is the poisoning's intentional self-harm code (services.coding.status); an
+        # overdose is no "use" of the substance (F1x.9-: guideline I.C.5.b.3, use codes only with a disorder it caused).
+        found = [f for f in found if not (f.code.startswith(_SUICIDE_ATTEMPT) or _substance_use(f.code))]
     return found
 
 
@@ -1115,7 +1145,8 @@ def _diabetes_control(resolved: list[Finding]) -> list[Finding]:
 # Z00.121; guideline I.C.21.c.13: the abnormal findings are coded too): a finding in the same statement that says it
 # is new.
 _WITH_ABNORMAL_FINDINGS = {"Z00.00": "Z00.01", "Z00.129": "Z00.121"}
-_NEW_FINDING = re.compile(r"\b(?:new|newly|found|noted|discovered|incidental|abnormal|elevated|detected)\b", re.IGNORECASE)
+_NEW_FINDING = re.compile(r"\b(?:new|newly|found|noted|discovered|incidental|abnormal|elevated|detected|start|started|"
+                          r"starting)\b", re.IGNORECASE)
 
 
 def _exam_findings(resolved: list[Finding], *, statements: list[Statement]) -> list[Finding]:
@@ -1207,7 +1238,9 @@ def suggest_codes(
     sections = [*note.assessment, *note.subjective, *note.objective, *note.plan]
     documented = [facts(statement) for statement in sections]  # read once: the allergy rule and the status codes
     # Statements that document an allergy to a named drug or substance (an allergy status).
-    allergies = {fact.statement_id for stated in documented for fact in stated if fact.code in ALLERGY_CODES}
+    # (And those that tell of an anaphylaxis now by its cause: "anaphylaxis to peanuts" is T78.01XA, no T78.2XXA.)
+    allergies = {fact.statement_id for stated in documented for fact in stated
+                 if fact.code in ALLERGY_CODES or fact.code in REACTION_CODES}
     if allergies:
         # "Allergic to penicillin (anaphylaxis)" documents an allergy status (Z88.0), not a reaction today (T78.-).
         resolved = [f for f in resolved if not (f.code.startswith(_ALLERGIC_REACTION) and set(f.statement_ids) <= allergies)]

@@ -142,7 +142,7 @@ CONCEPTS: tuple[Concept, ...] = (
        "sugars are high", "sugar is high", "sugars were high", "sugar was high", "high sugar", "elevated sugars",
        kind="symptom"),
     _c("hypoglycemia", "E16.2", "hypoglycemia", "low blood sugar"),
-    _c("hypothyroid", "E03.9", "hypothyroidism", "underactive thyroid", "low thyroid", chronic=True),
+    _c("hypothyroid", "E03.9", "hypothyroidism", "hypothyroid", "underactive thyroid", "low thyroid", chronic=True),
     _c("hyperthyroid", "E05.90", "hyperthyroidism", "overactive thyroid", chronic=True),
     _c("obesity", "E66.9", "obesity", "obese", chronic=True),
     _c("morbid_obesity", "E66.01", "morbid obesity", "severe obesity", "morbidly obese", chronic=True),
@@ -659,12 +659,14 @@ ADVERSE_EFFECTS: dict[str, tuple[str, ...]] = {
                  "prednisone", "prednisolone", "methylprednisolone", "dexamethasone", "hydrocortisone"),
     "T46.6X5A": ("statin", "statins", "atorvastatin", "simvastatin", "rosuvastatin", "pravastatin", "lovastatin"),
     "T46.4X5A": ("ace inhibitor", "ace inhibitors", "acei", "lisinopril", "enalapril", "ramipril", "captopril"),
-    "T39.395A": ("nsaid", "nsaids", "ibuprofen", "naproxen", "diclofenac", "meloxicam", "celecoxib", "indomethacin",
-                 "ketorolac"),
-    "T39.015A": ("aspirin",),
+    # Ibuprofen and naproxen are propionic acid derivatives (T39.31-), not "other NSAID" (T39.39-).
+    "T39.315A": ("ibuprofen", "naproxen", "ketoprofen", "advil", "motrin", "aleve"),
+    "T39.395A": ("nsaid", "nsaids", "diclofenac", "meloxicam", "celecoxib", "indomethacin", "ketorolac"),
+    "T39.015A": ("aspirin",), "T39.1X5A": ("acetaminophen", "paracetamol", "tylenol"),
+    # The direct oral anticoagulants are anticoagulants (T45.51-); antiplatelet drugs are "antithrombotic" (T45.52-).
     "T45.515A": ("warfarin", "coumadin", "heparin", "enoxaparin", "anticoagulant", "anticoagulants",
-                 "anticoagulation"),
-    "T45.525A": ("apixaban", "rivaroxaban", "dabigatran", "edoxaban", "clopidogrel"),
+                 "anticoagulation", "apixaban", "rivaroxaban", "dabigatran", "edoxaban", "eliquis", "xarelto"),
+    "T45.525A": ("clopidogrel", "plavix", "ticagrelor", "prasugrel"),
     "T38.3X5A": ("insulin", "metformin", "glipizide", "glyburide", "glimepiride", "sulfonylurea"),
     "T43.225A": ("ssri", "ssris", "sertraline", "fluoxetine", "citalopram", "escitalopram", "paroxetine"),
     "T43.595A": ("antipsychotic", "antipsychotics", "risperidone", "olanzapine", "quetiapine", "aripiprazole"),
@@ -685,6 +687,20 @@ ADVERSE_EFFECTS: dict[str, tuple[str, ...]] = {
     "T42.6X5A": ("gabapentin", "pregabalin"), "T50.8X5A": ("contrast", "contrast dye"),
     "T50.905A": ("medication", "medications", "drug", "drugs"),
 }
+# Substances with a poisoning code and no adverse effect in therapeutic use (the accidental code, initial encounter;
+# guideline I.C.19.e.5.b): heroin has no therapeutic use, carbon monoxide is a toxic effect (T51-T65).
+POISONS: dict[str, tuple[str, ...]] = {
+    "T40.1X1A": ("heroin",), "T40.5X1A": ("cocaine",), "T43.621A": ("methamphetamine", "amphetamine", "amphetamines"),
+    "T58.91XA": ("carbon monoxide", "co"),
+}
+
+
+def with_intent(code: str, intent: str) -> str:
+    """A T36-T65 code with another intent (its last digit before the 7th character: 1 accidental, 2 intentional
+    self-harm, 3 assault, 4 undetermined, 5 adverse effect, 6 underdosing): T40.2X5A -> T40.2X1A, T36.95XA -> T36.91XA."""
+    body = code[:-1]
+    i = max(j for j, ch in enumerate(body) if ch.isdigit())
+    return body[:i] + intent + body[i + 1 :] + code[-1]
 
 
 def _combo(code: str, needs: set[str], consumes: set[str]) -> Combination:
@@ -1244,4 +1260,47 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     *(("O09.519", t) for t in ("advanced maternal age", "elderly primigravida", "high risk pregnancy due to advanced "
                                 "maternal age", "supervision of elderly primigravida")),
     *(("O09.529", t) for t in ("elderly multigravida", "supervision of elderly multigravida")),
+    # Pain, chest, pleuritic R07.81; Urticaria, cold L50.2; Angioedema, hereditary D84.1; Immunodeficiency, common
+    # variable D83.9; Eruption, drug (generalized) (taken internally) L27.0, localized L27.1; Phototoxic response to drug
+    # L56.0; Syndrome, myofascial pain M79.18; Coccydynia M53.3; Disorder, sleep, shift work G47.26.
+    ("R07.81", "pleuritic chest pain"), ("R07.81", "pleuritic pain"), ("R07.81", "pleurodynia"),
+    ("L50.2", "cold urticaria"), ("D84.1", "hereditary angioedema"), ("D84.1", "c1 esterase inhibitor deficiency"),
+    ("D84.1", "c1 inh deficiency"), ("D83.9", "common variable immunodeficiency"), ("D83.9", "cvid"),
+    ("L27.0", "drug eruption"), ("L27.0", "generalized drug eruption"), ("L27.0", "drug rash"),
+    ("L27.1", "localized drug eruption"), ("L27.1", "fixed drug eruption"), ("L56.0", "phototoxic rash"),
+    ("L56.0", "phototoxic reaction"), ("L56.0", "drug phototoxicity"), ("L56.0", "phototoxicity"),
+    ("M79.18", "myofascial pain syndrome"), ("M79.18", "myofascial pain"), ("M53.3", "coccydynia"),
+    ("M53.3", "coccygodynia"), ("G47.26", "shift work sleep disorder"), ("G47.26", "shift work disorder"),
+    # Gynecology: Menorrhagia, heavy menses with a regular cycle N92.0; Menstruation, irregular N92.6; Endometrioma,
+    # ovary -- see Endometriosis, ovary, deep N80.12-; Neoplasia, intraepithelial, cervix, grade I N87.0, II N87.1,
+    # III D06.9; Pap smear findings R87.61-; high-risk HPV DNA test positive, cervix R87.810; Leiomyoma, uterus,
+    # submucous D25.0, intramural D25.1, subserosal D25.2; Infertility, female, associated with anovulation N97.0;
+    # Lichen sclerosus, vulva N90.4.
+    ("N92.0", "heavy menses"), ("N92.0", "heavy periods"),
+    ("N92.6", "irregular menses"), ("N92.6", "irregular periods"), ("N92.6", "irregular menstruation"),
+    ("N92.6", "irregular menstrual cycles"), ("N92.6", "irregular cycles"),
+    *_sided(("ovarian endometrioma", "endometrioma of ovary", "endometrioma"), "N80.129", "N80.121", "N80.122",
+            "N80.123"),
+    ("N87.0", "cin 1"), ("N87.0", "cin i"), ("N87.1", "cin 2"), ("N87.1", "cin ii"), ("D06.9", "cin 3"),
+    ("D06.9", "cin iii"), ("R87.612", "lsil"), ("R87.613", "hsil"), ("R87.610", "asc us"), ("R87.610", "ascus"),
+    ("R87.611", "asc h"), ("R87.810", "positive high risk hpv"), ("R87.810", "high risk hpv positive"),
+    ("R87.810", "hr hpv positive"), ("R87.810", "positive hr hpv"),
+    ("D25.0", "submucosal fibroid"), ("D25.0", "submucous fibroid"), ("D25.0", "submucosal leiomyoma"),
+    ("D25.1", "intramural fibroid"), ("D25.2", "subserosal fibroid"), ("D25.2", "subserous fibroid"),
+    ("D25.9", "uterine fibroids"),
+    ("N97.0", "anovulation"), ("N97.0", "anovulatory infertility"), ("N97.0", "infertility due to anovulation"),
+    ("N90.4", "vulvar lichen sclerosus"), ("N90.4", "lichen sclerosus of vulva"),
+    ("Z30.430", "iud inserted"), ("Z30.430", "iud placed"), ("Z30.430", "iud placement"),
+    ("Z01.419", "gyn exam"), ("Z01.419", "annual gyn exam"),
+    ("Z01.419", "well woman visit"),
+    # Encounters: examination, child (routine) Z00.129, as notes shorten it ("WCC", "well child check");
+    # counseling, genetic Z71.83; examination, preprocedural Z01.818.
+    ("Z00.129", "wcc"),
+    ("Z00.129", "well baby check"), ("Z00.129", "well baby visit"), ("Z71.83", "genetic counseling"),
+    ("Z01.818", "preop eval"),
+    ("Z01.818", "preop clearance"), ("Z01.818", "preoperative clearance"),
+    # Dislocation, shoulder, anterior S43.01-; Dependence, nicotine, chewing tobacco F17.220, benzodiazepine F13.20.
+    *_sided(("anterior shoulder dislocation", "anterior dislocation of shoulder"), "S43.016A", "S43.014A", "S43.015A"),
+    ("F17.220", "chewing tobacco dependence"), ("F17.220", "smokeless tobacco dependence"),
+    ("F13.20", "benzodiazepine dependence"), ("Z91.014", "alpha gal syndrome"), ("Z91.014", "alpha gal allergy"),
 )

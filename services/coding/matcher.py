@@ -43,7 +43,7 @@ _WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", 
                 "paf": ("paroxysmal", "atrial", "fibrillation"), "cad": ("coronary", "artery", "disease"),
                 "copd": ("chronic", "obstructive", "pulmonary", "disease"), "etoh": ("alcohol",),
                 "t1dm": ("type", "1", "diabetes"), "t2dm": ("type", "2", "diabetes"), "dm1": ("type", "1", "diabetes"),
-                "dm2": ("type", "2", "diabetes"), "hx": ("history",), "fx": ("fracture",), "lac": ("laceration",),
+                "dm2": ("type", "2", "diabetes"), "hx": ("history",), "fx": ("fracture",), "lbp": ("low", "back", "pain"), "lac": ("laceration",),
                 "aom": ("acute", "otitis", "media"), "bcc": ("basal", "cell", "carcinoma"),
                 "scc": ("squamous", "cell", "carcinoma"), "poag": ("primary", "open", "angle", "glaucoma"),
                 "tka": ("total", "knee", "arthroplasty"), "tha": ("total", "hip", "arthroplasty"),
@@ -204,7 +204,7 @@ _MATERNAL_AGE = re.compile(r"\bmaternal age\b", re.IGNORECASE)
 _ACQUIRED_ABSENCE = re.compile(r"\bacquired absence\b", re.IGNORECASE)
 # "MS" and "PE" are also mitral stenosis and the physical examination: read as multiple sclerosis and pulmonary embolism
 # only after the words that name them so ("relapsing-remitting MS", "hx of PE", "saddle PE").
-_MS_PE = re.compile(r"\b((?i:relapsing[- ]remitting|progressive|hx of|history of|acute|recurrent|bilateral|saddle|"
+_MS_PE = re.compile(r"\b((?i:relapsing[- ]remitting|progressive|hx of|hx|history of|acute|recurrent|bilateral|saddle|"
                     r"massive|submassive|segmental|subsegmental)\s+)(MS|PE)\b")
 _PACKS_PER_DAY = re.compile(r"\b(\d+(?:[./]\d+)?|half|one|two|three)\s*ppd\b", re.IGNORECASE)
 # A drug named as the cause of a condition ("oxycodone-induced constipation", "hypotension due to amlodipine"): the
@@ -218,6 +218,14 @@ _DUE_TO_DRUG = re.compile(
     rf"\b(due to|secondary to|caused by|(?<!switched )(?<!changed )(?<!converted )(?<!weaned )(?<!tapered )from)\s+"
     rf"((?:{_DRUG_NAMES}))\b(?![ -](?:drug|induced))(?!\s+to\b)", re.IGNORECASE)
 _CAUSE_CUES = ("induced", "related", "due to", "secondary to", "caused by", "from ")
+# A drug's name before an effect it is known for names it the cause as well: "statin myopathy", "ACE inhibitor
+# angioedema", "opioid constipation" ("insulin pump", "steroid injection" name no effect).
+_DRUG_EFFECTS = ("angioedema", "cough", "myopathy", "myalgia", "myalgias", "constipation", "rash", "hives", "urticaria",
+                 "hyperglycemia", "hyponatremia", "hypokalemia", "hyperkalemia", "hypoglycemia", "diarrhea", "dermatitis",
+                 "eruption", "neutropenia", "thrombocytopenia", "gastritis", "nephrotoxicity", "hepatotoxicity",
+                 "ototoxicity", "pancreatitis", "bradycardia", "hypotension", "dyskinesia", "dystonia", "gynecomastia",
+                 "photosensitivity", "nephropathy", "nausea", "pruritus", "edema")
+_DRUG_EFFECT = re.compile(rf"\b({_DRUG_NAMES})\s+(?=(?:{'|'.join(_DRUG_EFFECTS)})\b)", re.IGNORECASE)
 
 
 def tokens(text: str) -> list[str]:
@@ -241,6 +249,8 @@ def tokens(text: str) -> list[str]:
         text = _PACKS_PER_DAY.sub(r"\1 packs per day", text)
     if any(cue in low for cue in _CAUSE_CUES):
         text = _DUE_TO_DRUG.sub(r"\1 \2 drug", _DRUG_INDUCED.sub(r"\1 drug induced", text))
+    if any(effect in low for effect in _DRUG_EFFECTS):
+        text = _DRUG_EFFECT.sub(r"\1 drug induced ", text)
     if "R" in text or "L" in text:
         text = _SIDE_LETTER.sub(lambda m: "right" if m.group(1) == "R" else "left", text)
     # A possessive is no word of its own: "Crohn disease" and "Crohn's disease" read alike, on both sides.
@@ -257,6 +267,9 @@ def tokens(text: str) -> list[str]:
         # "type II" / "stage three": numerals only after the words that take them.
         if tok in _NUMERALS and i > 0 and raw[i - 1] in ("type", "stage", "grade", "class"):
             tok = _NUMERALS[tok]
+        if tok == "hx" and raw[i + 1 : i + 2] != ["of"]:
+            out += ["history", "of"]  # "Hx DVT" is "history of DVT" ("hx of" is one "history of")
+            continue
         if tok in _WORD_ABBREV:
             out.extend(stem(t) for t in _WORD_ABBREV[tok])
             continue
@@ -393,7 +406,8 @@ _PSEUDO = _phrases(
 _PROBABLE_NEGATIONS = ("unlikely", "not likely", "less likely", "doubtful")
 _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
     [(p, Assertion.NEGATED) for p in _phrases(
-        "no", "nil", "not", "denies", "denied", "deny", "denying", "without", "negative for", "free of", "absence of", "absent",
+        "no", "nil", "not", "denies", "denied", "deny", "denying", "without", "negative for", "neg for", "free of",
+        "absence of", "absent",
         "non", "never had", "never", "nor", "ruled out", "resolved", "no sign of", "no signs of", "no evidence of",
         # Not "rules out": it stems to "rule out", which is guideline IV.H's uncertain term ("rule out pneumonia").
         "unremarkable for", "ruling out", "excluded",
@@ -638,6 +652,27 @@ _LACK_IS_FINDING = frozenset(tokens(
     "bowel attention insight judgment judgement cooperation control pleasure sexual support access compliance adherence"))
 
 
+# Vaccines named by the disease they prevent, then given: "MMR and varicella given", "flu and Tdap administered" (the
+# visit's Z23 comes from the vaccination's own words).
+_VACCINES = frozenset(tokens(
+    "varicella mmr mmrv measles mumps rubella tdap dtap td tetanus diphtheria pertussis hpv hepatitis hep a b influenza "
+    "flu pneumococcal pneumovax prevnar zoster shingles shingrix polio ipv rotavirus covid covid19 hib meningococcal "
+    "menacwy menb and or"))
+_ADMINISTERED = frozenset(tokens("given administered"))
+_GIVEN_WHEN = frozenset(tokens("today in at this during x im intramuscularly per by left right deltoid thigh dose"))
+
+
+def _vaccines_given(toks: list[str], i: int) -> int:
+    """How many words before a "given" at ``i`` name vaccines (0: none)."""
+    if toks[i] not in _ADMINISTERED or i == 0 or toks[i - 1] not in _VACCINES or toks[i - 1] in ("and", "or") or (
+            i + 1 < len(toks) and toks[i + 1] not in _GIVEN_WHEN):
+        return 0  # ("Varicella, given calamine lotion": what is given follows)
+    k = i - 1
+    while k >= 0 and toks[k] in _VACCINES:
+        k -= 1
+    return i - 1 - k
+
+
 def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | None, int] | None:
     """The cue at token ``i`` that is read in place or backwards: (its words, what it makes of the words before it,
     how many of them it reaches). A pseudo-trigger only ends there ("gram negative"); "years ago" makes the few words
@@ -646,6 +681,8 @@ def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | Non
     forward, as a trigger."""
     if (p := _match_at(toks, i, _PSEUDO)) is not None:
         return p, None, 0
+    if reach := _vaccines_given(toks, i):
+        return (toks[i],), Assertion.NEGATED, reach  # prevented, not had
     if (p := _match_at(toks, i, _POST_HISTORY)) is not None or (p := _in_year(toks, i)) is not None:
         return p, Assertion.HISTORY, _POST_HISTORY_REACH
     if i == 0 and _match_at(toks, i, _PRE_TOO) is not None:

@@ -19,11 +19,12 @@ from __future__ import annotations
 import re
 from dataclasses import dataclass
 
-from services.coding.lexicon import ADVERSE_EFFECTS, Concept
+from services.coding.lexicon import ADVERSE_EFFECTS, POISONS, Concept, with_intent
 from services.coding.matcher import (
     POST_HISTORY_PHRASES,
     Assertion,
     Lexicon,
+    Mention,
     assertions,
     clauses,
     phrase_starts,
@@ -167,14 +168,32 @@ ALLERGIES: tuple[StatusRule, ...] = (
     _fact("contrast", "Z91.041", "an allergy to radiographic contrast", "iodinated contrast", "contrast dye",
           "contrast media", "contrast medium", "iodine contrast", "iodinated contrasts", "iodine",
           "iodinated contrast media", "contrast agent", "contrast agents", "contrast material",
-          "radiological contrast", "radiographic contrast"),
+          "radiological contrast", "radiographic contrast", "contrast", "iv contrast", "ct contrast"),
     _fact("latex", "Z91.040", "an allergy to latex", "latex"),
     _fact("bee", "Z91.030", "an allergy to bee stings", "bee", "bees", "bee sting", "bee stings", "bee venom"),
     _fact("insect", "Z91.038", "an allergy to insect stings", "wasp", "wasps", "hornet", "hornets", "yellow jacket",
           "insect sting", "insect stings", "insect venom"),
     _fact("peanut", "Z91.010", "an allergy to peanuts", "peanut", "peanuts"),
-    _fact("shellfish", "Z91.013", "an allergy to seafood", "shellfish", "seafood"),
-    _fact("food", "Z91.018", "an allergy to foods", "food", "foods"),
+    _fact("shellfish", "Z91.013", "an allergy to seafood", "shellfish", "seafood", "shrimp", "crab", "lobster",
+          "prawn", "prawns", "crustacean", "crustaceans"),
+    _fact("fish", "Z91.013", "an allergy to seafood", "fish"),
+    _fact("milk", "Z91.0110", "an allergy to milk products", "milk", "cow milk", "cows milk", "dairy",
+          "milk protein"),
+    _fact("egg", "Z91.0120", "an allergy to eggs", "egg", "eggs"),
+    # The allergy as it reacts to the baked food (Z91.011-, Z91.012-): the unspecified code gives way.
+    _fact("egg_baked_tolerated", "Z91.0121", "an allergy to eggs with tolerance to baked egg", "tolerates baked egg",
+          "tolerating baked egg", "tolerant of baked egg", "baked egg tolerant"),
+    _fact("egg_baked_reactive", "Z91.0122", "an allergy to eggs with reactivity to baked egg", "reacts to baked egg",
+          "reactive to baked egg", "reacted to baked egg", "even baked egg"),
+    _fact("milk_baked_tolerated", "Z91.0111", "an allergy to milk products with tolerance to baked milk",
+          "tolerates baked milk", "tolerating baked milk", "tolerant of baked milk", "baked milk tolerant"),
+    _fact("milk_baked_reactive", "Z91.0112", "an allergy to milk products with reactivity to baked milk",
+          "reacts to baked milk", "reactive to baked milk", "reacted to baked milk", "even baked milk"),
+    # Alpha-gal syndrome: an allergy to mammalian meat (Z91.014), acquired from tick bites.
+    _fact("meat", "Z91.014", "an allergy to mammalian meats", "mammalian meat", "mammalian meats", "red meat",
+          "alpha gal", "alpha gal syndrome", "beef", "pork"),
+    _fact("food", "Z91.018", "an allergy to foods", "food", "foods", "tree nut", "tree nuts", "walnut", "walnuts",
+          "cashew", "cashews", "almond", "almonds", "pecan", "pecans", "hazelnut", "wheat", "soy", "sesame"),
     _fact("drug_allergy", "Z88.9", "a drug allergy", "drug allergy", "drug allergies", "allergic to medication",
           "medication allergy"),
 )
@@ -207,7 +226,8 @@ PRESENCE: tuple[StatusRule, ...] = (
           "total gastrectomy", "partial gastrectomy", "subtotal gastrectomy", "gastrectomized"),
     _fact("nephrectomy", "Z90.5", "an acquired absence of a kidney (nephrectomy)", "nephrectomy",
           "radical nephrectomy", "nephrectomized"),
-    _fact("mastectomy", "Z90.10", "an acquired absence of a breast (mastectomy)", "mastectomy"),
+    _fact("mastectomy", "Z90.10", "an acquired absence of a breast (mastectomy)", "mastectomy",
+          lateral=("Z90.11", "Z90.12", "Z90.13")),
     _fact("lobectomy", "Z90.2", "an acquired absence of (part of) a lung", "lobectomy", "pneumonectomy",
           "lung resection"),
     _fact("cataract", "Z98.49", "a cataract extraction", "cataract surgery", "cataract extraction"),
@@ -238,6 +258,91 @@ ADVERSE: tuple[StatusRule, ...] = tuple(
     for code, terms in ADVERSE_EFFECTS.items())
 
 
+# Poisoning (guideline I.C.19.e.5.b): a drug taken in overdose or in error, or one a child got into, is coded by its
+# intent: accidental where the note says none (1), intentional self-harm (2), assault (3), undetermined only where the
+# note says so (4). Underdosing (I.C.19.e.5.c): less of a prescribed drug taken than prescribed, the drug's underdosing
+# code (character 6) with the noncompliance code that says why (Z91.12- intentional, Z91.13- unintentional, Z91.14-
+# other); the condition it left uncontrolled is coded from its own words.
+POISONING: tuple[StatusRule, ...] = tuple(
+    _fact(f"poisoning_{code}", code, f"a poisoning by {terms[0]}", *(t for t in terms if t not in ("drug", "drugs")))
+    for code, terms in {**{with_intent(c, "1"): t for c, t in ADVERSE_EFFECTS.items()}, **POISONS}.items())
+UNDERDOSING: tuple[StatusRule, ...] = tuple(
+    _fact(f"underdosing_{code}", with_intent(code, "6"), f"an underdosing of {terms[0]}",
+          *(t for t in terms if t not in ("drug", "drugs", "medication", "medications")))
+    for code, terms in ADVERSE_EFFECTS.items())
+
+
+def _cues(*phrases: str) -> tuple[tuple[str, ...], ...]:
+    return tuple(tuple(tokens(p)) for p in phrases)
+
+
+_POISONED = _cues("overdose", "overdosed", "poisoning", "poisoned", "ingestion", "ingested", "od on", "intoxication")
+# Words that tell of a poisoning only just before the drug: "ate several ibuprofen tabs", "got into grandma's
+# metoprolol" ("ate lunch, then took metformin" is none).
+_TOOK = _cues("ate", "swallowed", "got into", "took too many", "took too much", "accidentally took", "drank")
+_TOOK_REACH = 4
+_SOMEONE_ELSES = (Assertion.AFFIRMED, Assertion.FAMILY, Assertion.OTHER)
+_TOOK_FILLER = frozenset(tokens(
+    "a an the some several few many handful of his her their grandma grandmother grandpa grandfather mom mother dad "
+    "father sister brother parent parents sibling bottle bottles pill pills tab tabs tablet tablets capsule capsules "
+    "entire whole unknown number amount quantity"))
+_INTENTS = (("2", _cues("intentional", "intentionally", "suicide", "suicidal", "self harm", "deliberate",
+                        "deliberately", "on purpose")),
+            ("3", _cues("assault", "assaulted", "poisoned by")), ("4", _cues("undetermined", "intent unknown")))
+_CO_SOURCES = (("T58.01XA", _cues("exhaust", "car", "vehicle", "motor vehicle", "running car")),)
+# Why a prescribed drug was taken short: the noncompliance code (Z91.12- intentional, Z91.13- unintentional, Z91.14-
+# other; financial hardship .120 / .141, other reason .128 / .138 / .148).
+_UNDERDOSED = _cues("skipping", "skipped", "skips", "skip", "ran out of", "run out of", "running out of",
+                    "forgot to take", "forgets to take", "forgot to refill", "forgets to refill", "forgetting",
+                    "missed doses of", "missing doses of", "missed doses", "not taking", "stopped taking",
+                    "noncompliant with", "non compliant with", "nonadherent to", "non adherent to", "not adherent to",
+                    "nonadherence to", "noncompliance with", "underdosing of", "underdosing", "rationing",
+                    "taking less", "taking half", "cutting pills")
+_UNINTENDED = _cues("forgot", "forgets", "forgetting", "forgetful", "missed", "missing", "ran out of", "run out of",
+                    "running out of", "confused", "confusion")
+_INTENDED = _cues("skipping", "skipped", "skips", "skip", "stopped taking", "rationing", "taking less", "taking half",
+                  "cutting pills", "chose", "decided", "refuses", "refused")
+_FINANCIAL = _cues("cost", "costs", "afford", "financial", "money", "expensive", "insurance", "copay")
+_REACTION = frozenset(tokens("anaphylaxis anaphylactic"))
+# An anaphylaxis now (not an allergy's history): to a food, its T78.0- code; to a drug properly given, T88.6 with the
+# drug's adverse effect (guideline I.C.19.e.5.a); the allergy status is not coded beside it.
+_FOOD_ANAPHYLAXIS = {"peanut": "T78.01XA", "shellfish": "T78.02XA", "fish": "T78.03XA", "food": "T78.00XA",
+                     "milk": "T78.07XA", "egg": "T78.08XA", "meat": "T78.09XA"}
+_DRUG_ANAPHYLAXIS = "T88.6XXA"
+REACTION_CODES = frozenset((*_FOOD_ANAPHYLAXIS.values(), _DRUG_ANAPHYLAXIS))
+
+
+def _said(toks: list[str], cues: tuple[tuple[str, ...], ...], status: list[Assertion] | None = None) -> bool:
+    """Whether one of ``cues`` is in the clause (affirmed, where ``status`` is given)."""
+    return any(status is None or status[i] is not Assertion.NEGATED for cue in cues for i in phrase_starts(toks, cue))
+
+
+def _poisonings(toks: list[str], status: list[Assertion]) -> list[Mention]:
+    """The drugs and substances a clause tells of a poisoning by (what a child swallowed may be a relative's: "her
+    mother's atenolol")."""
+    if _said(toks, _POISONED, status):
+        return [m for m in _POISONING.mentions(toks) if m.assertion is Assertion.AFFIRMED]
+    took = [i + len(cue) for cue in _TOOK for i in phrase_starts(toks, cue) if status[i] is Assertion.AFFIRMED]
+    return [m for m in _POISONING.mentions(toks) if m.assertion in _SOMEONE_ELSES
+            and any(0 <= m.start - end <= _TOOK_REACH and all(t in _TOOK_FILLER or t.isdigit() for t in toks[end : m.start])
+                    for end in took)] if took else []
+
+
+def poisoned(text: str) -> bool:
+    """Whether a statement tells of a poisoning by a named drug or substance: a suicide attempt by one is coded by the
+    poisoning's intent (T14.91, suicide attempt, is for an attempt whose nature is not stated)."""
+    return any(_poisonings(toks, assertions(toks)) for toks in clauses(text))
+
+
+def _noncompliance(toks: list[str]) -> str:
+    financial = _said(toks, _FINANCIAL)
+    if _said(toks, _UNINTENDED):
+        return "Z91.138"
+    if _said(toks, _INTENDED):
+        return "Z91.120" if financial else "Z91.128"
+    return "Z91.141" if financial else "Z91.148"
+
+
 def _lexicon(rules: tuple[StatusRule, ...]) -> Lexicon:
     return Lexicon(Concept(key=r.key, code=r.code, terms=r.terms, lateral=r.lateral) for r in rules)
 
@@ -250,6 +355,11 @@ _BY_KEY = {r.key: r for r in ALL_RULES}
 # there, not its use), which only runs for clauses that state an allergy.
 _ALL, _ALLERGIES = _lexicon((*DRUGS, *DEPENDENCE, *CURRENT, *PRESENCE)), _lexicon(ALLERGIES)
 _ADVERSE, _ADVERSE_BY_KEY = _lexicon(ADVERSE), {r.key: r for r in ADVERSE}
+_POISONING, _POISONING_BY_KEY = _lexicon(POISONING), {r.key: r for r in POISONING}
+_UNDERDOSING, _UNDERDOSING_BY_KEY = _lexicon(UNDERDOSING), {r.key: r for r in UNDERDOSING}
+_NONCOMPLIANCE = StatusRule(key="noncompliance", code="Z91.148", terms=(),
+                            what="a prescribed drug taken short, and why (noncompliance)")
+_ANAPHYLAXIS = StatusRule(key="anaphylaxis", code=_DRUG_ANAPHYLAXIS, terms=(), what="an anaphylactic reaction now")
 _SCREENING, _SCREENING_BY_KEY = _lexicon(SCREENING), {r.key: r for r in SCREENING}
 # services.coding.matcher.tokens writes "drug" after a drug named as a cause ("oxycodone drug induced", "due to
 # amlodipine drug"); a drug after these words is named as one too.
@@ -259,7 +369,8 @@ _FIRST = frozenset(t for r in ALL_RULES for term in r.terms for t in tokens(term
 _ALLERGY_WORDS = frozenset(tokens("allergy allergies allergic hypersensitivity anaphylaxis"))
 # A transplant or operation that is only planned or considered is no status yet.
 _NOT_DONE = frozenset(tokens(
-    "candidate candidacy evaluation evaluated waiting waitlist planned plan scheduled pending referral referred "
+    "candidate candidacy evaluation evaluated waiting waitlist planned plan scheduled pending referral referred preop "
+    "preoperative before upcoming "
     "consider considered indication indicated proposed awaiting recommend recommended recommends recommending "
     "discuss discussed options option would will"
 ))
@@ -286,7 +397,7 @@ _COUNT = frozenset(tokens("several many few two three four five six seven eight 
 # resistance" or an insulin level is not a drug at all.
 _NOT_CURRENT = frozenset(tokens(
     "stopped stop discontinued discontinue suspended withdrawn withdrawal held hold allergy allergic intolerance "
-    "intolerant overdose poisoning intoxication toxicity ingestion previously formerly resistance resistant level "
+    "intolerant overdose overdosed poisoning poisoned intoxication toxicity ingestion ingested swallowed previously formerly resistance resistant level "
     "levels secretion antibodies antibody"
 ))
 _ALLERGY_HEADING = re.compile(r"\s*(?:drug |medication |known )?allerg(?:y|ies)\s*:", re.IGNORECASE)
@@ -380,21 +491,44 @@ def facts(statement: Statement) -> list[StatusFact]:
             for m in _SCREENING.mentions(toks):
                 if m.assertion in (Assertion.AFFIRMED, Assertion.UNCERTAIN):
                     add(_SCREENING_BY_KEY[m.concept.key], c_idx, m.start)
-        if "drug" in toks or "effect" in toks or "reaction" in toks:
-            for m in _ADVERSE.mentions(toks):
-                caused = toks[m.end : m.end + 1] == ["drug"] or any(
-                    toks[max(0, m.start - len(p)) : m.start] == list(p) for p in _EFFECT_OF)
-                if caused and m.assertion is Assertion.AFFIRMED:
-                    add(_ADVERSE_BY_KEY[m.concept.key], c_idx, m.start)
+        status = assertions(toks)
+        # An anaphylaxis told as what happened, with no allergy word: "anaphylaxis to peanuts at school" (an allergy
+        # list's or an allergy's "(anaphylaxis)" is how the allergy shows: its status).
+        reaction = not allergy_list and any(t in _REACTION and a is Assertion.AFFIRMED for t, a in zip(toks, status)) \
+            and not any(t in _ALLERGY_WORDS and t not in _REACTION and a is not Assertion.NEGATED
+                        for t, a in zip(toks, status))
+        if "drug" in toks or "effect" in toks or "reaction" in toks or reaction:
+            drugs = [m for m in _ADVERSE.mentions(toks) if m.assertion is Assertion.AFFIRMED and (reaction or (
+                toks[m.end : m.end + 1] == ["drug"] or any(toks[max(0, m.start - len(p)) : m.start] == list(p)
+                                                           for p in _EFFECT_OF)))]
+            for m in drugs:
+                add(_ADVERSE_BY_KEY[m.concept.key], c_idx, m.start)
+            if reaction and drugs:
+                add(_ANAPHYLAXIS, c_idx, drugs[0].start)  # T88.6 before the drug's adverse effect
+        if poisonings := _poisonings(toks, status):
+            intent = next((i for i, cues in _INTENTS if _said(toks, cues, status)), "1")
+            for m in poisonings:
+                code = next((c for c, cues in _CO_SOURCES if m.concept.code.startswith("T58") and _said(toks, cues)),
+                            m.concept.code)
+                add(_POISONING_BY_KEY[m.concept.key], c_idx, m.start, with_intent(code, intent))
+        elif _said(toks, _UNDERDOSED):
+            drugs = [m for m in _UNDERDOSING.mentions(toks) if m.assertion is not Assertion.FAMILY]
+            for m in drugs:
+                add(_UNDERDOSING_BY_KEY[m.concept.key], c_idx, m.start)
+            if drugs:
+                add(_NONCOMPLIANCE, c_idx, drugs[0].start, _noncompliance(toks))
         if _FIRST.isdisjoint(toks):
             continue
         # An allergy word the clause denies states no allergy ("bee sting, local swelling only, no anaphylaxis").
-        allergy = allergy_list or any(t in _ALLERGY_WORDS and a is not Assertion.NEGATED
-                                      for t, a in zip(toks, assertions(toks)))
+        allergy = allergy_list or any(t in _ALLERGY_WORDS and a is not Assertion.NEGATED for t, a in zip(toks, status))
         if allergy:
             for m in _ALLERGIES.mentions(toks):
+                if reaction and m.assertion is Assertion.AFFIRMED:
+                    # An anaphylaxis now: to a food its T78.0- code (to a drug T88.6 and its adverse effect, above).
+                    if (food := _FOOD_ANAPHYLAXIS.get(m.concept.key)) is not None:
+                        add(_ANAPHYLAXIS, c_idx, m.start, food)
                 # "a history of allergy to penicillin" is the allergy status today
-                if m.assertion in (Assertion.AFFIRMED, Assertion.HISTORY):
+                elif m.assertion in (Assertion.AFFIRMED, Assertion.HISTORY):
                     add(_BY_KEY[m.concept.key], c_idx, m.start)
         not_done = not _NOT_DONE.isdisjoint(toks)
         done_now = not _PROCEDURE_NOW.isdisjoint(toks) and _PAST.isdisjoint(toks)
@@ -430,7 +564,12 @@ def facts(statement: Statement) -> list[StatusFact]:
                     if not (long_term or (on_it if rule.long_term_cue else scheduled)):
                         continue
                 add(rule, c_idx, m.start)
-    return out
+    baked = {fact.code[:-1] for fact in out if fact.code in _BAKED}
+    return [fact for fact in out if not (fact.code in _BAKED_UNSPECIFIED and fact.code[:-1] in baked)]
+
+
+_BAKED = frozenset(("Z91.0111", "Z91.0112", "Z91.0121", "Z91.0122"))
+_BAKED_UNSPECIFIED = frozenset(("Z91.0110", "Z91.0120"))
 
 
 def bmi_code(value: float) -> str:

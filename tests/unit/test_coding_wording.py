@@ -1202,3 +1202,59 @@ def test_screening_is_no_diagnosis(codeset: SimpleIcd10CmCodeSet, text: str, cod
 ])
 def test_encounters_of_outpatient_care(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # Poisoning by its intent (guideline I.C.19.e.5.b): accidental unless the note says otherwise; a suicide attempt by
+    # a drug is the drug's self-harm code (no T14.91), its manifestations coded beside it.
+    ("Accidental overdose of oxycodone.", ["T40.2X1A"]), ("Cocaine overdose.", ["T40.5X1A"]),
+    ("Intentional overdose of lorazepam.", ["T42.4X2A"]),
+    ("Tylenol overdose, suicide attempt, with vomiting.", ["T39.1X2A", "R11.10"]),
+    ("Child swallowed several of her mother's atenolol tablets.", ["T44.7X1A"]),
+    ("Carbon monoxide poisoning from a running car in the garage.", ["T58.01XA"]),
+    ("Naproxen overdose.", ["T39.311A"]),  # a propionic acid derivative, not "other NSAID"
+    ("Denies overdose, takes oxycodone as prescribed.", []), ("Ate breakfast, then took metformin.", ["Z79.84"]),
+    # Underdosing (I.C.19.e.5.c): the drug's character 6 and the noncompliance code that says why.
+    ("Poorly controlled hypertension; ran out of lisinopril two weeks ago.", ["I10", "T46.4X6A", "Z91.138"]),
+    ("Hypothyroid, not taking levothyroxine because she cannot afford it.", ["E03.9", "T38.1X6A", "Z91.141"]),
+    ("Hypothyroidism uncontrolled, skipping levothyroxine due to cost.", ["E03.9", "T38.1X6A", "Z91.120"]),
+    ("Skipping metoprolol doses on purpose.", ["T44.7X6A", "Z91.128"]),
+    # An anaphylaxis told as what happened: to a food its T78.0- code, to a drug T88.6 with the drug's adverse effect;
+    # an allergy's "(anaphylaxis)" or a past one is the allergy status.
+    ("Anaphylaxis after eating crab at a restaurant.", ["T78.02XA"]),
+    ("Anaphylactic reaction to IV cefuroxime in the infusion center.", ["T88.6XXA", "T36.1X5A"]),
+    ("Allergies: penicillin (anaphylaxis).", ["Z88.0"]), ("Hx anaphylaxis to peanuts; carries EpiPen.", ["Z91.010"]),
+    ("Cow's milk allergy, tolerates baked milk.", ["Z91.0111"]), ("Alpha-gal syndrome.", ["Z91.014"]),
+    ("Allergic to iv contrast.", ["Z91.041"]),
+    # A drug before an effect it is known for names it the cause.
+    ("Statin myopathy.", ["G72.0", "T46.6X5A"]), ("Lisinopril cough.", ["R05.9", "T46.4X5A"]),
+    ("Drug rash from phenytoin.", ["L27.0", "T42.0X5A"]),
+])
+def test_poisoning_underdosing_and_anaphylaxis(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # What a test did not find is not coded ("neg for"); "Hx X" is "history of X".
+    ("LLQ pain, CT neg for diverticulitis.", ["R10.32"]), ("Hx PE, on apixaban.", ["Z86.711", "Z79.01"]),
+    ("Hx R breast ca s/p R mastectomy.", ["Z85.3", "Z90.11"]),
+    # A follow-up that is planned is no subsequent encounter; one that is this visit is.
+    ("Closed fracture of left distal radius, splinted, ortho f/u.", ["S52.502A"]),
+    ("Closed fracture of left distal radius, f/u in 1 week.", ["S52.502A"]),
+    ("Closed fracture of left distal radius, cast check f/u.", ["S52.502D"]),
+    # Vaccines given are prevented diseases, not had ones ("Varicella, given calamine" is chickenpox).
+    ("MMR and varicella given.", []), ("Varicella, given calamine lotion.", ["B01.9"]),
+    # Index entries of gynecology, allergy, pain and substance use.
+    ("Heavy periods.", ["N92.0"]), ("Irregular menses.", ["N92.6"]), ("CIN 1 on biopsy.", ["N87.0"]),
+    ("Pap: HSIL.", ["R87.613"]), ("Right ovarian endometrioma.", ["N80.121"]),
+    ("Subserosal fibroid.", ["D25.2"]), ("Lichen sclerosus of vulva.", ["N90.4"]),
+    ("Annual gyn exam.", ["Z01.419"]), ("Hereditary angioedema.", ["D84.1"]), ("Cold urticaria.", ["L50.2"]),
+    ("CVID.", ["D83.9"]), ("Myofascial pain syndrome of the neck.", ["M79.18"]), ("Coccydynia.", ["M53.3"]),
+    ("Acute LBP.", ["M54.50"]), ("Shift work sleep disorder.", ["G47.26"]),
+    ("Smokeless tobacco dependence.", ["F17.220"]), ("Benzodiazepine dependence.", ["F13.20"]),
+    ("Left anterior shoulder dislocation.", ["S43.015A"]), ("Pleuritic chest pain.", ["R07.81"]),
+    ("Genetic counseling.", ["Z71.83"]), ("Preop eval before right hip replacement.", ["Z01.818"]),
+])
+def test_negated_tests_history_episodes_and_index_entries(codeset: SimpleIcd10CmCodeSet, text: str,
+                                                          codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
