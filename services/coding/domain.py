@@ -612,6 +612,44 @@ def _unspecified_behavior_site(code: str) -> str | None:
     return "*" if code[4] == "9" else code[4]
 
 
+def _substance_hierarchy(findings: list[Finding], *, codeset: CodeSet) -> list[Finding]:
+    """Guideline I.C.5.b.1: where a substance's dependence and its use or abuse are both documented, only dependence is
+    coded, with what the use or abuse code said ("alcohol withdrawal delirium" F10.931 in a patient with alcohol
+    dependence is F10.231, not F10.20 and F10.931)."""
+    dependence = {f.code[:3] for f in findings if f.code.startswith("F1") and f.code[4:5] == "2" and not f.learned}
+    if not dependence:
+        return findings
+    out: list[Finding] = []
+    upgraded: set[str] = set()
+    for f in findings:
+        if f.code[:3] in dependence and f.code[4:5] in ("1", "9") and not f.learned:
+            if codeset.is_billable(code := f.code[:4] + "2" + f.code[5:]):
+                out.append(replace(f, code=code, statement_ids=list(f.statement_ids), turn_ids=list(f.turn_ids)))
+                upgraded.add(code[:3])
+            continue
+        out.append(f)
+    # The unspecified dependence gives way to the dependence with its manifestation.
+    return [f for f in out if not (f.code[:3] in upgraded and f.code[4:] == "20")]
+
+
+# Insomnia due to a mental disorder the statement names is F51.05 (Index: Insomnia, due to, other mental disorder),
+# not organic insomnia (G47.00): "insomnia due to generalized anxiety disorder".
+_INSOMNIA, _INSOMNIA_MENTAL = "G47.00", "F51.05"
+_DUE_TO = re.compile(r"\b(?:due to|secondary to|from|because of|related to|2/2)\b", re.IGNORECASE)
+
+
+def _insomnia_due_to(findings: list[Finding], *, statements: list[Statement]) -> list[Finding]:
+    if not any(f.code == _INSOMNIA for f in findings):
+        return findings
+    text = {st.statement_id: st.text for st in statements}
+    for f in findings:
+        if f.code == _INSOMNIA and _DUE_TO.search(" ".join(text.get(i, "") for i in f.statement_ids)) and any(
+                g.code[:1] == "F" and not g.code.startswith(("F51", "F1")) and not g.learned
+                and set(g.statement_ids) & set(f.statement_ids) for g in findings):
+            f.code = _INSOMNIA_MENTAL
+    return findings
+
+
 def _resolve(findings: list[Finding], *, codeset: CodeSet, keep_demoted: bool = True) -> list[Finding]:
     """Merge duplicates, keep the specific code over its unspecified sibling, honour Excludes1 (the more
     confident code of an excluding pair wins). Ranked by confidence, then category group and reading order.
@@ -895,7 +933,8 @@ def rank_findings(
     with_diagnosis = {f.sentence for f in establishing}
     findings = [f for f in findings if not (f.category == "symptom" and f.sentence in with_diagnosis and not any(
         d.sentence == f.sentence and _asks_for(d.code, f.code, codeset) for d in establishing))]
-    resolved = _resolve(findings, codeset=codeset)
+    resolved = _resolve(_insomnia_due_to(_substance_hierarchy(findings, codeset=codeset), statements=[
+        *draft.note.assessment, *(st for _, st in subjective)]), codeset=codeset)
     if similarity is not None:
         scores, note_words = similarity
         for f in resolved:
@@ -917,11 +956,17 @@ def _fact_finding(i: int, fact: StatusFact, *, mode: str) -> Finding:
                    statement_ids=[fact.statement_id], turn_ids=list(fact.turn_ids), sentence=i, why=fact.why)
 
 
+# A complication of a device and the device's status code: T84.0-T84.5 (a joint prosthesis) and Z96.6-, T82.1 (a
+# cardiac electronic device) and Z95.0.
+_DEVICE_COMPLICATIONS = (("T84.0", "Z96.6"), ("T84.5", "Z96.6"), ("T82.1", "Z95.0"))
+
+
 def _status_findings(draft: NoteDrafted, *, sections: list[Statement], documented: list[list[StatusFact]], mode: str,
-                     codes: set[str], codeset: CodeSet) -> list[Finding]:
+                     codes: set[str], firm: set[str], codeset: CodeSet) -> list[Finding]:
     """Status codes the note documents (``documented``: the facts of each of its ``sections``; long-term drug use,
     dependence, allergies, transplants, implants, stomas and removed organs; and adult BMI) that no other rule
-    reached; after every diagnosis. Every section is read: medication and allergy lists and plans name them."""
+    reached; after every diagnosis. Every section is read: medication and allergy lists and plans name them.
+    ``firm``: the codes the rules found (no partial match or statistical vote), whose notes may rule a status out."""
     weight_diagnosis = mode == ALL_FINDINGS or any(c.startswith(_WEIGHT_DIAGNOSES) for c in codes)
     found: list[tuple[int, StatusFact]] = []
     for i, (statement, stated) in enumerate(zip(sections, documented)):
@@ -929,8 +974,15 @@ def _status_findings(draft: NoteDrafted, *, sections: list[Statement], documente
         if weight_diagnosis:
             found += [(i, fact) for fact in bmi_facts(statement, patient_age=draft.context.patient_age)]
     out: dict[str, Finding] = {}
+    # A status another code's Excludes1 note rules out (a colostomy, Z93.3, beside attention to it, Z43.3, or its
+    # infection, K94.02), or a device whose complication is coded (the T82 / T84 code names the device).
+    kept = Exclusions(codeset)
+    for code in firm:
+        kept.add(code)
+    devices = tuple(status for complication, status in _DEVICE_COMPLICATIONS if any(c.startswith(complication) for c in firm))
     for i, fact in found:
-        if fact.code in codes or not codeset.is_billable(fact.code):
+        if fact.code in codes or not codeset.is_billable(fact.code) or kept.conflicts(fact.code) or (
+                devices and fact.code.startswith(devices)):
             continue
         f = _fact_finding(i, fact, mode=mode)
         if fact.code in out:
@@ -1066,6 +1118,12 @@ def _dementia_in_disease(resolved: list[Finding], *, statements: list[Statement]
     return out
 
 
+# Infections of a device, a procedure's site or a stoma ("use additional code to identify infection"): the organism
+# named beside them is its cause (B95-B96).
+_INFECTION_OF_CARE = ("T81.4", "T82.6", "T82.7", "T83.5", "T83.6", "T84.5", "T84.6", "T84.7", "T85.7", "K94.02", "K94.12",
+                      "K94.22", "K94.32", "J95.02")
+
+
 def _organism_as_cause(resolved: list[Finding], *, codeset: CodeSet) -> list[Finding]:
     """A bacterium named alone is "Infection, <organism>" (A49.-); as the cause of an infection coded beside it in the
     same statement it is the B95-B96 code that infection's "use additional code (B95-B97)" note asks for ("MRSA
@@ -1074,7 +1132,8 @@ def _organism_as_cause(resolved: list[Finding], *, codeset: CodeSet) -> list[Fin
     out: list[Finding] = []
     for f in resolved:
         agent = ORGANISM_AGENTS.get(f.key or "") if f.code.startswith("A49") else None
-        if agent and any(set(g.statement_ids) & set(f.statement_ids) and _asks_for(g.code, agent, codeset)
+        if agent and any(set(g.statement_ids) & set(f.statement_ids) and (
+                _asks_for(g.code, agent, codeset) or g.code.startswith(_INFECTION_OF_CARE))
                          for g in resolved if g is not f):
             if any(g.code == agent for g in (*resolved, *out)):
                 continue  # already coded by a combination
@@ -1162,6 +1221,65 @@ def _exam_findings(resolved: list[Finding], *, statements: list[Statement]) -> l
     return resolved
 
 
+# Guideline I.C.21.c.8: a follow-up visit after treatment is completed is Z08 (a malignancy, with its Z85 history) or
+# Z09 (another condition, with its Z86 / Z87 history), first: "Hx of colon cancer, NED on surveillance" (a statement
+# that only says there is no disease, "NED", names no visit). Not where it plans the follow-up or names a current cancer.
+_FOLLOW_UP_VISIT = re.compile(r"\b(?:surveillance|follow[- ]?up|f/u)\b(?!\s+(?:in|with|prn)\b)", re.IGNORECASE)
+_FOLLOW_UP_PLANNED = re.compile(r"\b(?:due|next|schedule|scheduled|plan|planned|recommend|recommended|will|refer)\b",
+                                re.IGNORECASE)
+_AFTER_TREATMENT = (("Z85", "Z08"), ("Z86", "Z09"), ("Z87", "Z09"))
+
+
+def _follow_up_after_treatment(resolved: list[Finding], *, statements: list[Statement]) -> list[Finding]:
+    text = {st.statement_id: st.text for st in statements}
+    out: list[Finding] = []
+    added: set[str] = set()
+    for f in resolved:
+        said = " ".join(text.get(i, "") for i in f.statement_ids)
+        visit = next((z for history, z in _AFTER_TREATMENT if f.code.startswith(history)), None)
+        if (visit and visit not in added and not f.learned and _FOLLOW_UP_VISIT.search(said)
+                and not _FOLLOW_UP_PLANNED.search(said) and not any(
+                    g.code[:1] == "C" and set(g.statement_ids) & set(f.statement_ids) for g in resolved)):
+            added.add(visit)
+            out.append(replace(f, code=visit, statement_ids=list(f.statement_ids), turn_ids=list(f.turn_ids),
+                               why="a follow-up visit after completed treatment (guideline I.C.21.c.8)"))
+        out.append(f)
+    return out
+
+
+# A chronic ulcer's depth, as the note says it, is the 6th character of its L97 / L98.4- code (the description
+# matcher reads it where the note spells the description; a curated foot ulcer is of unspecified severity).
+_ULCER_DEPTHS = (("4", re.compile(r"\b(?:necrosis of bone|bone necrosis|necrotic bone)\b", re.IGNORECASE)),
+                 ("3", re.compile(r"\b(?:necrosis of muscle|muscle necrosis|necrotic muscle)\b", re.IGNORECASE)),
+                 ("6", re.compile(r"\b(?:bone (?:exposed|involvement)|exposed bone|probes to bone)\b", re.IGNORECASE)),
+                 ("5", re.compile(r"\b(?:muscle (?:exposed|involvement)|exposed muscle)\b", re.IGNORECASE)),
+                 ("2", re.compile(r"\b(?:fat (?:layer )?exposed|exposed fat|subcutaneous (?:fat|tissue)|"
+                                  r"fat layer)\b", re.IGNORECASE)),
+                 ("1", re.compile(r"\b(?:(?:limited to )?(?:breakdown of skin|skin breakdown)|partial thickness|"
+                                  r"skin only)\b", re.IGNORECASE)))
+_FOOT_ULCER, _HEEL_ULCER = "L97.5", "L97.4"
+_HEEL = re.compile(r"\b(?:heel|midfoot|mid-foot|plantar midfoot)\b", re.IGNORECASE)
+_NECROSIS_AS_DEPTH = "M87"  # "ulcer with bone necrosis" is the ulcer's depth, no osteonecrosis of its own
+
+
+def _ulcer_depth(resolved: list[Finding], *, statements: list[Statement], codeset: CodeSet) -> list[Finding]:
+    ulcers = [f for f in resolved if f.code.startswith(_ULCER_SEVERITY) and f.code.endswith("9")]
+    if not ulcers:
+        return resolved
+    text = {st.statement_id: st.text for st in statements}
+    deep: set[str] = set()
+    for f in ulcers:
+        said = " ".join(text.get(i, "") for i in f.statement_ids)
+        if f.code.startswith(_FOOT_ULCER) and _HEEL.search(said) and codeset.is_billable(heel := _HEEL_ULCER + f.code[5:]):
+            f.code = heel  # a "foot ulcer" of the heel or midfoot is the heel's (L97.4-), not "other part of foot"
+        depth = next((d for d, cue in _ULCER_DEPTHS if cue.search(said)), None)
+        if depth and codeset.is_billable(code := f.code[:-1] + depth):
+            f.code = code
+            if depth in ("3", "4"):
+                deep.update(f.statement_ids)
+    return [f for f in resolved if not (f.code.startswith(_NECROSIS_AS_DEPTH) and set(f.statement_ids) <= deep)]
+
+
 def _pregnancy(resolved: list[Finding], *, statements: list[Statement], codeset: CodeSet, mode: str) -> list[Finding]:
     """Chapter 15 codes in the trimester the note documents, and the weeks of gestation (Z3A) beside them."""
     stated_in = {st.statement_id for st in statements if _pregnant(st)}
@@ -1213,8 +1331,9 @@ def _pregnancy(resolved: list[Finding], *, statements: list[Statement], codeset:
 
 _RAISED_READING = "R03.0"
 _REFILL_ONLY = "Z76.0"
-# allergic reactions: anaphylaxis T78.0-T78.2, angioedema T78.3, allergy T78.4; the toxic effect of venom (T63.4-)
-_ALLERGIC_REACTION = ("T78", "T63.4")
+# allergic reactions: anaphylaxis T78.0-T78.2, angioedema T78.3, allergy T78.4; the toxic effect of venom (T63.4-);
+# the hives or rash an allergy's statement says it caused ("PCN allergy (hives as a child)").
+_ALLERGIC_REACTION = ("T78", "T63.4", "L50", "R21")
 
 
 def suggest_codes(
@@ -1246,11 +1365,14 @@ def suggest_codes(
         resolved = [f for f in resolved if not (f.code.startswith(_ALLERGIC_REACTION) and set(f.statement_ids) <= allergies)]
     if _status_confidence(mode) >= min_confidence:
         resolved += _status_findings(draft, sections=sections, documented=documented, mode=mode,
-                                     codes={f.code for f in resolved}, codeset=codeset)
+                                     codes={f.code for f in resolved}, codeset=codeset,
+                                     firm={f.code for f in resolved if not (f.partial or f.learned)})
     resolved = _dementia_in_disease(resolved, statements=sections, codeset=codeset)
     resolved = _organism_as_cause(resolved, codeset=codeset)
     resolved = _pregnancy(resolved, statements=sections, codeset=codeset, mode=mode)
     resolved = _diabetes_control(_contraceptive_use(_exam_findings(resolved, statements=sections)))
+    resolved = _follow_up_after_treatment(_ulcer_depth(resolved, statements=sections, codeset=codeset),
+                                          statements=sections)
     if mode == OUTPATIENT:
         # First-listed diagnosis of the claim: the first problem the Assessment establishes by rule, whatever
         # the learned associations think of the others.

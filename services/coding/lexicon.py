@@ -685,13 +685,15 @@ ADVERSE_EFFECTS: dict[str, tuple[str, ...]] = {
     "T38.1X5A": ("levothyroxine",), "T42.0X5A": ("phenytoin",), "T42.1X5A": ("carbamazepine",),
     "T42.4X5A": ("benzodiazepine", "benzodiazepines", "lorazepam", "diazepam", "alprazolam", "clonazepam"),
     "T42.6X5A": ("gabapentin", "pregabalin"), "T50.8X5A": ("contrast", "contrast dye"),
+    "T45.0X5A": ("metoclopramide", "reglan"),
     "T50.905A": ("medication", "medications", "drug", "drugs"),
 }
 # Substances with a poisoning code and no adverse effect in therapeutic use (the accidental code, initial encounter;
 # guideline I.C.19.e.5.b): heroin has no therapeutic use, carbon monoxide is a toxic effect (T51-T65).
 POISONS: dict[str, tuple[str, ...]] = {
     "T40.1X1A": ("heroin",), "T40.5X1A": ("cocaine",), "T43.621A": ("methamphetamine", "amphetamine", "amphetamines"),
-    "T58.91XA": ("carbon monoxide", "co"),
+    "T58.91XA": ("carbon monoxide", "co"), "T54.3X1A": ("lye", "sodium hydroxide", "drain cleaner", "oven cleaner"),
+    "T54.91XA": ("bleach",),
 }
 
 
@@ -832,6 +834,31 @@ def _sided(names: str | tuple[str, ...], unspecified: str, right: str, left: str
                  for entry in ((unspecified, term), (right, f"right {term}"), (left, f"left {term}"),
                                *(((bilateral, f"bilateral {term}"),) if bilateral else ())))
 
+
+def _joint_complications() -> tuple[tuple[str, str], ...]:
+    """Infection (T84.5-) and mechanical loosening (T84.03-) of a joint prosthesis, by joint and side, as notes write
+    them ("infected right total hip prosthesis", "aseptic loosening of left TKA")."""
+    joints = {"hip": ("total hip arthroplasty", "hip arthroplasty", "total hip prosthesis", "hip prosthesis",
+                      "hip replacement", "total hip replacement"),
+              "knee": ("total knee arthroplasty", "knee arthroplasty", "total knee prosthesis", "knee prosthesis",
+                       "knee replacement", "total knee replacement")}
+    infection = {("hip", "right"): "T84.51XA", ("hip", "left"): "T84.52XA", ("knee", "right"): "T84.53XA",
+                 ("knee", "left"): "T84.54XA", ("hip", ""): "T84.50XA", ("knee", ""): "T84.50XA"}
+    loosening = {("hip", "right"): "T84.030A", ("hip", "left"): "T84.031A", ("knee", "right"): "T84.032A",
+                 ("knee", "left"): "T84.033A", ("hip", ""): "T84.039A", ("knee", ""): "T84.039A"}
+    out: list[tuple[str, str]] = []
+    for (joint, side), code in infection.items():
+        at = f"{side} " if side else ""
+        for name in joints[joint]:
+            out += [(code, f"infected {at}{name}"), (code, f"infection of {at}{name}"),
+                    (code, f"{at}{name} infection"), (code, f"periprosthetic infection of {at}{name}")]
+    for (joint, side), code in loosening.items():
+        at = f"{side} " if side else ""
+        for name in joints[joint]:
+            out += [(code, f"{kind} of {at}{name}") for kind in ("loosening", "aseptic loosening", "mechanical loosening")]
+            out += [(code, f"{at}{name} loosening")]
+    out += [("T84.50XA", "prosthetic joint infection"), ("T84.50XA", "periprosthetic joint infection")]
+    return tuple(out)
 
 INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # Mass
@@ -1303,4 +1330,61 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     *_sided(("anterior shoulder dislocation", "anterior dislocation of shoulder"), "S43.016A", "S43.014A", "S43.015A"),
     ("F17.220", "chewing tobacco dependence"), ("F17.220", "smokeless tobacco dependence"),
     ("F13.20", "benzodiazepine dependence"), ("Z91.014", "alpha gal syndrome"), ("Z91.014", "alpha gal allergy"),
+    # Complications of care: Infection, surgical site (following a procedure) T81.4-, superficial incisional T81.41,
+    # deep incisional T81.42, organ and space T81.43; Dehiscence, wound, operation, external T81.31; Infection, joint
+    # prosthesis T84.5- and Loosening, prosthetic joint T84.03- (by joint and side); Displacement, cardiac electrode
+    # (pacemaker lead) T82.120; Infection, gastrostomy K94.22, colostomy K94.02, enterostomy K94.12, tracheostomy J95.02.
+    ("T81.40XA", "surgical site infection"), ("T81.40XA", "ssi"), ("T81.40XA", "postoperative wound infection"),
+    ("T81.40XA", "infected surgical wound"), ("T81.40XA", "postop wound infection"),
+    ("T81.41XA", "superficial incisional surgical site infection"), ("T81.41XA", "superficial incisional ssi"),
+    ("T81.41XA", "superficial surgical site infection"), ("T81.42XA", "deep incisional surgical site infection"),
+    ("T81.42XA", "deep incisional ssi"), ("T81.43XA", "organ space surgical site infection"),
+    ("T81.43XA", "organ space ssi"), ("T81.31XA", "dehiscence of incision"), ("T81.31XA", "incisional dehiscence"),
+    ("T81.31XA", "dehiscence of surgical wound"), ("T81.31XA", "surgical wound dehiscence"),
+    ("T81.31XA", "wound dehiscence"), ("T81.31XA", "dehiscence of abdominal incision"),
+    *_joint_complications(),
+    ("T82.120A", "pacemaker lead dislodgement"), ("T82.120A", "pacemaker lead displacement"),
+    ("T82.120A", "dislodged pacemaker lead"), ("T82.120A", "lead dislodgement"), ("T82.120A", "lead displacement"),
+    ("T82.110A", "pacemaker lead fracture"),
+    *((code, f"{what} {where}") for code, names in (("K94.22", ("gastrostomy", "g tube", "peg")),
+                                                     ("K94.02", ("colostomy",)), ("K94.12", ("ileostomy", "enterostomy")),
+                                                     ("J95.02", ("tracheostomy",)))
+      for name in names for what, where in (("infected", f"{name} site"), ("infection of", f"{name} site"),
+                                            (f"{name} site", "infection"), (f"{name} site", "cellulitis"),
+                                            ("cellulitis around", f"{name} site"), ("cellulitis around", name),
+                                            ("infected", name), (name, "infection"))),
+    # Attention to artificial openings Z43.- (care, cleaning, changing a tube), aftercare following joint replacement
+    # (services.coding.status adds Z47.1 for "aftercare" beside a replaced joint).
+    *((code, f"{name} {care}") for code, names in (("Z43.0", ("tracheostomy", "trach")),
+                                                    ("Z43.1", ("gastrostomy", "g tube", "peg tube")),
+                                                    ("Z43.2", ("ileostomy",)), ("Z43.3", ("colostomy",)),
+                                                    ("Z43.5", ("cystostomy", "suprapubic catheter")))
+      for name in names for care in ("care", "replacement", "change", "exchange", "tube change", "revision")),
+    # A level of the spine names its region (matcher.INDEX_TERMS); a herniated disc (HNP) with radiculopathy is a disc
+    # disorder with radiculopathy, lumbar M51.16; degenerative disc disease is disc degeneration, lumbar M51.36- (by pain).
+    ("M51.16", "lumbar hnp with radiculopathy"), ("M51.16", "lumbar herniated disc with radiculopathy"),
+    ("M51.26", "lumbar hnp"), ("M51.369", "lumbar ddd"),
+    ("M51.369", "lumbar degenerative disc disease"), ("M51.369", "degenerative disc disease of lumbar spine"),
+    # Pressure-related: Findings, abnormal, coagulation (prolonged INR) R79.1; Pain, neoplasm related G89.3;
+    # Osteoporosis with current pathological fracture, vertebra M80.08 (an osteoporotic compression fracture);
+    # Disorder, <substance> use, mild (abuse) F1x.10, moderate or severe (dependence) F1x.20 (DSM-5 as ICD-10-CM
+    # indexes it); Examination, newborn, under 8 days Z00.110 (8 to 28 days: services.coding.domain).
+    ("R79.1", "supratherapeutic inr"), ("R79.1", "elevated inr"), ("R79.1", "high inr"), ("R79.1", "prolonged inr"),
+    ("R79.1", "inr elevated"), ("G89.3", "cancer pain"), ("G89.3", "cancer related pain"),
+    ("G89.3", "neoplasm related pain"), ("G89.3", "tumor related pain"), ("G89.3", "pain from bone metastases"),
+    ("M80.08XA", "osteoporotic compression fracture"), ("M80.08XA", "osteoporotic vertebral fracture"),
+    ("M80.08XA", "osteoporotic vertebral compression fracture"),
+    *((f"{category}.{severity}0", f"{degree} {substance} use disorder")
+      for category, names in (("F10", ("alcohol",)), ("F11", ("opioid", "opiate")), ("F12", ("cannabis", "marijuana")),
+                              ("F13", ("sedative", "benzodiazepine")), ("F14", ("cocaine",)),
+                              ("F15", ("stimulant", "methamphetamine", "amphetamine")))
+      for substance in names for degree, severity in (("mild", "1"), ("moderate", "2"), ("severe", "2"))),
+    ("Z00.110", "newborn well visit"), ("Z00.110", "newborn visit"), ("Z00.110", "newborn check"),
+    ("Z00.110", "newborn exam"), ("Z00.110", "well newborn visit"),
+    *((code, f"{ddd} with {pain}") for ddd in ("lumbar ddd", "lumbar degenerative disc disease")
+      for code, pains in (("M51.360", ("discogenic back pain only", "discogenic back pain", "back pain only")),
+                          ("M51.361", ("leg pain only", "lower extremity pain only", "radiating leg pain")),
+                          ("M51.362", ("back and leg pain", "discogenic back pain and leg pain")))
+      for pain in pains),
 )
+

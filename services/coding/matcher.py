@@ -43,7 +43,11 @@ _WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", 
                 "paf": ("paroxysmal", "atrial", "fibrillation"), "cad": ("coronary", "artery", "disease"),
                 "copd": ("chronic", "obstructive", "pulmonary", "disease"), "etoh": ("alcohol",),
                 "t1dm": ("type", "1", "diabetes"), "t2dm": ("type", "2", "diabetes"), "dm1": ("type", "1", "diabetes"),
-                "dm2": ("type", "2", "diabetes"), "hx": ("history",), "fx": ("fracture",), "lbp": ("low", "back", "pain"), "lac": ("laceration",),
+                "dm2": ("type", "2", "diabetes"), "hx": ("history",), "fx": ("fracture",), "lbp": ("low", "back", "pain"),
+                "oud": ("opioid", "use", "disorder"), "aud": ("alcohol", "use", "disorder"), "hep": ("hepatitis",),
+                "mets": ("metastases",), "lle": ("left", "lower", "extremity"), "rle": ("right", "lower", "extremity"),
+                "lue": ("left", "upper", "extremity"), "rue": ("right", "upper", "extremity"),
+                "atfl": ("anterior", "talofibular", "ligament"), "lac": ("laceration",),
                 "aom": ("acute", "otitis", "media"), "bcc": ("basal", "cell", "carcinoma"),
                 "scc": ("squamous", "cell", "carcinoma"), "poag": ("primary", "open", "angle", "glaucoma"),
                 "tka": ("total", "knee", "arthroplasty"), "tha": ("total", "hip", "arthroplasty"),
@@ -206,6 +210,21 @@ _ACQUIRED_ABSENCE = re.compile(r"\bacquired absence\b", re.IGNORECASE)
 # only after the words that name them so ("relapsing-remitting MS", "hx of PE", "saddle PE").
 _MS_PE = re.compile(r"\b((?i:relapsing[- ]remitting|progressive|hx of|hx|history of|acute|recurrent|bilateral|saddle|"
                     r"massive|submassive|segmental|subsegmental)\s+)(MS|PE)\b")
+_PRESSURE_INJURY = re.compile(r"\b(deep tissue )?pressure injur(?:y|ies)\b", re.IGNORECASE)
+_CHEMICAL_BURN = re.compile(r"\b(?:chemical|caustic) burns?\b", re.IGNORECASE)
+# "Concussion with LOC ~10 min": the duration of the loss of consciousness as the descriptions say it (S06.-X1- "of 30
+# minutes or less", -X2- "of 31 minutes to 59 minutes").
+_LOC_MINUTES = re.compile(r"\b(loc|loss of consciousness)\s*(?:of|for|x|~|about|approx\.?|approximately|<|under)?\s*"
+                          r"~?\s*(\d+)\s*(s|secs?|seconds?|min|mins|minutes?)\b", re.IGNORECASE)
+
+
+def _loc_duration(m: re.Match[str]) -> str:
+    minutes = int(m.group(2)) / (60 if m.group(3).lower().startswith("s") else 1)
+    return ("loss of consciousness of 30 minutes or less" if minutes <= 30 else
+            "loss of consciousness of 31 minutes to 59 minutes" if minutes < 60 else m.group(0))
+
+
+_LUMBAR_LEVEL = re.compile(r"\b[Ll][1-5](?:\s*[-/]\s*(?:([Ss]1)|[Ll]?[1-5]))?\b")
 _PACKS_PER_DAY = re.compile(r"\b(\d+(?:[./]\d+)?|half|one|two|three)\s*ppd\b", re.IGNORECASE)
 # A drug named as the cause of a condition ("oxycodone-induced constipation", "hypotension due to amlodipine"): the
 # word "drug" the descriptions of drug-induced conditions use follows it ("Drug induced constipation" K59.03,
@@ -251,6 +270,14 @@ def tokens(text: str) -> list[str]:
         text = _DUE_TO_DRUG.sub(r"\1 \2 drug", _DRUG_INDUCED.sub(r"\1 drug induced", text))
     if any(effect in low for effect in _DRUG_EFFECTS):
         text = _DRUG_EFFECT.sub(r"\1 drug induced ", text)
+    if "injur" in low and "pressure" in low:  # NPIAP's "pressure injury" is the Index's pressure ulcer
+        text = _PRESSURE_INJURY.sub(lambda m: "pressure induced deep tissue damage" if m.group(1) else "pressure ulcer", text)
+    if "loc" in low or "consciousness" in low:
+        text = _LOC_MINUTES.sub(_loc_duration, text)
+    if "chemical burn" in low or "caustic burn" in low:  # a burn by a chemical is a corrosion (T20-T32, 5th character 4-7)
+        text = _CHEMICAL_BURN.sub("corrosion", text)
+    if "l" in low and _LUMBAR_LEVEL.search(text):  # "L4-5 HNP", "L1 compression fracture": the lumbar region
+        text = _LUMBAR_LEVEL.sub(lambda m: " lumbosacral " if m.group(1) else " lumbar ", text)
     if "R" in text or "L" in text:
         text = _SIDE_LETTER.sub(lambda m: "right" if m.group(1) == "R" else "left", text)
     # A possessive is no word of its own: "Crohn disease" and "Crohn's disease" read alike, on both sides.
@@ -603,6 +630,8 @@ _BOTH_WAYS = frozenset(_phrases(*_PROBABLE_NEGATIONS, "prevention", "prophylaxis
 # Z11-Z13 code comes from services.coding.status)
 _POST_NEAR_UNCERTAIN = _phrases("prevention", "prophylaxis", "precautions", "screening", "screen")
 _TREATS = frozenset(("for", "as", "with"))
+_TEST_WORDS = frozenset(tokens("antibody antibodies antigen test testing tests lab labs serology panel rna pcr dna level "
+                               "levels exam"))
 _POST_NEAR_REACH = 2
 # "a heart attack five years ago" is an old infarction (I25.2), not an acute one: months or years ago make the few
 # words before them past history (weeks or days ago are the current episode).
@@ -705,9 +734,13 @@ def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | Non
         return p, Assertion.NEGATED, _POST_BARE_REACH
     if (p := _match_at(toks, i, _POST_NEAR_UNCERTAIN)) is not None and (
             (hit := _trigger_at(toks, i)) is None or len(hit[0]) <= len(p)):  # "screening for" reads forward
-        # "Warfarin for stroke prevention": what is prevented comes after "for", the treatment before it.
-        reach = next((k for k in range(1, _POST_NEAR_REACH + 1) if i - k < 0 or toks[i - k] in _TREATS), _POST_NEAR_REACH + 1) - 1
-        return p, Assertion.UNCERTAIN, reach
+        # "Warfarin for stroke prevention": what is prevented comes after "for", the treatment before it. The test's
+        # own words do not count ("hep C antibody screening" screens for hepatitis C).
+        j = i
+        while j > 0 and toks[j - 1] in _TEST_WORDS:
+            j -= 1
+        reach = next((k for k in range(1, _POST_NEAR_REACH + 1) if j - k < 0 or toks[j - k] in _TREATS), _POST_NEAR_REACH + 1) - 1
+        return p, Assertion.UNCERTAIN, reach + i - j
     return None
 
 
@@ -975,7 +1008,7 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("increased", "raised", "high", "elevation"), ("elevated",)),
     "sprained": ("sprain",), "fractured": ("fracture",), "dislocated": ("dislocation",), "torn": ("tear",),
     # "Leg -- see also Limb, lower": "cellulitis of the right leg" is L03.115 (right lower limb).
-    "leg": ("lower", "limb"),
+    "leg": ("lower", "limb"), "extremity": ("limb",),  # "cellulitis of RLE" (right lower extremity) is L03.115
     # "Fracture of fifth metatarsal bone, left foot": a metatarsal is a bone of the foot, a metacarpal one of the hand.
     "metatarsal": ("bone", "foot"), "metacarpal": ("bone", "hand"),
     # "Fracture, humerus, proximal end -- see Fracture, humerus, upper end" (distal: lower end).
@@ -1007,6 +1040,10 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     # "Insect bite (nonvenomous)"); "Hematoma, subungual -- see Contusion, by site, with damage to nail".
     "scald": ("burn",), "bite": ("open",), **dict.fromkeys(("tick", "mosquito", "insect"), ("insect", "nonvenomous")),
     "subungual": ("contusion", "damage", "nail"),
+    # "Sprain, ankle, talofibular (calcaneofibular) ligament S93.49-" ("other ligament of ankle"); glass or a splinter
+    # in a wound is a foreign body ("Puncture wound with foreign body").
+    **dict.fromkeys(("talofibular", "calcaneofibular"), ("other", "ligament")),
+    **dict.fromkeys(("glass", "splinter"), ("foreign", "body")),
     # "Gallstone -- see Calculus, gallbladder"; the ileum is the small intestine ("Crohn's disease of small intestine"),
     # the tonsils' hypertrophy "Hypertrophy of tonsils", the testis the testicle, an MTP joint the foot's, "radial" /
     # "ulnar" the bone's, EBV the gammaherpesviral mononucleosis (B27.0-).

@@ -126,7 +126,9 @@ CURRENT: tuple[StatusRule, ...] = (
 # the clause says it was declined or is not due.
 SCREENING: tuple[StatusRule, ...] = tuple(
     _fact(f"screening_{code}", code, f"a screening for {what}",
-          *(f"{t} screening" for t in terms), *(f"screening {of} {t}" for of in ("for", "of") for t in terms), *extra)
+          *(f"{t}{test} {screening}" for t in terms for test in ("", " antibody", " test")
+            for screening in ("screening", "screen")),
+          *(f"{screening} {of} {t}" for screening in ("screening", "screen") for of in ("for", "of") for t in terms), *extra)
     for code, what, terms, extra in (
         ("Z12.11", "colon cancer", ("colon cancer", "colorectal cancer", "colon ca", "crc"),
          ("cologuard", "fit test", "screening colonoscopy")),
@@ -136,12 +138,15 @@ SCREENING: tuple[StatusRule, ...] = tuple(
         ("Z12.2", "lung cancer", ("lung cancer",), ("low dose ct for lung cancer screening",)),
         ("Z12.83", "skin cancer", ("skin cancer",), ()),
         ("Z13.1", "diabetes", ("diabetes", "diabetes mellitus"), ()),
-        ("Z13.220", "lipid disorders", ("lipid", "lipids", "cholesterol", "hyperlipidemia"), ()),
+        ("Z13.220", "lipid disorders", ("lipid", "lipids", "cholesterol", "hyperlipidemia"),
+         ("screening lipid panel", "screening fasting lipid panel", "screening lipid profile", "screening lipids")),
         ("Z13.31", "depression", ("depression",), ()),
         ("Z13.6", "cardiovascular disorders", ("aaa", "abdominal aortic aneurysm"), ()),
         ("Z13.820", "osteoporosis", ("osteoporosis", "bone density"), ()),
         ("Z11.3", "sexually transmitted infections", ("sti", "std", "stis", "stds", "sexually transmitted infection",
-                                                     "sexually transmitted infections", "gonorrhea and chlamydia"), ()),
+                                                     "sexually transmitted infections", "gonorrhea and chlamydia",
+                                                     "gc chlamydia", "gc ct", "chlamydia", "gonorrhea",
+                                                     "chlamydia and gonorrhea", "gonorrhea chlamydia"), ()),
         ("Z11.4", "HIV", ("hiv",), ()),
         ("Z11.59", "hepatitis C", ("hepatitis c", "hcv"), ()),
         ("Z11.1", "tuberculosis", ("tb", "tuberculosis"), ()),
@@ -276,7 +281,8 @@ def _cues(*phrases: str) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(tokens(p)) for p in phrases)
 
 
-_POISONED = _cues("overdose", "overdosed", "poisoning", "poisoned", "ingestion", "ingested", "od on", "intoxication")
+_POISONED = _cues("overdose", "overdosed", "poisoning", "poisoned", "ingestion", "ingested", "od on", "intoxication",
+                  "corrosion")
 # Words that tell of a poisoning only just before the drug: "ate several ibuprofen tabs", "got into grandma's
 # metoprolol" ("ate lunch, then took metformin" is none).
 _TOOK = _cues("ate", "swallowed", "got into", "took too many", "took too much", "accidentally took", "drank")
@@ -304,6 +310,11 @@ _INTENDED = _cues("skipping", "skipped", "skips", "skip", "stopped taking", "rat
                   "cutting pills", "chose", "decided", "refuses", "refused")
 _FINANCIAL = _cues("cost", "costs", "afford", "financial", "money", "expensive", "insurance", "copay")
 _REACTION = frozenset(tokens("anaphylaxis anaphylactic"))
+# Aftercare following joint replacement surgery (Z47.1, with the joint's Z96.6- status): "PT for aftercare s/p TKA".
+_JOINTS = frozenset(("knee_joint", "hip_joint", "shoulder_joint"))
+_AFTERCARE = _cues("aftercare", "rehab", "rehabilitation", "physical therapy")
+_JOINT_AFTERCARE = StatusRule(key="joint_aftercare", code="Z47.1", terms=(),
+                              what="aftercare following a joint replacement")
 # An anaphylaxis now (not an allergy's history): to a food, its T78.0- code; to a drug properly given, T88.6 with the
 # drug's adverse effect (guideline I.C.19.e.5.a); the allergy status is not coded beside it.
 _FOOD_ANAPHYLAXIS = {"peanut": "T78.01XA", "shellfish": "T78.02XA", "fish": "T78.03XA", "food": "T78.00XA",
@@ -364,7 +375,11 @@ _SCREENING, _SCREENING_BY_KEY = _lexicon(SCREENING), {r.key: r for r in SCREENIN
 # services.coding.matcher.tokens writes "drug" after a drug named as a cause ("oxycodone drug induced", "due to
 # amlodipine drug"); a drug after these words is named as one too.
 _EFFECT_OF = tuple(tuple(tokens(p)) for p in ("side effect of", "side effects of", "adverse effect of",
-                                               "adverse effects of", "adverse reaction to", "adverse drug reaction to"))
+                                               "adverse effects of", "adverse reaction to", "adverse drug reaction to",
+                                               "dystonic reaction to"))
+# A drug level or effect above the therapeutic range of a drug taken as prescribed is its adverse effect (a
+# "supratherapeutic INR on warfarin" is R79.1 with T45.515A).
+_SUPRATHERAPEUTIC = frozenset(tokens("supratherapeutic"))
 _FIRST = frozenset(t for r in ALL_RULES for term in r.terms for t in tokens(term)[:1])
 _ALLERGY_WORDS = frozenset(tokens("allergy allergies allergic hypersensitivity anaphylaxis"))
 # A transplant or operation that is only planned or considered is no status yet.
@@ -497,8 +512,9 @@ def facts(statement: Statement) -> list[StatusFact]:
         reaction = not allergy_list and any(t in _REACTION and a is Assertion.AFFIRMED for t, a in zip(toks, status)) \
             and not any(t in _ALLERGY_WORDS and t not in _REACTION and a is not Assertion.NEGATED
                         for t, a in zip(toks, status))
-        if "drug" in toks or "effect" in toks or "reaction" in toks or reaction:
-            drugs = [m for m in _ADVERSE.mentions(toks) if m.assertion is Assertion.AFFIRMED and (reaction or (
+        supra = not _SUPRATHERAPEUTIC.isdisjoint(toks)
+        if "drug" in toks or "effect" in toks or "reaction" in toks or reaction or supra:
+            drugs = [m for m in _ADVERSE.mentions(toks) if m.assertion is Assertion.AFFIRMED and (reaction or supra or (
                 toks[m.end : m.end + 1] == ["drug"] or any(toks[max(0, m.start - len(p)) : m.start] == list(p)
                                                            for p in _EFFECT_OF)))]
             for m in drugs:
@@ -542,6 +558,8 @@ def facts(statement: Statement) -> list[StatusFact]:
                 if not not_done and (m.assertion is Assertion.HISTORY or (m.assertion is Assertion.AFFIRMED and not done_now)):
                     for code in m.concept.codes_for(m.side):  # a joint replacement by side
                         add(rule, c_idx, m.start, code)
+                    if m.concept.key in _JOINTS and _said(toks, _AFTERCARE):
+                        add(_JOINT_AFTERCARE, c_idx, m.start)
             elif group == "current":
                 if m.assertion is Assertion.AFFIRMED and not not_done:  # "resistant" here is the status's own word
                     add(rule, c_idx, m.start)
