@@ -155,7 +155,7 @@ _NOT_SCREENED = tuple(tuple(tokens(p)) for p in ("declined", "declines", "refuse
                                                     "not due", "deferred"))
 # Allergy status: the drug or substance in a clause that states an allergy to it.
 ALLERGIES: tuple[StatusRule, ...] = (
-    _fact("penicillin", "Z88.0", "an allergy to penicillin", "penicillin", "penicillins", "amoxicillin", "ampicillin",
+    _fact("penicillin", "Z88.0", "an allergy to penicillin", "penicillin", "penicillins", "pcn", "amoxicillin", "ampicillin",
           "beta lactam", "beta lactams", "betalactam", "betalactams", "beta lactamic", "beta lactamics",
           "betalactamic", "betalactamics"),
     _fact("antibiotic", "Z88.1", "an allergy to an antibiotic", "cephalosporin", "cephalosporins", "cephalexin",
@@ -281,8 +281,8 @@ def _cues(*phrases: str) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(tokens(p)) for p in phrases)
 
 
-_POISONED = _cues("overdose", "overdosed", "poisoning", "poisoned", "ingestion", "ingested", "od on", "intoxication",
-                  "corrosion")
+# (Not "intoxication": a substance's intoxication is its use disorder's code, F1x.-2-, no poisoning.)
+_POISONED = _cues("overdose", "overdosed", "poisoning", "poisoned", "ingestion", "ingested", "od on", "corrosion")
 # Words that tell of a poisoning only just before the drug: "ate several ibuprofen tabs", "got into grandma's
 # metoprolol" ("ate lunch, then took metformin" is none).
 _TOOK = _cues("ate", "swallowed", "got into", "took too many", "took too much", "accidentally took", "drank")

@@ -1298,6 +1298,10 @@ def test_negated_tests_history_episodes_and_index_entries(codeset: SimpleIcd10Cm
     ("Acute dystonic reaction to metoclopramide.", ["G24.02", "T45.0X5A"]),
     ("Osteoporotic compression fracture, initial encounter.", ["M80.08XA"]), ("Newborn check.", ["Z00.110"]),
     ("Cancer pain.", ["G89.3"]),
+    # Dependence absorbs use and abuse of the same substance (I.C.5.b.1); an intoxication is no poisoning.
+    ("Alcohol dependence. Alcohol withdrawal delirium.", ["F10.231"]),
+    ("Cocaine use disorder, severe. Cocaine abuse with intoxication.", ["F14.229"]),
+    ("PCN allergy (hives as a child).", ["Z88.0"]),
 ])
 def test_complications_aftercare_ulcer_depth_spine_and_screening(codeset: SimpleIcd10CmCodeSet, text: str,
                                                                  codes: list[str]) -> None:
