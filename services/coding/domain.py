@@ -129,7 +129,9 @@ def _substance_use(code: str) -> bool:
 _EPISODE_CUES = tuple((character, tuple(tokens(cue) for cue in cues)) for character, cues in (
     ("D", ("subsequent", "follow up", "f/u", "followup", "cast removed", "cast removal", "suture removal",
            "sutures removed", "stitches removed", "routine healing")),
-    ("S", ("sequela", "sequelae", "late effect"))))
+    ("S", ("sequela", "sequelae", "late effect")),
+    # A closed fracture's healing: delayed (G), nonunion (K), malunion (P).
+    ("G", ("delayed healing", "delayed union")), ("K", ("nonunion", "non union")), ("P", ("malunion", "mal union"))))
 # A follow-up that is the plan, not this visit: "splinted, ortho f/u", "follow up in 2 weeks", "f/u with PCP" ("dressing
 # change f/u" is this visit).
 _PLANNED_AFTER = frozenset(tokens("in with prn as if"))
@@ -638,15 +640,21 @@ _INSOMNIA, _INSOMNIA_MENTAL = "G47.00", "F51.05"
 _DUE_TO = re.compile(r"\b(?:due to|secondary to|from|because of|related to|2/2)\b", re.IGNORECASE)
 
 
+# ... and anemia due to a malignancy the statement names is "anemia in neoplastic disease" (D63.0).
+_ANEMIA, _ANEMIA_NEOPLASTIC = "D64.9", "D63.0"
+_DUE_TO_A = ((_INSOMNIA, _INSOMNIA_MENTAL, lambda c: c[:1] == "F" and not c.startswith(("F51", "F1"))),
+             (_ANEMIA, _ANEMIA_NEOPLASTIC, lambda c: c[:1] == "C"))
+
+
 def _insomnia_due_to(findings: list[Finding], *, statements: list[Statement]) -> list[Finding]:
-    if not any(f.code == _INSOMNIA for f in findings):
+    if not any(f.code in (_INSOMNIA, _ANEMIA) for f in findings):
         return findings
     text = {st.statement_id: st.text for st in statements}
     for f in findings:
-        if f.code == _INSOMNIA and _DUE_TO.search(" ".join(text.get(i, "") for i in f.statement_ids)) and any(
-                g.code[:1] == "F" and not g.code.startswith(("F51", "F1")) and not g.learned
-                and set(g.statement_ids) & set(f.statement_ids) for g in findings):
-            f.code = _INSOMNIA_MENTAL
+        for unspecified, due, cause in _DUE_TO_A:
+            if f.code == unspecified and _DUE_TO.search(" ".join(text.get(i, "") for i in f.statement_ids)) and any(
+                    cause(g.code) and not g.learned and set(g.statement_ids) & set(f.statement_ids) for g in findings):
+                f.code = due
     return findings
 
 
@@ -703,12 +711,16 @@ def exclusive(findings: list[Finding], *, codeset: CodeSet, cap: float) -> list[
     ``excluded``: coders of case reports often pick the other code of the pair, and a reviewer sees both. Keeps
     the input order otherwise."""
     exclusions = Exclusions(codeset)
+    kept: list[str] = []
     for f in findings:
-        if exclusions.conflicts(f.code):
+        # (A code a kept code's "use additional code" note asks for is no conflict: E11.649 asks for the hypoglycemia
+        # level, E16.A-, which the E16 category's Excludes1 note would otherwise rule out.)
+        if exclusions.conflicts(f.code) and not any(_asks_for(k, f.code, codeset) for k in kept):
             f.excluded = True
             f.confidence = min(f.confidence, cap)
         else:
             exclusions.add(f.code)
+            kept.append(f.code)
     return findings
 
 
@@ -1044,6 +1056,13 @@ def _in_pregnancy(code: str) -> tuple[str, bool] | None:
     c = code[:3]
     if c == "I10":
         return "O10.01", False
+    # Infections of the urinary tract in pregnancy O23.- (no N code beside them); HIV O98.7- with Z21 / B20; a uterine
+    # fibroid O34.1- with D25; a group B streptococcus carrier O99.820 (no trimester).
+    for prefix, sub, keep in (("N30", "O23.1", False), ("N39.0", "O23.4", False), ("N10", "O23.0", False),
+                              ("Z21", "O98.71", True), ("B20", "O98.71", True), ("D25", "O34.1", True),
+                              ("Z22.330", "O99.820", False)):
+        if code.startswith(prefix):
+            return sub, keep
     if c in ("E10", "E11"):
         return ("O24.01" if c == "E10" else "O24.11"), True
     for low, high, sub in (("D50", "D64", "O99.01"), ("D65", "D89", "O99.11"), ("E66", "E66", "O99.21"),
@@ -1067,10 +1086,17 @@ def _first_pregnancy(statements: list[Statement]) -> bool | None:
     return None
 
 
+_PAST_WEEKS = re.compile(r"\b(?:hx|history|prior|previous|previously|delivered|stillbirth|s/p|status post)(?!\w)",
+                         re.IGNORECASE)
+
+
 def _gestation(statements: list[Statement], pregnancy_ids: set[str]) -> tuple[int, int, StatusFact] | None:
     """(weeks, statement index, its Z3A fact) of the first statement that states the weeks of a pregnancy."""
     for i, st in enumerate(statements):
-        if st.statement_id in pregnancy_ids and (m := _WEEKS.search(st.text)) and 1 <= (weeks := int(m.group(1))) <= 45:
+        # (Not the weeks of a past pregnancy: "hx of stillbirth at 36 wks; current IUP at 12 weeks".)
+        m = next((m for m in _WEEKS.finditer(st.text) if not _PAST_WEEKS.search(
+            re.split(r"[;.]", st.text[: m.start()])[-1])), None) if st.statement_id in pregnancy_ids else None
+        if m and 1 <= (weeks := int(m.group(1))) <= 45:
             code = "Z3A.01" if weeks < 8 else "Z3A.49" if weeks > 42 else f"Z3A.{weeks:02d}"
             return weeks, i, StatusFact(code=code, statement_id=st.statement_id, turn_ids=tuple(st.evidence_turn_ids),
                                         position=(0, m.start()), why="status code: the note documents the weeks of gestation")
@@ -1247,6 +1273,71 @@ def _follow_up_after_treatment(resolved: list[Finding], *, statements: list[Stat
     return out
 
 
+# Guideline I.C.9.a.3: hypertensive heart and chronic kidney disease is one I13 code, by heart failure (I50.-, coded
+# beside it) and the CKD stage (N18.5 / N18.6, coded beside it): I13.0 with heart failure and stage 1-4, I13.10
+# without either, I13.11 stage 5 or ESRD without heart failure, I13.2 both. A statement that names both the heart and
+# the kidney disease of hypertension is I13 even where a description matched only I12 (and its unspecified heart
+# disease, I51.9, is the I13's heart disease).
+_HEART_AND_KIDNEY = re.compile(r"\bhypertensive heart and (?:chronic )?kidney disease\b", re.IGNORECASE)
+
+
+def _heart_and_kidney(resolved: list[Finding], *, statements: list[Statement]) -> list[Finding]:
+    text = {st.statement_id: st.text for st in statements}
+    named = {f.statement_ids[0] for f in resolved if f.code.startswith(("I11", "I12", "I13")) and f.statement_ids
+             and _HEART_AND_KIDNEY.search(text.get(f.statement_ids[0], ""))}
+    targets = [f for f in resolved if f.code.startswith("I13")
+               or (f.code.startswith(("I11", "I12")) and set(f.statement_ids) & named)]
+    if not targets:
+        return resolved
+    failure = any(f.code.startswith("I50") and not f.learned for f in resolved)
+    late = any(f.code in ("N18.5", "N18.6") and not f.learned for f in resolved)
+    code = ("I13.2" if late else "I13.0") if failure else ("I13.11" if late else "I13.10")
+    for f in targets:
+        f.code = code
+    seen: set[str] = set()
+    return [f for f in resolved if not ((f.code == code and (code in seen or seen.add(code)))
+                                        or f.code.startswith("I11") or (f.code == "I51.9" and set(f.statement_ids) & named))]
+
+
+# A breast malignancy's hormone receptor statuses (Z17, FY2025; "code first" the neoplasm): each receptor where the note
+# gives it (ER Z17.0 / Z17.1, PR Z17.21 / Z17.22, HER2 Z17.31 / Z17.32), the combined codes only where it gives hormone
+# receptors as one ("HR+ HER2-" Z17.411; triple negative Z17.421).
+_RECEPTORS = (
+    ("Z17.0", re.compile(r"\b(?:ER|estrogen receptor)\s*(?:\+|pos\b|positive)", re.IGNORECASE)),
+    ("Z17.1", re.compile(r"\b(?:ER|estrogen receptor)\s*(?:-(?!\w)|neg\b|negative)", re.IGNORECASE)),
+    ("Z17.21", re.compile(r"\b(?:PR|PgR|progesterone receptor)\s*(?:\+|pos\b|positive)", re.IGNORECASE)),
+    ("Z17.22", re.compile(r"\b(?:PR|PgR|progesterone receptor)\s*(?:-(?!\w)|neg\b|negative)", re.IGNORECASE)),
+    ("Z17.31", re.compile(r"\bHER-?2(?:/neu)?\s*(?:\+|pos\b|positive|amplified|3\+)", re.IGNORECASE)),
+    ("Z17.32", re.compile(r"\bHER-?2(?:/neu)?\s*(?:-(?!\w)|neg\b|negative|non-?amplified|0|1\+)", re.IGNORECASE)),
+)
+_TRIPLE_NEGATIVE = re.compile(r"\btriple[- ]negative\b", re.IGNORECASE)
+_HR_COMBINED = re.compile(r"\b(?:HR|hormone receptor)\s*(\+|pos\b|positive|-(?!\w)|neg\b|negative)", re.IGNORECASE)
+_BREAST_MALIGNANCY = ("C50", "D05")
+
+
+def _receptor_status(resolved: list[Finding], *, statements: list[Statement]) -> list[Finding]:
+    breast = [f for f in resolved if f.code.startswith(_BREAST_MALIGNANCY) and not f.learned]
+    if not breast:
+        return resolved
+    text = {st.statement_id: st.text for st in statements}
+    codes = {f.code for f in resolved}
+    out = list(resolved)
+    for f in breast:
+        said = " ".join(text.get(i, "") for i in f.statement_ids)
+        found = [code for code, cue in _RECEPTORS if cue.search(said)]
+        if _TRIPLE_NEGATIVE.search(said):
+            found = ["Z17.421"]
+        elif (m := _HR_COMBINED.search(said)) and not any(c in found for c in ("Z17.0", "Z17.1", "Z17.21", "Z17.22")):
+            her2 = "0" if "Z17.31" in found else "1" if "Z17.32" in found else None
+            found = [f"Z17.4{'1' if m.group(1)[:1] in '+pP' else '2'}{her2}"] if her2 else []
+        for code in found:
+            if code not in codes:
+                codes.add(code)
+                out.append(replace(f, code=code, category="status", statement_ids=list(f.statement_ids),
+                                   turn_ids=list(f.turn_ids), why="a breast malignancy's receptor status (Z17)"))
+    return out
+
+
 # A chronic ulcer's depth, as the note says it, is the 6th character of its L97 / L98.4- code (the description
 # matcher reads it where the note spells the description; a curated foot ulcer is of unspecified severity).
 _ULCER_DEPTHS = (("4", re.compile(r"\b(?:necrosis of bone|bone necrosis|necrotic bone)\b", re.IGNORECASE)),
@@ -1295,7 +1386,7 @@ def _pregnancy(resolved: list[Finding], *, statements: list[Statement], codeset:
     covered: set[str] = set()
     for f in resolved:
         if f.category in ("diagnosis", "symptom") and set(f.statement_ids) & stated_in and (o := _in_pregnancy(f.code)):
-            code = o[0] + _TRIMESTER_DIGIT[trimester]
+            code = o[0] if codeset.is_billable(o[0]) else o[0] + _TRIMESTER_DIGIT[trimester]
             if codeset.is_billable(code) and code not in codes:
                 codes.add(code)
                 covered.update(f.statement_ids)
@@ -1319,9 +1410,12 @@ def _pregnancy(resolved: list[Finding], *, statements: list[Statement], codeset:
                 f.code = _HIGH_RISK_UNSPECIFIED + "0"
         wanted = _TRIMESTER_IN_DESCRIPTION.sub(f"{trimester or 'unspecified'} trimester", codeset.description(f.code))
         f.code = next((c for c, d in codeset.siblings(f.code) if d == wanted), f.code)
-    # One finding per code: a code the trimester made equal to another's is a duplicate (the first ranks).
+    # One finding per code: a code the trimester made equal to another's is a duplicate (the first ranks). A
+    # high-risk pregnancy's unspecified supervision (O09.9-) gives way to the specific one the note names (O09.5-).
     seen: set[str] = set()
     resolved = [f for f in resolved if not (f.code in seen or seen.add(f.code))]
+    if any(f.code.startswith("O09") and not f.code.startswith(_HIGH_RISK_UNSPECIFIED) for f in resolved):
+        resolved = [f for f in resolved if not f.code.startswith(_HIGH_RISK_UNSPECIFIED)]
     if weeks is not None and not any(f.code.startswith(_ABORTIVE) for f in resolved):
         _, i, fact = weeks
         if codeset.is_billable(fact.code) and fact.code not in {f.code for f in resolved}:
@@ -1373,6 +1467,7 @@ def suggest_codes(
     resolved = _diabetes_control(_contraceptive_use(_exam_findings(resolved, statements=sections)))
     resolved = _follow_up_after_treatment(_ulcer_depth(resolved, statements=sections, codeset=codeset),
                                           statements=sections)
+    resolved = _receptor_status(_heart_and_kidney(resolved, statements=sections), statements=sections)
     if mode == OUTPATIENT:
         # First-listed diagnosis of the claim: the first problem the Assessment establishes by rule, whatever
         # the learned associations think of the others.

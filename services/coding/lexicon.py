@@ -104,6 +104,7 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("mi", "I21.9", "myocardial infarction", "heart attack", "mi", history_code="I25.2", family_code="Z82.49"),
     # Index: "Infarct, myocardial, healed or old I25.2" (the old infarct is no acute one).
     _c("old_mi", "I25.2", "old mi", "old myocardial infarction", "healed myocardial infarction", "old heart attack",
+       "old nstemi", "old stemi", "old infarct",
        history_code="I25.2"),  # "remote MI" is the history cue "remote" before "mi": I25.2 as well
     # Index: "Infarct, myocardial, ST elevation (STEMI) I21.3; non-ST elevation (NSTEMI) I21.4".
     _c("stemi", "I21.3", "stemi", "st elevation myocardial infarction", "st elevation mi", "st segment elevation myocardial infarction",
@@ -133,6 +134,10 @@ CONCEPTS: tuple[Concept, ...] = (
     # Diabetes complications the Index lists under "Diabetes, with" (guideline I.A.15 presumes the link): combined below.
     _c("diabetic_retinopathy", "E11.319", "diabetic retinopathy", chronic=True),  # type 2 when the type is not stated
     _c("gastroparesis", "K31.84", "gastroparesis", "diabetic gastroparesis", chronic=True),
+    # Arthropathy, neuropathic (Charcot's joint) M14.6- (nonsyphilitic); diabetic: E08-E13 with .610 (below); tabetic
+    # A52.16 only where syphilis is named.
+    _c("charcot", "M14.60", "charcot arthropathy", "charcot joint", "charcot foot", "charcot neuroarthropathy",
+       "neuropathic arthropathy", chronic=True),
     _c("pad", "I73.9", "pad", "peripheral arterial disease", "peripheral artery disease", "peripheral vascular disease",
        "peripheral angiopathy", "peripheral arterial occlusive disease", chronic=True),
     _c("prediabetes", "R73.03", "prediabetes", "prediabetic", "pre diabetes", "borderline diabetes"),
@@ -771,9 +776,12 @@ COMBINATIONS: tuple[Combination, ...] = (
     *_diabetes("43", "gastroparesis", keeps_complication=True),
     *_diabetes("40", "neuropathy"),
     *_diabetes("42", "polyneuropathy"),
+    *_diabetes("610", "charcot"),
     *_diabetes("65", "hyperglycemia"),
     *_diabetes("65", "poor_control"),
-    *_diabetes("649", "hypoglycemia"),
+    # (The hypoglycemia stays: E11.649 asks for its level, E16.A-; an unspecified one, E16.2, is excluded by E16's
+    # Excludes1 note.)
+    *_diabetes("649", "hypoglycemia", keeps_complication=True),
     # Diabetes, with, foot ulcer E11.621; its note: use additional code to identify the site of the ulcer (kept).
     *_diabetes("621", "foot_ulcer", keeps_complication=True),
     *_diabetes("621", "heel_ulcer", keeps_complication=True),
@@ -863,7 +871,7 @@ def _joint_complications() -> tuple[tuple[str, str], ...]:
 INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # Mass
     ("R19.00", "abdominal mass"), ("R19.00", "pelvic mass"), ("N28.89", "mass of kidney"), ("R91.8", "mass of lung"),
-    ("R16.0", "mass of liver"), ("R16.1", "mass of spleen"), ("R22.2", "mass of chest"), ("N63.0", "mass of breast"),
+    ("R16.0", "mass of liver"), ("R16.1", "mass of spleen"), ("R22.2", "mass of chest"),
     ("J98.59", "mass of mediastinum"),
     # Enlargement, enlarged -- see also Hypertrophy
     ("R16.0", "enlargement of liver"), ("R16.1", "enlargement of spleen"), ("R16.2", "enlargement of liver and spleen"),
@@ -1379,6 +1387,66 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
                               ("F13", ("sedative", "benzodiazepine")), ("F14", ("cocaine",)),
                               ("F15", ("stimulant", "methamphetamine", "amphetamine")))
       for substance in names for degree, severity in (("mild", "1"), ("moderate", "2"), ("severe", "2"))),
+    # Lump, breast N63.0, by side N63.1- / N63.2- (quadrant unspecified); Lymphadenopathy, generalized R59.1; Anemia
+    # due to antineoplastic chemotherapy D64.81; Neoplasm, unknown primary site C80.1; Adenoma, pituitary D35.2;
+    # Syndrome, inappropriate secretion of antidiuretic hormone E22.2; Diabetes, due to underlying condition E08.-;
+    # Diabetes, type 2, in remission E11.A; Hypoglycemia level 1-3 E16.A-; Pericarditis, acute idiopathic I30.0;
+    # Tachycardia, atrioventricular nodal reentrant I47.19; Cardiomyopathy, dilated I42.0; Hypertension, pulmonary
+    # I27.20, group 2 (due to left heart disease) I27.22, group 3 I27.23 (no essential hypertension: I10 is not them).
+    *_sided(("mass of breast", "breast mass", "breast lump", "lump in breast"), "N63.0", "N63.10", "N63.20"),
+    ("R59.1", "generalized lymphadenopathy"), ("D64.81", "chemo drug induced anemia"),
+    ("D64.81", "chemotherapy drug induced anemia"), ("D64.81", "anemia due to chemotherapy drug"),
+    ("D64.81", "anemia due to chemo drug"), ("C80.1", "unknownprimary"), ("C80.1", "cancer of unknownprimary"), ("D35.2", "prolactinoma"),
+    ("D35.2", "pituitary adenoma"), ("D35.2", "pituitary microadenoma"), ("D35.2", "pituitary macroadenoma"),
+    ("E22.2", "siadh"), ("E08.9", "diabetes due to chronic pancreatitis"), ("E08.9", "dm due to chronic pancreatitis"),
+    ("E08.9", "diabetes due to underlying condition"), ("E11.A", "type 2 diabetes in remission"),
+    ("E11.A", "t2dm in remission"), ("E11.A", "type 2 diabetes mellitus in remission"),
+    ("E16.A1", "level 1 hypoglycemia"), ("E16.A2", "level 2 hypoglycemia"), ("E16.A3", "level 3 hypoglycemia"),
+    ("E24.2", "iatrogenic cushing syndrome"), ("E24.2", "iatrogenic cushing"), ("E24.2", "steroid induced cushing"),
+    ("I30.0", "acute idiopathic pericarditis"), ("I30.0", "idiopathic pericarditis"), ("I47.19", "avnrt"),
+    ("I47.19", "av nodal reentrant tachycardia"), ("I47.19", "atrioventricular nodal reentrant tachycardia"),
+    ("I42.0", "dilated cmp"), ("I42.0", "nonischemic dilated cmp"), ("I42.0", "nonischemic dilated cardiomyopathy"),
+    ("I27.20", "pulmonary htn"), ("I27.22", "group 2 pulmonary hypertension"), ("I27.22", "group 2 pulmonary htn"),
+    ("I27.22", "group 2 ph"), ("I27.22", "pulmonary hypertension due to left heart disease"),
+    ("I27.23", "group 3 pulmonary hypertension"), ("I27.23", "group 3 pulmonary htn"),
+    *_sided(("achilles tendon rupture", "ruptured achilles tendon", "achilles rupture"), "S86.019A", "S86.011A",
+            "S86.012A"),
+    # Pregnancy (the trimester follows the weeks: services.coding.domain._pregnancy): Diabetes, gestational, diet
+    # controlled O24.410 (A1), unspecified control O24.419 (A2: the drug sets it); Hypertension, gestational
+    # (pregnancy-induced) O13.-; Pre-eclampsia superimposed on pre-existing hypertension O11.-; Pregnancy, resulting
+    # from assisted reproductive technology (IVF) O09.81-; Pregnancy, twin O30.0- by chorionicity; Incompetence,
+    # cervix O34.3-; Abortion, threatened O20.0; Presentation, breech O32.1XX0; Postpartum follow-up Z39.2; Mastitis,
+    # lactational (nonpurulent) O91.23; Isoimmunization, anti-D O36.01-; Pregnancy, supervision, history of molar
+    # pregnancy O09.A-, of preterm labor O09.21-; Scar, cesarean, low transverse O34.211; Pregnancy, normal Z34.-.
+    ("O24.410", "gdm a1"), ("O24.410", "a1gdm"), ("O24.410", "diet controlled gestational diabetes"),
+    ("O24.410", "gestational diabetes diet controlled"), ("O24.410", "diet controlled gdm"), ("O24.410", "gdm diet controlled"),
+    ("O24.419", "gdm a2"), ("O24.419", "a2gdm"), ("O24.419", "gestational dm"), ("O24.419", "gestational diabetes"),
+    ("O13.9", "gestational hypertension"), ("O13.9", "gestational htn"), ("O13.9", "pregnancy induced hypertension"),
+    ("O13.9", "pih"), ("O11.9", "superimposed preeclampsia"), ("O11.9", "preeclampsia superimposed on chronic hypertension"),
+    ("O11.9", "superimposed preeclampsia on chronic htn"), ("O11.9", "superimposed preeclampsia on chronic hypertension"),
+    ("O09.819", "ivf pregnancy"), ("O09.819", "pregnancy resulting from ivf"), ("O09.819", "ivf conception"),
+    ("O30.049", "di di twin gestation"), ("O30.049", "di di twins"), ("O30.049", "dichorionic diamniotic twin gestation"),
+    ("O30.049", "dichorionic diamniotic twin pregnancy"), ("O30.039", "mono di twin gestation"),
+    ("O30.039", "mono di twins"), ("O30.039", "monochorionic diamniotic twin gestation"),
+    ("O30.019", "mono mono twins"), ("O30.019", "monochorionic monoamniotic twin gestation"),
+    ("O30.009", "twin gestation"), ("O30.009", "twin pregnancy"), ("O30.009", "twin iup"),
+    ("O34.30", "cervical insufficiency"), ("O34.30", "incompetent cervix"), ("O34.30", "cervical incompetence"),
+    ("O20.0", "threatened abortion"), ("O20.0", "threatened ab"), ("O20.0", "threatened miscarriage"),
+    ("O32.1XX0", "breech presentation"), ("O32.1XX0", "frank breech"), ("O32.1XX0", "complete breech"),
+    ("O32.1XX0", "footling breech"), ("Z39.2", "postpartum exam"), ("Z39.2", "postpartum check"),
+    ("Z39.2", "postpartum visit"), ("O91.23", "lactational mastitis"), ("O91.23", "mastitis while breastfeeding"),
+    ("O36.0190", "anti d alloimmunization"), ("O36.0190", "rh alloimmunization"), ("O36.0190", "anti d antibodies"),
+    ("O36.0190", "rh isoimmunization"), ("O09.A0", "history of molar pregnancy"),
+    ("O09.219", "history of preterm delivery"), ("O09.219", "history of spontaneous preterm delivery"),
+    ("O09.219", "history of preterm labor"), ("O09.219", "history of preterm birth"),
+    ("O34.211", "low transverse cesarean scar"), ("O34.211", "history of low transverse c section"),
+    ("O34.211", "history of low transverse cesarean section"), ("O34.219", "history of c section"),
+    ("O34.219", "history of cesarean section"), ("O34.219", "previous cesarean delivery"),
+    ("O34.219", "prior cesarean section"), ("O34.219", "prior c section"), ("Z34.90", "uncomplicated pregnancy"),
+    ("Z34.90", "uncomplicated iup"),
+    # Carrier, group B streptococcus Z22.330 (in pregnancy O99.820: services.coding.domain._in_pregnancy).
+    ("Z22.330", "gbs positive"), ("Z22.330", "group b strep positive"), ("Z22.330", "gbs carrier"),
+    ("Z22.330", "group b streptococcus carrier"), ("Z22.330", "gbs colonization"),
     ("Z00.110", "newborn well visit"), ("Z00.110", "newborn visit"), ("Z00.110", "newborn check"),
     ("Z00.110", "newborn exam"), ("Z00.110", "well newborn visit"),
     *((code, f"{ddd} with {pain}") for ddd in ("lumbar ddd", "lumbar degenerative disc disease")

@@ -47,7 +47,18 @@ _WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", 
                 "oud": ("opioid", "use", "disorder"), "aud": ("alcohol", "use", "disorder"), "hep": ("hepatitis",),
                 "mets": ("metastases",), "lle": ("left", "lower", "extremity"), "rle": ("right", "lower", "extremity"),
                 "lue": ("left", "upper", "extremity"), "rue": ("right", "upper", "extremity"),
-                "atfl": ("anterior", "talofibular", "ligament"), "lac": ("laceration",),
+                "atfl": ("anterior", "talofibular", "ligament"),
+                # More names the descriptions spell out: coronary arteries, lung lobes, lymph nodes, DKA, vWD, DCIS.
+                "rca": ("right", "coronary", "artery"), "lad": ("left", "anterior", "descending", "coronary", "artery"),
+                "lcx": ("left", "circumflex", "coronary", "artery"), "rul": ("right", "upper", "lobe", "lung", "pulmonary"),
+                "rml": ("right", "middle", "lobe", "lung", "pulmonary"), "rll": ("right", "lower", "lobe", "lung", "pulmonary"),
+                "lul": ("left", "upper", "lobe", "lung", "pulmonary"), "lll": ("left", "lower", "lobe", "lung", "pulmonary"),
+                "ln": ("lymph", "nodes"), "hf": ("heart", "failure"), "dka": ("diabetic", "ketoacidosis"), "vwd": ("von", "willebrand", "disease"),
+                "dcis": ("intraductal", "carcinoma", "in", "situ"), "adenoca": ("adenocarcinoma",),
+                "idc": ("invasive", "ductal", "carcinoma"), "ilc": ("invasive", "lobular", "carcinoma"),
+                "hcc": ("hepatocellular", "carcinoma"), "uoq": ("upper", "outer", "quadrant"),
+                "uiq": ("upper", "inner", "quadrant"), "loq": ("lower", "outer", "quadrant"),
+                "liq": ("lower", "inner", "quadrant"), "lac": ("laceration",),
                 "aom": ("acute", "otitis", "media"), "bcc": ("basal", "cell", "carcinoma"),
                 "scc": ("squamous", "cell", "carcinoma"), "poag": ("primary", "open", "angle", "glaucoma"),
                 "tka": ("total", "knee", "arthroplasty"), "tha": ("total", "hip", "arthroplasty"),
@@ -211,11 +222,12 @@ _ACQUIRED_ABSENCE = re.compile(r"\bacquired absence\b", re.IGNORECASE)
 _MS_PE = re.compile(r"\b((?i:relapsing[- ]remitting|progressive|hx of|hx|history of|acute|recurrent|bilateral|saddle|"
                     r"massive|submassive|segmental|subsegmental)\s+)(MS|PE)\b")
 _PRESSURE_INJURY = re.compile(r"\b(deep tissue )?pressure injur(?:y|ies)\b", re.IGNORECASE)
+_UNKNOWN_PRIMARY = re.compile(r"\b(?:primary (?:site )?(?:is )?unknown|unknown primary(?: site)?)\b", re.IGNORECASE)
 _CHEMICAL_BURN = re.compile(r"\b(?:chemical|caustic) burns?\b", re.IGNORECASE)
 # "Concussion with LOC ~10 min": the duration of the loss of consciousness as the descriptions say it (S06.-X1- "of 30
 # minutes or less", -X2- "of 31 minutes to 59 minutes").
-_LOC_MINUTES = re.compile(r"\b(loc|loss of consciousness)\s*(?:of|for|x|~|about|approx\.?|approximately|<|under)?\s*"
-                          r"~?\s*(\d+)\s*(s|secs?|seconds?|min|mins|minutes?)\b", re.IGNORECASE)
+_LOC_MINUTES = re.compile(r"\b(loc|loss of consciousness)\s*\(?\s*(?:of|for|x|~|about|approx\.?|approximately|<|under)?\s*"
+                          r"~?\s*(\d+)\s*(s|secs?|seconds?|min|mins|minutes?)\b\)?", re.IGNORECASE)
 
 
 def _loc_duration(m: re.Match[str]) -> str:
@@ -235,7 +247,7 @@ _DRUG_INDUCED = re.compile(rf"\b({_DRUG_NAMES})[ -](?:induced|related)\b", re.IG
 # ("from" only where it names a cause: not "switched her from furosemide to torsemide", "weaned from steroids").
 _DUE_TO_DRUG = re.compile(
     rf"\b(due to|secondary to|caused by|(?<!switched )(?<!changed )(?<!converted )(?<!weaned )(?<!tapered )from)\s+"
-    rf"((?:{_DRUG_NAMES}))\b(?![ -](?:drug|induced))(?!\s+to\b)", re.IGNORECASE)
+    rf"((?:(?:long[- ]term|chronic|high[- ]dose|prolonged)\s+)?(?:{_DRUG_NAMES}))\b(?![ -](?:drug|induced))(?!\s+to\b)", re.IGNORECASE)
 _CAUSE_CUES = ("induced", "related", "due to", "secondary to", "caused by", "from ")
 # A drug's name before an effect it is known for names it the cause as well: "statin myopathy", "ACE inhibitor
 # angioedema", "opioid constipation" ("insulin pump", "steroid injection" name no effect).
@@ -276,6 +288,8 @@ def tokens(text: str) -> list[str]:
         text = _LOC_MINUTES.sub(_loc_duration, text)
     if "chemical burn" in low or "caustic burn" in low:  # a burn by a chemical is a corrosion (T20-T32, 5th character 4-7)
         text = _CHEMICAL_BURN.sub("corrosion", text)
+    if "unknown" in low and "primary" in low:  # a primary site unknown (C80.1) names no primary "of" a site
+        text = _UNKNOWN_PRIMARY.sub(" unknownprimary ", text)
     if "l" in low and _LUMBAR_LEVEL.search(text):  # "L4-5 HNP", "L1 compression fracture": the lumbar region
         text = _LUMBAR_LEVEL.sub(lambda m: " lumbosacral " if m.group(1) else " lumbar ", text)
     if "R" in text or "L" in text:
@@ -637,6 +651,10 @@ _POST_NEAR_REACH = 2
 # words before them past history (weeks or days ago are the current episode).
 POST_HISTORY_PHRASES = ("years ago", "year ago", "months ago", "month ago", "last year")
 _POST_HISTORY = _phrases(*POST_HISTORY_PHRASES)
+# What was taken out in a year past is over: "colon ca resected 2022" is a history (Z85.038), "adenomatous polyps
+# removed 2022" too (not "polyp found and removed", "foreign body removed with a needle": this visit's).
+_REMOVED = _phrases("resected", "was resected", "excised", "was excised", "removed", "was removed", "completely resected",
+                    "completely excised")
 _POST_HISTORY_REACH = 4
 _WINDOW = 10  # tokens a pre-trigger reaches, as in NegEx's bounded scope
 # Uncertainty triggers that cast doubt on both sides ("migraine versus tension headache") and on every item of a
@@ -714,6 +732,10 @@ def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | Non
         return (toks[i],), Assertion.NEGATED, reach  # prevented, not had
     if (p := _match_at(toks, i, _POST_HISTORY)) is not None or (p := _in_year(toks, i)) is not None:
         return p, Assertion.HISTORY, _POST_HISTORY_REACH
+    if (p := _match_at(toks, i, _REMOVED)) is not None and any(
+            _in_year(toks, j) or (len(t) == 4 and t.isdigit() and 1900 <= int(t) <= 2099)
+            for j, t in enumerate(toks[i + len(p) : i + len(p) + 2], start=i + len(p))):
+        return p, Assertion.HISTORY, _POST_HISTORY_REACH  # ... in a year past ("resected 2022", "removed in 2019")
     if i == 0 and _match_at(toks, i, _PRE_TOO) is not None:
         return None
     if (p := _match_at(toks, i, _POST_UNCERTAIN)) is not None or (
@@ -1008,7 +1030,15 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     **dict.fromkeys(("increased", "raised", "high", "elevation"), ("elevated",)),
     "sprained": ("sprain",), "fractured": ("fracture",), "dislocated": ("dislocation",), "torn": ("tear",),
     # "Leg -- see also Limb, lower": "cellulitis of the right leg" is L03.115 (right lower limb).
-    "leg": ("lower", "limb"), "extremity": ("limb",),  # "cellulitis of RLE" (right lower extremity) is L03.115
+    "leg": ("lower", "limb"), "extremity": ("limb",),
+    # "Charcot's joint -- see also Arthropathy, neuropathic" (diabetic: E08-E13 with .610; tabetic A52.16 only where
+    # syphilis is named); HbSS is sickle-cell disease; the pancreas's adjective; the mediastinum's nodes are
+    # intrathoracic; a midshaft is a shaft, a scaphoid's waist its middle third; a DVT is
+    # an embolism and thrombosis of a deep vein (by vein: I82.4- acute, I82.5- chronic); a breast is a female's unless
+    # the note says otherwise (C50.-1- "female breast").
+    "charcot": ("neuropathic",), "hbss": ("sickle", "cell"), "pancreatic": tuple(tokens("pancreas")),
+    "mediastinal": ("intrathoracic",), "midshaft": ("shaft",), "waist": ("middle", "third"),
+    "dvt": ("embolism", "thrombosis", "deep", "vein"), "breast": ("female",),  # "cellulitis of RLE" (right lower extremity) is L03.115
     # "Fracture of fifth metatarsal bone, left foot": a metatarsal is a bone of the foot, a metacarpal one of the hand.
     "metatarsal": ("bone", "foot"), "metacarpal": ("bone", "hand"),
     # "Fracture, humerus, proximal end -- see Fracture, humerus, upper end" (distal: lower end).

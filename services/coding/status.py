@@ -60,7 +60,8 @@ DRUGS: tuple[StatusRule, ...] = (
        "gliclazide", "sitagliptin", "saxagliptin", "linagliptin", "alogliptin", "vildagliptin", "pioglitazone",
        "empagliflozin", "dapagliflozin", "canagliflozin", "ertugliflozin", "repaglinide", "nateglinide", "acarbose",
        "januvia", "janumet", "jardiance", "farxiga", "invokana", "oral antidiabetic", "oral antidiabetics",
-       "oral hypoglycemic", "oral hypoglycemics", "oral antidiabetic agents", "oral hypoglycemic agents"),
+       "oral hypoglycemic", "oral hypoglycemics", "oral antidiabetic agents", "oral hypoglycemic agents",
+       "oral semaglutide", "rybelsus"),  # (semaglutide by mouth is no injectable)
     _r("injectable_antidiabetic", "Z79.85", "liraglutide", "semaglutide", "dulaglutide", "exenatide", "tirzepatide",
        "lixisenatide", "victoza", "ozempic", "trulicity", "mounjaro", "byetta", "bydureon"),
     _r("anticoagulant", "Z79.01", "warfarin", "coumadin", "acenocoumarol", "sintrom", "phenprocoumon", "apixaban",
@@ -70,7 +71,8 @@ DRUGS: tuple[StatusRule, ...] = (
     _r("antiplatelet", "Z79.02", "clopidogrel", "plavix", "prasugrel", "ticagrelor", "brilinta", "ticlopidine",
        "cilostazol", "antiplatelet therapy", "dual antiplatelet therapy", "antiplatelet agent", "antiplatelet agents",
        "antiplatelet", "antiaggregant", "antiaggregation", "antiplatelet aggregation"),
-    _r("aspirin", "Z79.82", "aspirin", "baby aspirin", "low dose aspirin", "acetylsalicylic acid"),
+    _r("aspirin", "Z79.82", "aspirin", "baby aspirin", "low dose aspirin", "acetylsalicylic acid", "asa 81",
+       "asa 81 mg", "asa 81mg"),
     _r("inhaled_steroid", "Z79.51", "inhaled corticosteroid", "inhaled corticosteroids", "inhaled steroid",
        "inhaled steroids", "symbicort", "advair", "flovent", "pulmicort", "qvar", "breo", "trelegy", "dulera",
        "asmanex", "arnuity"),
@@ -98,6 +100,7 @@ DRUGS: tuple[StatusRule, ...] = (
 # Dependence on machines and devices: documented now.
 DEPENDENCE: tuple[StatusRule, ...] = (
     _fact("dialysis", "Z99.2", "dependence on renal dialysis", "on dialysis", "on hemodialysis", "on peritoneal dialysis",
+          "on hd", "hd mwf", "hd tts", "hd tiw", "hd three times weekly", "hd 3x weekly",
           "chronic hemodialysis", "chronic dialysis", "maintenance hemodialysis", "maintenance dialysis",
           "dialysis dependent", "hemodialysis dependent", "dependent on dialysis", "dependent on hemodialysis",
           "hemodialysis program", "periodic hemodialysis", "peritoneal dialysis",
@@ -118,9 +121,18 @@ CURRENT: tuple[StatusRule, ...] = (
           "brca carrier", "brca mutation", "brca1 mutation", "brca2 mutation", "brca positive", "brca1 positive",
           "brca2 positive"),
     _fact("chemotherapy_visit", "Z51.11", "an encounter for chemotherapy", "here for chemotherapy", "here for chemo",
-          "cycle of chemotherapy", "chemotherapy cycle", "chemotherapy infusion", "folfox", "folfiri", "folfirinox",
-          "capox", "xelox", "abvd"),
+          "cycle of chemotherapy", "chemotherapy cycle", "chemotherapy infusion", "chemo today", "chemotherapy today"),
+    # A regimen named is a visit for it only where the clause says the cycle is given ("Here for cycle 3 FOLFOX"; "on
+    # FOLFOX" is the patient's treatment, not this encounter's reason).
+    _fact("chemotherapy_regimen", "Z51.11", "an encounter for chemotherapy", "folfox", "folfiri", "folfirinox",
+          "capox", "xelox", "abvd", "r chop", "ac t", "carboplatin paclitaxel"),
+    _fact("myelosuppressive", "Z79.64", "long-term use of a myelosuppressive agent", "on hydroxyurea", "hydroxyurea daily",
+          "on hydrea"),
+    _fact("immunomodulator", "Z79.61", "long-term use of an immunomodulator", "on lenalidomide", "lenalidomide maintenance",
+          "on revlimid", "on pomalidomide", "on thalidomide"),
 )
+_CYCLE_GIVEN = frozenset(tokens("cycle today infusion here given administered c1d1 c1d8 c2d1 c3d1 c4d1"))
+_CYCLES_OVER = frozenset(tokens("after completed finished remission surveillance"))
 # Encounters for screening (guideline I.C.21.c.5: a test of a person without signs or symptoms): the condition looked
 # for is no diagnosis (services.coding.matcher reads "screening" as a cue), the screening is the Z11-Z13 code. Not when
 # the clause says it was declined or is not due.
@@ -218,7 +230,10 @@ PRESENCE: tuple[StatusRule, ...] = (
     _fact("cabg", "Z95.1", "an aortocoronary bypass graft", "cabg", "coronary artery bypass graft",
           "coronary artery bypass grafting", "coronary bypass", "aortocoronary bypass"),
     _fact("valve", "Z95.2", "a prosthetic heart valve", "prosthetic heart valve", "mechanical heart valve",
-          "mechanical valve", "valve replacement", "valve prosthesis", "mechanical aortic valve", "mechanical mitral valve"),
+          "mechanical valve", "valve replacement", "valve prosthesis", "mechanical aortic valve", "mechanical mitral valve",
+          "tavr", "tavi", "transcatheter aortic valve replacement", "transcatheter aortic valve implantation", "savr"),
+    _fact("defibrillator", "Z95.810", "an implantable cardiac defibrillator", "aicd", "implantable cardioverter defibrillator",
+          "implantable defibrillator", "status post icd", "icd in place", "dual chamber icd", "single chamber icd"),
     _fact("stent", "Z95.5", "a coronary stent", "coronary stent", "coronary stents", "drug eluting stent",
           "stent in the lad", "coronary stenting"),
     _fact("tracheostomy", "Z93.0", "a tracheostomy", "tracheostomy", "tracheotomy"),
@@ -312,7 +327,8 @@ _FINANCIAL = _cues("cost", "costs", "afford", "financial", "money", "expensive",
 _REACTION = frozenset(tokens("anaphylaxis anaphylactic"))
 # Aftercare following joint replacement surgery (Z47.1, with the joint's Z96.6- status): "PT for aftercare s/p TKA".
 _JOINTS = frozenset(("knee_joint", "hip_joint", "shoulder_joint"))
-_AFTERCARE = _cues("aftercare", "rehab", "rehabilitation", "physical therapy")
+_AFTERCARE = _cues("aftercare", "rehab", "rehabilitation", "physical therapy", "outpatient pt", "home pt",
+                   "progressing with pt", "pt progressing")
 _JOINT_AFTERCARE = StatusRule(key="joint_aftercare", code="Z47.1", terms=(),
                               what="aftercare following a joint replacement")
 # An anaphylaxis now (not an allergy's history): to a food, its T78.0- code; to a drug properly given, T88.6 with the
@@ -405,15 +421,16 @@ _LONG_TERM = tuple(tuple(tokens(p)) for p in (
 ))
 # A dosing schedule says a newly started drug is meant to go on ("start metformin 500 mg twice daily"); for a drug
 # that is as often given for days (an NSAID "three times daily" for a sprain) it says nothing about how long.
-_SCHEDULE = tuple(tuple(tokens(p)) for p in ("daily", "every day", "a day", "per day", "bid", "tid", "qd"))
+_SCHEDULE = tuple(tuple(tokens(p)) for p in ("daily", "every day", "a day", "per day", "bid", "tid", "qd", "weekly",
+                                              "once a week", "every week", "maintenance"))
 _DURATION = frozenset(tokens("year month"))
 _COUNT = frozenset(tokens("several many few two three four five six seven eight nine ten"))
 # A drug in a clause that says it was stopped, is an allergy or was an overdose is not current use; "insulin
 # resistance" or an insulin level is not a drug at all.
 _NOT_CURRENT = frozenset(tokens(
     "stopped stop discontinued discontinue suspended withdrawn withdrawal held hold allergy allergic intolerance "
-    "intolerant overdose overdosed poisoning poisoned intoxication toxicity ingestion ingested swallowed previously formerly resistance resistant level "
-    "levels secretion antibodies antibody"
+    "intolerant overdose overdosed poisoning poisoned intoxication toxicity ingestion ingested swallowed previously formerly resistance resistant "
+    "secretion antibodies antibody"
 ))
 _ALLERGY_HEADING = re.compile(r"\s*(?:drug |medication |known )?allerg(?:y|ies)\s*:", re.IGNORECASE)
 # "BMI at the 97th percentile", "BMI 97th percentile for age"; "BMI-for-age percentile of 97".
@@ -561,10 +578,14 @@ def facts(statement: Statement) -> list[StatusFact]:
                     if m.concept.key in _JOINTS and _said(toks, _AFTERCARE):
                         add(_JOINT_AFTERCARE, c_idx, m.start)
             elif group == "current":
+                if m.concept.key == "chemotherapy_regimen" and (_CYCLE_GIVEN.isdisjoint(toks)
+                                                                or not _CYCLES_OVER.isdisjoint(toks)):
+                    continue
                 if m.assertion is Assertion.AFFIRMED and not not_done:  # "resistant" here is the status's own word
                     add(rule, c_idx, m.start)
-            elif _names_a_disorder(toks, m.end) or _off_it(toks, m.start):
-                continue  # "opioid dependence", "opioid use disorder": a substance disorder, not the drug's use
+            elif _names_a_disorder(toks, m.end) or _off_it(toks, m.start) or toks[m.end : m.end + 1] == ["level"]:
+                continue  # "opioid dependence", "opioid use disorder": a substance disorder, not the drug's use; an
+                # "insulin level", "digoxin levels" are a lab value
             # "on <drug>" (not off it: above) is current use even where a cue before it gave the clause to the past
             # or denied something else: "Hx of PE, on long-term warfarin", "T2DM w/ hypoglycemia without coma, on
             # glipizide".
