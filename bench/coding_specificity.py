@@ -35,6 +35,14 @@ when set 3's per-area counts had pointed at preventive care; it was scored on th
 (919f003: 36 right) and afterwards read only where a row's result changed:
 
     .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_heldout4.jsonl
+
+Session 16 opened set 3 (its failures guided that stop's first fixes) after ``bench/data/coding_specificity_heldout5.jsonl``
+was written blind (240 statements in the twelve most common outpatient areas; 179 right at the session's start, read
+afterwards only where a row's result changed), and wrote ``bench/data/coding_specificity_dev6.jsonl`` (200 statements in
+the five areas of set 5's lowest starting counts) as an open development set:
+
+    .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_heldout5.jsonl
+    .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_dev6.jsonl [--failures]
 """
 
 from __future__ import annotations
