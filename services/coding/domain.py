@@ -614,6 +614,12 @@ def _unspecified_behavior_site(code: str) -> str | None:
     return "*" if code[4] == "9" else code[4]
 
 
+def _said_by(statements: list[Statement]) -> Callable[[Finding], str]:
+    """The text of the statements a finding rests on (for the rules that read a finding's own words)."""
+    text = {st.statement_id: st.text for st in statements}
+    return lambda f: " ".join(text.get(i, "") for i in f.statement_ids)
+
+
 def _substance_hierarchy(findings: list[Finding], *, codeset: CodeSet) -> list[Finding]:
     """Guideline I.C.5.b.1: where a substance's dependence and its use or abuse are both documented, only dependence is
     coded, with what the use or abuse code said ("alcohol withdrawal delirium" F10.931 in a patient with alcohol
@@ -646,13 +652,13 @@ _DUE_TO_A = ((_INSOMNIA, _INSOMNIA_MENTAL, lambda c: c[:1] == "F" and not c.star
              (_ANEMIA, _ANEMIA_NEOPLASTIC, lambda c: c[:1] == "C"))
 
 
-def _insomnia_due_to(findings: list[Finding], *, statements: list[Statement]) -> list[Finding]:
+def _due_to_a_named_cause(findings: list[Finding], *, statements: list[Statement]) -> list[Finding]:
     if not any(f.code in (_INSOMNIA, _ANEMIA) for f in findings):
         return findings
-    text = {st.statement_id: st.text for st in statements}
+    said = _said_by(statements)
     for f in findings:
         for unspecified, due, cause in _DUE_TO_A:
-            if f.code == unspecified and _DUE_TO.search(" ".join(text.get(i, "") for i in f.statement_ids)) and any(
+            if f.code == unspecified and _DUE_TO.search(said(f)) and any(
                     cause(g.code) and not g.learned and set(g.statement_ids) & set(f.statement_ids) for g in findings):
                 f.code = due
     return findings
@@ -945,7 +951,7 @@ def rank_findings(
     with_diagnosis = {f.sentence for f in establishing}
     findings = [f for f in findings if not (f.category == "symptom" and f.sentence in with_diagnosis and not any(
         d.sentence == f.sentence and _asks_for(d.code, f.code, codeset) for d in establishing))]
-    resolved = _resolve(_insomnia_due_to(_substance_hierarchy(findings, codeset=codeset), statements=[
+    resolved = _resolve(_due_to_a_named_cause(_substance_hierarchy(findings, codeset=codeset), statements=[
         *draft.note.assessment, *(st for _, st in subjective)]), codeset=codeset)
     if similarity is not None:
         scores, note_words = similarity
@@ -1238,11 +1244,11 @@ def _exam_findings(resolved: list[Finding], *, statements: list[Statement]) -> l
     exams = [f for f in resolved if f.code in _WITH_ABNORMAL_FINDINGS]
     if not exams:
         return resolved
-    text = {st.statement_id: st.text for st in statements}
+    said = _said_by(statements)
     for exam in exams:
         ids = set(exam.statement_ids)
-        if any(f is not exam and f.code[:1] != "Z" and ids & set(f.statement_ids) for f in resolved) and any(
-                _NEW_FINDING.search(text.get(i, "")) for i in ids):
+        if any(f is not exam and f.code[:1] != "Z" and ids & set(f.statement_ids) for f in resolved) and \
+                _NEW_FINDING.search(said(exam)):
             exam.code = _WITH_ABNORMAL_FINDINGS[exam.code]
     return resolved
 
@@ -1257,11 +1263,11 @@ _AFTER_TREATMENT = (("Z85", "Z08"), ("Z86", "Z09"), ("Z87", "Z09"))
 
 
 def _follow_up_after_treatment(resolved: list[Finding], *, statements: list[Statement]) -> list[Finding]:
-    text = {st.statement_id: st.text for st in statements}
+    said_by = _said_by(statements)
     out: list[Finding] = []
     added: set[str] = set()
     for f in resolved:
-        said = " ".join(text.get(i, "") for i in f.statement_ids)
+        said = said_by(f)
         visit = next((z for history, z in _AFTER_TREATMENT if f.code.startswith(history)), None)
         if (visit and visit not in added and not f.learned and _FOLLOW_UP_VISIT.search(said)
                 and not _FOLLOW_UP_PLANNED.search(said) and not any(
@@ -1282,9 +1288,9 @@ _HEART_AND_KIDNEY = re.compile(r"\bhypertensive heart and (?:chronic )?kidney di
 
 
 def _heart_and_kidney(resolved: list[Finding], *, statements: list[Statement]) -> list[Finding]:
-    text = {st.statement_id: st.text for st in statements}
-    named = {f.statement_ids[0] for f in resolved if f.code.startswith(("I11", "I12", "I13")) and f.statement_ids
-             and _HEART_AND_KIDNEY.search(text.get(f.statement_ids[0], ""))}
+    said = _said_by(statements)
+    named = {i for f in resolved if f.code.startswith(("I11", "I12", "I13")) and _HEART_AND_KIDNEY.search(said(f))
+             for i in f.statement_ids}
     targets = [f for f in resolved if f.code.startswith("I13")
                or (f.code.startswith(("I11", "I12")) and set(f.statement_ids) & named)]
     if not targets:
@@ -1319,11 +1325,11 @@ def _receptor_status(resolved: list[Finding], *, statements: list[Statement]) ->
     breast = [f for f in resolved if f.code.startswith(_BREAST_MALIGNANCY) and not f.learned]
     if not breast:
         return resolved
-    text = {st.statement_id: st.text for st in statements}
+    said_by = _said_by(statements)
     codes = {f.code for f in resolved}
     out = list(resolved)
     for f in breast:
-        said = " ".join(text.get(i, "") for i in f.statement_ids)
+        said = said_by(f)
         found = [code for code, cue in _RECEPTORS if cue.search(said)]
         if _TRIPLE_NEGATIVE.search(said):
             found = ["Z17.421"]
@@ -1357,10 +1363,10 @@ def _ulcer_depth(resolved: list[Finding], *, statements: list[Statement], codese
     ulcers = [f for f in resolved if f.code.startswith(_ULCER_SEVERITY) and f.code.endswith("9")]
     if not ulcers:
         return resolved
-    text = {st.statement_id: st.text for st in statements}
+    said_by = _said_by(statements)
     deep: set[str] = set()
     for f in ulcers:
-        said = " ".join(text.get(i, "") for i in f.statement_ids)
+        said = said_by(f)
         if f.code.startswith(_FOOT_ULCER) and _HEEL.search(said) and codeset.is_billable(heel := _HEEL_ULCER + f.code[5:]):
             f.code = heel  # a "foot ulcer" of the heel or midfoot is the heel's (L97.4-), not "other part of foot"
         depth = next((d for d, cue in _ULCER_DEPTHS if cue.search(said)), None)
