@@ -1018,7 +1018,7 @@ _TRIMESTER_IN_TEXT = re.compile(r"\b(first|1st|second|2nd|third|3rd)\s+tri(?:mes
 _TRIMESTER_WORD = {"1st": "first", "2nd": "second", "3rd": "third"}
 _TRIMESTER_IN_DESCRIPTION = re.compile(r"\b(first|second|third|unspecified) trimester\b")
 _PREGNANCY_STEMS = ("pregnan", "gestation", "gravid", "trimester", "prenatal", "antenatal", "iup", "primigravida",
-                    "multigravida")  # token prefixes
+                    "multigravida", "tolac", "vbac")  # token prefixes
 _PREGNANCY_WORDS = re.compile("|".join(_PREGNANCY_STEMS), re.IGNORECASE)  # a cheap look before the tokens
 _GRAVIDA = re.compile(r"\bg\d+\s*p\d+", re.IGNORECASE)  # "G2P1": gravida and para, an obstetric history
 
@@ -1050,7 +1050,8 @@ _GRAVIDITY = re.compile(r"\b(?:g(\d+)\s*p\d+|g(\d+)\b|gravida\s*(\d+)|(primigrav
                          r"|(multigravida|multiparous|multipara))", re.IGNORECASE)
 _BY_GRAVIDITY = {"Z34.0": ("Z34.0", "Z34.8"), "Z34.8": ("Z34.0", "Z34.8"), "Z34.9": ("Z34.0", "Z34.8"),
                  "O09.51": ("O09.51", "O09.52"), "O09.52": ("O09.51", "O09.52")}
-_HIGH_RISK_UNSPECIFIED = "O09.9"  # an elderly mother whose gravidity the note does not give
+_HIGH_RISK_UNSPECIFIED = "O09.9"
+_PAST_PREGNANCY = ("O09.21", "O09.29", "O09.A", "O34.21")  # lexicon's *_history concepts  # an elderly mother whose gravidity the note does not give
 _OTHER_IN_PREGNANCY = "O99.891"  # "Other specified diseases and conditions complicating pregnancy"
 
 
@@ -1380,6 +1381,11 @@ def _ulcer_depth(resolved: list[Finding], *, statements: list[Statement], codese
 def _pregnancy(resolved: list[Finding], *, statements: list[Statement], codeset: CodeSet, mode: str) -> list[Finding]:
     """Chapter 15 codes in the trimester the note documents, and the weeks of gestation (Z3A) beside them."""
     stated_in = {st.statement_id for st in statements if _pregnant(st)}
+    # A past pregnancy's outcome is a code of the current pregnancy only in a statement that names one (its words or
+    # weeks, even in the scope of the history cue: "Hx of C-section, desires TOLAC", "... at 32 wks; now 24 wks").
+    said = _said_by(statements)
+    resolved = [f for f in resolved if not (f.code.startswith(_PAST_PREGNANCY) and not (
+        set(f.statement_ids) & stated_in or _PREGNANCY_WORDS.search(said(f)) or _WEEKS.search(said(f))))]
     pregnancy_ids = {i for f in resolved if f.code.startswith(("O", "Z34")) for i in f.statement_ids} | stated_in
     if not pregnancy_ids:
         return resolved

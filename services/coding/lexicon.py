@@ -134,6 +134,18 @@ CONCEPTS: tuple[Concept, ...] = (
     # Diabetes complications the Index lists under "Diabetes, with" (guideline I.A.15 presumes the link): combined below.
     _c("diabetic_retinopathy", "E11.319", "diabetic retinopathy", chronic=True),  # type 2 when the type is not stated
     _c("gastroparesis", "K31.84", "gastroparesis", "diabetic gastroparesis", chronic=True),
+    # A past pregnancy's outcome, in a pregnant patient's note, is the current pregnancy's supervision code (O09.21-
+    # preterm labor, O09.29- other poor reproductive history, O09.A- molar pregnancy) or its maternal care for the
+    # scar (O34.21-); services.coding.domain._pregnancy keeps them only in a pregnancy's statements. No code of their
+    # own here (the current condition is coded from its words).
+    _c("preterm_history", None, "preterm delivery", "spontaneous preterm delivery", "preterm birth",
+       "spontaneous preterm birth", history_code="O09.219"),
+    _c("molar_history", None, "molar pregnancy", "hydatidiform mole", history_code="O09.A0"),
+    _c("stillbirth_history", None, "stillbirth", history_code="O09.299"),
+    _c("cesarean_history", None, "c section", "cesarean section", "cesarean delivery", "cesarean",
+       history_code="O34.219"),
+    _c("low_transverse_history", None, "low transverse c section", "low transverse cesarean section",
+       "low transverse cesarean", history_code="O34.211"),
     # Arthropathy, neuropathic (Charcot's joint) M14.6- (nonsyphilitic); diabetic: E08-E13 with .610 (below); tabetic
     # A52.16 only where syphilis is named.
     _c("charcot", "M14.60", "charcot arthropathy", "charcot joint", "charcot foot", "charcot neuroarthropathy",
@@ -1436,13 +1448,8 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("O32.1XX0", "footling breech"), ("Z39.2", "postpartum exam"), ("Z39.2", "postpartum check"),
     ("Z39.2", "postpartum visit"), ("O91.23", "lactational mastitis"), ("O91.23", "mastitis while breastfeeding"),
     ("O36.0190", "anti d alloimmunization"), ("O36.0190", "rh alloimmunization"), ("O36.0190", "anti d antibodies"),
-    ("O36.0190", "rh isoimmunization"), ("O09.A0", "history of molar pregnancy"),
-    ("O09.219", "history of preterm delivery"), ("O09.219", "history of spontaneous preterm delivery"),
-    ("O09.219", "history of preterm labor"), ("O09.219", "history of preterm birth"),
-    ("O34.211", "low transverse cesarean scar"), ("O34.211", "history of low transverse c section"),
-    ("O34.211", "history of low transverse cesarean section"), ("O34.219", "history of c section"),
-    ("O34.219", "history of cesarean section"), ("O34.219", "previous cesarean delivery"),
-    ("O34.219", "prior cesarean section"), ("O34.219", "prior c section"), ("Z34.90", "uncomplicated pregnancy"),
+    ("O36.0190", "rh isoimmunization"), ("O34.211", "low transverse cesarean scar"),
+    ("Z34.90", "uncomplicated pregnancy"),
     ("Z34.90", "uncomplicated iup"),
     # Carrier, group B streptococcus Z22.330 (in pregnancy O99.820: services.coding.domain._in_pregnancy).
     ("Z22.330", "gbs positive"), ("Z22.330", "group b strep positive"), ("Z22.330", "gbs carrier"),

@@ -1313,7 +1313,7 @@ def test_complications_aftercare_ulcer_depth_spine_and_screening(codeset: Simple
     # past one; a specific high-risk supervision replaces the unspecified one; conditions in pregnancy by chapter 15.
     ("Gestational diabetes, diet controlled, 30 wks.", ["O24.410", "Z3A.30"]),
     ("Gestational HTN at 35 weeks.", ["O13.3", "Z3A.35"]),
-    ("Hx of stillbirth at 36 wks; current IUP at 12 weeks.", ["Z3A.12"]),
+    ("Hx of stillbirth at 36 wks; current IUP at 12 weeks.", ["O09.291", "Z3A.12"]),
     ("Twin gestation, mono-di, 20 weeks.", ["O30.032", "Z3A.20"]), ("Frank breech at 37 weeks.", ["O32.1XX0", "Z3A.37"]),
     ("Threatened abortion at 6 weeks.", ["O20.0", "Z3A.01"]), ("Lactational mastitis.", ["O91.23"]),
     ("Acute cystitis, 24 weeks pregnant.", ["O23.12", "Z3A.24"]),
@@ -1346,6 +1346,10 @@ def test_complications_aftercare_ulcer_depth_spine_and_screening(codeset: Simple
     ("HbSS disease on hydroxyurea.", ["D57.1", "Z79.64"]), ("Asymptomatic HIV infection, 20 weeks pregnant.",
                                                               ["O98.712", "Z21", "Z3A.20"]),
     ("Hypertensive heart and kidney disease, CKD 5, chronic diastolic heart failure.", ["I13.2", "I50.32", "N18.5"]),
+    # A past pregnancy's outcome is the current pregnancy's supervision or scar code, only in a pregnancy's statement.
+    ("Hx of molar pregnancy; current IUP at 9 weeks.", ["O09.A1", "Z3A.09"]),
+    ("Hx of low transverse C-section, desires TOLAC; 34 wks.", ["O34.211", "Z3A.34"]),
+    ("History of C-section.", []), ("History of stillbirth.", []),
 ])
 def test_pregnancy_cardiology_endocrine_and_oncology_wording(codeset: SimpleIcd10CmCodeSet, text: str,
                                                             codes: list[str]) -> None:
