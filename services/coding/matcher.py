@@ -89,7 +89,9 @@ _WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", 
 _NUMERALS = {"ii": "2", "i": "1", "two": "2", "one": "1", "iii": "3", "three": "3", "iv": "4", "four": "4", "v": "5", "five": "5",
              "iiia": "3a", "iiib": "3b"}
 _KEEP_S = ("ss", "us", "is", "ys")
-_CLAUSE_END = re.compile(r"[.;:!?\n]+")
+# (A decimal point is no clause end, "TSH 0.2, normal FT4"; nor the period of "vs.", "e.g.", "i.e.", "approx.".)
+_CLAUSE_END = re.compile(r"(?:(?<!\d)\.|\.(?!\d)|[;:!?\n])+")
+_ABBREVIATION_PERIOD = re.compile(r"\b(vs|e\.g|i\.e|approx|cf)\.", re.IGNORECASE)
 # A one-letter abbreviation before a lowercase word is a genus or an initial, not a clause end: "H. pylori",
 # "E. coli", "C. diff".
 _INITIAL = re.compile(r"\b([A-Za-z])\.(?=[ \t]*[a-z])")
@@ -202,7 +204,9 @@ _POSSESSIVE = re.compile(r"'s\b")
 # "Influenza A", "flu B": the capital letter names the virus's type (an article would be lowercase).
 _FLU_TYPE = re.compile(r"\b((?i:influenza|flu))[ -]([AB])\b")
 # A capital R or L before a word is its side: "R knee OA", "L ankle sprain", "Lac to R index finger", "L 5th toe".
-_SIDE_LETTER = re.compile(r"\b([RL])\b\.?(?=[ \t]+(?:[A-Za-z]|[1-5](?:st|nd|rd|th)\b))")
+# (Also at the end of a clause or an item, after what it qualifies: "Torus fx distal radius L, 3 wk recheck"; not after
+# a number, where it is a litre: "2 L IVF".)
+_SIDE_LETTER = re.compile(r"\b([RL])\b\.?(?=[ \t]+(?:[A-Za-z]|[1-5](?:st|nd|rd|th)\b))|(?<!\d )(?<!\d)\b([RL])\b(?=\s*(?:[,;)]|$))")
 # "Breast ca", "Hx of lung ca": cancer after its site (alone, "Ca" is calcium).
 _SITE_CA = re.compile(r"\b((?i:breast|lung|prostate|colon|rectal|bladder|skin|ovarian|cervical|pancreatic|thyroid|renal"
                       r"|kidney|liver|gastric|stomach|endometrial|uterine|esophageal|colorectal)) ca\b", re.IGNORECASE)
@@ -293,7 +297,7 @@ def tokens(text: str) -> list[str]:
     if "l" in low and _LUMBAR_LEVEL.search(text):  # "L4-5 HNP", "L1 compression fracture": the lumbar region
         text = _LUMBAR_LEVEL.sub(lambda m: " lumbosacral " if m.group(1) else " lumbar ", text)
     if "R" in text or "L" in text:
-        text = _SIDE_LETTER.sub(lambda m: "right" if m.group(1) == "R" else "left", text)
+        text = _SIDE_LETTER.sub(lambda m: "right" if (m.group(1) or m.group(2)) == "R" else "left", text)
     # A possessive is no word of its own: "Crohn disease" and "Crohn's disease" read alike, on both sides.
     text = _POSSESSIVE.sub("", text.lower().replace("’", "'"))
     if not text.isascii():
@@ -336,7 +340,7 @@ def clauses(text: str) -> list[list[str]]:
 
 @lru_cache(maxsize=8192)
 def _clauses_cached(text: str) -> tuple[tuple[str, ...], ...]:
-    text = _QUERY.sub(r"\1query ", _INITIAL.sub(r"\1 ", text))
+    text = _QUERY.sub(r"\1query ", _INITIAL.sub(r"\1 ", _ABBREVIATION_PERIOD.sub(r"\1", text)))
     text = _PLUS_BEFORE.sub(r"\1 positive for ", _NEW_SUBJECT.sub("; ", text))
     text = _STATUS_AFTER.sub(_status_before, _CUE_COLON.sub(r"\1\2 ", text))
     if "?" in text:

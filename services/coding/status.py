@@ -233,7 +233,7 @@ PRESENCE: tuple[StatusRule, ...] = (
           "mechanical valve", "valve replacement", "valve prosthesis", "mechanical aortic valve", "mechanical mitral valve",
           "tavr", "tavi", "transcatheter aortic valve replacement", "transcatheter aortic valve implantation", "savr"),
     _fact("defibrillator", "Z95.810", "an implantable cardiac defibrillator", "aicd", "implantable cardioverter defibrillator",
-          "implantable defibrillator", "status post icd", "icd in place", "dual chamber icd", "single chamber icd"),
+          "implantable defibrillator", "icd", "icd in place", "dual chamber icd", "single chamber icd"),
     _fact("stent", "Z95.5", "a coronary stent", "coronary stent", "coronary stents", "drug eluting stent",
           "stent in the lad", "coronary stenting"),
     _fact("tracheostomy", "Z93.0", "a tracheostomy", "tracheostomy", "tracheotomy"),
@@ -572,6 +572,8 @@ def facts(statement: Statement) -> list[StatusFact]:
         for m in _ALL.mentions(toks):
             rule, group = _BY_KEY[m.concept.key], _GROUP[m.concept.key]
             if group == "presence":
+                if toks[m.start : m.end] == ["icd"] and m.assertion is not Assertion.HISTORY:
+                    continue  # "ICD" alone is also the classification: the device only as "s/p ICD", "hx of ICD"
                 if not not_done and (m.assertion is Assertion.HISTORY or (m.assertion is Assertion.AFFIRMED and not done_now)):
                     for code in m.concept.codes_for(m.side):  # a joint replacement by side
                         add(rule, c_idx, m.start, code)

@@ -56,6 +56,13 @@ def test_features_skip_negated_clauses_and_cue_words() -> None:
     assert list(phrases("Possible renoureteral crisis.", codable=AFFIRMED)) == []
 
 
+def test_an_uneventful_procedure_lends_no_features() -> None:
+    # "Without complications" names no finding: the clause's words ("intubated") vote for nothing.
+    codable = (Assertion.AFFIRMED, Assertion.UNCERTAIN, Assertion.HISTORY)
+    assert list(phrases("The patient was intubated without complications.", codable=codable)) == []
+    assert "intubated" in set(phrases("The patient was intubated.", codable=codable))
+
+
 def test_a_bare_disease_is_a_learned_feature_though_no_description_word() -> None:
     # CodiEsp's coders code "the disease" R69; the description matcher still ignores the word
     assert {"disease", "underlying_disease"} <= set(phrases("Progression of the underlying disease.", codable=AFFIRMED))

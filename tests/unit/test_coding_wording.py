@@ -1350,6 +1350,11 @@ def test_complications_aftercare_ulcer_depth_spine_and_screening(codeset: Simple
     ("Hx of molar pregnancy; current IUP at 9 weeks.", ["O09.A1", "Z3A.09"]),
     ("Hx of low transverse C-section, desires TOLAC; 34 wks.", ["O34.211", "Z3A.34"]),
     ("History of C-section.", []), ("History of stillbirth.", []),
+    # "vs." and a decimal point end no clause (a doubt reaches past them); a side after what it qualifies; "ICD" is the
+    # device only after "s/p" or a history cue.
+    ("? TIA vs. migraine aura.", []), ("TSH 0.2 - possible hyperthyroidism vs. nonthyroidal illness.", []),
+    ("Nursemaid's elbow R, reduced.", ["S53.031A"]), ("Chronic HFrEF, s/p ICD.", ["I50.22", "Z95.810"]),
+    ("ICD-10 codes reviewed.", []),
 ])
 def test_pregnancy_cardiology_endocrine_and_oncology_wording(codeset: SimpleIcd10CmCodeSet, text: str,
                                                             codes: list[str]) -> None:
