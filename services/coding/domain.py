@@ -1345,6 +1345,40 @@ def _receptor_status(resolved: list[Finding], *, statements: list[Statement]) ->
     return out
 
 
+# Guideline I.B.13: a bilateral condition whose code has no bilateral option is coded for each side. A code of an
+# unspecified side ("Hallux valgus (acquired), unspecified foot") in a statement that says both sides ("bilateral",
+# "both") becomes its right and left siblings, where the family has no bilateral code of its own (M17.0 "Bilateral
+# primary osteoarthritis of knee" is no sibling of M17.10 "Unilateral ...": a unilateral description is left alone).
+_BOTH_SIDES = re.compile(r"\b(?:bilateral|bilaterally|both)\b", re.IGNORECASE)
+_UNSPECIFIED_SIDE = re.compile(r"\bunspecified (?=(?:foot|knee|hand|hip|ankle|wrist|elbow|shoulder|ear|eye|leg|arm|"
+                               r"lower leg|upper arm|thigh|forearm|finger|toe|great toe|side)\b)")
+
+
+def _both_sides(resolved: list[Finding], *, statements: list[Statement], codeset: CodeSet) -> list[Finding]:
+    said = _said_by(statements)
+    out: list[Finding] = []
+    codes = {f.code for f in resolved}
+    for f in resolved:
+        description = codeset.description(f.code)
+        if (f.learned or f.partial or "unilateral" in description.lower()
+                or not _UNSPECIFIED_SIDE.search(description) or not _BOTH_SIDES.search(said(f))):
+            out.append(f)
+            continue
+        siblings = dict((d, c) for c, d in codeset.siblings(f.code))
+        if any("bilateral" in d.lower() for d in siblings):
+            out.append(f)
+            continue
+        sides = [siblings.get(_UNSPECIFIED_SIDE.sub(f"{side} ", description, count=1)) for side in ("right", "left")]
+        if not all(sides):
+            out.append(f)
+            continue
+        for code in sides:
+            if code not in codes:
+                codes.add(code)
+                out.append(replace(f, code=code, statement_ids=list(f.statement_ids), turn_ids=list(f.turn_ids)))
+    return out
+
+
 # A chronic ulcer's depth, as the note says it, is the 6th character of its L97 / L98.4- code (the description
 # matcher reads it where the note spells the description; a curated foot ulcer is of unspecified severity).
 _ULCER_DEPTHS = (("4", re.compile(r"\b(?:necrosis of bone|bone necrosis|necrotic bone)\b", re.IGNORECASE)),
@@ -1480,6 +1514,7 @@ def suggest_codes(
     resolved = _follow_up_after_treatment(_ulcer_depth(resolved, statements=sections, codeset=codeset),
                                           statements=sections)
     resolved = _receptor_status(_heart_and_kidney(resolved, statements=sections), statements=sections)
+    resolved = _both_sides(resolved, statements=sections, codeset=codeset)
     if mode == OUTPATIENT:
         # First-listed diagnosis of the claim: the first problem the Assessment establishes by rule, whatever
         # the learned associations think of the others.

@@ -1355,6 +1355,10 @@ def test_complications_aftercare_ulcer_depth_spine_and_screening(codeset: Simple
     ("? TIA vs. migraine aura.", []), ("TSH 0.2 - possible hyperthyroidism vs. nonthyroidal illness.", []),
     ("Nursemaid's elbow R, reduced.", ["S53.031A"]), ("Chronic HFrEF, s/p ICD.", ["I50.22", "Z95.810"]),
     ("ICD-10 codes reviewed.", []),
+    # Guideline I.B.13: a bilateral condition without a bilateral code is coded for each side (not where the family
+    # has a bilateral code: "Bilateral primary OA of knees" is M17.0).
+    ("Bilateral hallux valgus.", ["M20.11", "M20.12"]), ("Hallux valgus.", ["M20.10"]),
+    ("Patellofemoral pain syndrome, bilateral.", ["M22.2X1", "M22.2X2"]), ("Bilateral primary OA of knees.", ["M17.0"]),
 ])
 def test_pregnancy_cardiology_endocrine_and_oncology_wording(codeset: SimpleIcd10CmCodeSet, text: str,
                                                             codes: list[str]) -> None:
