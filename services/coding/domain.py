@@ -1354,6 +1354,15 @@ _UNSPECIFIED_SIDE = re.compile(r"\bunspecified (?=(?:foot|knee|hand|hip|ankle|wr
                                r"lower leg|upper arm|thigh|forearm|finger|toe|great toe|side)\b)")
 
 
+def _unspecified_injury(resolved: list[Finding], *, codeset: CodeSet) -> list[Finding]:
+    """An "Unspecified injury of <site>" says nothing beside the injury the same statement names ("inversion injury,
+    ATFL sprain" is the sprain)."""
+    named = {i for f in resolved if f.code[:1] == "S" and not f.learned
+             and not codeset.description(f.code).startswith("Unspecified injury") for i in f.statement_ids}
+    return [f for f in resolved if not (f.code[:1] == "S" and codeset.description(f.code).startswith("Unspecified injury")
+                                        and set(f.statement_ids) <= named)]
+
+
 def _both_sides(resolved: list[Finding], *, statements: list[Statement], codeset: CodeSet) -> list[Finding]:
     said = _said_by(statements)
     out: list[Finding] = []
@@ -1514,7 +1523,7 @@ def suggest_codes(
     resolved = _follow_up_after_treatment(_ulcer_depth(resolved, statements=sections, codeset=codeset),
                                           statements=sections)
     resolved = _receptor_status(_heart_and_kidney(resolved, statements=sections), statements=sections)
-    resolved = _both_sides(resolved, statements=sections, codeset=codeset)
+    resolved = _unspecified_injury(_both_sides(resolved, statements=sections, codeset=codeset), codeset=codeset)
     if mode == OUTPATIENT:
         # First-listed diagnosis of the claim: the first problem the Assessment establishes by rule, whatever
         # the learned associations think of the others.

@@ -1423,6 +1423,16 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("I27.23", "group 3 pulmonary hypertension"), ("I27.23", "group 3 pulmonary htn"),
     *_sided(("achilles tendon rupture", "ruptured achilles tendon", "achilles rupture"), "S86.019A", "S86.011A",
             "S86.012A"),
+    # Fracture, stress -- see Fracture, fatigue M84.3- (a metatarsal's: of the foot; a tibia's); Sprain, ankle,
+    # talofibular ligament S93.49- ("other ligament"); Osgood-Schlatter disease: juvenile osteochondrosis of the tibia
+    # tubercle M92.52-.
+    *_sided(("stress fracture of metatarsal", "metatarsal stress fracture", "stress fracture of foot",
+             *(f"stress fracture of {n} metatarsal bone foot" for n in ("first", "second", "third", "fourth", "fifth"))),
+            "M84.376A", "M84.374A", "M84.375A"),
+    *_sided(("stress fracture of tibia", "tibial stress fracture"), "M84.369A", "M84.361A", "M84.362A"),
+    *_sided(("sprain of anterior talofibular ligament", "anterior talofibular ligament sprain",
+             "sprain of talofibular ligament"), "S93.499A", "S93.491A", "S93.492A"),
+    *_sided(("osgood schlatter disease", "osgood schlatter"), "M92.529", "M92.521", "M92.522", "M92.523"),
     # Pregnancy (the trimester follows the weeks: services.coding.domain._pregnancy): Diabetes, gestational, diet
     # controlled O24.410 (A1), unspecified control O24.419 (A2: the drug sets it); Hypertension, gestational
     # (pregnancy-induced) O13.-; Pre-eclampsia superimposed on pre-existing hypertension O11.-; Pregnancy, resulting

@@ -1359,6 +1359,11 @@ def test_complications_aftercare_ulcer_depth_spine_and_screening(codeset: Simple
     # has a bilateral code: "Bilateral primary OA of knees" is M17.0).
     ("Bilateral hallux valgus.", ["M20.11", "M20.12"]), ("Hallux valgus.", ["M20.10"]),
     ("Patellofemoral pain syndrome, bilateral.", ["M22.2X1", "M22.2X2"]), ("Bilateral primary OA of knees.", ["M17.0"]),
+    # Index entries of sports medicine: a stress fracture (M84.3-), the ATFL (S93.49-), Osgood-Schlatter (M92.52-).
+    ("Stress fracture of right 3rd metatarsal.", ["M84.374A"]), ("Left tibial stress fracture.", ["M84.362A"]),
+    ("Left ankle sprain, ATFL.", ["S93.492A"]), ("Osgood-Schlatter disease, left knee.", ["M92.522"]),
+    # An unspecified injury of a site says nothing beside the injury the statement names.
+    ("Right ankle inversion injury, ATFL sprain.", ["S93.491A"]), ("Ankle injury.", ["S99.919A"]),
 ])
 def test_pregnancy_cardiology_endocrine_and_oncology_wording(codeset: SimpleIcd10CmCodeSet, text: str,
                                                             codes: list[str]) -> None:
