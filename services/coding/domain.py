@@ -118,11 +118,14 @@ _SEQUELA_WHY = ("a deficit left by a past stroke: ICD-10-CM codes it with one I6
 _SEQUELA_REPLACES = ("I63", "Z86.73", "G81", "G83", "R47", "R13.10", "R27", "R29.81", "R48", "R41")
 _CHRONIC, _CHRONIC_PAIN = "chronic", "G89.29"
 _SUICIDE_ATTEMPT = "T14.91"
+_ABUSE, _DEPENDENCE, _USE = "1", "2", "9"  # a psychoactive substance code's 5th character (F10-F19)
 
 
-def _substance_use(code: str) -> bool:
-    """A psychoactive substance's "use" code (F10.9- to F19.9-), neither abuse nor dependence."""
-    return code.startswith("F1") and code[4:5] == "9"
+def _substance_kind(code: str) -> str | None:
+    """Abuse, dependence or use for a psychoactive substance code (F10-F19), else None."""
+    return code[4:5] if code.startswith("F1") else None
+
+
 # Guideline I.C.19.a: the 7th character "D" is for encounters after the active treatment of an injury, while it heals
 # ("subsequent encounter", a follow-up visit, a cast or sutures removed), "S" for a sequela. The descriptions' own
 # words for them are stop words (every injury code has all three), so the note's words choose among the siblings.
@@ -361,10 +364,11 @@ def _statement_findings(
         found = [f for f in found if f.key not in STROKE and not f.code.startswith(_SEQUELA_REPLACES)]
         for code in sequelae:
             add(code, "diagnosis", CONF_LEXICON, (0, 0), "stroke_sequela", why=_SEQUELA_WHY)
-    if any(f.code.startswith(_SUICIDE_ATTEMPT) or _substance_use(f.code) for f in found) and poisoned(statement.text):
-        # A suicide attempt by a poisoning is the poisoning's intentional self-harm code (services.coding.status); an
-        # overdose is no "use" of the substance (F1x.9-: guideline I.C.5.b.3, use codes only with a disorder it caused).
-        found = [f for f in found if not (f.code.startswith(_SUICIDE_ATTEMPT) or _substance_use(f.code))]
+    # A suicide attempt by a poisoning is the poisoning's intentional self-harm code (services.coding.status); an
+    # overdose is no "use" of the substance (F1x.9-: guideline I.C.5.b.3, use codes only with a disorder it caused).
+    by_poisoning = [f for f in found if f.code.startswith(_SUICIDE_ATTEMPT) or _substance_kind(f.code) == _USE]
+    if by_poisoning and poisoned(statement.text):
+        found = [f for f in found if f not in by_poisoning]
     return found
 
 
@@ -624,14 +628,14 @@ def _substance_hierarchy(findings: list[Finding], *, codeset: CodeSet) -> list[F
     """Guideline I.C.5.b.1: where a substance's dependence and its use or abuse are both documented, only dependence is
     coded, with what the use or abuse code said ("alcohol withdrawal delirium" F10.931 in a patient with alcohol
     dependence is F10.231, not F10.20 and F10.931)."""
-    dependence = {f.code[:3] for f in findings if f.code.startswith("F1") and f.code[4:5] == "2" and not f.learned}
+    dependence = {f.code[:3] for f in findings if _substance_kind(f.code) == _DEPENDENCE and not f.learned}
     if not dependence:
         return findings
     out: list[Finding] = []
     upgraded: set[str] = set()
     for f in findings:
-        if f.code[:3] in dependence and f.code[4:5] in ("1", "9") and not f.learned:
-            if codeset.is_billable(code := f.code[:4] + "2" + f.code[5:]):
+        if f.code[:3] in dependence and _substance_kind(f.code) in (_ABUSE, _USE) and not f.learned:
+            if codeset.is_billable(code := f.code[:4] + _DEPENDENCE + f.code[5:]):
                 out.append(replace(f, code=code, statement_ids=list(f.statement_ids), turn_ids=list(f.turn_ids)))
                 upgraded.add(code[:3])
             continue
@@ -1050,8 +1054,8 @@ _GRAVIDITY = re.compile(r"\b(?:g(\d+)\s*p\d+|g(\d+)\b|gravida\s*(\d+)|(primigrav
                          r"|(multigravida|multiparous|multipara))", re.IGNORECASE)
 _BY_GRAVIDITY = {"Z34.0": ("Z34.0", "Z34.8"), "Z34.8": ("Z34.0", "Z34.8"), "Z34.9": ("Z34.0", "Z34.8"),
                  "O09.51": ("O09.51", "O09.52"), "O09.52": ("O09.51", "O09.52")}
-_HIGH_RISK_UNSPECIFIED = "O09.9"
-_PAST_PREGNANCY = ("O09.21", "O09.29", "O09.A", "O34.21")  # lexicon's *_history concepts  # an elderly mother whose gravidity the note does not give
+_HIGH_RISK_UNSPECIFIED = "O09.9"  # an elderly mother whose gravidity the note does not give
+_PAST_PREGNANCY = ("O09.21", "O09.29", "O09.A", "O34.21")  # the lexicon's *_history concepts
 _OTHER_IN_PREGNANCY = "O99.891"  # "Other specified diseases and conditions complicating pregnancy"
 
 
@@ -1268,9 +1272,8 @@ def _follow_up_after_treatment(resolved: list[Finding], *, statements: list[Stat
     out: list[Finding] = []
     added: set[str] = set()
     for f in resolved:
-        said = said_by(f)
         visit = next((z for history, z in _AFTER_TREATMENT if f.code.startswith(history)), None)
-        if (visit and visit not in added and not f.learned and _FOLLOW_UP_VISIT.search(said)
+        if (visit and visit not in added and not f.learned and _FOLLOW_UP_VISIT.search(said := said_by(f))
                 and not _FOLLOW_UP_PLANNED.search(said) and not any(
                     g.code[:1] == "C" and set(g.statement_ids) & set(f.statement_ids) for g in resolved)):
             added.add(visit)
@@ -1357,10 +1360,9 @@ _UNSPECIFIED_SIDE = re.compile(r"\bunspecified (?=(?:foot|knee|hand|hip|ankle|wr
 def _unspecified_injury(resolved: list[Finding], *, codeset: CodeSet) -> list[Finding]:
     """An "Unspecified injury of <site>" says nothing beside the injury the same statement names ("inversion injury,
     ATFL sprain" is the sprain)."""
-    named = {i for f in resolved if f.code[:1] == "S" and not f.learned
-             and not codeset.description(f.code).startswith("Unspecified injury") for i in f.statement_ids}
-    return [f for f in resolved if not (f.code[:1] == "S" and codeset.description(f.code).startswith("Unspecified injury")
-                                        and set(f.statement_ids) <= named)]
+    vague = [f.code[:1] == "S" and codeset.description(f.code).startswith("Unspecified injury") for f in resolved]
+    named = {i for f, v in zip(resolved, vague) if f.code[:1] == "S" and not f.learned and not v for i in f.statement_ids}
+    return [f for f, v in zip(resolved, vague) if not (v and set(f.statement_ids) <= named)]
 
 
 def _both_sides(resolved: list[Finding], *, statements: list[Statement], codeset: CodeSet) -> list[Finding]:

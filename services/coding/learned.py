@@ -28,6 +28,7 @@ from services.coding.matcher import (
     clauses,
     cue_tokens,
     lends_no_words,
+    phrase_starts,
     tokens,
 )
 from services.coding.neighbours import NeighbourIndex
@@ -41,12 +42,8 @@ FORMAT = "scribestream-coding-associations/1"
 _LEARNED_STOP = _STOP - {"disease"}
 # A procedure told as uneventful names no finding: "the patient was intubated without complications" lends none of its
 # words to a statistical vote (the negation test set's sentence; "intubated" alone had voted for J39.8).
-_UNEVENTFUL = (tuple(tokens("without complications")), tuple(tokens("without complication")),
-               tuple(tokens("uneventful")), tuple(tokens("uneventfully")))
-
-
-def _uneventful(toks: list[str]) -> bool:
-    return any(toks[i : i + len(p)] == list(p) for p in _UNEVENTFUL for i in range(len(toks) - len(p) + 1))
+_UNEVENTFUL = tuple(tuple(tokens(p)) for p in ("without complications", "without complication", "uneventful",
+                                               "uneventfully"))
 
 
 def phrases(text: str, *, codable: Collection[Assertion]) -> Iterator[str]:
@@ -54,7 +51,7 @@ def phrases(text: str, *, codable: Collection[Assertion]) -> Iterator[str]:
     scorer share this function, so both see exactly the same features."""
     for toks in clauses(text):
         status = assertions(toks)
-        if lends_no_words(status, codable=codable) or _uneventful(toks):
+        if lends_no_words(status, codable=codable) or any(phrase_starts(toks, p) for p in _UNEVENTFUL):
             continue
         prev: str | None = None
         # The words read as a cue in this clause ("history of", "not well controlled") are context, never evidence.

@@ -737,8 +737,7 @@ def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | Non
     if (p := _match_at(toks, i, _POST_HISTORY)) is not None or (p := _in_year(toks, i)) is not None:
         return p, Assertion.HISTORY, _POST_HISTORY_REACH
     if (p := _match_at(toks, i, _REMOVED)) is not None and any(
-            _in_year(toks, j) or (len(t) == 4 and t.isdigit() and 1900 <= int(t) <= 2099)
-            for j, t in enumerate(toks[i + len(p) : i + len(p) + 2], start=i + len(p))):
+            _in_year(toks, j) or _is_year(toks[j]) for j in range(i + len(p), min(i + len(p) + 2, len(toks)))):
         return p, Assertion.HISTORY, _POST_HISTORY_REACH  # ... in a year past ("resected 2022", "removed in 2019")
     if i == 0 and _match_at(toks, i, _PRE_TOO) is not None:
         return None
@@ -779,8 +778,11 @@ def _in_year(toks: list[str], i: int) -> tuple[str, ...] | None:
     if toks[i] != "in":
         return None
     j = i + 2 if i + 1 < len(toks) and toks[i + 1] in _MONTHS else i + 1
-    year = toks[j] if j < len(toks) else ""
-    return tuple(toks[i : j + 1]) if len(year) == 4 and year.isdigit() and 1900 <= int(year) <= 2099 else None
+    return tuple(toks[i : j + 1]) if j < len(toks) and _is_year(toks[j]) else None
+
+
+def _is_year(tok: str) -> bool:
+    return len(tok) == 4 and tok.isdigit() and 1900 <= int(tok) <= 2099
 
 
 def assertions(toks: list[str]) -> list[Assertion]:

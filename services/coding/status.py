@@ -53,6 +53,16 @@ def _fact(key: str, code: str, what: str, *terms: str, lateral: tuple[str, str, 
     return StatusRule(key=key, code=code, terms=terms, what=what, lateral=lateral)
 
 
+def _cues(*phrases: str) -> tuple[tuple[str, ...], ...]:
+    """Cue phrases as token tuples, for phrase_starts."""
+    return tuple(tuple(tokens(p)) for p in phrases)
+
+
+def _said(toks: list[str], cues: tuple[tuple[str, ...], ...], status: list[Assertion] | None = None) -> bool:
+    """Whether one of ``cues`` is in the clause (affirmed, where ``status`` is given)."""
+    return any(status is None or status[i] is not Assertion.NEGATED for cue in cues for i in phrase_starts(toks, cue))
+
+
 DRUGS: tuple[StatusRule, ...] = (
     _r("insulin", "Z79.4", "insulin", "insulin therapy", "insulin glargine", "insulin lispro", "insulin aspart",
        "insulin detemir", "nph insulin", "lantus", "humalog", "novolog", "levemir", "tresiba", "basaglar", "toujeo"),
@@ -163,8 +173,7 @@ SCREENING: tuple[StatusRule, ...] = tuple(
         ("Z11.59", "hepatitis C", ("hepatitis c", "hcv"), ()),
         ("Z11.1", "tuberculosis", ("tb", "tuberculosis"), ()),
     ))
-_NOT_SCREENED = tuple(tuple(tokens(p)) for p in ("declined", "declines", "refused", "refuses", "up to date", "utd",
-                                                    "not due", "deferred"))
+_NOT_SCREENED = _cues("declined", "declines", "refused", "refuses", "up to date", "utd", "not due", "deferred")
 # Allergy status: the drug or substance in a clause that states an allergy to it.
 ALLERGIES: tuple[StatusRule, ...] = (
     _fact("penicillin", "Z88.0", "an allergy to penicillin", "penicillin", "penicillins", "pcn", "amoxicillin", "ampicillin",
@@ -292,10 +301,6 @@ UNDERDOSING: tuple[StatusRule, ...] = tuple(
     for code, terms in ADVERSE_EFFECTS.items())
 
 
-def _cues(*phrases: str) -> tuple[tuple[str, ...], ...]:
-    return tuple(tuple(tokens(p)) for p in phrases)
-
-
 # (Not "intoxication": a substance's intoxication is its use disorder's code, F1x.-2-, no poisoning.)
 _POISONED = _cues("overdose", "overdosed", "poisoning", "poisoned", "ingestion", "ingested", "od on", "corrosion")
 # Words that tell of a poisoning only just before the drug: "ate several ibuprofen tabs", "got into grandma's
@@ -337,11 +342,6 @@ _FOOD_ANAPHYLAXIS = {"peanut": "T78.01XA", "shellfish": "T78.02XA", "fish": "T78
                      "milk": "T78.07XA", "egg": "T78.08XA", "meat": "T78.09XA"}
 _DRUG_ANAPHYLAXIS = "T88.6XXA"
 REACTION_CODES = frozenset((*_FOOD_ANAPHYLAXIS.values(), _DRUG_ANAPHYLAXIS))
-
-
-def _said(toks: list[str], cues: tuple[tuple[str, ...], ...], status: list[Assertion] | None = None) -> bool:
-    """Whether one of ``cues`` is in the clause (affirmed, where ``status`` is given)."""
-    return any(status is None or status[i] is not Assertion.NEGATED for cue in cues for i in phrase_starts(toks, cue))
 
 
 def _poisonings(toks: list[str], status: list[Assertion]) -> list[Mention]:
@@ -390,9 +390,8 @@ _ANAPHYLAXIS = StatusRule(key="anaphylaxis", code=_DRUG_ANAPHYLAXIS, terms=(), w
 _SCREENING, _SCREENING_BY_KEY = _lexicon(SCREENING), {r.key: r for r in SCREENING}
 # services.coding.matcher.tokens writes "drug" after a drug named as a cause ("oxycodone drug induced", "due to
 # amlodipine drug"); a drug after these words is named as one too.
-_EFFECT_OF = tuple(tuple(tokens(p)) for p in ("side effect of", "side effects of", "adverse effect of",
-                                               "adverse effects of", "adverse reaction to", "adverse drug reaction to",
-                                               "dystonic reaction to"))
+_EFFECT_OF = _cues("side effect of", "side effects of", "adverse effect of", "adverse effects of", "adverse reaction to",
+                   "adverse drug reaction to", "dystonic reaction to")
 # A drug level or effect above the therapeutic range of a drug taken as prescribed is its adverse effect (a
 # "supratherapeutic INR on warfarin" is R79.1 with T45.515A).
 _SUPRATHERAPEUTIC = frozenset(tokens("supratherapeutic"))
@@ -414,15 +413,15 @@ _PROCEDURE_NOW = frozenset(tokens(
 _PAST = frozenset(tokens("ago previous previously prior former earlier"))
 # A drug started in this episode is long-term use only when the note says it will be ("start metformin 500 mg daily").
 _NEW_START = frozenset(tokens("start started starting initiated initiate instituted began begun introduced restarted"))
-_LONG_TERM = tuple(tuple(tokens(p)) for p in (
+_LONG_TERM = _cues(
     "long term", "longterm", "chronic", "chronically", "maintenance", "for years", "for months", "dependent",
     "dependence", "dependency", "corticodependency", "corticodependence", "regular", "regularly", "usual", "usually",
     "home medication", "home medications",
-))
+)
 # A dosing schedule says a newly started drug is meant to go on ("start metformin 500 mg twice daily"); for a drug
 # that is as often given for days (an NSAID "three times daily" for a sprain) it says nothing about how long.
-_SCHEDULE = tuple(tuple(tokens(p)) for p in ("daily", "every day", "a day", "per day", "bid", "tid", "qd", "weekly",
-                                              "once a week", "every week", "maintenance"))
+_SCHEDULE = _cues("daily", "every day", "a day", "per day", "bid", "tid", "qd", "weekly", "once a week", "every week",
+                  "maintenance")
 _DURATION = frozenset(tokens("year month"))
 _COUNT = frozenset(tokens("several many few two three four five six seven eight nine ten"))
 # A drug in a clause that says it was stopped, is an allergy or was an overdose is not current use; "insulin
@@ -462,19 +461,19 @@ def _short_course(toks: list[str]) -> bool:
 
 def _long_term(toks: list[str]) -> bool:
     """A long-term word, or a duration of months or years ("for 3 years"; an age, "a 45-year-old", is not one)."""
-    if any(phrase_starts(toks, p) for p in _LONG_TERM):
+    if _said(toks, _LONG_TERM):
         return True
     return any(t in _DURATION and i >= 2 and toks[i - 2] in ("for", "since", "over") and (toks[i - 1].isdigit() or toks[i - 1] in _COUNT)
                for i, t in enumerate(toks))
 
 
-_AGO = tuple(tuple(tokens(p)) for p in POST_HISTORY_PHRASES)
+_AGO = _cues(*POST_HISTORY_PHRASES)
 
 
 def _ago(toks: list[str]) -> bool:
     """"started metformin 2 years ago": a drug begun months or years ago and not stopped is long-term use (the
     matcher reads the words before "years ago" as past)."""
-    return any(phrase_starts(toks, p) for p in _AGO)
+    return _said(toks, _AGO)
 
 
 _DISORDER_AFTER = frozenset(tokens("dependence dependency abuse addiction withdrawal"))
@@ -518,8 +517,8 @@ def facts(statement: Statement) -> list[StatusFact]:
     # An allergy list ("Allergies: sulfa drugs (rash)") states the allergy once for every clause after its heading.
     allergy_list = statement.kind == "allergy" or _ALLERGY_HEADING.match(statement.text) is not None
     for c_idx, toks in enumerate(clauses(statement.text)):
-        if ("screening" in toks or "screen" in toks or "cologuard" in toks or "fit" in toks) and not any(
-                phrase_starts(toks, p) for p in _NOT_SCREENED):
+        if ("screening" in toks or "screen" in toks or "cologuard" in toks or "fit" in toks) and not _said(
+                toks, _NOT_SCREENED):
             for m in _SCREENING.mentions(toks):
                 if m.assertion in (Assertion.AFFIRMED, Assertion.UNCERTAIN):
                     add(_SCREENING_BY_KEY[m.concept.key], c_idx, m.start)
@@ -595,7 +594,7 @@ def facts(statement: Statement) -> list[StatusFact]:
                                       or _on(toks, m.start) is not None):
                 if rule.long_term_cue or new_start:
                     if duration is None:
-                        duration = (_long_term(toks) or ago, any(phrase_starts(toks, p) for p in _SCHEDULE),
+                        duration = (_long_term(toks) or ago, _said(toks, _SCHEDULE),
                                     _short_course(toks))
                     long_term, scheduled, short = duration
                     # For the drugs often given for days: a long-term word, or "on <drug>" on a schedule that is no
