@@ -164,6 +164,7 @@ _EVIDENCE: weakref.WeakKeyDictionary[object, dict[str, frozenset[str]]] = weakre
 _SET_APART: weakref.WeakKeyDictionary[object, dict[str, tuple[frozenset[str], str | None]]] = weakref.WeakKeyDictionary()
 _DESCRIPTION_WORDS: weakref.WeakKeyDictionary[object, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
 _ULCER_PARTNER: weakref.WeakKeyDictionary[object, Callable[[str], frozenset[str]]] = weakref.WeakKeyDictionary()
+_USE_ADDITIONAL: weakref.WeakKeyDictionary[object, dict[str, tuple[tuple[str, str], ...]]] = weakref.WeakKeyDictionary()
 _ULCER_SEVERITY = ("L97", "L98.4")  # the chronic ulcers' own codes, which name their site and depth
 
 
@@ -721,16 +722,16 @@ def exclusive(findings: list[Finding], *, codeset: CodeSet, cap: float) -> list[
     ``excluded``: coders of case reports often pick the other code of the pair, and a reviewer sees both. Keeps
     the input order otherwise."""
     exclusions = Exclusions(codeset)
-    kept: list[str] = []
+    asked: list[tuple[str, str]] = []  # the ranges the kept codes' "use additional code" notes name
     for f in findings:
         # (A code a kept code's "use additional code" note asks for is no conflict: E11.649 asks for the hypoglycemia
         # level, E16.A-, which the E16 category's Excludes1 note would otherwise rule out.)
-        if exclusions.conflicts(f.code) and not any(_asks_for(k, f.code, codeset) for k in kept):
+        if exclusions.conflicts(f.code) and not any(in_ref(f.code, ref) for ref in asked):
             f.excluded = True
             f.confidence = min(f.confidence, cap)
         else:
             exclusions.add(f.code)
-            kept.append(f.code)
+            asked += _use_additional_refs(f.code, codeset)
     return findings
 
 
@@ -1182,7 +1183,16 @@ def _organism_as_cause(resolved: list[Finding], *, codeset: CodeSet) -> list[Fin
 
 def _asks_for(code: str, agent: str, codeset: CodeSet) -> bool:
     """Whether ``code``'s "use additional code" notes name ``agent``."""
-    return any(in_ref(agent, ref) for note in codeset.instructions(code).use_additional for ref in parse_refs(note))
+    return any(in_ref(agent, ref) for ref in _use_additional_refs(code, codeset))
+
+
+def _use_additional_refs(code: str, codeset: CodeSet) -> tuple[tuple[str, str], ...]:
+    """The code ranges ``code``'s "use additional code" notes name, parsed once per code and code set (the Excludes1
+    pass asks them of every kept code at every conflict)."""
+    memo = _per_codeset(_USE_ADDITIONAL, codeset, lambda _: {})
+    if (refs := memo.get(code)) is None:
+        refs = memo[code] = tuple(ref for note in codeset.instructions(code).use_additional for ref in parse_refs(note))
+    return refs
 
 
 def _diabetes_beside(resolved: list[Finding], *, statements: list[Statement]) -> list[Finding]:
