@@ -163,9 +163,10 @@ _INDEXES: weakref.WeakKeyDictionary[object, DescriptionIndex] = weakref.WeakKeyD
 _EVIDENCE: weakref.WeakKeyDictionary[object, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
 _SET_APART: weakref.WeakKeyDictionary[object, dict[str, tuple[frozenset[str], str | None]]] = weakref.WeakKeyDictionary()
 _DESCRIPTION_WORDS: weakref.WeakKeyDictionary[object, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
-_ULCER_PARTNER: weakref.WeakKeyDictionary[object, Callable[[str], frozenset[str]]] = weakref.WeakKeyDictionary()
+_PARTNER_WORDS: weakref.WeakKeyDictionary[object, Callable[[str], frozenset[str]]] = weakref.WeakKeyDictionary()
 _USE_ADDITIONAL: weakref.WeakKeyDictionary[object, dict[str, tuple[tuple[str, str], ...]]] = weakref.WeakKeyDictionary()
 _ULCER_SEVERITY = ("L97", "L98.4")  # the chronic ulcers' own codes, which name their site and depth
+_LEFT_FOR_PARTNER = (*_ULCER_SEVERITY, "E16.A")
 
 
 def _fuzzy_admissible(code: str, codeset: CodeSet) -> bool:
@@ -391,23 +392,27 @@ def _establishes(f: Finding) -> bool:
             and f.code != _POST_COVID)
 
 
-def _ulcer_words(codeset: CodeSet) -> Callable[[str], frozenset[str]]:
-    """A code whose "use additional code" note asks for the ulcer's severity (L97.-, L98.4-: varicose veins, venous
-    hypertension, atherosclerosis of the legs with ulceration) leaves the ulcer's words (as the L97 / L98.4
-    descriptions use them) for the ulcer's own code; any other code leaves nothing. Built once per code set."""
+def _partner_words(codeset: CodeSet) -> Callable[[str], frozenset[str]]:
+    """A code whose "use additional code" note asks for a partner that names more of the same condition leaves the
+    partner's words (as its descriptions use them) for the partner's own code: the ulcer's severity (L97.-, L98.4-:
+    varicose veins, venous hypertension, atherosclerosis of the legs with ulceration), the hypoglycemia's level (E16.A-:
+    "type 2 diabetes with level 2 hypoglycemia" is E11.649 and E16.A2). Any other code leaves nothing. Built once per
+    code set."""
     def build(codeset: CodeSet) -> Callable[[str], frozenset[str]]:
-        vocabulary = frozenset().union(*(_description_words(code, codeset) for code, _ in codeset.billable_terms()
-                                         if code.startswith(_ULCER_SEVERITY)))
+        terms = codeset.billable_terms()
+        vocabulary = {partner: frozenset().union(*(_description_words(code, codeset) for code, _ in terms
+                                                  if code.startswith(partner))) for partner in _LEFT_FOR_PARTNER}
         memo: dict[str, frozenset[str]] = {}
 
         def shared(code: str) -> frozenset[str]:
             if code not in memo:
-                memo[code] = vocabulary if any(_asks_for(code, u, codeset) for u in _ULCER_SEVERITY) else frozenset()
+                memo[code] = frozenset().union(*(words for partner, words in vocabulary.items()
+                                                 if _asks_for(code, partner, codeset)))
             return memo[code]
 
         return shared
 
-    return _per_codeset(_ULCER_PARTNER, codeset, build)
+    return _per_codeset(_PARTNER_WORDS, codeset, build)
 
 
 def _description_matches(
@@ -423,7 +428,7 @@ def _description_matches(
             return code not in _no and (allow is None or allow(code))
 
         full = fuzzy.matches(said, allow=allowed, limit=limit, site_is_disease=site_is_disease,
-                             shared=_ulcer_words(codeset))
+                             shared=_partner_words(codeset))
         wrong = {fm.code for fm in full if not neoplasm_sites_agree(toks, fm.code, fm.matched)}
         if not wrong:
             return full
@@ -556,7 +561,7 @@ def _combine(
     combined: list[Finding] = []
     taken: list[tuple[frozenset[str], frozenset[str]]] = []  # (needs by family, consumes) of the combinations made
     for combo, needs in zip(COMBINATIONS, _FAMILY_NEEDS):
-        if not codeset.is_billable(combo.code) or any(f.code == combo.code for f in combined):
+        if not codeset.is_billable(combo.code):
             continue
         if any(needs <= made and combo.consumes & made_consumes for made, made_consumes in taken):
             continue  # a more specific combination of the same conditions came first (I13.0 over I12.9 and I11.0)
@@ -572,13 +577,16 @@ def _combine(
             if not parts or {FAMILY.get(f.key or "", f.key) for f in parts} != disease_keys:
                 continue
         taken.append((needs, combo.consumes))
-        new = Finding(code=combo.code, category="diagnosis", confidence=CONF_LEXICON, order=min(f.order for f in parts),
-                      key=_COMBINATION)
+        # One code, several ways to it ("hyperemesis with dehydration and ketonuria"): one finding takes every part.
+        new = next((f for f in combined if f.code == combo.code), None)
+        if new is None:
+            new = Finding(code=combo.code, category="diagnosis", confidence=CONF_LEXICON,
+                          order=min(f.order for f in parts), key=_COMBINATION)
+            combined.append(new)
         for f in parts:
             new.absorb(f)
             if FAMILY.get(f.key or "", f.key) in combo.consumes:
                 consumed.add(id(f))
-        combined.append(new)
     if keep_parts:
         for f in findings:
             if id(f) in consumed:
@@ -590,7 +598,8 @@ def _combine(
 
 def is_unspecified(codeset: CodeSet, code: str) -> bool:
     d = codeset.description(code).lower()
-    return "unspecified" in d or "without complications" in d
+    # (Diabetes "without complications in remission", E11.A, says more than E11.9.)
+    return "unspecified" in d or ("without complications" in d and "in remission" not in d)
 
 
 # The site groups of "Neoplasm of unspecified behavior" (D49.0 digestive ... D49.7 endocrine and other nervous system),
@@ -657,16 +666,39 @@ _DUE_TO_A = ((_INSOMNIA, _INSOMNIA_MENTAL, lambda c: c[:1] == "F" and not c.star
              (_ANEMIA, _ANEMIA_NEOPLASTIC, lambda c: c[:1] == "C"))
 
 
-def _due_to_a_named_cause(findings: list[Finding], *, statements: list[Statement]) -> list[Finding]:
-    if not any(f.code in (_INSOMNIA, _ANEMIA) for f in findings):
-        return findings
+def _due_to_a_named_cause(findings: list[Finding], *, statements: list[Statement], codeset: CodeSet) -> list[Finding]:
+    """A condition due to a cause the statement names. Insomnia and anemia have their own "due to" codes. And where
+    the condition's Excludes1 note names the cause ("hyponatremia due to SIADH": E87.1 excludes SIADH, E22.2), the
+    note says the condition is coded as the cause: the cause ranks above it, so Excludes1 keeps the cause."""
     said = _said_by(statements)
+    firm = [f for f in findings if not (f.learned or f.partial)]
     for f in findings:
+        if not _DUE_TO.search(text := said(f)):
+            continue
         for unspecified, due, cause in _DUE_TO_A:
-            if f.code == unspecified and _DUE_TO.search(said(f)) and any(
-                    cause(g.code) and not g.learned and set(g.statement_ids) & set(f.statement_ids) for g in findings):
+            if f.code == unspecified and any(cause(g.code) and set(g.statement_ids) & set(f.statement_ids) for g in firm):
+                f.code = due
+        for g in firm if f in firm else ():
+            if g.order <= f.order or g.sentence != f.sentence:
+                continue
+            if codeset.excludes(f.code, g.code):
+                g.confidence = max(g.confidence, f.confidence)
+                f.confidence = min(f.confidence, g.confidence * 0.99)
+            # "Diabetes, due to underlying condition E08.-", whose note asks to code first the condition it names
+            # (pancreatitis, cystic fibrosis, Cushing's syndrome, a malignancy): "DM due to chronic pancreatitis" is
+            # K86.1 and E08.9, not type 2 diabetes (guideline I.C.4.a.2 defaults only an unstated cause to type 2).
+            elif (f.code.startswith(_TYPE2) and not _TYPE_NAMED & set(tokens(text)) and codeset.is_billable(
+                    due := _DUE_TO_CONDITION + f.code[3:]) and any(in_ref(g.code, ref) for ref in _code_first_refs(
+                        due, codeset))):
                 f.code = due
     return findings
+
+
+_TYPE2, _DUE_TO_CONDITION, _TYPE_NAMED = "E11", "E08", frozenset({"type1", "type2"})
+
+
+def _code_first_refs(code: str, codeset: CodeSet) -> list[tuple[str, str]]:
+    return [ref for note in codeset.instructions(code).code_first for ref in parse_refs(note)]
 
 
 def _resolve(findings: list[Finding], *, codeset: CodeSet, keep_demoted: bool = True) -> list[Finding]:
@@ -957,7 +989,7 @@ def rank_findings(
     findings = [f for f in findings if not (f.category == "symptom" and f.sentence in with_diagnosis and not any(
         d.sentence == f.sentence and _asks_for(d.code, f.code, codeset) for d in establishing))]
     resolved = _resolve(_due_to_a_named_cause(_substance_hierarchy(findings, codeset=codeset), statements=[
-        *draft.note.assessment, *(st for _, st in subjective)]), codeset=codeset)
+        *draft.note.assessment, *(st for _, st in subjective)], codeset=codeset), codeset=codeset)
     if similarity is not None:
         scores, note_words = similarity
         for f in resolved:
@@ -1191,8 +1223,18 @@ def _use_additional_refs(code: str, codeset: CodeSet) -> tuple[tuple[str, str], 
     pass asks them of every kept code at every conflict)."""
     memo = _per_codeset(_USE_ADDITIONAL, codeset, lambda _: {})
     if (refs := memo.get(code)) is None:
-        refs = memo[code] = tuple(ref for note in codeset.instructions(code).use_additional for ref in parse_refs(note))
+        refs = memo[code] = tuple(ref for note in codeset.instructions(code).use_additional
+                                  for ref in (*parse_refs(note), *_named_from(note)))
     return refs
+
+
+# A few notes name their partner's category without parentheses: "use additional code from O10 to identify the type of
+# hypertension" (O11), "code from I12 to identify ..." (O10.2), "code(s) from F11-F16 and F18-F19 ..." (O99.32).
+_FROM_CATEGORY = re.compile(r"\bfrom (?:category |subcategory )?([A-Z]\d[0-9A-Z])(?:-([A-Z]\d[0-9A-Z]))?\b")
+
+
+def _named_from(note: str) -> list[tuple[str, str]]:
+    return [(low, high or low) for low, high in _FROM_CATEGORY.findall(note)]
 
 
 def _diabetes_beside(resolved: list[Finding], *, statements: list[Statement]) -> list[Finding]:
@@ -1477,6 +1519,12 @@ def _pregnancy(resolved: list[Finding], *, statements: list[Statement], codeset:
                 f.code = _HIGH_RISK_UNSPECIFIED + "0"
         wanted = _TRIMESTER_IN_DESCRIPTION.sub(f"{trimester or 'unspecified'} trimester", codeset.description(f.code))
         f.code = next((c for c, d in codeset.siblings(f.code) if d == wanted), f.code)
+    # O11 (pre-existing hypertension with pre-eclampsia) says "use additional code from O10 to identify the type of
+    # hypertension": essential (O10.01-) where the note names no other type, in O11's own trimester or episode.
+    if not any(f.code.startswith("O10") for f in resolved):
+        resolved = [g for f in resolved for g in (f, *(() if not f.code.startswith(_SUPERIMPOSED) else (replace(
+            f, code=_ESSENTIAL_IN_PREGNANCY[f.code], statement_ids=list(f.statement_ids), turn_ids=list(f.turn_ids),
+            why="the type of the pre-existing hypertension (O11's 'use additional code from O10')"),)))]
     # One finding per code: a code the trimester made equal to another's is a duplicate (the first ranks). A
     # high-risk pregnancy's unspecified supervision (O09.9-) gives way to the specific one the note names (O09.5-).
     seen: set[str] = set()
@@ -1490,6 +1538,9 @@ def _pregnancy(resolved: list[Finding], *, statements: list[Statement], codeset:
     return resolved
 
 
+_SUPERIMPOSED = "O11"
+_ESSENTIAL_IN_PREGNANCY = {"O11.1": "O10.011", "O11.2": "O10.012", "O11.3": "O10.013", "O11.9": "O10.019",
+                           "O11.4": "O10.02", "O11.5": "O10.03"}
 _RAISED_READING = "R03.0"
 _REFILL_ONLY = "Z76.0"
 # allergic reactions: anaphylaxis T78.0-T78.2, angioedema T78.3, allergy T78.4; the toxic effect of venom (T63.4-);

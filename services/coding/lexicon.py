@@ -131,6 +131,11 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("t1dm", "E10.9", "type 1 diabetes", "t1dm", "dm1", "type 1 diabetes mellitus", "diabetes mellitus type 1", "diabetes type 1",
        "juvenile diabetes", "type 1 dm", "dm type 1", "type 1 diabetic", "iddm", "insulin dependent diabetes", chronic=True, family_code="Z83.3"),
     _c("dm", "E11.9", "diabetes", "diabetes mellitus", "dm", "diabetic", chronic=True, family_code="Z83.3"),
+    # FY2026 "Type 2 diabetes mellitus without complications in remission" E11.A (a complication's combination code
+    # still takes the diabetes: FAMILY below).
+    _c("t2dm_remission", "E11.A", *(f"{name} in remission" for name in (
+        "type 2 diabetes", "t2dm", "dm2", "type 2 diabetes mellitus", "type 2 dm", "diabetes", "diabetes mellitus")),
+       chronic=True),
     # Diabetes complications the Index lists under "Diabetes, with" (guideline I.A.15 presumes the link): combined below.
     _c("diabetic_retinopathy", "E11.319", "diabetic retinopathy", chronic=True),  # type 2 when the type is not stated
     _c("gastroparesis", "K31.84", "gastroparesis", "diabetic gastroparesis", chronic=True),
@@ -160,6 +165,8 @@ CONCEPTS: tuple[Concept, ...] = (
        kind="symptom"),
     _c("hypoglycemia", "E16.2", "hypoglycemia", "low blood sugar"),
     _c("hypothyroid", "E03.9", "hypothyroidism", "hypothyroid", "underactive thyroid", "low thyroid", chronic=True),
+    # "Thyroiditis, autoimmune E06.3" (Hashimoto's): its hypothyroidism is the thyroiditis's own, no E03.9 beside it.
+    _c("hashimoto", "E06.3", "hashimoto thyroiditis", "hashimoto disease", "hashimoto", chronic=True),
     _c("hyperthyroid", "E05.90", "hyperthyroidism", "overactive thyroid", chronic=True),
     _c("obesity", "E66.9", "obesity", "obese", chronic=True),
     _c("morbid_obesity", "E66.01", "morbid obesity", "severe obesity", "morbidly obese", chronic=True),
@@ -498,6 +505,11 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("cardiac_arrest", "I46.9", "cardiac arrest", "cardiorespiratory arrest"),
     _c("hypokalemia", "E87.6", "hypokalemia", "low potassium"),
     _c("hyponatremia", "E87.1", "hyponatremia", "low sodium"),
+    _c("ketonuria", "R82.4", "ketonuria", "ketones in urine", "urine ketones", kind="symptom"),
+    _c("electrolyte_imbalance", "E87.8", "electrolyte imbalance", "electrolyte abnormality", "electrolyte derangement"),
+    # "Hyperemesis gravidarum (mild) O21.0; with metabolic disturbance O21.1" (its inclusion terms: carbohydrate
+    # depletion, dehydration, electrolyte imbalance).
+    _c("hyperemesis", "O21.0", "hyperemesis gravidarum", "hyperemesis"),
     _c("hyperkalemia", "E87.5", "hyperkalemia"),
     _c("dehydration", "E86.0", "dehydration", "dehydrated"),
     _c("aki", "N17.9", "acute kidney injury", "acute renal failure", "aki"),
@@ -767,6 +779,8 @@ COMBINATIONS: tuple[Combination, ...] = (
     _combo("F02.80", {"lewy"}, set()),
     _combo("F02.80", {"parkinson", "dementia"}, {"dementia"}),
     _combo("K70.31", {"alcoholic_cirrhosis", "ascites"}, {"alcoholic_cirrhosis", "ascites"}),
+    *(_combo("O21.1", {"hyperemesis", disturbance}, {"hyperemesis", disturbance}) for disturbance in (
+        "dehydration", "ketonuria", "electrolyte_imbalance", "hypokalemia", "hyponatremia")),
     # Influenza, with, pneumonia J11.00; due to identified influenza virus, with pneumonia J10.00.
     _combo("J11.00", {"influenza", "pneumonia"}, {"influenza", "pneumonia"}),
     _combo("J10.00", {"influenza_typed", "pneumonia"}, {"influenza_typed", "pneumonia"}),
@@ -807,10 +821,12 @@ _MIGRAINES = ("migraine_no_aura", "migraine_intractable", "migraine_no_aura_intr
 # Concepts that a more specific concept in the same statement makes redundant ("type 2 diabetes" also
 # contains "diabetes"; "ckd stage 3" contains "ckd").
 SUBSUMED_BY: dict[str, frozenset[str]] = {
-    "dm": frozenset({"t2dm", "t1dm", "prediabetes", "gdm"}),
+    "dm": frozenset({"t2dm", "t1dm", "prediabetes", "gdm", "t2dm_remission"}),
+    "t2dm": frozenset({"t2dm_remission"}),
     "ckd": frozenset(_CKD_STAGES),
     "chf": frozenset({"hfref", "hfpef"}),
     "depression": frozenset({"mdd"}),
+    "hypothyroid": frozenset({"hashimoto"}),
     "anxiety": frozenset({"gad", "panic"}),
     "obesity": frozenset({"morbid_obesity"}),
     "oa": frozenset({"knee_oa", "hip_oa"}),
@@ -839,7 +855,8 @@ SUBSUMED_BY: dict[str, frozenset[str]] = {
 }
 
 # A specific concept still counts as its general one when a combination code needs it.
-FAMILY: dict[str, str] = {**dict.fromkeys(_CKD_STAGES, "ckd"), "hfref": "chf", "hfpef": "chf", "hhd": "htn"}
+FAMILY: dict[str, str] = {**dict.fromkeys(_CKD_STAGES, "ckd"), "hfref": "chf", "hfpef": "chf", "hhd": "htn",
+                          "t2dm_remission": "t2dm"}
 
 # Alphabetic Index entries whose code's Tabular description does not carry the clinician's word: "Mass, kidney
 # N28.89" ("Other specified disorders of kidney and ureter"), "Enlargement, spleen -- see Splenomegaly", "Dilatation,
@@ -910,6 +927,12 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # Ingrowing nail; Tag, skin: the condition is named, the limb, ligament or part of the intestine is not.
     *_sided("carpal tunnel syndrome", "G56.00", "G56.01", "G56.02", "G56.03"),
     *_sided("sprain of ankle", "S93.409A", "S93.401A", "S93.402A"),
+    # "Arteriosclerosis, extremities, native arteries, leg, with intermittent claudication I70.21-; with rest pain (and
+    # claudication) I70.22-": the Tabular says "extremities" where notes say the leg.
+    *_sided(tuple(f"atherosclerosis of {vessel}leg with {kind}claudication" for vessel in ("", "native arteries of ")
+                  for kind in ("", "intermittent ")), "I70.219", "I70.211", "I70.212", "I70.213"),
+    *_sided(("atherosclerosis of leg with rest pain", "atherosclerosis of native arteries of leg with rest pain"),
+            "I70.229", "I70.221", "I70.222", "I70.223"),
     *_sided("rotator cuff tear", "M75.100", "M75.101", "M75.102"),
     ("K57.92", "diverticulitis"), ("K57.32", "diverticulitis of colon"), ("K57.32", "diverticulitis of sigmoid"),
     ("K57.30", "diverticulosis of colon"), ("K57.30", "diverticulosis of sigmoid"), ("K57.90", "diverticulosis"),
@@ -1410,9 +1433,7 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("D64.81", "chemotherapy drug induced anemia"), ("D64.81", "anemia due to chemotherapy drug"),
     ("D64.81", "anemia due to chemo drug"), ("C80.1", "unknownprimary"), ("C80.1", "cancer of unknownprimary"), ("D35.2", "prolactinoma"),
     ("D35.2", "pituitary adenoma"), ("D35.2", "pituitary microadenoma"), ("D35.2", "pituitary macroadenoma"),
-    ("E22.2", "siadh"), ("E08.9", "diabetes due to chronic pancreatitis"), ("E08.9", "dm due to chronic pancreatitis"),
-    ("E08.9", "diabetes due to underlying condition"), ("E11.A", "type 2 diabetes in remission"),
-    ("E11.A", "t2dm in remission"), ("E11.A", "type 2 diabetes mellitus in remission"),
+    ("E22.2", "siadh"), ("E08.9", "diabetes due to underlying condition"),
     ("E16.A1", "level 1 hypoglycemia"), ("E16.A2", "level 2 hypoglycemia"), ("E16.A3", "level 3 hypoglycemia"),
     ("E24.2", "iatrogenic cushing syndrome"), ("E24.2", "iatrogenic cushing"), ("E24.2", "steroid induced cushing"),
     ("I30.0", "acute idiopathic pericarditis"), ("I30.0", "idiopathic pericarditis"), ("I47.19", "avnrt"),

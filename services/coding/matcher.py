@@ -626,7 +626,9 @@ _POST_UNCERTAIN = _phrases(*(f"{be} {cue}" for be in ("is", "are", "was", "were"
     "suspected", "possible", "probable", "likely", "questionable", "not excluded", "not ruled out",
     "to be ruled out", "to be excluded")), "cannot be excluded",
     "cannot be ruled out", "could not be excluded", "could not be ruled out", "not ruled out", "to be ruled out",
-    "remains unclear", "is unclear", "was unclear", "remains uncertain", "is uncertain", "is pending", "remains to be seen")
+    "remains unclear", "is unclear", "was unclear", "remains uncertain", "is uncertain", "is pending", "remains to be seen",
+    # "SIADH not confirmed": a doubt, not a denial.
+    "not confirmed", "not yet confirmed", "unconfirmed", "to be confirmed")
 # "Sepsis r/o", "Pneumonia, rule out": at the end of its clause "rule out" looks back (before a term it reads forward).
 _POST_AT_END = _phrases("rule out")
 # A post-position negation reaches back to the head of its clause, but not past a contrast: in "the film showed

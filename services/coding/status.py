@@ -251,6 +251,11 @@ PRESENCE: tuple[StatusRule, ...] = (
     _fact("colostomy", "Z93.3", "a colostomy", "colostomy"),
     _fact("hysterectomy", "Z90.710", "an acquired absence of the uterus (hysterectomy)", "hysterectomy",
           "total hysterectomy", "abdominal hysterectomy", "hysterectomized"),
+    # "Status, bariatric surgery Z98.84" (gastric banding, gastric bypass for obesity, obesity surgery): a sleeve
+    # gastrectomy is obesity surgery, not the absence of a stomach.
+    _fact("bariatric", "Z98.84", "a bariatric surgery status", "sleeve gastrectomy", "gastric sleeve",
+          "bariatric surgery", "gastric bypass", "roux en y gastric bypass", "gastric banding", "lap band",
+          "weight loss surgery"),
     _fact("gastrectomy", "Z90.3", "an acquired absence of the stomach (gastrectomy)", "gastrectomy",
           "total gastrectomy", "partial gastrectomy", "subtotal gastrectomy", "gastrectomized"),
     _fact("nephrectomy", "Z90.5", "an acquired absence of a kidney (nephrectomy)", "nephrectomy",

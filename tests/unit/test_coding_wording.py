@@ -1368,3 +1368,37 @@ def test_complications_aftercare_ulcer_depth_spine_and_screening(codeset: Simple
 def test_pregnancy_cardiology_endocrine_and_oncology_wording(codeset: SimpleIcd10CmCodeSet, text: str,
                                                             codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # A condition due to the cause its Excludes1 note names is coded as the cause; a doubted cause is not coded.
+    ("Hyponatremia due to SIADH (Na 128); fluid restriction.", ["E22.2"]),
+    ("Hyponatremia due to sertraline; SIADH not confirmed.", ["E87.1", "T43.225A"]),
+    # "Diabetes, due to underlying condition E08.-": the condition its "code first" note names, then E08.
+    ("DM due to chronic pancreatitis, on insulin.", ["K86.1", "E08.9", "Z79.4"]),
+    ("Diabetes secondary to pancreatic cancer.", ["C25.9", "E08.9"]),
+    ("T2DM, chronic pancreatitis due to alcohol.", ["E11.9", "K86.0"]),
+    # Diabetes in remission (E11.A) says more than E11.9; a complication's combination code still takes it.
+    ("T2DM in remission; A1c 5.6% off all diabetes meds.", ["E11.A"]),
+    ("Type 2 diabetes in remission with stage 3a CKD.", ["E11.22", "N18.31"]),
+    ("T2DM in remission s/p sleeve gastrectomy.", ["E11.A", "Z98.84"]),
+    # E11.649 leaves the hypoglycemia's level to E16.A-, which its note asks for.
+    ("T2DM with level 2 hypoglycemia.", ["E11.649", "E16.A2"]), ("T2DM with hypoglycemia.", ["E11.649"]),
+    # One combination code takes every part that leads to it.
+    ("Hyperemesis gravidarum with dehydration and ketonuria at 9 wks.", ["O21.1", "Z3A.09"]),
+    ("Hyperemesis gravidarum at 8 weeks.", ["O21.0", "Z3A.08"]),
+    ("Hashimoto's thyroiditis w/ hypothyroidism, on levothyroxine.", ["E06.3"]),
+    # Atherosclerosis of the legs by what it causes and the side.
+    ("Claudication due to atherosclerosis of native arteries of the right leg.", ["I70.211"]),
+    ("Atherosclerosis of native arteries of L leg with rest pain.", ["I70.222"]),
+    ("Atherosclerosis of both legs with intermittent claudication.", ["I70.213"]),
+])
+def test_named_causes_remission_partners_and_combinations(codeset: SimpleIcd10CmCodeSet, text: str,
+                                                         codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+def test_pre_eclampsia_on_chronic_hypertension_names_the_hypertension_type(codeset: SimpleIcd10CmCodeSet) -> None:
+    # O11's note: "use additional code from O10 to identify the type of hypertension" (essential unless stated).
+    assert sorted(top(codeset, "Superimposed preeclampsia on chronic HTN, 36 wks; labetalol increased.")) == [
+        "O10.013", "O11.3", "Z3A.36"]
