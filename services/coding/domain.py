@@ -662,8 +662,13 @@ _DUE_TO = re.compile(r"\b(?:due to|secondary to|from|because of|related to|2/2)\
 
 # ... and anemia due to a malignancy the statement names is "anemia in neoplastic disease" (D63.0).
 _ANEMIA, _ANEMIA_NEOPLASTIC = "D64.9", "D63.0"
+# ... and iron deficiency anemia due to a bleeding the statement names is "secondary to blood loss (chronic)" (D50.0):
+# heavy or irregular menstrual bleeding, gastrointestinal or rectal bleeding, hematuria, a hemorrhage NOS.
+_IRON_ANEMIA, _IRON_ANEMIA_BLOOD_LOSS = "D50.9", "D50.0"
+_BLEEDING = ("N92", "N93", "N95.0", "K92", "K62.5", "R31", "R58", "K25.4", "K26.4", "K27.4", "K28.4")
 _DUE_TO_A = ((_INSOMNIA, _INSOMNIA_MENTAL, lambda c: c[:1] == "F" and not c.startswith(("F51", "F1"))),
-             (_ANEMIA, _ANEMIA_NEOPLASTIC, lambda c: c[:1] == "C"))
+             (_ANEMIA, _ANEMIA_NEOPLASTIC, lambda c: c[:1] == "C"),
+             (_IRON_ANEMIA, _IRON_ANEMIA_BLOOD_LOSS, lambda c: c.startswith(_BLEEDING)))
 
 
 def _due_to_a_named_cause(findings: list[Finding], *, statements: list[Statement], codeset: CodeSet) -> list[Finding]:
@@ -672,14 +677,19 @@ def _due_to_a_named_cause(findings: list[Finding], *, statements: list[Statement
     note says the condition is coded as the cause: the cause ranks above it, so Excludes1 keeps the cause."""
     said = _said_by(statements)
     firm = [f for f in findings if not (f.learned or f.partial)]
+    by_sentence: dict[int, list[Finding]] = {}
+    for g in firm:
+        by_sentence.setdefault(g.sentence, []).append(g)
+    firm_ids = {id(f) for f in firm}
+    due_to: dict[str, bool] = {}  # statement text -> says "due to"
     for f in findings:
-        if not _DUE_TO.search(text := said(f)):
+        if not due_to.setdefault(text := said(f), _DUE_TO.search(text) is not None):
             continue
         for unspecified, due, cause in _DUE_TO_A:
             if f.code == unspecified and any(cause(g.code) and set(g.statement_ids) & set(f.statement_ids) for g in firm):
                 f.code = due
-        for g in firm if f in firm else ():
-            if g.order <= f.order or g.sentence != f.sentence:
+        for g in by_sentence.get(f.sentence, ()) if id(f) in firm_ids else ():
+            if g.order <= f.order:
                 continue
             if codeset.excludes(f.code, g.code):
                 g.confidence = max(g.confidence, f.confidence)

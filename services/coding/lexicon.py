@@ -271,6 +271,11 @@ CONCEPTS: tuple[Concept, ...] = (
     # "History of falling" Z91.81 also reads "at risk for falling"; repeated falls now are R29.6.
     _c("fall_risk", "Z91.81", "at risk for falls", "fall risk", "high fall risk", chronic=True),
     _c("repeated_falls", "R29.6", "repeated falls", "recurrent falls", "frequent falls", "multiple falls", kind="symptom"),
+    # ... and past falls, as the note calls them so ("Hx falls (2 last yr)"); a fall days ago is coded by its injury.
+    _c("falls", "Z91.81", "fallshistory"),  # one word: services.coding.matcher._FALLS_HISTORY
+    # "Disease, Lyme A69.20": its erythema migrans is the Lyme disease's, not the erysipeloid's A26.0 (SUBSUMED_BY).
+    _c("lyme", "A69.20", "lyme disease", "lyme", "early lyme", "lyme borreliosis"),
+    _c("erythema_migrans", "A26.0", "erythema migrans"),
     _c("cystitis", "N30.90", "cystitis"),
     # Index: "Colic, renal N23", "Colic, ureter N23" (a colic named by its site is not R10.83).
     _c("renal_colic", "N23", "renal colic", "renoureteral colic", "reno ureteral colic", "nephritic colic", "ureteral colic",
@@ -827,6 +832,7 @@ SUBSUMED_BY: dict[str, frozenset[str]] = {
     "chf": frozenset({"hfref", "hfpef"}),
     "depression": frozenset({"mdd"}),
     "hypothyroid": frozenset({"hashimoto"}),
+    "erythema_migrans": frozenset({"lyme"}),
     "anxiety": frozenset({"gad", "panic"}),
     "obesity": frozenset({"morbid_obesity"}),
     "oa": frozenset({"knee_oa", "hip_oa"}),
@@ -927,6 +933,19 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # Ingrowing nail; Tag, skin: the condition is named, the limb, ligament or part of the intestine is not.
     *_sided("carpal tunnel syndrome", "G56.00", "G56.01", "G56.02", "G56.03"),
     *_sided("sprain of ankle", "S93.409A", "S93.401A", "S93.402A"),
+    # "Cataract, senile, nuclear (sclerosis) H25.1-; cortical H25.01-; posterior subcapsular polar H25.04-": notes leave
+    # out "age-related".
+    *_sided(("nuclear sclerotic cataract", "nuclear sclerosis cataract", "nuclear cataract", "nuclear sclerosis of lens"),
+            "H25.10", "H25.11", "H25.12", "H25.13"),
+    *_sided(("cortical cataract", "cortical senile cataract"), "H25.019", "H25.011", "H25.012", "H25.013"),
+    *_sided(("posterior subcapsular cataract", "psc cataract"), "H25.049", "H25.041", "H25.042", "H25.043"),
+    *_sided(("combined cortical and nuclear cataract", "combined cortical nuclear cataract", "combined cataract",
+             "mixed cataract"), "H25.819", "H25.811", "H25.812", "H25.813"),
+    # "Detachment, vitreous (body) H43.81-"; "Hypertension, ocular H40.05-" (no essential hypertension); "Hemorrhage,
+    # subconjunctival H11.3-".
+    *_sided(("posterior vitreous detachment", "vitreous detachment"), "H43.819", "H43.811", "H43.812", "H43.813"),
+    *_sided(("ocular hypertension", "ocular htn"), "H40.059", "H40.051", "H40.052", "H40.053"),
+    *_sided(("subconjunctival hemorrhage", "subconjunctival heme"), "H11.30", "H11.31", "H11.32", "H11.33"),
     # "Arteriosclerosis, extremities, native arteries, leg, with intermittent claudication I70.21-; with rest pain (and
     # claudication) I70.22-": the Tabular says "extremities" where notes say the leg.
     *_sided(tuple(f"atherosclerosis of {vessel}leg with {kind}claudication" for vessel in ("", "native arteries of ")
@@ -1434,6 +1453,23 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("D64.81", "anemia due to chemo drug"), ("C80.1", "unknownprimary"), ("C80.1", "cancer of unknownprimary"), ("D35.2", "prolactinoma"),
     ("D35.2", "pituitary adenoma"), ("D35.2", "pituitary microadenoma"), ("D35.2", "pituitary macroadenoma"),
     ("E22.2", "siadh"), ("E08.9", "diabetes due to underlying condition"),
+    # "Sjögren syndrome, with keratoconjunctivitis M35.01" (keratoconjunctivitis sicca: the dry eye of Sjögren's).
+    ("M35.01", "sjogren syndrome with dry eyes"), ("M35.01", "sjogren syndrome with dry eye"),
+    ("M35.01", "sjogren syndrome with keratoconjunctivitis sicca"), ("M35.01", "sjogren with dry eyes"),
+    # Infections, ENT, urology, neurology and women's health as notes name them: "Mononucleosis, infectious B27.90; Epstein-Barr B27.00",
+    # "Exposure to tuberculosis Z20.1", "Graves' disease E05.00", "Nodule, vocal cord J38.2", "Incontinence, functional
+    # R39.81", Parkinson's disease with (motor) fluctuations G20.A2, "Hypogonadism, male E29.1", menopausal
+    # vasomotor symptoms N95.1.
+    ("B27.00", "ebv mononucleosis"), ("B27.00", "ebv mono"), ("B27.00", "epstein barr mononucleosis"),
+    ("B27.90", "infectious mononucleosis"), ("Z20.1", "tb exposure"), ("Z20.1", "exposure to tb"),
+    ("Z20.1", "tuberculosis exposure"), ("E05.00", "graves hyperthyroidism"),
+    ("J38.2", "vocal fold nodules"), ("J38.2", "nodules of vocal folds"), ("J38.2", "vocal cord nodules"),
+    ("R39.81", "functional incontinence"), ("R39.81", "functional urinary incontinence"),
+    ("G20.A2", "parkinson disease with wearing off"), ("G20.A2", "parkinson disease with motor fluctuations"),
+    ("E29.1", "low testosterone"), ("E29.1", "male hypogonadism"), ("E29.1", "low t"),
+    ("N95.1", "vasomotor symptoms of menopause"), ("N95.1", "menopausal vasomotor symptoms"),
+    ("N95.1", "menopausal vms"), ("N95.1", "vasomotor sx of menopause"),
+    ("N95.2", "genitourinary syndrome of menopause"),
     ("E16.A1", "level 1 hypoglycemia"), ("E16.A2", "level 2 hypoglycemia"), ("E16.A3", "level 3 hypoglycemia"),
     ("E24.2", "iatrogenic cushing syndrome"), ("E24.2", "iatrogenic cushing"), ("E24.2", "steroid induced cushing"),
     ("I30.0", "acute idiopathic pericarditis"), ("I30.0", "idiopathic pericarditis"), ("I47.19", "avnrt"),

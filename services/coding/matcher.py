@@ -64,6 +64,20 @@ _WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", 
                 "tka": ("total", "knee", "arthroplasty"), "tha": ("total", "hip", "arthroplasty"),
                 "ptsd": ("post", "traumatic", "stress", "disorder"),
                 "npdr": ("nonproliferative", "diabetic", "retinopathy"), "ou": ("bilateral",),  # oculus uterque
+                "tm": ("tympanic", "membrane"), "tms": ("tympanic", "membrane"),
+                # ENT, eye, women's and men's health, rheumatology and infection names the descriptions spell out.
+                "tmj": ("temporomandibular", "joint"), "au": ("bilateral",),  # auris utraque
+                "ssnhl": ("sudden", "idiopathic", "hearing", "loss"), "om": ("otitis", "media"),
+                "crs": ("chronic", "rhinosinusitis"),
+                "crswnp": ("chronic", "rhinosinusitis", "with", "nasal", "polyp"),
+                "rls": ("restless", "legs", "syndrome"), "pmb": ("postmenopausal", "bleeding"),
+                "gsm": ("genitourinary", "syndrome", "of", "menopause"), "bv": ("bacterial", "vaginosis"),
+                "vms": ("vasomotor", "symptoms"), "namd": ("exudative", "age", "related", "macular", "degeneration"),
+                "cmc": ("carpometacarpal",), "vvc": ("vulvovaginal", "candidiasis"),
+                "ltbi": ("latent", "tuberculosis"), "esbl": ("extended", "spectrum", "beta", "lactamase"),
+                "uvj": ("ureteral",), "upj": ("ureteral",),
+                "dip": ("distal", "interphalangeal"), "pip": ("proximal", "interphalangeal"),
+                "mcp": ("metacarpophalangeal",), "mtp": ("metatarsophalangeal",),
                 "pharmacoresistant": ("intractable",),
                 # More names the descriptions spell out: "IPF" is J84.112, "OAB" N32.81, "MCI" G31.84, "pulmonary TB"
                 # A15.0, "UC pancolitis" K51.00, "PMR" M35.3, "DLBCL" C83.3-, "concussion with brief LOC" S06.0X1-.
@@ -135,8 +149,9 @@ _CUE_COLON = re.compile(r"\b(return precautions|red flags?|safety[- ]netting|war
                         re.IGNORECASE)
 
 
-# "No fevers, chills, + cough", "(+) dysuria": a plus before a finding affirms it, as "positive for" does.
-_PLUS_BEFORE = re.compile(r"(^|[\s,;(])(?:\(\+\)|\+)[ \t]*(?=[A-Za-z])")
+# "No fevers, chills, + cough", "(+) dysuria": a plus before a finding affirms it, as "positive for" does. Between two
+# words it is "and" ("yellow fever + typhoid vaccines", "hot flashes + night sweats").
+_PLUS_BEFORE = re.compile(r"(^|[,;(][ \t]*|(?<![A-Za-z])[ \t]+)(?:\(\+\)|\+)[ \t]*(?=[A-Za-z])")
 # ", and" before a new subject starts a new clause: in "denies fever, and the rash on her leg is spreading" the denial
 # ends at the comma.
 _NEW_SUBJECT = re.compile(r",\s+and\s+(?=(?:the|she|he|her|his|it|there|they|i|we|my|patient|pt)\b)", re.IGNORECASE)
@@ -206,7 +221,7 @@ _FLU_TYPE = re.compile(r"\b((?i:influenza|flu))[ -]([AB])\b")
 # A capital R or L before a word is its side: "R knee OA", "L ankle sprain", "Lac to R index finger", "L 5th toe".
 # (Also at the end of a clause or an item, after what it qualifies: "Torus fx distal radius L, 3 wk recheck"; not after
 # a number, where it is a litre: "2 L IVF".)
-_SIDE_LETTER = re.compile(r"\b([RL])\b\.?(?=[ \t]+(?:[A-Za-z]|[1-5](?:st|nd|rd|th)\b))|(?<!\d )(?<!\d)\b([RL])\b(?=\s*(?:[,;)]|$))")
+_SIDE_LETTER = re.compile(r"\b([RL])\b\.?(?=[ \t]+(?:[A-Za-z]|[1-5](?:st|nd|rd|th)\b))|(?<!\d )(?<!\d)\b([RL])\b(?=\s*(?:[,;)]|\s[-–—]\s|$))")
 # "Breast ca", "Hx of lung ca": cancer after its site (alone, "Ca" is calcium).
 _SITE_CA = re.compile(r"\b((?i:breast|lung|prostate|colon|rectal|bladder|skin|ovarian|cervical|pancreatic|thyroid|renal"
                       r"|kidney|liver|gastric|stomach|endometrial|uterine|esophageal|colorectal)) ca\b", re.IGNORECASE)
@@ -223,8 +238,61 @@ _MATERNAL_AGE = re.compile(r"\bmaternal age\b", re.IGNORECASE)
 _ACQUIRED_ABSENCE = re.compile(r"\bacquired absence\b", re.IGNORECASE)
 # "MS" and "PE" are also mitral stenosis and the physical examination: read as multiple sclerosis and pulmonary embolism
 # only after the words that name them so ("relapsing-remitting MS", "hx of PE", "saddle PE").
-_MS_PE = re.compile(r"\b((?i:relapsing[- ]remitting|progressive|hx of|hx|history of|acute|recurrent|bilateral|saddle|"
+_MS_PE = re.compile(r"\b((?i:relapsing[- ]remitting|progressive|hx of|hx|history of|acute|recurrent|bilateral|saddle|provoked|unprovoked|"
                     r"massive|submassive|segmental|subsegmental)\s+)(MS|PE)\b")
+# "RA" is rheumatoid arthritis, except as room air ("98% on RA", "RA sat 95%"), the right atrium ("RA enlargement",
+# "dilated RA", "RA lead") or a receptor agonist ("GLP-1 RA").
+_RA = re.compile(r"(?<![/\w])RA(?![/\w])")
+_NOT_RA_BEFORE = re.compile(r"(?:\bon|%|\d|\bglp|\breceptor|\broom|\bdilated|\benlarged|\bthe|\bsat|\bsats|\bspo2|\bo2)\s*$", re.IGNORECASE)
+_NOT_RA_AFTER = re.compile(r"^\s*(?:pressure|enlargement|size|dilat\w*|mass|thromb\w*|lead|sat\w*|and rv|/)",
+                           re.IGNORECASE)
+
+
+def _rheumatoid(m: re.Match[str]) -> str:
+    before, after = m.string[max(0, m.start() - 12) : m.start()], m.string[m.end() : m.end() + 14]
+    # (Lower case once read: a clause cut from its context is not read again.)
+    return "ra" if _NOT_RA_BEFORE.search(before) or _NOT_RA_AFTER.match(after) else "rheumatoid arthritis"
+
+
+# The rheumatoid factor as ICD-10-CM divides rheumatoid arthritis (M05 with it, M06.0- without it): the notes' and the
+# descriptions' words both read as "seropositive" / "seronegative", so "without rheumatoid factor" is no default
+# absence a note need not state, and "RA of left wrist" is no seronegative RA.
+_RF_POSITIVE = re.compile(r"\b(?:with rheumatoid factor|(?:rheumatoid factor|rf)\s*(?:positive|pos\b|\+)|positive "
+                          r"(?:rheumatoid factor|rf)\b|\+\s*rf\b)", re.IGNORECASE)
+_RF_NEGATIVE = re.compile(r"\b(?:without rheumatoid factor|(?:rheumatoid factor|rf)\s*(?:negative|neg\b|-(?!\w))|"
+                          r"negative (?:rheumatoid factor|rf)\b)", re.IGNORECASE)
+# "OD" / "OS" (oculus dexter / sinister) are the right and left eye in a statement about the eyes ("OD" is also an
+# overdose elsewhere).
+_EYE_SIDE = re.compile(r"\b(OD|OS)\b")
+_EYE_WORDS = re.compile(r"\b(?:eyes?|cataracts?|glaucoma|retina\w*|macula\w*|iop|cornea\w*|conjunctiv\w*|amd|armd|"
+                        r"lens|pseudophakia|uveitis|iritis|keratitis|pterygium|chalazion|hordeolum|blephar\w*|vision|"
+                        r"visual|ptosis|drusen|vitreous|floaters?|choroid\w*|optic|ocular|intraocular|va|rhegmatogenous|retinopexy|"
+                        r"vitrectomy|phaco\w*|iol|amblyopia|strabismus|diplopia|keratoconus|dfe|oct|intravitreal|"
+                        r"latanoprost|timolol|subconjunctival|conjunctival)\b", re.IGNORECASE)
+# ... where PVD is the vitreous's posterior detachment (elsewhere peripheral vascular disease) and RD the retina's.
+_EYE_NAMES = {"PVD": " posterior vitreous detachment ", "RD": " retinal detachment ", "CNV": " choroidal neovascularization ",
+              "DME": " diabetic macular edema ", "PDR": " proliferative diabetic retinopathy "}
+_EYE_ABBREV = re.compile(r"\b(?:PVD|RD|CNV|DME|PDR)\b")
+# "ED" is erectile dysfunction only as a problem's name: never "in the ED", "ED visit", "to ED".
+_ED = re.compile(r"(?<![/\w])ED(?![/\w])")
+_NOT_ED_BEFORE = re.compile(r"(?:\b(?:the|in|to|from|at|an|our|via|per|this|same|peds|pediatric|er|an)|/)\s*$",
+                            re.IGNORECASE)
+_NOT_ED_AFTER = re.compile(r"^\s*(?::|visits?|course|physician|provider|notes?|stay|presentation|eval\w*|triage|work\s*up|"
+                           r"doc\w*|attending|admission|return|precautions|boarding|bed|staff|team|setting|/)", re.IGNORECASE)
+
+
+def _erectile(m: re.Match[str]) -> str:
+    before, after = m.string[max(0, m.start() - 12) : m.start()], m.string[m.end() : m.end() + 16]
+    return "ed" if _NOT_ED_BEFORE.search(before) or _NOT_ED_AFTER.match(after) else "erectile dysfunction"
+
+
+_FALLS_HISTORY = re.compile(r"\b(?:hx|h/o|history)\s+(?:of\s+)?(?:(?:recurrent|multiple|frequent|repeated)\s+)?fall(?:s|ing)\b",
+                            re.IGNORECASE)
+_NOT_A_FIT = re.compile(r"\b(coughing|sneezing|laughing|crying|anger|temper) fits?\b|\bfit(?=\s+(?:\w+\s+)?"
+                        r"(?:hearing aids?|glasses|lens(?:es)?|contacts|brace|splint|boot|sling|pessary|device|cpap|mask))",
+                        re.IGNORECASE)
+_PSORIATIC = re.compile(r"\bPsA\b")  # (case matters: "PSA" is the prostate-specific antigen)
+_OLD_TEAR = re.compile(r"\bold ((?:bucket[- ]handle )?)tear\b", re.IGNORECASE)
 _PRESSURE_INJURY = re.compile(r"\b(deep tissue )?pressure injur(?:y|ies)\b", re.IGNORECASE)
 _UNKNOWN_PRIMARY = re.compile(r"\b(?:primary (?:site )?(?:is )?unknown|unknown primary(?: site)?)\b", re.IGNORECASE)
 _CHEMICAL_BURN = re.compile(r"\b(?:chemical|caustic) burns?\b", re.IGNORECASE)
@@ -276,6 +344,24 @@ def tokens(text: str) -> list[str]:
     if " ms" in low or " pe" in low:
         text = _MS_PE.sub(lambda m: m.group(1) + ("multiple sclerosis" if m.group(2) == "MS" else "pulmonary embolism"),
                           text)
+    if "RA" in text:
+        text = _RA.sub(_rheumatoid, text)
+    if "PsA" in text:
+        text = _PSORIATIC.sub("psoriatic arthritis", text)
+    if "rheumatoid factor" in low or "rf" in low:
+        text = _RF_NEGATIVE.sub(" seronegative ", _RF_POSITIVE.sub(" seropositive ", text))
+    if "OD" in text or "OS" in text:
+        if _EYE_WORDS.search(text):
+            text = _EYE_SIDE.sub(lambda m: " right eye " if m.group() == "OD" else " left eye ", text)
+            text = _EYE_ABBREV.sub(lambda m: _EYE_NAMES[m.group()], text)
+    if "ED" in text:
+        text = _ED.sub(_erectile, text)
+    if "fall" in low:  # "Hx falls", "history of falls": one word, as the history cue would make it a past fall's
+        text = _FALLS_HISTORY.sub(" fallshistory ", text)
+    if "fit" in low:  # "Fit NOS" is a convulsion (R56.9); a coughing fit or fitting hearing aids is none
+        text = _NOT_A_FIT.sub(lambda m: f" {m.group(1)} spell " if m.group(1) else " fitting ", text)
+    if "old" in low and "tear" in low:  # "Tear, meniscus, old -- see Derangement, knee, meniscus, due to old tear"
+        text = _OLD_TEAR.sub(r"derangement old \1tear", text)
     if "acquired absence" in low:  # an organ or limb removed is a status (Z89, Z90), no denial: one word
         text = _ACQUIRED_ABSENCE.sub("acquiredabsence", text)
     if "maternal age" in low:  # the patient's own age (O09.5-), no mother's history: one word
@@ -343,6 +429,11 @@ def _clauses_cached(text: str) -> tuple[tuple[str, ...], ...]:
     text = _QUERY.sub(r"\1query ", _INITIAL.sub(r"\1 ", _ABBREVIATION_PERIOD.sub(r"\1", text)))
     text = _PLUS_BEFORE.sub(r"\1 positive for ", _NEW_SUBJECT.sub("; ", text))
     text = _STATUS_AFTER.sub(_status_before, _CUE_COLON.sub(r"\1\2 ", text))
+    # Abbreviations read by their context, before the clause ends cut it ("ED: anaphylaxis ..." is the department).
+    if "ED" in text:
+        text = _ED.sub(_erectile, text)
+    if "RA" in text:
+        text = _RA.sub(_rheumatoid, text)
     if "?" in text:
         text = _QUESTION.sub(r"query \1.", text)
     return tuple(tuple(side) for part in _CLAUSE_END.split(text) for item in _denied_list(part) if (t := tokens(item))
@@ -611,7 +702,7 @@ _POST = _phrases("ruled out", "was ruled out", "resolved", *_PROBABLE_NEGATIONS,
                      "not measured", "discarded", "dismissed",
                      # "Transaminases were not elevated", "the spleen was not enlarged".
                      "not elevated", "not raised", "not increased", "not enlarged", "not dilated", "not abnormal")),
-                 "has cleared", "have cleared", "cleared up", "is completely gone", "has healed", "have healed",
+                 "has cleared", "have cleared", "cleared up", "spontaneously cleared", "cleared spontaneously", "is completely gone", "has healed", "have healed",
                  "is healed", "not suspected", "not considered likely", "has disappeared", "disappeared", "subsided",
                  "has subsided", "eradicated", "considered but unlikely", "considered unlikely", "criteria not met")
 # Without the verb, as notes write it, a few words only: "pneumothorax not identified", "adenopathies not objectified"
@@ -648,7 +739,9 @@ _BOTH_WAYS = frozenset(_phrases(*_PROBABLE_NEGATIONS, "prevention", "prophylaxis
 # What a treatment prevents, written before it: "aspirin for stroke prevention", "DVT prophylaxis".
 # "seizure precautions"; "colon cancer screening", "hepatitis C screening": screened for, not found (the encounter's
 # Z11-Z13 code comes from services.coding.status)
-_POST_NEAR_UNCERTAIN = _phrases("prevention", "prophylaxis", "precautions", "screening", "screen")
+_POST_NEAR_UNCERTAIN = _phrases("prevention", "prophylaxis", "precautions", "screening", "screen",
+                                # "HCC surveillance", "Flu/COVID PCR pending": looked for, not found.
+                                "surveillance", "pending")
 _TREATS = frozenset(("for", "as", "with"))
 _TEST_WORDS = frozenset(tokens("antibody antibodies antigen test testing tests lab labs serology panel rna pcr dna level "
                                "levels exam"))
@@ -715,6 +808,19 @@ _ADMINISTERED = frozenset(tokens("given administered"))
 _GIVEN_WHEN = frozenset(tokens("today in at this during x im intramuscularly per by left right deltoid thigh dose"))
 
 
+_VACCINE_WORDS = frozenset(tokens("vaccine vaccines vaccination vaccinations immunization immunizations booster boosters"))
+_VACCINE_NAMES = _VACCINES | frozenset(tokens("yellow fever typhoid vi rabies japanese encephalitis cholera polysaccharide "
+                                              "conjugate chikungunya dengue"))
+
+
+def _vaccine_names_before(toks: list[str], i: int) -> int:
+    """How many words just before a vaccine word at ``i`` name vaccines ("yellow fever + typhoid Vi vaccines")."""
+    k = i - 1
+    while k >= 0 and toks[k] in _VACCINE_NAMES:
+        k -= 1
+    return i - 1 - k
+
+
 def _vaccines_given(toks: list[str], i: int) -> int:
     """How many words before a "given" at ``i`` name vaccines (0: none)."""
     if toks[i] not in _ADMINISTERED or i == 0 or toks[i - 1] not in _VACCINES or toks[i - 1] in ("and", "or") or (
@@ -736,6 +842,9 @@ def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | Non
         return p, None, 0
     if reach := _vaccines_given(toks, i):
         return (toks[i],), Assertion.NEGATED, reach  # prevented, not had
+    if toks[i] in _VACCINE_WORDS and toks[i + 1 : i + 2] not in (["given"], ["administered"]) and (
+            reach := _vaccine_names_before(toks, i)):  # ("flu vaccine given" is the visit's Z23: the concept reads it)
+        return (toks[i],), Assertion.NEGATED, reach  # "yellow fever and typhoid vaccines today": prevented, not had
     if (p := _match_at(toks, i, _POST_HISTORY)) is not None or (p := _in_year(toks, i)) is not None:
         return p, Assertion.HISTORY, _POST_HISTORY_REACH
     if (p := _match_at(toks, i, _REMOVED)) is not None and any(
@@ -1045,6 +1154,10 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     # an embolism and thrombosis of a deep vein (by vein: I82.4- acute, I82.5- chronic); a breast is a female's unless
     # the note says otherwise (C50.-1- "female breast").
     "charcot": ("neuropathic",), "hbss": ("sickle", "cell"), "pancreatic": tuple(tokens("pancreas")),
+    # An eponym said alone names its disease or syndrome ("Raynaud's", "Behcet's", "Peyronie's"); a recurrence is
+    # recurrent ("C. diff, 2nd recurrence" is A04.71).
+    "raynaud": ("syndrome",), "behcet": ("disease",), "peyronie": ("disease",), "graves": ("disease",),
+    "meniere": ("disease",), "sjogren": ("syndrome",), "recurrence": ("recurrent",),
     "mediastinal": ("intrathoracic",), "midshaft": ("shaft",), "waist": ("middle", "third"),
     "dvt": ("embolism", "thrombosis", "deep", "vein"), "breast": ("female",),  # "cellulitis of RLE" (right lower extremity) is L03.115
     # "Fracture of fifth metatarsal bone, left foot": a metatarsal is a bone of the foot, a metacarpal one of the hand.
@@ -1177,6 +1290,10 @@ def term_words(term: str) -> list[str]:
     toks = [t for i, t in enumerate(toks) if not (t == "closed" and toks[i + 1 : i + 2] == ["fracture"])]
     # ... and one not documented as displaced or not displaced is coded as displaced.
     toks = [t for t in toks if t != "displaced"]
+    # "Tear, meniscus (current injury) S83.2-": a tear the note does not call old is a current injury ("old" is
+    # M23.2-, its derangement due to old tear).
+    toks = [t for i, t in enumerate(toks) if not ((t, toks[i + 1 : i + 2]) == ("current", ["injury"])
+                                                  or (t == "injury" and toks[i - 1 : i] == ["current"]))]
     # A burn or corrosion of unspecified degree is one whose degree the note does not give: "burn of the left forearm".
     toks = [t for i, t in enumerate(toks) if not (t == "degree" and i and toks[i - 1] == "unspecified")]
     for i in phrase_starts(toks, _OPEN_FRACTURE_TYPE)[:1]:

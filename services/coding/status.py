@@ -41,12 +41,14 @@ class StatusRule:
     code: str
     terms: tuple[str, ...]
     long_term_cue: bool = False  # only with a long-term word in the same clause
+    in_use: bool = False  # only "on" the drug, on a schedule or with a long-term word (a dose given today is none)
     what: str = ""  # the fact, for the rationale
     lateral: tuple[str, str, str | None] | None = None  # (right, left, bilateral) codes where the note names the side
 
 
-def _r(key: str, code: str, *terms: str, cue: bool = False) -> StatusRule:
-    return StatusRule(key=key, code=code, terms=terms, long_term_cue=cue, what=f"current use of {key.replace('_', ' ')}")
+def _r(key: str, code: str, *terms: str, cue: bool = False, in_use: bool = False) -> StatusRule:
+    return StatusRule(key=key, code=code, terms=terms, long_term_cue=cue, in_use=in_use,
+                      what=f"current use of {key.replace('_', ' ')}")
 
 
 def _fact(key: str, code: str, what: str, *terms: str, lateral: tuple[str, str, str | None] | None = None) -> StatusRule:
@@ -98,11 +100,22 @@ DRUGS: tuple[StatusRule, ...] = (
        "aromatase inhibitor", "aromatase inhibitors"),
     _r("bisphosphonate", "Z79.83", "alendronate", "risedronate", "ibandronate", "zoledronic acid", "fosamax",
        "bisphosphonate", "bisphosphonates"),
-    _r("antimetabolite", "Z79.631", "methotrexate"),
-    _r("calcineurin_inhibitor", "Z79.621", "tacrolimus", "cyclosporine", "ciclosporin"),
-    _r("nucleotide_synthesis_inhibitor", "Z79.624", "mycophenolate", "mycophenolate mofetil", "azathioprine"),
-    _r("jak_inhibitor", "Z79.622", "tofacitinib", "baricitinib", "upadacitinib", "ruxolitinib"),
-    _r("mtor_inhibitor", "Z79.623", "sirolimus", "everolimus"),
+    # Drugs also given once or for a cycle (methotrexate for an ectopic pregnancy, a chemotherapy plan): in use only.
+    _r("antimetabolite", "Z79.631", "methotrexate", in_use=True),
+    _r("calcineurin_inhibitor", "Z79.621", "tacrolimus", "cyclosporine", "ciclosporin", in_use=True),
+    _r("nucleotide_synthesis_inhibitor", "Z79.624", "mycophenolate", "mycophenolate mofetil", "azathioprine",
+       in_use=True),
+    _r("jak_inhibitor", "Z79.622", "tofacitinib", "baricitinib", "upadacitinib", "ruxolitinib", in_use=True),
+    _r("mtor_inhibitor", "Z79.623", "sirolimus", "everolimus", in_use=True),
+    # FY2024's Z79.6- by kind (the Tabular's inclusion terms name adalimumab, etanercept, infliximab; apremilast and
+    # lenalidomide; hydroxyurea).
+    _r("immunosuppressive_biologic", "Z79.620", "adalimumab", "humira", "etanercept", "enbrel", "infliximab", "remicade",
+       "certolizumab", "cimzia", "golimumab", "simponi", "tocilizumab", "actemra", "abatacept", "orencia", "ustekinumab",
+       "stelara", "secukinumab", "cosentyx", "ixekizumab", "taltz", "vedolizumab", "entyvio", "risankizumab", "skyrizi",
+       "guselkumab", "tremfya", in_use=True),
+    _r("immunomodulator", "Z79.61", "lenalidomide", "revlimid", "pomalidomide", "thalidomide", "apremilast", "otezla",
+       in_use=True),
+    _r("myelosuppressive", "Z79.64", "hydroxyurea", "hydrea", in_use=True),
     _r("contraceptive", "Z79.3", "oral contraceptive", "oral contraceptives", "birth control pill",
        "birth control pills", "combined oral contraceptive"),
     _r("hrt", "Z79.890", "hormone replacement therapy", "hrt"),
@@ -136,10 +149,6 @@ CURRENT: tuple[StatusRule, ...] = (
     # FOLFOX" is the patient's treatment, not this encounter's reason).
     _fact("chemotherapy_regimen", "Z51.11", "an encounter for chemotherapy", "folfox", "folfiri", "folfirinox",
           "capox", "xelox", "abvd", "r chop", "ac t", "carboplatin paclitaxel"),
-    _fact("myelosuppressive", "Z79.64", "long-term use of a myelosuppressive agent", "on hydroxyurea", "hydroxyurea daily",
-          "on hydrea"),
-    _fact("immunomodulator", "Z79.61", "long-term use of an immunomodulator", "on lenalidomide", "lenalidomide maintenance",
-          "on revlimid", "on pomalidomide", "on thalidomide"),
 )
 _CYCLE_GIVEN = frozenset(tokens("cycle today infusion here given administered c1d1 c1d8 c2d1 c3d1 c4d1"))
 _CYCLES_OVER = frozenset(tokens("after completed finished remission surveillance"))
@@ -417,12 +426,16 @@ _PROCEDURE_NOW = frozenset(tokens(
 ))
 _PAST = frozenset(tokens("ago previous previously prior former earlier"))
 # A drug started in this episode is long-term use only when the note says it will be ("start metformin 500 mg daily").
+_ONCE = frozenset(tokens("given administered x1 once single dose today"))
 _NEW_START = frozenset(tokens("start started starting initiated initiate instituted began begun introduced restarted"))
 _LONG_TERM = _cues(
     "long term", "longterm", "chronic", "chronically", "maintenance", "for years", "for months", "dependent",
     "dependence", "dependency", "corticodependency", "corticodependence", "regular", "regularly", "usual", "usually",
     "home medication", "home medications",
 )
+# ... of which "chronic" may be the disease's ("COPD exacerbation, prednisone 40 mg x5d"): beside a short course only
+# the others say the drug goes on.
+_LONG_TERM_BESIDE_SHORT = tuple(cue for cue in _LONG_TERM if cue not in _cues("chronic", "chronically"))
 # A dosing schedule says a newly started drug is meant to go on ("start metformin 500 mg twice daily"); for a drug
 # that is as often given for days (an NSAID "three times daily" for a sprain) it says nothing about how long.
 _SCHEDULE = _cues("daily", "every day", "a day", "per day", "bid", "tid", "qd", "weekly", "once a week", "every week",
@@ -459,9 +472,15 @@ class StatusFact:
 _SHORT = frozenset(tokens("taper tapering burst course day days week weeks"))
 
 
+_TOPICAL = frozenset(tokens("drop drops eyedrops ophthalmic topical topically cream ointment gel lotion otic nasal "
+                            "intranasal spray"))
+_INHALED = "Z79.51"
+_DAYS = re.compile(r"x?\d{1,2}d|x\d{1,2}")  # "x5d", "7d", "x5" (days, as prescriptions write them)
+
+
 def _short_course(toks: list[str]) -> bool:
-    """"for 5 days", "a 2-week course", "prednisone taper"."""
-    return any(t in _SHORT for t in toks)
+    """"for 5 days", "a 2-week course", "prednisone taper", "prednisone 40 mg x5d"."""
+    return any(t in _SHORT or _DAYS.fullmatch(t) for t in toks)
 
 
 def _long_term(toks: list[str]) -> bool:
@@ -589,14 +608,19 @@ def facts(statement: Statement) -> list[StatusFact]:
                     continue
                 if m.assertion is Assertion.AFFIRMED and not not_done:  # "resistant" here is the status's own word
                     add(rule, c_idx, m.start)
-            elif _names_a_disorder(toks, m.end) or _off_it(toks, m.start) or toks[m.end : m.end + 1] == ["level"]:
+            elif _names_a_disorder(toks, m.end) or _off_it(toks, m.start) or toks[m.end : m.end + 1] == ["level"] or (
+                    rule.code != _INHALED and not _TOPICAL.isdisjoint(toks[max(0, m.start - 2) : m.end + 3])):
                 continue  # "opioid dependence", "opioid use disorder": a substance disorder, not the drug's use; an
-                # "insulin level", "digoxin levels" are a lab value
+                # "insulin level", "digoxin levels" are a lab value; "cyclosporine drops", "hydrocortisone cream" are
+                # no systemic drug
             # "on <drug>" (not off it: above) is current use even where a cue before it gave the clause to the past
             # or denied something else: "Hx of PE, on long-term warfarin", "T2DM w/ hypoglycemia without coma, on
             # glipizide".
             elif not not_current and (m.assertion is Assertion.AFFIRMED or (m.assertion is Assertion.HISTORY and ago)
                                       or _on(toks, m.start) is not None):
+                if rule.in_use and not (_on(toks, m.start) is not None or _long_term(toks) or ago or (
+                        _said(toks, _SCHEDULE) and not _short_course(toks) and _ONCE.isdisjoint(toks))):
+                    continue
                 if rule.long_term_cue or new_start:
                     if duration is None:
                         duration = (_long_term(toks) or ago, _said(toks, _SCHEDULE),
@@ -606,6 +630,8 @@ def facts(statement: Statement) -> list[StatusFact]:
                     # short course ("on prednisone 5 mg daily", not "prednisone 40 mg for 5 days"). For a new start
                     # of any other drug: a long-term word or a schedule.
                     on_it = m.start > 0 and toks[m.start - 1] == "on" and scheduled and not short
+                    if rule.long_term_cue and short and not _said(toks, _LONG_TERM_BESIDE_SHORT):
+                        continue
                     if not (long_term or (on_it if rule.long_term_cue else scheduled)):
                         continue
                 add(rule, c_idx, m.start)

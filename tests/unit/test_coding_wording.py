@@ -1402,3 +1402,77 @@ def test_pre_eclampsia_on_chronic_hypertension_names_the_hypertension_type(codes
     # O11's note: "use additional code from O10 to identify the type of hypertension" (essential unless stated).
     assert sorted(top(codeset, "Superimposed preeclampsia on chronic HTN, 36 wks; labetalol increased.")) == [
         "O10.013", "O11.3", "Z3A.36"]
+
+
+@pytest.mark.parametrize("text, codes", [
+    # The rheumatoid factor divides rheumatoid arthritis (M05 with it, M06.0- without it): never the default absence.
+    ("RA with positive RF, both hands, no organ involvement; on methotrexate 15 mg weekly.",
+     ["M05.741", "M05.742", "Z79.631"]),
+    ("Seropositive rheumatoid arthritis of right knee.", ["M05.761"]), ("Seronegative RA of the right hand.", ["M06.041"]),
+    ("RA, multiple sites, RF positive.", ["M05.79"]), ("Hx RA, on methotrexate 15 mg weekly.", ["M06.9", "Z79.631"]),
+    # "RA" as room air, the right atrium or a receptor agonist is no rheumatoid arthritis.
+    ("Pneumonia, SpO2 98% on RA.", ["J18.9"]), ("Morbid obesity, BMI 41.6, discussed GLP-1 RA.", ["E66.01", "Z68.41"]),
+])
+def test_rheumatoid_factor_and_the_abbreviation_ra(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # A meniscus tear is a current injury unless the note calls it old (M23.2-, derangement due to old tear).
+    ("Acute bucket-handle tear medial meniscus, R knee - arthroscopy scheduled.", ["S83.211A"]),
+    ("Old tear posterior horn medial meniscus L knee with mechanical symptoms.", ["M23.222"]),
+    # Age-related cataracts by type, as notes name them; OD / OS are the eyes in a statement about the eyes.
+    ("Nuclear sclerotic cataract OU, visually significant OD - refer for CE/IOL.", ["H25.13"]),
+    ("PSC cataract OS.", ["H25.042"]), ("Cortical cataract, right eye.", ["H25.011"]),
+    ("R TM perforation.", ["H72.91"]),
+    # "ED" is erectile dysfunction only as a problem's name, never the emergency department.
+    ("ED, likely vasculogenic; sildenafil 50 mg prn.", ["N52.9"]),
+    ("ED: anaphylaxis after eating shrimp, IM epi x1.", ["T78.02XA"]),
+    ("Anaphylaxis to peanuts at school, EpiPen given, ED eval.", ["T78.01XA"]),
+    # A burst of steroids is no long-term use, whatever "chronic" the disease's name carries.
+    ("COPD exacerbation - prednisone 40 mg x5d, doxycycline.", ["J44.1"]),
+    ("PMR on prednisone 10 mg daily.", ["M35.3", "Z79.52"]),
+])
+def test_meniscus_cataracts_ear_erectile_dysfunction_and_steroid_bursts(codeset: SimpleIcd10CmCodeSet, text: str,
+                                                                       codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, expected", [
+    ("Seen in the ED for chest pain", "ed"), ("ED visit yesterday", "ed"), ("Presented to ED", "ed"),
+    ("ED on tadalafil", "erectile"), ("Opioid OD", "od"), ("Cataract OD", "right"),
+])
+def test_abbreviations_read_by_their_context(text: str, expected: str) -> None:
+    assert expected in tokens(text)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # Abbreviations of ENT, eye, women's and men's health, rheumatology and infection notes.
+    ("SSNHL L.", ["H91.22"]), ("TMJ arthralgia L.", ["M26.622"]), ("Cerumen impaction AU.", ["H61.23"]),
+    ("RLS - ferritin 38.", ["G25.81"]), ("PMB x2 episodes.", ["N95.0"]), ("BV - clue cells. Metronidazole.", ["N76.0"]),
+    ("Recurrent VVC.", ["B37.32"]), ("LTBI - QFT +, CXR neg.", ["Z22.7"]), ("GSM - vaginal dryness.", ["N95.2"]),
+    ("Swimmer's ear L - canal edema.", ["H60.332"]),
+    # In a statement about the eyes PVD is the vitreous's detachment; ocular hypertension is no essential hypertension.
+    ("New floaters OS x3 d. DFE: Weiss ring, PVD OS, retina flat.", ["H43.812"]),
+    ("Ocular HTN OU - IOP 26/27, start timolol.", ["H40.053"]), ("Combined cortical/nuclear cataract OD.", ["H25.811"]),
+    # An eponym said alone names its disease; a recurrence is recurrent.
+    ("Raynaud's fingers bilat.", ["I73.00"]), ("Peyronie's - 30 deg dorsal curvature.", ["N48.6"]),
+    ("C. diff infection, 2nd recurrence - fidaxomicin.", ["A04.71"]),
+    # What is looked for, pending, prevented or cleared is no diagnosis.
+    ("Yellow fever + typhoid Vi vaccines today.", []), ("Flu vaccine given today.", ["Z23"]),
+    ("Flu/COVID PCR pending - presumptive influenza, start oseltamivir.", []),
+    ("HCC surveillance - RUQ US + AFP q6mo.", []), ("HCV Ab+, RNA neg x2 - spontaneously cleared.", []),
+    ("TB exposure - coworker w/ active pulm TB. QFT neg, CXR clear.", ["Z20.1"]),
+    # Lyme disease's erythema migrans; past falls; a provoked PE in the past; a coughing fit is no convulsion.
+    ("Early Lyme - erythema migrans 8 cm L thigh.", ["A69.20"]), ("Hx falls (2 last yr), none in past 6 mo.", ["Z91.81"]),
+    ("82F s/p mechanical fall at home 2 d ago, tripped on rug. Bruising R hip.", ["S70.01XA"]),
+    ("Hx provoked PE 2021, off anticoagulation.", ["Z86.711"]), ("Subconjunctival heme OS after a coughing fit.", ["H11.32"]),
+    # Status: immunosuppressants in use, not a dose given today or a topical one.
+    ("HbSS disease without crisis, on hydroxyurea.", ["D57.1", "Z79.64"]),
+    ("Right tubal ectopic pregnancy; methotrexate IM given, serial hCG.", ["O00.101"]),
+    ("Psoriatic arthritis on adalimumab.", ["L40.50", "Z79.620"]),
+    ("Sjogren's syndrome, dry eyes - cyclosporine drops.", ["M35.01"]),
+    ("Iron deficiency anemia due to menorrhagia - ferrous sulfate.", ["D50.0", "N92.0"]),
+])
+def test_specialty_abbreviations_cues_and_drug_statuses(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
