@@ -1419,6 +1419,25 @@ _UNSPECIFIED_SIDE = re.compile(r"\bunspecified (?=(?:foot|knee|hand|hip|ankle|wr
                                r"lower leg|upper arm|thigh|forearm|finger|toe|great toe|side)\b)")
 
 
+def _as_the_note_names(resolved: list[Finding], *, codeset: CodeSet) -> list[Finding]:
+    """An unspecified code whose category's one code a kept code's "use additional code" note names is that code: N40.1
+    (BPH with LUTS) names urinary retention as R33.8, so "acute urinary retention 2/2 BPH" is N40.1 and R33.8, not
+    R33.9."""
+    kept = {f.code for f in resolved}
+    named: dict[str, set[str]] = {}  # category -> the single codes the kept codes' notes name in it
+    for f in resolved:
+        for low, high in _use_additional_refs(f.code, codeset):
+            if low == high and codeset.is_billable(low):
+                named.setdefault(low[:3], set()).add(low)
+    for f in resolved:
+        if len(names := named.get(f.code[:3], ())) == 1 and f.code not in names and is_unspecified(codeset, f.code):
+            (code,) = names
+            if code not in kept:
+                f.code = code
+                kept.add(code)
+    return resolved
+
+
 def _unspecified_injury(resolved: list[Finding], *, codeset: CodeSet) -> list[Finding]:
     """An "Unspecified injury of <site>" says nothing beside the injury the same statement names ("inversion injury,
     ATFL sprain" is the sprain)."""
@@ -1597,6 +1616,7 @@ def suggest_codes(
                                           statements=sections)
     resolved = _receptor_status(_heart_and_kidney(resolved, statements=sections), statements=sections)
     resolved = _unspecified_injury(_both_sides(resolved, statements=sections, codeset=codeset), codeset=codeset)
+    resolved = _as_the_note_names(resolved, codeset=codeset)
     if mode == OUTPATIENT:
         # First-listed diagnosis of the claim: the first problem the Assessment establishes by rule, whatever
         # the learned associations think of the others.

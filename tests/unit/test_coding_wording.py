@@ -1476,3 +1476,9 @@ def test_abbreviations_read_by_their_context(text: str, expected: str) -> None:
 ])
 def test_specialty_abbreviations_cues_and_drug_statuses(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
+
+
+def test_an_unspecified_code_becomes_the_one_a_kept_codes_note_names(codeset: SimpleIcd10CmCodeSet) -> None:
+    # N40.1's "use additional code" note names urinary retention as R33.8.
+    assert sorted(top(codeset, "Acute urinary retention 2/2 BPH - PVR 850, Foley placed.")) == ["N40.1", "R33.8"]
+    assert top(codeset, "Urinary retention.") == ["R33.9"]
