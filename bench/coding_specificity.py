@@ -43,6 +43,14 @@ the five areas of set 5's lowest starting counts) as an open development set:
 
     .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_heldout5.jsonl
     .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_dev6.jsonl [--failures]
+
+Session 17 wrote ``bench/data/coding_specificity_heldout7.jsonl`` blind (240 statements and Assessment/Plan excerpts in
+sixteen areas the earlier sets covered least, a third of them numbered multi-problem excerpts; 100 right at the
+session's start, read afterwards only where a row's result changed) and ``bench/data/coding_specificity_dev8.jsonl``
+(200 rows in the eight areas of set 7's lowest starting counts) as an open development set:
+
+    .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_heldout7.jsonl
+    .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_dev8.jsonl [--failures]
 """
 
 from __future__ import annotations
