@@ -1067,7 +1067,15 @@ _TRIMESTER_IN_DESCRIPTION = re.compile(r"\b(first|second|third|unspecified) trim
 _PREGNANCY_STEMS = ("pregnan", "gestation", "gravid", "trimester", "prenatal", "antenatal", "iup", "primigravida",
                     "multigravida", "tolac", "vbac")  # token prefixes
 _PREGNANCY_WORDS = re.compile("|".join(_PREGNANCY_STEMS), re.IGNORECASE)  # a cheap look before the tokens
-_GRAVIDA = re.compile(r"\bg\d+\s*p\d+", re.IGNORECASE)  # "G2P1": gravida and para, an obstetric history
+_GRAVIDA = re.compile(r"\bg(\d+)\s*p(\d+)", re.IGNORECASE)  # "G2P1": gravida and para, an obstetric history
+
+
+def _pregnant_now(m: re.Match[str]) -> bool:
+    """Gravida and para say a pregnancy goes on where more pregnancies than have ended: "G2P1", "G3P2002" (term, preterm,
+    abortions, living: 2 + 0 + 0 ended of 3); "G2P2" or "G2P1011" in a gynecology note is only the history."""
+    gravida, para = int(m.group(1)), m.group(2)
+    ended = sum(map(int, para[:3])) if len(para) == 4 else int(para)
+    return gravida > ended
 
 
 def _affirmed_words(statement: Statement) -> set[str]:
@@ -1077,7 +1085,7 @@ def _affirmed_words(statement: Statement) -> set[str]:
 
 def _pregnant(statement: Statement) -> bool:
     """Whether the statement affirms a pregnancy ("not pregnant", "pregnancy test negative" do not)."""
-    if _GRAVIDA.search(statement.text):
+    if any(_pregnant_now(m) for m in _GRAVIDA.finditer(statement.text)):
         return True
     return bool(_PREGNANCY_WORDS.search(statement.text)) and any(t.startswith(_PREGNANCY_STEMS)
                                                                   for t in _affirmed_words(statement))
@@ -1424,13 +1432,15 @@ def _as_the_note_names(resolved: list[Finding], *, codeset: CodeSet) -> list[Fin
     (BPH with LUTS) names urinary retention as R33.8, so "acute urinary retention 2/2 BPH" is N40.1 and R33.8, not
     R33.9."""
     kept = {f.code for f in resolved}
-    named: dict[str, set[str]] = {}  # category -> the single codes the kept codes' notes name in it
+    named: dict[str, set[str]] = {}  # category -> the single codes other categories' kept codes' notes name in it
     for f in resolved:
         for low, high in _use_additional_refs(f.code, codeset):
-            if low == high and codeset.is_billable(low):
+            if low == high and low[:3] != f.code[:3] and codeset.is_billable(low):
                 named.setdefault(low[:3], set()).add(low)
     for f in resolved:
-        if len(names := named.get(f.code[:3], ())) == 1 and f.code not in names and is_unspecified(codeset, f.code):
+        # (Only toward a code that says more: I12.9's note names N18.9, which is no reading of "CKD stage 3".)
+        if (len(names := named.get(f.code[:3], ())) == 1 and f.code not in names and is_unspecified(codeset, f.code)
+                and not is_unspecified(codeset, next(iter(names)))):
             (code,) = names
             if code not in kept:
                 f.code = code

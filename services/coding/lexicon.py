@@ -1378,7 +1378,11 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("D25.1", "intramural fibroid"), ("D25.2", "subserosal fibroid"), ("D25.2", "subserous fibroid"),
     ("D25.9", "uterine fibroids"),
     ("N97.0", "anovulation"), ("N97.0", "anovulatory infertility"), ("N97.0", "infertility due to anovulation"),
-    ("N90.4", "vulvar lichen sclerosus"), ("N90.4", "lichen sclerosus of vulva"),
+    ("N90.4", "vulvar lichen sclerosus"),
+    # "Osteoarthritis, primary, carpometacarpal joint, first M18.-" as "OA of the thumb base" (CMC) by side.
+    *_sided(("primary oa of first carpometacarpal joint", "oa of first carpometacarpal joint",
+             "primary oa of first carpometacarpal joints", "oa of first carpometacarpal joints"),
+            "M18.9", "M18.11", "M18.12", "M18.0"), ("N90.4", "lichen sclerosus of vulva"),
     ("Z30.430", "iud inserted"), ("Z30.430", "iud placed"), ("Z30.430", "iud placement"),
     ("Z01.419", "gyn exam"), ("Z01.419", "annual gyn exam"),
     ("Z01.419", "well woman visit"),
@@ -1463,6 +1467,10 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("B27.00", "ebv mononucleosis"), ("B27.00", "ebv mono"), ("B27.00", "epstein barr mononucleosis"),
     ("B27.90", "infectious mononucleosis"), ("Z20.1", "tb exposure"), ("Z20.1", "exposure to tb"),
     ("Z20.1", "tuberculosis exposure"), ("E05.00", "graves hyperthyroidism"),
+    # Visits: "Examination, annual (adult) (wellness)": Medicare's annual wellness visit Z00.00; the well-woman
+    # gynecological examination Z01.419; a contraceptive implant inserted Z30.017.
+    ("Z00.00", "medicare awv"), ("Z00.00", "medicare annual wellness visit"), ("Z01.419", "annual well woman"),
+    ("Z30.017", "nexplanon inserted"), ("Z30.017", "nexplanon placed"), ("Z30.017", "contraceptive implant inserted"),
     ("J38.2", "vocal fold nodules"), ("J38.2", "nodules of vocal folds"), ("J38.2", "vocal cord nodules"),
     ("R39.81", "functional incontinence"), ("R39.81", "functional urinary incontinence"),
     ("G20.A2", "parkinson disease with wearing off"), ("G20.A2", "parkinson disease with motor fluctuations"),

@@ -228,7 +228,7 @@ _SITE_CA = re.compile(r"\b((?i:breast|lung|prostate|colon|rectal|bladder|skin|ov
 # "Both eyes", "both knees": the bilateral codes (the descriptions say "bilateral").
 _BOTH_EYES = re.compile(r"\b(?:both|bilateral) (?:eyes|ears)\b", re.IGNORECASE)  # "Presbycusis, bilateral" H91.13
 _BOTH = re.compile(r"\bboth (?=(?:eyes|ears|knees|hips|shoulders|legs|feet|hands|breasts|lungs|kidneys|ankles|wrists|"
-                   r"elbows|lower|upper)\b)", re.IGNORECASE)
+                   r"elbows|lower|upper|1st|first|thumbs|great toes|big toes)\b)", re.IGNORECASE)
 
 
 # "Burn, partial thickness -- see Burn, by site, second degree"; full thickness: third degree (only for burns: a
@@ -286,6 +286,7 @@ def _erectile(m: re.Match[str]) -> str:
     return "ed" if _NOT_ED_BEFORE.search(before) or _NOT_ED_AFTER.match(after) else "erectile dysfunction"
 
 
+_PADS = re.compile(r"\b[Pp]ads\b")
 _FALLS_HISTORY = re.compile(r"\b(?:hx|h/o|history)\s+(?:of\s+)?(?:(?:recurrent|multiple|frequent|repeated)\s+)?fall(?:s|ing)\b",
                             re.IGNORECASE)
 _NOT_A_FIT = re.compile(r"\b(coughing|sneezing|laughing|crying|anger|temper) fits?\b|\bfit(?=\s+(?:\w+\s+)?"
@@ -356,6 +357,8 @@ def tokens(text: str) -> list[str]:
             text = _EYE_ABBREV.sub(lambda m: _EYE_NAMES[m.group()], text)
     if "ED" in text:
         text = _ED.sub(_erectile, text)
+    if "pads" in low:  # "pads x2/day": incontinence pads, not peripheral arterial disease (PAD)
+        text = _PADS.sub("padding", text)
     if "fall" in low:  # "Hx falls", "history of falls": one word, as the history cue would make it a past fall's
         text = _FALLS_HISTORY.sub(" fallshistory ", text)
     if "fit" in low:  # "Fit NOS" is a convulsion (R56.9); a coughing fit or fitting hearing aids is none

@@ -614,7 +614,8 @@ def test_nonessential_modifiers_and_bracketed_wordings_need_not_be_said(
 
 
 @pytest.mark.parametrize(("text", "codes"), [
-    ("BPH with urinary retention.", ["N40.1", "R33.9"]),  # Hyperplasia, prostate, with LUTS; the symptom beside it
+    # Hyperplasia, prostate, with LUTS; the symptom beside it, as N40.1's note names it (urinary retention R33.8)
+    ("BPH with urinary retention.", ["N40.1", "R33.8"]),
     ("BPH with nocturia and weak stream.", ["N40.1", "R35.1", "R39.12"]),
     ("Benign prostatic hyperplasia with LUTS.", ["N40.1"]),
     ("BPH.", ["N40.0"]), ("Urinary urgency.", ["R39.15"]), ("Lower urinary tract symptoms.", ["R39.9"]),
@@ -1482,3 +1483,16 @@ def test_an_unspecified_code_becomes_the_one_a_kept_codes_note_names(codeset: Si
     # N40.1's "use additional code" note names urinary retention as R33.8.
     assert sorted(top(codeset, "Acute urinary retention 2/2 BPH - PVR 850, Foley placed.")) == ["N40.1", "R33.8"]
     assert top(codeset, "Urinary retention.") == ["R33.9"]
+
+
+@pytest.mark.parametrize("text, codes", [
+    # Gravida and para say a pregnancy goes on only where more pregnancies than have ended; "pads" are no PAD.
+    ("G2P2, stress urinary incontinence, pads x2/day - pelvic floor PT referral.", ["N39.3"]),
+    ("G3P2002 @ 29 wks, uncomplicated pregnancy.", ["Z34.83", "Z3A.29"]),
+    # Both thumbs' first CMC joints; the visits women's health and Medicare name.
+    ("Primary OA of both 1st CMC joints (thumb base), pinch pain.", ["M18.0"]),
+    ("Medicare AWV, 78F, no new complaints.", ["Z00.00"]), ("Annual well-woman, 42F, no complaints.", ["Z01.419"]),
+    ("Contraception - Nexplanon inserted L arm today.", ["Z30.017"]),
+])
+def test_gravida_para_pads_thumbs_and_visits(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
