@@ -164,7 +164,9 @@ _EVIDENCE: weakref.WeakKeyDictionary[object, dict[str, frozenset[str]]] = weakre
 _SET_APART: weakref.WeakKeyDictionary[object, dict[str, tuple[frozenset[str], str | None]]] = weakref.WeakKeyDictionary()
 _DESCRIPTION_WORDS: weakref.WeakKeyDictionary[object, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
 _PARTNER_WORDS: weakref.WeakKeyDictionary[object, Callable[[str], frozenset[str]]] = weakref.WeakKeyDictionary()
-_USE_ADDITIONAL: weakref.WeakKeyDictionary[object, dict[str, tuple[tuple[str, str], ...]]] = weakref.WeakKeyDictionary()
+# (code, "code first" or not) -> the ranges its instruction notes name
+_USE_ADDITIONAL: weakref.WeakKeyDictionary[object, dict[tuple[str, bool], tuple[tuple[str, str], ...]]] = (
+    weakref.WeakKeyDictionary())
 _ULCER_SEVERITY = ("L97", "L98.4")  # the chronic ulcers' own codes, which name their site and depth
 _LEFT_FOR_PARTNER = (*_ULCER_SEVERITY, "E16.A")
 
@@ -707,10 +709,6 @@ def _due_to_a_named_cause(findings: list[Finding], *, statements: list[Statement
 _TYPE2, _DUE_TO_CONDITION, _TYPE_NAMED = "E11", "E08", frozenset({"type1", "type2"})
 
 
-def _code_first_refs(code: str, codeset: CodeSet) -> list[tuple[str, str]]:
-    return [ref for note in codeset.instructions(code).code_first for ref in parse_refs(note)]
-
-
 def _resolve(findings: list[Finding], *, codeset: CodeSet, keep_demoted: bool = True) -> list[Finding]:
     """Merge duplicates, keep the specific code over its unspecified sibling, honour Excludes1 (the more
     confident code of an excluding pair wins). Ranked by confidence, then category group and reading order.
@@ -1239,10 +1237,20 @@ def _asks_for(code: str, agent: str, codeset: CodeSet) -> bool:
 def _use_additional_refs(code: str, codeset: CodeSet) -> tuple[tuple[str, str], ...]:
     """The code ranges ``code``'s "use additional code" notes name, parsed once per code and code set (the Excludes1
     pass asks them of every kept code at every conflict)."""
+    return _instruction_refs(code, codeset, first=False)
+
+
+def _code_first_refs(code: str, codeset: CodeSet) -> tuple[tuple[str, str], ...]:
+    """The code ranges ``code``'s "code first" notes name (once per code and code set)."""
+    return _instruction_refs(code, codeset, first=True)
+
+
+def _instruction_refs(code: str, codeset: CodeSet, *, first: bool) -> tuple[tuple[str, str], ...]:
     memo = _per_codeset(_USE_ADDITIONAL, codeset, lambda _: {})
-    if (refs := memo.get(code)) is None:
-        refs = memo[code] = tuple(ref for note in codeset.instructions(code).use_additional
-                                  for ref in (*parse_refs(note), *_named_from(note)))
+    if (refs := memo.get((code, first))) is None:
+        notes = codeset.instructions(code)
+        refs = memo[(code, first)] = tuple(ref for note in (notes.code_first if first else notes.use_additional)
+                                           for ref in (*parse_refs(note), *_named_from(note)))
     return refs
 
 
@@ -1561,9 +1569,13 @@ def _pregnancy(resolved: list[Finding], *, statements: list[Statement], codeset:
     # O11 (pre-existing hypertension with pre-eclampsia) says "use additional code from O10 to identify the type of
     # hypertension": essential (O10.01-) where the note names no other type, in O11's own trimester or episode.
     if not any(f.code.startswith("O10") for f in resolved):
-        resolved = [g for f in resolved for g in (f, *(() if not f.code.startswith(_SUPERIMPOSED) else (replace(
-            f, code=_ESSENTIAL_IN_PREGNANCY[f.code], statement_ids=list(f.statement_ids), turn_ids=list(f.turn_ids),
-            why="the type of the pre-existing hypertension (O11's 'use additional code from O10')"),)))]
+        with_type: list[Finding] = []
+        for f in resolved:
+            with_type.append(f)
+            if (essential := _ESSENTIAL_IN_PREGNANCY.get(f.code)) is not None:
+                with_type.append(replace(f, code=essential, statement_ids=list(f.statement_ids),
+                                         turn_ids=list(f.turn_ids), why=_ESSENTIAL_WHY))
+        resolved = with_type
     # One finding per code: a code the trimester made equal to another's is a duplicate (the first ranks). A
     # high-risk pregnancy's unspecified supervision (O09.9-) gives way to the specific one the note names (O09.5-).
     seen: set[str] = set()
@@ -1577,7 +1589,7 @@ def _pregnancy(resolved: list[Finding], *, statements: list[Statement], codeset:
     return resolved
 
 
-_SUPERIMPOSED = "O11"
+_ESSENTIAL_WHY = "the type of the pre-existing hypertension (O11's 'use additional code from O10')"
 _ESSENTIAL_IN_PREGNANCY = {"O11.1": "O10.011", "O11.2": "O10.012", "O11.3": "O10.013", "O11.9": "O10.019",
                            "O11.4": "O10.02", "O11.5": "O10.03"}
 _RAISED_READING = "R03.0"

@@ -248,10 +248,17 @@ _NOT_RA_AFTER = re.compile(r"^\s*(?:pressure|enlargement|size|dilat\w*|mass|thro
                            re.IGNORECASE)
 
 
-def _rheumatoid(m: re.Match[str]) -> str:
-    before, after = m.string[max(0, m.start() - 12) : m.start()], m.string[m.end() : m.end() + 14]
-    # (Lower case once read: a clause cut from its context is not read again.)
-    return "ra" if _NOT_RA_BEFORE.search(before) or _NOT_RA_AFTER.match(after) else "rheumatoid arthritis"
+def _by_context(name: str, not_before: re.Pattern[str], not_after: re.Pattern[str], *,
+                after: int) -> Callable[[re.Match[str]], str]:
+    """An abbreviation's reading by the words around it: ``name`` unless the 12 characters before or the ``after``
+    after it say otherwise. (Lower case once read: a clause cut from its context is not read again.)"""
+    def read(m: re.Match[str]) -> str:
+        said_before, said_after = m.string[max(0, m.start() - 12) : m.start()], m.string[m.end() : m.end() + after]
+        return m.group().lower() if not_before.search(said_before) or not_after.match(said_after) else name
+    return read
+
+
+_rheumatoid = _by_context("rheumatoid arthritis", _NOT_RA_BEFORE, _NOT_RA_AFTER, after=14)
 
 
 # The rheumatoid factor as ICD-10-CM divides rheumatoid arthritis (M05 with it, M06.0- without it): the notes' and the
@@ -281,9 +288,16 @@ _NOT_ED_AFTER = re.compile(r"^\s*(?::|visits?|course|physician|provider|notes?|s
                            r"doc\w*|attending|admission|return|precautions|boarding|bed|staff|team|setting|/)", re.IGNORECASE)
 
 
-def _erectile(m: re.Match[str]) -> str:
-    before, after = m.string[max(0, m.start() - 12) : m.start()], m.string[m.end() : m.end() + 16]
-    return "ed" if _NOT_ED_BEFORE.search(before) or _NOT_ED_AFTER.match(after) else "erectile dysfunction"
+_erectile = _by_context("erectile dysfunction", _NOT_ED_BEFORE, _NOT_ED_AFTER, after=16)
+
+
+def _read_in_context(text: str) -> str:
+    """"ED" and "RA" as their words around them read them (tokens, and a statement before its clauses cut them)."""
+    if "ED" in text:
+        text = _ED.sub(_erectile, text)
+    if "RA" in text:
+        text = _RA.sub(_rheumatoid, text)
+    return text
 
 
 _PADS = re.compile(r"\b[Pp]ads\b")
@@ -345,8 +359,7 @@ def tokens(text: str) -> list[str]:
     if " ms" in low or " pe" in low:
         text = _MS_PE.sub(lambda m: m.group(1) + ("multiple sclerosis" if m.group(2) == "MS" else "pulmonary embolism"),
                           text)
-    if "RA" in text:
-        text = _RA.sub(_rheumatoid, text)
+    text = _read_in_context(text)
     if "PsA" in text:
         text = _PSORIATIC.sub("psoriatic arthritis", text)
     if "rheumatoid factor" in low or "rf" in low:
@@ -355,8 +368,6 @@ def tokens(text: str) -> list[str]:
         if _EYE_WORDS.search(text):
             text = _EYE_SIDE.sub(lambda m: " right eye " if m.group() == "OD" else " left eye ", text)
             text = _EYE_ABBREV.sub(lambda m: _EYE_NAMES[m.group()], text)
-    if "ED" in text:
-        text = _ED.sub(_erectile, text)
     if "pads" in low:  # "pads x2/day": incontinence pads, not peripheral arterial disease (PAD)
         text = _PADS.sub("padding", text)
     if "fall" in low:  # "Hx falls", "history of falls": one word, as the history cue would make it a past fall's
@@ -433,10 +444,7 @@ def _clauses_cached(text: str) -> tuple[tuple[str, ...], ...]:
     text = _PLUS_BEFORE.sub(r"\1 positive for ", _NEW_SUBJECT.sub("; ", text))
     text = _STATUS_AFTER.sub(_status_before, _CUE_COLON.sub(r"\1\2 ", text))
     # Abbreviations read by their context, before the clause ends cut it ("ED: anaphylaxis ..." is the department).
-    if "ED" in text:
-        text = _ED.sub(_erectile, text)
-    if "RA" in text:
-        text = _RA.sub(_rheumatoid, text)
+    text = _read_in_context(text)
     if "?" in text:
         text = _QUESTION.sub(r"query \1.", text)
     return tuple(tuple(side) for part in _CLAUSE_END.split(text) for item in _denied_list(part) if (t := tokens(item))
@@ -816,10 +824,10 @@ _VACCINE_NAMES = _VACCINES | frozenset(tokens("yellow fever typhoid vi rabies ja
                                               "conjugate chikungunya dengue"))
 
 
-def _vaccine_names_before(toks: list[str], i: int) -> int:
-    """How many words just before a vaccine word at ``i`` name vaccines ("yellow fever + typhoid Vi vaccines")."""
+def _names_before(toks: list[str], i: int, names: frozenset[str]) -> int:
+    """How many words just before ``i`` are ``names`` ("yellow fever + typhoid Vi vaccines", "MMR and varicella given")."""
     k = i - 1
-    while k >= 0 and toks[k] in _VACCINE_NAMES:
+    while k >= 0 and toks[k] in names:
         k -= 1
     return i - 1 - k
 
@@ -829,10 +837,7 @@ def _vaccines_given(toks: list[str], i: int) -> int:
     if toks[i] not in _ADMINISTERED or i == 0 or toks[i - 1] not in _VACCINES or toks[i - 1] in ("and", "or") or (
             i + 1 < len(toks) and toks[i + 1] not in _GIVEN_WHEN):
         return 0  # ("Varicella, given calamine lotion": what is given follows)
-    k = i - 1
-    while k >= 0 and toks[k] in _VACCINES:
-        k -= 1
-    return i - 1 - k
+    return _names_before(toks, i, _VACCINES)
 
 
 def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | None, int] | None:
@@ -846,7 +851,7 @@ def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | Non
     if reach := _vaccines_given(toks, i):
         return (toks[i],), Assertion.NEGATED, reach  # prevented, not had
     if toks[i] in _VACCINE_WORDS and toks[i + 1 : i + 2] not in (["given"], ["administered"]) and (
-            reach := _vaccine_names_before(toks, i)):  # ("flu vaccine given" is the visit's Z23: the concept reads it)
+            reach := _names_before(toks, i, _VACCINE_NAMES)):  # ("flu vaccine given" is the visit's Z23: the concept reads it)
         return (toks[i],), Assertion.NEGATED, reach  # "yellow fever and typhoid vaccines today": prevented, not had
     if (p := _match_at(toks, i, _POST_HISTORY)) is not None or (p := _in_year(toks, i)) is not None:
         return p, Assertion.HISTORY, _POST_HISTORY_REACH
