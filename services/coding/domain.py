@@ -44,6 +44,7 @@ from services.coding.matcher import (
     FuzzyMatch,
     Lexicon,
     Mention,
+    absent_words,
     assertions,
     clauses,
     cue_tokens,
@@ -163,6 +164,7 @@ _INDEXES: weakref.WeakKeyDictionary[object, DescriptionIndex] = weakref.WeakKeyD
 _EVIDENCE: weakref.WeakKeyDictionary[object, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
 _SET_APART: weakref.WeakKeyDictionary[object, dict[str, tuple[frozenset[str], str | None]]] = weakref.WeakKeyDictionary()
 _DESCRIPTION_WORDS: weakref.WeakKeyDictionary[object, dict[str, frozenset[str]]] = weakref.WeakKeyDictionary()
+_ABSENT_WORDS: weakref.WeakKeyDictionary[object, dict[str, tuple[frozenset[str], ...]]] = weakref.WeakKeyDictionary()
 _PARTNER_WORDS: weakref.WeakKeyDictionary[object, Callable[[str], frozenset[str]]] = weakref.WeakKeyDictionary()
 # (code, "code first" or not) -> the ranges its instruction notes name
 _USE_ADDITIONAL: weakref.WeakKeyDictionary[object, dict[tuple[str, bool], tuple[tuple[str, str], ...]]] = (
@@ -425,9 +427,11 @@ def _description_matches(
     with bone metastases" as a secondary of the bladder) is matched again without that code, so the words go to the
     reading that puts each site with its own neoplasm word (matcher.neoplasm_sites_agree)."""
     misread: set[str] = set()
+    affirmed = with_index_terms(said)
     for _ in range(3):
         def allowed(code: str, _no: frozenset[str] = frozenset(misread)) -> bool:
-            return code not in _no and (allow is None or allow(code))
+            return (code not in _no and (allow is None or allow(code))
+                    and not any(absent <= affirmed for absent in _absent_words(code, codeset)))
 
         full = fuzzy.matches(said, allow=allowed, limit=limit, site_is_disease=site_is_disease,
                              shared=_partner_words(codeset))
@@ -496,6 +500,16 @@ def _superseded(
         else:
             full.remove(fm)  # it restates the curated term, or its other words qualify something else in the clause
     return out
+
+
+def _absent_words(code: str, codeset: CodeSet) -> tuple[frozenset[str], ...]:
+    """What the code's description, or a category above it, says the patient does not have (matcher.absent_words;
+    H33.309 "Unspecified retinal break" is in H33.3 "Retinal breaks without detachment"), memoized."""
+    cache = _per_codeset(_ABSENT_WORDS, codeset, lambda _codeset: {})
+    if code not in cache:
+        levels = {code, *(up for n in range(3, len(code)) if codeset.is_valid(up := code[:n].rstrip(".")))}
+        cache[code] = tuple(absent for level in sorted(levels) for absent in absent_words(codeset.description(level)))
+    return cache[code]
 
 
 def _description_words(code: str, codeset: CodeSet) -> frozenset[str]:
@@ -1168,17 +1182,37 @@ def _gestation(statements: list[Statement], pregnancy_ids: set[str]) -> tuple[in
 # (F03 Excludes1 F02).
 _DEMENTING = ("G30", "G31.83", "G20")
 _SEVERITY = (("mild", "A"), ("moderate", "B"), ("severe", "C"))
+# The disturbances F01-F03 name at their 5th (6th) character, with their inclusion terms' words: agitation includes
+# "aberrant motor behavior such as restlessness, rocking, pacing, or exit-seeking"; "other behavioral disturbance"
+# sleep disturbance and disinhibition, and wandering (its "use additional code ... wandering (Z91.83)").
 _DISTURBANCE = tuple((frozenset(tokens(words)), code) for words, code in (
-    ("agitation agitated aggression aggressive combative", "11"), ("psychotic psychosis hallucination delusion", "2"),
-    ("mood depressed apathy", "3"), ("anxiety anxious", "4")))
+    ("agitation agitated aggression aggressive combative restlessness pacing", "11"),
+    ("psychotic psychosis hallucination hallucinations delusion delusions paranoia", "2"),
+    ("mood depressed depression apathy", "3"), ("anxiety anxious", "4"),
+    ("wander wandering disinhibition disinhibited sundowning", "18")))
+# Each dementia category's character for an unstated severity: F01.50, F02.80, F03.90.
+_UNSTATED_SEVERITY = {"F01": "5", "F02": "8", "F03": "9"}
 
 
-def _dementia_code(statement: Statement, codeset: CodeSet) -> str:
+def _dementia_code(statement: Statement, codeset: CodeSet, category: str = "F02") -> str:
+    """The dementia's code by severity and disturbance (FY2023's F01-F03 axes), from the statement's affirmed words."""
     said = _affirmed_words(statement)
-    severity = next((c for w, c in _SEVERITY if w in said), "8")
+    unstated = _UNSTATED_SEVERITY[category]
+    severity = next((c for w, c in _SEVERITY if w in said), unstated)
     disturbance = next((c for words, c in _DISTURBANCE if said & words), "0")
-    code = f"F02.{severity}{disturbance}"
-    return code if codeset.is_billable(code) else "F02.80"
+    code = f"{category}.{severity}{disturbance}"
+    return code if codeset.is_billable(code) else f"{category}.{unstated}0"
+
+
+def _dementia_axes(resolved: list[Finding], *, statements: list[Statement], codeset: CodeSet) -> list[Finding]:
+    """Vascular and unspecified dementia (F01, F03) by the same severity and disturbance words as F02: "mild dementia
+    with psychotic features" is F03.A2, which its description's "psychotic disturbance" alone did not reach."""
+    by_id = {st.statement_id: st for st in statements}
+    for f in resolved:
+        if f.code.startswith(("F01", "F03")) and f.statement_ids and (st := by_id.get(f.statement_ids[0])) is not None \
+                and "dementia" in tokens(st.text):
+            f.code = _dementia_code(st, codeset, f.code[:3])
+    return resolved
 
 
 _ALZHEIMER = "G30"  # "Alzheimer's disease or dementia G30.9 [F02.80]": the Index pairs the disease with its dementia
@@ -1631,6 +1665,7 @@ def suggest_codes(
                                      codes={f.code for f in resolved}, codeset=codeset,
                                      firm={f.code for f in resolved if not (f.partial or f.learned)})
     resolved = _dementia_in_disease(resolved, statements=sections, codeset=codeset)
+    resolved = _dementia_axes(resolved, statements=sections, codeset=codeset)
     resolved = _organism_as_cause(resolved, codeset=codeset)
     resolved = _pregnancy(resolved, statements=sections, codeset=codeset, mode=mode)
     resolved = _diabetes_control(_contraceptive_use(_exam_findings(resolved, statements=sections)))

@@ -1305,7 +1305,12 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("R03.0", "white coat hypertension"), ("R03.0", "prehypertension"), ("I87.2", "venous insufficiency"),
     ("I73.00", "raynaud phenomenon"), ("I73.00", "raynaud syndrome"), ("T63.441A", "bee sting"),
     ("R29.6", "frequent falls"), ("R29.6", "repeated falls"), ("R29.6", "recurrent falls"), ("R26.9", "gait abnormality"),
-    ("R26.9", "abnormal gait"), ("M62.830", "back spasm"), ("S16.1XXA", "neck strain"),
+    ("R26.9", "abnormal gait"),
+    # "Wandering in diseases classified elsewhere Z91.83" (dementia's "use additional code, if applicable").
+    ("Z91.83", "wandering"),
+    # "Unsteadiness on feet R26.81": an unsteady gait.
+    ("R26.81", "unsteady gait"), ("R26.81", "gait instability"), ("R26.81", "unstable gait"), ("R26.81", "gait unsteadiness"),
+   ("M62.830", "back spasm"), ("S16.1XXA", "neck strain"),
     *_sided("tennis elbow", "M77.10", "M77.11", "M77.12"), *_sided("golfer elbow", "M77.00", "M77.01", "M77.02"),
     *_sided("frozen shoulder", "M75.00", "M75.01", "M75.02"),
     # Session 13's specificity audit. Pneumonia, by organism in adjective form (the descriptions name the organism

@@ -96,6 +96,10 @@ _WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", 
                 "ocp": ("oral", "contraceptive"), "ocps": ("oral", "contraceptive"),
                 "aaa": ("abdominal", "aortic", "aneurysm"), "avr": ("aortic", "valve", "replacement"),
                 "mvr": ("mitral", "valve", "replacement"), "des": ("drug", "eluting", "stent"), "vit": ("vitamin",),
+                # "Chronic hypoxemic resp failure" is J96.11, "respiratory failure with hypoxia" in the Tabular.
+                "hypoxemic": ("hypoxia",), "hypoxic": ("hypoxia",), "hypercapnic": ("hypercapnia",),
+                "hypercarbic": ("hypercapnia",), "resp": ("respiratory",), "bilat": ("bilateral",),
+                "mod": ("moderate",),
                 "rrms": ("relapsing", "remitting", "multiple", "sclerosis"),
                 "aecopd": ("acute", "exacerbation", "of", "chronic", "obstructive", "pulmonary", "disease"),
                 # Ordinals as the descriptions spell them: "5th metatarsal", "2nd trimester", "3rd degree burn".
@@ -225,6 +229,14 @@ _SIDE_LETTER = re.compile(r"\b([RL])\b\.?(?=[ \t]+(?:[A-Za-z]|[1-5](?:st|nd|rd|t
 # "Breast ca", "Hx of lung ca": cancer after its site (alone, "Ca" is calcium).
 _SITE_CA = re.compile(r"\b((?i:breast|lung|prostate|colon|rectal|bladder|skin|ovarian|cervical|pancreatic|thyroid|renal"
                       r"|kidney|liver|gastric|stomach|endometrial|uterine|esophageal|colorectal)) ca\b", re.IGNORECASE)
+# "Ca of bladder", "urothelial ca": cancer before its site, and a carcinoma after its cell type.
+_CA_OF_SITE = re.compile(r"\bca(?= of (?:the )?(?:breast|lung|prostate|colon|rectum|bladder|skin|ovary|cervix|pancreas|"
+                         r"thyroid|kidney|liver|stomach|endometrium|uterus|esophagus|tongue|larynx|bile duct)\b)",
+                         re.IGNORECASE)
+_CELL_CA = re.compile(r"\b((?i:urothelial|transitional cell|ductal|lobular|papillary|follicular|medullary|small cell|"
+                      r"renal cell|hepatocellular|serous|mucinous|clear cell)) ca\b", re.IGNORECASE)
+# "CAP" in capitals is community-acquired pneumonia ("cap" is a cap or a capsule).
+_CAP = re.compile(r"\bCAP\b")
 # "Both eyes", "both knees": the bilateral codes (the descriptions say "bilateral").
 _BOTH_EYES = re.compile(r"\b(?:both|bilateral) (?:eyes|ears)\b", re.IGNORECASE)  # "Presbycusis, bilateral" H91.13
 _BOTH = re.compile(r"\bboth (?=(?:eyes|ears|knees|hips|shoulders|legs|feet|hands|breasts|lungs|kidneys|ankles|wrists|"
@@ -275,7 +287,7 @@ _EYE_WORDS = re.compile(r"\b(?:eyes?|cataracts?|glaucoma|retina\w*|macula\w*|iop
                         r"lens|pseudophakia|uveitis|iritis|keratitis|pterygium|chalazion|hordeolum|blephar\w*|vision|"
                         r"visual|ptosis|drusen|vitreous|floaters?|choroid\w*|optic|ocular|intraocular|va|rhegmatogenous|retinopexy|"
                         r"vitrectomy|phaco\w*|iol|amblyopia|strabismus|diplopia|keratoconus|dfe|oct|intravitreal|"
-                        r"latanoprost|timolol|subconjunctival|conjunctival)\b", re.IGNORECASE)
+                        r"latanoprost|timolol|subconjunctival|conjunctival|retinopathy|npdr|pdr|anti-vegf)\b", re.IGNORECASE)
 # ... where PVD is the vitreous's posterior detachment (elsewhere peripheral vascular disease) and RD the retina's.
 _EYE_NAMES = {"PVD": " posterior vitreous detachment ", "RD": " retinal detachment ", "CNV": " choroidal neovascularization ",
               "DME": " diabetic macular edema ", "PDR": " proliferative diabetic retinopathy "}
@@ -350,8 +362,10 @@ def tokens(text: str) -> list[str]:
     low = text.lower()  # each rewrite only where its word occurs (they run on every statement and description)
     if "flu" in low:
         text = _FLU_TYPE.sub(r"\1 type \2", text)
-    if " ca" in low:
-        text = _SITE_CA.sub(r"\1 cancer", text)
+    if "ca" in low:
+        text = _CELL_CA.sub(r"\1 carcinoma", _CA_OF_SITE.sub("cancer", _SITE_CA.sub(r"\1 cancer", text)))
+        if "CAP" in text:
+            text = _CAP.sub("community acquired pneumonia", text)
     if "both " in low or "bilateral e" in low:
         text = _BOTH.sub("bilateral ", _BOTH_EYES.sub("bilateral", text))
     if "thickness" in low and ("burn" in low or "scald" in low):
@@ -364,7 +378,7 @@ def tokens(text: str) -> list[str]:
         text = _PSORIATIC.sub("psoriatic arthritis", text)
     if "rheumatoid factor" in low or "rf" in low:
         text = _RF_NEGATIVE.sub(" seronegative ", _RF_POSITIVE.sub(" seropositive ", text))
-    if "OD" in text or "OS" in text:
+    if "OD" in text or "OS" in text or "D" in text and _EYE_ABBREV.search(text):
         if _EYE_WORDS.search(text):
             text = _EYE_SIDE.sub(lambda m: " right eye " if m.group() == "OD" else " left eye ", text)
             text = _EYE_ABBREV.sub(lambda m: _EYE_NAMES[m.group()], text)
@@ -1139,6 +1153,9 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     # "Adenoma -- see also Neoplasm, benign, by site" (a prostate adenoma is hyperplasia: lexicon.INDEX_ENTRIES).
     "adenoma": ("benign", "neoplasm"),
     **dict.fromkeys(("lithiasis", "stone"), ("calculus",)),
+    # "Detachment, retina, rhegmatogenous -- see Detachment, retina, with retinal break" (H33.0-); a horseshoe tear,
+    # hole or dialysis of the retina is a retinal break (H33.3-: "Retinal breaks without detachment").
+    "rhegmatogenous": ("with", "retinal", "break"), "horseshoe": ("break",),
     "cholelithiasis": ("calculus", "gallbladder"), "nephrolithiasis": ("calculus", "kidney"),
     "urolithiasis": ("calculus", "urinary"), "choledocholithiasis": ("calculus", "bile", "duct"),
     **dict.fromkeys(("hypertransaminasemia", "hypertransaminemia"), ("elevated", "transaminase")),
@@ -1280,6 +1297,53 @@ _ABSENCE_BEFORE_SITE = (("foreign", "body"), ("intraarticular", "extension"), ("
 _EXCEPT = re.compile(r"\b(?:except|excluding|not specified as|including)\b[^,\])]*|\band epileptic syndromes\b", re.IGNORECASE)
 
 
+def _absences(toks: list[str]) -> tuple[list[str], list[list[str]]]:
+    """A description's tokens without what "without" says the patient does not have, and those absences."""
+    kept: list[str] = []
+    absent: list[list[str]] = []
+    i = 0
+    while i < len(toks):
+        if toks[i] != "without":
+            kept.append(toks[i])
+            i += 1
+            continue
+        phrase = next((p for p in _ABSENCE_BEFORE_SITE if tuple(toks[i + 1 : i + 1 + len(p)]) == p), None)
+        if phrase is not None:
+            absent.append(list(phrase))
+            i += 1 + len(phrase)
+            continue
+        # What the patient does not have, up to the comma that ends it ("Spondylosis without myelopathy or
+        # radiculopathy, cervical region", "... without macular edema, bilateral" keep their site and side),
+        # or past it while a list of absences goes on ("without behavioral disturbance, psychotic disturbance,
+        # mood disturbance, and anxiety").
+        # A "with" after it names what the patient has again ("Diverticulosis of large intestine without
+        # perforation or abscess with bleeding" is K57.31).
+        start = i = i + 1
+        while i < len(toks) and toks[i] != "with" and (
+                toks[i] != "," or toks[i + 1 : i + 2] and toks[i + 1] in _ABSENCE_GOES_ON):
+            i += 1
+        absent.append(toks[start:i])
+    return kept, absent
+
+
+def absent_words(term: str) -> tuple[frozenset[str], ...]:
+    """What a description says the patient does NOT have, one word set per absence ("Horseshoe tear of retina without
+    detachment": {detachment}; "... without behavioral disturbance, psychotic disturbance, mood disturbance, and
+    anxiety": four): a note that affirms one of them is no match for it, however many of its other words it says."""
+    toks = [t for part in term.split(",") for t in (*tokens(part), ",")]
+    out: list[frozenset[str]] = []
+    for phrase in _absences(toks)[1]:
+        item: list[str] = []
+        for t in [*phrase, ","]:
+            if t in (",", "or", "and"):
+                if words := frozenset(item) - _STOP:
+                    out.append(words)
+                item = []
+            else:
+                item.append(t)
+    return tuple(out)
+
+
 def term_words(term: str) -> list[str]:
     """A description's tokens without what it says the patient does NOT have: "without ..." up to the next comma and
     "not having achieved remission" ("Calculus of gallbladder without cholecystitis without obstruction", "Chronic
@@ -1312,27 +1376,7 @@ def term_words(term: str) -> list[str]:
         toks = toks[:i] + toks[i + len(_NOT_INTRACTABLE) :]
     toks = [t for i, t in enumerate(toks) if not (t == "trimester" or toks[i + 1 : i + 2] == ["trimester"])]
     if ABSENCE_DROPPED:
-        kept: list[str] = []
-        i = 0
-        while i < len(toks):
-            if toks[i] != "without":
-                kept.append(toks[i])
-                i += 1
-                continue
-            phrase = next((p for p in _ABSENCE_BEFORE_SITE if tuple(toks[i + 1 : i + 1 + len(p)]) == p), None)
-            if phrase is not None:
-                i += 1 + len(phrase)
-                continue
-            # What the patient does not have, up to the comma that ends it ("Spondylosis without myelopathy or
-            # radiculopathy, cervical region", "... without macular edema, bilateral" keep their site and side),
-            # or past it while a list of absences goes on ("without behavioral disturbance, psychotic disturbance,
-            # mood disturbance, and anxiety").
-            # A "with" after it names what the patient has again ("Diverticulosis of large intestine without
-            # perforation or abscess with bleeding" is K57.31).
-            while i < len(toks) and toks[i] != "with" and (
-                    toks[i] != "," or toks[i + 1 : i + 2] and toks[i + 1] in _ABSENCE_GOES_ON):
-                i += 1
-        toks = kept
+        toks, _ = _absences(toks)
         for i in phrase_starts(toks, _NOT_IN_REMISSION)[:1]:
             toks = toks[:i]
     return [t for t in toks if t != ","]

@@ -1496,3 +1496,58 @@ def test_an_unspecified_code_becomes_the_one_a_kept_codes_note_names(codeset: Si
 ])
 def test_gravida_para_pads_thumbs_and_visits(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # "Hypoxemic" and "hypercapnic" are the Tabular's "with hypoxia" / "with hypercapnia"; "resp" is respiratory.
+    ("Chronic hypoxemic resp failure - 2 L NC continuous, SpO2 91%.", ["J96.11"]),
+    ("Acute on chronic hypercapnic respiratory failure.", ["J96.22"]),
+    # "Bilat" and "mod" say the side and the severity the descriptions spell out.
+    ("Primary OA bilat knees, KL 3 - PT.", ["M17.0"]), ("T2DM w/ mod NPDR w/o DME OU.", ["E11.3393"]),
+    # "Ca of bladder", "urothelial ca": cancer before its site and after its cell type; "CAP" is the pneumonia.
+    ("High-grade urothelial ca of bladder s/p TURBT, on BCG maintenance.", ["C67.9"]),
+    ("CAP, RLL infiltrate on CXR - amoxicillin + azithromycin.", ["J18.9"]),
+    ("Serum Ca 10.9, mild hypercalcemia.", ["E83.52"]),
+    # PDR and DME are the eye's in a statement about the eyes (not durable medical equipment elsewhere).
+    ("T1DM w/ PDR + center-involving DME OS on anti-VEGF.", ["E10.3512"]), ("DME order for rolling walker.", []),
+    # An unsteady gait is R26.81.
+    ("Unsteady gait - PT referral.", ["R26.81"]),
+])
+def test_respiratory_failure_abbreviations_and_eye_statements(
+    codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str],
+) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # Dementia by severity and disturbance in each category: wandering is "other behavioral disturbance" (its note
+    # asks for Z91.83 beside it), psychotic features the psychotic disturbance.
+    ("Dementia (type unspecified), moderate, w/ wandering - door alarms.", ["F03.B18", "Z91.83"]),
+    ("Alzheimer dementia, moderate, wanders at night.", ["G30.9", "F02.B18"]),
+    ("Mild dementia with psychotic features.", ["F03.A2"]), ("Vascular dementia, severe, with hallucinations.", ["F01.C2"]),
+    ("Vascular dementia, mild, no behavioral sx.", ["F01.A0"]), ("Dementia.", ["F03.90"]),
+])
+def test_dementia_by_severity_and_disturbance(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # A description's "without X" is no match where the note affirms X: a rhegmatogenous detachment is no
+    # "horseshoe tear without detachment" (it is one with a single break), gallstones with cholecystitis no K80.20.
+    ("Mac-on rhegmatogenous RD OD w/ single superior horseshoe tear - pneumatic retinopexy today.", ["H33.011"]),
+    ("Retinal horseshoe tear OD, no detachment.", ["H33.311"]),
+    ("Migraine with aura.", ["G43.109"]), ("Migraine without aura.", ["G43.009"]),
+    ("Acute cystitis with hematuria.", ["N30.01"]), ("Lumbar spondylosis with radiculopathy.", ["M47.26"]),
+])
+def test_an_affirmed_absence_rules_its_description_out(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+def test_absent_words_reads_each_absence_of_a_description() -> None:
+    from services.coding.matcher import absent_words
+    assert absent_words("Horseshoe tear of retina without detachment, right eye") == (frozenset({"detachment"}),)
+    assert absent_words("Spondylosis without myelopathy or radiculopathy, lumbar region") == (
+        frozenset({"myelopathy"}), frozenset({"radiculopathy"}))
+    assert len(absent_words("Unspecified dementia, moderate, without behavioral disturbance, psychotic disturbance, "
+                            "mood disturbance, and anxiety")) == 4
+    assert absent_words("Essential (primary) hypertension") == ()
