@@ -329,6 +329,11 @@ def _statement_findings(
         # bilateral" is the bilateral retinopathy).
         said = {t for i, t in enumerate(toks)
                 if i not in covered and (status[i] in codable or t in LATERAL) and not cue[i]}
+        if _RETINOPATHY <= said and not said & _DIABETES_NAMED:
+            # Guideline I.C.4.a.2: a diabetic retinopathy whose clause names no type is type 2's ("Moderate NPDR OD
+            # with center-involving DME" is E11.3311, as "diabetic retinopathy" alone is E11.319); a note that names
+            # type 1 only makes it E10.3- (_diabetes_of_the_note).
+            said |= _TYPE2_WORDS
         words = with_index_terms(said)
         # Outside the Assessment only symptom codes (chapter R) may come from free text.
         allow = None if assessment else (lambda code: code.startswith("R"))
@@ -994,6 +999,8 @@ def rank_findings(
             statements += [(i, st, False) for i, st in subjective]
         found, similarity = _neighbour_findings(statements, findings=findings, learned=learned, codeset=codeset, mode=mode)
         findings += found
+    findings = _diabetes_of_the_note(findings, statements=[*draft.note.assessment, *draft.note.subjective],
+                                     codeset=codeset)
     findings = _combine(findings, modifiers=modifiers, codeset=codeset,
                         keep_parts=mode == ALL_FINDINGS and COMBINATION_PARTS)
     # "Elevated blood-pressure reading, without diagnosis of hypertension" (R03.0) is no code beside hypertension.
@@ -1194,6 +1201,27 @@ _DISTURBANCE = tuple((frozenset(tokens(words)), code) for words, code in (
 _UNSTATED_SEVERITY = {"F01": "5", "F02": "8", "F03": "9"}
 
 
+_RETINOPATHY = frozenset(tokens("diabetic retinopathy"))
+_DIABETES_NAMED = frozenset(tokens("diabetes type 1 type 2"))
+_TYPE2_WORDS = frozenset(tokens("type 2 diabetes mellitus"))
+_TYPE1_WORD, _TYPE2_WORD = tokens("type 1")[0], tokens("type 2")[0]
+
+
+def _diabetes_of_the_note(resolved: list[Finding], *, statements: list[Statement], codeset: CodeSet) -> list[Finding]:
+    """A note that names type 1 diabetes, and never type 2, has type 1's retinopathy where a statement names no type
+    ("PDR with DME OU" beside "DM type 1 on an insulin pump" is E10.3513, not E11.3513 and E10.9). Before the codes
+    are resolved, so that E10.9 gives way to its specific sibling and no Excludes1 pair of E10 and E11 forms."""
+    texts = {st.statement_id: set(tokens(st.text)) for st in statements}
+    named = set().union(*texts.values()) if texts else set()
+    if _TYPE1_WORD not in named or _TYPE2_WORD in named:
+        return resolved
+    for f in resolved:
+        if f.code.startswith("E11.") and codeset.is_billable(code := "E10" + f.code[3:]) and not any(
+                _TYPE2_WORD in texts.get(i, ()) for i in f.statement_ids):
+            f.code = code
+    return resolved
+
+
 def _dementia_code(statement: Statement, codeset: CodeSet, category: str = "F02") -> str:
     """The dementia's code by severity and disturbance (FY2023's F01-F03 axes), from the statement's affirmed words."""
     said = _affirmed_words(statement)
@@ -1202,6 +1230,23 @@ def _dementia_code(statement: Statement, codeset: CodeSet, category: str = "F02"
     disturbance = next((c for words, c in _DISTURBANCE if said & words), "0")
     code = f"{category}.{severity}{disturbance}"
     return code if codeset.is_billable(code) else f"{category}.{unstated}0"
+
+
+# Parkinson's disease by dyskinesia and fluctuations (FY2024's G20.A1-G20.B2): "with peak-dose dyskinesias and OFF
+# periods" is G20.B2, "with motor fluctuations (wearing-off)" G20.A2; the curated term's G20.A1 says neither.
+_PARKINSON = frozenset(("G20.A1", "G20.A2", "G20.B1", "G20.B2"))
+_DYSKINESIA = frozenset(tokens("dyskinesia dyskinesias dyskinetic"))
+_FLUCTUATING = (frozenset(tokens("fluctuation")), frozenset(tokens("fluctuations")), frozenset(tokens("wearing off")),
+                frozenset(tokens("off periods")), frozenset(tokens("off episodes")), frozenset(tokens("on off")))
+
+
+def _parkinson_axes(resolved: list[Finding], *, statements: list[Statement]) -> list[Finding]:
+    by_id = {st.statement_id: st for st in statements}
+    for f in resolved:
+        if f.code in _PARKINSON and f.statement_ids and (st := by_id.get(f.statement_ids[0])) is not None:
+            said = _affirmed_words(st)
+            f.code = f"G20.{'B' if said & _DYSKINESIA else 'A'}{2 if any(w <= said for w in _FLUCTUATING) else 1}"
+    return resolved
 
 
 def _dementia_axes(resolved: list[Finding], *, statements: list[Statement], codeset: CodeSet) -> list[Finding]:
@@ -1498,6 +1543,17 @@ def _unspecified_injury(resolved: list[Finding], *, codeset: CodeSet) -> list[Fi
     return [f for f, v in zip(resolved, vague) if not (v and set(f.statement_ids) <= named)]
 
 
+# An unspecified sensorineural hearing loss says nothing beside the kind of one the note names: presbycusis (H91.1-),
+# a sudden idiopathic loss (H91.2-), a noise-induced one (H83.3-) ("Presbycusis; audiogram: sloping SNHL" is H91.13).
+_SNHL_UNSPECIFIED, _SNHL_KINDS = "H90.5", ("H91.1", "H91.2", "H83.3")
+
+
+def _hearing_loss_kind(resolved: list[Finding]) -> list[Finding]:
+    if any(f.code.startswith(_SNHL_KINDS) and not f.learned for f in resolved):
+        return [f for f in resolved if f.code != _SNHL_UNSPECIFIED]
+    return resolved
+
+
 def _both_sides(resolved: list[Finding], *, statements: list[Statement], codeset: CodeSet) -> list[Finding]:
     said = _said_by(statements)
     out: list[Finding] = []
@@ -1666,6 +1722,7 @@ def suggest_codes(
                                      firm={f.code for f in resolved if not (f.partial or f.learned)})
     resolved = _dementia_in_disease(resolved, statements=sections, codeset=codeset)
     resolved = _dementia_axes(resolved, statements=sections, codeset=codeset)
+    resolved = _parkinson_axes(resolved, statements=sections)
     resolved = _organism_as_cause(resolved, codeset=codeset)
     resolved = _pregnancy(resolved, statements=sections, codeset=codeset, mode=mode)
     resolved = _diabetes_control(_contraceptive_use(_exam_findings(resolved, statements=sections)))
@@ -1673,6 +1730,7 @@ def suggest_codes(
                                           statements=sections)
     resolved = _receptor_status(_heart_and_kidney(resolved, statements=sections), statements=sections)
     resolved = _unspecified_injury(_both_sides(resolved, statements=sections, codeset=codeset), codeset=codeset)
+    resolved = _hearing_loss_kind(resolved)
     resolved = _as_the_note_names(resolved, codeset=codeset)
     if mode == OUTPATIENT:
         # First-listed diagnosis of the claim: the first problem the Assessment establishes by rule, whatever

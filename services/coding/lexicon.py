@@ -111,7 +111,8 @@ CONCEPTS: tuple[Concept, ...] = (
        history_code="I25.2", family_code="Z82.49"),
     _c("nstemi", "I21.4", "nstemi", "non st elevation myocardial infarction", "non st elevation mi",
        "non st segment elevation myocardial infarction", history_code="I25.2", family_code="Z82.49"),
-    _c("stroke", "I63.9", "stroke", "cva", "cerebrovascular accident", "cerebral infarction", history_code="Z86.73", family_code="Z82.3"),
+    _c("stroke", "I63.9", "stroke", "cva", "cerebrovascular accident", "cerebral infarction", "cerebral infarct",
+       "mca infarct", "mca stroke", "ischemic stroke", history_code="Z86.73", family_code="Z82.3"),
     _c("tia", "G45.9", "transient ischemic attack", "tia", "mini stroke", history_code="Z86.73"),
     _c("dvt", "I82.409", "deep vein thrombosis", "dvt", "deep venous thrombosis", history_code="Z86.718",
        lateral=("I82.401", "I82.402", "I82.403")),
@@ -505,6 +506,13 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("hep_c_chronic", "B18.2", "chronic hepatitis c", "chronic hcv infection", "chronic hcv", "chronic viral hepatitis c"),
     _c("hep_b_chronic", "B18.1", "chronic hepatitis b", "chronic hbv infection", "chronic hbv", "chronic viral hepatitis b"),
     _c("tb", "A15.9", "tuberculosis", history_code="Z86.11"),
+    # "Tuberculosis, latent Z22.7"; FY2025's "Personal history of latent tuberculosis infection" Z86.15 (not Z86.11).
+    _c("ltbi", "Z22.7", "latent tuberculosis", "latent tb", "latent tuberculosis infection", history_code="Z86.15"),
+    # "Neoplasia, intraepithelial, cervix, grade I N87.0, grade II N87.1, grade III D06.9"; their history is a
+    # cervical dysplasia's (Z87.410) or an in-situ neoplasm's (Z86.001, "personal history of CIN III").
+    _c("cin1", "N87.0", "cin 1", "cin i", history_code="Z87.410"),
+    _c("cin2", "N87.1", "cin 2", "cin ii", history_code="Z87.410"),
+    _c("cin3", "D06.9", "cin 3", "cin iii", history_code="Z86.001"),
     _c("pulmonary_tb", "A15.0", "pulmonary tuberculosis", "tuberculosis of the lung", "lung tuberculosis",  # Index: A15.0
        history_code="Z86.11"),
     _c("cardiac_arrest", "I46.9", "cardiac arrest", "cardiorespiratory arrest"),
@@ -827,6 +835,7 @@ _MIGRAINES = ("migraine_no_aura", "migraine_intractable", "migraine_no_aura_intr
 # contains "diabetes"; "ckd stage 3" contains "ckd").
 SUBSUMED_BY: dict[str, frozenset[str]] = {
     "dm": frozenset({"t2dm", "t1dm", "prediabetes", "gdm", "t2dm_remission"}),
+    "tb": frozenset({"ltbi"}),
     "t2dm": frozenset({"t2dm_remission"}),
     "ckd": frozenset(_CKD_STAGES),
     "chf": frozenset({"hfref", "hfpef"}),
@@ -1085,13 +1094,12 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("D68.9", "coagulopathy"),
     # Prolapse, mitral (valve) I34.1; Block, atrioventricular, first degree I44.0; Pericarditis I31.9, acute I30.9;
     # Endocarditis (valve unspecified) I38, infective / bacterial I33.0; Thrombophlebitis I80.9; Anemia, blood loss
-    # (chronic) D50.0, acute D62; Tuberculosis, latent Z22.7; Infection, MRSA A49.02, carrier Z22.322.
+    # (chronic) D50.0, acute D62; Infection, MRSA A49.02, carrier Z22.322.
     ("I34.1", "mitral valve prolapse"), ("I44.0", "first degree av block"), ("I44.0", "first degree heart block"),
     ("I44.0", "first degree atrioventricular block"), ("I31.9", "pericarditis"), ("I30.9", "acute pericarditis"),
     ("I38", "endocarditis"), ("I33.0", "infective endocarditis"), ("I33.0", "bacterial endocarditis"),
     ("I80.9", "thrombophlebitis"), ("I80.9", "superficial thrombophlebitis"), ("D50.0", "anemia due to blood loss"),
-    ("D50.0", "chronic blood loss anemia"), ("D62", "acute blood loss anemia"), ("Z22.7", "latent tuberculosis"),
-    ("Z22.7", "latent tb"), ("A49.02", "mrsa infection"), ("Z22.322", "mrsa carrier"), ("Z22.322", "mrsa colonization"),
+    ("D50.0", "chronic blood loss anemia"), ("D62", "acute blood loss anemia"), ("A49.02", "mrsa infection"), ("Z22.322", "mrsa carrier"), ("Z22.322", "mrsa colonization"),
     # Menopause (asymptomatic) Z78.0; Fibroid, uterus D25.9; Elevated, prostate specific antigen R97.20; Cyst, kidney
     # (acquired) N28.1; Disease, Alzheimer's G30.9 (written without the "'s")
     ("Z78.0", "menopause"), ("Z78.0", "postmenopausal status"), ("N95.1", "symptomatic menopause"),
@@ -1306,6 +1314,31 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("I73.00", "raynaud phenomenon"), ("I73.00", "raynaud syndrome"), ("T63.441A", "bee sting"),
     ("R29.6", "frequent falls"), ("R29.6", "repeated falls"), ("R29.6", "recurrent falls"), ("R26.9", "gait abnormality"),
     ("R26.9", "abnormal gait"),
+    # "Bladder, neurogenic NOS -- see Dysfunction, bladder, neuromuscular N31.9"; "Resistance, organism, to drug,
+    # extended spectrum beta lactamase (ESBL) Z16.12"; "CR(E)ST syndrome M34.1" (limited cutaneous systemic
+    # sclerosis).
+    ("N31.9", "neurogenic bladder"), ("Z16.12", "extended spectrum beta lactamase"), ("M34.1", "crest syndrome"),
+    ("M34.1", "limited cutaneous systemic sclerosis"), ("M34.1", "limited cutaneous scleroderma"),
+    # "Tinnitus, right ear H93.11": the side without the ear ("Tinnitus R"); "Loss, hearing, sudden (idiopathic)
+    # H91.2-".
+    *_sided("tinnitus", "H93.19", "H93.11", "H93.12", "H93.13"),
+    *_sided(("sudden sensorineural hearing loss", "sudden hearing loss"), "H91.20", "H91.21", "H91.22", "H91.23"),
+    # "Pterygium H11.00-" (progressive H11.05-); "Opacity, posterior capsule -- see Cataract, secondary (after-cataract)
+    # H26.49-"; "Bursitis, trochanteric M70.6-, prepatellar M70.4-"; "Myelopathy, spondylogenic, cervical M47.12";
+    # "Keratitis, herpetic, herpes simplex B00.52".
+    *_sided("pterygium", "H11.009", "H11.001", "H11.002", "H11.003"),
+    *_sided(("progressive pterygium", "pterygium progressive"), "H11.059", "H11.051", "H11.052", "H11.053"),
+    *_sided(("posterior capsular opacification", "posterior capsule opacification", "posterior capsular opacity"),
+            "H26.499", "H26.491", "H26.492", "H26.493"),
+    *_sided(("greater trochanteric bursitis", "trochanteric bursitis"), "M70.60", "M70.61", "M70.62"),
+    *_sided("prepatellar bursitis", "M70.40", "M70.41", "M70.42"),
+    ("M47.12", "cervical spondylotic myelopathy"), ("M47.16", "lumbar spondylotic myelopathy"),
+    ("B00.52", "herpes simplex keratitis"), ("B00.52", "herpetic keratitis"),
+    # Geographic atrophy is dry AMD's advanced atrophic stage (H35.31-, 7th character 3; 4 with subfoveal involvement).
+    *_sided("geographic atrophy", "H35.3193", "H35.3113", "H35.3123", "H35.3133"),
+    *_sided(("geographic atrophy involving the fovea", "geographic atrophy with subfoveal involvement",
+             "subfoveal geographic atrophy", "center involving geographic atrophy"),
+            "H35.3194", "H35.3114", "H35.3124", "H35.3134"),
     # "Wandering in diseases classified elsewhere Z91.83" (dementia's "use additional code, if applicable").
     ("Z91.83", "wandering"),
     # "Unsteadiness on feet R26.81": an unsteady gait.
@@ -1331,7 +1364,8 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # metabolic dysfunction-associated (MASLD) K76.0; NASH K75.81; Low HDL E78.6.
     ("B02.29", "postherpetic neuralgia"), ("B02.29", "post herpetic neuralgia"), ("B35.0", "tinea capitis"),
     *_sided("eustachian tube dysfunction", "H69.80", "H69.81", "H69.82", "H69.83"),
-    *_sided("cubital tunnel syndrome", "G56.20", "G56.21", "G56.22", "G56.23"),
+    *_sided(("cubital tunnel syndrome", "ulnar neuropathy", "ulnar neuropathy at the elbow"),
+            "G56.20", "G56.21", "G56.22", "G56.23"),
     *_sided("perforated tympanic membrane", "H72.90", "H72.91", "H72.92", "H72.93"),
     *_sided("tympanic membrane perforation", "H72.90", "H72.91", "H72.92", "H72.93"),
     ("L02.31", "buttock abscess"), ("L02.31", "abscess of buttock"), ("K76.0", "masld"), ("K75.81", "nash"),
@@ -1375,8 +1409,7 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("N92.6", "irregular menstrual cycles"), ("N92.6", "irregular cycles"),
     *_sided(("ovarian endometrioma", "endometrioma of ovary", "endometrioma"), "N80.129", "N80.121", "N80.122",
             "N80.123"),
-    ("N87.0", "cin 1"), ("N87.0", "cin i"), ("N87.1", "cin 2"), ("N87.1", "cin ii"), ("D06.9", "cin 3"),
-    ("D06.9", "cin iii"), ("R87.612", "lsil"), ("R87.613", "hsil"), ("R87.610", "asc us"), ("R87.610", "ascus"),
+    ("R87.612", "lsil"), ("R87.613", "hsil"), ("R87.610", "asc us"), ("R87.610", "ascus"),
     ("R87.611", "asc h"), ("R87.810", "positive high risk hpv"), ("R87.810", "high risk hpv positive"),
     ("R87.810", "hr hpv positive"), ("R87.810", "positive hr hpv"),
     ("D25.0", "submucosal fibroid"), ("D25.0", "submucous fibroid"), ("D25.0", "submucosal leiomyoma"),

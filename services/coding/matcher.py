@@ -99,7 +99,17 @@ _WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", 
                 # "Chronic hypoxemic resp failure" is J96.11, "respiratory failure with hypoxia" in the Tabular.
                 "hypoxemic": ("hypoxia",), "hypoxic": ("hypoxia",), "hypercapnic": ("hypercapnia",),
                 "hypercarbic": ("hypercapnia",), "resp": ("respiratory",), "bilat": ("bilateral",),
-                "mod": ("moderate",),
+                "mod": ("moderate",), "ppx": ("prophylaxis",),
+                # Neurology and retina names the descriptions spell out.
+                "crao": ("central", "retinal", "artery", "occlusion"), "crvo": ("central", "retinal", "vein", "occlusion"),
+                "brao": ("retinal", "artery", "branch", "occlusion"), "brvo": ("branch", "retinal", "vein", "occlusion"),
+                "cme": ("cystoid", "macular", "edema"), "tth": ("tension", "type", "headache"),
+                "jme": ("juvenile", "myoclonic", "epilepsy"), "dlb": ("dementia", "with", "lewy", "bodies"),
+                "cts": ("carpal", "tunnel", "syndrome"), "radic": ("radiculopathy",), "hsv": ("herpes", "simplex"),
+                # Antiphospholipid syndrome D68.61, obesity hypoventilation syndrome E66.2, methotrexate (Z79.631),
+                # systemic sclerosis, and the sensorineural hearing loss the descriptions spell out (not "cHL": Hodgkin).
+                "aps": ("antiphospholipid", "syndrome"), "ohs": ("obesity", "hypoventilation", "syndrome"),
+                "mtx": ("methotrexate",), "snhl": ("sensorineural", "hearing", "loss"), "ssc": ("systemic", "sclerosis"),
                 "rrms": ("relapsing", "remitting", "multiple", "sclerosis"),
                 "aecopd": ("acute", "exacerbation", "of", "chronic", "obstructive", "pulmonary", "disease"),
                 # Ordinals as the descriptions spell them: "5th metatarsal", "2nd trimester", "3rd degree burn".
@@ -225,6 +235,10 @@ _FLU_TYPE = re.compile(r"\b((?i:influenza|flu))[ -]([AB])\b")
 # A capital R or L before a word is its side: "R knee OA", "L ankle sprain", "Lac to R index finger", "L 5th toe".
 # (Also at the end of a clause or an item, after what it qualifies: "Torus fx distal radius L, 3 wk recheck"; not after
 # a number, where it is a litre: "2 L IVF".)
+# "R>L", "L > R": both sides, one worse.
+_BOTH_WORSE = re.compile(r"\b(?:R\s*>\s*L|L\s*>\s*R)\b")
+# "R-sided sciatica", "L-sided hemiparesis": the side's letter before "-sided".
+_SIDED_LETTER = re.compile(r"\b([RL])-(?=sided\b)")
 _SIDE_LETTER = re.compile(r"\b([RL])\b\.?(?=[ \t]+(?:[A-Za-z]|[1-5](?:st|nd|rd|th)\b))|(?<!\d )(?<!\d)\b([RL])\b(?=\s*(?:[,;)]|\s[-–—]\s|$))")
 # "Breast ca", "Hx of lung ca": cancer after its site (alone, "Ca" is calcium).
 _SITE_CA = re.compile(r"\b((?i:breast|lung|prostate|colon|rectal|bladder|skin|ovarian|cervical|pancreatic|thyroid|renal"
@@ -235,6 +249,8 @@ _CA_OF_SITE = re.compile(r"\bca(?= of (?:the )?(?:breast|lung|prostate|colon|rec
                          re.IGNORECASE)
 _CELL_CA = re.compile(r"\b((?i:urothelial|transitional cell|ductal|lobular|papillary|follicular|medullary|small cell|"
                       r"renal cell|hepatocellular|serous|mucinous|clear cell)) ca\b", re.IGNORECASE)
+# "Conductive HL": a hearing loss where its kind says so ("HL" alone is also Hodgkin lymphoma).
+_HEARING_LOSS = re.compile(r"\b(conductive|sensorineural|mixed)\s+HL\b", re.IGNORECASE)
 # "CAP" in capitals is community-acquired pneumonia ("cap" is a cap or a capsule).
 _CAP = re.compile(r"\bCAP\b")
 # "Both eyes", "both knees": the bilateral codes (the descriptions say "bilateral").
@@ -287,7 +303,8 @@ _EYE_WORDS = re.compile(r"\b(?:eyes?|cataracts?|glaucoma|retina\w*|macula\w*|iop
                         r"lens|pseudophakia|uveitis|iritis|keratitis|pterygium|chalazion|hordeolum|blephar\w*|vision|"
                         r"visual|ptosis|drusen|vitreous|floaters?|choroid\w*|optic|ocular|intraocular|va|rhegmatogenous|retinopexy|"
                         r"vitrectomy|phaco\w*|iol|amblyopia|strabismus|diplopia|keratoconus|dfe|oct|intravitreal|"
-                        r"latanoprost|timolol|subconjunctival|conjunctival|retinopathy|npdr|pdr|anti-vegf)\b", re.IGNORECASE)
+                        r"latanoprost|timolol|subconjunctival|conjunctival|retinopathy|npdr|pdr|anti-vegf|fovea\w*|geographic|iridocyclitis|"
+                        r"crao|crvo|brvo|pterygium|pinguecula|dendrit\w*|hyperopi\w*|myopi\w*|astigmatism|presbyopia|capsul\w*)\b", re.IGNORECASE)
 # ... where PVD is the vitreous's posterior detachment (elsewhere peripheral vascular disease) and RD the retina's.
 _EYE_NAMES = {"PVD": " posterior vitreous detachment ", "RD": " retinal detachment ", "CNV": " choroidal neovascularization ",
               "DME": " diabetic macular edema ", "PDR": " proliferative diabetic retinopathy "}
@@ -301,18 +318,44 @@ _NOT_ED_AFTER = re.compile(r"^\s*(?::|visits?|course|physician|provider|notes?|s
 
 
 _erectile = _by_context("erectile dysfunction", _NOT_ED_BEFORE, _NOT_ED_AFTER, after=16)
+# "OA" is osteoarthritis ("OA R shoulder", "R hip primary OA"), but not where it is why a joint was replaced ("s/p L
+# THA for OA": no osteoarthritis now).
+_OA = re.compile(r"(?<![/\w])oa(?![/\w])", re.IGNORECASE)
+_FOR_BEFORE = re.compile(r"\bfor\s+(?:primary\s+|severe\s+|end[- ]stage\s+)?$", re.IGNORECASE)
+_JOINT_AFTER = re.compile(r"\s*(?:of\b|,?\s*(?:r|l|right|left|bilat\w*)\b)", re.IGNORECASE)
+
+
+def _osteoarthritis(m: re.Match[str]) -> str:
+    """"OA" as osteoarthritis, except a bare "for OA" (what a replaced joint had): "Pre-op before R TKA for primary OA
+    of R knee" keeps it."""
+    before, after = m.string[max(0, m.start() - 12) : m.start()], m.string[m.end() : m.end() + 12]
+    return m.group().lower() if _FOR_BEFORE.search(before) and not _JOINT_AFTER.match(after) else "osteoarthritis"
 
 
 def _read_in_context(text: str) -> str:
-    """"ED" and "RA" as their words around them read them (tokens, and a statement before its clauses cut them)."""
+    """"ED", "RA" and "OA" as their words around them read them, and OD / OS / PVD / RD ... in a statement about the eyes
+    ("Dilated exam: Weiss ring, complete PVD OS": the eye words may be in another clause), in tokens and in a statement
+    before its clauses cut it."""
     if "ED" in text:
         text = _ED.sub(_erectile, text)
     if "RA" in text:
         text = _RA.sub(_rheumatoid, text)
+    if "OA" in text or "oa" in text:
+        text = _OA.sub(_osteoarthritis, text)
+    if ("OD" in text or "OS" in text or "D" in text and _EYE_ABBREV.search(text)) and _EYE_WORDS.search(text):
+        text = _EYE_SIDE.sub(lambda m: " right eye " if m.group() == "OD" else " left eye ", text)
+        text = _EYE_ABBREV.sub(lambda m: _EYE_NAMES[m.group()], text)
     return text
 
 
-_PADS = re.compile(r"\b[Pp]ads\b")
+_PADS = re.compile(r"\b[Pp]ads\b|(?:" + "|".join(f"(?<=[{w[0].upper()}{w[0]}]{w[1:]} )" for w in (
+    "elbow", "heel", "knee", "heating", "gel", "foam", "ice", "gauze")) + r")pad\b")
+# Words of an examination or of healing bone, not a disease: "scleral depression" (an exam technique), "bridging
+# callus" (a healing fracture's, no skin callus L84).
+# "Uveitis, anterior -- see Iridocyclitis".
+_ANTERIOR_UVEITIS = re.compile(r"\banterior uveitis\b", re.IGNORECASE)
+_NOT_A_FINDING = re.compile(r"\bscleral depression\b|\b(?:bridging|fracture|bony|bone|periosteal|early|abundant|"
+                            r"interval|mature|healing) callus\b", re.IGNORECASE)
 _FALLS_HISTORY = re.compile(r"\b(?:hx|h/o|history)\s+(?:of\s+)?(?:(?:recurrent|multiple|frequent|repeated)\s+)?fall(?:s|ing)\b",
                             re.IGNORECASE)
 _NOT_A_FIT = re.compile(r"\b(coughing|sneezing|laughing|crying|anger|temper) fits?\b|\bfit(?=\s+(?:\w+\s+)?"
@@ -378,12 +421,15 @@ def tokens(text: str) -> list[str]:
         text = _PSORIATIC.sub("psoriatic arthritis", text)
     if "rheumatoid factor" in low or "rf" in low:
         text = _RF_NEGATIVE.sub(" seronegative ", _RF_POSITIVE.sub(" seropositive ", text))
-    if "OD" in text or "OS" in text or "D" in text and _EYE_ABBREV.search(text):
-        if _EYE_WORDS.search(text):
-            text = _EYE_SIDE.sub(lambda m: " right eye " if m.group() == "OD" else " left eye ", text)
-            text = _EYE_ABBREV.sub(lambda m: _EYE_NAMES[m.group()], text)
-    if "pads" in low:  # "pads x2/day": incontinence pads, not peripheral arterial disease (PAD)
+    if "hl" in low:
+        text = _HEARING_LOSS.sub(r"\1 hearing loss", text)
+    if "pad" in low:  # "pads x2/day", "elbow pad": padding, not peripheral arterial disease (PAD)
         text = _PADS.sub("padding", text)
+    if "anterior uveitis" in low:
+        text = _ANTERIOR_UVEITIS.sub("iridocyclitis", text)
+    if "scleral" in low or "callus" in low:
+        text = _NOT_A_FINDING.sub(lambda m: "scleral indentation" if "scleral" in m.group().lower() else "bone healing",
+                                  text)
     if "fall" in low:  # "Hx falls", "history of falls": one word, as the history cue would make it a past fall's
         text = _FALLS_HISTORY.sub(" fallshistory ", text)
     if "fit" in low:  # "Fit NOS" is a convulsion (R56.9); a coughing fit or fitting hearing aids is none
@@ -411,6 +457,8 @@ def tokens(text: str) -> list[str]:
     if "l" in low and _LUMBAR_LEVEL.search(text):  # "L4-5 HNP", "L1 compression fracture": the lumbar region
         text = _LUMBAR_LEVEL.sub(lambda m: " lumbosacral " if m.group(1) else " lumbar ", text)
     if "R" in text or "L" in text:
+        text = _BOTH_WORSE.sub("bilateral", text)
+        text = _SIDED_LETTER.sub(lambda m: "right " if m.group(1) == "R" else "left ", text)
         text = _SIDE_LETTER.sub(lambda m: "right" if (m.group(1) or m.group(2)) == "R" else "left", text)
     # A possessive is no word of its own: "Crohn disease" and "Crohn's disease" read alike, on both sides.
     text = _POSSESSIVE.sub("", text.lower().replace("’", "'"))
@@ -1156,6 +1204,19 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     # "Detachment, retina, rhegmatogenous -- see Detachment, retina, with retinal break" (H33.0-); a horseshoe tear,
     # hole or dialysis of the retina is a retinal break (H33.3-: "Retinal breaks without detachment").
     "rhegmatogenous": ("with", "retinal", "break"), "horseshoe": ("break",),
+    # "Degeneration, macula, age-related, wet (exudative) H35.32-; dry (nonexudative) H35.31-" (neovascular AMD is the
+    # wet one, and its disciform scar the inactive scar).
+    # A ligament's rupture is its tear ("ACL rupture" is S83.51-); the lateral malleolus is the fibula's, the medial
+    # the tibia's ("Displaced fracture of lateral malleolus of left fibula").
+    "rupture": ("tear",), "malleolus": ("fibula", "tibia"),
+    # "Amblyopia, anisometropic -- see Amblyopia, refractive"; "Hyperopia -- see Hypermetropia"; "Sinusitis, ethmoidal /
+    # sphenoidal"; "Tendinopathy, tendinosis -- see Tendinitis"; a glenohumeral joint is the shoulder's; a vocal fold
+    # is the vocal cord.
+    "anisometropic": ("refractive",), "hyperopia": ("hypermetropia",), "hyperopic": ("hypermetropia",),
+    "ethmoid": ("ethmoidal",),
+    "sphenoid": ("sphenoidal",), "tendinopathy": ("tendinitis",), "tendinosis": ("tendinitis",),
+    "glenohumeral": ("shoulder",), "fold": ("cord",),
+    "wet": ("exudative",), "neovascular": ("exudative",), "dry": ("nonexudative",), "disciform": ("inactive",),
     "cholelithiasis": ("calculus", "gallbladder"), "nephrolithiasis": ("calculus", "kidney"),
     "urolithiasis": ("calculus", "urinary"), "choledocholithiasis": ("calculus", "bile", "duct"),
     **dict.fromkeys(("hypertransaminasemia", "hypertransaminemia"), ("elevated", "transaminase")),

@@ -22,8 +22,9 @@ from services.coding.matcher import (
 )
 
 STROKE = frozenset({"stroke"})  # lexicon concept keys of a cerebral infarction
-_PAST = frozenset(tokens("old prior previous remote residual residua sequela sequelae since post chronic"))
+_PAST = frozenset(tokens("old prior previous remote residual residua sequela sequelae since post chronic following"))
 _ACUTE = frozenset(tokens("acute new ongoing evolving"))
+_LATE_EFFECT = tuple(tokens("late effect"))  # "as a late effect of ischemic stroke": a sequela
 
 
 @dataclass(frozen=True)
@@ -49,6 +50,10 @@ _DEFAULT_DOMINANCE = {"right": "dominant", "left": "nondominant"}  # guideline I
 
 
 def _side(toks: list[str], i: int) -> str | None:
+    # The side said right before the deficit is its own ("R hemiparesis from a L MCA stroke"); else one side near it.
+    before = next((t for t in reversed(toks[max(0, i - 2) : i]) if t in ("right", "left")), None)
+    if before is not None:
+        return before
     near = toks[max(0, i - 3) : i + 4]
     sides = {t for t in near if t in ("right", "left")}
     return next(iter(sides)) if len(sides) == 1 else None
@@ -59,6 +64,10 @@ def _dominance(toks: list[str], side: str) -> str:
         return "nondominant"
     if "dominant" in toks:
         return "dominant"
+    # A handedness the note gives says which side dominates ("pt is left-handed": a left hemiplegia is dominant).
+    handed = next((toks[j - 1] for j in phrase_starts(toks, ("handed",)) if j and toks[j - 1] in ("right", "left")), None)
+    if handed is not None:
+        return "dominant" if handed == side else "nondominant"
     return _DEFAULT_DOMINANCE[side]
 
 
@@ -67,7 +76,8 @@ def sequela_codes(text: str, *, stroke_assertion: Assertion) -> list[str]:
     the stroke is acute or current, or no deficit remains (negated deficits do not count)."""
     parts = clauses(text)
     toks = [t for part in parts for t in part]
-    past = stroke_assertion is Assertion.HISTORY or not _PAST.isdisjoint(toks)
+    past = (stroke_assertion is Assertion.HISTORY or not _PAST.isdisjoint(toks)
+            or bool(phrase_starts(toks, _LATE_EFFECT)))
     if not past or not _ACUTE.isdisjoint(toks) or stroke_assertion is Assertion.NEGATED:
         return []
     codes: list[str] = []

@@ -87,7 +87,9 @@ DRUGS: tuple[StatusRule, ...] = (
        "asa 81 mg", "asa 81mg"),
     _r("inhaled_steroid", "Z79.51", "inhaled corticosteroid", "inhaled corticosteroids", "inhaled steroid",
        "inhaled steroids", "symbicort", "advair", "flovent", "pulmicort", "qvar", "breo", "trelegy", "dulera",
-       "asmanex", "arnuity"),
+       "asmanex", "arnuity", "budesonide formoterol", "fluticasone salmeterol", "fluticasone vilanterol",
+       "mometasone formoterol", "fluticasone umeclidinium vilanterol", "budesonide glycopyrrolate formoterol",
+       "beclomethasone", "ciclesonide", "breztri"),
     _r("systemic_steroid", "Z79.52", "prednisone", "prednisolone", "methylprednisolone", "dexamethasone",
        "hydrocortisone", "deflazacort", "corticosteroid", "corticosteroids", "steroids", "oral steroids",
        "systemic steroids", "corticotherapy", "corticosteroid therapy", "corticosteroid treatment", cue=True),
@@ -416,7 +418,7 @@ _NOT_DONE = frozenset(tokens(
     "candidate candidacy evaluation evaluated waiting waitlist planned plan scheduled pending referral referred preop "
     "preoperative before upcoming "
     "consider considered indication indicated proposed awaiting recommend recommended recommends recommending "
-    "discuss discussed options option would will"
+    "discuss discussed options option would will booked book booking listed"
 ))
 # An operation told as done in this episode ("underwent cholecystectomy", "a stent was placed") is the procedure,
 # not yet a status; told as past ("history of", "status post", "previous", "years ago") it is one.

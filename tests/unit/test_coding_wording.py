@@ -1112,7 +1112,7 @@ def test_abbreviations_statuses_and_sides_of_specialty_notes(codeset: SimpleIcd1
 
 
 def test_a_side_splits_a_clause_only_where_nothing_is_denied() -> None:
-    assert clauses("OA right hip and right knee") == [["oa", "right", "hip"], ["oa", "right", "knee"]]
+    assert clauses("OA right hip and right knee") == [["osteoarthritis", "right", "hip"], ["osteoarthritis", "right", "knee"]]
     assert len(clauses("denies pain in right knee and left hip")) == 1
     assert len(clauses("right and left knee pain")) == 1
 
@@ -1551,3 +1551,94 @@ def test_absent_words_reads_each_absence_of_a_description() -> None:
     assert len(absent_words("Unspecified dementia, moderate, without behavioral disturbance, psychotic disturbance, "
                             "mood disturbance, and anxiety")) == 4
     assert absent_words("Essential (primary) hypertension") == ()
+
+
+@pytest.mark.parametrize("text, codes", [
+    # Abbreviations the descriptions spell out: APS, OHS, SSc, MTX, SNHL (not "cHL", a Hodgkin lymphoma).
+    ("APS (triple-positive) - warfarin, INR goal 2-3.", ["D68.61", "Z79.01"]),
+    ("OHS w/ chronic hypercapnic resp failure - BiPAP nightly.", ["E66.2", "J96.12"]),
+    ("Limited cutaneous SSc (CREST) - nifedipine.", ["M34.1"]), ("Hodgkin lymphoma (cHL) in remission.", ["C81.9A"]),
+    ("Bilateral SNHL - hearing aids.", ["H90.3"]), ("Mild conductive HL on audiogram.", ["H90.2"]),
+    # Index entries: neurogenic bladder, ESBL resistance beside the organism, shift work disorder; tinnitus by side.
+    ("Neurogenic bladder 2/2 RRMS - CIC q6h.", ["N31.9", "G35.A"]),
+    ("Acute cystitis, UCx >100K ESBL E. coli - nitrofurantoin.", ["N30.00", "B96.20", "Z16.12"]),
+    ("Shift work disorder - night-shift RN.", ["G47.26"]), ("Tinnitus R, nonpulsatile x6 mo.", ["H93.11"]),
+    # Inhaled steroids by their generic pairs; latent TB and CIN have their own history codes.
+    ("Mild persistent asthma, well controlled on budesonide-formoterol 160/4.5 2 puffs BID.", ["J45.30", "Z79.51"]),
+    ("Hx latent TB, completed 4 mo rifampin 2022.", ["Z86.15"]), ("LTBI - start rifampin x4 mo.", ["Z22.7"]),
+    ("Hx CIN 2 s/p LEEP 2021, cotests neg x2 since.", ["Z87.410"]), ("Hx CIN III s/p cone.", ["Z86.001"]),
+    ("CIN 2 on colposcopic biopsy - LEEP.", ["N87.1"]),
+])
+def test_specialty_abbreviations_index_entries_and_histories(
+    codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str],
+) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # A diabetic retinopathy whose statement names no type is type 2's, or type 1's in a note that names only type 1;
+    # E10.9 then gives way to the specific code.
+    ("1. Moderate NPDR, right eye, with center-involving DME - refer retina.\n2. Type 2 DM - metformin 1000 mg BID.",
+     ["E11.3311", "Z79.84"]),
+    ("1. PDR with DME, both eyes, s/p PRP OU - monthly ranibizumab OU.\n2. DM type 1, managed with insulin pump.",
+     ["E10.3513", "Z96.41"]),
+    ("Diabetes due to chronic pancreatitis.", ["K86.1", "E08.9"]),
+    # Age-related macular degeneration: wet / neovascular is exudative, dry nonexudative; geographic atrophy is the
+    # advanced atrophic stage; a disciform scar is the inactive scar.
+    ("Wet AMD OD, active CNV - aflibercept.", ["H35.3211"]), ("Dry AMD OU, early stage.", ["H35.3131"]),
+    ("Geographic atrophy OD involving the fovea.", ["H35.3114"]), ("Exudative AMD OS with disciform scar.", ["H35.3223"]),
+    ("Dry cough x3 wk.", ["R05.9"]),
+    # Retina, uvea, lens and refraction by their abbreviations and Index names.
+    ("CRAO OD, onset ~36 h ago; cherry-red spot.", ["H34.11"]), ("CRVO OD with CME - start bevacizumab.", ["H34.8110"]),
+    ("HSV epithelial keratitis OS - classic dendrite.", ["B00.52"]),
+    ("Recurrent acute anterior uveitis, left eye.", ["H20.022"]), ("Amblyopia, anisometropic type - left eye.", ["H53.022"]),
+    ("Hyperopia OS +4.50.", ["H52.02"]), ("Posterior capsular opacification OD - YAG.", ["H26.491"]),
+])
+def test_diabetic_eye_disease_amd_and_eye_abbreviations(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # Stroke sequelae: the deficit's own side, the handedness the note gives, "late effect", an MCA infarct.
+    ("R hemiparesis, residual from L MCA ischemic stroke (2023). Pt is right-handed.", ["I69.351"]),
+    ("L-sided hemiparesis as a late effect of ischemic stroke (2021).", ["I69.354"]),
+    ("Left hemiplegia following R MCA infarct 2 yrs ago - pt is left-handed.", ["I69.352"]),
+    # Parkinson's disease by dyskinesia and fluctuations; headache, epilepsy, dementia and nerve abbreviations.
+    ("Parkinson's disease with peak-dose dyskinesias and unpredictable OFF periods.", ["G20.B2"]),
+    ("Parkinson's disease, no dyskinesias.", ["G20.A1"]),
+    ("Chronic TTH, ~18 days/mo, not intractable.", ["G44.229"]),
+    ("JME - seizure-free 3 yrs on lamotrigine. Not intractable.", ["G40.B09"]),
+    ("Bilat CTS, R>L, moderate on EMG/NCS.", ["G56.03"]), ("L L5 radic from L4-5 HNP.", ["M51.16"]),
+    ("Ulnar neuropathy at the elbow on the right side - elbow pad.", ["G56.21"]),
+    ("Cervical spondylotic myelopathy (multilevel C5-7).", ["M47.12"]),
+    # Orthopedics: sides written "R>L" and "R-sided", ruptures, malleoli, bursae, tendinopathy, OA of any joint.
+    ("Bilateral primary OA of knees, R>L, KL grade 3 both.", ["M17.0"]),
+    ("Low back pain with R-sided sciatica x3 wks.", ["M54.41"]), ("Acute ACL rupture, L knee.", ["S83.512A"]),
+    ("Acute nondisplaced fracture lateral malleolus L, after misstep today.", ["S82.65XA"]),
+    ("Greater trochanteric bursitis, right.", ["M70.61"]), ("Patellar tendinopathy, both knees.", ["M76.51", "M76.52"]),
+    ("OA R shoulder.", ["M19.011"]), ("Isolated chronic sphenoid sinusitis, L.", ["J32.3"]),
+    ("Unilateral vocal fold paralysis, left, idiopathic.", ["J38.01"]),
+])
+def test_stroke_sequelae_neurology_and_orthopedic_wording(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # What is prevented, planned, examined or healing is no diagnosis or status: DVT prophylaxis, a hip replacement
+    # only booked, a scleral depression (an exam), a fracture's bridging callus, an elbow pad.
+    ("2-wk post-op visit s/p R TKA. ASA 81 mg BID x 4 more weeks for DVT ppx.", ["Z96.651", "Z79.82"]),
+    ("Severe end-stage primary OA, right hip - booked for R THA 6/12.", ["M16.11"]),
+    ("Dilated exam with scleral depression: Weiss ring, no retinal tear.", []),
+    ("6 wk f/u R Colles fx. XR: bridging callus - healing as expected.", ["S52.531D"]),
+    ("Callus on plantar R foot - pared.", ["L84"]), ("PAD with claudication, on cilostazol.", ["I73.9", "Z79.02"]),
+])
+def test_prophylaxis_plans_exams_and_healing_are_no_diagnosis(
+    codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str],
+) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+def test_an_unspecified_sensorineural_loss_gives_way_to_its_named_kind(codeset: SimpleIcd10CmCodeSet) -> None:
+    assert top(codeset, "Presbycusis, both ears. Audiogram: sloping high-frequency SNHL.") == ["H91.13"]
+    assert top(codeset, "Bilateral SNHL - hearing aids.") == ["H90.3"]
+    assert top(codeset, "SNHL.") == ["H90.5"]
