@@ -51,6 +51,14 @@ session's start, read afterwards only where a row's result changed) and ``bench/
 
     .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_heldout7.jsonl
     .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_dev8.jsonl [--failures]
+
+Session 18 wrote ``bench/data/coding_specificity_heldout9.jsonl`` blind (200 statements and Assessment/Plan excerpts in
+eight areas: diabetes, neurology, ENT, orthopedics, ophthalmology, cardiology, primary care, dermatology and infections;
+93 right at the session's start, read afterwards only where a row's result changed) and
+``bench/data/coding_specificity_dev10.jsonl`` (160 rows in set 9's four weakest areas) as an open development set:
+
+    .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_heldout9.jsonl
+    .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_dev10.jsonl [--failures]
 """
 
 from __future__ import annotations
