@@ -1334,6 +1334,23 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     *_sided("prepatellar bursitis", "M70.40", "M70.41", "M70.42"),
     ("M47.12", "cervical spondylotic myelopathy"), ("M47.16", "lumbar spondylotic myelopathy"),
     ("B00.52", "herpes simplex keratitis"), ("B00.52", "herpetic keratitis"),
+    # "Narrow angle H40.03-" (a primary angle-closure suspect); "Noise effects on inner ear H83.3X-" (noise-induced
+    # hearing loss); "Neuritis, vestibular -- see Neuronitis, vestibular H81.2-"; "Loss, vision, transient H53.12-";
+    # "Sprain, ankle, tibiofibular ligament S93.43-" (a high ankle sprain); an acute rotator cuff tear is a traumatic
+    # one (S46.01-).
+    *_sided(("narrow angle", "anatomical narrow angle", "primary angle closure suspect", "occludable angle"),
+            "H40.039", "H40.031", "H40.032", "H40.033"),
+    *_sided(("noise induced hearing loss", "noise related hearing loss"), "H83.3X9", "H83.3X1", "H83.3X2", "H83.3X3"),
+    *_sided(("vestibular neuritis", "acute vestibular neuritis"), "H81.20", "H81.21", "H81.22", "H81.23"),
+    *_sided(("transient vision loss", "transient visual loss", "transient monocular vision loss"),
+            "H53.129", "H53.121", "H53.122", "H53.123"),
+    *_sided(("high ankle sprain", "syndesmotic sprain", "syndesmosis sprain"), "S93.439A", "S93.431A", "S93.432A"),
+    *_sided("acute rotator cuff tear", "S46.019A", "S46.011A", "S46.012A"),
+    # "Hypertrophy, tonsils and adenoids J35.3" (adenotonsillar), tonsils J35.1; "Hypertrophy, turbinate (nasal)
+    # J34.3"; "Obesity, class 1 / 2 / 3 E66.811-E66.813".
+    ("J35.3", "adenotonsillar hypertrophy"), ("J35.1", "tonsillar hypertrophy"), ("J34.3", "turbinate hypertrophy"),
+    ("J34.3", "inferior turbinate hypertrophy"),
+    ("E66.811", "obesity class 1"), ("E66.812", "obesity class 2"), ("E66.813", "obesity class 3"),
     # Geographic atrophy is dry AMD's advanced atrophic stage (H35.31-, 7th character 3; 4 with subfoveal involvement).
     *_sided("geographic atrophy", "H35.3193", "H35.3113", "H35.3123", "H35.3133"),
     *_sided(("geographic atrophy involving the fovea", "geographic atrophy with subfoveal involvement",

@@ -332,8 +332,17 @@ def _osteoarthritis(m: re.Match[str]) -> str:
     return m.group().lower() if _FOR_BEFORE.search(before) and not _JOINT_AFTER.match(after) else "osteoarthritis"
 
 
+# "PD" is Parkinson's disease in a statement about it (elsewhere peritoneal dialysis or progressive disease).
+_PD = re.compile(r"(?<![/\w-])PD(?![/\w-])")
+_PARKINSON_WORDS = re.compile(r"\b(?:levodopa|carbidopa|sinemet|dyskinesi\w*|bradykinesia|rigidity|resting tremor|"
+                              r"wearing[- ]off|motor fluctuations?|entacapone|pramipexole|ropinirole|rasagiline|"
+                              r"selegiline|safinamide|amantadine|dbs|deep brain|parkinson\w*|datscan|hoehn)\b",
+                              re.IGNORECASE)
+
+
 def _read_in_context(text: str) -> str:
-    """"ED", "RA" and "OA" as their words around them read them, and OD / OS / PVD / RD ... in a statement about the eyes
+    """"ED", "RA" and "OA" as their words around them read them, "PD" in a statement about Parkinson's disease, and
+    OD / OS / PVD / RD ... in a statement about the eyes
     ("Dilated exam: Weiss ring, complete PVD OS": the eye words may be in another clause), in tokens and in a statement
     before its clauses cut it."""
     if "ED" in text:
@@ -342,6 +351,8 @@ def _read_in_context(text: str) -> str:
         text = _RA.sub(_rheumatoid, text)
     if "OA" in text or "oa" in text:
         text = _OA.sub(_osteoarthritis, text)
+    if "PD" in text and _PARKINSON_WORDS.search(text):
+        text = _PD.sub("parkinson disease", text)
     if ("OD" in text or "OS" in text or "D" in text and _EYE_ABBREV.search(text)) and _EYE_WORDS.search(text):
         text = _EYE_SIDE.sub(lambda m: " right eye " if m.group() == "OD" else " left eye ", text)
         text = _EYE_ABBREV.sub(lambda m: _EYE_NAMES[m.group()], text)
@@ -352,6 +363,12 @@ _PADS = re.compile(r"\b[Pp]ads\b|(?:" + "|".join(f"(?<=[{w[0].upper()}{w[0]}]{w[
     "elbow", "heel", "knee", "heating", "gel", "foam", "ice", "gauze")) + r")pad\b")
 # Words of an examination or of healing bone, not a disease: "scleral depression" (an exam technique), "bridging
 # callus" (a healing fracture's, no skin callus L84).
+# A tear's thickness is whether it is complete ("full-thickness supraspinatus tear" is a complete rotator cuff tear); a
+# spontaneous perforation of the ear drum is its rupture (H66.01-); "RTC" before a tear or repair is the rotator cuff
+# (elsewhere "return to clinic").
+_TEAR_THICKNESS = re.compile(r"\b(full|partial)[- ]thickness(?=(?:\s+[\w-]+){0,2}\s+tears?\b)", re.IGNORECASE)
+_EARDRUM_RUPTURE = re.compile(r"\bspontaneous (?:tm|tympanic membrane|ear ?drum) (?:perforation|rupture)\b", re.IGNORECASE)
+_ROTATOR_CUFF = re.compile(r"\bRTC(?=\s+(?:tear|repair|tendinopathy|tendinitis|tendinosis|injury|strain)s?\b)")
 # "Uveitis, anterior -- see Iridocyclitis".
 _ANTERIOR_UVEITIS = re.compile(r"\banterior uveitis\b", re.IGNORECASE)
 _NOT_A_FINDING = re.compile(r"\bscleral depression\b|\b(?:bridging|fracture|bony|bone|periosteal|early|abundant|"
@@ -425,6 +442,12 @@ def tokens(text: str) -> list[str]:
         text = _HEARING_LOSS.sub(r"\1 hearing loss", text)
     if "pad" in low:  # "pads x2/day", "elbow pad": padding, not peripheral arterial disease (PAD)
         text = _PADS.sub("padding", text)
+    if "thickness" in low and "tear" in low:
+        text = _TEAR_THICKNESS.sub(lambda m: "complete" if m.group(1).lower() == "full" else "incomplete", text)
+    if "spontaneous" in low:
+        text = _EARDRUM_RUPTURE.sub("spontaneous rupture of ear drum", text)
+    if "RTC" in text:
+        text = _ROTATOR_CUFF.sub("rotator cuff", text)
     if "anterior uveitis" in low:
         text = _ANTERIOR_UVEITIS.sub("iridocyclitis", text)
     if "scleral" in low or "callus" in low:
@@ -1209,6 +1232,8 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     # A ligament's rupture is its tear ("ACL rupture" is S83.51-); the lateral malleolus is the fibula's, the medial
     # the tibia's ("Displaced fracture of lateral malleolus of left fibula").
     "rupture": ("tear",), "malleolus": ("fibula", "tibia"),
+    # The rotator cuff's tendons are the rotator cuff ("supraspinatus tear" is a rotator cuff tear).
+    "supraspinatus": ("rotator", "cuff"), "infraspinatus": ("rotator", "cuff"), "subscapularis": ("rotator", "cuff"),
     # "Amblyopia, anisometropic -- see Amblyopia, refractive"; "Hyperopia -- see Hypermetropia"; "Sinusitis, ethmoidal /
     # sphenoidal"; "Tendinopathy, tendinosis -- see Tendinitis"; a glenohumeral joint is the shoulder's; a vocal fold
     # is the vocal cord.
@@ -1387,12 +1412,20 @@ def _absences(toks: list[str]) -> tuple[list[str], list[list[str]]]:
     return kept, absent
 
 
+_NOT_SPECIFIED_AS = re.compile(r"\bnot specified as (\w+)", re.IGNORECASE)
+_OLD = frozenset(("old",))
+
+
 def absent_words(term: str) -> tuple[frozenset[str], ...]:
     """What a description says the patient does NOT have, one word set per absence ("Horseshoe tear of retina without
     detachment": {detachment}; "... without behavioral disturbance, psychotic disturbance, mood disturbance, and
     anxiety": four): a note that affirms one of them is no match for it, however many of its other words it says."""
     toks = [t for part in term.split(",") for t in (*tokens(part), ",")]
-    out: list[frozenset[str]] = []
+    # "... not specified as traumatic": a note that calls the tear traumatic is no match either; nor is a "current
+    # injury" one that the note calls old ("Tear, meniscus, old -- see Derangement, knee, meniscus, due to old tear").
+    out: list[frozenset[str]] = [frozenset(tokens(m.group(1))) for m in _NOT_SPECIFIED_AS.finditer(term)]
+    if "current injury" in term:
+        out.append(_OLD)
     for phrase in _absences(toks)[1]:
         item: list[str] = []
         for t in [*phrase, ","]:

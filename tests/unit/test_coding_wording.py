@@ -1642,3 +1642,29 @@ def test_an_unspecified_sensorineural_loss_gives_way_to_its_named_kind(codeset: 
     assert top(codeset, "Presbycusis, both ears. Audiogram: sloping high-frequency SNHL.") == ["H91.13"]
     assert top(codeset, "Bilateral SNHL - hearing aids.") == ["H90.3"]
     assert top(codeset, "SNHL.") == ["H90.5"]
+
+
+@pytest.mark.parametrize("text, codes", [
+    # "Not specified as traumatic" and "current injury" are absences too: a traumatic tear is a strain of the rotator
+    # cuff (S46.01-), an old meniscus tear a derangement (M23.2-); a tear's thickness says whether it is complete.
+    ("Full-thickness supraspinatus tear, right shoulder, traumatic - FOOSH 3 weeks ago.", ["S46.011A"]),
+    ("Chronic degenerative complete RTC tear L shoulder, no antecedent injury.", ["M75.122"]),
+    ("Partial-thickness articular-sided supraspinatus tear, right shoulder, atraumatic.", ["M75.111"]),
+    ("RTC 3 mo with OCT.", []), ("Partial thickness burn of left forearm.", ["T22.212A"]),
+    ("Old tear of medial meniscus, right knee.", ["M23.203"]), ("Acute medial meniscus tear, right knee.", ["S83.241A"]),
+    # Ears: a spontaneous perforation is the ear drum's rupture; hearing losses,
+    # vestibular neuritis, tonsils and septum by their Index names.
+    ("R AOM with spontaneous TM perforation - purulent otorrhea.", ["H66.011"]),
+    ("Chronic suppurative otitis media, left ear, tubotympanic type.", ["H66.12"]),
+    ("Chronic serous otitis media, bilateral.", ["H65.23"]),
+    ("Bilateral SNHL, asymmetric (L worse than R).", ["H90.3"]),
+    ("Noise-induced hearing loss, both ears - 4 kHz notch.", ["H83.3X3"]),
+    ("Acute vestibular neuritis, left - continuous vertigo x 2 days.", ["H81.22"]),
+    ("Pediatric OSA secondary to adenotonsillar hypertrophy; T&A scheduled.", ["G47.33", "J35.3"]),
+    # A high ankle sprain; a narrow angle; PD where the statement is about Parkinson's disease only.
+    ("High ankle sprain, right (AITFL), 4 days ago.", ["S93.431A"]), ("Narrow angle OD, no PAS, IOP 17.", ["H40.031"]),
+    ("PD with motor fluctuations - wearing-off after each carbidopa-levodopa dose; no dyskinesias.", ["G20.A2"]),
+    ("Restaging CT: PD in liver.", []),
+])
+def test_tears_ears_and_context_abbreviations(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
