@@ -1240,23 +1240,24 @@ _FLUCTUATING = (frozenset(tokens("fluctuation")), frozenset(tokens("fluctuations
                 frozenset(tokens("off periods")), frozenset(tokens("off episodes")), frozenset(tokens("on off")))
 
 
-def _parkinson_axes(resolved: list[Finding], *, statements: list[Statement]) -> list[Finding]:
-    by_id = {st.statement_id: st for st in statements}
-    for f in resolved:
-        if f.code in _PARKINSON and f.statement_ids and (st := by_id.get(f.statement_ids[0])) is not None:
-            said = _affirmed_words(st)
-            f.code = f"G20.{'B' if said & _DYSKINESIA else 'A'}{2 if any(w <= said for w in _FLUCTUATING) else 1}"
-    return resolved
+def _parkinson_code(statement: Statement) -> str:
+    said = _affirmed_words(statement)
+    return f"G20.{'B' if said & _DYSKINESIA else 'A'}{2 if any(w <= said for w in _FLUCTUATING) else 1}"
 
 
-def _dementia_axes(resolved: list[Finding], *, statements: list[Statement], codeset: CodeSet) -> list[Finding]:
-    """Vascular and unspecified dementia (F01, F03) by the same severity and disturbance words as F02: "mild dementia
-    with psychotic features" is F03.A2, which its description's "psychotic disturbance" alone did not reach."""
+def _by_their_axes(resolved: list[Finding], *, statements: list[Statement], codeset: CodeSet) -> list[Finding]:
+    """The combination codes whose axes a statement's words give, read once per finding from its statement: vascular
+    and unspecified dementia (F01, F03) by the same severity and disturbance words as F02 ("mild dementia with
+    psychotic features" is F03.A2, which its description's "psychotic disturbance" alone did not reach); Parkinson's
+    disease by dyskinesia and fluctuations."""
     by_id = {st.statement_id: st for st in statements}
     for f in resolved:
-        if f.code.startswith(("F01", "F03")) and f.statement_ids and (st := by_id.get(f.statement_ids[0])) is not None \
-                and "dementia" in tokens(st.text):
+        if not f.statement_ids or (st := by_id.get(f.statement_ids[0])) is None:
+            continue
+        if f.code.startswith(("F01", "F03")) and "dementia" in tokens(st.text):
             f.code = _dementia_code(st, codeset, f.code[:3])
+        elif f.code in _PARKINSON:
+            f.code = _parkinson_code(st)
     return resolved
 
 
@@ -1721,8 +1722,7 @@ def suggest_codes(
                                      codes={f.code for f in resolved}, codeset=codeset,
                                      firm={f.code for f in resolved if not (f.partial or f.learned)})
     resolved = _dementia_in_disease(resolved, statements=sections, codeset=codeset)
-    resolved = _dementia_axes(resolved, statements=sections, codeset=codeset)
-    resolved = _parkinson_axes(resolved, statements=sections)
+    resolved = _by_their_axes(resolved, statements=sections, codeset=codeset)
     resolved = _organism_as_cause(resolved, codeset=codeset)
     resolved = _pregnancy(resolved, statements=sections, codeset=codeset, mode=mode)
     resolved = _diabetes_control(_contraceptive_use(_exam_findings(resolved, statements=sections)))
