@@ -337,7 +337,7 @@ def _statement_findings(
         words = with_index_terms(said)
         # Outside the Assessment only symptom codes (chapter R) may come from free text.
         allow = None if assessment else (lambda code: code.startswith("R"))
-        full = _description_matches(fuzzy, said, toks=toks, allow=allow, limit=3 + len(terms),
+        full = _description_matches(fuzzy, said, words, toks=toks, allow=allow, limit=3 + len(terms),
                                     site_is_disease=mode != OUTPATIENT, codeset=codeset)
         if DESCRIPTION_SLACK is not None:
             # A description's words scattered over a clause name no one finding ("crackles on pulmonary auscultation,
@@ -425,18 +425,18 @@ def _partner_words(codeset: CodeSet) -> Callable[[str], frozenset[str]]:
 
 
 def _description_matches(
-    fuzzy: DescriptionIndex, said: set[str], *, toks: list[str], allow: Callable[[str], bool] | None, limit: int,
-    site_is_disease: bool, codeset: CodeSet,
+    fuzzy: DescriptionIndex, said: set[str], words: set[str], *, toks: list[str], allow: Callable[[str], bool] | None,
+    limit: int, site_is_disease: bool, codeset: CodeSet,
 ) -> list[FuzzyMatch]:
-    """The clause's full description matches; a malignant neoplasm read at the other neoplasm's site ("bladder cancer
-    with bone metastases" as a secondary of the bladder) is matched again without that code, so the words go to the
-    reading that puts each site with its own neoplasm word (matcher.neoplasm_sites_agree)."""
+    """The clause's full description matches (``words``: what it affirms, with the Index conventions' words); none whose
+    description, or category, excludes what the clause affirms; a malignant neoplasm read at the other neoplasm's site
+    ("bladder cancer with bone metastases" as a secondary of the bladder) is matched again without that code, so the
+    words go to the reading that puts each site with its own neoplasm word (matcher.neoplasm_sites_agree)."""
     misread: set[str] = set()
-    affirmed = with_index_terms(said)
     for _ in range(3):
         def allowed(code: str, _no: frozenset[str] = frozenset(misread)) -> bool:
             return (code not in _no and (allow is None or allow(code))
-                    and not any(absent <= affirmed for absent in _absent_words(code, codeset)))
+                    and not any(absent <= words for absent in _absent_words(code, codeset)))
 
         full = fuzzy.matches(said, allow=allowed, limit=limit, site_is_disease=site_is_disease,
                              shared=_partner_words(codeset))
@@ -1211,6 +1211,8 @@ def _diabetes_of_the_note(resolved: list[Finding], *, statements: list[Statement
     """A note that names type 1 diabetes, and never type 2, has type 1's retinopathy where a statement names no type
     ("PDR with DME OU" beside "DM type 1 on an insulin pump" is E10.3513, not E11.3513 and E10.9). Before the codes
     are resolved, so that E10.9 gives way to its specific sibling and no Excludes1 pair of E10 and E11 forms."""
+    if not any(f.code.startswith("E11.") for f in resolved):
+        return resolved  # (most notes: no statement is read again)
     texts = {st.statement_id: set(tokens(st.text)) for st in statements}
     named = set().union(*texts.values()) if texts else set()
     if _TYPE1_WORD not in named or _TYPE2_WORD in named:

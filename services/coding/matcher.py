@@ -251,6 +251,7 @@ _CELL_CA = re.compile(r"\b((?i:urothelial|transitional cell|ductal|lobular|papil
                       r"renal cell|hepatocellular|serous|mucinous|clear cell)) ca\b", re.IGNORECASE)
 # "Conductive HL": a hearing loss where its kind says so ("HL" alone is also Hodgkin lymphoma).
 _HEARING_LOSS = re.compile(r"\b(conductive|sensorineural|mixed)\s+HL\b", re.IGNORECASE)
+_CA_WORD = re.compile(r"\bca\b", re.IGNORECASE)  # a cheap look before the three rewrites above
 # "CAP" in capitals is community-acquired pneumonia ("cap" is a cap or a capsule).
 _CAP = re.compile(r"\bCAP\b")
 # "Both eyes", "both knees": the bilateral codes (the descriptions say "bilateral").
@@ -276,13 +277,16 @@ _NOT_RA_AFTER = re.compile(r"^\s*(?:pressure|enlargement|size|dilat\w*|mass|thro
                            re.IGNORECASE)
 
 
-def _by_context(name: str, not_before: re.Pattern[str], not_after: re.Pattern[str], *,
-                after: int) -> Callable[[re.Match[str]], str]:
-    """An abbreviation's reading by the words around it: ``name`` unless the 12 characters before or the ``after``
-    after it say otherwise. (Lower case once read: a clause cut from its context is not read again.)"""
+def _by_context(name: str, not_before: re.Pattern[str], not_after: re.Pattern[str] | None, *,
+                after: int, unless_after: re.Pattern[str] | None = None) -> Callable[[re.Match[str]], str]:
+    """An abbreviation's reading by the words around it: ``name`` unless the 12 characters before (where the ``after``
+    after it do not match ``unless_after``) or the ``after`` after it say otherwise. (Lower case once read: a clause
+    cut from its context is not read again.)"""
     def read(m: re.Match[str]) -> str:
         said_before, said_after = m.string[max(0, m.start() - 12) : m.start()], m.string[m.end() : m.end() + after]
-        return m.group().lower() if not_before.search(said_before) or not_after.match(said_after) else name
+        other = (not_before.search(said_before) and not (unless_after and unless_after.match(said_after))) or (
+            not_after is not None and not_after.match(said_after))
+        return m.group().lower() if other else name
     return read
 
 
@@ -304,7 +308,7 @@ _EYE_WORDS = re.compile(r"\b(?:eyes?|cataracts?|glaucoma|retina\w*|macula\w*|iop
                         r"visual|ptosis|drusen|vitreous|floaters?|choroid\w*|optic|ocular|intraocular|va|rhegmatogenous|retinopexy|"
                         r"vitrectomy|phaco\w*|iol|amblyopia|strabismus|diplopia|keratoconus|dfe|oct|intravitreal|"
                         r"latanoprost|timolol|subconjunctival|conjunctival|retinopathy|npdr|pdr|anti-vegf|fovea\w*|geographic|iridocyclitis|"
-                        r"crao|crvo|brvo|pterygium|pinguecula|dendrit\w*|hyperopi\w*|myopi\w*|astigmatism|presbyopia|capsul\w*)\b", re.IGNORECASE)
+                        r"crao|crvo|brvo|pinguecula|dendrit\w*|hyperopi\w*|myopi\w*|astigmatism|presbyopia|capsul\w*)\b", re.IGNORECASE)
 # ... where PVD is the vitreous's posterior detachment (elsewhere peripheral vascular disease) and RD the retina's.
 _EYE_NAMES = {"PVD": " posterior vitreous detachment ", "RD": " retinal detachment ", "CNV": " choroidal neovascularization ",
               "DME": " diabetic macular edema ", "PDR": " proliferative diabetic retinopathy "}
@@ -320,16 +324,11 @@ _NOT_ED_AFTER = re.compile(r"^\s*(?::|visits?|course|physician|provider|notes?|s
 _erectile = _by_context("erectile dysfunction", _NOT_ED_BEFORE, _NOT_ED_AFTER, after=16)
 # "OA" is osteoarthritis ("OA R shoulder", "R hip primary OA"), but not where it is why a joint was replaced ("s/p L
 # THA for OA": no osteoarthritis now).
+# (A joint named after it keeps it: "Pre-op before R TKA for primary OA of R knee".)
 _OA = re.compile(r"(?<![/\w])oa(?![/\w])", re.IGNORECASE)
-_FOR_BEFORE = re.compile(r"\bfor\s+(?:primary\s+|severe\s+|end[- ]stage\s+)?$", re.IGNORECASE)
-_JOINT_AFTER = re.compile(r"\s*(?:of\b|,?\s*(?:r|l|right|left|bilat\w*)\b)", re.IGNORECASE)
-
-
-def _osteoarthritis(m: re.Match[str]) -> str:
-    """"OA" as osteoarthritis, except a bare "for OA" (what a replaced joint had): "Pre-op before R TKA for primary OA
-    of R knee" keeps it."""
-    before, after = m.string[max(0, m.start() - 12) : m.start()], m.string[m.end() : m.end() + 12]
-    return m.group().lower() if _FOR_BEFORE.search(before) and not _JOINT_AFTER.match(after) else "osteoarthritis"
+_osteoarthritis = _by_context(
+    "osteoarthritis", re.compile(r"\bfor\s+(?:primary\s+|severe\s+|end[- ]stage\s+)?$", re.IGNORECASE), None,
+    after=12, unless_after=re.compile(r"\s*(?:of\b|,?\s*(?:r|l|right|left|bilat\w*)\b)", re.IGNORECASE))
 
 
 # "PD" is Parkinson's disease in a statement about it (elsewhere peritoneal dialysis or progressive disease).
@@ -422,10 +421,10 @@ def tokens(text: str) -> list[str]:
     low = text.lower()  # each rewrite only where its word occurs (they run on every statement and description)
     if "flu" in low:
         text = _FLU_TYPE.sub(r"\1 type \2", text)
-    if "ca" in low:
+    if "ca" in low and _CA_WORD.search(text):
         text = _CELL_CA.sub(r"\1 carcinoma", _CA_OF_SITE.sub("cancer", _SITE_CA.sub(r"\1 cancer", text)))
-        if "CAP" in text:
-            text = _CAP.sub("community acquired pneumonia", text)
+    if "CAP" in text:
+        text = _CAP.sub("community acquired pneumonia", text)
     if "both " in low or "bilateral e" in low:
         text = _BOTH.sub("bilateral ", _BOTH_EYES.sub("bilateral", text))
     if "thickness" in low and ("burn" in low or "scald" in low):
@@ -1227,8 +1226,6 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     # "Detachment, retina, rhegmatogenous -- see Detachment, retina, with retinal break" (H33.0-); a horseshoe tear,
     # hole or dialysis of the retina is a retinal break (H33.3-: "Retinal breaks without detachment").
     "rhegmatogenous": ("with", "retinal", "break"), "horseshoe": ("break",),
-    # "Degeneration, macula, age-related, wet (exudative) H35.32-; dry (nonexudative) H35.31-" (neovascular AMD is the
-    # wet one, and its disciform scar the inactive scar).
     # A ligament's rupture is its tear ("ACL rupture" is S83.51-); the lateral malleolus is the fibula's, the medial
     # the tibia's ("Displaced fracture of lateral malleolus of left fibula").
     "rupture": ("tear",), "malleolus": ("fibula", "tibia"),
@@ -1238,9 +1235,10 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     # sphenoidal"; "Tendinopathy, tendinosis -- see Tendinitis"; a glenohumeral joint is the shoulder's; a vocal fold
     # is the vocal cord.
     "anisometropic": ("refractive",), "hyperopia": ("hypermetropia",), "hyperopic": ("hypermetropia",),
-    "ethmoid": ("ethmoidal",),
-    "sphenoid": ("sphenoidal",), "tendinopathy": ("tendinitis",), "tendinosis": ("tendinitis",),
-    "glenohumeral": ("shoulder",), "fold": ("cord",),
+    "ethmoid": ("ethmoidal",), "sphenoid": ("sphenoidal",), "tendinopathy": ("tendinitis",),
+    "tendinosis": ("tendinitis",), "glenohumeral": ("shoulder",), "fold": ("cord",),
+    # "Degeneration, macula, age-related, wet (exudative) H35.32-; dry (nonexudative) H35.31-" (neovascular AMD is the
+    # wet one, and its disciform scar the inactive scar).
     "wet": ("exudative",), "neovascular": ("exudative",), "dry": ("nonexudative",), "disciform": ("inactive",),
     "cholelithiasis": ("calculus", "gallbladder"), "nephrolithiasis": ("calculus", "kidney"),
     "urolithiasis": ("calculus", "urinary"), "choledocholithiasis": ("calculus", "bile", "duct"),
