@@ -37,7 +37,9 @@ from services.coding.lexicon import (
 )
 from services.coding.matcher import (
     _GENERIC,
+    HEADING,
     LATERAL,
+    ONE_SIDE,
     PREGNANCY_COMPLICATING,
     Assertion,
     DescriptionIndex,
@@ -299,9 +301,10 @@ def _statement_findings(
                              key=key, sentence=index, partial=partial, why=why))
 
     strokes: list[Assertion] = []
-    for c_idx, toks in enumerate(clauses(statement.text)):
+
+    def clause_findings(c_idx: int, toks: list[str]) -> list[Mention]:
         mentions = _LEXICON.mentions(toks)
-        strokes += [m.assertion for m in mentions if m.concept.key in STROKE and m.assertion is not Assertion.NEGATED]
+        strokes.extend(m.assertion for m in mentions if m.concept.key in STROKE and m.assertion is not Assertion.NEGATED)
         affirmed_keys = {m.concept.key for m in mentions if m.assertion is Assertion.AFFIRMED}
         covered: set[int] = set()
         # A curated term leaves its words to the descriptions too, and a description that says more replaces it:
@@ -320,7 +323,7 @@ def _statement_findings(
             else:
                 covered.update(range(m.start, m.end))
         if fuzzy is None:
-            continue
+            return mentions
         status = assertions(toks)
         codable = (Assertion.AFFIRMED,) if mode == OUTPATIENT else (Assertion.AFFIRMED, Assertion.UNCERTAIN, Assertion.HISTORY)
         # An assertion cue's words are context, never a finding ("intubated without complications" is no T81.9).
@@ -370,6 +373,33 @@ def _statement_findings(
             else:
                 # A partial match is a candidate, never a suggestion by itself: below the cut until re-ranked.
                 add(fm.code, category, min(confidence, _OUTPATIENT_LEARNED_SCALE), (c_idx, first), partial=True)
+        return mentions
+
+    # A clause that names only a side and what is said of it there takes the condition of the clause before
+    # ("Primary open-angle glaucoma. Right eye severe stage; left eye mild stage." is H40.1113 and H40.1121;
+    # "Dry AMD OU: intermediate stage OD, early stage OS" is H35.3112 and H35.3121): the codes it makes more
+    # specific replace the head's own code of their category.
+    head: list[str] = []
+    head_codes: set[str] = set()
+    for c_idx, toks in enumerate(clauses(statement.text)):
+        before = len(found)
+        mentions = clause_findings(c_idx, toks)
+        named = [m for m in mentions if m.concept.kind != "modifier" and m.assertion is Assertion.AFFIRMED]
+        if len(found) > before or named:
+            head = [t for t in toks[: max((m.end for m in named), default=len(toks))] if t not in LATERAL]
+            head_codes = {f.code for f in found[before:]}
+        elif head and (side := ONE_SIDE.intersection(toks)) and not mentions and not any(cue_tokens(toks)):
+            clause_findings(c_idx, head + toks)
+            # (Only a code of the clause's side: the head's own term found again says nothing new.)
+            # (Only a code of the clause's side, and one a word of the clause beyond its side and site chose: the head's
+            # own term found again says nothing new, and "left ear normal thresholds" no hearing loss of the left ear.)
+            own = with_index_terms({t for t in toks if t not in HEADING})
+            named = code_words(codeset)
+            found[before:] = [f for f in found[before:] if f.code not in head_codes
+                              and side <= _words_of(codeset.description(f.code))
+                              and not own.isdisjoint(named.get(f.code, ()))]
+            if refined := _refined(head_codes, {f.code for f in found[before:]}, head, codeset):
+                found[:] = [f for f in found if f.code not in refined]
     if strokes and (sequelae := sequela_codes(statement.text, stroke_assertion=strokes[0])):
         # The I69.3- combination codes replace the stroke's own code (I63.-, Z86.73) and the deficits coded alone.
         found = [f for f in found if f.key not in STROKE and not f.code.startswith(_SEQUELA_REPLACES)]
@@ -385,6 +415,22 @@ def _statement_findings(
 
 # Codes the curated lexicon holds as symptoms (joint and limb pain by site and side, back pain): a description match of
 # one is a symptom too ("pain in right hip and left knee" is two pains, neither a diagnosis that explains the other).
+def _refined(head: set[str], carried: set[str], words: list[str], codeset: CodeSet) -> set[str]:
+    """The head's codes that a side's clause made more specific: one of the same category ("POAG" H40.9 and "right
+    eye severe stage" H40.1113), or an unspecified one whose condition the new code names ("osteoarthritis" M19.90
+    and "right knee" M17.11); a symptom found there refines nothing, and a code of one side is no code of the other."""
+    new = [c for c in carried if c[:1] not in "RZ"]
+    if not new:
+        return set()
+    named = code_words(codeset)
+    said = frozenset(with_index_terms(set(words)))
+    return {c for c in head if ONE_SIDE.isdisjoint(_words_of(codeset.description(c))) and any(
+        n[:3] == c[:3] or is_unspecified(codeset, c) and said & named.get(c, frozenset()) & named.get(n, frozenset())
+        for n in new)}
+
+
+def _words_of(description: str) -> set[str]:
+    return set(description.lower().replace(",", " ").split())
 _SYMPTOM_CODES = frozenset(code for c in CONCEPTS if c.kind == "symptom" for code in (c.code, *(c.lateral or ())) if code)
 
 
@@ -972,9 +1018,26 @@ def rank_findings(
     index = description_index(codeset) if fuzzy else None
     findings: list[Finding] = []
     modifiers: dict[int, set[str]] = {}
+    head: tuple[int, Statement, int] | None = None  # the last statement with findings, and where its findings start
     for i, statement in enumerate(draft.note.assessment):
-        findings += _statement_findings(statement, index=i, assessment=True, codeset=codeset, fuzzy=index, mode=mode)
+        own = _statement_findings(statement, index=i, assessment=True, codeset=codeset, fuzzy=index, mode=mode)
         modifiers[i] = _modifier_keys(statement)
+        if own or head is None:
+            head = (i, statement, len(findings)) if own else None
+            findings += own
+        elif any(not ONE_SIDE.isdisjoint(toks) for toks in clauses(statement.text)):
+            # A statement that only says what is found on each side continues the one before (_statement_findings).
+            h, before, start = head
+            merged = before.model_copy(update={"text": f"{before.text}; {statement.text}", "evidence_turn_ids": [
+                *before.evidence_turn_ids, *statement.evidence_turn_ids]})
+            redo = _statement_findings(merged, index=h, assessment=True, codeset=codeset, fuzzy=index, mode=mode)
+            kept = {f.code for f in findings[start:]}
+            if {f.code for f in redo} != kept:
+                for f in redo:
+                    if f.code not in kept:
+                        f.statement_ids.append(statement.statement_id)
+                findings[start:] = redo
+                head = (h, merged, start)
     offset = len(draft.note.assessment)
     subjective = [(i, st) for i, st in enumerate(draft.note.subjective, start=offset) if st.kind not in _NOT_SYMPTOM_KINDS]
     if learned is not None:
@@ -1582,6 +1645,45 @@ def _both_sides(resolved: list[Finding], *, statements: list[Statement], codeset
     return out
 
 
+# Guideline I.B.13: a condition coded for the right and for the left side whose code has a bilateral option is the
+# bilateral code ("severe primary OA, right hip; left hip: mild primary OA" is M16.0; "AOM R ear ... L ear" H66.93).
+_SIDE_WORDS = frozenset(("right", "left", "bilateral", "unilateral", "of", "eye", "eyes", "ear", "ears", "side"))
+_BILATERAL: weakref.WeakKeyDictionary[object, dict[tuple[str, frozenset[str]], str]] = weakref.WeakKeyDictionary()
+
+
+def _side_free(code: str, codeset: CodeSet) -> tuple[str, frozenset[str]]:
+    # (Singular: "right upper limb" and "bilateral upper limbs".)
+    return code[:3], frozenset(w[:-1] if w.endswith("s") and len(w) > 4 else w
+                               for w in _words_of(codeset.description(code)) - _SIDE_WORDS)
+
+
+def _bilateral_codes(codeset: CodeSet) -> dict[tuple[str, frozenset[str]], str]:
+    return {_side_free(code, codeset): code for code, _ in codeset.billable_terms()
+            if "bilateral" in codeset.description(code).lower()}
+
+
+def _one_for_both(resolved: list[Finding], *, codeset: CodeSet) -> list[Finding]:
+    if len(resolved) < 2:
+        return resolved
+    sided: dict[tuple[str, frozenset[str]], dict[str, Finding]] = {}
+    for f in resolved:
+        if not (f.learned or f.partial) and len(side := ONE_SIDE & _words_of(codeset.description(f.code))) == 1:
+            sided.setdefault(_side_free(f.code, codeset), {})[next(iter(side))] = f
+    pairs = [(key, sides) for key, sides in sided.items() if len(sides) == 2]
+    if not pairs:
+        return resolved
+    table = _per_codeset(_BILATERAL, codeset, _bilateral_codes)
+    kept = {f.code for f in resolved}
+    dropped: set[int] = set()
+    for key, sides in pairs:
+        if (code := table.get(key)) and code not in kept:
+            right, left = sides["right"], sides["left"]
+            right.code = code
+            right.absorb(left)
+            dropped.add(id(left))
+    return [f for f in resolved if id(f) not in dropped]
+
+
 # A chronic ulcer's depth, as the note says it, is the 6th character of its L97 / L98.4- code (the description
 # matcher reads it where the note spells the description; a curated foot ulcer is of unspecified severity).
 _ULCER_DEPTHS = (("4", re.compile(r"\b(?:necrosis of bone|bone necrosis|necrotic bone)\b", re.IGNORECASE)),
@@ -1732,6 +1834,7 @@ def suggest_codes(
                                           statements=sections)
     resolved = _receptor_status(_heart_and_kidney(resolved, statements=sections), statements=sections)
     resolved = _unspecified_injury(_both_sides(resolved, statements=sections, codeset=codeset), codeset=codeset)
+    resolved = _one_for_both(resolved, codeset=codeset)
     resolved = _hearing_loss_kind(resolved)
     resolved = _as_the_note_names(resolved, codeset=codeset)
     if mode == OUTPATIENT:

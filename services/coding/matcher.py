@@ -308,7 +308,8 @@ _EYE_WORDS = re.compile(r"\b(?:eyes?|cataracts?|glaucoma|retina\w*|macula\w*|iop
                         r"visual|ptosis|drusen|vitreous|floaters?|choroid\w*|optic|ocular|intraocular|va|rhegmatogenous|retinopexy|"
                         r"vitrectomy|phaco\w*|iol|amblyopia|strabismus|diplopia|keratoconus|dfe|oct|intravitreal|"
                         r"latanoprost|timolol|subconjunctival|conjunctival|retinopathy|npdr|pdr|anti-vegf|fovea\w*|geographic|iridocyclitis|"
-                        r"crao|crvo|brvo|pinguecula|dendrit\w*|hyperopi\w*|myopi\w*|astigmatism|presbyopia|capsul\w*)\b", re.IGNORECASE)
+                        r"crao|crvo|brvo|pinguecula|dendrit\w*|hyperopi\w*|myopi\w*|astigmatism|presbyopia|capsul\w*|poag|pacs?|pacg|"
+                        r"ntg|lpi|slt|gonio\w*|bcva|esotropia|exotropia|dermatochalasis|meibomian|ppv|pciol|erm)\b", re.IGNORECASE)
 # ... where PVD is the vitreous's posterior detachment (elsewhere peripheral vascular disease) and RD the retina's.
 _EYE_NAMES = {"PVD": " posterior vitreous detachment ", "RD": " retinal detachment ", "CNV": " choroidal neovascularization ",
               "DME": " diabetic macular edema ", "PDR": " proliferative diabetic retinopathy "}
@@ -531,8 +532,42 @@ def _clauses_cached(text: str) -> tuple[tuple[str, ...], ...]:
     text = _read_in_context(text)
     if "?" in text:
         text = _QUESTION.sub(r"query \1.", text)
-    return tuple(tuple(side) for part in _CLAUSE_END.split(text) for item in _denied_list(part) if (t := tokens(item))
-                 for side in _by_side(t))
+    found = [side for part in _CLAUSE_END.split(text) for item in _denied_list(part)
+             for group in _side_groups(item) if (t := tokens(group)) for side in _by_side(t)]
+    # A side and a site as a heading ("R knee: radial tear of the medial meniscus", "Left eye: mild NPDR") name where
+    # the next clause's finding is.
+    for i in range(len(found) - 1, 0, -1):
+        if (not LATERAL.isdisjoint(found[i - 1]) and all(w in HEADING for w in found[i - 1])
+                and LATERAL.isdisjoint(found[i])):
+            found[i - 1 : i + 1] = [found[i - 1] + found[i]]
+    return tuple(tuple(c) for c in found)
+
+
+_SIDE_WORD = re.compile(r"\b(?:right|left|r|l)\b", re.IGNORECASE)
+ONE_SIDE = frozenset(("right", "left"))
+
+
+def _side_groups(item: str) -> list[str]:
+    """A clause that says, between commas, what is found on each side ("intermediate stage OD (large drusen, pigment
+    changes), early stage OS") as one clause per side; what names no side stays with the side before."""
+    if "," not in item or len(_SIDE_WORD.findall(item)) < 2:
+        return [item]
+    groups: list[list[str]] = []
+    sides: list[set[str]] = []
+    for piece in item.split(","):
+        side = ONE_SIDE.intersection(tokens(piece))
+        if len(side) > 1:
+            return [item]
+        if side and sides and sides[-1] and side != sides[-1]:
+            groups.append([piece])
+            sides.append(side)
+        elif groups:
+            groups[-1].append(piece)
+            sides[-1] |= side
+        else:
+            groups.append([piece])
+            sides.append(side)
+    return [",".join(g) for g in groups]
 
 
 def _by_side(toks: list[str]) -> list[list[str]]:
@@ -1193,6 +1228,7 @@ _BODY_SITES = frozenset(tokens("hand finger thumb foot toe ankle heel knee hip t
                                "shoulder neck head face scalp back buttock chest abdomen trunk"))
 # Words that name no condition: a clause part made only of them is a side and a site (clauses' _by_side).
 _NOT_A_CONDITION = LATERAL | _BODY_SITES | _STOP
+HEADING = _NOT_A_CONDITION | frozenset(tokens("eye ear"))  # "Left eye: ...", "R ear: ..."
 # An injury or poisoning code (chapters S and T) names the kind of harm ("Other injury of celiac artery", "Laceration
 # of axillary vein"): the note must say that word too, or "celiac artery stenosis" would read as an injury of it.
 _HARM = frozenset(tokens(

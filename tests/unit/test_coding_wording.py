@@ -1668,3 +1668,37 @@ def test_an_unspecified_sensorineural_loss_gives_way_to_its_named_kind(codeset: 
 ])
 def test_tears_ears_and_context_abbreviations(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # What each side has, said after the condition: in another sentence or clause, or between commas.
+    ("Primary open-angle glaucoma. Right eye is severe stage with IOP above target; left eye remains mild stage.",
+     ["H40.1113", "H40.1121"]),
+    ("POAG OU, severe stage OD, mild stage OS.", ["H40.1113", "H40.1121"]),
+    ("Dry ARMD OU: intermediate stage OD (large drusen, pigment changes), early stage OS.", ["H35.3112", "H35.3121"]),
+    # A side's heading names where the next clause's finding is.
+    ("R knee: radial tear posterior horn medial meniscus, acute - twisted knee playing soccer 10 days ago.", ["S83.241A"]),
+    ("Left eye: mild NPDR, no macular edema on OCT.", ["E11.3292"]),
+    # A side said to be normal, a procedure on one side, a side of its own condition refine nothing.
+    ("Sudden idiopathic SNHL, right ear; left ear normal thresholds.", ["H91.21"]),
+    ("Bilateral primary OA of knees, R>L. R knee CSI today.", ["M17.0"]),
+    ("Combined cortical and nuclear age-related cataract OS, VA 20/70; OD pseudophakic.", ["H25.812"]),
+    ("Pigmentary glaucoma, left eye, mild stage. The right eye shows pigment dispersion but no glaucomatous damage.",
+     ["H40.1321"]),
+    ("Asthma. Right lower lobe crackles.", ["J45.909"]),
+    # Guideline I.B.13: one condition on both sides, coded side by side, is its bilateral code where there is one.
+    ("Severe end-stage primary OA, right hip. Left hip: mild primary OA, asymptomatic.", ["M16.0"]),
+    ("Carpal tunnel syndrome, right wrist. Carpal tunnel syndrome, left wrist.", ["G56.03"]),
+])
+def test_findings_said_side_by_side(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+def test_a_clause_per_side_between_commas() -> None:
+    assert clauses("Dry AMD: intermediate stage OD (large drusen, pigment changes), early stage OS") == [
+        ["dry", "age", "related", "macular", "degeneration"],
+        ["intermediate", "stage", "right", "eye", "large", "drusen", "pigment", "change"],
+        ["early", "stage", "left", "eye"]]
+    assert clauses("Moderate NPDR, right eye, with center-involving DME") == [
+        ["moderate", "nonproliferative", "diabetic", "retinopathy", "right", "eye", "with", "center", "involving",
+         "diabetic", "macular", "edema"]]
