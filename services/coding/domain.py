@@ -447,6 +447,42 @@ def _establishes(f: Finding) -> bool:
             and f.code != _POST_COVID)
 
 
+# Guideline I.B.5 (and IV.D for outpatients): signs and symptoms routinely part of a disease process the note
+# establishes are not coded beside it, wherever the note says them ("AOM R ear. 3 y/o w/ fever and ear tugging" is
+# H66.91 alone; nystagmus in BPPV, dysuria in cystitis, headache and nausea in migraine). Each sign's prefixes, and the
+# diagnoses it is part of as 3-character spans ("A00-B34") or code prefixes.
+_INFECTIONS = ("A00-B34", "A37-A49", "H60", "H65-H66", "H70", "J00-J22", "J36", "J39.0", "J85-J86", "K35-K37", "K57",
+               "K61", "K65", "K81.0", "L02-L03", "M00", "M86", "N10", "N30.0", "N39.0", "N41", "N45", "N70-N73", "U07.1")
+_INTEGRAL: tuple[tuple[tuple[str, ...], tuple[str, ...]], ...] = (
+    (("R50.9", "R50.8"), _INFECTIONS),
+    (("R05",), ("J00-J22", "J40-J47", "U07.1", "A15")),
+    (("R06.2",), ("J21", "J44-J45")),
+    (("J02.9", "R07.0"), ("J01", "J02.0", "J03", "J06")),
+    (("R09.81", "J34.89", "R09.82"), ("J00-J01", "J06", "J30", "J32")),
+    (("R49.0",), ("J04", "J06", "J37-J38")),
+    (("R30.0", "R35.0", "R39.15", "R39.16"), ("N30", "N34", "N39.0", "N41", "N10")),
+    (("R51", "R11"), ("G43", "G44")),
+    (("R11", "R19.7"), ("A02-A09", "K52")),
+    (("R42", "H55.0", "R11"), ("H81", "H83.0")),
+    (("H92.0", "H92.1", "H73.9"), ("H60", "H65-H66")),
+    (("R51", "R42", "R11", "H53.14"), ("S06.0",)),
+    (("R21", "L29"), ("B01-B09", "L20-L30", "L50")),
+    (("R00.2",), ("I47-I49",)),
+)
+
+
+def _within(code: str, spans: tuple[str, ...]) -> bool:
+    return any(span[:3] <= code[:3] <= span[4:] if len(span) == 7 and span[3] == "-" else code.startswith(span)
+               for span in spans)
+
+
+def _without_integral_signs(findings: list[Finding], *, established: set[str]) -> list[Finding]:
+    def integral(code: str) -> bool:
+        return any(code.startswith(signs) and any(d != code and not d.startswith(signs) and _within(d, spans)
+                                                  for d in established) for signs, spans in _INTEGRAL)
+    return [f for f in findings if f.learned or not integral(f.code)]
+
+
 def _partner_words(codeset: CodeSet) -> Callable[[str], frozenset[str]]:
     """A code whose "use additional code" note asks for a partner that names more of the same condition leaves the
     partner's words (as its descriptions use them) for the partner's own code: the ulcer's severity (L97.-, L98.4-:
@@ -1080,6 +1116,8 @@ def rank_findings(
     with_diagnosis = {f.sentence for f in establishing}
     findings = [f for f in findings if not (f.category == "symptom" and f.sentence in with_diagnosis and not any(
         d.sentence == f.sentence and _asks_for(d.code, f.code, codeset) for d in establishing))]
+    if establishing:
+        findings = _without_integral_signs(findings, established={d.code for d in establishing})
     resolved = _resolve(_due_to_a_named_cause(_substance_hierarchy(findings, codeset=codeset), statements=[
         *draft.note.assessment, *(st for _, st in subjective)], codeset=codeset), codeset=codeset)
     if similarity is not None:
@@ -1300,6 +1338,7 @@ def _dementia_code(statement: Statement, codeset: CodeSet, category: str = "F02"
 # Parkinson's disease by dyskinesia and fluctuations (FY2024's G20.A1-G20.B2): "with peak-dose dyskinesias and OFF
 # periods" is G20.B2, "with motor fluctuations (wearing-off)" G20.A2; the curated term's G20.A1 says neither.
 _PARKINSON = frozenset(("G20.A1", "G20.A2", "G20.B1", "G20.B2"))
+_PARKINSON_PLAIN = "G20.A1"  # without dyskinesia, without mention of fluctuations
 _DYSKINESIA = frozenset(tokens("dyskinesia dyskinesias dyskinetic"))
 _FLUCTUATING = (frozenset(tokens("fluctuation")), frozenset(tokens("fluctuations")), frozenset(tokens("wearing off")),
                 frozenset(tokens("off periods")), frozenset(tokens("off episodes")), frozenset(tokens("on off")))
@@ -1323,6 +1362,10 @@ def _by_their_axes(resolved: list[Finding], *, statements: list[Statement], code
             f.code = _dementia_code(st, codeset, f.code[:3])
         elif f.code in _PARKINSON:
             f.code = _parkinson_code(st)
+    # One disease: the statement that names its dyskinesia or fluctuations says more than one that names it alone
+    # ("1. Parkinson's disease with dyskinesia. 2. Parkinson disease dementia" is G20.B1, no G20.A1 beside it).
+    if _PARKINSON_PLAIN in (codes := {f.code for f in resolved}) and len(codes & _PARKINSON) > 1:
+        resolved = [f for f in resolved if f.code != _PARKINSON_PLAIN]
     return resolved
 
 

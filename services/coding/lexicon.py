@@ -970,6 +970,8 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # Ulcer, peptic (site unspecified); Migraine, without aura (common) / with aura (classical)
     # Gastritis, atrophic K29.40
     ("K29.40", "atrophic gastritis"), ("G43.109", "migraine with aura"),
+    # Index: "Headache, medication overuse G44.40", "rebound G44.40" (drug-induced headache NEC).
+    ("G44.40", "medication overuse headache"), ("G44.40", "rebound headache"), ("G44.40", "analgesic overuse headache"),
     # Reasons for the visit: Examination, annual (adult) Z00.00, child (routine) Z00.129; Vaccination Z23; Screening,
     # mammogram Z12.31; Prescription, repeat Z76.0; At risk for falling Z91.81; Counseling, tobacco Z71.6, advance
     # care planning Z71.89. Symptoms: Pain, neuropathic (neuralgia) M79.2; Cramp, muscle R25.2; Blood, in, feces K92.1,
@@ -1109,6 +1111,7 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # Fracture, Colles' S52.53-; Hemianop(s)ia, heteronymous (bitemporal) H53.47, homonymous H53.46-; Adenoma,
     # prostate -- see Hyperplasia, prostate (other adenomas are benign neoplasms by site: matcher.INDEX_TERMS)
     *_sided("colles fracture", "S52.539A", "S52.531A", "S52.532A"),
+    *_sided(("smith fracture", "smiths fracture"), "S52.549A", "S52.541A", "S52.542A"),  # Fracture, Smith's S52.54-
     # "Malignant neoplasm of ... bronchus or lung": either organ names it ("lung adenocarcinoma" is C34.90).
     *_sided(("malignant neoplasm of lung", "malignant neoplasm of bronchus"), "C34.90", "C34.91", "C34.92"),
     ("C34.90", "bronchogenic carcinoma"),

@@ -395,6 +395,11 @@ def _loc_duration(m: re.Match[str]) -> str:
             "loss of consciousness of 31 minutes to 59 minutes" if minutes < 60 else m.group(0))
 
 
+# "TM intact", "TMs clear": an ear drum examined and found normal is no disorder of it (H73.9-).
+_NORMAL_EARDRUM = re.compile(r"\bTMs?\b(?:\s+(?:is|are|were|was))?\s+(?:intact|clear|normal|nl|wnl|pearly(?:\s+gr[ae]y)?)\b",
+                             re.IGNORECASE)
+# "Jones fracture -- see Fracture, metatarsal, fifth"; "5th MT" is the fifth metatarsal.
+_FIFTH_METATARSAL = re.compile(r"\b(?:(5th|fifth)\s+MT\b|jones(?:'s?)?\s+fracture)", re.IGNORECASE)
 _LUMBAR_LEVEL = re.compile(r"\b[Ll][1-5](?:\s*[-/]\s*(?:([Ss]1)|[Ll]?[1-5]))?\b")
 _PACKS_PER_DAY = re.compile(r"\b(\d+(?:[./]\d+)?|half|one|two|three)\s*ppd\b", re.IGNORECASE)
 # A drug named as the cause of a condition ("oxycodone-induced constipation", "hypotension due to amlodipine"): the
@@ -446,6 +451,10 @@ def tokens(text: str) -> list[str]:
         text = _TEAR_THICKNESS.sub(lambda m: "complete" if m.group(1).lower() == "full" else "incomplete", text)
     if "spontaneous" in low:
         text = _EARDRUM_RUPTURE.sub("spontaneous rupture of ear drum", text)
+    if "TM" in text:
+        text = _NORMAL_EARDRUM.sub("normal ear exam", text)
+    if "jones" in low or "mt" in low:
+        text = _FIFTH_METATARSAL.sub(lambda m: "fifth metatarsal" if m.group(1) else "fracture of fifth metatarsal bone", text)
     if "RTC" in text:
         text = _ROTATOR_CUFF.sub("rotator cuff", text)
     if "anterior uveitis" in low:
@@ -639,6 +648,8 @@ _PSEUDO = _phrases(
     "not resolved", "no relief", "not only", "gram negative", "not been", "without complications",
     "not certain whether", "no increase", "not necessarily", "no further", "no doubt", "without doubt",
     "non healing",  # a non-healing ulcer is an ulcer
+    # A drug kept on: "on clopidogrel long term - cardiology prefers not to hold".
+    "not to hold", "not to stop", "not to discontinue", "not to interrupt", "do not hold", "do not stop",
     # What is missing is control, treatment or a cure, not the disease: "no complications from her diabetes", "never
     # had good control of his diabetes", "could not afford her diabetes medications", "no treatment yet for her
     # hypothyroidism", "denies improvement in her depression", "there is no question that this is pneumonia".
@@ -800,6 +811,7 @@ _TERMINATORS = _phrases(
     "other than", "besides", "is present", "are present", "admits", "admits to",
 )
 _PROPOSITION = frozenset(_phrases("if", "whether", "in case", "in case of"))
+_WITHOUT_ENDS, _WITHOUT = _phrases("with status", "intractable"), tuple(tokens("without"))
 # A cause named after a denial or a doubt is the patient's: "high risk for falls due to Parkinson disease", "ruled out
 # surgery because of her aortic stenosis" (a past or a relative's condition keeps its cause: "history of bleeding due to
 # peptic ulcer", "a brother's death due to lung cancer").
@@ -896,6 +908,20 @@ _WHOLE_CLAUSE_UNCERTAIN = _phrases("versus", "vs", "differential diagnosis", "di
                                    "risks include", "risk include", "risks including", "risks are", "risks of",
                                    "complications include", "side effects include", "side effects including",
                                    "complications associated with", "risks associated with")
+_SWABS = _TEST_WORDS | frozenset(tokens("swab swabs culture cultures screen titer titers"))
+
+
+def _tests_before(toks: list[str], i: int) -> int:
+    """How far a "negative" after a list of tests reaches back: each test with its one-word subject ("COVID PCR and flu
+    swab negative" denies both)."""
+    j = i
+    while j >= 2 and toks[j - 1] in _SWABS:
+        k = j - 2  # the test and its subject
+        if k >= 2 and toks[k - 1] in ("and", "or") and toks[k - 2] in _SWABS:
+            j = k - 1
+        else:
+            return i - k
+    return i - j
 
 
 def phrase_starts(toks: Sequence[str], phrase: Sequence[str]) -> list[int]:
@@ -990,7 +1016,7 @@ def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | Non
             return p, None, 0  # "the cause of her fatigue was not identified"
         return p, Assertion.NEGATED, i
     if (p := _match_at(toks, i, _POST_NEAR)) is not None and _trigger_at(toks, i) is None:
-        return p, Assertion.NEGATED, _POST_NEAR_REACH
+        return p, Assertion.NEGATED, max(_POST_NEAR_REACH, _tests_before(toks, i))
     if (p := _match_at(toks, i, _POST_BARE)) is not None:
         if _SOUGHT.intersection(toks[max(0, i - _POST_BARE_REACH) : i]):
             return p, None, 0  # "the cause of her fatigue was not identified"
@@ -1087,7 +1113,10 @@ def _assertions(toks: list[str]) -> tuple[list[Assertion], list[bool]]:
         # possessives: "wonders if her fatigue is due to anemia"), a cause after a denial.
         later_ends = [e for e, applies in ((_NAMES_A_DIAGNOSIS, not someone_else),
                                            (_OWN, assertion in (Assertion.UNCERTAIN, Assertion.OTHER) and phrase not in _PROPOSITION),
-                                           (_CAUSE, assertion is Assertion.NEGATED)) if applies]
+                                           (_CAUSE, assertion is Assertion.NEGATED),
+                                           # "without aura, intractable, with status migrainosus": both are said
+                                           # (the axes of G40 and G43 codes)
+                                           (_WITHOUT_ENDS, phrase == _WITHOUT)) if applies]
         while j < end and _match_at(toks, j, terminators) is None and not (
             j > i + len(phrase) and any(_match_at(toks, j, e) is not None for e in later_ends)
         ):

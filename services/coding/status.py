@@ -459,6 +459,9 @@ _BMI_PERCENTILES = (
     re.compile(r"\b(?:bmi|body mass index)\b[^0-9;\n]{0,20}?(?:percentile|centile)\s+(?:of\s+)?(?:the\s+)?(\d{1,2}(?:\.\d)?)",
                re.IGNORECASE),
 )
+# A BMI to reach or a bound is no measurement: "surgery once BMI <35", "goal BMI under 30", "BMI target 25".
+_BMI_THRESHOLD = re.compile(r"[<>≤≥]|\b(?:goal|target|under|below|less than|greater than|above|over|of at least)\b",
+                            re.IGNORECASE)
 _BMI = re.compile(r"\b(?:bmi|body mass index)\b[^0-9.;\n]{0,25}(\d{2}(?:[.,]\d{1,2})?)", re.IGNORECASE)
 
 
@@ -590,7 +593,8 @@ def facts(statement: Statement) -> list[StatusFact]:
                     add(_BY_KEY[m.concept.key], c_idx, m.start)
         not_done = not _NOT_DONE.isdisjoint(toks)
         done_now = not _PROCEDURE_NOW.isdisjoint(toks) and _PAST.isdisjoint(toks)
-        not_current = allergy or not _NOT_CURRENT.isdisjoint(toks)
+        # (A stop the note says not to make is none: "cardiology prefers not to hold", "do not stop".)
+        not_current = allergy or any(t in _NOT_CURRENT and "not" not in toks[max(0, k - 2) : k] for k, t in enumerate(toks))
         new_start = not _NEW_START.isdisjoint(toks)
         ago = _ago(toks)
         duration: tuple[bool, bool, bool] | None = None  # (long-term, scheduled, short course), read once a clause
@@ -681,7 +685,7 @@ def bmi_facts(statement: Statement, *, patient_age: int | None) -> list[StatusFa
     out = []
     for match in _BMI.finditer(statement.text):
         value = float(match.group(1).replace(",", "."))
-        if 10 <= value <= 100:
+        if 10 <= value <= 100 and not _BMI_THRESHOLD.search(match.group()):
             out.append(StatusFact(code=bmi_code(value), statement_id=statement.statement_id,
                                   turn_ids=tuple(statement.evidence_turn_ids), position=(0, match.start()),
                                   why="status code: the note documents the adult body mass index"))

@@ -1702,3 +1702,63 @@ def test_a_clause_per_side_between_commas() -> None:
     assert clauses("Moderate NPDR, right eye, with center-involving DME") == [
         ["moderate", "nonproliferative", "diabetic", "retinopathy", "right", "eye", "with", "center", "involving",
          "diabetic", "macular", "edema"]]
+
+
+@pytest.mark.parametrize("text, codes", [
+    # Guideline I.B.5: a sign routinely part of a diagnosis the note establishes is not coded beside it, in whichever
+    # statement it is said; beside an unrelated diagnosis it is.
+    ("AOM R ear. 3 y/o w/ fever and ear tugging x2d. Amoxicillin high dose.", ["H66.91"]),
+    ("BPPV, R posterior canal - positive Dix-Hallpike on the right with upbeating torsional nystagmus.", ["H81.11"]),
+    ("Community-acquired pneumonia, RLL. Fever and productive cough x3 days.", ["J18.9"]),
+    ("Acute cystitis. Dysuria and frequency x2 days.", ["N30.00"]),
+    ("Migraine without aura. Headache x2 days with nausea.", ["G43.009"]),
+    ("Acute otitis externa, left. Ear pain x3 days.", ["H60.92"]),
+    ("Hypertension. Headache x2 days.", ["I10", "R51.9"]),
+    ("Type 2 diabetes. Fever x2 days.", ["E11.9", "R50.9"]),
+])
+def test_signs_integral_to_an_established_diagnosis(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # "without" denies up to the next axis of the code ("without aura, intractable, with status migrainosus").
+    ("Chronic migraine without aura, intractable, with status migrainosus.", ["G43.711"]),
+    ("Migraine without aura, not intractable.", ["G43.009"]),
+    # Index: "Headache, medication overuse G44.40"; the headache is part of it.
+    ("Medication overuse headache from daily OTC ibuprofen - taper off over 2 wks.", ["G44.40"]),
+    # A "negative" after a list of tests denies each test's subject, and no more than that.
+    ("COVID PCR and flu swab negative. Acute bronchitis, supportive care.", ["J20.9"]),
+    ("Hypertension, strep test negative.", ["I10"]),
+    ("Acute continuous vertigo with nausea. Vestibular neuritis, left.", ["H81.22"]),
+])
+def test_without_scope_test_lists_and_headaches(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # Index: "Fracture, Smith's S52.54-"; "Jones fracture -- see Fracture, metatarsal, fifth"; healing by its 7th character.
+    ("Symptomatic malunion, left Smith's fracture (fall 8 mo ago).", ["S52.542P"]),
+    ("L 5th MT Jones fracture, nondisplaced, delayed union.", ["S92.355G"]),
+    ("Iron deficiency without anemia, ferritin 35 - ferrous sulfate 325 mg QOD with vit C.", ["E61.1"]),
+])
+def test_named_fractures_and_their_healing(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # An ear drum found normal is no disorder of it; bulging drums are part of the otitis media (I.B.5), as headache
+    # and photophobia are of a concussion.
+    ("Cerumen impaction R ear - irrigated, TM intact afterward.", ["H61.21"]),
+    ("Recurrent AOM, both ears; bilateral bulging TMs with purulent effusion.", ["H66.93"]),
+    ("Concussion w/ brief LOC (~1 min) playing hockey yesterday. HA, photophobia, no focal deficits.", ["S06.0X1A"]),
+    # A drug the note keeps on; a BMI to reach is no measurement.
+    ("CAD s/p PCI with DES 2023, on clopidogrel 75 mg daily long term - cardiology prefers not to hold.",
+     ["I25.10", "Z95.5", "Z79.02"]),
+    ("Hold clopidogrel for the procedure.", []),
+    ("Class 2 obesity, BMI 37.4. Plan: discuss tonsillectomy once BMI <35.", ["E66.812", "Z68.37"]),
+    # One Parkinson's disease: the statement naming its dyskinesia says more than the one naming it alone.
+    ("1. Parkinson's disease with dyskinesia, no wearing-off. 2. Parkinson disease dementia, mild.", ["G20.B1", "F02.A0"]),
+])
+def test_normal_drums_kept_drugs_bmi_goals_and_one_parkinson(
+        codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
