@@ -1118,7 +1118,7 @@ def rank_findings(
         d.sentence == f.sentence and _asks_for(d.code, f.code, codeset) for d in establishing))]
     if establishing:
         findings = _without_integral_signs(findings, established={d.code for d in establishing})
-    resolved = _resolve(_due_to_a_named_cause(_substance_hierarchy(findings, codeset=codeset), statements=[
+    resolved = _resolve(_due_to_a_named_cause(_substance_hierarchy(_dementia_of_its_disease(findings), codeset=codeset), statements=[
         *draft.note.assessment, *(st for _, st in subjective)], codeset=codeset), codeset=codeset)
     if similarity is not None:
         scores, note_words = similarity
@@ -1242,7 +1242,12 @@ def _in_pregnancy(code: str) -> tuple[str, bool] | None:
     # fibroid O34.1- with D25; a group B streptococcus carrier O99.820 (no trimester).
     for prefix, sub, keep in (("N30", "O23.1", False), ("N39.0", "O23.4", False), ("N10", "O23.0", False),
                               ("Z21", "O98.71", True), ("B20", "O98.71", True), ("D25", "O34.1", True),
-                              ("Z22.330", "O99.820", False)):
+                              ("Z22.330", "O99.820", False),
+                              # Infections of O98 (with their own code): TB, syphilis, gonorrhea, viral hepatitis.
+                              ("A15", "O98.01", True), ("A50", "O98.11", True), ("A51", "O98.11", True),
+                              ("A52", "O98.11", True), ("A53", "O98.11", True), ("A54", "O98.21", True),
+                              ("B15", "O98.41", True), ("B16", "O98.41", True), ("B17", "O98.41", True),
+                              ("B18", "O98.41", True), ("B19", "O98.41", True)):
         if code.startswith(prefix):
             return sub, keep
     if c in ("E10", "E11"):
@@ -1372,6 +1377,15 @@ def _by_their_axes(resolved: list[Finding], *, statements: list[Statement], code
 _ALZHEIMER = "G30"  # "Alzheimer's disease or dementia G30.9 [F02.80]": the Index pairs the disease with its dementia
 
 
+def _dementia_of_its_disease(findings: list[Finding]) -> list[Finding]:
+    """An unspecified dementia (F03) said with Alzheimer's disease is the disease's dementia, not a rival of G30 under
+    its Excludes1 ("Alzheimer dementia, late onset" is G30.1 with its F02 code: _dementia_in_disease)."""
+    with_disease = {i for f in findings if f.code.startswith(_ALZHEIMER) and not f.learned for i in f.statement_ids}
+    if not with_disease:
+        return findings
+    return [f for f in findings if not (f.code.startswith("F03") and set(f.statement_ids) <= with_disease)]
+
+
 def _dementia_in_disease(resolved: list[Finding], *, statements: list[Statement], codeset: CodeSet) -> list[Finding]:
     """Each statement that names dementia with its disease (or Alzheimer's disease, whose Index entry is the disease
     and its dementia) gets one F02 code, right after the disease; its F02 / F03 codes from the other rules go."""
@@ -1486,9 +1500,19 @@ def _contraceptive_use(resolved: list[Finding]) -> list[Finding]:
     return [f for f in resolved if f.code != _CONTRACEPTIVE_USE]
 
 
-def _diabetes_control(resolved: list[Finding]) -> list[Finding]:
+_GLIFLOZIN = re.compile(r"\b(?:\w+gliflozin|jardiance|farxiga|invokana)\b", re.IGNORECASE)
+_GLUCOSE_LOWERING = re.compile(r"\b(?:metformin|glipizide|glyburide|glimepiride|gliclazide|\w+gliptin|\w+glitazone|"
+                               r"\w+glinide|acarbose|hypoglycemic|antidiabetic|diabet\w*|a1c)\b", re.IGNORECASE)
+
+
+def _diabetes_control(resolved: list[Finding], *, statements: list[Statement]) -> list[Finding]:
     """The drug codes of a diabetes's control only where its code asks for them; a gestational diabetes code of
-    unspecified control takes the control the documented drug says."""
+    unspecified control takes the control the documented drug says; an SGLT2 inhibitor given for heart failure or
+    kidney disease, with no diabetes in the note, is no oral hypoglycemic's long-term use (Z79.84)."""
+    if not any(f.code.startswith((*_NEEDS_CONTROL, "O24", "R73")) for f in resolved):
+        said = _said_by(statements)
+        resolved = [f for f in resolved if not (f.code == "Z79.84" and _GLIFLOZIN.search(text := said(f))
+                                                and not _GLUCOSE_LOWERING.search(text))]
     if any(f.code.startswith("O24.4") for f in resolved):
         # ... and the drug the note documents says how it is controlled: "GDM on insulin" is O24.414.
         control = next((_GESTATIONAL_CONTROL[f.code] for f in resolved if f.code in _GESTATIONAL_CONTROL), None)
@@ -1778,8 +1802,11 @@ def _pregnancy(resolved: list[Finding], *, statements: list[Statement], codeset:
     ordered: list[Finding] = []  # each chapter 15 code just before (at the rank of) the condition it is for
     codes = {f.code for f in resolved}
     covered: set[str] = set()
+    # Guideline I.C.15.a.1: in a note that documents a current pregnancy, the patient's conditions are chapter 15's
+    # unless the note calls them incidental to it, whichever statement names them ("1. IUP at 30w. 2. Iron deficiency
+    # anemia" is O99.013 with D50.9).
     for f in resolved:
-        if f.category in ("diagnosis", "symptom") and set(f.statement_ids) & stated_in and (o := _in_pregnancy(f.code)):
+        if f.category in ("diagnosis", "symptom") and stated_in and (o := _in_pregnancy(f.code)):
             code = o[0] if codeset.is_billable(o[0]) else o[0] + _TRIMESTER_DIGIT[trimester]
             if codeset.is_billable(code) and code not in codes:
                 codes.add(code)
@@ -1872,7 +1899,7 @@ def suggest_codes(
     resolved = _by_their_axes(resolved, statements=sections, codeset=codeset)
     resolved = _organism_as_cause(resolved, codeset=codeset)
     resolved = _pregnancy(resolved, statements=sections, codeset=codeset, mode=mode)
-    resolved = _diabetes_control(_contraceptive_use(_exam_findings(resolved, statements=sections)))
+    resolved = _diabetes_control(_contraceptive_use(_exam_findings(resolved, statements=sections)), statements=sections)
     resolved = _follow_up_after_treatment(_ulcer_depth(resolved, statements=sections, codeset=codeset),
                                           statements=sections)
     resolved = _receptor_status(_heart_and_kidney(resolved, statements=sections), statements=sections)

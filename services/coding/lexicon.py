@@ -970,6 +970,12 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # Ulcer, peptic (site unspecified); Migraine, without aura (common) / with aura (classical)
     # Gastritis, atrophic K29.40
     ("K29.40", "atrophic gastritis"), ("G43.109", "migraine with aura"),
+    # Index: "Encephalopathy, hepatic K76.82" (FY2023); "Cirrhosis, alcoholic K70.30" ("EtOH cirrhosis"); "Goiter,
+    # multinodular, toxic E05.20"; "Cholecystitis, chronic, with calculus K80.10"; "Pancolitis K51.00".
+    ("K76.82", "hepatic encephalopathy"), ("K70.30", "alcohol cirrhosis"), ("K70.31", "alcohol cirrhosis with ascites"),
+    ("E05.20", "toxic multinodular goiter"), ("E05.20", "toxic nodular goiter"),
+    ("K80.10", "chronic calculous cholecystitis"), ("K80.00", "acute calculous cholecystitis"),
+    ("K51.00", "ulcerative pancolitis"), ("K51.00", "pancolitis"),
     # Index: "Headache, medication overuse G44.40", "rebound G44.40" (drug-induced headache NEC).
     ("G44.40", "medication overuse headache"), ("G44.40", "rebound headache"), ("G44.40", "analgesic overuse headache"),
     # Reasons for the visit: Examination, annual (adult) Z00.00, child (routine) Z00.129; Vaccination Z23; Screening,

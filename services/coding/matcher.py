@@ -62,6 +62,8 @@ _WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", 
                 "aom": ("acute", "otitis", "media"), "bcc": ("basal", "cell", "carcinoma"),
                 "scc": ("squamous", "cell", "carcinoma"), "poag": ("primary", "open", "angle", "glaucoma"),
                 "tka": ("total", "knee", "arthroplasty"), "tha": ("total", "hip", "arthroplasty"),
+                "tsa": ("total", "shoulder", "arthroplasty"), "rtsa": ("reverse", "shoulder", "arthroplasty"),
+                "cmc": ("carpometacarpal",),
                 "ptsd": ("post", "traumatic", "stress", "disorder"),
                 "npdr": ("nonproliferative", "diabetic", "retinopathy"), "ou": ("bilateral",),  # oculus uterque
                 "tm": ("tympanic", "membrane"), "tms": ("tympanic", "membrane"),
@@ -395,9 +397,19 @@ def _loc_duration(m: re.Match[str]) -> str:
             "loss of consciousness of 31 minutes to 59 minutes" if minutes < 60 else m.group(0))
 
 
+# Epilepsy in the ILAE's words: drug-resistant is intractable ("pharmacoresistant" in G40.-1-), a focal aware seizure
+# a simple partial one, a focal impaired awareness seizure a complex partial one.
+_DRUG_RESISTANT = re.compile(r"\b(?:drug|medication|medically|treatment)[- ](?:resistant|refractory)\b", re.IGNORECASE)
+_FOCAL_AWARENESS = re.compile(r"\bfocal (impaired )?aware(?:ness)?\b", re.IGNORECASE)
+# Multiple sclerosis "with activity" (new or enhancing lesions, relapses) is the active form (G35.A1, G35.B1, G35.C1).
+_MS_ACTIVITY = re.compile(r"\bwith (?:(?:radiologic|radiological|clinical|disease|new)\s+)?activity\b", re.IGNORECASE)
 # "TM intact", "TMs clear": an ear drum examined and found normal is no disorder of it (H73.9-).
 _NORMAL_EARDRUM = re.compile(r"\bTMs?\b(?:\s+(?:is|are|were|was))?\s+(?:intact|clear|normal|nl|wnl|pearly(?:\s+gr[ae]y)?)\b",
                              re.IGNORECASE)
+_SITE_HTN = re.compile(r"\b(portal|pulmonary|pulm|intracranial|ocular|renovascular|secondary)\s+HTN\b", re.IGNORECASE)
+# The thumb's basal joint is its carpometacarpal joint, the hand's first (M18 "... of first carpometacarpal joint").
+_THUMB_BASE = re.compile(r"\bthumb (?:basal|base|cmc|carpometacarpal)(?: joint)?\b|\b(?:basal|cmc|carpometacarpal) joint "
+                         r"of (?:the )?thumb\b", re.IGNORECASE)
 # "Jones fracture -- see Fracture, metatarsal, fifth"; "5th MT" is the fifth metatarsal.
 _FIFTH_METATARSAL = re.compile(r"\b(?:(5th|fifth)\s+MT\b|jones(?:'s?)?\s+fracture)", re.IGNORECASE)
 _LUMBAR_LEVEL = re.compile(r"\b[Ll][1-5](?:\s*[-/]\s*(?:([Ss]1)|[Ll]?[1-5]))?\b")
@@ -453,6 +465,15 @@ def tokens(text: str) -> list[str]:
         text = _EARDRUM_RUPTURE.sub("spontaneous rupture of ear drum", text)
     if "TM" in text:
         text = _NORMAL_EARDRUM.sub("normal ear exam", text)
+    if ("epilep" in low or "seizure" in low) and ("resistant" in low or "refractory" in low or "aware" in low):
+        text = _FOCAL_AWARENESS.sub(lambda m: "simple partial" if m.group(1) is None else "complex partial",
+                                    _DRUG_RESISTANT.sub("pharmacoresistant", text))
+    if "activity" in low and ("sclerosis" in low or " ms" in low):
+        text = _MS_ACTIVITY.sub("active", text)
+    if "htn" in low:  # "portal HTN" is portal hypertension (K76.6), no essential hypertension
+        text = _SITE_HTN.sub(r"\1 hypertension", text)
+    if "thumb" in low:
+        text = _THUMB_BASE.sub("first carpometacarpal joint", text)
     if "jones" in low or "mt" in low:
         text = _FIFTH_METATARSAL.sub(lambda m: "fifth metatarsal" if m.group(1) else "fracture of fifth metatarsal bone", text)
     if "RTC" in text:
@@ -854,6 +875,7 @@ _POST_BARE = _phrases("not identified", "not objectified", "not evidenced", "not
 # "Source of anemia not identified": what was not found is the cause, not the anemia.
 _SOUGHT = frozenset(tokens("source cause etiology origin trigger precipitant reason factor"))
 _POST_BARE_REACH = 4
+_EXAM_SIGNS = frozenset(tokens("monofilament sensation vibration reflex reflexes pulse pulses proprioception"))
 # Post-position uncertainty: "pneumonia is suspected", "sepsis r/o", "meningitis cannot be excluded".
 _POST_UNCERTAIN = _phrases(*(f"{be} {cue}" for be in ("is", "are", "was", "were") for cue in (
     "suspected", "possible", "probable", "likely", "questionable", "not excluded", "not ruled out",
@@ -1020,7 +1042,9 @@ def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | Non
     if (p := _match_at(toks, i, _POST_BARE)) is not None:
         if _SOUGHT.intersection(toks[max(0, i - _POST_BARE_REACH) : i]):
             return p, None, 0  # "the cause of her fatigue was not identified"
-        return p, Assertion.NEGATED, _POST_BARE_REACH
+        # "polyneuropathy - monofilament absent": what is absent is the exam's sign, not the finding before it.
+        signs = next((k for k in range(_POST_BARE_REACH) if i - k - 1 < 0 or toks[i - k - 1] not in _EXAM_SIGNS), 0)
+        return p, Assertion.NEGATED, signs or _POST_BARE_REACH
     if (p := _match_at(toks, i, _POST_NEAR_UNCERTAIN)) is not None and (
             (hit := _trigger_at(toks, i)) is None or len(hit[0]) <= len(p)):  # "screening for" reads forward
         # "Warfarin for stroke prevention": what is prevented comes after "for", the treatment before it. The test's

@@ -1762,3 +1762,51 @@ def test_named_fractures_and_their_healing(codeset: SimpleIcd10CmCodeSet, text: 
 def test_normal_drums_kept_drugs_bmi_goals_and_one_parkinson(
         codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # Alzheimer's disease named with its dementia: G30 and its F02 code, no F03 rival under G30's Excludes1.
+    ("Alzheimer's dementia, late onset, moderate stage (MMSE 15), with agitation - hitting caregiver.",
+     ["G30.1", "F02.B11"]),
+    ("Dementia, moderate, with agitation.", ["F03.B11"]),
+    # An absent exam sign denies the sign, not the finding before it.
+    ("Type 2 DM with peripheral sensory polyneuropathy - monofilament absent bilaterally at toes.", ["E11.42"]),
+    # Shoulder replacements; MS with activity; epilepsy in the ILAE's words; the thumb's basal joint.
+    ("Status post L total shoulder arthroplasty 2021, doing well.", ["Z96.612"]),
+    ("Primary glenohumeral OA, R shoulder - plan anatomic TSA.", ["M19.011"]),
+    ("Secondary progressive MS with activity: new gadolinium-enhancing lesion on today's MRI.", ["G35.C1"]),
+    ("Focal epilepsy with focal impaired awareness seizures due to mesial temporal sclerosis - drug-resistant; no status.",
+     ["G40.219", "G93.81"]),
+    ("Right thumb CMC osteoarthritis.", ["M18.11"]),
+])
+def test_alzheimer_dementia_exam_signs_and_specialty_words(
+        codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # Guideline I.C.15.a.1: a note that documents a current pregnancy makes each condition chapter 15's, in whichever
+    # statement it is named; viral hepatitis in pregnancy is O98.4-.
+    ("1. IUP at 30w.\n2. Iron deficiency anemia - Hgb 9.4; start ferrous sulfate.\n3. Chronic hepatitis B, start tenofovir.",
+     ["O99.013", "D50.9", "O98.413", "B18.1", "Z3A.30"]),
+    ("1. IUP 24w3d.\n2. Hypothyroidism - on levothyroxine 75 mcg, continue.", ["O99.282", "E03.9", "Z3A.24"]),
+    # An SGLT2 inhibitor for heart failure, with no diabetes in the note, is no oral hypoglycemic's use.
+    ("HFrEF, EF 30%. Continue GDMT: sacubitril/valsartan, carvedilol, spironolactone, dapagliflozin.", ["I50.20"]),
+    ("T2DM on empagliflozin.", ["E11.9", "Z79.84"]),
+])
+def test_conditions_of_a_pregnancy_and_gliflozins(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # Portal hypertension is no essential hypertension; Index entries of the liver, gallbladder, colon and thyroid.
+    ("Portal HTN - continue carvedilol.", ["K76.6"]),
+    ("EtOH cirrhosis w/ ascites.", ["K70.31"]),
+    ("Chronic calculous cholecystitis.", ["K80.10"]),
+    ("Ulcerative pancolitis.", ["K51.00"]),
+    ("Hepatic encephalopathy.", ["K76.82"]),
+    ("Toxic multinodular goiter without storm.", ["E05.20"]),
+    ("HTN, controlled.", ["I10"]),
+])
+def test_liver_gut_and_thyroid_index_entries(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
