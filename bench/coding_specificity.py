@@ -59,6 +59,13 @@ eight areas: diabetes, neurology, ENT, orthopedics, ophthalmology, cardiology, p
 
     .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_heldout9.jsonl
     .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_dev10.jsonl [--failures]
+
+Session 19 wrote ``bench/data/coding_specificity_heldout11.jsonl`` blind (200 statements and excerpts in twelve common
+outpatient areas; 144 right at the session's start, read afterwards only where a row's result changed) and
+``bench/data/coding_specificity_dev12.jsonl`` (150 rows in set 11's six weakest areas) as an open development set:
+
+    .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_heldout11.jsonl
+    .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_dev12.jsonl [--failures]
 """
 
 from __future__ import annotations

@@ -225,8 +225,9 @@ class Exclusions:
 
     def conflicts(self, code: str) -> bool:
         dotted = _dotted(code)
-        if any(in_ref(dotted, ref) for ref in self._ranges.get(dotted[0], ())):
-            return True
+        for low, high in self._ranges.get(dotted[0], ()):  # (in_ref, inlined: the hot loop of the Excludes1 pass)
+            if dotted[: len(low)] >= low and dotted[: len(high)] <= high:
+                return True
         for low, high in self._codeset.excludes1_refs(code):
             # Kept codes k with k[:len(low)] >= low and k[:len(high)] <= high form one run of the sorted list.
             i = bisect.bisect_left(self._kept, low)

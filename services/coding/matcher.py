@@ -474,7 +474,7 @@ def tokens(text: str) -> list[str]:
         text = _SITE_HTN.sub(r"\1 hypertension", text)
     if "thumb" in low:
         text = _THUMB_BASE.sub("first carpometacarpal joint", text)
-    if "jones" in low or "mt" in low:
+    if "jones" in low or " mt" in low:
         text = _FIFTH_METATARSAL.sub(lambda m: "fifth metatarsal" if m.group(1) else "fracture of fifth metatarsal bone", text)
     if "RTC" in text:
         text = _ROTATOR_CUFF.sub("rotator cuff", text)
