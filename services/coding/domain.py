@@ -390,14 +390,13 @@ def _statement_findings(
             head_codes = {f.code for f in found[before:]}
         elif head and (side := ONE_SIDE.intersection(toks)) and not mentions and not any(cue_tokens(toks)):
             clause_findings(c_idx, head + toks)
-            # (Only a code of the clause's side: the head's own term found again says nothing new.)
             # (Only a code of the clause's side, and one a word of the clause beyond its side and site chose: the head's
             # own term found again says nothing new, and "left ear normal thresholds" no hearing loss of the left ear.)
             own = with_index_terms({t for t in toks if t not in HEADING})
-            named = code_words(codeset)
+            naming = code_words(codeset)
             found[before:] = [f for f in found[before:] if f.code not in head_codes
                               and side <= _words_of(codeset.description(f.code))
-                              and not own.isdisjoint(named.get(f.code, ()))]
+                              and not own.isdisjoint(naming.get(f.code, ()))]
             if refined := _refined(head_codes, {f.code for f in found[before:]}, head, codeset):
                 found[:] = [f for f in found if f.code not in refined]
     if strokes and (sequelae := sequela_codes(statement.text, stroke_assertion=strokes[0])):
@@ -413,8 +412,6 @@ def _statement_findings(
     return found
 
 
-# Codes the curated lexicon holds as symptoms (joint and limb pain by site and side, back pain): a description match of
-# one is a symptom too ("pain in right hip and left knee" is two pains, neither a diagnosis that explains the other).
 def _refined(head: set[str], carried: set[str], words: list[str], codeset: CodeSet) -> set[str]:
     """The head's codes that a side's clause made more specific: one of the same category ("POAG" H40.9 and "right
     eye severe stage" H40.1113), or an unspecified one whose condition the new code names ("osteoarthritis" M19.90
@@ -431,6 +428,10 @@ def _refined(head: set[str], carried: set[str], words: list[str], codeset: CodeS
 
 def _words_of(description: str) -> set[str]:
     return set(description.lower().replace(",", " ").split())
+
+
+# Codes the curated lexicon holds as symptoms (joint and limb pain by site and side, back pain): a description match of
+# one is a symptom too ("pain in right hip and left knee" is two pains, neither a diagnosis that explains the other).
 _SYMPTOM_CODES = frozenset(code for c in CONCEPTS if c.kind == "symptom" for code in (c.code, *(c.lateral or ())) if code)
 
 
