@@ -360,7 +360,7 @@ def _statement_findings(
         # Only an injury code has an episode to choose (the cues are looked for in every clause otherwise).
         episode = (next((c for c, cues in _EPISODE_CUES if any(not _planned(toks, i, len(cue)) for cue in cues
                                                                    for i in phrase_starts(toks, cue))), None)
-                   if any(fm.code[:1] in "ST" for fm in full) else None)
+                   if any(fm.code.startswith(_WITH_EPISODE) for fm in full) else None)
         if episode:
             full = [_in_episode(fm, episode, codeset) for fm in full]
             matched = {m.code for m in full}
@@ -530,10 +530,14 @@ def _description_matches(
     return [fm for fm in full if fm.code not in misread]
 
 
+# Codes with an episode of care: injuries and poisonings, and pathological fractures (M80 osteoporotic, M84).
+_WITH_EPISODE = ("S", "T", "M80", "M84")
+
+
 def _in_episode(fm: FuzzyMatch, episode: str, codeset: CodeSet) -> FuzzyMatch:
     """An injury code's initial-encounter "A" as the episode the note names ("D", "S"), where that code exists."""
     code = fm.code
-    if code[:1] in "ST" and len(code.replace(".", "")) == 7 and code.endswith("A"):
+    if code.startswith(_WITH_EPISODE) and len(code.replace(".", "")) == 7 and code.endswith("A"):
         other = code[:-1] + episode
         if codeset.is_billable(other):
             return replace(fm, code=other)

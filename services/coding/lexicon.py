@@ -972,6 +972,8 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("K29.40", "atrophic gastritis"), ("G43.109", "migraine with aura"),
     # Index: "Encephalopathy, hepatic K76.82" (FY2023); "Cirrhosis, alcoholic K70.30" ("EtOH cirrhosis"); "Goiter,
     # multinodular, toxic E05.20"; "Cholecystitis, chronic, with calculus K80.10"; "Pancolitis K51.00".
+    # "Collapse, vertebra, in osteoporosis M80.08": a compression fracture in osteoporosis is a pathological one.
+    ("M80.08XA", "osteoporosis with compression fracture"), ("M80.08XA", "osteoporosis with pathologic compression fracture"),
     ("K76.82", "hepatic encephalopathy"), ("K70.30", "alcohol cirrhosis"), ("K70.31", "alcohol cirrhosis with ascites"),
     ("E05.20", "toxic multinodular goiter"), ("E05.20", "toxic nodular goiter"),
     ("K80.10", "chronic calculous cholecystitis"), ("K80.00", "acute calculous cholecystitis"),

@@ -63,7 +63,6 @@ _WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", 
                 "scc": ("squamous", "cell", "carcinoma"), "poag": ("primary", "open", "angle", "glaucoma"),
                 "tka": ("total", "knee", "arthroplasty"), "tha": ("total", "hip", "arthroplasty"),
                 "tsa": ("total", "shoulder", "arthroplasty"), "rtsa": ("reverse", "shoulder", "arthroplasty"),
-                "cmc": ("carpometacarpal",),
                 "ptsd": ("post", "traumatic", "stress", "disorder"),
                 "npdr": ("nonproliferative", "diabetic", "retinopathy"), "ou": ("bilateral",),  # oculus uterque
                 "tm": ("tympanic", "membrane"), "tms": ("tympanic", "membrane"),
@@ -75,7 +74,8 @@ _WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", 
                 "rls": ("restless", "legs", "syndrome"), "pmb": ("postmenopausal", "bleeding"),
                 "gsm": ("genitourinary", "syndrome", "of", "menopause"), "bv": ("bacterial", "vaginosis"),
                 "vms": ("vasomotor", "symptoms"), "namd": ("exudative", "age", "related", "macular", "degeneration"),
-                "cmc": ("carpometacarpal",), "vvc": ("vulvovaginal", "candidiasis"),
+                "cmc": ("carpometacarpal",), "dcda": ("dichorionic", "diamniotic"),
+                "mcda": ("monochorionic", "diamniotic"), "mcma": ("monochorionic", "monoamniotic"), "vvc": ("vulvovaginal", "candidiasis"),
                 "ltbi": ("latent", "tuberculosis"), "esbl": ("extended", "spectrum", "beta", "lactamase"),
                 "uvj": ("ureteral",), "upj": ("ureteral",),
                 "dip": ("distal", "interphalangeal"), "pip": ("proximal", "interphalangeal"),
@@ -271,6 +271,7 @@ _ACQUIRED_ABSENCE = re.compile(r"\bacquired absence\b", re.IGNORECASE)
 # only after the words that name them so ("relapsing-remitting MS", "hx of PE", "saddle PE").
 _MS_PE = re.compile(r"\b((?i:relapsing[- ]remitting|progressive|hx of|hx|history of|acute|recurrent|bilateral|saddle|provoked|unprovoked|"
                     r"massive|submassive|segmental|subsegmental)\s+)(MS|PE)\b")
+_DVT_PE = re.compile(r"\b((?i:dvt)\s*(?:and|/|&|\+|,)\s*)PE\b")
 # "RA" is rheumatoid arthritis, except as room air ("98% on RA", "RA sat 95%"), the right atrium ("RA enlargement",
 # "dilated RA", "RA lead") or a receptor agonist ("GLP-1 RA").
 _RA = re.compile(r"(?<![/\w])RA(?![/\w])")
@@ -450,6 +451,8 @@ def tokens(text: str) -> list[str]:
     if " ms" in low or " pe" in low:
         text = _MS_PE.sub(lambda m: m.group(1) + ("multiple sclerosis" if m.group(2) == "MS" else "pulmonary embolism"),
                           text)
+    if "dvt" in low and "pe" in low:  # "h/o DVT and PE", "DVT/PE": the embolism beside the thrombosis
+        text = _DVT_PE.sub(r"\1pulmonary embolism", text)
     text = _read_in_context(text)
     if "PsA" in text:
         text = _PSORIATIC.sub("psoriatic arthritis", text)

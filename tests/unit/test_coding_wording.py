@@ -1810,3 +1810,16 @@ def test_conditions_of_a_pregnancy_and_gliflozins(codeset: SimpleIcd10CmCodeSet,
 ])
 def test_liver_gut_and_thyroid_index_entries(codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # A PE beside a DVT is the embolism; chorionicity abbreviations; an osteoporotic compression fracture is a
+    # pathological one (M80.08-), with its episode of care.
+    ("h/o L femoral DVT and PE 2021, completed 6 mo of anticoagulation, now off therapy.", ["Z86.718", "Z86.711"]),
+    ("MCDA twins at 20 weeks.", ["O30.032", "Z3A.20"]),
+    ("Age-related osteoporosis with pathologic compression fx L1 - 6 wk f/u, healing as expected.", ["M80.08XD"]),
+    ("Age-related osteoporosis without current pathological fracture.", ["M81.0"]),
+])
+def test_embolism_beside_thrombosis_twins_and_osteoporotic_fractures(
+        codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
