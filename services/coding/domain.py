@@ -63,7 +63,9 @@ from services.coding.sequelae import STROKE, sequela_codes
 from services.coding.status import (
     ALLERGY_CODES,
     CONF_STATUS,
+    ORAL_ANTIDIABETIC,
     REACTION_CODES,
+    SGLT2_INHIBITORS,
     StatusFact,
     bmi_facts,
     facts,
@@ -395,7 +397,7 @@ def _statement_findings(
             own = with_index_terms({t for t in toks if t not in HEADING})
             naming = code_words(codeset)
             found[before:] = [f for f in found[before:] if f.code not in head_codes
-                              and side <= _words_of(codeset.description(f.code))
+                              and side <= _description_words(f.code, codeset)
                               and not own.isdisjoint(naming.get(f.code, ()))]
             if refined := _refined(head_codes, {f.code for f in found[before:]}, head, codeset):
                 found[:] = [f for f in found if f.code not in refined]
@@ -421,13 +423,10 @@ def _refined(head: set[str], carried: set[str], words: list[str], codeset: CodeS
         return set()
     named = code_words(codeset)
     said = frozenset(with_index_terms(set(words)))
-    return {c for c in head if ONE_SIDE.isdisjoint(_words_of(codeset.description(c))) and any(
+    return {c for c in head if ONE_SIDE.isdisjoint(_description_words(c, codeset)) and any(
         n[:3] == c[:3] or is_unspecified(codeset, c) and said & named.get(c, frozenset()) & named.get(n, frozenset())
         for n in new)}
 
-
-def _words_of(description: str) -> set[str]:
-    return set(description.lower().replace(",", " ").split())
 
 
 # Codes the curated lexicon holds as symptoms (joint and limb pain by site and side, back pain): a description match of
@@ -1505,9 +1504,10 @@ def _contraceptive_use(resolved: list[Finding]) -> list[Finding]:
     return [f for f in resolved if f.code != _CONTRACEPTIVE_USE]
 
 
-_GLIFLOZIN = re.compile(r"\b(?:\w+gliflozin|jardiance|farxiga|invokana)\b", re.IGNORECASE)
-_GLUCOSE_LOWERING = re.compile(r"\b(?:metformin|glipizide|glyburide|glimepiride|gliclazide|\w+gliptin|\w+glitazone|"
-                               r"\w+glinide|acarbose|hypoglycemic|antidiabetic|diabet\w*|a1c)\b", re.IGNORECASE)
+# (The names are the oral-antidiabetic status rule's own: services.coding.status.)
+_GLIFLOZIN = re.compile(rf"\b(?:\w+gliflozin|{'|'.join(SGLT2_INHIBITORS)})\b", re.IGNORECASE)
+_GLUCOSE_LOWERING = re.compile(rf"\b(?:{'|'.join(t for t in ORAL_ANTIDIABETIC.terms if t not in SGLT2_INHIBITORS)}|"
+                               r"\w+gliptin|\w+glitazone|\w+glinide|hypoglycemic|antidiabetic|diabet\w*|a1c)\b", re.IGNORECASE)
 
 
 def _diabetes_control(resolved: list[Finding], *, statements: list[Statement]) -> list[Finding]:
@@ -1719,14 +1719,12 @@ def _both_sides(resolved: list[Finding], *, statements: list[Statement], codeset
 
 # Guideline I.B.13: a condition coded for the right and for the left side whose code has a bilateral option is the
 # bilateral code ("severe primary OA, right hip; left hip: mild primary OA" is M16.0; "AOM R ear ... L ear" H66.93).
-_SIDE_WORDS = frozenset(("right", "left", "bilateral", "unilateral", "of", "eye", "eyes", "ear", "ears", "side"))
+_SIDE_WORDS = frozenset(tokens("right left bilateral unilateral of eye ear side"))
 _BILATERAL: weakref.WeakKeyDictionary[object, dict[tuple[str, frozenset[str]], str]] = weakref.WeakKeyDictionary()
 
 
 def _side_free(code: str, codeset: CodeSet) -> tuple[str, frozenset[str]]:
-    # (Singular: "right upper limb" and "bilateral upper limbs".)
-    return code[:3], frozenset(w[:-1] if w.endswith("s") and len(w) > 4 else w
-                               for w in _words_of(codeset.description(code)) - _SIDE_WORDS)
+    return code[:3], _description_words(code, codeset) - _SIDE_WORDS
 
 
 def _bilateral_codes(codeset: CodeSet) -> dict[tuple[str, frozenset[str]], str]:
@@ -1739,7 +1737,7 @@ def _one_for_both(resolved: list[Finding], *, codeset: CodeSet) -> list[Finding]
         return resolved
     sided: dict[tuple[str, frozenset[str]], dict[str, Finding]] = {}
     for f in resolved:
-        if not (f.learned or f.partial) and len(side := ONE_SIDE & _words_of(codeset.description(f.code))) == 1:
+        if not (f.learned or f.partial) and len(side := ONE_SIDE & _description_words(f.code, codeset)) == 1:
             sided.setdefault(_side_free(f.code, codeset), {})[next(iter(side))] = f
     pairs = [(key, sides) for key, sides in sided.items() if len(sides) == 2]
     if not pairs:

@@ -591,15 +591,12 @@ def _side_groups(item: str) -> list[str]:
         side = ONE_SIDE.intersection(tokens(piece))
         if len(side) > 1:
             return [item]
-        if side and sides and sides[-1] and side != sides[-1]:
+        if not groups or (side and sides[-1] and side != sides[-1]):
             groups.append([piece])
             sides.append(side)
-        elif groups:
+        else:
             groups[-1].append(piece)
             sides[-1] |= side
-        else:
-            groups.append([piece])
-            sides.append(side)
     return [",".join(g) for g in groups]
 
 

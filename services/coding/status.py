@@ -65,13 +65,17 @@ def _said(toks: list[str], cues: tuple[tuple[str, ...], ...], status: list[Asser
     return any(status is None or status[i] is not Assertion.NEGATED for cue in cues for i in phrase_starts(toks, cue))
 
 
+# Also given for heart failure and kidney disease (domain: no Z79.84 without a diabetes in the note).
+SGLT2_INHIBITORS = ("empagliflozin", "dapagliflozin", "canagliflozin", "ertugliflozin", "sotagliflozin", "bexagliflozin",
+                    "jardiance", "farxiga", "invokana")
+
 DRUGS: tuple[StatusRule, ...] = (
     _r("insulin", "Z79.4", "insulin", "insulin therapy", "insulin glargine", "insulin lispro", "insulin aspart",
        "insulin detemir", "nph insulin", "lantus", "humalog", "novolog", "levemir", "tresiba", "basaglar", "toujeo"),
     _r("oral_antidiabetic", "Z79.84", "metformin", "glipizide", "glyburide", "glibenclamide", "glimepiride",
        "gliclazide", "sitagliptin", "saxagliptin", "linagliptin", "alogliptin", "vildagliptin", "pioglitazone",
-       "empagliflozin", "dapagliflozin", "canagliflozin", "ertugliflozin", "repaglinide", "nateglinide", "acarbose",
-       "januvia", "janumet", "jardiance", "farxiga", "invokana", "oral antidiabetic", "oral antidiabetics",
+       *SGLT2_INHIBITORS, "repaglinide", "nateglinide", "acarbose",
+       "januvia", "janumet", "oral antidiabetic", "oral antidiabetics",
        "oral hypoglycemic", "oral hypoglycemics", "oral antidiabetic agents", "oral hypoglycemic agents",
        "oral semaglutide", "rybelsus"),  # (semaglutide by mouth is no injectable)
     _r("injectable_antidiabetic", "Z79.85", "liraglutide", "semaglutide", "dulaglutide", "exenatide", "tirzepatide",
@@ -397,6 +401,7 @@ ALL_RULES = (*DRUGS, *DEPENDENCE, *CURRENT, *ALLERGIES, *PRESENCE)
 _GROUP = {r.key: group for group, rules in (("drug", DRUGS), ("dependence", DEPENDENCE), ("current", CURRENT),
                                              ("allergy", ALLERGIES), ("presence", PRESENCE)) for r in rules}
 _BY_KEY = {r.key: r for r in ALL_RULES}
+ORAL_ANTIDIABETIC = _BY_KEY["oral_antidiabetic"]
 # One pass over a clause for every rule; allergy terms are matched in their own pass (a drug name means an allergy
 # there, not its use), which only runs for clauses that state an allergy.
 _ALL, _ALLERGIES = _lexicon((*DRUGS, *DEPENDENCE, *CURRENT, *PRESENCE)), _lexicon(ALLERGIES)
