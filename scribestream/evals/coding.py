@@ -138,6 +138,7 @@ def run(
         suggest_codes,
     )
     from services.coding.learned import AssociationTable
+    from services.coding.matcher import clear_note_caches
     from services.coding.rerank import Reranker
     from services.coding.semantic import WordLlamaEmbedder
 
@@ -149,6 +150,7 @@ def run(
         code_words(codeset)  # the neighbour candidates' evidence words: built at service start-up too
     # Its features include the associations' votes and the description similarity (the embedder loads once here).
     reranker = Reranker.load(embedder=WordLlamaEmbedder().load()) if learned and rerank else None
+    clear_note_caches()  # a repeat over the same notes must not find them already read: every pass is a cold one
     predictions: list[list[str]] = []
     drafts: list[NoteDrafted] = []
     scored: list[list[CodeSuggestion]] = []

@@ -6,6 +6,7 @@ from __future__ import annotations
 import math
 import re
 import unicodedata
+import weakref
 from collections import Counter, defaultdict
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
@@ -13,7 +14,6 @@ from enum import StrEnum
 from functools import lru_cache
 
 import numpy as np
-from scipy import sparse
 
 from services.coding.lexicon import ADVERSE_EFFECTS, CONCEPTS, Concept
 
@@ -1642,6 +1642,18 @@ class FuzzyMatch:
     matched: frozenset[str]
 
 
+_INDEXES: weakref.WeakSet[DescriptionIndex] = weakref.WeakSet()  # whose per-note caches clear_note_caches empties
+
+
+def clear_note_caches() -> None:
+    """Forget what was read from notes: clauses, assertions and the description indexes' matches (all bounded LRU
+    caches). A benchmark's repeat over the same notes is then as cold as a pass over new ones."""
+    _clauses_cached.cache_clear()
+    _assertions_cached.cache_clear()
+    for index in list(_INDEXES):
+        index._covered_by.cache_clear()
+
+
 class DescriptionIndex:
     """Inverted index over billable codes' descriptions and inclusion terms."""
 
@@ -1693,32 +1705,47 @@ class DescriptionIndex:
         self._weight = [math.fsum(self._idf[w] for w in words) for words in self._words]
         self._max_idf = math.log(n)
         self._min_coverage = min_coverage
-        # Entries x words matrix of idf weights: one sparse product gives every candidate's covered weight, so
-        # only the few entries that can reach the coverage threshold are examined word by word.
+        # The postings give every candidate's covered weight at once (see _covered), so only the few entries that
+        # can reach the coverage threshold are examined word by word.
         self._vocab = {w: i for i, w in enumerate(postings)}
-        rows = [i for i, ws in enumerate(self._words) for _ in ws]
-        cols = [self._vocab[w] for ws in self._words for w in ws]
-        vals = [self._idf[w] for ws in self._words for w in ws]
-        self._matrix = sparse.csr_matrix((vals, (rows, cols)), shape=(len(self._words), max(1, len(self._vocab))))
         self._weight_arr = np.asarray(self._weight, dtype=np.float64)
+        self._covered_by = lru_cache(maxsize=8192)(self._covered_uncached)
+        _INDEXES.add(self)
 
     def idf(self, word: str) -> float:
         """How specific a word is among the descriptions (unknown words: as rare as any)."""
         return self._idf.get(word, self._max_idf)
 
     def _covered(self, words: set[str], *, min_coverage: float) -> tuple[np.ndarray, np.ndarray]:
-        """Entries the words may cover to ``min_coverage`` and their covered idf weight (one sparse product)."""
+        """Entries the words may cover to ``min_coverage`` and their covered idf weight.
+
+        The same words come back often (a clause is matched whole and in parts, and notes repeat themselves), so the
+        answers are kept in a bounded cache, as read-only arrays."""
+        return self._covered_by(frozenset(words), min_coverage)
+
+    def _covered_uncached(self, words: frozenset[str], min_coverage: float) -> tuple[np.ndarray, np.ndarray]:
         # Only reasonably specific words nominate candidates; "pain" alone names thousands of codes.
         nominated = [self._postings[w] for w in words if self._idf.get(w, 0.0) >= 3.0]
         if not nominated:
             return np.zeros(0, dtype=np.int32), np.zeros(0)
-        cand = np.unique(np.concatenate(nominated))
-        query = np.zeros(self._matrix.shape[1])
-        query[[self._vocab[w] for w in words if w in self._vocab]] = 1.0
-        covered = self._matrix[cand] @ query
+        if len(nominated) == 1:
+            cand = nominated[0]
+        else:  # the union, in entry order (a mask over the entries is cheaper than sorting the postings)
+            mask = np.zeros(len(self._codes), dtype=bool)
+            for posting in nominated:
+                mask[posting] = True
+            cand = np.flatnonzero(mask)
+        # Every entry's covered idf weight, added up word by word over the postings (cheaper than a sparse row
+        # product over the candidates), in the index's word order so that the sums are the same in every process.
+        weight = np.zeros(len(self._codes))
+        for w in sorted((w for w in words if w in self._vocab), key=self._vocab.__getitem__):
+            weight[self._postings[w]] += self._idf[w]
+        covered = weight[cand]
         # A small tolerance: callers that need the exact (order-dependent) sum recompute it for the survivors.
         keep = covered >= min_coverage * self._weight_arr[cand] - 1e-9
-        return cand[keep], covered[keep]
+        found, weights = cand[keep], covered[keep]
+        found.flags.writeable = weights.flags.writeable = False
+        return found, weights
 
     def _harm_named(self, idx: int, hit: frozenset[str]) -> bool:
         """An S/T entry's kind of harm is among the words it was matched by (any other entry: nothing to name)."""

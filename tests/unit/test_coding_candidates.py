@@ -14,6 +14,7 @@ from services.coding.domain import (
 )
 from services.coding.matcher import (
     DescriptionIndex,
+    clear_note_caches,
     term_words,
     tokens,
     with_index_terms,
@@ -55,6 +56,20 @@ def test_partial_match_needs_a_word_besides_laterality_and_respects_limit_and_al
     assert [m.code for m in index.partial_matches(words("malabsorption intolerance"), limit=1)] == ["K90.49"]
     assert [m.code for m in index.partial_matches(words("malabsorption"), allow=lambda c: c != "K90.9")] == []
     assert index.partial_matches(words("malabsorption"), min_coverage=0.95) == []
+
+
+def test_the_matches_kept_for_repeated_words_are_read_only_and_cleared_with_the_note_caches() -> None:
+    index = DescriptionIndex(ENTRIES)
+    first = index.partial_matches(words("mild malabsorption"))
+    found, weights = index._covered(words("malabsorption intolerance"), min_coverage=0.5)
+    with pytest.raises(ValueError):
+        found[0] = 0  # shared with every later caller of the same words
+    assert index._covered_by.cache_info().currsize > 0
+    clear_note_caches()
+    assert index._covered_by.cache_info().currsize == 0
+    again, weights_again = index._covered(words("malabsorption intolerance"), min_coverage=0.5)
+    assert again.tolist() == found.tolist() and weights_again.tolist() == weights.tolist()
+    assert index.partial_matches(words("mild malabsorption")) == first
 
 
 def test_partial_matches_are_all_findings_candidates_below_the_cut_with_evidence(codeset: SimpleIcd10CmCodeSet) -> None:
