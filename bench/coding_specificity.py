@@ -66,6 +66,11 @@ outpatient areas; 144 right at the session's start, read afterwards only where a
 
     .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_heldout11.jsonl
     .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_dev12.jsonl [--failures]
+
+Session 20 wrote ``bench/data/coding_specificity_heldout13.jsonl`` blind (200 statements and excerpts in twelve everyday
+primary-care areas; 145 right at the session's start, 080e25f, read afterwards only where a row's result changed):
+
+    .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_heldout13.jsonl
 """
 
 from __future__ import annotations

@@ -581,9 +581,10 @@ def _superseded(
         own = frozenset().union(*(_description_words(found[i].code, codeset) for _, lo, hi in said for i in range(lo, hi)))
         extra = fm.matched - named - own - _GENERIC
         # A term followed by "of" reaches to the end of its clause: "basal cell carcinoma of skin of left cheek" is
-        # C44.319, "melanoma of left upper arm" C43.62.
+        # C44.319, "melanoma of left upper arm" C43.62; one after "with" back to its start, as the Index's "with" joins
+        # a condition to what it is with ("ulcerative pancolitis, moderate flare with rectal bleeding" is K51.011).
         near = {toks[i] for m, _, _ in said
-                for i in range(max(0, m.start - _QUALIFIER_REACH),
+                for i in range(0 if "with" in toks[max(0, m.start - 2) : m.start] else max(0, m.start - _QUALIFIER_REACH),
                                len(toks) if toks[m.end : m.end + 1] == ["of"] else min(len(toks), m.end + _QUALIFIER_REACH))
                 if not cue[i]}
         if extra & with_index_terms(near):
@@ -1188,8 +1189,11 @@ def _status_findings(draft: NoteDrafted, *, sections: list[Statement], documente
 _TRIMESTER_IN_TEXT = re.compile(r"\b(first|1st|second|2nd|third|3rd)\s+tri(?:mester)?\b", re.IGNORECASE)
 _TRIMESTER_WORD = {"1st": "first", "2nd": "second", "3rd": "third"}
 _TRIMESTER_IN_DESCRIPTION = re.compile(r"\b(first|second|third|unspecified) trimester\b")
+# A condition said to be after the delivery is the puerperium's ("postpartum preeclampsia with severe features" is
+# O14.15, "... complicating the puerperium"), where its subcategory has such a code.
+_PUERPERAL = re.compile(r"\b(?:post[- ]?partum|puerper(?:al|ium)|pp day \d+)\b", re.IGNORECASE)
 _PREGNANCY_STEMS = ("pregnan", "gestation", "gravid", "trimester", "prenatal", "antenatal", "iup", "primigravida",
-                    "multigravida", "tolac", "vbac")  # token prefixes
+                    "multigravida", "tolac", "vbac", "intrapartum", "antepartum")  # token prefixes
 _PREGNANCY_WORDS = re.compile("|".join(_PREGNANCY_STEMS), re.IGNORECASE)  # a cheap look before the tokens
 _GRAVIDA = re.compile(r"\bg(\d+)\s*p(\d+)", re.IGNORECASE)  # "G2P1": gravida and para, an obstetric history
 
@@ -1353,6 +1357,34 @@ _FLUCTUATING = (frozenset(tokens("fluctuation")), frozenset(tokens("fluctuations
                 frozenset(tokens("off periods")), frozenset(tokens("off episodes")), frozenset(tokens("on off")))
 
 
+# Crohn's disease (K50) and ulcerative colitis (K51) "without complications" (.x0) and their complications (.x11 rectal
+# bleeding, .x12 intestinal obstruction, .x13 fistula, .x14 abscess): "Crohn's of the terminal ileum with partial SBO"
+# is K50.012, "UC pancolitis with rectal bleeding" K51.011. The leukemias and multiple myeloma (C90-C95) "not having
+# achieved remission" (.x0), "in remission" (.x1) and "in relapse" (.x2): "CLL in remission" is C91.11.
+_IBD_UNCOMPLICATED = re.compile(r"K5[01]\.\d0$")
+_IBD_COMPLICATIONS = (("11", frozenset(tokens("bleeding hemorrhage hematochezia bloody"))),
+                      ("12", frozenset(tokens("obstruction sbo"))), ("13", frozenset(tokens("fistula fistulizing"))),
+                      ("14", frozenset(tokens("abscess"))))
+_NOT_IN_REMISSION = re.compile(r"C9[0-5]\.\d0$")
+_COURSE = (("2", frozenset(tokens("relapse relapsed relapsing"))), ("1", frozenset(tokens("remission"))))
+# The patient is a man: "66M", "66 yo M", "66-year-old man", "male breast cancer".
+_MALE = re.compile(r"\b\d{1,3}\s*-?\s*(?:yo|y/o|y\.o\.|year[- ]old|years old)?\s*(?:M\b|male\b|man\b|gentleman\b)"
+                   r"|\bmale breast\b", re.IGNORECASE)
+_FEMALE_BREAST = re.compile(r"C50\.\d1")
+# "Infection, wound, surgical, obstetric O86.0-": a surgical site infection of a cesarean wound, by depth as T81.4- says
+# it (O86.00-O86.04, O86.09 other).
+_SURGICAL_SITE_INFECTION = "T81.4"
+_OBSTETRIC_WOUND_INFECTION = "O86.0"
+_CESAREAN = re.compile(r"\b(?:c[- ]?section|cesarean|caesarean|ltcs|c/s|cs (?:wound|incision|scar))\b", re.IGNORECASE)
+
+
+def _by_course(code: str, said: set[str], codeset: CodeSet) -> str:
+    """The code's complication (K50 / K51) or remission (C90-C95) as the statement's affirmed words name them."""
+    axis = _IBD_COMPLICATIONS if code[0] == "K" else _COURSE
+    found = next((f"{code[:-1]}{digits}" for digits, words in axis if said & words), code)
+    return found if codeset.is_billable(found) else code
+
+
 def _parkinson_code(statement: Statement) -> str:
     said = _affirmed_words(statement)
     return f"G20.{'B' if said & _DYSKINESIA else 'A'}{2 if any(w <= said for w in _FLUCTUATING) else 1}"
@@ -1362,15 +1394,24 @@ def _by_their_axes(resolved: list[Finding], *, statements: list[Statement], code
     """The combination codes whose axes a statement's words give, read once per finding from its statement: vascular
     and unspecified dementia (F01, F03) by the same severity and disturbance words as F02 ("mild dementia with
     psychotic features" is F03.A2, which its description's "psychotic disturbance" alone did not reach); Parkinson's
-    disease by dyskinesia and fluctuations."""
+    disease by dyskinesia and fluctuations; Crohn's disease and ulcerative colitis by their complication; leukemias and
+    myeloma by remission; a surgical site infection of a cesarean wound as the obstetric one; a man's breast cancer as
+    the male breast's."""
     by_id = {st.statement_id: st for st in statements}
+    male = any(_MALE.search(st.text) for st in statements)
     for f in resolved:
         if not f.statement_ids or (st := by_id.get(f.statement_ids[0])) is None:
             continue
-        if f.code.startswith(("F01", "F03")) and "dementia" in tokens(st.text):
+        if male and _FEMALE_BREAST.match(f.code) and codeset.is_billable(code := f"{f.code[:5]}2{f.code[6:]}"):
+            f.code = code  # C50.-1- "female breast", C50.-2- the male's: a 66M's breast cancer is C50.12-
+        elif f.code.startswith(("F01", "F03")) and "dementia" in tokens(st.text):
             f.code = _dementia_code(st, codeset, f.code[:3])
         elif f.code in _PARKINSON:
             f.code = _parkinson_code(st)
+        elif _IBD_UNCOMPLICATED.match(f.code) or _NOT_IN_REMISSION.match(f.code):
+            f.code = _by_course(f.code, _affirmed_words(st), codeset)
+        elif f.code.startswith(_SURGICAL_SITE_INFECTION) and _CESAREAN.search(st.text):
+            f.code = _OBSTETRIC_WOUND_INFECTION + f.code[5]  # its depth: T81.41XA superficial incisional is O86.01
     # One disease: the statement that names its dyskinesia or fluctuations says more than one that names it alone
     # ("1. Parkinson's disease with dyskinesia. 2. Parkinson disease dementia" is G20.B1, no G20.A1 beside it).
     if _PARKINSON_PLAIN in (codes := {f.code for f in resolved}) and len(codes & _PARKINSON) > 1:
@@ -1832,6 +1873,10 @@ def _pregnancy(resolved: list[Finding], *, statements: list[Statement], codeset:
                 f.code = _BY_GRAVIDITY[family][not first] + f.code[len(family):]
             elif family.startswith("O09"):
                 f.code = _HIGH_RISK_UNSPECIFIED + "0"
+        if _PUERPERAL.search(said(f)) and len(puerperal := [c for c, d in codeset.siblings(f.code)
+                                                            if c[:-1] == f.code[:-1] and "puerperium" in d]) == 1:
+            f.code = puerperal[0]
+            continue
         wanted = _TRIMESTER_IN_DESCRIPTION.sub(f"{trimester or 'unspecified'} trimester", codeset.description(f.code))
         f.code = next((c for c, d in codeset.siblings(f.code) if d == wanted), f.code)
     # O11 (pre-existing hypertension with pre-eclampsia) says "use additional code from O10 to identify the type of

@@ -57,16 +57,23 @@ def _joint_pain(joint: str, code: str, right: str, left: str) -> Concept:
 
 _ULCER_SITES = (("gastric_ulcer", "K25", ("gastric", "stomach")), ("duodenal_ulcer", "K26", ("duodenal",)),
                  ("peptic_ulcer", "K27", ("peptic",)))
+_ULCER_BLEEDING = ("{} ulcer with hemorrhage", "{} ulcer with bleeding", "bleeding {} ulcer", "hemorrhagic {} ulcer")
+_ULCER_PERFORATED = ("{} ulcer with perforation", "perforated {} ulcer")
 _ULCER_KINDS = (("", "9", ("{} ulcer", "{} ulcer disease")),
-                ("_bleeding", "4", ("{} ulcer with hemorrhage", "{} ulcer with bleeding", "bleeding {} ulcer",
-                                    "hemorrhagic {} ulcer")),
-                ("_perforated", "5", ("{} ulcer with perforation", "perforated {} ulcer")))
+                # .4 / .5 are "chronic or unspecified" with hemorrhage / perforation, .0 / .1 acute with them; acute .3
+                # and chronic .7 are "without hemorrhage or perforation".
+                ("_bleeding", "4", (*_ULCER_BLEEDING, *(f"chronic {w}" for w in _ULCER_BLEEDING))),
+                ("_perforated", "5", (*_ULCER_PERFORATED, *(f"chronic {w}" for w in _ULCER_PERFORATED))),
+                ("_acute_bleeding", "0", tuple(f"acute {w}" for w in _ULCER_BLEEDING)),
+                ("_acute_perforated", "1", tuple(f"acute {w}" for w in _ULCER_PERFORATED)),
+                ("_acute", "3", ("acute {} ulcer",)), ("_chronic", "7", ("chronic {} ulcer",)))
 ULCERS = tuple(f"{key}{suffix}" for key, _, _ in _ULCER_SITES for suffix, _, _ in _ULCER_KINDS)
 
 
 def _ulcers() -> tuple[Concept, ...]:
     """Index: "Ulcer, gastric K25.9 / duodenal K26.9 / peptic (site unspecified) K27.9", each "with hemorrhage" .4 and
-    "with perforation" .5: the bleeding is part of the ulcer's code, not R58 beside it. A past ulcer is Z87.11."""
+    "with perforation" .5, acute .0 / .1 / .3 and chronic .7: the bleeding is part of the ulcer's code, not R58 beside it. A past
+    ulcer is Z87.11."""
     return tuple(_c(f"{key}{suffix}", f"{category}.{axis}", *(w.format(site) for site in sites for w in wordings),
                     history_code="Z87.11")
                  for key, category, sites in _ULCER_SITES for suffix, axis, wordings in _ULCER_KINDS)
@@ -1597,6 +1604,18 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("Z22.330", "group b streptococcus carrier"), ("Z22.330", "gbs colonization"),
     ("Z00.110", "newborn well visit"), ("Z00.110", "newborn visit"), ("Z00.110", "newborn check"),
     ("Z00.110", "newborn exam"), ("Z00.110", "well newborn visit"),
+    # Session 20. "Abortion, missed O02.1"; "Twin, dichorionic/diamniotic O30.04-" said of an IUP; "Colitis, Crohn's --
+    # see Enteritis, regional, large intestine" (K50.10; its complications by services.coding.domain._by_their_axes);
+    # "Leukemia, myeloid, acute C92.0-" (AML NOS), "chronic myeloid, BCR/ABL-positive C92.1-"; "Carcinomatosis,
+    # peritonei C78.6"; "Insufficiency, adrenal, primary E27.1"; "Lymphedema, postmastectomy I97.2".
+    ("O02.1", "missed ab"), ("O30.049", "dichorionic diamniotic twin iup"), ("O30.039", "monochorionic diamniotic twin iup"),
+    ("O30.019", "monochorionic monoamniotic twin iup"), ("K50.10", "crohn colitis"), ("K50.10", "crohns colitis"),
+    ("C92.00", "acute myeloid leukemia"), ("C92.00", "aml"), ("C92.10", "chronic myeloid leukemia"), ("C92.10", "cml"),
+    ("C91.10", "chronic lymphocytic leukemia"), ("C78.6", "peritoneal carcinomatosis"),
+    ("C78.6", "carcinomatosis peritonei"), ("E27.1", "primary adrenal insufficiency"),
+    ("I97.2", "postmastectomy lymphedema"), ("I97.2", "post mastectomy lymphedema"),
+    *((f"I65.2{digit}", f"stenosis of {side} carotid artery") for digit, side in (("1", "right"), ("2", "left"))),
+    ("I65.23", "stenosis of bilateral carotid arteries"),
     *((code, f"{ddd} with {pain}") for ddd in ("lumbar ddd", "lumbar degenerative disc disease")
       for code, pains in (("M51.360", ("discogenic back pain only", "discogenic back pain", "back pain only")),
                           ("M51.361", ("leg pain only", "lower extremity pain only", "radiating leg pain")),

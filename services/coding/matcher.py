@@ -115,6 +115,9 @@ _WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", 
                 "rrms": ("relapsing", "remitting", "multiple", "sclerosis"),
                 "aecopd": ("acute", "exacerbation", "of", "chronic", "obstructive", "pulmonary", "disease"),
                 # Ordinals as the descriptions spell them: "5th metatarsal", "2nd trimester", "3rd degree burn".
+                # Session 20: chemotherapy ("neutropenia due to chemo" is D70.1), lower extremities ("bilat LE
+                # edema" is localized, R60.0), the internal carotid artery ("R ICA stenosis" is I65.21).
+                "chemo": ("chemotherapy",), "le": ("lower", "extremity"), "ica": ("internal", "carotid", "artery"),
                 "1st": ("first",), "2nd": ("second",), "3rd": ("third",), "4th": ("fourth",), "5th": ("fifth",)}
 _NUMERALS = {"ii": "2", "i": "1", "two": "2", "one": "1", "iii": "3", "three": "3", "iv": "4", "four": "4", "v": "5", "five": "5",
              "iiia": "3a", "iiib": "3b"}
@@ -318,7 +321,7 @@ _EYE_NAMES = {"PVD": " posterior vitreous detachment ", "RD": " retinal detachme
               "DME": " diabetic macular edema ", "PDR": " proliferative diabetic retinopathy "}
 _EYE_ABBREV = re.compile(r"\b(?:PVD|RD|CNV|DME|PDR)\b")
 # "ED" is erectile dysfunction only as a problem's name: never "in the ED", "ED visit", "to ED".
-_ED = re.compile(r"(?<![/\w])ED(?![/\w])")
+_ED = re.compile(r"(?<![/\w])ED(?![/\w&])(?!\s*&\s*C\b)")  # not "ED&C" (electrodesiccation and curettage)
 _NOT_ED_BEFORE = re.compile(r"(?:\b(?:the|in|to|from|at|an|our|via|per|this|same|peds|pediatric|er|an)|/)\s*$",
                             re.IGNORECASE)
 _NOT_ED_AFTER = re.compile(r"^\s*(?::|visits?|course|physician|provider|notes?|stay|presentation|eval\w*|triage|work\s*up|"
@@ -380,6 +383,19 @@ _FALLS_HISTORY = re.compile(r"\b(?:hx|h/o|history)\s+(?:of\s+)?(?:(?:recurrent|m
                             re.IGNORECASE)
 _NOT_A_FIT = re.compile(r"\b(coughing|sneezing|laughing|crying|anger|temper) fits?\b|\bfit(?=\s+(?:\w+\s+)?"
                         r"(?:hearing aids?|glasses|lens(?:es)?|contacts|brace|splint|boot|sling|pessary|device|cpap|mask))",
+                        re.IGNORECASE)
+# Session 20. The FIB-4 score is no fibrillation ("a fib"); "Paget's disease of bone -- see Osteitis, deformans" (M88.-,
+# its site after it; not the breast's or the vulva's Paget disease); ribs fractured "7th-9th" or "5-7" are several
+# ("Fracture, rib, multiple S22.4-").
+_FIB4 = re.compile(r"\bfib[- ]?4\b", re.IGNORECASE)
+_PAGET_OF_BONE = re.compile(r"\bpaget(?:'?s)? disease(?= of (?:the )?(?:bones?|skull|spine|vertebrae|pelvis|femur|tibia)\b)",
+                            re.IGNORECASE)
+_METASTATIC_TO = re.compile(r"\bmetastatic ((?:[a-z]+ ){0,2}?(?:carcinoma|adenocarcinoma|cancer|ca|melanoma|sarcoma|"
+                           r"neoplasm|malignancy|disease)) (?=to\b)", re.IGNORECASE)  # "metastatic X to liver": X's
+# "Pancreatitis, chronic, alcohol-induced K86.0", "acute, alcohol induced K85.2-": an alcoholic pancreatitis.
+_ALCOHOLIC_PANCREATITIS = re.compile(r"\balcoholic (?=(?:acute |chronic )?pancreatitis\b)", re.IGNORECASE)
+_PARTIAL_NEPHRECTOMY = re.compile(r"\bpartial nephrectomy\b", re.IGNORECASE)
+_RIB_RANGE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\s*(?:-|\u2013|to|through)\s*\d{1,2}(?:st|nd|rd|th)?(?=\s+ribs\b)",
                         re.IGNORECASE)
 _PSORIATIC = re.compile(r"\bPsA\b")  # (case matters: "PSA" is the prostate-specific antigen)
 _OLD_TEAR = re.compile(r"\bold ((?:bucket[- ]handle )?)tear\b", re.IGNORECASE)
@@ -486,12 +502,24 @@ def tokens(text: str) -> list[str]:
     if "scleral" in low or "callus" in low:
         text = _NOT_A_FINDING.sub(lambda m: "scleral indentation" if "scleral" in m.group().lower() else "bone healing",
                                   text)
+    if "fib" in low:
+        text = _FIB4.sub("fib4", text)
+    if "paget" in low:
+        text = _PAGET_OF_BONE.sub("osteitis deformans", text)
+    if "metastatic" in low:  # "metastatic adenocarcinoma to liver" is a secondary of the liver (C78.7)
+        text = _METASTATIC_TO.sub(r"\1 metastatic ", text)
+    if "alcoholic" in low:
+        text = _ALCOHOLIC_PANCREATITIS.sub("alcohol induced ", text)
+    if "ribs" in low:
+        text = _RIB_RANGE.sub("multiple", text)
     if "fall" in low:  # "Hx falls", "history of falls": one word, as the history cue would make it a past fall's
         text = _FALLS_HISTORY.sub(" fallshistory ", text)
     if "fit" in low:  # "Fit NOS" is a convulsion (R56.9); a coughing fit or fitting hearing aids is none
         text = _NOT_A_FIT.sub(lambda m: f" {m.group(1)} spell " if m.group(1) else " fitting ", text)
     if "old" in low and "tear" in low:  # "Tear, meniscus, old -- see Derangement, knee, meniscus, due to old tear"
         text = _OLD_TEAR.sub(r"derangement old \1tear", text)
+    if "partial nephrectomy" in low:  # "Acquired absence of kidney" (Z90.5) has no "[part of]", as Z90.3 has
+        text = _PARTIAL_NEPHRECTOMY.sub("partialnephrectomy", text)
     if "acquired absence" in low:  # an organ or limb removed is a status (Z89, Z90), no denial: one word
         text = _ACQUIRED_ABSENCE.sub("acquiredabsence", text)
     if "maternal age" in low:  # the patient's own age (O09.5-), no mother's history: one word
@@ -907,7 +935,7 @@ _POST_NEAR_UNCERTAIN = _phrases("prevention", "prophylaxis", "precautions", "scr
                                 # "HCC surveillance", "Flu/COVID PCR pending": looked for, not found.
                                 "surveillance", "pending")
 _TREATS = frozenset(("for", "as", "with"))
-_TEST_WORDS = frozenset(tokens("antibody antibodies antigen test testing tests lab labs serology panel rna pcr dna level "
+_TEST_WORDS = frozenset(tokens("antibody antibodies antigen breath test testing tests lab labs serology panel rna pcr dna level "
                                "levels exam"))
 _POST_NEAR_REACH = 2
 # "a heart attack five years ago" is an old infarction (I25.2), not an acute one: months or years ago make the few
@@ -1201,11 +1229,17 @@ class Lexicon:
                 continue
             term, concept = entry
             start, end = kept[i], kept[i + len(term) - 1] + 1
-            found.append(Mention(concept=concept, start=start, end=end, assertion=status[start], side=_side(toks, start, end)))
+            # "Tdap given" is the immunization: its "given" gives the vaccine's disease to prevention (_post_cue), not
+            # the visit's vaccination, which is read where the term ends ("no Tdap given" stays denied).
+            at = end - 1 if concept.key == _GIVEN_VACCINE else start
+            found.append(Mention(concept=concept, start=start, end=end, assertion=status[at], side=_side(toks, start, end)))
             i += len(term)  # longest match wins: "type 2 diabetes" is not also "diabetes"
         return found
 
 
+
+
+_GIVEN_VACCINE = "immunization"  # services.coding.lexicon: the Z23 concept
 
 
 def _side(toks: list[str], start: int, end: int) -> str | None:
@@ -1409,6 +1443,15 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     "depression": ("depressive", "disorder"),
     # One side named is one side: "post-traumatic osteoarthritis of right knee" is M17.31 ("Unilateral ..., right knee").
     "right": ("unilateral",), "left": ("unilateral",),
+    # Session 20. "Embolus -- see Embolism"; "Glioblastoma (multiforme), unspecified site C71.9" (a lobe named: its
+    # C71.-); the cervix is the Tabular's "cervix uteri"; "Postsurgical -- see Postprocedural" (E89.2 hypoparathyroidism);
+    # the thoracic vertebrae as the S22.0- descriptions pair them ("wedge compression fx T12" is "... of T11-T12
+    # vertebra"); "Bleeding -- see Hemorrhage" ("angiodysplasia of colon with bleeding" is K55.21).
+    **dict.fromkeys(("embolus", "emboli"), ("embolism",)), "glioblastoma": ("malignant", "neoplasm", "brain"),
+    "cervix": ("uteri",), **dict.fromkeys(("postsurgical", "postoperative"), ("postprocedural",)),
+    **{f"t{n}": ("thoracic", "vertebra", *((f"t{n + 1}",) if n in (5, 7, 9, 11) else (f"t{n - 1}",) if n in (6, 8, 10, 12)
+                                           else ())) for n in range(1, 13)},
+    "bleeding": ("hemorrhage",), **dict.fromkeys(("postpartum", "puerperal"), ("puerperium",)),
 }
 # Chapter 15's "<condition> complicating pregnancy" subcategories and the words that say only the pregnancy.
 PREGNANCY_COMPLICATING = "O99"
@@ -1623,6 +1666,9 @@ def spread(toks: Sequence[str], words: Iterable[str]) -> tuple[int, int]:
                 del have[at[lo][1]]
             lo += 1
     return (best if need else 0), len(need)
+
+
+_EXTERNAL_CAUSE = ("V", "W", "X", "Y")
 
 
 def _query(words: Iterable[str]) -> set[str]:
@@ -1870,11 +1916,21 @@ class DescriptionIndex:
         is I83.023 and the ulcer's own L97.322)."""
         said = _query(words)
         out: list[FuzzyMatch] = []
+        causes: set[str] = set()  # the external causes matched, whose words stay (each is matched once)
+
+        def admissible(code: str) -> bool:
+            return code not in causes and (allow is None or allow(code))
+
         while said and len(out) < limit:
-            m = self.best(_query(with_index_terms(said)), allow=allow, site_is_disease=site_is_disease)
+            m = self.best(_query(with_index_terms(said)), allow=admissible, site_is_disease=site_is_disease)
             if m is None:
                 break
             out.append(m)
+            if m.code[:1] in _EXTERNAL_CAUSE:
+                # An external cause is coded beside the injury it caused, never for it (guideline I.C.20): "dog bite
+                # L forearm" is S51.852A with W54.0XXA, whose words stay for the injury.
+                causes.add(m.code)
+                continue
             used = said & m.matched
             if m.code.startswith(PREGNANCY_COMPLICATING):
                 # "Obesity complicating pregnancy" is O99.21- *and* the obesity's own code (its "use additional code"

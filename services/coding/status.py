@@ -71,7 +71,10 @@ SGLT2_INHIBITORS = ("empagliflozin", "dapagliflozin", "canagliflozin", "ertuglif
 
 DRUGS: tuple[StatusRule, ...] = (
     _r("insulin", "Z79.4", "insulin", "insulin therapy", "insulin glargine", "insulin lispro", "insulin aspart",
-       "insulin detemir", "nph insulin", "lantus", "humalog", "novolog", "levemir", "tresiba", "basaglar", "toujeo"),
+       "insulin detemir", "nph insulin", "lantus", "humalog", "novolog", "levemir", "tresiba", "basaglar", "toujeo",
+       # The insulins by their own names ("metformin + glargine 30 u" is Z79.4 and Z79.84, guideline I.C.4.a.3).
+       "glargine", "lispro", "aspart", "detemir", "degludec", "glulisine", "humulin", "novolin", "semglee", "admelog",
+       "apidra", "fiasp", "lyumjev"),
     _r("oral_antidiabetic", "Z79.84", "metformin", "glipizide", "glyburide", "glibenclamide", "glimepiride",
        "gliclazide", "sitagliptin", "saxagliptin", "linagliptin", "alogliptin", "vildagliptin", "pioglitazone",
        *SGLT2_INHIBITORS, "repaglinide", "nateglinide", "acarbose",
@@ -453,9 +456,10 @@ _SCHEDULE = _cues("daily", "every day", "a day", "per day", "bid", "tid", "qd", 
 _DURATION = frozenset(tokens("year month"))
 _COUNT = frozenset(tokens("several many few two three four five six seven eight nine ten"))
 # A drug in a clause that says it was stopped, is an allergy or was an overdose is not current use; "insulin
-# resistance" or an insulin level is not a drug at all.
+# resistance" or an insulin level is not a drug at all; a drug given for now is no long-term use ("temporary basal
+# glargine until the infection resolves": guideline I.C.4.a.3, no Z79.4 for insulin given temporarily).
 _NOT_CURRENT = frozenset(tokens(
-    "stopped stop discontinued discontinue suspended withdrawn withdrawal held hold allergy allergic intolerance "
+    "temporary temporarily stopped stop discontinued discontinue suspended withdrawn withdrawal held hold allergy allergic intolerance "
     "intolerant overdose overdosed poisoning poisoned intoxication toxicity ingestion ingested swallowed previously formerly resistance resistant "
     "secretion antibodies antibody"
 ))

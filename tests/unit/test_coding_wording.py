@@ -1823,3 +1823,76 @@ def test_liver_gut_and_thyroid_index_entries(codeset: SimpleIcd10CmCodeSet, text
 def test_embolism_beside_thrombosis_twins_and_osteoporotic_fractures(
         codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # Session 20. Crohn's disease and ulcerative colitis by their complication, leukemias by remission (C90-C95's
+    # 5th / 6th characters); "Colitis, Crohn's" is the large intestine's; AML NOS is C92.0-.
+    ("Crohn's disease of the terminal ileum with partial small bowel obstruction.", ["K50.012"]),
+    ("Crohn's colitis with perianal fistula.", ["K50.113"]),
+    ("Ulcerative pancolitis, moderate flare with rectal bleeding.", ["K51.011"]),
+    ("Crohn disease without obstruction.", ["K50.90"]),
+    ("CLL, B-cell type, in remission after FCR.", ["C91.11"]),
+    ("CLL, not in remission.", ["C91.10"]),
+    ("AML in complete remission after induction and consolidation.", ["C92.01"]),
+    # Acuity of a peptic ulcer: acute .3, chronic .7, acute with hemorrhage .0; chronic with hemorrhage stays .4.
+    ("Chronic gastric ulcer of the antrum without bleeding or perforation.", ["K25.7"]),
+    ("Chronic gastric ulcer with haemorrhage.", ["K25.4"]),
+    ("Acute bleeding gastric ulcer.", ["K25.0"]),
+])
+def test_bowel_disease_complications_remission_and_ulcer_acuity(
+        codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # Index conventions: Embolus, Glioblastoma, cervix uteri, Postsurgical, thoracic vertebrae, Bleeding -- see
+    # Hemorrhage; "metastatic X to liver" is the liver's secondary; Paget's disease of bone; ribs fractured by range.
+    ("Glioblastoma, L frontal lobe, s/p resection.", ["C71.1"]),
+    ("Squamous cell carcinoma of cervix.", ["C53.9"]),
+    ("Postsurgical hypoparathyroidism after total thyroidectomy.", ["E89.2"]),
+    ("Traumatic wedge compression fx T12, stable, initial.", ["S22.080A"]),
+    ("Closed fractures of L 7th-9th ribs after fall down stairs, initial.", ["S22.42XA"]),
+    ("Angiodysplasia of the ascending colon with bleeding.", ["K55.21"]),
+    ("Metastatic adenocarcinoma to liver, primary site unknown.", ["C78.7", "C80.1"]),
+    ("Paget's disease of bone, skull.", ["M88.0"]),
+    ("Chronic alcoholic pancreatitis.", ["K86.0"]),
+    ("High-grade serous carcinoma of R ovary with peritoneal carcinomatosis.", ["C56.1", "C78.6"]),
+    ("Lymphedema L arm post-mastectomy.", ["I97.2", "Z90.12"]),
+    ("Asymptomatic R ICA stenosis 70-79% on duplex.", ["I65.21"]),
+    ("Bilat LE edema.", ["R60.0"]),
+    ("Febrile neutropenia due to chemo.", ["D70.1", "T45.1X5A"]),
+    # What is no finding: the FIB-4 score, ED&C (electrodesiccation and curettage), a breath test pending.
+    ("Chronic hepatitis C, genotype 1a, FIB-4 1.1.", ["B18.2"]),
+    ("SCC of skin, L dorsal hand - ED&C today.", ["C44.92"]),
+    ("Epigastric pain x3 wks. H. pylori breath test pending.", ["R10.13"]),
+])
+def test_session_20_index_conventions_and_what_is_no_finding(
+        codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # The puerperium's code of a condition said to be postpartum; a cesarean wound's infection is the obstetric one;
+    # "intrapartum" says a pregnancy goes on; insulins by their own names; missed AB; DCDA twin IUP.
+    ("Postpartum preeclampsia w/ severe features.", ["O14.15"]),
+    ("Superficial incisional SSI of C-section wound, 10 days s/p primary LTCS.", ["O86.01"]),
+    ("GBS positive on rectovaginal culture at 36w - plan intrapartum penicillin.", ["O99.820", "Z3A.36"]),
+    ("T2DM on metformin + glargine 30 u.", ["E11.9", "Z79.4", "Z79.84"]),
+    ("T2DM on metformin; temporary basal glargine 10 u until infection resolves.", ["E11.9", "Z79.84"]),
+    ("Missed AB at 9w by dates.", ["O02.1"]),
+    ("Tdap given today.", ["Z23"]),
+    ("No Tdap given today.", []),
+    ("Flu and Tdap given today.", ["Z23"]),
+    ("DCDA twin IUP at 32w.", ["O30.043", "Z3A.32"]),
+    # An external cause leaves its words to the injury; a man's breast cancer is the male breast's; a partial
+    # nephrectomy leaves a kidney.
+    ("Dog bite L forearm, irrigated and left open.", ["S51.852A", "W54.0XXA"]),
+    ("66M with carcinoma of R breast, central portion.", ["C50.121"]),
+    ("54F with carcinoma of R breast, central portion.", ["C50.111"]),
+    ("s/p partial nephrectomy 2021.", []),
+    ("s/p radical nephrectomy 2021.", ["Z90.5"]),
+])
+def test_puerperium_obstetric_wounds_insulin_names_bites_and_men(
+        codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
