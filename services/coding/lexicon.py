@@ -1616,6 +1616,21 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("I97.2", "postmastectomy lymphedema"), ("I97.2", "post mastectomy lymphedema"),
     *((f"I65.2{digit}", f"stenosis of {side} carotid artery") for digit, side in (("1", "right"), ("2", "left"))),
     ("I65.23", "stenosis of bilateral carotid arteries"),
+    # "Verruca vulgaris" is the common wart (B07.8), "herpes labialis" herpes simplex labialis (B00.1), "AKs" actinic
+    # keratoses, an epidermal inclusion cyst the epidermal cyst (L72.0; "epidermoid cyst" is also K09.8's), an irritated seborrheic keratosis
+    # the inflamed one (L82.0); a well adolescent visit a routine child health examination (Z00.129, to age 17);
+    # long-term antibiotics Z79.2, other long-term drug therapy Z79.899.
+    ("B07.8", "verruca vulgaris"), ("B00.1", "herpes labialis"), ("L57.0", "aks"), ("L72.0", "epidermal inclusion cyst"), ("L82.0", "irritated seborrheic keratosis"),
+    ("Z00.129", "well adolescent visit"), ("Z00.129", "well adolescent exam"), ("Z00.129", "adolescent well visit"),
+    ("Z79.2", "long term antibiotic use"), ("Z79.2", "long term antibiotic therapy"),
+    ("Z79.899", "long term stimulant therapy"), ("Z79.899", "long term stimulant use"),
+    # Travel counseling Z71.84; tobacco cessation counseling Z71.6; "Bereavement (uncomplicated) Z63.4"; preprocedural
+    # cardiovascular (Z01.810) and respiratory (Z01.811) examinations.
+    ("Z71.84", "pre travel consultation"), ("Z71.84", "travel consultation"), ("Z71.84", "travel counseling"),
+    ("Z71.6", "counseled on smoking cessation"), ("Z71.6", "counseled on cessation"), ("Z71.6", "cessation counseling"),
+    ("Z63.4", "bereavement"),
+    *((code, f"{pre} {system} {kind}") for code, system in (("Z01.810", "cardiovascular"), ("Z01.811", "respiratory"))
+      for pre in ("preoperative", "preop") for kind in ("exam", "evaluation")),
     *((code, f"{ddd} with {pain}") for ddd in ("lumbar ddd", "lumbar degenerative disc disease")
       for code, pains in (("M51.360", ("discogenic back pain only", "discogenic back pain", "back pain only")),
                           ("M51.361", ("leg pain only", "lower extremity pain only", "radiating leg pain")),
@@ -1623,3 +1638,9 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
       for pain in pains),
 )
 
+# An examination's "with abnormal findings" code where the note says so ("12-month well child visit - abnormal finding:
+# Hgb 9.8", "complete physical with abnormal finding"): its "without" code's words and the finding (the "without"
+# code's description excludes itself there, matcher.absent_words).
+_WITH_ABNORMAL = {"Z00.00": "Z00.01", "Z00.129": "Z00.121", "Z01.419": "Z01.411"}
+INDEX_ENTRIES += tuple((_WITH_ABNORMAL[code], f"{term} abnormal finding") for code, term in INDEX_ENTRIES
+                       if code in _WITH_ABNORMAL)

@@ -394,6 +394,17 @@ _METASTATIC_TO = re.compile(r"\bmetastatic ((?:[a-z]+ ){0,2}?(?:carcinoma|adenoc
                            r"neoplasm|malignancy|disease)) (?=to\b)", re.IGNORECASE)  # "metastatic X to liver": X's
 # "Pancreatitis, chronic, alcohol-induced K86.0", "acute, alcohol induced K85.2-": an alcoholic pancreatitis.
 _ALCOHOLIC_PANCREATITIS = re.compile(r"\balcoholic (?=(?:acute |chronic )?pancreatitis\b)", re.IGNORECASE)
+_VACCINES_CURRENT = re.compile(r"\b(?:immunizations?|vaccines?|vaccinations?|shots)\s+(?:are\s+|is\s+)?"
+                               r"(?:up[- ]to[- ]date|utd|current)\b", re.IGNORECASE)
+# Scores named after what they screen for are no finding of it: "GAD-7", "PHQ-9", "FIB-4" (above); grades or a weight
+# "falling" are no falls (R29.6); a normal weight gain is no abnormal one (R63.5).
+# "Abnormal findings" as one more word beside "abnormal": an examination "with abnormal findings" (Z00.01, Z01.411)
+# needs both said, "normal findings" says neither.
+_ABNORMAL_FINDING = re.compile(r"\babnormal findings?\b", re.IGNORECASE)
+_SCORE_NAME = re.compile(r"\b(gad|phq)[- ]?(\d{1,2})\b", re.IGNORECASE)
+_NOT_A_FALL = re.compile(r"\b(?:(weight|grades|growth|scores|hgb|hemoglobin|platelets|bp) )?falling\b"
+                         r"(?(1)|(?=\s+(?:grades|behind|asleep|apart|percentiles?|from|off)\b))", re.IGNORECASE)
+_NORMAL_GAIN = re.compile(r"\b(?:normal|appropriate|adequate|good|steady) weight gain\b", re.IGNORECASE)
 _PARTIAL_NEPHRECTOMY = re.compile(r"\bpartial nephrectomy\b", re.IGNORECASE)
 _RIB_RANGE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\s*(?:-|\u2013|to|through)\s*\d{1,2}(?:st|nd|rd|th)?(?=\s+ribs\b)",
                         re.IGNORECASE)
@@ -518,6 +529,16 @@ def tokens(text: str) -> list[str]:
         text = _NOT_A_FIT.sub(lambda m: f" {m.group(1)} spell " if m.group(1) else " fitting ", text)
     if "old" in low and "tear" in low:  # "Tear, meniscus, old -- see Derangement, knee, meniscus, due to old tear"
         text = _OLD_TEAR.sub(r"derangement old \1tear", text)
+    if "date" in low or "utd" in low or "current" in low:  # "immunizations up to date": none given today (no Z23)
+        text = _VACCINES_CURRENT.sub(" vaccinesuptodate ", text)
+    if "abnormal finding" in low:
+        text = _ABNORMAL_FINDING.sub("abnormal abnormalfinding", text)
+    if "gad" in low or "phq" in low:
+        text = _SCORE_NAME.sub(r"\1\2", text)
+    if "falling" in low:
+        text = _NOT_A_FALL.sub(lambda m: f"{m.group(1) or ''} declining", text)
+    if "weight gain" in low:
+        text = _NORMAL_GAIN.sub("normalweightgain", text)
     if "partial nephrectomy" in low:  # "Acquired absence of kidney" (Z90.5) has no "[part of]", as Z90.3 has
         text = _PARTIAL_NEPHRECTOMY.sub("partialnephrectomy", text)
     if "acquired absence" in low:  # an organ or limb removed is a status (Z89, Z90), no denial: one word
@@ -935,6 +956,7 @@ _POST_NEAR_UNCERTAIN = _phrases("prevention", "prophylaxis", "precautions", "scr
                                 # "HCC surveillance", "Flu/COVID PCR pending": looked for, not found.
                                 "surveillance", "pending")
 _TREATS = frozenset(("for", "as", "with"))
+_ORDERED = _phrases("ordered", "sent", "drawn", "requested")
 _TEST_WORDS = frozenset(tokens("antibody antibodies antigen breath test testing tests lab labs serology panel rna pcr dna level "
                                "levels exam"))
 _POST_NEAR_REACH = 2
@@ -1011,6 +1033,10 @@ _VACCINES = frozenset(tokens(
     "flu pneumococcal pneumovax prevnar zoster shingles shingrix polio ipv rotavirus covid covid19 hib meningococcal "
     "menacwy menb and or"))
 _ADMINISTERED = frozenset(tokens("given administered"))
+# ... and the vaccines' own names a list of them may use ("DTaP-IPV-Hib-HepB, PCV, rotavirus given").
+_VACCINE_LIST = _VACCINES | frozenset(tokens("pcv pcv13 pcv15 pcv20 pcv21 ppsv23 hepa hepb menquadfi menveo bexsero "
+                                             "gardasil boostrix adacel pentacel vaxelis pediarix kinrix tdvax fluzone "
+                                             "flublok arexvy abrysvo beyfortus nirsevimab vaccine vaccines booster"))
 _GIVEN_WHEN = frozenset(tokens("today in at this during x im intramuscularly per by left right deltoid thigh dose"))
 
 
@@ -1027,12 +1053,28 @@ def _names_before(toks: list[str], i: int, names: frozenset[str]) -> int:
     return i - 1 - k
 
 
+def vaccinations_given(toks: list[str]) -> int | None:
+    """Where a clause lists vaccines given at the visit ("MMR, varicella, Hep A given", "PCV20 given", "Shingrix #2
+    given"): the position of its "given", or None. A dose number may follow a name; a list of only numbers names no
+    vaccine."""
+    for i, t in enumerate(toks):
+        if t not in _ADMINISTERED or i == 0 or (i + 1 < len(toks) and toks[i + 1] not in _GIVEN_WHEN):
+            continue
+        k = i - 1
+        while k >= 0 and (toks[k] in _VACCINE_LIST or toks[k].isdigit()):
+            k -= 1
+        named = [t for t in toks[k + 1 : i] if t in _VACCINE_LIST and t not in ("and", "or")]
+        if named:
+            return i
+    return None
+
+
 def _vaccines_given(toks: list[str], i: int) -> int:
     """How many words before a "given" at ``i`` name vaccines (0: none)."""
-    if toks[i] not in _ADMINISTERED or i == 0 or toks[i - 1] not in _VACCINES or toks[i - 1] in ("and", "or") or (
+    if toks[i] not in _ADMINISTERED or i == 0 or toks[i - 1] not in _VACCINE_LIST or toks[i - 1] in ("and", "or") or (
             i + 1 < len(toks) and toks[i + 1] not in _GIVEN_WHEN):
         return 0  # ("Varicella, given calamine lotion": what is given follows)
-    return _names_before(toks, i, _VACCINES)
+    return _names_before(toks, i, _VACCINE_LIST | _VACCINE_NAMES)  # ("Hepatitis A and typhoid vaccines given today")
 
 
 def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | None, int] | None:
@@ -1082,6 +1124,13 @@ def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | Non
             j -= 1
         reach = next((k for k in range(1, _POST_NEAR_REACH + 1) if j - k < 0 or toks[j - k] in _TREATS), _POST_NEAR_REACH + 1) - 1
         return p, Assertion.UNCERTAIN, reach + i - j
+    if (p := _match_at(toks, i, _ORDERED)) is not None and i > 0 and toks[i - 1] in _TEST_WORDS:
+        # "Hep C antibody ordered": a test of it ordered, no finding ("pneumonia, CXR ordered" keeps the pneumonia:
+        # only the test's own words and the two before them).
+        j = i
+        while j > 0 and toks[j - 1] in _TEST_WORDS:
+            j -= 1
+        return p, Assertion.UNCERTAIN, min(j, _POST_NEAR_REACH) + i - j
     return None
 
 

@@ -29,6 +29,7 @@ from services.coding.matcher import (
     clauses,
     phrase_starts,
     tokens,
+    vaccinations_given,
 )
 from shared.contracts import Statement
 
@@ -545,6 +546,11 @@ def _off_it(toks: list[str], start: int) -> bool:
                                or bool(phrase_starts(toks[start : start + 6], _IN_THE_PAST)))
 
 
+# Vaccines given at the visit, however many and however named ("MMR, varicella, Hep A given"): Z23 (the lexicon's
+# immunization concept reads the wordings with "vaccine" and a single name).
+_IMMUNIZATION = _fact("immunization", "Z23", "an encounter for immunization (vaccines given)")
+
+
 def facts(statement: Statement) -> list[StatusFact]:
     """The long-term drug use, dependence, allergy and presence/absence statuses the statement documents, and the
     adverse effects of drugs it names as a cause."""
@@ -564,6 +570,8 @@ def facts(statement: Statement) -> list[StatusFact]:
                 if m.assertion in (Assertion.AFFIRMED, Assertion.UNCERTAIN):
                     add(_SCREENING_BY_KEY[m.concept.key], c_idx, m.start)
         status = assertions(toks)
+        if (given := vaccinations_given(toks)) is not None and status[given] is not Assertion.NEGATED:
+            add(_IMMUNIZATION, c_idx, given)
         # An anaphylaxis told as what happened, with no allergy word: "anaphylaxis to peanuts at school" (an allergy
         # list's or an allergy's "(anaphylaxis)" is how the allergy shows: its status).
         reaction = not allergy_list and any(t in _REACTION and a is Assertion.AFFIRMED for t, a in zip(toks, status)) \

@@ -1244,8 +1244,9 @@ def test_poisoning_underdosing_and_anaphylaxis(codeset: SimpleIcd10CmCodeSet, te
     ("Closed fracture of left distal radius, splinted, ortho f/u.", ["S52.502A"]),
     ("Closed fracture of left distal radius, f/u in 1 week.", ["S52.502A"]),
     ("Closed fracture of left distal radius, cast check f/u.", ["S52.502D"]),
-    # Vaccines given are prevented diseases, not had ones ("Varicella, given calamine" is chickenpox).
-    ("MMR and varicella given.", []), ("Varicella, given calamine lotion.", ["B01.9"]),
+    # Vaccines given are prevented diseases, not had ones ("Varicella, given calamine" is chickenpox); the visit's
+    # immunization is Z23.
+    ("MMR and varicella given.", ["Z23"]), ("Varicella, given calamine lotion.", ["B01.9"]),
     # Index entries of gynecology, allergy, pain and substance use.
     ("Heavy periods.", ["N92.0"]), ("Irregular menses.", ["N92.6"]), ("CIN 1 on biopsy.", ["N87.0"]),
     ("Pap: HSIL.", ["R87.613"]), ("Right ovarian endometrioma.", ["N80.121"]),
@@ -1894,5 +1895,41 @@ def test_session_20_index_conventions_and_what_is_no_finding(
     ("s/p radical nephrectomy 2021.", ["Z90.5"]),
 ])
 def test_puerperium_obstetric_wounds_insulin_names_bites_and_men(
+        codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # Session 20, primary care: an examination "with abnormal findings" where the note says so; vaccines given as a
+    # list, by product name or with a dose number are Z23, immunizations up to date none; skin Index names; long-term
+    # antibiotics.
+    ("12-month well child visit - abnormal finding: Hgb 9.8 on screening.", ["Z00.121"]),
+    ("Complete physical with abnormal finding: LDL 182.", ["Z00.01"]),
+    ("Annual exam, normal.", ["Z00.00"]),
+    ("Well adolescent visit, 15 y/o.", ["Z00.129"]),
+    ("Shingrix #2 given.", ["Z23"]),
+    ("MMR, varicella, Hep A given.", ["Z23"]),
+    ("Immunizations up to date.", []),
+    ("No vaccines given today.", []),
+    ("Ibuprofen 2 given.", []),
+    ("Verruca vulgaris, R index finger.", ["B07.8"]),
+    ("Herpes labialis, recurrent.", ["B00.1"]),
+    ("AKs x 6 on scalp.", ["L57.0"]),
+    ("Irritated seborrheic keratosis, L flank.", ["L82.0"]),
+    ("Long-term antibiotic use.", ["Z79.2"]),
+    # Encounters and counseling by their Index names; scores and tests ordered are no findings; grades or a weight
+    # "falling" no falls; a normal weight gain no abnormal one; nightmares are part of PTSD.
+    ("Pre-travel consultation for a trip to Kenya. Hepatitis A and typhoid vaccines given today.", ["Z71.84", "Z23"]),
+    ("Nicotine dependence, cigarettes. Counseled on cessation (8 min).", ["F17.210", "Z71.6"]),
+    ("Uncomplicated bereavement after her husband's death.", ["Z63.4"]),
+    ("Preop respiratory evaluation prior to right inguinal hernia repair.", ["Z01.811"]),
+    ("Anxiety - possible GAD; GAD-7 at next visit.", ["F41.9"]),
+    ("Falling grades in 3rd grade.", []),
+    ("Infant colic, 6 wks; normal weight gain.", ["R10.83"]),
+    ("Hep C antibody ordered.", []),
+    ("Pneumonia, CXR ordered.", ["J18.9"]),
+    ("PTSD, chronic - nightmares improved on prazosin.", ["F43.12"]),
+])
+def test_examinations_vaccinations_and_skin_index_names(
         codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
