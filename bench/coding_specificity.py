@@ -68,9 +68,12 @@ outpatient areas; 144 right at the session's start, read afterwards only where a
     .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_dev12.jsonl [--failures]
 
 Session 20 wrote ``bench/data/coding_specificity_heldout13.jsonl`` blind (200 statements and excerpts in twelve everyday
-primary-care areas; 145 right at the session's start, 080e25f, read afterwards only where a row's result changed):
+primary-care areas; 145 right at the session's start, 080e25f, read afterwards only where a row's result changed) and
+``bench/data/coding_specificity_dev14.jsonl`` (150 rows in set 13's five weakest areas, read as aggregates only) as an
+open development set:
 
     .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_heldout13.jsonl
+    .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_dev14.jsonl [--failures]
 """
 
 from __future__ import annotations
