@@ -396,11 +396,11 @@ _METASTATIC_TO = re.compile(r"\bmetastatic ((?:[a-z]+ ){0,2}?(?:carcinoma|adenoc
 _ALCOHOLIC_PANCREATITIS = re.compile(r"\balcoholic (?=(?:acute |chronic )?pancreatitis\b)", re.IGNORECASE)
 _VACCINES_CURRENT = re.compile(r"\b(?:immunizations?|vaccines?|vaccinations?|shots)\s+(?:are\s+|is\s+)?"
                                r"(?:up[- ]to[- ]date|utd|current)\b", re.IGNORECASE)
-# Scores named after what they screen for are no finding of it: "GAD-7", "PHQ-9", "FIB-4" (above); grades or a weight
-# "falling" are no falls (R29.6); a normal weight gain is no abnormal one (R63.5).
 # "Abnormal findings" as one more word beside "abnormal": an examination "with abnormal findings" (Z00.01, Z01.411)
 # needs both said, "normal findings" says neither.
 _ABNORMAL_FINDING = re.compile(r"\babnormal findings?\b", re.IGNORECASE)
+# Scores named after what they screen for are no finding of it: "GAD-7", "PHQ-9", "FIB-4" (above); grades or a weight
+# "falling" are no falls (R29.6); a normal weight gain is no abnormal one (R63.5).
 _SCORE_NAME = re.compile(r"\b(gad|phq)[- ]?(\d{1,2})\b", re.IGNORECASE)
 _NOT_A_FALL = re.compile(r"\b(?:(weight|grades|growth|scores|hgb|hemoglobin|platelets|bp) )?falling\b"
                          r"(?(1)|(?=\s+(?:grades|behind|asleep|apart|percentiles?|from|off)\b))", re.IGNORECASE)
@@ -1033,16 +1033,17 @@ _VACCINES = frozenset(tokens(
     "flu pneumococcal pneumovax prevnar zoster shingles shingrix polio ipv rotavirus covid covid19 hib meningococcal "
     "menacwy menb and or"))
 _ADMINISTERED = frozenset(tokens("given administered"))
-# ... and the vaccines' own names a list of them may use ("DTaP-IPV-Hib-HepB, PCV, rotavirus given").
-_VACCINE_LIST = _VACCINES | frozenset(tokens("pcv pcv13 pcv15 pcv20 pcv21 ppsv23 hepa hepb menquadfi menveo bexsero "
-                                             "gardasil boostrix adacel pentacel vaxelis pediarix kinrix tdvax fluzone "
-                                             "flublok arexvy abrysvo beyfortus nirsevimab vaccine vaccines booster"))
 _GIVEN_WHEN = frozenset(tokens("today in at this during x im intramuscularly per by left right deltoid thigh dose"))
 
 
 _VACCINE_WORDS = frozenset(tokens("vaccine vaccines vaccination vaccinations immunization immunizations booster boosters"))
 _VACCINE_NAMES = _VACCINES | frozenset(tokens("yellow fever typhoid vi rabies japanese encephalitis cholera polysaccharide "
                                               "conjugate chikungunya dengue"))
+# ... and what a list of vaccines given may also hold: the products' own names, "vaccine(s)", "booster" and dose numbers
+# ("DTaP-IPV-Hib-HepB, PCV, rotavirus given", "Shingrix #2 given").
+_VACCINE_LIST = _VACCINE_NAMES | _VACCINE_WORDS | frozenset(tokens(
+    "pcv pcv13 pcv15 pcv20 pcv21 ppsv23 hepa hepb menquadfi menveo bexsero gardasil boostrix adacel pentacel vaxelis "
+    "pediarix kinrix tdvax fluzone flublok arexvy abrysvo beyfortus nirsevimab")) | {str(n) for n in range(1, 24)}
 
 
 def _names_before(toks: list[str], i: int, names: frozenset[str]) -> int:
@@ -1053,28 +1054,20 @@ def _names_before(toks: list[str], i: int, names: frozenset[str]) -> int:
     return i - 1 - k
 
 
-def vaccinations_given(toks: list[str]) -> int | None:
-    """Where a clause lists vaccines given at the visit ("MMR, varicella, Hep A given", "PCV20 given", "Shingrix #2
-    given"): the position of its "given", or None. A dose number may follow a name; a list of only numbers names no
-    vaccine."""
-    for i, t in enumerate(toks):
-        if t not in _ADMINISTERED or i == 0 or (i + 1 < len(toks) and toks[i + 1] not in _GIVEN_WHEN):
-            continue
-        k = i - 1
-        while k >= 0 and (toks[k] in _VACCINE_LIST or toks[k].isdigit()):
-            k -= 1
-        named = [t for t in toks[k + 1 : i] if t in _VACCINE_LIST and t not in ("and", "or")]
-        if named:
-            return i
-    return None
-
-
 def _vaccines_given(toks: list[str], i: int) -> int:
-    """How many words before a "given" at ``i`` name vaccines (0: none)."""
-    if toks[i] not in _ADMINISTERED or i == 0 or toks[i - 1] not in _VACCINE_LIST or toks[i - 1] in ("and", "or") or (
+    """How many words before a "given" at ``i`` name vaccines and their doses (0: none): "MMR, varicella, Hep A given",
+    "Hepatitis A and typhoid vaccines given today", "Shingrix #2 given"; a list of only numbers names no vaccine."""
+    if toks[i] not in _ADMINISTERED or i == 0 or toks[i - 1] in ("and", "or") or (
             i + 1 < len(toks) and toks[i + 1] not in _GIVEN_WHEN):
         return 0  # ("Varicella, given calamine lotion": what is given follows)
-    return _names_before(toks, i, _VACCINE_LIST | _VACCINE_NAMES)  # ("Hepatitis A and typhoid vaccines given today")
+    reach = _names_before(toks, i, _VACCINE_LIST)
+    named = toks[i - reach : i]
+    return reach if any(t in _VACCINE_LIST and t not in ("and", "or") and not t.isdigit() for t in named) else 0
+
+
+def vaccinations_given(toks: list[str]) -> int | None:
+    """Where a clause lists vaccines given at the visit: the position of its "given" (the visit's Z23), or None."""
+    return next((i for i in range(1, len(toks)) if _vaccines_given(toks, i)), None)
 
 
 def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | None, int] | None:
