@@ -91,6 +91,11 @@ def in_current_edition(code: str, codeset: CodeSet) -> str | None:
     return min(initial, key=lambda c: (-codeset.description(c).lower().count("unspecified"), c))
 
 
+def is_external_cause(code: str) -> bool:
+    """A chapter 20 code (V00-Y99): an external cause, coded beside the injury it caused, never for it or first."""
+    return code[:1] in "VWXY"
+
+
 def in_ref(code: str, ref: tuple[str, str]) -> bool:
     # Compare on the reference's own length, so "E11.22" falls within "E08-E13" and "E11.-".
     low, high = ref

@@ -34,6 +34,7 @@ from services.coding.lexicon import (
     INDEX_ENTRIES,
     ORGANISM_AGENTS,
     SUBSUMED_BY,
+    WITH_ABNORMAL_FINDINGS,
 )
 from services.coding.matcher import (
     _GENERIC,
@@ -426,7 +427,6 @@ def _refined(head: set[str], carried: set[str], words: list[str], codeset: CodeS
     return {c for c in head if ONE_SIDE.isdisjoint(_description_words(c, codeset)) and any(
         n[:3] == c[:3] or is_unspecified(codeset, c) and said & named.get(c, frozenset()) & named.get(n, frozenset())
         for n in new)}
-
 
 
 # Codes the curated lexicon holds as symptoms (joint and limb pain by site and side, back pain): a description match of
@@ -1399,7 +1399,7 @@ def _by_their_axes(resolved: list[Finding], *, statements: list[Statement], code
     myeloma by remission; a surgical site infection of a cesarean wound as the obstetric one; a man's breast cancer as
     the male breast's."""
     by_id = {st.statement_id: st for st in statements}
-    male = any(_MALE.search(st.text) for st in statements)
+    male = any(_FEMALE_BREAST.match(f.code) for f in resolved) and any(_MALE.search(st.text) for st in statements)
     for f in resolved:
         if not f.statement_ids or (st := by_id.get(f.statement_ids[0])) is None:
             continue
@@ -1577,7 +1577,7 @@ def _diabetes_control(resolved: list[Finding], *, statements: list[Statement]) -
 # An annual or well-child examination at which something new is found is the "with abnormal findings" code (Z00.01,
 # Z00.121; guideline I.C.21.c.13: the abnormal findings are coded too): a finding in the same statement that says it
 # is new.
-_WITH_ABNORMAL_FINDINGS = {"Z00.00": "Z00.01", "Z00.129": "Z00.121"}
+_WITH_ABNORMAL_FINDINGS = {code: WITH_ABNORMAL_FINDINGS[code] for code in ("Z00.00", "Z00.129")}  # not the gyn exam's
 _NEW_FINDING = re.compile(r"\b(?:new|newly|found|noted|discovered|incidental|abnormal|elevated|detected|start|started|"
                           r"starting)\b", re.IGNORECASE)
 

@@ -13,7 +13,7 @@ from __future__ import annotations
 import re
 from collections.abc import Sequence
 
-from services.coding.codeset import CodeSet, in_ref, parse_refs
+from services.coding.codeset import CodeSet, in_ref, is_external_cause, parse_refs
 from shared.contracts import ICD10CM_SYSTEM, CodeSuggestion
 
 # "Use additional code" notes that ask for an attribute of the condition itself (how diabetes is controlled, the
@@ -35,10 +35,6 @@ def _names(refs: Sequence[tuple[str, str]], code: str) -> bool:
 
 def _is_agent(code: str) -> bool:
     return "B95" <= code[:3] <= "B97"
-
-
-def _is_external(code: str) -> bool:
-    return code[:1] in "VWXY"
 
 
 def sequence(suggestions: Sequence[CodeSuggestion], *, codeset: CodeSet) -> list[CodeSuggestion]:
@@ -80,8 +76,8 @@ def sequence(suggestions: Sequence[CodeSuggestion], *, codeset: CodeSet) -> list
         placed.add(nxt)
     # Guideline I.C.20: an external cause code (V00-Y99) is never first-listed ("hip pain after a fall": the pain, then
     # the fall).
-    if order and _is_external(codes[order[0]]):
-        first = next((i for i in order if not _is_external(codes[i])), None)
+    if order and is_external_cause(codes[order[0]]):
+        first = next((i for i in order if not is_external_cause(codes[i])), None)
         if first is not None:
             order.remove(first)
             order.insert(0, first)

@@ -1641,6 +1641,6 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
 # An examination's "with abnormal findings" code where the note says so ("12-month well child visit - abnormal finding:
 # Hgb 9.8", "complete physical with abnormal finding"): its "without" code's words and the finding (the "without"
 # code's description excludes itself there, matcher.absent_words).
-_WITH_ABNORMAL = {"Z00.00": "Z00.01", "Z00.129": "Z00.121", "Z01.419": "Z01.411"}
-INDEX_ENTRIES += tuple((_WITH_ABNORMAL[code], f"{term} abnormal finding") for code, term in INDEX_ENTRIES
-                       if code in _WITH_ABNORMAL)
+WITH_ABNORMAL_FINDINGS = {"Z00.00": "Z00.01", "Z00.129": "Z00.121", "Z01.419": "Z01.411"}
+INDEX_ENTRIES += tuple((WITH_ABNORMAL_FINDINGS[code], f"{term} abnormal finding") for code, term in INDEX_ENTRIES
+                       if code in WITH_ABNORMAL_FINDINGS)

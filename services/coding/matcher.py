@@ -15,6 +15,7 @@ from functools import lru_cache
 
 import numpy as np
 
+from services.coding.codeset import is_external_cause
 from services.coding.lexicon import ADVERSE_EFFECTS, CONCEPTS, Concept
 
 
@@ -1070,6 +1071,14 @@ def vaccinations_given(toks: list[str]) -> int | None:
     return next((i for i in range(1, len(toks)) if _vaccines_given(toks, i)), None)
 
 
+def _test_start(toks: list[str], i: int) -> int:
+    """Where the test words just before ``i`` begin ("hep C antibody" before "ordered": at "antibody")."""
+    j = i
+    while j > 0 and toks[j - 1] in _TEST_WORDS:
+        j -= 1
+    return j
+
+
 def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | None, int] | None:
     """The cue at token ``i`` that is read in place or backwards: (its words, what it makes of the words before it,
     how many of them it reaches). A pseudo-trigger only ends there ("gram negative"); "years ago" makes the few words
@@ -1112,17 +1121,13 @@ def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | Non
             (hit := _trigger_at(toks, i)) is None or len(hit[0]) <= len(p)):  # "screening for" reads forward
         # "Warfarin for stroke prevention": what is prevented comes after "for", the treatment before it. The test's
         # own words do not count ("hep C antibody screening" screens for hepatitis C).
-        j = i
-        while j > 0 and toks[j - 1] in _TEST_WORDS:
-            j -= 1
+        j = _test_start(toks, i)
         reach = next((k for k in range(1, _POST_NEAR_REACH + 1) if j - k < 0 or toks[j - k] in _TREATS), _POST_NEAR_REACH + 1) - 1
         return p, Assertion.UNCERTAIN, reach + i - j
     if (p := _match_at(toks, i, _ORDERED)) is not None and i > 0 and toks[i - 1] in _TEST_WORDS:
         # "Hep C antibody ordered": a test of it ordered, no finding ("pneumonia, CXR ordered" keeps the pneumonia:
         # only the test's own words and the two before them).
-        j = i
-        while j > 0 and toks[j - 1] in _TEST_WORDS:
-            j -= 1
+        j = _test_start(toks, i)
         return p, Assertion.UNCERTAIN, min(j, _POST_NEAR_REACH) + i - j
     return None
 
@@ -1710,9 +1715,6 @@ def spread(toks: Sequence[str], words: Iterable[str]) -> tuple[int, int]:
     return (best if need else 0), len(need)
 
 
-_EXTERNAL_CAUSE = ("V", "W", "X", "Y")
-
-
 def _query(words: Iterable[str]) -> set[str]:
     """The words a description match reads: no stop word, but the disease words some entries require."""
     return {w for w in words if w not in _STOP or w in _NAMING}
@@ -1968,7 +1970,7 @@ class DescriptionIndex:
             if m is None:
                 break
             out.append(m)
-            if m.code[:1] in _EXTERNAL_CAUSE:
+            if is_external_cause(m.code):
                 # An external cause is coded beside the injury it caused, never for it (guideline I.C.20): "dog bite
                 # L forearm" is S51.852A with W54.0XXA, whose words stay for the injury.
                 causes.add(m.code)
