@@ -74,6 +74,16 @@ open development set:
 
     .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_heldout13.jsonl
     .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_dev14.jsonl [--failures]
+
+Session 21 wrote ``bench/data/coding_specificity_heldout15.jsonl`` blind (160 Assessment/Plan excerpts in sixteen areas,
+131 of them numbered multi-problem lists of two to five problems; 59 rows right at the session's start, 96eb429, read
+afterwards only where a row's result changed) and ``bench/data/coding_specificity_dev16.jsonl`` (150 multi-problem rows
+in six of set 15's weakest areas) as an open development set. A multi-problem row is right only when every code is, so
+the bench also reports code-level micro precision / recall / F1 (an expected code found is a true positive, one missed
+a false negative, a code outside expected + acceptable a false positive):
+
+    .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_heldout15.jsonl
+    .venv/bin/python bench/coding_specificity.py --data bench/data/coding_specificity_dev16.jsonl [--failures]
 """
 
 from __future__ import annotations
@@ -108,12 +118,15 @@ def main() -> None:
     # As the service codes: the shipped association table and re-ranker, outpatient mode.
     learned, reranker = AssociationTable.load(), Reranker.load(embedder=WordLlamaEmbedder().load())
     right, total = Counter(), Counter()
+    counts = Counter()  # code-level true / false positives and false negatives
     results = []
     for line in args.data.read_text().splitlines():
         row = json.loads(line)
         coded = code_note(as_draft("s", row["text"]), codeset=codeset, learned=learned, reranker=reranker)
         got = {s.code for s in coded.codes if s.system == ICD10CM_SYSTEM}
-        ok = set(row["expected"]) <= got <= set(row["expected"]) | set(row["acceptable"])
+        expected, acceptable = set(row["expected"]), set(row["acceptable"])
+        ok = expected <= got <= expected | acceptable
+        counts.update(tp=len(got & expected), fn=len(expected - got), fp=len(got - expected - acceptable))
         total[row["area"]] += 1
         right[row["area"]] += ok
         results.append({"text": row["text"], "right": ok, "codes": sorted(got)})
@@ -121,7 +134,11 @@ def main() -> None:
             print(f"FAIL {row['text']!r}: expected {row['expected']}, got {sorted(got)}")
     if args.results:
         args.results.write_text("".join(json.dumps(r) + "\n" for r in results))
+    precision = counts["tp"] / max(1, counts["tp"] + counts["fp"])
+    recall = counts["tp"] / max(1, counts["tp"] + counts["fn"])
+    f1 = 2 * precision * recall / (precision + recall) if precision + recall else 0.0
     print(json.dumps({"right": sum(right.values()), "rows": sum(total.values()),
+                      "codes": {"precision": round(precision, 3), "recall": round(recall, 3), "f1": round(f1, 3)},
                       "by_area": {a: f"{right[a]}/{n}" for a, n in total.items()}}))
 
 

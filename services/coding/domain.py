@@ -21,7 +21,7 @@ import math
 import re
 import weakref
 from collections import Counter
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field, replace
 from typing import TYPE_CHECKING, TypeVar
 
@@ -348,15 +348,21 @@ def _statement_findings(
         if DESCRIPTION_SLACK is not None:
             # A description's words scattered over a clause name no one finding ("crackles on pulmonary auscultation,
             # lower limb edema" is no pulmonary edema).
-            full = [fm for fm in full if (sp := spread(toks, fm.matched))[0] <= 2 * sp[1] + DESCRIPTION_SLACK]
+            # (A code named compactly by another of its entries keeps that one: "Well adolescent visit, 15 y/o -
+            # normal exam" is Z00.129 by "well adolescent visit".)
+            full = [compact for fm in full if (compact := _compact(fm, fuzzy, words, toks)) is not None]
         partial = (fuzzy.partial_matches(words, min_coverage=PARTIAL_COVERAGE, limit=PARTIAL_LIMIT, allow=allow)
                    if mode == ALL_FINDINGS and PARTIAL_MATCHES else [])
         superseded = _superseded(full, terms, found, toks=toks, cue=cue, codeset=codeset)
         # A description that says more of the same disease stands for its concept in the combinations that keep it:
         # "Hypertension and chronic systolic heart failure" is I11.0 with I50.22, which replaced I50.9's "chf". (A
         # combination that consumes the concept would consume the more specific code: E11.36 is no E11.9.)
-        replaced_keys = {found[i].code[:3]: found[i].key for i in superseded
-                         if found[i].key and FAMILY.get(found[i].key, found[i].key) not in _CONSUMED}
+        # (Of two, the one a combination needs, the first said: "T2DM with moderate NPDR" replaced the diabetes and the
+        # retinopathy concept, and stands for the diabetes beside a CKD.)
+        replaced_keys: dict[str, str] = {}
+        for i in sorted(superseded, key=lambda i: (FAMILY.get(found[i].key or "", found[i].key) in _NEEDED, -i)):
+            if found[i].key:
+                replaced_keys[found[i].code[:3]] = found[i].key
         if superseded:
             found[:] = [f for i, f in enumerate(found) if i not in superseded]
         matched = {m.code for m in full}
@@ -413,6 +419,18 @@ def _statement_findings(
     if by_poisoning and poisoned(statement.text):
         found = [f for f in found if f not in by_poisoning]
     return found
+
+
+def _compact(fm: FuzzyMatch, fuzzy: DescriptionIndex, words: set[str], toks: list[str]) -> FuzzyMatch | None:
+    """The match, or the same code by another of its entries the clause says in full, whose words stand together."""
+    def together(matched: Iterable[str]) -> bool:
+        sp = spread(toks, matched)
+        return sp[0] <= 2 * sp[1] + (DESCRIPTION_SLACK or 0)
+
+    if together(fm.matched):
+        return fm
+    other = next((w for w in fuzzy.entry_words(fm.code) if w <= words and together(w)), None)
+    return None if other is None else replace(fm, matched=other)
 
 
 def _refined(head: set[str], carried: set[str], words: list[str], codeset: CodeSet) -> set[str]:
@@ -585,14 +603,25 @@ def _superseded(
         # C44.319, "melanoma of left upper arm" C43.62; one after "with" back to its start, as the Index's "with" joins
         # a condition to what it is with ("ulcerative pancolitis, moderate flare with rectal bleeding" is K51.011).
         near = {toks[i] for m, _, _ in said
-                for i in range(0 if "with" in toks[max(0, m.start - 2) : m.start] else max(0, m.start - _QUALIFIER_REACH),
-                               len(toks) if toks[m.end : m.end + 1] == ["of"] else min(len(toks), m.end + _QUALIFIER_REACH))
+                for i in range(0 if "with" in toks[max(0, m.start - 2) : m.start] else _reach(toks, m.start, -1, own),
+                               len(toks) if toks[m.end : m.end + 1] == ["of"] else _reach(toks, m.end, 1, own))
                 if not cue[i]}
         if extra & with_index_terms(near):
             out.update(i for _, lo, hi in said for i in range(lo, hi))
         else:
             full.remove(fm)  # it restates the curated term, or its other words qualify something else in the clause
     return out
+
+
+def _reach(toks: list[str], edge: int, step: int, own: frozenset[str]) -> int:
+    """Where a term's qualifiers end (``step`` 1) or start (-1): ``_QUALIFIER_REACH`` tokens from its edge, not counting
+    the words its own code already says ("MDD, single episode, in full remission" is F32.5: "single episode" is part of
+    F32.9's name, so "full remission" is near)."""
+    i, counted = (edge, 0) if step > 0 else (edge - 1, 0)
+    while 0 <= i < len(toks) and counted < _QUALIFIER_REACH:
+        counted += toks[i] not in own or toks[i] in LATERAL  # (a side is a qualifier of its own)
+        i += step
+    return i if step > 0 else i + 1
 
 
 def _absent_words(code: str, codeset: CodeSet) -> tuple[frozenset[str], ...]:
@@ -652,7 +681,28 @@ def _modifier_keys(statement: Statement) -> set[str]:
 
 # What each combination needs, read by family ("ckd5" is a "ckd"): derived once from the lexicon.
 _FAMILY_NEEDS = tuple(frozenset(FAMILY.get(k, k) for k in combo.needs) for combo in COMBINATIONS)
-_CONSUMED = frozenset(FAMILY.get(k, k) for combo in COMBINATIONS for k in combo.consumes)
+_CONCEPT_CODES = {c.key: c.code for c in CONCEPTS}
+_NEEDED = frozenset().union(*_FAMILY_NEEDS)
+
+
+_DIABETES_CATEGORIES = frozenset(("E08", "E09", "E10", "E11", "E13"))
+
+
+def _says_more(f: Finding) -> bool:
+    """A finding that stands for its concept with a code that says more than the concept's own (a description that
+    replaced it: "T2DM with moderate NPDR" E11.3393 for "t2dm"); the note's diabetes type is no more."""
+    own = _CONCEPT_CODES.get(f.key or "")
+    if own is None or f.code == own:
+        return False
+    return not ({f.code[:3], own[:3]} <= _DIABETES_CATEGORIES and f.code[3:] == own[3:])
+
+
+def _restates(combination: str, code: str) -> bool:
+    """A combination code that says less of what ``code`` says: its subcategory, or any code of its category for a
+    four-character code (E11.319 of E11.3311; G30.9 of G30.1); not another complication (E10.42 beside E10.3513). The
+    diabetes categories share their subcategories (the note's type is read afterwards: _diabetes_of_the_note)."""
+    same = code[:3] == combination[:3] or {code[:3], combination[:3]} <= _DIABETES_CATEGORIES
+    return same and (len(combination) <= 5 or code[3:5] == combination[3:5])
 
 
 def _combine(
@@ -685,6 +735,8 @@ def _combine(
             parts = [f for f in parts if modifier_keys <= modifiers.get(f.sentence, set())]
             if not parts or {FAMILY.get(f.key or "", f.key) for f in parts} != disease_keys:
                 continue
+        if any(_says_more(f) and _restates(combo.code, f.code) for f in parts):
+            continue  # a description said it more specifically ("Moderate NPDR with DME OD. T2DM." is E11.3311)
         taken.append((needs, combo.consumes))
         # One code, several ways to it ("hyperemesis with dehydration and ketonuria"): one finding takes every part.
         new = next((f for f in combined if f.code == combo.code), None)
@@ -694,7 +746,9 @@ def _combine(
             combined.append(new)
         for f in parts:
             new.absorb(f)
-            if FAMILY.get(f.key or "", f.key) in combo.consumes:
+            if FAMILY.get(f.key or "", f.key) in combo.consumes and not _says_more(f):
+                # (A description that said more of the disease is a complication code of its own and stays: "T1DM
+                # with polyneuropathy and PDR with macular edema OU" is E10.42 and E10.3513, guideline I.C.4.a.)
                 consumed.add(id(f))
     if keep_parts:
         for f in findings:
@@ -1546,6 +1600,30 @@ def _contraceptive_use(resolved: list[Finding]) -> list[Finding]:
     return [f for f in resolved if f.code != _CONTRACEPTIVE_USE]
 
 
+# "Counseling, tobacco Z71.6; alcohol abuse Z71.41; drug abuse Z71.51": "counseled on cessation" is the counseling for
+# the substance the statement names, tobacco's only where it names tobacco.
+_TOBACCO_COUNSELING, _ALCOHOL_COUNSELING, _DRUG_COUNSELING = "Z71.6", "Z71.41", "Z71.51"
+_TOBACCO_WORDS = frozenset(tokens("tobacco smoking smoker smokers smoke cigarette cigarettes cigar cigars vape vaping "
+                                  "vapes nicotine chew dip snuff ppd pack packs"))
+
+
+def _counseling_by_substance(resolved: list[Finding], *, statements: list[Statement]) -> list[Finding]:
+    """Cessation counseling in a statement of alcohol or drug use that names no tobacco: Z71.41 / Z71.51 for Z71.6."""
+    if not any(f.code == _TOBACCO_COUNSELING for f in resolved):
+        return resolved
+    words = {s.statement_id: set(tokens(s.text)) for s in statements}
+    out = []
+    for f in resolved:
+        if f.code == _TOBACCO_COUNSELING and not any(words.get(i, set()) & _TOBACCO_WORDS for i in f.statement_ids):
+            kinds = {g.code[:3] for g in resolved if g is not f and set(g.statement_ids) & set(f.statement_ids)
+                     and _substance_kind(g.code) is not None}
+            if kinds and "F17" not in kinds:
+                f = replace(f, code=_ALCOHOL_COUNSELING if kinds == {"F10"} else _DRUG_COUNSELING,
+                            statement_ids=list(f.statement_ids), turn_ids=list(f.turn_ids))
+        out.append(f)
+    return out
+
+
 # (The names are the oral-antidiabetic status rule's own: services.coding.status.)
 _GLIFLOZIN = re.compile(rf"\b(?:\w+gliflozin|{'|'.join(SGLT2_INHIBITORS)})\b", re.IGNORECASE)
 _GLUCOSE_LOWERING = re.compile(rf"\b(?:{'|'.join(t for t in ORAL_ANTIDIABETIC.terms if t not in SGLT2_INHIBITORS)}|"
@@ -1574,25 +1652,82 @@ def _diabetes_control(resolved: list[Finding], *, statements: list[Statement]) -
     return [f for f in resolved if f.code not in drop]
 
 
-# An annual or well-child examination at which something new is found is the "with abnormal findings" code (Z00.01,
-# Z00.121; guideline I.C.21.c.13: the abnormal findings are coded too): a finding in the same statement that says it
-# is new.
+# An annual or well-child examination at which something is found is the "with abnormal findings" code (Z00.01,
+# Z00.121; guideline I.C.21.c.13: "a condition/diagnosis that is newly identified or a change in severity of a chronic
+# condition", coded too): an abnormal sign or finding (chapter R), or a condition whose statement says it is new or
+# worse. A chronic condition the visit only reviews leaves the examination without abnormal findings.
 _WITH_ABNORMAL_FINDINGS = {code: WITH_ABNORMAL_FINDINGS[code] for code in ("Z00.00", "Z00.129")}  # not the gyn exam's
-_NEW_FINDING = re.compile(r"\b(?:new|newly|found|noted|discovered|incidental|abnormal|elevated|detected|start|started|"
-                          r"starting)\b", re.IGNORECASE)
+_NEW_FINDING = re.compile(r"\b(?:new(?!\s+(?:spacer|inhaler|rx|prescription|meds?|medications?|device|glasses|patient|"
+                          r"referral|pharmacy|insurance))|newly|found|noted|discovered|incidental|abnormal|elevated|"
+                          r"detected|uncontrolled|worsening|worsened|worse|exacerbation|changing|diagnosed|dx)\b",
+                          re.IGNORECASE)
+_STARTED = re.compile(r"\bstart(?:ed|ing)?\b", re.IGNORECASE)
+# Guideline I.C.21.c.10: counseling integral to the care given is not coded apart; a preventive examination's diet and
+# exercise advice is its anticipatory guidance.
+_EXAM_COUNSELING = frozenset(("Z71.3", "Z71.82"))
 
 
 def _exam_findings(resolved: list[Finding], *, statements: list[Statement]) -> list[Finding]:
     exams = [f for f in resolved if f.code in _WITH_ABNORMAL_FINDINGS]
     if not exams:
         return resolved
+    resolved = [f for f in resolved if f.code not in _EXAM_COUNSELING]
     said = _said_by(statements)
-    for exam in exams:
-        ids = set(exam.statement_ids)
-        if any(f is not exam and f.code[:1] != "Z" and ids & set(f.statement_ids) for f in resolved) and \
-                _NEW_FINDING.search(said(exam)):
+    exam_statements = {i for e in exams for i in e.statement_ids}
+    # (Treatment started for a finding the examination's own statement names is news too: "18 mo WCC; eczema on
+    # cheeks, start emollients".)
+    if any(all(f is not e for e in exams) and not f.learned and f.code[:1] not in "VWXYZ" and f.category in ("diagnosis", "symptom")
+           and (f.code[:1] == "R" or _NEW_FINDING.search(text := said(f))
+                or (exam_statements & set(f.statement_ids) and _STARTED.search(text))) for f in resolved):
+        for exam in exams:
             exam.code = _WITH_ABNORMAL_FINDINGS[exam.code]
     return resolved
+
+
+# Guideline I.C.2.d: a primary malignancy excised or eradicated, with no further treatment directed to it and no
+# evidence of it, is its personal history (Z85): "Papillary thyroid ca s/p total thyroidectomy + RAI (2019), NED" is
+# Z85.850. Not while the statement treats it ("on anastrozole"), nor a leukemia or myeloma (their codes say remission).
+_NO_DISEASE = re.compile(r"\b(?:NED|no evidence of (?:disease|recurrence|residual disease|malignancy)|no recurrence|"
+                         r"disease[- ]free|cancer[- ]free|no residual disease)\b", re.IGNORECASE)
+_TREATED = re.compile(r"\b(?:s/p|status post|resected|excised|removed|completed|\w+ectomy)\b", re.IGNORECASE)
+_STILL_TREATED = re.compile(r"\b(?:on|continue|continues|continuing|taking|cycle|maintenance)\s+(?!surveillance|observation|"
+                            r"active surveillance|imaging|follow)", re.IGNORECASE)
+# The Z85 code of a primary site's category (Tabular: Z85.0-Z85.8 by organ system), one range per row.
+_HISTORY_OF_MALIGNANCY = (
+    ("C00", "C14", "Z85.818"), ("C15", "C15", "Z85.01"), ("C16", "C16", "Z85.028"), ("C17", "C17", "Z85.068"),
+    ("C18", "C18", "Z85.038"), ("C19", "C21", "Z85.048"), ("C22", "C22", "Z85.05"), ("C23", "C24", "Z85.09"),
+    ("C25", "C25", "Z85.07"), ("C26", "C26", "Z85.09"), ("C30", "C31", "Z85.22"), ("C32", "C32", "Z85.21"),
+    ("C33", "C33", "Z85.12"), ("C34", "C34", "Z85.118"), ("C37", "C37", "Z85.238"), ("C38", "C39", "Z85.29"),
+    ("C40", "C41", "Z85.830"), ("C43", "C43", "Z85.820"), ("C44", "C44", "Z85.828"), ("C4A", "C4A", "Z85.821"),
+    ("C46", "C49", "Z85.831"), ("C50", "C50", "Z85.3"), ("C51", "C52", "Z85.44"), ("C53", "C53", "Z85.41"),
+    ("C54", "C55", "Z85.42"), ("C56", "C56", "Z85.43"), ("C57", "C58", "Z85.44"), ("C60", "C60", "Z85.49"),
+    ("C61", "C61", "Z85.46"), ("C62", "C62", "Z85.47"), ("C63", "C63", "Z85.49"), ("C64", "C64", "Z85.528"),
+    ("C65", "C65", "Z85.53"), ("C66", "C66", "Z85.54"), ("C67", "C67", "Z85.51"), ("C68", "C68", "Z85.59"),
+    ("C69", "C69", "Z85.840"), ("C70", "C70", "Z85.848"), ("C71", "C71", "Z85.841"), ("C72", "C72", "Z85.848"),
+    ("C73", "C73", "Z85.850"), ("C74", "C75", "Z85.858"), ("C81", "C81", "Z85.71"), ("C82", "C86", "Z85.72"),
+    ("C88", "C88", "Z85.72"),
+)
+
+
+def history_of_malignancy(code: str) -> str | None:
+    """The personal history code (Z85.-) of a primary malignant neoplasm's code, or None."""
+    return next((z for low, high, z in _HISTORY_OF_MALIGNANCY if low <= code[:3] <= high), None)
+
+
+def _excised_without_disease(resolved: list[Finding], *, statements: list[Statement]) -> list[Finding]:
+    said = _said_by(statements)
+    out: list[Finding] = []
+    for f in resolved:
+        history = None if f.learned or f.code[:1] != "C" else history_of_malignancy(f.code)
+        text = said(f) if history else ""
+        if history and _NO_DISEASE.search(text) and _TREATED.search(text) and not _STILL_TREATED.search(text):
+            if any(g.code == history for g in (*resolved, *out)):
+                continue
+            f = replace(f, code=history, category="history", statement_ids=list(f.statement_ids),
+                        turn_ids=list(f.turn_ids), why="a malignancy excised or eradicated, with no evidence of it "
+                        "and no treatment directed to it (guideline I.C.2.d)")
+        out.append(f)
+    return out
 
 
 # Guideline I.C.21.c.8: a follow-up visit after treatment is completed is Z08 (a malignancy, with its Z85 history) or
@@ -1949,8 +2084,9 @@ def suggest_codes(
     resolved = _organism_as_cause(resolved, codeset=codeset)
     resolved = _pregnancy(resolved, statements=sections, codeset=codeset, mode=mode)
     resolved = _diabetes_control(_contraceptive_use(_exam_findings(resolved, statements=sections)), statements=sections)
-    resolved = _follow_up_after_treatment(_ulcer_depth(resolved, statements=sections, codeset=codeset),
-                                          statements=sections)
+    resolved = _counseling_by_substance(resolved, statements=sections)
+    resolved = _excised_without_disease(_ulcer_depth(resolved, statements=sections, codeset=codeset), statements=sections)
+    resolved = _follow_up_after_treatment(resolved, statements=sections)
     resolved = _receptor_status(_heart_and_kidney(resolved, statements=sections), statements=sections)
     resolved = _unspecified_injury(_both_sides(resolved, statements=sections, codeset=codeset), codeset=codeset)
     resolved = _one_for_both(resolved, codeset=codeset)

@@ -343,7 +343,9 @@ CONCEPTS: tuple[Concept, ...] = (
     _c("ocd", "F42.9", "ocd", "obsessive compulsive disorder", chronic=True),
     _c("adhd", "F90.9", "adhd", "attention deficit hyperactivity disorder", "attention deficit disorder", chronic=True),
     # Disorder, attention-deficit hyperactivity, by type; Autism, autistic (childhood) (infantile) F84.0.
-    *(_c(f"adhd_{kind}", code, *(f"{name} {kind} type" for name in ("adhd", "attention deficit hyperactivity disorder")),
+    # (DSM-5 says "presentation" where the Index says "type"; "ADHD, combined" names the type too.)
+    *(_c(f"adhd_{kind}", code, *(f"{name} {kind}{word}" for name in ("adhd", "attention deficit hyperactivity disorder")
+                                 for word in (" type", " presentation", "")),
          *(f"{name} {alias}" for name in ("adhd", "attention deficit hyperactivity disorder") for alias in aliases),
          chronic=True)
       for kind, code, aliases in (("combined", "F90.2", ()), ("inattentive", "F90.0", ("predominantly inattentive",)),
@@ -702,7 +704,8 @@ ADVERSE_EFFECTS: dict[str, tuple[str, ...]] = {
                  "opioid", "opioids", "opiate", "opiates", "narcotic", "narcotics"),
     "T40.3X5A": ("methadone",), "T40.415A": ("fentanyl",), "T40.425A": ("tramadol",),
     "T45.1X5A": ("chemotherapy", "chemo", "antineoplastic", "methotrexate", "cisplatin", "carboplatin", "oxaliplatin",
-                 "paclitaxel", "docetaxel", "doxorubicin", "cyclophosphamide", "capecitabine", "fluorouracil"),
+                 "paclitaxel", "docetaxel", "doxorubicin", "cyclophosphamide", "capecitabine", "fluorouracil",
+                 "bortezomib", "imatinib", "gemcitabine", "vincristine", "etoposide"),
     "T45.AX5A": ("immunotherapy", "checkpoint inhibitor", "pembrolizumab", "nivolumab", "ipilimumab"),
     "T38.0X5A": ("steroid", "steroids", "corticosteroid", "corticosteroids", "glucocorticoid", "glucocorticoids",
                  "prednisone", "prednisolone", "methylprednisolone", "dexamethasone", "hydrocortisone"),
@@ -735,6 +738,10 @@ ADVERSE_EFFECTS: dict[str, tuple[str, ...]] = {
     "T42.4X5A": ("benzodiazepine", "benzodiazepines", "lorazepam", "diazepam", "alprazolam", "clonazepam"),
     "T42.6X5A": ("gabapentin", "pregabalin"), "T50.8X5A": ("contrast", "contrast dye"),
     "T45.0X5A": ("metoclopramide", "reglan"),
+    # "Antacids and anti-gastric-secretion drugs" (T47.1-): the proton pump inhibitors; "mineralocorticoids and their
+    # antagonists" (T50.0-): spironolactone, eplerenone.
+    "T47.1X5A": ("ppi", "ppis", "proton pump inhibitor", "omeprazole", "pantoprazole", "esomeprazole", "lansoprazole"),
+    "T50.0X5A": ("spironolactone", "eplerenone"),
     "T50.905A": ("medication", "medications", "drug", "drugs"),
 }
 # Substances with a poisoning code and no adverse effect in therapeutic use (the accidental code, initial encounter;
@@ -1206,15 +1213,16 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # monitoring Z51.81; follow-up after completed treatment Z09. Allergic rhinitis due to animal dander J30.81;
     # Trichomoniasis, vagina A59.01.
     ("Z71.3", "dietary counseling"), ("Z71.3", "nutrition counseling"), ("Z71.3", "diet counseling"),
-    ("Z71.82", "exercise counseling"), ("Z02.5", "sports physical"), ("Z02.5", "sports physical exam"),
+    ("Z71.82", "exercise counseling"), ("Z71.82", "physical activity counseling"), ("Z02.5", "sports physical"),
+    ("Z02.5", "sports physical exam"), ("Z02.5", "sports pe"), ("Z02.5", "sports preparticipation exam"),
     ("Z02.1", "pre employment physical"), ("Z02.1", "employment physical"),
     ("Z51.6", "allergy shots"), ("Z51.6", "allergy shot"), ("Z51.6", "allergen immunotherapy"),
     ("Z51.6", "allergy immunotherapy"), ("Z51.6", "desensitization to allergens"),
     ("Z30.011", "initial prescription of oral contraceptives"), ("Z30.011", "starting oral contraceptives"),
     ("Z30.011", "start oral contraceptives"), ("Z30.41", "refill of oral contraceptives"),
     ("Z30.41", "oral contraceptives refill"), ("Z30.41", "surveillance of oral contraceptives"),
-    ("Z30.42", "depo provera injection"), ("Z30.42", "depo injection"), ("Z30.42", "depo shot"),
-    ("Z30.013", "initial depo provera"), ("Z30.432", "iud removal"), ("Z30.432", "removal of iud"),
+    ("Z30.42", "depo provera"), ("Z30.42", "depo provera injection"), ("Z30.42", "depo injection"), ("Z30.42", "depo shot"),
+    ("Z30.013", "first depo provera"), ("Z30.013", "starting depo provera"), ("Z30.013", "start depo provera"), ("Z30.432", "iud removal"), ("Z30.432", "removal of iud"),
     ("Z30.431", "iud check"), ("Z30.431", "iud string check"), ("Z30.433", "iud removal and reinsertion"),
     ("Z30.433", "iud replacement"), ("Z30.017", "nexplanon insertion"), ("Z30.46", "nexplanon removal"),
     ("Z30.46", "nexplanon check"), ("Z30.012", "emergency contraception"), ("Z30.012", "plan b"),
@@ -1610,6 +1618,7 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # peritonei C78.6"; "Insufficiency, adrenal, primary E27.1"; "Lymphedema, postmastectomy I97.2".
     ("O02.1", "missed ab"), ("O30.049", "dichorionic diamniotic twin iup"), ("O30.039", "monochorionic diamniotic twin iup"),
     ("O30.019", "monochorionic monoamniotic twin iup"), ("K50.10", "crohn colitis"), ("K50.10", "crohns colitis"),
+    ("K50.00", "crohn ileitis"), ("K50.00", "crohns ileitis"),  # "Ileitis, regional -- see Enteritis, regional, small"
     ("C92.00", "acute myeloid leukemia"), ("C92.00", "aml"), ("C92.10", "chronic myeloid leukemia"), ("C92.10", "cml"),
     ("C91.10", "chronic lymphocytic leukemia"), ("C78.6", "peritoneal carcinomatosis"),
     ("C78.6", "carcinomatosis peritonei"), ("E27.1", "primary adrenal insufficiency"),
@@ -1629,6 +1638,23 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     ("Z71.84", "pre travel consultation"), ("Z71.84", "travel consultation"), ("Z71.84", "travel counseling"),
     ("Z71.6", "counseled on smoking cessation"), ("Z71.6", "counseled on cessation"), ("Z71.6", "cessation counseling"),
     ("Z63.4", "bereavement"),
+    # Session 21. "Swimmer's ear H60.33-" (an otitis externa named so); "Lipoma, skin, limb D17.2-, trunk D17.1, face
+    # and neck D17.0"; "Cyst, epidermoid (see also Cyst, skin) L72.0" (K09.8 is the mouth's).
+    *_sided(("swimmer's ear otitis externa", "otitis externa swimmer's ear"), "H60.339", "H60.331", "H60.332", "H60.333"),
+    *_sided(("lipoma of upper limb", "lipoma of arm"), "D17.20", "D17.21", "D17.22"),
+    *_sided(("lipoma of lower limb", "lipoma of leg"), "D17.20", "D17.23", "D17.24"),
+    *(("D17.1", f"lipoma of {site}") for site in ("trunk", "back", "chest wall", "abdominal wall", "flank", "shoulder")),
+    *(("D17.0", f"lipoma of {site}") for site in ("neck", "face", "scalp", "forehead")),
+    # "Susceptibility to disease, genetic, malignant neoplasm, breast Z15.01": a BRCA carrier (the mutation above).
+    *(("Z15.01", f"{gene} {what}") for gene in ("brca", "brca1", "brca2")
+      for what in ("carrier", "mutation carrier", "pathogenic variant")),
+    # "Examination, medical, adult, periodic (annual) (routine) Z00.0-": a Medicare annual wellness visit (AWV), the
+    # initial preventive physical examination (IPPE, "Welcome to Medicare"), a preventive visit.
+    *(("Z00.00", term) for term in ("awv", "awv subsequent", "awv initial", "annual wellness", "ippe", "welcome to medicare",
+                                    "initial preventive physical examination", "preventive visit", "preventive exam",
+                                    "wellness exam", "wellness visit", "annual preventive visit")),
+    ("Z00.129", "well visit"),  # a pediatric note's "2 mo well visit" (an adult's is an annual or wellness visit)
+    ("L72.0", "epidermoid cyst"), ("K09.8", "epidermoid cyst of mouth"), ("K09.8", "oral epidermoid cyst"),
     *((code, f"{pre} {system} {kind}") for code, system in (("Z01.810", "cardiovascular"), ("Z01.811", "respiratory"))
       for pre in ("preoperative", "preop") for kind in ("exam", "evaluation")),
     *((code, f"{ddd} with {pain}") for ddd in ("lumbar ddd", "lumbar degenerative disc disease")

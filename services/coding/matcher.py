@@ -39,6 +39,8 @@ _WORD_ABBREV = {"ruq": ("right", "upper", "quadrant"), "luq": ("left", "upper", 
                 # the specific code as the spelled-out name does: "MDD, recurrent, moderate" is F33.1, "Acute systolic
                 # CHF" I50.21, "Persistent AF" I48.19, "ETOH use disorder" F10.20. (Not CKD: spelled out, its "kidney"
                 # reads as "renal" and lets "... of renal origin, CKD 4" replace N18.4; its stages are curated terms.)
+                # "Counseling, dietary Z71.3": what a note says was done ("counseled on nutrition") is the counseling.
+                "counseled": ("counseling",),
                 "chf": ("congestive", "heart", "failure"), "mdd": ("major", "depressive", "disorder"),
                 "afib": ("atrial", "fibrillation"), "af": ("atrial", "fibrillation"),
                 "paf": ("paroxysmal", "atrial", "fibrillation"), "cad": ("coronary", "artery", "disease"),
@@ -157,7 +159,7 @@ def _status_value(values: Sequence[str]) -> str:
 _STATUS_AFTER = re.compile(
     r"(?:^|(?<=[.;:!?\n,]))(\s*)(?![^.;:!?\n,]*\b(?:er|pr|her2|receptor|gram|rh|triple)\s*(?:[-:]\s*)?(?:negative|neg)\b)"
     r"((?:[^\s.;:!?\n,]+[ \t]+){0,3}?[^\s.;:!?\n,]+)(?:\s*(?::|\s[-\u2013]\s)\s*(?:(?P<neg>" + _status_value(_NEGATED_VALUES) + r")|(?P<unc>"
-    + _status_value(_UNCERTAIN_VALUES) + r"))|\s+(?P<result>" + _status_value(_RESULT_VALUES) + r"))\s*(?=[.;!?\n,]|$)",
+    + _status_value(_UNCERTAIN_VALUES) + r"))|\s+(?P<result>" + _status_value(_RESULT_VALUES) + r"))(?:\s+today)?\s*(?=[.;!?\n,]|$)",
     re.IGNORECASE,
 )
 
@@ -175,6 +177,10 @@ _PLUS_BEFORE = re.compile(r"(^|[,;(][ \t]*|(?<![A-Za-z])[ \t]+)(?:\(\+\)|\+)[ \t
 # ", and" before a new subject starts a new clause: in "denies fever, and the rash on her leg is spreading" the denial
 # ends at the comma.
 _NEW_SUBJECT = re.compile(r",\s+and\s+(?=(?:the|she|he|her|his|it|there|they|i|we|my|patient|pt)\b)", re.IGNORECASE)
+
+
+# "HIV-neg", "HCV-negative": a result joined to its test.
+_JOINED_NEGATIVE = re.compile(r"\b([A-Za-z][A-Za-z0-9]*)-(?=(?:neg|negative)\b)", re.IGNORECASE)
 
 
 def _status_before(m: re.Match[str]) -> str:
@@ -199,7 +205,7 @@ _BRITISH = {
     "foet": "fet", "paed": "ped", "gynaec": "gynec", "caec": "cec", "aetiol": "etiol", "rrhoea": "rrhea",
     "pnoea": "pnea", "leucocyt": "leukocyt", "tumour": "tumor", "behaviour": "behavior", "colour": "color",
     "isation": "ization", "sulph": "sulf", "generalis": "generaliz", "localis": "localiz", "immunis": "immuniz",
-    "hospitalis": "hospitaliz", "sensitis": "sensitiz",
+    "hospitalis": "hospitaliz", "sensitis": "sensitiz", "counsell": "counsel",
 }
 _BRITISH_RE = re.compile("|".join(sorted(_BRITISH, key=len, reverse=True)))
 
@@ -406,6 +412,13 @@ _SCORE_NAME = re.compile(r"\b(gad|phq)[- ]?(\d{1,2})\b", re.IGNORECASE)
 _NOT_A_FALL = re.compile(r"\b(?:(weight|grades|growth|scores|hgb|hemoglobin|platelets|bp) )?falling\b"
                          r"(?(1)|(?=\s+(?:grades|behind|asleep|apart|percentiles?|from|off)\b))", re.IGNORECASE)
 _NORMAL_GAIN = re.compile(r"\b(?:normal|appropriate|adequate|good|steady) weight gain\b", re.IGNORECASE)
+# An annual exam of one organ is no annual general examination (Z00.00): "HCQ, annual eye exam", "annual foot exam".
+_ORGAN_EXAM = re.compile(r"\b(?:annual|yearly|routine) ((?:dilated |diabetic |retinal |comprehensive )?(?:eye|foot|feet|skin|"
+                         r"dental|retinal|ophthalmolog\w*|hearing|vision|breast|pelvic|prostate) exam(?:ination)?s?)\b",
+                         re.IGNORECASE)
+# "Depression, recurrent -- see Disorder, depressive, recurrent" (F33, "Major depressive disorder, recurrent"): a
+# recurrent depression is the major one ("Depression, recurrent, mild" is F33.0, not F33.8's brief episodes).
+_RECURRENT_DEPRESSION = re.compile(r"\bdepression(?=,?\s+recurrent\b)|(?<=\brecurrent )depression\b", re.IGNORECASE)
 _PARTIAL_NEPHRECTOMY = re.compile(r"\bpartial nephrectomy\b", re.IGNORECASE)
 _RIB_RANGE = re.compile(r"\b\d{1,2}(?:st|nd|rd|th)?\s*(?:-|\u2013|to|through)\s*\d{1,2}(?:st|nd|rd|th)?(?=\s+ribs\b)",
                         re.IGNORECASE)
@@ -540,6 +553,10 @@ def tokens(text: str) -> list[str]:
         text = _NOT_A_FALL.sub(lambda m: f"{m.group(1) or ''} declining", text)
     if "weight gain" in low:
         text = _NORMAL_GAIN.sub("normalweightgain", text)
+    if "exam" in low:
+        text = _ORGAN_EXAM.sub(r"\1 every year", text)
+    if "recurrent" in low and "depression" in low:
+        text = _RECURRENT_DEPRESSION.sub("major depression", text)
     if "partial nephrectomy" in low:  # "Acquired absence of kidney" (Z90.5) has no "[part of]", as Z90.3 has
         text = _PARTIAL_NEPHRECTOMY.sub("partialnephrectomy", text)
     if "acquired absence" in low:  # an organ or limb removed is a status (Z89, Z90), no denial: one word
@@ -610,7 +627,11 @@ def clauses(text: str) -> list[list[str]]:
 def _clauses_cached(text: str) -> tuple[tuple[str, ...], ...]:
     text = _QUERY.sub(r"\1query ", _INITIAL.sub(r"\1 ", _ABBREVIATION_PERIOD.sub(r"\1", text)))
     text = _PLUS_BEFORE.sub(r"\1 positive for ", _NEW_SUBJECT.sub("; ", text))
+    if "neg" in text:
+        text = _JOINED_NEGATIVE.sub(r"\1 ", text)
     text = _STATUS_AFTER.sub(_status_before, _CUE_COLON.sub(r"\1\2 ", text))
+    if "(" in text:
+        text = _DENIED_ASIDE.sub(r"; \1; ", text)
     # Abbreviations read by their context, before the clause ends cut it ("ED: anaphylaxis ..." is the department).
     text = _read_in_context(text)
     if "?" in text:
@@ -626,6 +647,9 @@ def _clauses_cached(text: str) -> tuple[tuple[str, ...], ...]:
     return tuple(tuple(c) for c in found)
 
 
+# A denial in parentheses is a clause of its own: "alcoholic cirrhosis (no ascites) with hepatic encephalopathy" denies
+# the ascites only.
+_DENIED_ASIDE = re.compile(r"\s*\(\s*((?:no|without|denies|negative for|neg for)\b[^()]*)\)", re.IGNORECASE)
 _SIDE_WORD = re.compile(r"\b(?:right|left|r|l)\b", re.IGNORECASE)
 ONE_SIDE = frozenset(("right", "left"))
 
@@ -826,6 +850,7 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         # resembles psoriasis", "misdiagnosed with asthma", "thinks he has the flu".
         "may develop", "could develop", "might develop", "can develop", "at risk of developing", "could progress to",
         "may progress to", "might progress to", "impending", "susceptible to", "predisposed to", "predisposition to",
+        "susceptibility to",  # "BRCA1 carrier (genetic susceptibility to breast cancer)" has no breast cancer (Z15.01)
         "working diagnosis of", "considering a diagnosis of", "low suspicion for", "low suspicion of", "resembles",
         "resembling", "mimics", "mimicking", "atypical for", "rather than", "instead of", "thought to be",
         "initially thought to be", "misdiagnosed with", "misdiagnosed as", "misdiagnosis of", "previously labeled as",
@@ -862,7 +887,7 @@ _TRIGGERS: list[tuple[tuple[str, ...], Assertion]] = sorted(
         # school", "a sick contact with influenza".
         "exposure to", "exposed to", "sick contact", "sick contacts", "contact with a patient with", "contact with someone with",
         "contact with a person with", "contact with people with", "known contact with",
-        "someone with", "somebody with", "anyone with", "people with", "source patient", "secondhand smoke",
+        "someone with", "somebody with", "anyone with", "people with", "source patient", "source pt", "source person", "secondhand smoke",
         "second hand smoke", "passive smoke", "passive smoking", "lives with a smoker", "client", "his cat", "her cat",
         "my cat", "his dog", "her dog", "my dog", "the cat", "the dog",
     )],
@@ -957,6 +982,10 @@ _POST_NEAR_UNCERTAIN = _phrases("prevention", "prophylaxis", "precautions", "scr
                                 # "HCC surveillance", "Flu/COVID PCR pending": looked for, not found.
                                 "surveillance", "pending")
 _TREATS = frozenset(("for", "as", "with"))
+_SCREENING = frozenset(("screening", "screen"))
+# (Not a screening test's own name: "Screening colonoscopy showed two tubular adenomas" found them.)
+_SCREENED_BY = frozenset(tokens("colonoscopy colonoscopies mammogram mammography ct ldct scan ultrasound us egd dexa dxa "
+                                "exam examination visit labs lab test tests for of"))
 _ORDERED = _phrases("ordered", "sent", "drawn", "requested")
 _TEST_WORDS = frozenset(tokens("antibody antibodies antigen breath test testing tests lab labs serology panel rna pcr dna level "
                                "levels exam"))
@@ -981,6 +1010,8 @@ _WHOLE_CLAUSE_UNCERTAIN = _phrases("versus", "vs", "differential diagnosis", "di
                                    "risks include", "risk include", "risks including", "risks are", "risks of",
                                    "complications include", "side effects include", "side effects including",
                                    "complications associated with", "risks associated with")
+# (Or a choice of treatments: "molluscum - discussed watchful waiting vs curettage" keeps the molluscum.)
+_CHOICES = frozenset(tokens("discussed discussing options option offered prefer prefers preference"))
 _SWABS = _TEST_WORDS | frozenset(tokens("swab swabs culture cultures screen titer titers"))
 
 
@@ -1122,14 +1153,32 @@ def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | Non
         # "Warfarin for stroke prevention": what is prevented comes after "for", the treatment before it. The test's
         # own words do not count ("hep C antibody screening" screens for hepatitis C).
         j = _test_start(toks, i)
-        reach = next((k for k in range(1, _POST_NEAR_REACH + 1) if j - k < 0 or toks[j - k] in _TREATS), _POST_NEAR_REACH + 1) - 1
-        return p, Assertion.UNCERTAIN, reach + i - j
+        return p, Assertion.UNCERTAIN, i - _listed_tests(toks, j - _subject_words(toks, j))
     if (p := _match_at(toks, i, _ORDERED)) is not None and i > 0 and toks[i - 1] in _TEST_WORDS:
         # "Hep C antibody ordered": a test of it ordered, no finding ("pneumonia, CXR ordered" keeps the pneumonia:
         # only the test's own words and the two before them).
         j = _test_start(toks, i)
-        return p, Assertion.UNCERTAIN, min(j, _POST_NEAR_REACH) + i - j
+        return p, Assertion.UNCERTAIN, i - _listed_tests(toks, j - min(j, _POST_NEAR_REACH))
     return None
+
+
+def _subject_words(toks: list[str], j: int) -> int:
+    """How many words before a test's first word at ``j`` name what it looks for: at most two, and none past a "for"
+    or "with", nor an "and" ("warfarin for stroke prevention": the stroke only)."""
+    return next((k for k in range(1, _POST_NEAR_REACH + 1) if j - k < 0 or toks[j - k] in _TREATS
+                 or toks[j - k] in ("and", "or")),
+                _POST_NEAR_REACH + 1) - 1
+
+
+def _listed_tests(toks: list[str], start: int) -> int:
+    """Where a list of tests begins that ends with the one whose subject starts at ``start``: "hep C antibody and HIV
+    screen ordered" orders both tests (neither hepatitis C nor HIV is a finding)."""
+    while start >= 2 and toks[start - 1] in ("and", "or") and toks[start - 2] in _SWABS:
+        j = start - 1
+        while j > 0 and toks[j - 1] in _SWABS:
+            j -= 1
+        start = j - _subject_words(toks, j)
+    return start
 
 
 _MONTHS = frozenset(tokens("january february march april may june july august september october november december"))
@@ -1173,9 +1222,15 @@ def _assertions_cached(toks_t: tuple[str, ...]) -> tuple[tuple[Assertion, ...], 
     return tuple(status), tuple(cue)
 
 
+def _opens_screening(toks: list[str], i: int) -> bool:
+    """A clause that opens with what it screens for reads forward too: "Screening HIV + syphilis drawn"."""
+    return i == 0 and toks[0] in _SCREENING and len(toks) > 1 and toks[1] not in _SCREENED_BY
+
+
 def _assertions(toks: list[str]) -> tuple[list[Assertion], list[bool]]:
     status = [Assertion.AFFIRMED] * len(toks)
     cue = [False] * len(toks)
+    doubts: list[int] = []  # where the clause's forward uncertainty cues start
     i = 0
     while i < len(toks):
         if toks[i] == "lack" and toks[i + 1 : i + 2] == ["of"] and toks[i + 2 : i + 3] and toks[i + 2] in _LACK_IS_FINDING:
@@ -1191,14 +1246,18 @@ def _assertions(toks: list[str]) -> tuple[list[Assertion], list[bool]]:
                         status[j] = assertion
             cue[i : i + len(p)] = [True] * len(p)
             active = p in _ACTIVE_TOO and not _PASSIVE_BE.intersection(toks[max(0, i - 2) : i])  # "were also ruled out"
-            if p not in _BOTH_WAYS and not active:
+            if p not in _BOTH_WAYS and not active and not _opens_screening(toks, i):
                 i += len(p)
                 continue
         hit = _trigger_at(toks, i)
+        if hit is None and _opens_screening(toks, i):
+            hit = (toks[0],), Assertion.UNCERTAIN
         if hit is None:
             i += 1
             continue
         phrase, assertion = hit
+        if assertion is Assertion.UNCERTAIN:
+            doubts.append(i)
         cue[i : i + len(phrase)] = [True] * len(phrase)
         # The cue words themselves ("family history of") are context, never findings.
         for k in range(i, i + len(phrase)):
@@ -1228,10 +1287,13 @@ def _assertions(toks: list[str]) -> tuple[list[Assertion], list[bool]]:
     # "versus" (and "or" between two candidate diagnoses) leaves the whole clause undecided; only where
     # the clause also holds an explicit uncertainty cue for "or", which is too common to trust alone. (A cue's own
     # words are marked uncertain as context: "denies fever or chills, however endorses cough" doubts nothing.)
-    if any(_match_at(toks, k, _WHOLE_CLAUSE_UNCERTAIN) for k in range(len(toks))) or (
-        "or" in toks and any(a is Assertion.UNCERTAIN and not c for a, c in zip(status, cue))
-    ):
-        status = [Assertion.UNCERTAIN if s is Assertion.AFFIRMED else s for s in status]
+    # A "versus" after a cue of doubt leaves undecided what follows the cue: "Melena x2 days - likely PUD vs gastritis"
+    # keeps the melena, "epigastric pain, r/o PUD vs gastritis" the pain.
+    versus = next((k for k in range(len(toks)) if _match_at(toks, k, _WHOLE_CLAUSE_UNCERTAIN)), None)
+    if versus is not None or ("or" in toks and any(a is Assertion.UNCERTAIN and not c for a, c in zip(status, cue))):
+        start = max((d for d in (*doubts, *(k for k, t in enumerate(toks) if t in _CHOICES)) if d < versus),
+                    default=0) if versus is not None else 0
+        status[start:] = [Assertion.UNCERTAIN if s is Assertion.AFFIRMED else s for s in status[start:]]
     return status, cue
 
 
@@ -1498,6 +1560,9 @@ INDEX_TERMS: dict[str, tuple[str, ...]] = {
     "cervix": ("uteri",), **dict.fromkeys(("postsurgical", "postoperative"), ("postprocedural",)),
     **{f"t{n}": ("thoracic", "vertebra", *((f"t{n + 1}",) if n in (5, 7, 9, 11) else (f"t{n - 1}",) if n in (6, 8, 10, 12)
                                            else ())) for n in range(1, 13)},
+    # "Mass, breast -- see Lump, breast" ("palpable mass, left breast, upper outer quadrant" is N63.21).
+    "mass": ("lump",),
+    "cirrhosis": ("liver",),  # "Cirrhosis, cirrhotic (hepatic) (liver) K74.60"
     "bleeding": ("hemorrhage",), **dict.fromkeys(("postpartum", "puerperal"), ("puerperium",)),
 }
 # Chapter 15's "<condition> complicating pregnancy" subcategories and the words that say only the pregnancy.
@@ -1735,6 +1800,9 @@ class FuzzyMatch:
 _INDEXES: weakref.WeakSet[DescriptionIndex] = weakref.WeakSet()  # whose per-note caches clear_note_caches empties
 
 
+_COUNSELING = "Z71"  # "Persons encountering health services for other counseling and medical advice, NEC"
+
+
 def clear_note_caches() -> None:
     """Forget what was read from notes: clauses, assertions and the description indexes' matches (all bounded LRU
     caches). A benchmark's repeat over the same notes is then as cold as a pass over new ones."""
@@ -1765,6 +1833,7 @@ class DescriptionIndex:
         sites = _JOINT_SITES | _BODY_SITES | {w for _, term, _ in entries if (m := _NEOPLASM_OF.match(term))
                                 for w in term_words(term[m.end():]) if w not in _STOP} - _NOT_A_SITE
         self._variant: list[bool] = []
+        residual: dict[str, bool] = {}
         for code, term, variant in entries:
             raw = term_words(term)
             words = frozenset(t for t in raw if t not in _STOP)
@@ -1783,7 +1852,9 @@ class DescriptionIndex:
             self._codes.append(code)
             self._words.append(words)
             self._harm.append(words & _HARM if code[:1] in ("S", "T") else frozenset())
-            self._residual.append("other" in raw)
+            # (An inclusion term of an "Other ..." code is one of its others: K09.8's "Epidermoid cyst" is the mouth's,
+            # so a tie goes to L72.0's. A code's description is its first entry.)
+            self._residual.append(residual.setdefault(code, "other" in raw) or "other" in raw)
             self._vague.append(bool(_NAMING & set(raw)) and words - LATERAL <= sites)
             self._some_site.append(any(t in ("unspecified", "other") and raw[i + 1 : i + 2]
                                        and raw[i + 1] in _BODY_SITES for i, t in enumerate(raw)))
@@ -1795,12 +1866,22 @@ class DescriptionIndex:
         self._weight = [math.fsum(self._idf[w] for w in words) for words in self._words]
         self._max_idf = math.log(n)
         self._min_coverage = min_coverage
+        self._by_code: dict[str, list[frozenset[str]]] | None = None
         # The postings give every candidate's covered weight at once (see _covered), so only the few entries that
         # can reach the coverage threshold are examined word by word.
         self._vocab = {w: i for i, w in enumerate(postings)}
         self._weight_arr = np.asarray(self._weight, dtype=np.float64)
         self._covered_by = lru_cache(maxsize=8192)(self._covered_uncached)
         _INDEXES.add(self)
+
+    def entry_words(self, code: str) -> list[frozenset[str]]:
+        """The words of each of ``code``'s entries (its description, inclusion terms and Index entries)."""
+        if self._by_code is None:
+            by_code: dict[str, list[frozenset[str]]] = defaultdict(list)
+            for idx, c in enumerate(self._codes):
+                by_code[c].append(self._words[idx])
+            self._by_code = dict(by_code)
+        return self._by_code.get(code, [])
 
     def idf(self, word: str) -> float:
         """How specific a word is among the descriptions (unknown words: as rare as any)."""
@@ -1982,7 +2063,12 @@ class DescriptionIndex:
                 used &= _PREGNANCY_WORDS
             if shared is not None:
                 used -= shared(m.code)
-            implied = set(m.matched - said)
+            if m.code.startswith(_COUNSELING):
+                # "dietary and exercise counseling" is Z71.3 and Z71.82: one "counseling" serves each kind of it.
+                used.discard("counseling")
+            # (What a word it matched already stands for needs no other: "cirrhosis with hepatic encephalopathy" is
+            # K74.60's cirrhosis "of liver" and leaves "hepatic" to K76.82.)
+            implied = set(m.matched - said) - with_index_terms(used)
             while implied:
                 stands = {w: (with_index_terms({w}) - {w}) & implied for w in sorted(said - used)}
                 source = max(stands, key=lambda w: len(stands[w]), default=None)

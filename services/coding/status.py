@@ -169,7 +169,8 @@ SCREENING: tuple[StatusRule, ...] = tuple(
     _fact(f"screening_{code}", code, f"a screening for {what}",
           *(f"{t}{test} {screening}" for t in terms for test in ("", " antibody", " test")
             for screening in ("screening", "screen")),
-          *(f"{screening} {of} {t}" for screening in ("screening", "screen") for of in ("for", "of") for t in terms), *extra)
+          *(f"{screening} {of}{t}" for screening in ("screening", "screen") for of in ("for ", "of ", "") for t in terms),
+          *extra)
     for code, what, terms, extra in (
         ("Z12.11", "colon cancer", ("colon cancer", "colorectal cancer", "colon ca", "crc"),
          ("cologuard", "fit test", "screening colonoscopy")),
@@ -487,6 +488,10 @@ class StatusFact:
     why: str
 
 
+_PREVENTS = frozenset(tokens("prophylaxis prevention ppx"))
+_PLANNED_USE = frozenset(tokens("recommend recommended plan planned will consider considered periop perioperative "
+                                "postop postoperative"))
+_NOT_TAKEN = _cues("not indicated", "not recommended", "declines", "declined", "refuses", "refused")
 _SHORT = frozenset(tokens("taper tapering burst course day days week weeks"))
 
 
@@ -614,7 +619,8 @@ def facts(statement: Statement) -> list[StatusFact]:
         not_done = not _NOT_DONE.isdisjoint(toks)
         done_now = not _PROCEDURE_NOW.isdisjoint(toks) and _PAST.isdisjoint(toks)
         # (A stop the note says not to make is none: "cardiology prefers not to hold", "do not stop".)
-        not_current = allergy or any(t in _NOT_CURRENT and "not" not in toks[max(0, k - 2) : k] for k, t in enumerate(toks))
+        not_current = allergy or any(t in _NOT_CURRENT and "not" not in toks[max(0, k - 2) : k] for k, t in enumerate(toks)) \
+            or _said(toks, _NOT_TAKEN)
         new_start = not _NEW_START.isdisjoint(toks)
         ago = _ago(toks)
         duration: tuple[bool, bool, bool] | None = None  # (long-term, scheduled, short course), read once a clause
@@ -643,7 +649,10 @@ def facts(statement: Statement) -> list[StatusFact]:
             # or denied something else: "Hx of PE, on long-term warfarin", "T2DM w/ hypoglycemia without coma, on
             # glipizide".
             elif not not_current and (m.assertion is Assertion.AFFIRMED or (m.assertion is Assertion.HISTORY and ago)
-                                      or _on(toks, m.start) is not None):
+                                      or _on(toks, m.start) is not None
+                                      # a drug given to prevent is taken: "VTE ppx - aspirin 81" (Z79.82)
+                                      or (m.assertion is Assertion.UNCERTAIN and not _PREVENTS.isdisjoint(toks)
+                                          and _PLANNED_USE.isdisjoint(toks))):
                 if rule.in_use and not (_on(toks, m.start) is not None or _long_term(toks) or ago or (
                         _said(toks, _SCHEDULE) and not _short_course(toks) and _ONCE.isdisjoint(toks))):
                     continue

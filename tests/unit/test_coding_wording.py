@@ -1933,3 +1933,88 @@ def test_puerperium_obstetric_wounds_insulin_names_bites_and_men(
 def test_examinations_vaccinations_and_skin_index_names(
         codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # Session 21. A course said after the words the term's own code already holds still qualifies it; a recurrent
+    # depression is the major one; ADHD by DSM-5's "presentation" or its bare type.
+    ("MDD, single episode, now in full remission.", ["F32.5"]),
+    ("Depression, recurrent, mild - stable on fluoxetine.", ["F33.0"]),
+    ("Recurrent depression, moderate.", ["F33.1"]),
+    ("ADHD, combined, 10 y/o - stable on guanfacine.", ["F90.2"]),
+    ("ADHD, predominantly inattentive presentation.", ["F90.0"]),
+    ("DM2 foot ulcer R great toe, skin breakdown only; offloading shoe.", ["E11.621", "L97.511"]),
+    # Counseling by its kinds, one "counseling" each; cessation counseling for the substance the statement names.
+    ("Spent 15 minutes on dietary counseling and exercise counseling.", ["Z71.3", "Z71.82"]),
+    ("Counseled on nutrition and physical activity.", ["Z71.3", "Z71.82"]),
+    ("Cannabis use disorder, mild; counseled on cessation.", ["F12.10", "Z71.51"]),
+    ("Alcohol use disorder, moderate - counseled on cessation.", ["F10.20", "Z71.41"]),
+    ("Nicotine dependence, cigarettes. Counselled on cessation.", ["F17.210", "Z71.6"]),
+    # Index names: swimmer's ear; lipoma by site; an epidermoid cyst of the skin (the mouth's is K09.8); a Depo-Provera
+    # shot; a breast mass by quadrant; a BRCA carrier, whose susceptibility is no cancer; a sports PE.
+    ("Otitis externa, right ear (swimmer's ear) - otic drops.", ["H60.331"]),
+    ("Lipoma, left forearm, 2 cm.", ["D17.22"]),
+    ("Lipoma of upper back.", ["D17.1"]),
+    ("Inflamed epidermoid cyst of upper back.", ["L72.0"]),
+    ("Epidermoid cyst of floor of mouth.", ["K09.8"]),
+    ("Depo-Provera 150 mg IM, due today, on schedule.", ["Z30.42"]),
+    ("Start Depo-Provera today.", ["Z30.013"]),
+    ("Palpable mass, left breast, upper outer quadrant.", ["N63.21"]),
+    ("BRCA1 pathogenic variant carrier (genetic susceptibility to breast and ovarian cancer).", ["Z15.01"]),
+    ("Sports PE for high school football - cleared.", ["Z02.5"]),
+    # A list of tests ordered or screened for names no finding.
+    ("Hep C antibody and HIV screen ordered.", ["Z11.4"]),
+])
+def test_courses_counseling_kinds_and_index_names_of_session_21(
+        codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # Session 21, continued. A "versus" after a cue of doubt (or a choice of treatments) leaves what came before it;
+    # a denial in parentheses denies only itself; a word another already stood for stays for its own finding.
+    ("Melena x2 days, Hgb stable - likely PUD from NSAID use vs gastritis. EGD tomorrow.", ["K92.1"]),
+    ("Epigastric pain x3 wks, r/o PUD vs gastritis. Empiric PPI.", ["R10.13"]),
+    ("CAP vs aspiration pneumonia.", []),
+    ("Molluscum contagiosum, trunk - discussed watchful waiting vs curettage.", ["B08.1"]),
+    ("Alcoholic cirrhosis (no ascites) with hepatic encephalopathy, grade 1. Lactulose.", ["K70.30", "K76.82"]),
+    # Every complication of a diabetes is coded (guideline I.C.4.a): a description that said one more specifically
+    # stands for the diabetes in the combinations of the others.
+    ("T1DM with diabetic polyneuropathy and proliferative diabetic retinopathy with macular edema OU.",
+     ["E10.42", "E10.3513"]),
+    ("T2DM with moderate NPDR without macular edema OU. CKD stage 3a.", ["E11.22", "E11.3393", "N18.31"]),
+    # An HIV result, a source patient's HIV and a screening that opens its clause are no HIV of the patient's.
+    ("HIV-neg, on PrEP - continue.", []),
+    ("PrEP f/u: TDF/FTC daily, adherent. HIV Ag/Ab neg today.", []),
+    ("Needlestick ~2 h ago at work; source pt HIV+ on ART.", []),
+    ("Screening HIV + syphilis drawn.", ["Z11.4"]),
+    # Aspirin taken to prevent is taken; one not indicated is not.
+    ("VTE ppx - aspirin 81.", ["Z79.82"]),
+    ("Aspirin for primary prevention - not indicated.", []),
+    # An annual examination finds what is new or abnormal (Z00.01); an annual eye exam is no general examination.
+    ("Annual physical, 47M.\nNew T2DM, A1c 6.9 - start metformin.", ["Z00.01", "E11.9"]),
+    ("AWV, 81F.\nAge-related osteoporosis on alendronate since 2021, no fx.", ["Z00.00", "M81.0", "Z79.83"]),
+    ("SLE - HCQ 200 bid, annual eye exam.", ["M32.9"]),
+    # A malignancy excised, with no evidence of it and no treatment directed to it, is its history (I.C.2.d).
+    ("Papillary thyroid ca s/p total thyroidectomy + RAI (2019), NED.", ["Z85.850"]),
+    ("Breast cancer s/p lumpectomy, on anastrozole, NED.", ["C50.919", "Z79.811"]),
+])
+def test_doubt_scopes_diabetes_complications_hiv_results_and_excised_cancers(
+        codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # A treatment started for what a well-child visit's own statement names is a finding of the examination; a new
+    # spacer for a known asthma is not; diet and exercise advice at a preventive examination is its own guidance.
+    ("18 mo WCC; eczema on cheeks, start emollients.", ["Z00.121", "L30.9"]),
+    ("1. WCC 4 yo - normal growth and development.\n2. Mild intermittent asthma - albuterol prn, new spacer.",
+     ["Z00.129", "J45.20"]),
+    ("Annual physical. Exam unremarkable. Counseled on exercise and diet.", ["Z00.00"]),
+    # A code named compactly by one of its entries keeps it where another's words lie apart.
+    ("Well adolescent visit, 15 y/o - normal exam.", ["Z00.129"]),
+    ("Hypomagnesemia, Mg 1.2 - PPI-induced (omeprazole x8 yr).", ["E83.42", "T47.1X5A"]),
+])
+def test_examination_findings_counseling_and_compact_entries(
+        codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
