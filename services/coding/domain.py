@@ -1709,7 +1709,7 @@ _HISTORY_OF_MALIGNANCY = (
 )
 
 
-def history_of_malignancy(code: str) -> str | None:
+def _history_of_malignancy(code: str) -> str | None:
     """The personal history code (Z85.-) of a primary malignant neoplasm's code, or None."""
     return next((z for low, high, z in _HISTORY_OF_MALIGNANCY if low <= code[:3] <= high), None)
 
@@ -1718,7 +1718,7 @@ def _excised_without_disease(resolved: list[Finding], *, statements: list[Statem
     said = _said_by(statements)
     out: list[Finding] = []
     for f in resolved:
-        history = None if f.learned or f.code[:1] != "C" else history_of_malignancy(f.code)
+        history = None if f.learned or f.code[:1] != "C" else _history_of_malignancy(f.code)
         text = said(f) if history else ""
         if history and _NO_DISEASE.search(text) and _TREATED.search(text) and not _STILL_TREATED.search(text):
             if any(g.code == history for g in (*resolved, *out)):

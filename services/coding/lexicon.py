@@ -1618,6 +1618,10 @@ INDEX_ENTRIES: tuple[tuple[str, str], ...] = (
     # peritonei C78.6"; "Insufficiency, adrenal, primary E27.1"; "Lymphedema, postmastectomy I97.2".
     ("O02.1", "missed ab"), ("O30.049", "dichorionic diamniotic twin iup"), ("O30.039", "monochorionic diamniotic twin iup"),
     ("O30.019", "monochorionic monoamniotic twin iup"), ("K50.10", "crohn colitis"), ("K50.10", "crohns colitis"),
+    # "Exposure (to) ... viral hepatitis Z20.5" (a contact, no hepatitis).
+    *(("Z20.5", f"hepatitis {kind} exposure") for kind in ("a", "b", "c")),
+    # "Syndrome, tachycardia-bradycardia I49.5" (sick sinus).
+    ("I49.5", "tachy brady syndrome"), ("I49.5", "tachycardia bradycardia syndrome"),
     ("K50.00", "crohn ileitis"), ("K50.00", "crohns ileitis"),  # "Ileitis, regional -- see Enteritis, regional, small"
     ("C92.00", "acute myeloid leukemia"), ("C92.00", "aml"), ("C92.10", "chronic myeloid leukemia"), ("C92.10", "cml"),
     ("C91.10", "chronic lymphocytic leukemia"), ("C78.6", "peritoneal carcinomatosis"),

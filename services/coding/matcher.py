@@ -743,6 +743,9 @@ _PSEUDO = _phrases(
     "not resolved", "no relief", "not only", "gram negative", "not been", "without complications",
     "not certain whether", "no increase", "not necessarily", "no further", "no doubt", "without doubt",
     "non healing",  # a non-healing ulcer is an ulcer
+    # "2 falls past yr", "in the past month": recent, not a past condition's cue.
+    *(f"past {n}{unit}" for n in ("", "few ", "several ", "2 ", "3 ", "6 ", "12 ")
+      for unit in ("year", "years", "yr", "yrs", "month", "months", "mo", "week", "weeks", "wk", "wks", "day", "days")),
     # A drug kept on: "on clopidogrel long term - cardiology prefers not to hold".
     "not to hold", "not to stop", "not to discontinue", "not to interrupt", "do not hold", "do not stop",
     # What is missing is control, treatment or a cure, not the disease: "no complications from her diabetes", "never
@@ -1075,7 +1078,8 @@ _VACCINE_NAMES = _VACCINES | frozenset(tokens("yellow fever typhoid vi rabies ja
 # ("DTaP-IPV-Hib-HepB, PCV, rotavirus given", "Shingrix #2 given").
 _VACCINE_LIST = _VACCINE_NAMES | _VACCINE_WORDS | frozenset(tokens(
     "pcv pcv13 pcv15 pcv20 pcv21 ppsv23 hepa hepb menquadfi menveo bexsero gardasil boostrix adacel pentacel vaxelis "
-    "pediarix kinrix tdvax fluzone flublok arexvy abrysvo beyfortus nirsevimab")) | {str(n) for n in range(1, 24)}
+    "pediarix kinrix tdvax fluzone flublok arexvy abrysvo beyfortus nirsevimab twinrix havrix vaqta engerix "
+    "heplisav recombivax prevnar vaxneuvance capvaxive pneumovax priorix proquad varivax mmrii rotateq rotarix")) | {str(n) for n in range(1, 24)}
 
 
 def _names_before(toks: list[str], i: int, names: frozenset[str]) -> int:

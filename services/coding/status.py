@@ -133,7 +133,7 @@ DRUGS: tuple[StatusRule, ...] = (
 # Dependence on machines and devices: documented now.
 DEPENDENCE: tuple[StatusRule, ...] = (
     _fact("dialysis", "Z99.2", "dependence on renal dialysis", "on dialysis", "on hemodialysis", "on peritoneal dialysis",
-          "on hd", "hd mwf", "hd tts", "hd tiw", "hd three times weekly", "hd 3x weekly",
+          "on hd", "hd mwf", "hd tts", "hd tiw", "hd three times weekly", "hd 3x weekly", "on pd", "ccpd", "capd",
           "chronic hemodialysis", "chronic dialysis", "maintenance hemodialysis", "maintenance dialysis",
           "dialysis dependent", "hemodialysis dependent", "dependent on dialysis", "dependent on hemodialysis",
           "hemodialysis program", "periodic hemodialysis", "peritoneal dialysis",
@@ -255,7 +255,7 @@ PRESENCE: tuple[StatusRule, ...] = (
           "liver transplantation", "hepatic transplantation", "orthotopic liver transplant"),
     _fact("marrow_transplant", "Z94.81", "a bone marrow transplant", "bone marrow transplant",
           "bone marrow transplantation"),
-    _fact("pacemaker", "Z95.0", "a cardiac pacemaker", "pacemaker", "cardiac pacemaker", "permanent pacemaker"),
+    _fact("pacemaker", "Z95.0", "a cardiac pacemaker", "pacemaker", "cardiac pacemaker", "permanent pacemaker", "ppm"),
     _fact("cabg", "Z95.1", "an aortocoronary bypass graft", "cabg", "coronary artery bypass graft",
           "coronary artery bypass grafting", "coronary bypass", "aortocoronary bypass"),
     _fact("valve", "Z95.2", "a prosthetic heart valve", "prosthetic heart valve", "mechanical heart valve",
@@ -446,7 +446,7 @@ _NEW_START = frozenset(tokens("start started starting initiated initiate institu
 _LONG_TERM = _cues(
     "long term", "longterm", "chronic", "chronically", "maintenance", "for years", "for months", "dependent",
     "dependence", "dependency", "corticodependency", "corticodependence", "regular", "regularly", "usual", "usually",
-    "home medication", "home medications",
+    "home medication", "home medications", "indefinite", "indefinitely", "lifelong", "suppressive",
 )
 # ... of which "chronic" may be the disease's ("COPD exacerbation, prednisone 40 mg x5d"): beside a short course only
 # the others say the drug goes on.

@@ -2018,3 +2018,19 @@ def test_doubt_scopes_diabetes_complications_hiv_results_and_excised_cancers(
 def test_examination_findings_counseling_and_compact_entries(
         codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # Vaccines by their product names; an exposure is no disease; a pacemaker by its abbreviation and the
+    # tachycardia-bradycardia syndrome; peritoneal dialysis; "past year" is recent, no history cue.
+    ("HAV/HBV nonimmune - Twinrix #1 given today.", ["Z23"]),
+    ("Hep A exposure at a restaurant. Havrix given today.", ["Z20.5", "Z23"]),
+    ("TB exposure at work, IGRA pending.", ["Z20.1"]),
+    ("PPM for tachy-brady syndrome - interrogation normal.", ["I49.5", "Z95.0"]),
+    ("On PD (CCPD nightly) since 2023 for ESRD.", ["N18.6", "Z99.2"]),
+    ("Fall screen: 2 falls past yr, unsteady gait - PT referral.", ["R26.81"]),
+    ("Past history of DVT.", ["Z86.718"]),
+])
+def test_vaccine_products_exposures_devices_and_recent_time(
+        codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
