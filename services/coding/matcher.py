@@ -982,8 +982,10 @@ _BOTH_WAYS = frozenset(_phrases(*_PROBABLE_NEGATIONS, "prevention", "prophylaxis
 # "seizure precautions"; "colon cancer screening", "hepatitis C screening": screened for, not found (the encounter's
 # Z11-Z13 code comes from services.coding.status)
 _POST_NEAR_UNCERTAIN = _phrases("prevention", "prophylaxis", "precautions", "screening", "screen",
-                                # "HCC surveillance", "Flu/COVID PCR pending": looked for, not found.
-                                "surveillance", "pending")
+                                # "HCC surveillance", "Flu/COVID PCR pending": looked for, not found; "declines COVID
+                                # testing": a test, no finding (unless it says what the test found: _FOUND).
+                                "surveillance", "pending", "testing")
+_FOUND = frozenset(tokens("positive pos confirmed confirms detected showed shows revealed"))
 _TREATS = frozenset(("for", "as", "with"))
 _SCREENING = frozenset(("screening", "screen"))
 # (Not a screening test's own name: "Screening colonoscopy showed two tubular adenomas" found them.)
@@ -1101,15 +1103,25 @@ def _vaccines_given(toks: list[str], i: int) -> int:
     return reach if any(t in _VACCINE_LIST and t not in ("and", "or") and not t.isdigit() for t in named) else 0
 
 
+# A vaccine named by a vaccine word or a product's own name ("declines flu vaccine", "declined Shingrix").
+_VACCINE_PRODUCTS = _VACCINE_LIST - _VACCINE_NAMES - _VACCINE_WORDS - {str(n) for n in range(1, 24)}
+_VACCINE_NAMING = _VACCINE_WORDS | _VACCINE_PRODUCTS | frozenset(tokens(
+    "shot shots tdap dtap mmr mmrv ipv shingrix pneumovax prevnar menacwy menb hib"))  # (names that are only vaccines)
+
+
+def names_a_vaccine(toks: Sequence[str]) -> bool:
+    return not _VACCINE_NAMING.isdisjoint(toks)
+
+
 def vaccinations_given(toks: list[str]) -> int | None:
     """Where a clause lists vaccines given at the visit: the position of its "given" (the visit's Z23), or None."""
     return next((i for i in range(1, len(toks)) if _vaccines_given(toks, i)), None)
 
 
-def _test_start(toks: list[str], i: int) -> int:
+def _test_start(toks: list[str], i: int, words: frozenset[str] = _TEST_WORDS) -> int:
     """Where the test words just before ``i`` begin ("hep C antibody" before "ordered": at "antibody")."""
     j = i
-    while j > 0 and toks[j - 1] in _TEST_WORDS:
+    while j > 0 and toks[j - 1] in words:
         j -= 1
     return j
 
@@ -1153,7 +1165,8 @@ def _post_cue(toks: list[str], i: int) -> tuple[tuple[str, ...], Assertion | Non
         signs = next((k for k in range(_POST_BARE_REACH) if i - k - 1 < 0 or toks[i - k - 1] not in _EXAM_SIGNS), 0)
         return p, Assertion.NEGATED, signs or _POST_BARE_REACH
     if (p := _match_at(toks, i, _POST_NEAR_UNCERTAIN)) is not None and (
-            (hit := _trigger_at(toks, i)) is None or len(hit[0]) <= len(p)):  # "screening for" reads forward
+            (hit := _trigger_at(toks, i)) is None or len(hit[0]) <= len(p)) and (  # "screening for" reads forward
+            toks[i] != "testing" or _FOUND.isdisjoint(toks[i + 1 : i + 3])):
         # "Warfarin for stroke prevention": what is prevented comes after "for", the treatment before it. The test's
         # own words do not count ("hep C antibody screening" screens for hepatitis C).
         j = _test_start(toks, i)
@@ -1178,9 +1191,7 @@ def _listed_tests(toks: list[str], start: int) -> int:
     """Where a list of tests begins that ends with the one whose subject starts at ``start``: "hep C antibody and HIV
     screen ordered" orders both tests (neither hepatitis C nor HIV is a finding)."""
     while start >= 2 and toks[start - 1] in ("and", "or") and toks[start - 2] in _SWABS:
-        j = start - 1
-        while j > 0 and toks[j - 1] in _SWABS:
-            j -= 1
+        j = _test_start(toks, start - 1, _SWABS)
         start = j - _subject_words(toks, j)
     return start
 

@@ -27,6 +27,7 @@ from services.coding.matcher import (
     Mention,
     assertions,
     clauses,
+    names_a_vaccine,
     phrase_starts,
     tokens,
     vaccinations_given,
@@ -193,6 +194,17 @@ SCREENING: tuple[StatusRule, ...] = tuple(
         ("Z11.59", "hepatitis C", ("hepatitis c", "hcv"), ()),
         ("Z11.1", "tuberculosis", ("tb", "tuberculosis"), ()),
     ))
+# ... and an infection named bare where the clause screens for it ("HIV + syphilis screens drawn", "Screening HIV, GC/CT"):
+# read only where the screening cue left it undecided (services.coding.matcher).
+SCREENED_FOR: tuple[StatusRule, ...] = tuple(
+    _fact(f"screened_{code}", code, f"a screening for {what}", *terms) for code, what, terms in (
+        ("Z11.3", "sexually transmitted infections", ("sti", "std", "stis", "stds", "gonorrhea", "chlamydia", "gc ct",
+                                                      "syphilis")),
+        ("Z11.4", "HIV", ("hiv",)), ("Z11.59", "hepatitis C", ("hepatitis c", "hcv")),
+        ("Z11.1", "tuberculosis", ("tb", "tuberculosis"))))
+# Underimmunization, Z28.21: a vaccine the patient declines ("Declines flu vaccine").
+_VACCINE_REFUSED = _fact("vaccine_refused", "Z28.21", "an immunization not carried out because the patient refused")
+_REFUSES = _cues("declines", "declined", "refuses", "refused", "refusal")
 _NOT_SCREENED = _cues("declined", "declines", "refused", "refuses", "up to date", "utd", "not due", "deferred")
 # Allergy status: the drug or substance in a clause that states an allergy to it.
 ALLERGIES: tuple[StatusRule, ...] = (
@@ -417,6 +429,7 @@ _NONCOMPLIANCE = StatusRule(key="noncompliance", code="Z91.148", terms=(),
                             what="a prescribed drug taken short, and why (noncompliance)")
 _ANAPHYLAXIS = StatusRule(key="anaphylaxis", code=_DRUG_ANAPHYLAXIS, terms=(), what="an anaphylactic reaction now")
 _SCREENING, _SCREENING_BY_KEY = _lexicon(SCREENING), {r.key: r for r in SCREENING}
+_SCREENED, _SCREENED_BY_KEY = _lexicon(SCREENED_FOR), {r.key: r for r in SCREENED_FOR}
 # services.coding.matcher.tokens writes "drug" after a drug named as a cause ("oxycodone drug induced", "due to
 # amlodipine drug"); a drug after these words is named as one too.
 _EFFECT_OF = _cues("side effect of", "side effects of", "adverse effect of", "adverse effects of", "adverse reaction to",
@@ -571,12 +584,20 @@ def facts(statement: Statement) -> list[StatusFact]:
     for c_idx, toks in enumerate(clauses(statement.text)):
         if ("screening" in toks or "screen" in toks or "cologuard" in toks or "fit" in toks) and not _said(
                 toks, _NOT_SCREENED):
+            screened = set()
             for m in _SCREENING.mentions(toks):
                 if m.assertion in (Assertion.AFFIRMED, Assertion.UNCERTAIN):
                     add(_SCREENING_BY_KEY[m.concept.key], c_idx, m.start)
+                    screened.add(m.concept.code)
+            for m in _SCREENED.mentions(toks):
+                if m.assertion is Assertion.UNCERTAIN and m.concept.code not in screened:
+                    add(_SCREENED_BY_KEY[m.concept.key], c_idx, m.start)
+                    screened.add(m.concept.code)
         status = assertions(toks)
         if (given := vaccinations_given(toks)) is not None and status[given] is not Assertion.NEGATED:
             add(_IMMUNIZATION, c_idx, given)
+        elif names_a_vaccine(toks) and _said(toks, _REFUSES):
+            add(_VACCINE_REFUSED, c_idx, 0)
         # An anaphylaxis told as what happened, with no allergy word: "anaphylaxis to peanuts at school" (an allergy
         # list's or an allergy's "(anaphylaxis)" is how the allergy shows: its status).
         reaction = not allergy_list and any(t in _REACTION and a is Assertion.AFFIRMED for t, a in zip(toks, status)) \

@@ -919,7 +919,7 @@ def test_a_status_written_after_its_term_and_a_question(text: str, expected: lis
     ("Pain in both hips.", ["M25.551", "M25.552"]), ("Pain in left ankle.", ["M25.572"]), ("Thoracic back pain.", ["M54.6"]),
     ("Postherpetic neuralgia.", ["B02.29"]), ("Eustachian tube dysfunction, bilateral.", ["H69.83"]),
     ("MASLD.", ["K76.0"]), ("Flu shot given today.", ["Z23"]), ("Tdap vaccine administered.", ["Z23"]),
-    ("Declined flu shot.", []),
+    ("Declined flu shot.", ["Z28.21"]),  # (no Z23, no influenza: an immunization the patient refused)
     ("Traumatic tear of right rotator cuff, initial encounter.", ["S46.011A"]),  # was M75.101, not traumatic
     ("L4-L5 disc herniation with radiculopathy.", ["M51.16"]),  # was M54.10, which Excludes1 disc disorders
     ("Routine gynecologic exam with Pap smear, normal.", ["Z01.419"]),  # was Z12.4, which Excludes1 it
@@ -1963,7 +1963,7 @@ def test_examinations_vaccinations_and_skin_index_names(
     ("BRCA1 pathogenic variant carrier (genetic susceptibility to breast and ovarian cancer).", ["Z15.01"]),
     ("Sports PE for high school football - cleared.", ["Z02.5"]),
     # A list of tests ordered or screened for names no finding.
-    ("Hep C antibody and HIV screen ordered.", ["Z11.4"]),
+    ("Hep C antibody and HIV screen ordered.", ["Z11.4", "Z11.59"]),
 ])
 def test_courses_counseling_kinds_and_index_names_of_session_21(
         codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
@@ -1987,7 +1987,7 @@ def test_courses_counseling_kinds_and_index_names_of_session_21(
     ("HIV-neg, on PrEP - continue.", []),
     ("PrEP f/u: TDF/FTC daily, adherent. HIV Ag/Ab neg today.", []),
     ("Needlestick ~2 h ago at work; source pt HIV+ on ART.", []),
-    ("Screening HIV + syphilis drawn.", ["Z11.4"]),
+    ("Screening HIV + syphilis drawn.", ["Z11.3", "Z11.4"]),
     # Aspirin taken to prevent is taken; one not indicated is not.
     ("VTE ppx - aspirin 81.", ["Z79.82"]),
     ("Aspirin for primary prevention - not indicated.", []),
@@ -2032,5 +2032,20 @@ def test_examination_findings_counseling_and_compact_entries(
     ("Past history of DVT.", ["Z86.718"]),
 ])
 def test_vaccine_products_exposures_devices_and_recent_time(
+        codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
+    assert sorted(top(codeset, text)) == sorted(codes)
+
+
+@pytest.mark.parametrize("text, codes", [
+    # An infection named bare where the clause screens for it; a vaccine the patient declines (Z28.21); a test of a
+    # disease is none unless it says what it found.
+    ("HIV + syphilis screens drawn today.", ["Z11.3", "Z11.4"]),
+    ("Hep C antibody and HIV screen ordered.", ["Z11.4", "Z11.59"]),
+    ("Declines flu vaccine.", ["Z28.21"]),
+    ("PCV20 given; declined COVID booster.", ["Z23", "Z28.21"]),
+    ("Declines COVID testing.", []),
+    ("COVID testing positive, day 3 of symptoms.", ["U07.1"]),
+])
+def test_screened_infections_refused_vaccines_and_tests(
         codeset: SimpleIcd10CmCodeSet, text: str, codes: list[str]) -> None:
     assert sorted(top(codeset, text)) == sorted(codes)
