@@ -617,7 +617,7 @@ def _reach(toks: list[str], edge: int, step: int, own: frozenset[str]) -> int:
     """Where a term's qualifiers end (``step`` 1) or start (-1): ``_QUALIFIER_REACH`` tokens from its edge, not counting
     the words its own code already says ("MDD, single episode, in full remission" is F32.5: "single episode" is part of
     F32.9's name, so "full remission" is near)."""
-    i, counted = (edge, 0) if step > 0 else (edge - 1, 0)
+    i, counted = edge if step > 0 else edge - 1, 0
     while 0 <= i < len(toks) and counted < _QUALIFIER_REACH:
         counted += toks[i] not in own or toks[i] in LATERAL  # (a side is a qualifier of its own)
         i += step
@@ -1611,10 +1611,10 @@ def _counseling_by_substance(resolved: list[Finding], *, statements: list[Statem
     """Cessation counseling in a statement of alcohol or drug use that names no tobacco: Z71.41 / Z71.51 for Z71.6."""
     if not any(f.code == _TOBACCO_COUNSELING for f in resolved):
         return resolved
-    words = {s.statement_id: set(tokens(s.text)) for s in statements}
+    said = _said_by(statements)
     out = []
     for f in resolved:
-        if f.code == _TOBACCO_COUNSELING and not any(words.get(i, set()) & _TOBACCO_WORDS for i in f.statement_ids):
+        if f.code == _TOBACCO_COUNSELING and _TOBACCO_WORDS.isdisjoint(tokens(said(f))):
             kinds = {g.code[:3] for g in resolved if g is not f and set(g.statement_ids) & set(f.statement_ids)
                      and _substance_kind(g.code) is not None}
             if kinds and "F17" not in kinds:

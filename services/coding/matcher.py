@@ -1078,10 +1078,11 @@ _VACCINE_NAMES = _VACCINES | frozenset(tokens("yellow fever typhoid vi rabies ja
                                               "conjugate chikungunya dengue"))
 # ... and what a list of vaccines given may also hold: the products' own names, "vaccine(s)", "booster" and dose numbers
 # ("DTaP-IPV-Hib-HepB, PCV, rotavirus given", "Shingrix #2 given").
+_DOSE_NUMBERS = frozenset(str(n) for n in range(1, 24))  # "Shingrix #2", "DTaP #4"
 _VACCINE_LIST = _VACCINE_NAMES | _VACCINE_WORDS | frozenset(tokens(
     "pcv pcv13 pcv15 pcv20 pcv21 ppsv23 hepa hepb menquadfi menveo bexsero gardasil boostrix adacel pentacel vaxelis "
     "pediarix kinrix tdvax fluzone flublok arexvy abrysvo beyfortus nirsevimab twinrix havrix vaqta engerix "
-    "heplisav recombivax prevnar vaxneuvance capvaxive pneumovax priorix proquad varivax mmrii rotateq rotarix")) | {str(n) for n in range(1, 24)}
+    "heplisav recombivax prevnar vaxneuvance capvaxive pneumovax priorix proquad varivax mmrii rotateq rotarix")) | _DOSE_NUMBERS
 
 
 def _names_before(toks: list[str], i: int, names: frozenset[str]) -> int:
@@ -1104,7 +1105,7 @@ def _vaccines_given(toks: list[str], i: int) -> int:
 
 
 # A vaccine named by a vaccine word or a product's own name ("declines flu vaccine", "declined Shingrix").
-_VACCINE_PRODUCTS = _VACCINE_LIST - _VACCINE_NAMES - _VACCINE_WORDS - {str(n) for n in range(1, 24)}
+_VACCINE_PRODUCTS = _VACCINE_LIST - _VACCINE_NAMES - _VACCINE_WORDS - _DOSE_NUMBERS
 _VACCINE_NAMING = _VACCINE_WORDS | _VACCINE_PRODUCTS | frozenset(tokens(
     "shot shots tdap dtap mmr mmrv ipv shingrix pneumovax prevnar menacwy menb hib"))  # (names that are only vaccines)
 

@@ -202,10 +202,11 @@ SCREENED_FOR: tuple[StatusRule, ...] = tuple(
                                                       "syphilis")),
         ("Z11.4", "HIV", ("hiv",)), ("Z11.59", "hepatitis C", ("hepatitis c", "hcv")),
         ("Z11.1", "tuberculosis", ("tb", "tuberculosis"))))
+_REFUSED_WORDS = ("declined", "declines", "refused", "refuses")  # (what a patient turns down)
 # Underimmunization, Z28.21: a vaccine the patient declines ("Declines flu vaccine").
 _VACCINE_REFUSED = _fact("vaccine_refused", "Z28.21", "an immunization not carried out because the patient refused")
-_REFUSES = _cues("declines", "declined", "refuses", "refused", "refusal")
-_NOT_SCREENED = _cues("declined", "declines", "refused", "refuses", "up to date", "utd", "not due", "deferred")
+_REFUSES = _cues(*_REFUSED_WORDS, "refusal")
+_NOT_SCREENED = _cues(*_REFUSED_WORDS, "up to date", "utd", "not due", "deferred")
 # Allergy status: the drug or substance in a clause that states an allergy to it.
 ALLERGIES: tuple[StatusRule, ...] = (
     _fact("penicillin", "Z88.0", "an allergy to penicillin", "penicillin", "penicillins", "pcn", "amoxicillin", "ampicillin",
@@ -504,7 +505,7 @@ class StatusFact:
 _PREVENTS = frozenset(tokens("prophylaxis prevention ppx"))
 _PLANNED_USE = frozenset(tokens("recommend recommended plan planned will consider considered periop perioperative "
                                 "postop postoperative"))
-_NOT_TAKEN = _cues("not indicated", "not recommended", "declines", "declined", "refuses", "refused")
+_NOT_TAKEN = _cues("not indicated", "not recommended", *_REFUSED_WORDS)
 _SHORT = frozenset(tokens("taper tapering burst course day days week weeks"))
 
 
